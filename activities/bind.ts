@@ -1,0 +1,76 @@
+// Applying a first-time bind: one transaction that re-checks everything the code
+// request checked (time has passed since), so two accounts racing for one address
+// end with exactly one owner: the unique blind index decides.
+import type { ActivityDeps } from './deps';
+import { rejection } from './failures';
+import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
+import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
+import { inTransaction } from '../db/pool';
+import { maskEmail, maskPhone } from '../lib/contacts';
+
+export interface ApplyBindInput {
+  flowId: string;
+  accountId: string;
+  kind: ContactKind;
+  target: string;
+  meta: EventMeta;
+}
+
+export interface ApplyBindResult {
+  accountId: string;
+  target: string; // masked
+  contactVersion: number;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
+export function createBindActivities(deps: ActivityDeps) {
+  async function applyBind(input: ApplyBindInput): Promise<ApplyBindResult> {
+    const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
+    const masked = input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target);
+    const eventType = `${input.kind}.bound`;
+    try {
+      return await inTransaction(deps.pool, async (c) => {
+        const account = await findAccount(c, input.accountId, true);
+        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+        if (current) {
+          // A retry of this very step finds its own write: answer as the first run did.
+          const mine = await c.query('SELECT 1 FROM callback_events WHERE event_key = $1', [`${input.flowId}/${eventType}`]);
+          if (current.equals(idx) && mine.rowCount) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
+          throw rejection(input.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND');
+        }
+        const col = input.kind;
+        const { rows } = await c.query<{ contact_version: number }>(
+          `UPDATE accounts SET ${col}_enc = $2, ${col}_idx = $3, contact_version = contact_version + 1, updated_at = now()
+           WHERE id = $1 RETURNING contact_version`,
+          [account.id, deps.fieldCrypto.encrypt(input.target, contactAad(input.kind, account.id)), idx],
+        );
+        const contactVersion = rows[0]!.contact_version;
+        await recordAudit(c, {
+          dedupeKey: `${input.flowId}/${eventType}`,
+          accountId: account.id,
+          flowId: input.flowId,
+          type: eventType,
+          data: { contactVersion },
+          meta: input.meta,
+        });
+        await recordCallbackEvent(c, {
+          eventKey: `${input.flowId}/${eventType}`,
+          type: eventType,
+          accountId: account.id,
+          flowId: input.flowId,
+          payload: { accountId: account.id, [input.kind]: masked, flowId: input.flowId, contactVersion },
+        });
+        return { accountId: account.id, target: masked, contactVersion };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN');
+      throw err;
+    }
+  }
+
+  return { applyBind };
+}

@@ -1,0 +1,152 @@
+// Issuing and checking verification codes. The code's lifetime is the workflow's
+// timer, not a clock compared here; these activities own the rate lock, the hash and
+// single use.
+import { randomUUID } from 'node:crypto';
+import type { ActivityDeps } from './deps';
+import { rejection, transient } from './failures';
+import { sendAndLog } from './outbox';
+import { SendRateLimiter } from './rate-limit';
+import { accountIdByContact, contactIndex, findAccount, type ContactKind } from '../db/accounts';
+import { inTransaction } from '../db/pool';
+import { codeMatches, generateCode, hashCode } from '../lib/codes';
+import type { ErrorCode } from '../lib/errors';
+import type { Channel, Scene } from '../lib/scenes';
+import { MAIL_CODE_TEMPLATES } from '../lib/templates';
+import { maskEmail, maskPhone } from '../lib/contacts';
+
+/** Checks made before a code goes out, so nobody receives a code that cannot succeed. */
+export type CodePrecheck =
+  | 'account_without_contact' // first-time bind: the account has no contact of this kind yet
+  | 'account_has_contact' // unbind proof: the code goes to the account's own contact
+  | 'target_unclaimed'; // the address is not bound to any account
+
+export interface SendCodeInput {
+  flowId: string;
+  requestKey: string;
+  accountId: string;
+  scene: Scene;
+  channel: Channel;
+  /** which of the account's contacts the checks concern */
+  kind: ContactKind;
+  target: string;
+  prechecks: CodePrecheck[];
+  perDay: number;
+  resendGapSec: number;
+}
+
+export interface SendCodeResult {
+  codeId: string;
+  sentTo: string; // masked
+}
+
+const TAKEN: Record<ContactKind, ErrorCode> = { phone: 'PHONE_TAKEN', email: 'EMAIL_TAKEN' };
+const ALREADY: Record<ContactKind, ErrorCode> = { phone: 'PHONE_ALREADY_BOUND', email: 'EMAIL_ALREADY_BOUND' };
+const MISSING: Record<ContactKind, ErrorCode> = { phone: 'PHONE_NOT_BOUND', email: 'EMAIL_NOT_BOUND' };
+
+export function createCodeActivities(deps: ActivityDeps) {
+  const limiter = new SendRateLimiter(deps.redis);
+  const pepper = deps.cfg.crypto.codePepper;
+
+  async function precheck(input: SendCodeInput, targetIdx: Buffer): Promise<void> {
+    const account = await findAccount(deps.pool, input.accountId);
+    if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+    const has = input.kind === 'phone' ? account.phone_idx !== null : account.email_idx !== null;
+    if (input.prechecks.includes('account_without_contact') && has) throw rejection(ALREADY[input.kind]);
+    if (input.prechecks.includes('account_has_contact') && !has) throw rejection(MISSING[input.kind]);
+    if (input.prechecks.includes('target_unclaimed')) {
+      const owner = await accountIdByContact(deps.pool, input.kind, targetIdx);
+      if (owner !== null) throw rejection(TAKEN[input.kind]);
+    }
+  }
+
+  async function sendCode(input: SendCodeInput): Promise<SendCodeResult> {
+    const targetIdx = contactIndex(deps.fieldCrypto, input.channel === 'sms' ? 'phone' : 'email', input.target);
+    const sentTo = input.channel === 'sms' ? maskPhone(input.target) : maskEmail(input.target);
+
+    // A retry after the message went out must not send a second code.
+    const prior = await deps.pool.query<{ id: string; status: string }>(
+      'SELECT id, status FROM verification_codes WHERE request_key = $1',
+      [input.requestKey],
+    );
+    if (prior.rows[0]?.status === 'sent') return { codeId: prior.rows[0].id, sentTo };
+
+    await precheck(input, contactIndex(deps.fieldCrypto, input.kind, input.target));
+
+    const slot = await limiter.acquire({
+      scene: input.scene,
+      targetIdx,
+      requestKey: input.requestKey,
+      perDay: input.perDay,
+      gapSec: input.resendGapSec,
+    });
+    if (!slot.ok) {
+      if (slot.reason === 'daily_limit') throw rejection('CODE_DAILY_LIMIT', { perDay: input.perDay });
+      throw rejection('CODE_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
+    }
+
+    const code = generateCode();
+    const codeId = prior.rows[0]?.id ?? randomUUID();
+    await deps.pool.query(
+      `INSERT INTO verification_codes (id, request_key, account_id, flow_id, scene, channel, target_idx, code_hash, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')
+       ON CONFLICT (request_key) DO UPDATE SET code_hash = EXCLUDED.code_hash, status = 'pending'`,
+      [codeId, input.requestKey, input.accountId, input.flowId, input.scene, input.channel, targetIdx, hashCode(pepper, codeId, code)],
+    );
+
+    const mailTemplate = MAIL_CODE_TEMPLATES[input.scene];
+    const smsTemplate = input.channel === 'sms' ? (deps.cfg.sms.templates as Record<string, string | undefined>)[input.scene] : undefined;
+    if (input.channel === 'mail' ? !mailTemplate : !smsTemplate) {
+      throw rejection('INVALID_INPUT', { reason: `scene ${input.scene} has no ${input.channel} template` });
+    }
+    const outcome = await sendAndLog(deps, {
+      requestKey: input.requestKey,
+      accountId: input.accountId,
+      flowId: input.flowId,
+      kind: 'code',
+      scene: input.scene,
+      channel: input.channel,
+      target: input.target,
+      targetIdx,
+      sms: smsTemplate ? { templateId: smsTemplate, params: [code] } : undefined,
+      mail: mailTemplate ? { subject: mailTemplate.subject, text: mailTemplate.text(code) } : undefined,
+    });
+
+    if (!outcome.ok) {
+      // The user must not lose a slot to our gateway's failure.
+      await limiter.release({ scene: input.scene, targetIdx, requestKey: input.requestKey });
+      await deps.pool.query("UPDATE verification_codes SET status = 'failed' WHERE id = $1", [codeId]);
+      deps.log.warn(
+        { flowId: input.flowId, scene: input.scene, channel: input.channel, providerCode: outcome.providerCode, retryable: outcome.retryable },
+        'code message not sent',
+      );
+      const code = input.channel === 'sms' ? 'SMS_SEND_FAILED' : 'MAIL_SEND_FAILED';
+      const details = { providerCode: outcome.providerCode };
+      throw outcome.retryable ? transient(code, details) : rejection(code, details);
+    }
+
+    // The newest code of a flow is the only live one.
+    await inTransaction(deps.pool, async (c) => {
+      await c.query("UPDATE verification_codes SET status = 'superseded' WHERE flow_id = $1 AND id <> $2 AND status = 'sent'", [input.flowId, codeId]);
+      await c.query("UPDATE verification_codes SET status = 'sent', sent_at = now() WHERE id = $1", [codeId]);
+    });
+    deps.log.info({ flowId: input.flowId, scene: input.scene, channel: input.channel, to: sentTo }, 'code sent');
+    return { codeId, sentTo };
+  }
+
+  /** Single use: a matching code is consumed; a retry of the same check still answers ok. */
+  async function checkCode(input: { flowId: string; codeId: string; code: string }): Promise<{ ok: boolean }> {
+    const { rows } = await deps.pool.query<{ code_hash: Buffer; status: string }>(
+      'SELECT code_hash, status FROM verification_codes WHERE id = $1 AND flow_id = $2',
+      [input.codeId, input.flowId],
+    );
+    const row = rows[0];
+    if (!row || (row.status !== 'sent' && row.status !== 'used')) return { ok: false };
+    if (!codeMatches(pepper, input.codeId, input.code, row.code_hash)) return { ok: false };
+    if (row.status === 'sent') {
+      await deps.pool.query("UPDATE verification_codes SET status = 'used', used_at = now() WHERE id = $1 AND status = 'sent'", [input.codeId]);
+    }
+    return { ok: true };
+  }
+
+  return { sendCode, checkCode };
+}

@@ -1,0 +1,38 @@
+// The HTTP API: authenticated callers (the platform's backend) create accounts and
+// drive flows. Every input is validated; every error has the catalogue's shape.
+import express from 'express';
+import type { Pool } from 'pg';
+import type { Redis } from 'ioredis';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import type { FieldCrypto } from '../lib/field-crypto';
+import type { Logger } from '../lib/logger';
+import { authenticate } from './auth';
+import { BindFlows } from './bind-flows';
+import { errorHandler, notFound } from './errors';
+import { healthRoutes } from './routes/health';
+import { accountRoutes } from './routes/accounts';
+import { bindRoutes } from './routes/bind';
+
+export interface ApiDeps {
+  cfg: Config;
+  pool: Pool;
+  redis: Redis;
+  client: Client;
+  fieldCrypto: FieldCrypto;
+  log: Logger;
+}
+
+export function createApp(d: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', d.cfg.api.trustProxy);
+  app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
+  app.use(healthRoutes(d));
+  app.use(authenticate(d.cfg.api.keys));
+  app.use(accountRoutes(d.pool, d.fieldCrypto));
+  app.use(bindRoutes(d.pool, new BindFlows(d.client, d.cfg)));
+  app.use(notFound);
+  app.use(errorHandler(d.log));
+  return app;
+}

@@ -1,0 +1,91 @@
+// Starting and driving the first-time bind flows through the Temporal client.
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import { SCENES } from '../lib/scenes';
+import { maskEmail, maskPhone } from '../lib/contacts';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
+import { bindEmail, bindPhone } from '../workflows';
+import {
+  cancelSignal,
+  requestCodeUpdate,
+  stateQuery,
+  submitCodeUpdate,
+  type BindInput,
+  type BindResult,
+  type BindState,
+  type CodeSent,
+  type ContactKind,
+  type RequestMeta,
+} from '../workflows/definitions';
+import { flowIdOf, parseFlowId } from './flow-ids';
+import { AppError } from '../lib/errors';
+
+export class BindFlows {
+  constructor(
+    private readonly client: Client,
+    private readonly cfg: Config,
+  ) {}
+
+  private limits(scene: 'bind_phone' | 'bind_email') {
+    const p = SCENES[scene];
+    return {
+      codeTtlSec: this.cfg.flows.codeTtlOverrideSec ?? p.lifetimeSec,
+      resendGapSec: this.cfg.flows.resendGapOverrideSec ?? p.resendGapSec,
+      perDay: p.perDay,
+      maxWrong: this.cfg.flows.maxWrongCodes,
+      flowTtlSec: this.cfg.flows.bindFlowTtlSec,
+    };
+  }
+
+  /** Starts the flow and sends the first code in one call (update-with-start). */
+  async start(kind: ContactKind, accountId: string, target: string, meta: RequestMeta): Promise<CodeSent> {
+    const scene = kind === 'phone' ? 'bind_phone' : 'bind_email';
+    const flowKind = kind === 'phone' ? 'bind-phone' : 'bind-email';
+    const input: BindInput = {
+      accountId,
+      kind,
+      target,
+      targetMasked: kind === 'phone' ? maskPhone(target) : maskEmail(target),
+      scene,
+      channel: kind === 'phone' ? 'sms' : 'mail',
+      limits: this.limits(scene),
+      meta,
+    };
+    const startWorkflowOperation = new WithStartWorkflowOperation(kind === 'phone' ? bindPhone : bindEmail, {
+      workflowId: flowIdOf(flowKind, accountId),
+      taskQueue: this.cfg.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: FLOW_KIND, value: flowKind },
+        { key: ACCOUNT_ID, value: accountId },
+        { key: FLOW_STAGE, value: 'sending_code' },
+      ],
+    });
+    return this.client.workflow.executeUpdateWithStart(requestCodeUpdate, { args: [], startWorkflowOperation });
+  }
+
+  async resend(flowId: string): Promise<CodeSent> {
+    parseFlowId(flowId);
+    return this.client.workflow.getHandle(flowId).executeUpdate(requestCodeUpdate, { args: [] });
+  }
+
+  async submit(flowId: string, code: string): Promise<BindResult> {
+    parseFlowId(flowId);
+    return this.client.workflow.getHandle(flowId).executeUpdate(submitCodeUpdate, { args: [{ code }] });
+  }
+
+  async state(flowId: string): Promise<BindState> {
+    parseFlowId(flowId);
+    return this.client.workflow.getHandle(flowId).query(stateQuery);
+  }
+
+  async cancel(flowId: string): Promise<BindState> {
+    parseFlowId(flowId);
+    const handle = this.client.workflow.getHandle(flowId);
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') throw new AppError('FLOW_CLOSED');
+    await handle.signal(cancelSignal);
+    return handle.query(stateQuery);
+  }
+}

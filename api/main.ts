@@ -1,0 +1,59 @@
+// The API process: the HTTP API and the codec server, with a graceful shutdown that
+// stops accepting, lets in-flight requests finish, then closes connections.
+import http from 'node:http';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { FieldCrypto } from '../lib/field-crypto';
+import { createRedis } from '../lib/redis';
+import { connectClient } from '../lib/temporal';
+import { createPool } from '../db/pool';
+import { createApp } from './app';
+import { createCodecApp } from './codec-server';
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+async function main() {
+  const cfg = loadConfig();
+  const log = createLogger('api', cfg.logLevel);
+  const pool = createPool(cfg.databaseUrl);
+  const redis = createRedis(cfg.redis);
+  const client = await connectClient(cfg);
+  const app = createApp({ cfg, pool, redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log });
+  const api = http.createServer(app);
+  const codec = http.createServer(createCodecApp(cfg));
+  await listen(api, cfg.api.host, cfg.api.port);
+  await listen(codec, cfg.codec.host, cfg.codec.port);
+  log.info({ url: `http://${cfg.api.host}:${cfg.api.port}` }, 'api listening');
+  log.info({ url: `http://${cfg.codec.host}:${cfg.codec.port}` }, 'codec server listening');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'api shutting down');
+    const closed = (s: http.Server) => new Promise<void>((r) => s.close(() => r()));
+    const force = setTimeout(() => {
+      api.closeAllConnections();
+      codec.closeAllConnections();
+    }, 10_000);
+    api.closeIdleConnections();
+    codec.closeIdleConnections();
+    await Promise.all([closed(api), closed(codec)]);
+    clearTimeout(force);
+    await Promise.allSettled([pool.end(), redis.quit(), client.connection.close()]);
+    log.info('api stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(`api failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+// Request shapes, validated at the edge. Contacts are checked by the routes so each
+// gets its own error code (INVALID_PHONE, INVALID_EMAIL).
+import { z } from 'zod';
+
+export const accountId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1–64)');
+
+export const clientMeta = z
+  .object({
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    userAgent: z.string().max(512).optional(),
+    fingerprint: z.string().max(128).optional(),
+  })
+  .strict()
+  .optional();
+
+export const createAccountBody = z.object({ id: accountId }).strict();
+
+
+export const bindPhoneBody = z.object({ phone: z.string().max(32), client: clientMeta }).strict();
+export const bindEmailBody = z.object({ email: z.string().max(254), client: clientMeta }).strict();
+export const submitCodeBody = z.object({ code: z.string().max(16) }).strict();

@@ -1,0 +1,30 @@
+// Audit trail and callback events. Both are keyed so an activity retry writes once.
+import type { Pool, PoolClient } from 'pg';
+
+export interface EventMeta {
+  ip?: string;
+  userAgent?: string;
+  fingerprint?: string;
+}
+
+export async function recordAudit(
+  db: Pool | PoolClient,
+  e: { dedupeKey: string; accountId: string | null; flowId: string | null; type: string; data?: Record<string, unknown>; meta?: EventMeta },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_events (dedupe_key, account_id, flow_id, type, data, ip, user_agent, fingerprint)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING`,
+    [e.dedupeKey, e.accountId, e.flowId, e.type, JSON.stringify(e.data ?? {}), e.meta?.ip ?? null, e.meta?.userAgent ?? null, e.meta?.fingerprint ?? null],
+  );
+}
+
+export async function recordCallbackEvent(
+  db: Pool | PoolClient,
+  e: { eventKey: string; type: string; accountId: string; flowId: string | null; payload: Record<string, unknown> },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO callback_events (event_key, type, account_id, flow_id, payload)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_key) DO NOTHING`,
+    [e.eventKey, e.type, e.accountId, e.flowId, JSON.stringify(e.payload)],
+  );
+}

@@ -1,0 +1,21 @@
+import { Pool, type PoolClient } from 'pg';
+
+export function createPool(databaseUrl: string, max = 10): Pool {
+  return new Pool({ connectionString: databaseUrl, max });
+}
+
+/** Runs fn in one transaction; rolls back on any error. */
+export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,225 @@
+// The one place settings come from. Every setting has a local default that is safe
+// on a developer's machine; secrets come from the environment, and in production the
+// development keys are refused so a forgotten variable cannot ship.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Development-only key material, derived from a label so it is stable across runs. */
+function devKey(label: string): string {
+  return createHash('sha256').update(`verification-saga dev key: ${label}`).digest('base64');
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const base64Key = z
+  .string()
+  .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
+/** "kid:base64key,kid2:base64key" → { kid: key } */
+const keyRing = z
+  .string()
+  .transform((s, ctx) => {
+    const ring: Record<string, string> = {};
+    for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const i = part.indexOf(':');
+      if (i <= 0) {
+        ctx.addIssue({ code: 'custom', message: `key ring entry "${part.slice(0, 8)}…" is not "kid:base64key"` });
+        return z.NEVER;
+      }
+      const kid = part.slice(0, i);
+      const key = part.slice(i + 1);
+      if (Buffer.from(key, 'base64').length !== 32) {
+        ctx.addIssue({ code: 'custom', message: `key "${kid}" must be 32 bytes, base64-encoded` });
+        return z.NEVER;
+      }
+      ring[kid] = key;
+    }
+    if (Object.keys(ring).length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'key ring is empty' });
+      return z.NEVER;
+    }
+    return ring;
+  });
+
+const apiKeyList = z.string().transform((s, ctx) => {
+  // "name:secret:scope1+scope2;name2:secret2:*"
+  const keys: { name: string; secret: string; scopes: string[] }[] = [];
+  for (const entry of s.split(';').map((e) => e.trim()).filter(Boolean)) {
+    const [name, secret, scopes] = entry.split(':');
+    if (!name || !secret || secret.length < 8 || !scopes) {
+      ctx.addIssue({ code: 'custom', message: `API key entry for "${name ?? '?'}" must be name:secret(8+ chars):scope+scope` });
+      return z.NEVER;
+    }
+    keys.push({ name, secret, scopes: scopes.split('+') });
+  }
+  return keys;
+});
+
+const schema = z.object({
+  VSAGA_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  VSAGA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  VSAGA_DATA_DIR: z.string().default(path.join(ROOT, '.data')),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('verification-saga'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+
+  DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/vsaga'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379/0'),
+  REDIS_KEY_PREFIX: z.string().default('vsaga:'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  API_KEYS: apiKeyList.default(apiKeyList.parse('dev:dev-api-key-change-me:*')),
+  API_TRUST_PROXY: z.stringbool().default(false),
+
+  CODEC_HOST: z.string().default('127.0.0.1'),
+  CODEC_PORT: port.default(8888),
+  CODEC_TOKEN: z.string().min(16).optional(),
+  CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
+
+  PAYLOAD_KEYS: keyRing.default(keyRing.parse(`dev1:${devKey('payload')}`)),
+  PAYLOAD_KEY_ID: z.string().default('dev1'),
+  FIELD_KEYS: keyRing.default(keyRing.parse(`dev1:${devKey('field')}`)),
+  FIELD_KEY_ID: z.string().default('dev1'),
+  BLIND_INDEX_KEY: base64Key.default(devKey('blind-index')),
+  CODE_PEPPER: base64Key.default(devKey('code-pepper')),
+
+  SMS_ENDPOINT: z.string().default('127.0.0.1:8081'),
+  SMS_PROTOCOL: z.enum(['http://', 'https://']).default('http://'),
+  SMS_REGION: z.string().default('ap-guangzhou'),
+  SMS_SECRET_ID: z.string().default('AKIDsandbox0000000000000000000000'),
+  SMS_SECRET_KEY: z.string().default('sandbox-sms-secret-key-0000000000'),
+  SMS_SDK_APP_ID: z.string().default('1400000000'),
+  SMS_SIGN_NAME: z.string().default('宫论'),
+  SMS_TIMEOUT_SEC: z.coerce.number().int().min(1).max(60).default(10),
+  SMS_TEMPLATE_UNBIND_PHONE: z.string().default('1646861'),
+  SMS_TEMPLATE_BIND_PHONE: z.string().default('2130785'),
+  SMS_TEMPLATE_UNBIND_EMAIL: z.string().default('2134016'),
+  SMS_TEMPLATE_REBIND_NOTICE: z.string().default('2133448'),
+  SMS_TEMPLATE_UPDATE_PASSWORD: z.string().default('1646866'),
+
+  MAIL_HOST: z.string().default('127.0.0.1'),
+  MAIL_PORT: port.default(2525),
+  MAIL_SECURE: z.stringbool().default(false),
+  MAIL_USER: z.string().optional(),
+  MAIL_PASS: z.string().optional(),
+  MAIL_FROM: z.string().default('宫论 <no-reply@gonglun.local>'),
+  MAIL_TIMEOUT_SEC: z.coerce.number().int().min(1).max(120).default(15),
+
+  SANDBOX_HOST: z.string().default('127.0.0.1'),
+  SANDBOX_SMS_PORT: port.default(8081),
+  SANDBOX_SMTP_PORT: port.default(2525),
+  SANDBOX_HTTP_PORT: port.default(8025),
+
+  CODE_MAX_WRONG_PER_FLOW: z.coerce.number().int().min(1).max(20).default(5),
+  BIND_FLOW_TTL_SEC: z.coerce.number().int().min(10).max(86400).default(1800),
+  CODE_TTL_SEC: z.coerce.number().int().min(1).max(3600).optional(),
+  CODE_RESEND_GAP_SEC: z.coerce.number().int().min(0).max(3600).optional(),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface ApiKey {
+  name: string;
+  secret: string;
+  scopes: string[];
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (!(e.PAYLOAD_KEY_ID in e.PAYLOAD_KEYS)) throw new ConfigError(`PAYLOAD_KEY_ID "${e.PAYLOAD_KEY_ID}" is not in PAYLOAD_KEYS`);
+  if (!(e.FIELD_KEY_ID in e.FIELD_KEYS)) throw new ConfigError(`FIELD_KEY_ID "${e.FIELD_KEY_ID}" is not in FIELD_KEYS`);
+  if (e.VSAGA_ENV === 'production') {
+    const dev: string[] = [];
+    if (Object.values(e.PAYLOAD_KEYS).includes(devKey('payload'))) dev.push('PAYLOAD_KEYS');
+    if (Object.values(e.FIELD_KEYS).includes(devKey('field'))) dev.push('FIELD_KEYS');
+    if (e.BLIND_INDEX_KEY === devKey('blind-index')) dev.push('BLIND_INDEX_KEY');
+    if (e.CODE_PEPPER === devKey('code-pepper')) dev.push('CODE_PEPPER');
+    if (e.API_KEYS.some((k) => k.secret === 'dev-api-key-change-me')) dev.push('API_KEYS');
+    if (dev.length) throw new ConfigError(`production refuses development secrets; set ${dev.join(', ')}`);
+    if (e.CODEC_HOST !== '127.0.0.1' && e.CODEC_HOST !== 'localhost' && !e.CODEC_TOKEN) {
+      throw new ConfigError('CODEC_TOKEN is required when the codec server listens beyond loopback');
+    }
+  }
+  return {
+    env: e.VSAGA_ENV,
+    logLevel: e.VSAGA_LOG_LEVEL,
+    dataDir: e.VSAGA_DATA_DIR,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    databaseUrl: e.DATABASE_URL,
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },
+    codec: {
+      host: e.CODEC_HOST,
+      port: e.CODEC_PORT,
+      token: e.CODEC_TOKEN,
+      corsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    },
+    crypto: {
+      payloadKeys: e.PAYLOAD_KEYS,
+      payloadKeyId: e.PAYLOAD_KEY_ID,
+      fieldKeys: e.FIELD_KEYS,
+      fieldKeyId: e.FIELD_KEY_ID,
+      blindIndexKey: e.BLIND_INDEX_KEY,
+      codePepper: e.CODE_PEPPER,
+    },
+    sms: {
+      endpoint: e.SMS_ENDPOINT,
+      protocol: e.SMS_PROTOCOL,
+      region: e.SMS_REGION,
+      secretId: e.SMS_SECRET_ID,
+      secretKey: e.SMS_SECRET_KEY,
+      sdkAppId: e.SMS_SDK_APP_ID,
+      signName: e.SMS_SIGN_NAME,
+      timeoutSec: e.SMS_TIMEOUT_SEC,
+      templates: {
+        unbind_phone: e.SMS_TEMPLATE_UNBIND_PHONE,
+        bind_phone: e.SMS_TEMPLATE_BIND_PHONE,
+        unbind_email: e.SMS_TEMPLATE_UNBIND_EMAIL,
+        rebind_notice: e.SMS_TEMPLATE_REBIND_NOTICE,
+        update_password: e.SMS_TEMPLATE_UPDATE_PASSWORD,
+      },
+    },
+    mail: {
+      host: e.MAIL_HOST,
+      port: e.MAIL_PORT,
+      secure: e.MAIL_SECURE,
+      user: e.MAIL_USER,
+      pass: e.MAIL_PASS,
+      from: e.MAIL_FROM,
+      timeoutSec: e.MAIL_TIMEOUT_SEC,
+    },
+    sandbox: {
+      host: e.SANDBOX_HOST,
+      smsPort: e.SANDBOX_SMS_PORT,
+      smtpPort: e.SANDBOX_SMTP_PORT,
+      httpPort: e.SANDBOX_HTTP_PORT,
+      smsCredentials: { [e.SMS_SECRET_ID]: e.SMS_SECRET_KEY },
+    },
+    flows: {
+      maxWrongCodes: e.CODE_MAX_WRONG_PER_FLOW,
+      bindFlowTtlSec: e.BIND_FLOW_TTL_SEC,
+      codeTtlOverrideSec: e.CODE_TTL_SEC,
+      resendGapOverrideSec: e.CODE_RESEND_GAP_SEC,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

@@ -1,0 +1,71 @@
+// One catalogue of error codes for API, activities and workflows alike. The code is
+// the stable contract (it travels as an ApplicationFailure type through Temporal);
+// zh is the seed's wording shown to end users; en is for integrators and logs.
+// This file has no imports so workflow code may use it.
+
+export const ERRORS = {
+  // request shape and access
+  INVALID_INPUT: { status: 400, zh: '传递的参数异常', en: 'The request is malformed or a field is invalid' },
+  MISSING_PARAMETERS: { status: 400, zh: '核心参数缺失', en: 'Required parameters are missing' },
+  UNAUTHENTICATED: { status: 401, zh: '请登录后再操作', en: 'A valid API key is required' },
+  FORBIDDEN: { status: 403, zh: '无权执行该操作', en: 'This API key lacks the scope for this action' },
+  NOT_FOUND: { status: 404, zh: '请求的资源不存在', en: 'No such resource' },
+  ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such route' },
+  PAYLOAD_TOO_LARGE: { status: 413, zh: '请求内容过大', en: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, zh: '请求格式不支持', en: 'Send application/json' },
+  INTERNAL: { status: 500, zh: '系统繁忙,请稍后再试', en: 'Internal error' },
+  SERVICE_UNAVAILABLE: { status: 503, zh: '服务暂不可用,请稍后再试', en: 'A dependency is unavailable; try again later' },
+
+  // accounts
+  ACCOUNT_NOT_FOUND: { status: 404, zh: '账户不存在', en: 'No account with this id' },
+  ACCOUNT_EXISTS: { status: 409, zh: '账户已存在', en: 'An account with this id exists with different data' },
+
+  // contacts
+  INVALID_PHONE: { status: 400, zh: '请输入正确的手机号 注:目前仅支持国内手机号码段', en: 'Enter a valid mainland China mobile number' },
+  INVALID_EMAIL: { status: 400, zh: '请输入正确有效的邮箱账户', en: 'Enter a valid email address' },
+  PHONE_ALREADY_BOUND: { status: 409, zh: '账户已绑定手机号', en: 'The account already has a phone number; rebind it instead' },
+  EMAIL_ALREADY_BOUND: { status: 409, zh: '账户已绑定过邮箱账户', en: 'The account already has an email; rebind it instead' },
+  PHONE_TAKEN: { status: 409, zh: '该手机号已绑定过账户', en: 'This phone number belongs to another account' },
+  EMAIL_TAKEN: { status: 409, zh: '该邮箱已绑定过账户', en: 'This email belongs to another account' },
+  PHONE_NOT_BOUND: { status: 409, zh: '账户未绑定手机号', en: 'The account has no phone number' },
+  EMAIL_NOT_BOUND: { status: 409, zh: '账户未绑定邮箱账户', en: 'The account has no email' },
+  CONTACT_CHANGED: { status: 409, zh: '账户信息已变更,请重新操作', en: 'The account changed while this flow ran; start again' },
+
+  // verification codes
+  CODE_INVALID_FORMAT: { status: 400, zh: '验证码格式错误', en: 'A code is 6 digits' },
+  CODE_WRONG: { status: 422, zh: '验证码错误', en: 'Wrong code' },
+  CODE_EXPIRED: { status: 410, zh: '验证码已过期,请重新获取', en: 'The code expired; request a new one' },
+  CODE_NOT_SENT: { status: 409, zh: '请先获取验证码', en: 'No code has been sent in this flow yet' },
+  CODE_ATTEMPTS_EXCEEDED: { status: 429, zh: '验证码错误次数过多,请重新发起操作', en: 'Too many wrong codes; this flow is closed' },
+  CODE_TOO_SOON: { status: 429, zh: '发送过于频繁,请稍后再试', en: 'A code was sent recently; wait before asking again' },
+  CODE_DAILY_LIMIT: { status: 429, zh: '今日发送次数已达上限', en: 'The daily limit of codes for this address is reached' },
+  SMS_SEND_FAILED: { status: 502, zh: '短信发送失败', en: 'The SMS gateway refused the message' },
+  MAIL_SEND_FAILED: { status: 502, zh: '邮件发送失败', en: 'The mail server refused the message' },
+
+  // flows
+  FLOW_IN_PROGRESS: { status: 409, zh: '操作进行中,请勿重复提交', en: 'A flow of this kind is already running for the account' },
+  FLOW_NOT_FOUND: { status: 404, zh: '操作不存在或已结束', en: 'No such flow' },
+  FLOW_CLOSED: { status: 410, zh: '操作已结束,请重新发起', en: 'This flow has ended' },
+  FLOW_EXPIRED: { status: 410, zh: '操作已超时,请重新发起', en: 'This flow expired' },
+} as const satisfies Record<string, { status: number; zh: string; en: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(s: unknown): s is ErrorCode {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, s);
+}
+
+/** A business error that the API turns into `{ error: { code, message } }`. */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    readonly details?: Record<string, unknown>,
+    message?: string,
+  ) {
+    super(message ?? ERRORS[code].en);
+  }
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+}

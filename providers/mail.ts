@@ -1,0 +1,76 @@
+// Mail over SMTP with nodemailer. Like the SMS sender it never throws: the caller decides
+// whether a failure is worth a retry, guided by `retryable`.
+import nodemailer from 'nodemailer';
+import type { Config } from '../lib/config';
+
+export type MailResult =
+  | { ok: true; messageId: string; response: string }
+  | { ok: false; code: string; message: string; retryable: boolean };
+
+export interface Mailer {
+  send(msg: { to: string; subject: string; text: string; html?: string }): Promise<MailResult>;
+  close(): void;
+}
+
+/** nodemailer's codes for "never got a usable SMTP session" (incl. refused, reset, timeouts). */
+const TRANSPORT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET']);
+
+export function createMailer(cfg: Config['mail']): Mailer {
+  const timeoutMs = cfg.timeoutSec * 1000;
+  // Without `secure`, nodemailer upgrades with STARTTLS whenever the server offers it and
+  // carries on in plain text when it does not, which is the opportunistic behaviour we want.
+  const transport = nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.secure,
+    auth: cfg.user ? { user: cfg.user, pass: cfg.pass ?? '' } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+
+  return {
+    async send(msg) {
+      try {
+        const info = await transport.sendMail({
+          from: cfg.from,
+          to: msg.to,
+          subject: msg.subject,
+          text: msg.text,
+          ...(msg.html !== undefined && { html: msg.html }),
+        });
+        return { ok: true, messageId: info.messageId, response: info.response };
+      } catch (err) {
+        return fromError(err);
+      }
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
+
+interface NodemailerError {
+  code?: unknown;
+  responseCode?: unknown;
+  message?: unknown;
+}
+
+function fromError(err: unknown): MailResult {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as NodemailerError;
+  const message = maskEmails(typeof e.message === 'string' ? e.message : String(err));
+  if (typeof e.responseCode === 'number') {
+    // RFC 5321: 4xx is transient, 5xx permanent.
+    const transient = e.responseCode >= 400 && e.responseCode < 500;
+    return { ok: false, code: `SmtpError.${e.responseCode}`, message, retryable: transient };
+  }
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (TRANSPORT_CODES.has(code)) return { ok: false, code: 'TransportError', message, retryable: true };
+  // EENVELOPE without a reply (bad address), EMESSAGE, EAUTH, ETLS: retrying will not help.
+  return { ok: false, code: code || 'MailError', message, retryable: false };
+}
+
+/** Servers often echo the recipient in their replies; results may end up in logs. */
+function maskEmails(text: string): string {
+  return text.replace(/([^\s<>"'@:]{1,2})[^\s<>"'@:]*@([^\s<>"',;]+)/g, '$1***@$2');
+}

@@ -1,0 +1,107 @@
+// Runs the provider sandboxes (Tencent SMS gateway, SMTP sink, inbox page) for local
+// development: `npm run sandbox`. Tests start the same thing in-process via startSandboxes.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { createInboxApp } from './inbox-http';
+import { startSmsGateway, type SmsGateway } from './sms-gateway';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+
+export interface Sandboxes {
+  sms: SmsGateway;
+  smtp: SmtpSink;
+  inboxUrl: string;
+  close(): Promise<void>;
+}
+
+/** Port overrides; 0 picks a free port (what tests use). */
+export interface SandboxPorts {
+  sms?: number;
+  smtp?: number;
+  http?: number;
+}
+
+export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Promise<Sandboxes> {
+  const { host } = cfg.sandbox;
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    // Reverse order: the inbox reads from the other two.
+    const results = await Promise.allSettled(closers.splice(0).reverse().map((c) => c()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+
+  try {
+    const sms = await startSmsGateway({ host, port: ports.sms ?? cfg.sandbox.smsPort, credentials: cfg.sandbox.smsCredentials, sdkAppIds: [cfg.sms.sdkAppId] });
+    closers.push(() => sms.close());
+    const smtp = await startSmtpSink({ host, port: ports.smtp ?? cfg.sandbox.smtpPort });
+    closers.push(() => smtp.close());
+    const inbox = createServer(createInboxApp(sms, smtp));
+    await listen(inbox, ports.http ?? cfg.sandbox.httpPort, host);
+    closers.push(() => closeHttp(inbox));
+    const inboxPort = (inbox.address() as AddressInfo).port;
+    return { sms, smtp, inboxUrl: `http://${urlHost(host)}:${inboxPort}`, close: closeAll };
+  } catch (err) {
+    // A port already in use must not leave the other listeners running.
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeHttp(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // The inbox page polls with keep-alive; idle browser sockets would hold close() open.
+    server.closeAllConnections();
+  });
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function main(): Promise<void> {
+  const cfg = loadConfig();
+  const log = createLogger('sandbox', cfg.logLevel);
+  const sandboxes = await startSandboxes(cfg);
+  const { host } = cfg.sandbox;
+  log.info({ url: sandboxes.sms.url, region: cfg.sms.region, sdkAppId: cfg.sms.sdkAppId }, 'Tencent SMS (SendSms 2021-01-11) sandbox listening');
+  log.info({ smtp: `${urlHost(host)}:${sandboxes.smtp.port}` }, 'SMTP sink listening');
+  log.info({ url: sandboxes.inboxUrl }, 'sandbox inbox listening (developer only: shows full numbers and codes)');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'sandbox shutting down');
+    // If a client holds a connection open past this, exit anyway rather than hang the terminal.
+    setTimeout(() => process.exit(1), 5000).unref();
+    sandboxes.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'sandbox shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    createLogger('sandbox').fatal({ err }, 'sandbox failed to start');
+    process.exit(1);
+  });
+}

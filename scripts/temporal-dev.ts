@@ -1,0 +1,100 @@
+// Runs the Temporal CLI dev server (SQLite, Web UI) as a child process, with our
+// search attributes registered and the UI pointed at our codec server. Used by
+// `npm start` and by the test suite, so both run on the same real server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
+
+export const TEMPORAL_BIN = path.join(__dirname, '..', '.tools', 'bin', 'temporal');
+
+export interface DevServerOptions {
+  port: number;
+  uiPort?: number; // absent: headless
+  dbFile?: string; // absent: in memory
+  codecEndpoint?: string;
+  ip?: string;
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
+  if (!fs.existsSync(TEMPORAL_BIN)) throw new Error(`${TEMPORAL_BIN} is missing: run bash scripts/ensure-temporal.sh`);
+  const ip = o.ip ?? '127.0.0.1';
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(o.port), '--log-level', 'warn', '--log-format', 'json'];
+  args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  // The dev server only knows an update's timeout on long polls; keep defaults.
+  if (o.dbFile) {
+    fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
+    args.push('--db-filename', o.dbFile);
+  }
+  if (o.uiPort) {
+    args.push('--ui-port', String(o.uiPort), '--ui-ip', ip);
+    if (o.codecEndpoint) args.push('--ui-codec-endpoint', o.codecEndpoint);
+  } else {
+    args.push('--headless');
+  }
+  for (const sa of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${sa.name}=Keyword`);
+  const out = o.logFile ? fs.openSync(o.logFile, 'a') : 'ignore';
+  const child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', out, out], detached: false });
+  const address = `${ip}:${o.port}`;
+
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`temporal dev server exited at start (exit code ${child.exitCode}); see ${o.logFile ?? 'its output'}`);
+    try {
+      const conn = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await conn.healthService.check({});
+        // the default namespace is registered a moment after the frontend answers
+        await conn.workflowService.describeNamespace({ namespace: 'default' });
+        break;
+      } finally {
+        await conn.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`temporal dev server did not become ready on ${address}: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  return {
+    address,
+    uiUrl: o.uiPort ? `http://${ip}:${o.uiPort}` : null,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

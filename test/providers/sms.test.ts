@@ -1,0 +1,172 @@
+// The real Tencent SDK client (providers/sms.ts) against the sandbox gateway over HTTP,
+// so signing, envelopes and error mapping are all exercised on the wire.
+import { createSmsSender, type SmsResult } from '../../providers/sms';
+import { SMS_MAGIC_NUMBERS, startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
+import { closedPort, SDK_APP_ID, SECRET_ID, SECRET_KEY, smsConfig } from './helpers';
+
+const BIND_PHONE_TEMPLATE = '2130785';
+const REBIND_NOTICE_TEMPLATE = '2133448';
+
+let gw: SmsGateway;
+
+beforeAll(async () => {
+  gw = await startSmsGateway({ port: 0, credentials: { [SECRET_ID]: SECRET_KEY }, sdkAppIds: [SDK_APP_ID] });
+});
+afterAll(async () => {
+  await gw.close();
+});
+beforeEach(() => {
+  gw.clear();
+  gw.setFailure(null);
+});
+
+function failure(r: SmsResult) {
+  if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+describe('SDK client → sandbox gateway', () => {
+  it('delivers a message, renders the template and answers with a serial number', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    const r = await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['482913'] });
+
+    expect(r).toEqual({ ok: true, serialNo: expect.stringMatching(/^\d{4}:\d{28}$/), fee: 1, requestId: expect.any(String) });
+    const [rec, ...rest] = gw.forPhone('13800138000');
+    expect(rest).toHaveLength(0);
+    expect(rec).toMatchObject({
+      phone: '+8613800138000',
+      templateId: BIND_PHONE_TEMPLATE,
+      params: ['482913'],
+      signName: '宫论',
+      sdkAppId: SDK_APP_ID,
+      text: '【宫论】您的验证码:482913,这是您绑定手机号的操作验证码,如果这不是您本人的操作,请忽略本短信!',
+    });
+    expect(r.ok && r.serialNo).toBe(rec?.serialNo);
+    expect(gw.forPhone('+8613800138000')).toHaveLength(1);
+  });
+
+  it('renders two-parameter templates in order', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    const r = await sender.send({ phone: '13900139000', templateId: REBIND_NOTICE_TEMPLATE, params: ['换绑手机', '139****0000'] });
+    expect(r.ok).toBe(true);
+    expect(gw.forPhone('13900139000')[0]?.text).toBe(
+      '【宫论】尊敬的用户,您的账户已成功进行了换绑手机操作,新关联的信息为:139****0000。为了您的账户安全,请确认这是您本人的操作。',
+    );
+  });
+
+  describe('magic numbers', () => {
+    // Independent of the gateway's own table, so a wrong entry there fails here.
+    const expected: Record<keyof typeof SMS_MAGIC_NUMBERS, { code: string; retryable: boolean }> = {
+      '17000000001': { code: 'LimitExceeded.PhoneNumberThirtySecondLimit', retryable: false },
+      '17000000002': { code: 'LimitExceeded.PhoneNumberOneHourLimit', retryable: false },
+      '17000000003': { code: 'LimitExceeded.PhoneNumberDailyLimit', retryable: false },
+      '17000000004': { code: 'FailedOperation.InsufficientBalanceInSmsPackage', retryable: false },
+      '17000000005': { code: 'FailedOperation.PhoneNumberInBlacklist', retryable: false },
+      '17000000401': { code: 'AuthFailure.SignatureFailure', retryable: false },
+      '17000000500': { code: 'HttpError.500', retryable: true },
+      '17000000504': { code: 'TransportError', retryable: true },
+    };
+
+    it('has an expectation for every documented magic number', () => {
+      expect(Object.keys(expected).sort()).toEqual(Object.keys(SMS_MAGIC_NUMBERS).sort());
+    });
+
+    it.each(Object.entries(expected).map(([phone, want]) => [phone, want.code, want]))('%s → %s', async (phone, _code, want) => {
+      // A 1 s timeout keeps the "never answers" number quick.
+      const sender = createSmsSender(smsConfig(gw.port, { timeoutSec: 1 }));
+      const before = gw.requests();
+      const started = Date.now();
+      const r = failure(await sender.send({ phone, templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+
+      expect(r.code).toBe(want.code);
+      expect(r.retryable).toBe(want.retryable);
+      expect(gw.requests()).toBe(before + 1);
+      expect(gw.forPhone(phone)).toHaveLength(0);
+      if (phone === '17000000504') expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      // Envelope answers carry the provider's RequestId; HTTP and transport failures have none.
+      if (want.retryable) expect(r.requestId).toBeUndefined();
+      else expect(r.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('request-level errors from the real signature check', () => {
+    it('wrong SecretKey → AuthFailure.SignatureFailure', async () => {
+      const sender = createSmsSender(smsConfig(gw.port, { secretKey: 'not-the-key' }));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+      expect(r).toMatchObject({ code: 'AuthFailure.SignatureFailure', retryable: false, requestId: expect.any(String) });
+      expect(gw.messages()).toHaveLength(0);
+    });
+
+    it('unknown SecretId → AuthFailure.SecretIdNotFound', async () => {
+      const sender = createSmsSender(smsConfig(gw.port, { secretId: 'AKIDunknown00000000000000000000' }));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+      expect(r).toMatchObject({ code: 'AuthFailure.SecretIdNotFound', retryable: false });
+      expect(gw.messages()).toHaveLength(0);
+    });
+
+    it('unknown SmsSdkAppId → InvalidParameterValue.SdkAppIdNotExist', async () => {
+      const sender = createSmsSender(smsConfig(gw.port, { sdkAppId: '1400999999' }));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+      expect(r).toMatchObject({ code: 'InvalidParameterValue.SdkAppIdNotExist', retryable: false });
+    });
+
+    it('unknown template → FailedOperation.TemplateIncorrectOrUnapproved', async () => {
+      const sender = createSmsSender(smsConfig(gw.port));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: '9999999', params: ['123456'] }));
+      expect(r).toMatchObject({ code: 'FailedOperation.TemplateIncorrectOrUnapproved', retryable: false });
+      expect(gw.messages()).toHaveLength(0);
+    });
+
+    it('wrong number of template parameters → FailedOperation.TemplateParamSetNotMatchApprovedTemplate', async () => {
+      const sender = createSmsSender(smsConfig(gw.port));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: REBIND_NOTICE_TEMPLATE, params: ['only-one'] }));
+      expect(r).toMatchObject({ code: 'FailedOperation.TemplateParamSetNotMatchApprovedTemplate', retryable: false });
+    });
+
+    it('an unsupported region → UnsupportedRegion', async () => {
+      const sender = createSmsSender(smsConfig(gw.port, { region: 'ap-singapore' }));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+      expect(r).toMatchObject({ code: 'UnsupportedRegion', retryable: false });
+    });
+  });
+
+  describe('gateway outage (setFailure)', () => {
+    it.each([
+      ['InternalError', 'InternalError', true],
+      ['InternalError.Timeout', 'InternalError.Timeout', true],
+      ['RequestLimitExceeded', 'RequestLimitExceeded', true],
+      ['AuthFailure.SecretIdNotFound', 'AuthFailure.SecretIdNotFound', false],
+      ['http500', 'HttpError.500', true],
+      ['reset', 'TransportError', true],
+      ['timeout', 'TransportError', true],
+    ])('%s → %s (retryable %s)', async (mode, code, retryable) => {
+      gw.setFailure(mode);
+      const sender = createSmsSender(smsConfig(gw.port, { timeoutSec: 1 }));
+      const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+      expect(r).toMatchObject({ code, retryable });
+      expect(gw.messages()).toHaveLength(0);
+
+      gw.setFailure(null);
+      expect((await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] })).ok).toBe(true);
+    });
+
+    it('refuses an unknown failure mode', () => {
+      expect(() => gw.setFailure('sometimes')).toThrow(/unknown SMS gateway failure mode/);
+    });
+  });
+
+  it('connection refused → TransportError, retryable', async () => {
+    const sender = createSmsSender(smsConfig(await closedPort()));
+    const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+    expect(r).toMatchObject({ code: 'TransportError', retryable: true });
+    expect(r.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('rejects a malformed number locally without calling the provider', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    const before = gw.requests();
+    const r = failure(await sender.send({ phone: '+8613800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
+    expect(r).toMatchObject({ code: 'InvalidParameterValue.IncorrectPhoneNumber', retryable: false });
+    expect(gw.requests()).toBe(before);
+  });
+});

@@ -1,0 +1,48 @@
+// Once per test run: a real Temporal dev server (in memory, headless), a fresh test
+// database with migrations applied, and the workflow bundle. Suites read where
+// everything is from the environment this sets.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import { freePort, startDevServer, type DevServer } from '../../scripts/temporal-dev';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __VSAGA_TEMPORAL__: DevServer | undefined;
+}
+
+async function recreateDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const admin = new PgClient({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.VSAGA_TEST_NO_STACK) return;
+  const dataDir = path.join(ROOT, '.data', 'test');
+  const databaseUrl = process.env.VSAGA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vsaga_test';
+  await recreateDatabase(databaseUrl);
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  execFileSync(tsx, [path.join(ROOT, 'db', 'migrate.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+  const bundle = path.join(dataDir, 'workflow-bundle.js');
+  execFileSync(tsx, [path.join(ROOT, 'worker', 'bundle.ts'), bundle], { stdio: 'pipe' });
+
+  const server = await startDevServer({ port: await freePort(), logFile: path.join(dataDir, 'temporal.log') });
+  globalThis.__VSAGA_TEMPORAL__ = server;
+
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env.DATABASE_URL = databaseUrl;
+  process.env.WORKFLOW_BUNDLE = bundle;
+  process.env.REDIS_KEY_PREFIX = `vsaga-test:${process.pid}:`;
+  process.env.VSAGA_ENV = 'test';
+  process.env.VSAGA_LOG_LEVEL ??= 'silent';
+}

@@ -1,0 +1,29 @@
+// Builds the real clients activities run over, from config. Used by the worker
+// process and by tests, so tests exercise what production wires.
+import type { ActivityDeps } from '../activities/deps';
+import type { Config } from '../lib/config';
+import { FieldCrypto } from '../lib/field-crypto';
+import { createLogger } from '../lib/logger';
+import { createRedis } from '../lib/redis';
+import { createPool } from '../db/pool';
+import { createSmsSender } from '../providers/sms';
+import { createMailer } from '../providers/mail';
+
+export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promise<void> } {
+  const pool = createPool(cfg.databaseUrl);
+  const redis = createRedis(cfg.redis);
+  const mailer = createMailer(cfg.mail);
+  return {
+    pool,
+    redis,
+    fieldCrypto: new FieldCrypto(cfg.crypto),
+    sms: createSmsSender(cfg.sms),
+    mailer,
+    cfg,
+    log: createLogger('activities', cfg.logLevel),
+    async close() {
+      mailer.close();
+      await Promise.allSettled([pool.end(), redis.quit()]);
+    },
+  };
+}

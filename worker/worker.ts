@@ -1,0 +1,31 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { ActivityDeps } from '../activities/deps';
+import type { Config } from '../lib/config';
+import { createDataConverter } from '../lib/payload-codec';
+
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+
+export interface WorkerOptions {
+  cfg: Config;
+  deps: ActivityDeps;
+  connection?: NativeConnection;
+  taskQueue?: string;
+  /** a bundle made by bundleWorkflowCode ahead of time; otherwise bundled at start */
+  workflowBundlePath?: string;
+}
+
+export async function createWorker(o: WorkerOptions): Promise<Worker> {
+  const connection = o.connection ?? (await NativeConnection.connect({ address: o.cfg.temporal.address }));
+  const bundlePath = o.workflowBundlePath ?? process.env.WORKFLOW_BUNDLE;
+  return Worker.create({
+    connection,
+    namespace: o.cfg.temporal.namespace,
+    taskQueue: o.taskQueue ?? o.cfg.temporal.taskQueue,
+    ...(bundlePath && fs.existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(o.deps),
+    dataConverter: createDataConverter(o.cfg.crypto),
+  });
+}
