@@ -16,6 +16,6 @@ export const clientMeta = z
 export const createAccountBody = z.object({ id: accountId }).strict();
 
 
-export const bindPhoneBody = z.object({ phone: z.string().max(32), client: clientMeta }).strict();
-export const bindEmailBody = z.object({ email: z.string().max(254), client: clientMeta }).strict();
+export const bindPhoneBody = z.object({ phone: z.string().max(256), client: clientMeta }).strict();
+export const bindEmailBody = z.object({ email: z.string().max(1024), client: clientMeta }).strict();
 export const submitCodeBody = z.object({ code: z.string().max(16) }).strict();

@@ -28,6 +28,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 
 // node-pg-migrate ships ESM only; Node 20.19+ can require() it, and its types need
 // module resolution this commonjs project does not use, hence the narrow cast.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runner } = require('node-pg-migrate') as {
   runner: (o: Record<string, unknown>) => Promise<{ name: string }[]>;
 };

@@ -46,7 +46,9 @@ const apiKeyList = z.string().transform((s, ctx) => {
   // "name:secret:scope1+scope2;name2:secret2:*"
   const keys: { name: string; secret: string; scopes: string[] }[] = [];
   for (const entry of s.split(';').map((e) => e.trim()).filter(Boolean)) {
-    const [name, secret, scopes] = entry.split(':');
+    // scopes contain ':' themselves (accounts:read), so only the first two colons split
+    const [name, secret, ...rest] = entry.split(':');
+    const scopes = rest.join(':');
     if (!name || !secret || secret.length < 8 || !scopes) {
       ctx.addIssue({ code: 'custom', message: `API key entry for "${name ?? '?'}" must be name:secret(8+ chars):scope+scope` });
       return z.NEVER;
@@ -115,7 +117,7 @@ const schema = z.object({
   SANDBOX_HTTP_PORT: port.default(8025),
 
   CODE_MAX_WRONG_PER_FLOW: z.coerce.number().int().min(1).max(20).default(5),
-  BIND_FLOW_TTL_SEC: z.coerce.number().int().min(10).max(86400).default(1800),
+  BIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
   CODE_TTL_SEC: z.coerce.number().int().min(1).max(3600).optional(),
   CODE_RESEND_GAP_SEC: z.coerce.number().int().min(0).max(3600).optional(),
 });

@@ -9,7 +9,6 @@ import { freePort, startDevServer, type DevServer } from '../../scripts/temporal
 const ROOT = path.join(__dirname, '..', '..');
 
 declare global {
-  // eslint-disable-next-line no-var
   var __VSAGA_TEMPORAL__: DevServer | undefined;
 }
 

@@ -1,0 +1,187 @@
+// `npm start`: the whole service on one machine with embedded defaults: migrations,
+// the Temporal dev server with its Web UI (data kept in .data/), the provider
+// sandboxes, the worker and the API. Ctrl-C stops everything it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import { loadConfig, ConfigError } from '../lib/config';
+import { migrate } from '../db/migrate';
+import { startDevServer, type DevServer } from './temporal-dev';
+
+const ROOT = path.join(__dirname, '..');
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
+
+const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m'];
+
+function run(name: string, file: string, color: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file)], {
+    cwd: ROOT,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = `${color}${name.padEnd(8)}\x1b[0m│ `;
+  const pipe = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let buf = '';
+    stream.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) out.write(prefix + line + '\n');
+    });
+  };
+  pipe(child.stdout!, process.stdout);
+  pipe(child.stderr!, process.stderr);
+  return child;
+}
+
+async function waitHttp(url: string, timeoutMs: number, isUp: (status: number) => boolean = (s) => s < 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (isUp(res.status)) return true;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+/** The worker is ready when it polls its task queue. */
+async function waitForPoller(address: string, namespace: string, taskQueue: string, timeoutMs: number): Promise<boolean> {
+  const conn = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { pollers } = await conn.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      if (pollers && pollers.length > 0) return true;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return false;
+  } finally {
+    await conn.close();
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  const cfg = loadConfig();
+  const temporal = hostPort(cfg.temporal.address);
+  const uiPort = Number(new URL(cfg.temporal.uiUrl).port || 8233);
+  const ports: [string, string, number][] = [
+    ['TEMPORAL_ADDRESS', temporal.host, temporal.port],
+    ['TEMPORAL_UI_URL', temporal.host, uiPort],
+    ['API_PORT', cfg.api.host, cfg.api.port],
+    ['CODEC_PORT', cfg.codec.host, cfg.codec.port],
+    ['SANDBOX_SMS_PORT', cfg.sandbox.host, cfg.sandbox.smsPort],
+    ['SANDBOX_SMTP_PORT', cfg.sandbox.host, cfg.sandbox.smtpPort],
+    ['SANDBOX_HTTP_PORT', cfg.sandbox.host, cfg.sandbox.httpPort],
+  ];
+  for (const [setting, host, port] of ports) {
+    if (!(await portFree(host, port))) {
+      throw new ConfigError(`port ${host}:${port} is in use (is another npm start running?); free it or set ${setting}`);
+    }
+  }
+
+  fs.mkdirSync(path.join(cfg.dataDir, 'logs'), { recursive: true });
+  const applied = await migrate(cfg.databaseUrl);
+  console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+
+  const children: ChildProcess[] = [];
+  let server: DevServer | null = null;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    await Promise.all(
+      children.reverse().map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
+            c.once('exit', () => (clearTimeout(t), resolve()));
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    await server?.stop();
+    console.log('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  server = await startDevServer({
+    ip: temporal.host,
+    port: temporal.port,
+    uiPort,
+    dbFile: path.join(cfg.dataDir, 'temporal.sqlite'),
+    codecEndpoint: `http://${cfg.codec.host}:${cfg.codec.port}`,
+    logFile: path.join(cfg.dataDir, 'logs', 'temporal.log'),
+  });
+  console.log(`temporal dev server ready on ${server.address}`);
+
+  const spawnAll: [string, string][] = [
+    ['sandbox', 'sandbox/main.ts'],
+    ['worker', 'worker/main.ts'],
+    ['api', 'api/main.ts'],
+  ];
+  spawnAll.forEach(([name, file], i) => {
+    const child = run(name, file, COLORS[i % COLORS.length]!);
+    child.once('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`${name} exited (${signal ?? code}); stopping the stack`);
+        void stop(1);
+      }
+    });
+    children.push(child);
+  });
+
+  const apiUrl = `http://${cfg.api.host}:${cfg.api.port}`;
+  const healthy = await waitHttp(`${apiUrl}/health`, 90_000, (s) => s === 200);
+  const workerUp = healthy && (await waitForPoller(server.address, cfg.temporal.namespace, cfg.temporal.taskQueue, 120_000));
+  const inboxUp = await waitHttp(`http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}/`, 10_000);
+  if (!healthy || !workerUp) {
+    console.error(`the ${healthy ? 'worker' : 'API'} did not become ready; see the lines above and ${path.join(cfg.dataDir, 'logs')}`);
+    return stop(1);
+  }
+  const rows = [
+    ['API', apiUrl, `Authorization: Bearer <key> (dev key: ${cfg.api.keys[0]?.secret})`],
+    ['Temporal Web UI', server.uiUrl ?? '-', 'payloads decoded through the codec server'],
+    ['Temporal gRPC', server.address, `namespace ${cfg.temporal.namespace}, task queue ${cfg.temporal.taskQueue}`],
+    ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
+    ['Sandbox inbox', `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`, inboxUp ? 'every SMS and mail the sandboxes received' : 'not answering'],
+    ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SendSms wire protocol'],
+    ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],
+    ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],
+  ];
+  console.log(`\nverification-saga is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  for (const [what, where, note] of rows) console.log(`  ${what!.padEnd(22)} ${where!.padEnd(34)} ${note}`);
+  console.log('\nCtrl-C stops everything.\n');
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : `start failed: ${err instanceof Error ? err.stack : String(err)}`);
+  process.exit(1);
+});
