@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 
 const ACQUIRE = `
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return {1, 0} end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return {1, 0} end
 local gap = redis.call('PTTL', KEYS[1])
 if gap > 0 then return {0, gap} end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[2]) then return {-1, 0} end

@@ -47,7 +47,9 @@ export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>): express.E
 
   app.use((req, res, next) => {
     if (!tokenDigest) return next();
-    const given = createHash('sha256').update(req.get('authorization') ?? '').digest();
+    // the scheme is case-insensitive (RFC 7235); the token is not
+    const header = (req.get('authorization') ?? '').replace(/^bearer /i, 'Bearer ');
+    const given = createHash('sha256').update(header).digest();
     if (!timingSafeEqual(given, tokenDigest)) {
       return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'codec server needs the operator token' } });
     }
@@ -73,6 +75,9 @@ export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>): express.E
   app.post('/decode', handle('decode'));
   app.use((_req, res) => void res.status(404).json({ error: { code: 'ROUTE_NOT_FOUND', message: 'POST /encode or /decode' } }));
   app.use(((err, _req, res, _next) => {
+    if ((err as { type?: string }).type === 'entity.too.large') {
+      return void res.status(413).json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'at most 4 MB of payloads per call' } });
+    }
     res.status(400).json({ error: { code: 'INVALID_INPUT', message: err instanceof Error ? err.message : 'bad request' } });
   }) as express.ErrorRequestHandler);
   return app;

@@ -29,6 +29,11 @@ const keyRing = z
       }
       const kid = part.slice(0, i);
       const key = part.slice(i + 1);
+      // the kid is stored inside sealed values, delimited by '.', so keep it plain
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+        ctx.addIssue({ code: 'custom', message: `key id "${kid.slice(0, 32)}" must be 1–32 of A–Z a–z 0–9 _ -` });
+        return z.NEVER;
+      }
       if (Buffer.from(key, 'base64').length !== 32) {
         ctx.addIssue({ code: 'custom', message: `key "${kid}" must be 32 bytes, base64-encoded` });
         return z.NEVER;
@@ -137,8 +142,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (!(e.PAYLOAD_KEY_ID in e.PAYLOAD_KEYS)) throw new ConfigError(`PAYLOAD_KEY_ID "${e.PAYLOAD_KEY_ID}" is not in PAYLOAD_KEYS`);
-  if (!(e.FIELD_KEY_ID in e.FIELD_KEYS)) throw new ConfigError(`FIELD_KEY_ID "${e.FIELD_KEY_ID}" is not in FIELD_KEYS`);
+  if (!Object.hasOwn(e.PAYLOAD_KEYS, e.PAYLOAD_KEY_ID)) throw new ConfigError(`PAYLOAD_KEY_ID "${e.PAYLOAD_KEY_ID}" is not in PAYLOAD_KEYS`);
+  if (!Object.hasOwn(e.FIELD_KEYS, e.FIELD_KEY_ID)) throw new ConfigError(`FIELD_KEY_ID "${e.FIELD_KEY_ID}" is not in FIELD_KEYS`);
   if (e.VSAGA_ENV === 'production') {
     const dev: string[] = [];
     if (Object.values(e.PAYLOAD_KEYS).includes(devKey('payload'))) dev.push('PAYLOAD_KEYS');
@@ -147,7 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.CODE_PEPPER === devKey('code-pepper')) dev.push('CODE_PEPPER');
     if (e.API_KEYS.some((k) => k.secret === 'dev-api-key-change-me')) dev.push('API_KEYS');
     if (dev.length) throw new ConfigError(`production refuses development secrets; set ${dev.join(', ')}`);
-    if (e.CODEC_HOST !== '127.0.0.1' && e.CODEC_HOST !== 'localhost' && !e.CODEC_TOKEN) {
+    if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN) {
       throw new ConfigError('CODEC_TOKEN is required when the codec server listens beyond loopback');
     }
   }

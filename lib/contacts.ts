@@ -32,6 +32,7 @@ export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at < 1) return '*****';
   const local = email.slice(0, at);
-  const keep = Math.max(1, Math.min(5, local.length - 2));
+  // a one- or two-letter local part would be shown whole, so it is hidden entirely
+  const keep = local.length <= 2 ? 0 : Math.min(5, local.length - 2);
   return `${local.slice(0, keep)}*****${email.slice(at)}`;
 }

@@ -16,6 +16,9 @@ export class FieldCrypto {
   private readonly indexKey: Buffer;
 
   constructor(cfg: FieldCryptoKeys) {
+    for (const kid of Object.keys(cfg.fieldKeys)) {
+      if (kid.includes('.')) throw new Error(`field key id "${kid}" must not contain "."`);
+    }
     this.keys = new Map(Object.entries(cfg.fieldKeys).map(([kid, k]) => [kid, Buffer.from(k, 'base64')]));
     this.current = cfg.fieldKeyId;
     this.indexKey = Buffer.from(cfg.blindIndexKey, 'base64');
@@ -38,7 +41,9 @@ export class FieldCrypto {
     const key = this.keys.get(kid);
     if (!key) throw new Error(`field key ${kid} is not configured`);
     const data = Buffer.from(ctB64, 'base64url');
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonceB64, 'base64url'));
+    if (data.length < 16) throw new Error('sealed value is truncated');
+    // a fixed tag length, or a short tag would be accepted and forgeable
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonceB64, 'base64url'), { authTagLength: 16 });
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(data.subarray(data.length - 16));
     return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');

@@ -46,7 +46,8 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       const key = this.keys.get(kid);
       if (!key) throw new Error(`payload sealed with unknown key id "${kid}"`);
       const data = Buffer.from(p.data ?? new Uint8Array());
-      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+      if (data.length < 12 + 16) throw new Error('encrypted payload is truncated');
+      const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12), { authTagLength: 16 });
       decipher.setAuthTag(data.subarray(data.length - 16));
       const plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
       return temporal.api.common.v1.Payload.decode(plain);

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../lib/config';
 import { FieldCrypto } from '../../lib/field-crypto';
@@ -15,6 +15,13 @@ import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
 import { startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
+
+// Business rejections are expected in tests; only the SDK's real errors are worth a line.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  /* already installed in this process */
+}
 
 export const API_KEY = 'test-key-all-scopes';
 export const READ_ONLY_KEY = 'test-key-read-only';

@@ -152,17 +152,18 @@ describe('maskEmail', () => {
     expect(maskEmail('averylongname@qq.com')).toBe('avery*****@qq.com');
   });
 
-  it('hides part of every local part of two or more characters', () => {
+  it('hides part of every local part of three or more characters, all of a shorter one', () => {
     expect(maskEmail('abcdef@test.com')).toBe('abcd*****@test.com');
     expect(maskEmail('abcde@test.com')).toBe('abc*****@test.com');
     expect(maskEmail('abcd@test.com')).toBe('ab*****@test.com');
     expect(maskEmail('abc@test.com')).toBe('a*****@test.com');
-    expect(maskEmail('ab@test.com')).toBe('a*****@test.com');
+    expect(maskEmail('ab@test.com')).toBe('*****@test.com');
+    expect(maskEmail('a@test.com')).toBe('*****@test.com');
   });
 
   it('always uses five stars, so the mask does not leak the local part length', () => {
     for (const local of ['ab', 'abc', 'abcdefg', 'abcdefghijklmnop']) {
-      expect(maskEmail(`${local}@x.cn`)).toMatch(/^[a-z]{1,5}\*{5}@x\.cn$/);
+      expect(maskEmail(`${local}@x.cn`)).toMatch(/^[a-z]{0,5}\*{5}@x\.cn$/);
     }
   });
 
