@@ -1,0 +1,72 @@
+// Records histories of real flows for the replay test (test/histories/). Run against a
+// running `npm start` stack: it drives flows over the HTTP API like a caller would and
+// saves each workflow's history. Re-record when a workflow changes on purpose (and keep
+// the old files: replaying them is what proves a change is compatible, via patched()).
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../lib/config';
+import { connectClient } from '../lib/temporal';
+
+const cfg = loadConfig();
+const API = `http://${cfg.api.host}:${cfg.api.port}`;
+const INBOX = `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`;
+const headers = { authorization: `Bearer ${cfg.api.keys[0]!.secret}`, 'content-type': 'application/json' };
+const OUT = path.join(__dirname, '..', 'test', 'histories');
+
+async function post(p: string, body?: unknown) {
+  const res = await fetch(`${API}${p}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return (await res.json()) as Record<string, any>;
+}
+
+async function latestCode(kind: 'sms' | 'mail', to: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${INBOX}/api/${kind}/latest-code?${kind === 'sms' ? 'phone' : 'to'}=${encodeURIComponent(to)}`);
+    if (res.ok) return ((await res.json()) as { code: string }).code;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no ${kind} code for ${to}`);
+}
+
+async function main() {
+  const client = await connectClient(cfg);
+  const stamp = Date.now().toString(36);
+  const flows: [string, string][] = [];
+
+  // bind phone: one wrong code, then the right one
+  const a = `rec-${stamp}-a`;
+  const phone = `135${String(Date.now() % 1e8).padStart(8, '0')}`;
+  await post('/v1/accounts', { id: a });
+  await post(`/v1/accounts/${a}/phone/bind`, { phone });
+  const code = await latestCode('sms', phone);
+  await post(`/v1/flows/bind-phone:${a}/code`, { code: code === '000000' ? '111111' : '000000' });
+  await post(`/v1/flows/bind-phone:${a}/code`, { code });
+  flows.push([`bind-phone:${a}`, 'bind-phone-wrong-then-bound']);
+
+  // bind email, then a cancelled bind phone on the same account
+  const email = `rec-${stamp}@example.com`;
+  await post(`/v1/accounts/${a}/email/bind`, { email });
+  await post(`/v1/flows/bind-email:${a}/code`, { code: await latestCode('mail', email) });
+  flows.push([`bind-email:${a}`, 'bind-email-bound']);
+
+  const b = `rec-${stamp}-b`;
+  await post('/v1/accounts', { id: b });
+  await post(`/v1/accounts/${b}/phone/bind`, { phone: `137${String(Date.now() % 1e8).padStart(8, '0')}` });
+  await fetch(`${API}/v1/flows/bind-phone:${b}`, { method: 'DELETE', headers });
+  flows.push([`bind-phone:${b}`, 'bind-phone-cancelled']);
+
+  fs.mkdirSync(OUT, { recursive: true });
+  for (const [workflowId, name] of flows) {
+    const handle = client.workflow.getHandle(workflowId);
+    await handle.result().catch(() => undefined);
+    const history = await handle.fetchHistory();
+    const file = path.join(OUT, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(history, null, 1));
+    console.log(`recorded ${workflowId} → ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
+  }
+  await client.connection.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

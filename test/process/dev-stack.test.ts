@@ -1,0 +1,131 @@
+// `npm start`'s orchestrator as a user runs it: one process brings up the Temporal dev
+// server with its UI, the sandboxes, the worker and the API; a bind flow works through
+// it; Ctrl-C stops everything; a second start keeps the data.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../scripts/temporal-dev';
+
+const ROOT = path.join(__dirname, '..', '..');
+const KEY = 'dev-stack-test-key-123';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function startDev(env: Record<string, string>): Promise<Running> {
+  let out = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'dev.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 150_000;
+  while (!/verification-saga is up/.test(out)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dev stack did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, output: () => out, exited };
+}
+
+async function stop(r: Running): Promise<number | null> {
+  r.child.kill('SIGINT');
+  return r.exited;
+}
+
+const json = async (url: string, init?: RequestInit) => {
+  const res = await fetch(url, init);
+  return { status: res.status, body: (await res.json()) as any };
+};
+
+test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a restart', async () => {
+  const ports = {
+    temporal: await freePort(),
+    ui: await freePort(),
+    api: await freePort(),
+    codec: await freePort(),
+    sms: await freePort(),
+    smtp: await freePort(),
+    inbox: await freePort(),
+  };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-dev-'));
+  const env = {
+    VSAGA_DATA_DIR: dataDir,
+    VSAGA_LOG_LEVEL: 'warn',
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    TEMPORAL_UI_URL: `http://127.0.0.1:${ports.ui}`,
+    TEMPORAL_TASK_QUEUE: 'dev-stack-test',
+    API_PORT: String(ports.api),
+    API_KEYS: `t:${KEY}:*`,
+    CODEC_PORT: String(ports.codec),
+    CODEC_CORS_ORIGINS: `http://127.0.0.1:${ports.ui}`,
+    SANDBOX_SMS_PORT: String(ports.sms),
+    SMS_ENDPOINT: `127.0.0.1:${ports.sms}`,
+    SANDBOX_SMTP_PORT: String(ports.smtp),
+    MAIL_PORT: String(ports.smtp),
+    SANDBOX_HTTP_PORT: String(ports.inbox),
+  };
+  const api = `http://127.0.0.1:${ports.api}`;
+  const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
+  const first = await startDev(env);
+  let pids: number[] = [];
+  try {
+    expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
+    expect((await json(`${api}/health`)).body.status).toBe('ok');
+    // the UI is the dev server's, configured with our codec endpoint
+    const settings = await json(`http://127.0.0.1:${ports.ui}/api/v1/settings`);
+    expect(settings.body.Codec.Endpoint).toBe(`http://127.0.0.1:${ports.codec}`);
+
+    const id = `dev-${Date.now()}`;
+    const phone = `136${String(Date.now() % 1e8).padStart(8, '0')}`;
+    expect((await json(`${api}/v1/accounts`, { method: 'POST', headers: auth, body: JSON.stringify({ id }) })).status).toBe(201);
+    const started = await json(`${api}/v1/accounts/${id}/phone/bind`, { method: 'POST', headers: auth, body: JSON.stringify({ phone }) });
+    expect(started.status).toBe(201);
+    const latest = await json(`http://127.0.0.1:${ports.inbox}/api/sms/latest-code?phone=${phone}`);
+    expect(latest.body.code).toMatch(/^\d{6}$/);
+    const done = await json(`${api}/v1/flows/bind-phone:${id}/code`, { method: 'POST', headers: auth, body: JSON.stringify({ code: latest.body.code }) });
+    expect(done.body.result.outcome).toBe('bound');
+
+    pids = (fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)) as string[])
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(String(ports.temporal)) || fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(`VSAGA_DATA_DIR=${dataDir}`);
+        } catch {
+          return false;
+        }
+      });
+    expect(pids.length).toBeGreaterThanOrEqual(4); // orchestrator, temporal, sandbox, worker, api
+
+    expect(await stop(first)).toBe(0);
+    expect(first.output()).toContain('stopped');
+    const alive = pids.filter((pid) => fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '));
+    expect(alive).toEqual([]);
+
+    // same data dir: Temporal's SQLite file keeps the finished flow
+    const second = await startDev(env);
+    try {
+      const state = await json(`${api}/v1/flows/bind-phone:${id}`, { headers: auth });
+      expect(state.body.flow.outcome).toBe('bound');
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  } finally {
+    if (first.child.exitCode === null) first.child.kill('SIGKILL');
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 300_000);
