@@ -133,19 +133,24 @@ export function createCodeActivities(deps: ActivityDeps) {
     return { codeId, sentTo };
   }
 
-  /** Single use: a matching code is consumed; a retry of the same check still answers ok. */
-  async function checkCode(input: { flowId: string; codeId: string; code: string }): Promise<{ ok: boolean }> {
-    const { rows } = await deps.pool.query<{ code_hash: Buffer; status: string }>(
-      'SELECT code_hash, status FROM verification_codes WHERE id = $1 AND flow_id = $2',
+  /**
+   * Single use: a matching code is consumed by one submission (submissionKey). A retry
+   * of that same submission answers ok again; any other submission finds it spent.
+   */
+  async function checkCode(input: { flowId: string; codeId: string; code: string; submissionKey: string }): Promise<{ ok: boolean }> {
+    const { rows } = await deps.pool.query<{ code_hash: Buffer; status: string; used_by: string | null }>(
+      'SELECT code_hash, status, used_by FROM verification_codes WHERE id = $1 AND flow_id = $2',
       [input.codeId, input.flowId],
     );
     const row = rows[0];
-    if (!row || (row.status !== 'sent' && row.status !== 'used')) return { ok: false };
-    if (!codeMatches(pepper, input.codeId, input.code, row.code_hash)) return { ok: false };
-    if (row.status === 'sent') {
-      await deps.pool.query("UPDATE verification_codes SET status = 'used', used_at = now() WHERE id = $1 AND status = 'sent'", [input.codeId]);
-    }
-    return { ok: true };
+    if (!row || !codeMatches(pepper, input.codeId, input.code, row.code_hash)) return { ok: false };
+    if (row.status === 'used') return { ok: row.used_by === input.submissionKey };
+    if (row.status !== 'sent') return { ok: false };
+    const won = await deps.pool.query(
+      "UPDATE verification_codes SET status = 'used', used_at = now(), used_by = $2 WHERE id = $1 AND status = 'sent'",
+      [input.codeId, input.submissionKey],
+    );
+    return { ok: won.rowCount === 1 };
   }
 
   return { sendCode, checkCode };

@@ -86,6 +86,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   let lastSentAt = 0;
   let codesSent = 0;
   let wrongAttempts = 0;
+  let submissions = 0;
   let busy = false;
 
   const open = () => outcome === null;
@@ -172,7 +173,9 @@ async function bindContact(input: BindInput): Promise<BindResult> {
       busy = true;
       setStage('verifying');
       try {
-        const { ok } = await checkCode({ flowId, codeId: codeId!, code });
+        submissions += 1;
+        const submissionKey = `${workflowInfo().runId}/submit/${submissions}`;
+        const { ok } = await checkCode({ flowId, codeId: codeId!, code, submissionKey });
         if (!ok) {
           wrongAttempts += 1;
           const attemptsLeft = limits.maxWrong - wrongAttempts;

@@ -34,7 +34,9 @@ CREATE TABLE verification_codes (
   status       text NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'used', 'superseded')),
   created_at   timestamptz NOT NULL DEFAULT now(),
   sent_at      timestamptz,
-  used_at      timestamptz
+  used_at      timestamptz,
+  -- the submission that consumed the code: its retry may see "ok" again, nobody else
+  used_by      text
 );
 CREATE INDEX verification_codes_flow ON verification_codes (flow_id);
 
