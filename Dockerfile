@@ -17,9 +17,11 @@ RUN npm ci --omit=dev && npm cache clean --force
 
 COPY . .
 RUN npx tsx worker/bundle.ts dist/workflow-bundle.js
-ENV WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
+ENV WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
+    PATH=/app/node_modules/.bin:$PATH
 
 # Source stays root-owned and read-only to the service user.
 USER node
 EXPOSE 3000 8888 8025
-CMD ["npx", "tsx", "api/main.ts"]
+# tsx itself, not `npx tsx`: npm would swallow SIGTERM and skip the graceful shutdown.
+CMD ["tsx", "api/main.ts"]

@@ -6,7 +6,7 @@ import type { ActivityDeps } from './deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from './outbox';
 import { SendRateLimiter } from './rate-limit';
-import { accountIdByContact, contactIndex, findAccount, type ContactKind } from '../db/accounts';
+import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
 import { inTransaction } from '../db/pool';
 import { codeMatches, generateCode, hashCode } from '../lib/codes';
 import type { ErrorCode } from '../lib/errors';
@@ -16,9 +16,9 @@ import { maskEmail, maskPhone } from '../lib/contacts';
 
 /** Checks made before a code goes out, so nobody receives a code that cannot succeed. */
 export type CodePrecheck =
-  | 'account_without_contact' // first-time bind: the account has no contact of this kind yet
-  | 'account_has_contact' // unbind proof: the code goes to the account's own contact
-  | 'target_unclaimed'; // the address is not bound to any account
+  | { has: ContactKind } // the account has this contact bound (rebind: a phone in every case)
+  | { lacks: ContactKind } // first-time bind: none bound yet
+  | { unclaimed: ErrorCode }; // the target belongs to no account; else this error (SAME_CONTACT if it is this one's)
 
 export interface SendCodeInput {
   flowId: string;
@@ -26,9 +26,10 @@ export interface SendCodeInput {
   accountId: string;
   scene: Scene;
   channel: Channel;
-  /** which of the account's contacts the checks concern */
-  kind: ContactKind;
-  target: string;
+  /** an address the user typed (a new contact)… */
+  target?: string;
+  /** …or the account's own bound contact, decrypted here so it never enters history */
+  targetOfAccount?: ContactKind;
   prechecks: CodePrecheck[];
   perDay: number;
   resendGapSec: number;
@@ -39,7 +40,6 @@ export interface SendCodeResult {
   sentTo: string; // masked
 }
 
-const TAKEN: Record<ContactKind, ErrorCode> = { phone: 'PHONE_TAKEN', email: 'EMAIL_TAKEN' };
 const ALREADY: Record<ContactKind, ErrorCode> = { phone: 'PHONE_ALREADY_BOUND', email: 'EMAIL_ALREADY_BOUND' };
 const MISSING: Record<ContactKind, ErrorCode> = { phone: 'PHONE_NOT_BOUND', email: 'EMAIL_NOT_BOUND' };
 
@@ -47,30 +47,37 @@ export function createCodeActivities(deps: ActivityDeps) {
   const limiter = new SendRateLimiter(deps.redis);
   const pepper = deps.cfg.crypto.codePepper;
 
-  async function precheck(input: SendCodeInput, targetIdx: Buffer): Promise<void> {
+  /** Runs the prechecks and resolves the address the code goes to. */
+  async function resolveTarget(input: SendCodeInput, channelKind: ContactKind): Promise<string> {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
-    const has = input.kind === 'phone' ? account.phone_idx !== null : account.email_idx !== null;
-    if (input.prechecks.includes('account_without_contact') && has) throw rejection(ALREADY[input.kind]);
-    if (input.prechecks.includes('account_has_contact') && !has) throw rejection(MISSING[input.kind]);
-    if (input.prechecks.includes('target_unclaimed')) {
-      const owner = await accountIdByContact(deps.pool, input.kind, targetIdx);
-      if (owner !== null) throw rejection(TAKEN[input.kind]);
+    for (const check of input.prechecks) {
+      if ('has' in check && decryptContact(deps.fieldCrypto, account, check.has) === null) throw rejection(MISSING[check.has]);
+      if ('lacks' in check && decryptContact(deps.fieldCrypto, account, check.lacks) !== null) throw rejection(ALREADY[check.lacks]);
     }
+    const target = input.target ?? (input.targetOfAccount ? decryptContact(deps.fieldCrypto, account, input.targetOfAccount) : null);
+    if (target === null) throw rejection(MISSING[input.targetOfAccount ?? channelKind]);
+    for (const check of input.prechecks) {
+      if (!('unclaimed' in check)) continue;
+      const owner = await accountIdByContact(deps.pool, channelKind, contactIndex(deps.fieldCrypto, channelKind, target));
+      if (owner === account.id) throw rejection('SAME_CONTACT');
+      if (owner !== null) throw rejection(check.unclaimed);
+    }
+    return target;
   }
 
   async function sendCode(input: SendCodeInput): Promise<SendCodeResult> {
-    const targetIdx = contactIndex(deps.fieldCrypto, input.channel === 'sms' ? 'phone' : 'email', input.target);
-    const sentTo = input.channel === 'sms' ? maskPhone(input.target) : maskEmail(input.target);
+    const channelKind: ContactKind = input.channel === 'sms' ? 'phone' : 'email';
 
     // A retry after the message went out must not send a second code.
     const prior = await deps.pool.query<{ id: string; status: string }>(
       'SELECT id, status FROM verification_codes WHERE request_key = $1',
       [input.requestKey],
     );
+    const target = await resolveTarget(input, channelKind);
+    const targetIdx = contactIndex(deps.fieldCrypto, channelKind, target);
+    const sentTo = channelKind === 'phone' ? maskPhone(target) : maskEmail(target);
     if (prior.rows[0]?.status === 'sent') return { codeId: prior.rows[0].id, sentTo };
-
-    await precheck(input, contactIndex(deps.fieldCrypto, input.kind, input.target));
 
     const slot = await limiter.acquire({
       scene: input.scene,
@@ -105,7 +112,7 @@ export function createCodeActivities(deps: ActivityDeps) {
       kind: 'code',
       scene: input.scene,
       channel: input.channel,
-      target: input.target,
+      target,
       targetIdx,
       sms: smsTemplate ? { templateId: smsTemplate, params: [code] } : undefined,
       mail: mailTemplate ? { subject: mailTemplate.subject, text: mailTemplate.text(code) } : undefined,

@@ -30,6 +30,12 @@ export const ERRORS = {
   PHONE_NOT_BOUND: { status: 409, zh: '账户未绑定手机号', en: 'The account has no phone number' },
   EMAIL_NOT_BOUND: { status: 409, zh: '账户未绑定邮箱账户', en: 'The account has no email' },
   CONTACT_CHANGED: { status: 409, zh: '账户信息已变更,请重新操作', en: 'The account changed while this flow ran; start again' },
+  REBIND_EMAIL_TAKEN: { status: 409, zh: '邮箱账户已绑定过账户', en: 'This email belongs to an account already' },
+  SAME_CONTACT: { status: 409, zh: '新旧联系方式不能相同', en: 'The new contact is the one already bound' },
+  UNBIND_TOKEN_INVALID: { status: 403, zh: '解绑令牌无效', en: 'The unbind token is missing, wrong or expired' },
+  PROOF_NOT_DONE: { status: 409, zh: '请先完成身份验证', en: 'Prove control of the current contact first' },
+  REAL_NAME_REQUIRED: { status: 409, zh: '账户未完成实名认证', en: 'The face method needs a real-name verified account' },
+  SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
 
   // verification codes
   CODE_INVALID_FORMAT: { status: 400, zh: '验证码格式错误', en: 'A code is 6 digits' },

@@ -130,9 +130,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
           accountId: input.accountId,
           scene: input.scene,
           channel: input.channel,
-          kind: input.kind,
           target: input.target,
-          prechecks: ['account_without_contact', 'target_unclaimed'],
+          prechecks: [{ lacks: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN' }],
           perDay: limits.perDay,
           resendGapSec: limits.resendGapSec,
         });

@@ -30,9 +30,8 @@ function input(accountId: string, phone: string, n = 1): SendCodeInput {
     accountId,
     scene: 'bind_phone',
     channel: 'sms',
-    kind: 'phone',
     target: phone,
-    prechecks: ['account_without_contact', 'target_unclaimed'],
+    prechecks: [{ lacks: 'phone' }, { unclaimed: 'PHONE_TAKEN' }],
     perDay: 6,
     resendGapSec: 0,
   };

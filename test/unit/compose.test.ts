@@ -12,9 +12,7 @@ import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 const ROOT = path.join(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
-// js-yaml is installed with eslint and jest (no @types package): a narrow cast is enough.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const yaml = require('js-yaml') as { load(src: string): unknown };
+import yaml from 'js-yaml';
 
 type EnvValue = string | number | boolean | null;
 type Port = string | number | { target: number | string; published?: number | string; host_ip?: string };
@@ -163,7 +161,9 @@ describe('docker-compose.yml', () => {
       if (v1.status === 0) return ['docker-compose'];
       return null;
     })();
-    const emptyEnvFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-compose-')), 'empty.env');
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-compose-'));
+    afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    const emptyEnvFile = path.join(tmp, 'empty.env');
     fs.writeFileSync(emptyEnvFile, '');
     // No variable from the caller's shell or a local .env: the file must work on its defaults.
     const validate = (file: string) => {
@@ -183,8 +183,8 @@ describe('docker-compose.yml', () => {
     });
 
     it('really validates (a file depending on a missing service is refused)', () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-compose-bad-'));
-      const bad = path.join(dir, 'docker-compose.yml');
+      const bad = path.join(tmp, 'bad', 'docker-compose.yml');
+      fs.mkdirSync(path.dirname(bad));
       fs.writeFileSync(bad, 'services:\n  a:\n    image: redis:7\n    depends_on:\n      nope:\n        condition: service_healthy\n');
       expect(validate(bad).status).not.toBe(0);
     });
@@ -384,6 +384,7 @@ describe('docker-compose.yml', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toMatch(/^ENV\b[^]*\bPATH=\/app\/node_modules\/\.bin:\$PATH/m);
     const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].pop()?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
@@ -394,8 +395,9 @@ describe('docker-compose.yml', () => {
 
     for (const name of APP_SERVICES) {
       const cmd = argv(service(name).command);
-      expect(cmd.slice(0, 2)).toEqual(['npx', 'tsx']);
-      expect({ name, exists: fs.existsSync(path.join(ROOT, cmd[2] ?? '')) }).toEqual({ name, exists: true });
+      // tsx itself: `npx` (npm) exits on SIGTERM without passing it on, skipping graceful shutdown
+      expect({ name, cmd: cmd.slice(0, 1) }).toEqual({ name, cmd: ['tsx'] });
+      expect({ name, exists: fs.existsSync(path.join(ROOT, cmd[1] ?? '')) }).toEqual({ name, exists: true });
     }
     const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const p of ['node_modules', '.env', '.git', '.data']) expect(ignored).toContain(p);
