@@ -4,7 +4,7 @@
 import type { ActivityDeps } from './deps';
 import { rejection } from './failures';
 import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
-import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
+import { recordAudit, type EventMeta } from '../db/events';
 import { inTransaction } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
 
@@ -38,7 +38,7 @@ export function createBindActivities(deps: ActivityDeps) {
         const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
         if (current) {
           // A retry of this very step finds its own write: answer as the first run did.
-          const mine = await c.query('SELECT 1 FROM callback_events WHERE event_key = $1', [`${input.flowId}/${eventType}`]);
+          const mine = await c.query('SELECT 1 FROM audit_events WHERE dedupe_key = $1', [`${input.flowId}/${eventType}`]);
           if (current.equals(idx) && mine.rowCount) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
           throw rejection(input.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND');
         }
@@ -56,13 +56,6 @@ export function createBindActivities(deps: ActivityDeps) {
           type: eventType,
           data: { contactVersion },
           meta: input.meta,
-        });
-        await recordCallbackEvent(c, {
-          eventKey: `${input.flowId}/${eventType}`,
-          type: eventType,
-          accountId: account.id,
-          flowId: input.flowId,
-          payload: { accountId: account.id, [input.kind]: masked, flowId: input.flowId, contactVersion },
         });
         return { accountId: account.id, target: masked, contactVersion };
       });

@@ -2,11 +2,13 @@
 import type { ActivityDeps } from './deps';
 import { createBindActivities } from './bind';
 import { createCodeActivities } from './codes';
+import { createSessionActivities } from './sessions';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCodeActivities(deps),
     ...createBindActivities(deps),
+    ...createSessionActivities(deps),
   };
 }
 

@@ -13,6 +13,7 @@ import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/accounts';
 import { bindRoutes } from './routes/bind';
+import { sessionRoutes } from './routes/sessions';
 
 export interface ApiDeps {
   cfg: Config;
@@ -31,6 +32,7 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(healthRoutes(d));
   app.use(authenticate(d.cfg.api.keys));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
+  app.use(sessionRoutes(d.pool));
   app.use(bindRoutes(d.pool, new BindFlows(d.client, d.cfg)));
   app.use(notFound);
   app.use(errorHandler(d.log));

@@ -38,7 +38,7 @@ export class BindFlows {
   }
 
   /** Starts the flow and sends the first code in one call (update-with-start). */
-  async start(kind: ContactKind, accountId: string, target: string, meta: RequestMeta): Promise<CodeSent> {
+  async start(kind: ContactKind, accountId: string, target: string, meta: RequestMeta, sessionId?: string): Promise<CodeSent> {
     const scene = kind === 'phone' ? 'bind_phone' : 'bind_email';
     const flowKind = kind === 'phone' ? 'bind-phone' : 'bind-email';
     const input: BindInput = {
@@ -50,6 +50,7 @@ export class BindFlows {
       channel: kind === 'phone' ? 'sms' : 'mail',
       limits: this.limits(scene),
       meta,
+      sessionId,
     };
     const startWorkflowOperation = new WithStartWorkflowOperation(kind === 'phone' ? bindPhone : bindEmail, {
       workflowId: flowIdOf(flowKind, accountId),

@@ -16,6 +16,9 @@ export const clientMeta = z
 export const createAccountBody = z.object({ id: accountId }).strict();
 
 
-export const bindPhoneBody = z.object({ phone: z.string().max(256), client: clientMeta }).strict();
-export const bindEmailBody = z.object({ email: z.string().max(1024), client: clientMeta }).strict();
+export const sessionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1–128)');
+
+export const bindPhoneBody = z.object({ phone: z.string().max(256), sessionId: sessionId.optional(), client: clientMeta }).strict();
+export const bindEmailBody = z.object({ email: z.string().max(1024), sessionId: sessionId.optional(), client: clientMeta }).strict();
+export const registerSessionBody = z.object({ sessionId: sessionId, client: clientMeta }).strict();
 export const submitCodeBody = z.object({ code: z.string().max(16) }).strict();

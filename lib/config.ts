@@ -116,10 +116,21 @@ const schema = z.object({
   MAIL_FROM: z.string().default('宫论 <no-reply@gonglun.local>'),
   MAIL_TIMEOUT_SEC: z.coerce.number().int().min(1).max(120).default(15),
 
+  IDCARD_API_BASE_URL: z.string().url().default('http://127.0.0.1:8082'),
+  IDCARD_SECRET_ID: z.string().default('AKIDidcardsandbox00000000000000'),
+  IDCARD_SECRET_KEY: z.string().default('sandbox-idcard-secret-key-00000'),
+  IDCARD_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  FACE_FUNCTION_URL: z.string().url().default('http://127.0.0.1:8083/face'),
+  FACE_FUNCTION_SECRET: z.string().min(16).default('sandbox-face-function-secret-000'),
+  FACE_SECRET_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('x-verify-secret'),
+  FACE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_SMS_PORT: port.default(8081),
   SANDBOX_SMTP_PORT: port.default(2525),
   SANDBOX_HTTP_PORT: port.default(8025),
+  SANDBOX_IDCARD_PORT: port.default(8082),
+  SANDBOX_FACE_PORT: port.default(8083),
 
   CODE_MAX_WRONG_PER_FLOW: z.coerce.number().int().min(1).max(20).default(5),
   BIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
@@ -151,6 +162,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.BLIND_INDEX_KEY === devKey('blind-index')) dev.push('BLIND_INDEX_KEY');
     if (e.CODE_PEPPER === devKey('code-pepper')) dev.push('CODE_PEPPER');
     if (e.API_KEYS.some((k) => k.secret === 'dev-api-key-change-me')) dev.push('API_KEYS');
+    if (e.IDCARD_SECRET_KEY === 'sandbox-idcard-secret-key-00000') dev.push('IDCARD_SECRET_KEY');
+    if (e.FACE_FUNCTION_SECRET === 'sandbox-face-function-secret-000') dev.push('FACE_FUNCTION_SECRET');
     if (dev.length) throw new ConfigError(`production refuses development secrets; set ${dev.join(', ')}`);
     if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN) {
       throw new ConfigError('CODEC_TOKEN is required when the codec server listens beyond loopback');
@@ -209,12 +222,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       from: e.MAIL_FROM,
       timeoutSec: e.MAIL_TIMEOUT_SEC,
     },
+    idcard: { baseUrl: e.IDCARD_API_BASE_URL, secretId: e.IDCARD_SECRET_ID, secretKey: e.IDCARD_SECRET_KEY, timeoutMs: e.IDCARD_TIMEOUT_MS },
+    face: { url: e.FACE_FUNCTION_URL, secret: e.FACE_FUNCTION_SECRET, secretHeader: e.FACE_SECRET_HEADER, timeoutMs: e.FACE_TIMEOUT_MS },
     sandbox: {
       host: e.SANDBOX_HOST,
       smsPort: e.SANDBOX_SMS_PORT,
       smtpPort: e.SANDBOX_SMTP_PORT,
       httpPort: e.SANDBOX_HTTP_PORT,
+      idcardPort: e.SANDBOX_IDCARD_PORT,
+      facePort: e.SANDBOX_FACE_PORT,
       smsCredentials: { [e.SMS_SECRET_ID]: e.SMS_SECRET_KEY },
+      idcardCredentials: { [e.IDCARD_SECRET_ID]: e.IDCARD_SECRET_KEY },
     },
     flows: {
       maxWrongCodes: e.CODE_MAX_WRONG_PER_FLOW,

@@ -1,4 +1,5 @@
-// Runs the provider sandboxes (Tencent SMS gateway, SMTP sink, inbox page) for local
+// Runs the provider sandboxes (Tencent SMS gateway, SMTP sink, ID two-factor gateway,
+// DCloud face function, inbox page) for local
 // development: `npm run sandbox`. Tests start the same thing in-process via startSandboxes.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,10 +8,14 @@ import { createLogger } from '../lib/logger';
 import { createInboxApp } from './inbox-http';
 import { startSmsGateway, type SmsGateway } from './sms-gateway';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startIdCardGateway, type IdCardGateway } from './idcard-gateway';
+import { startFaceFunction, type FaceFunction } from './face-function';
 
 export interface Sandboxes {
   sms: SmsGateway;
   smtp: SmtpSink;
+  idcard: IdCardGateway;
+  face: FaceFunction;
   inboxUrl: string;
   close(): Promise<void>;
 }
@@ -20,6 +25,8 @@ export interface SandboxPorts {
   sms?: number;
   smtp?: number;
   http?: number;
+  idcard?: number;
+  face?: number;
 }
 
 export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Promise<Sandboxes> {
@@ -37,11 +44,15 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
     closers.push(() => sms.close());
     const smtp = await startSmtpSink({ host, port: ports.smtp ?? cfg.sandbox.smtpPort });
     closers.push(() => smtp.close());
+    const idcard = await startIdCardGateway({ host, port: ports.idcard ?? cfg.sandbox.idcardPort, credentials: cfg.sandbox.idcardCredentials });
+    closers.push(() => idcard.close());
+    const face = await startFaceFunction({ host, port: ports.face ?? cfg.sandbox.facePort, secret: cfg.face.secret, secretHeader: cfg.face.secretHeader });
+    closers.push(() => face.close());
     const inbox = createServer(createInboxApp(sms, smtp));
     await listen(inbox, ports.http ?? cfg.sandbox.httpPort, host);
     closers.push(() => closeHttp(inbox));
     const inboxPort = (inbox.address() as AddressInfo).port;
-    return { sms, smtp, inboxUrl: `http://${urlHost(host)}:${inboxPort}`, close: closeAll };
+    return { sms, smtp, idcard, face, inboxUrl: `http://${urlHost(host)}:${inboxPort}`, close: closeAll };
   } catch (err) {
     // A port already in use must not leave the other listeners running.
     await closeAll().catch(() => undefined);
@@ -78,6 +89,8 @@ async function main(): Promise<void> {
   const { host } = cfg.sandbox;
   log.info({ url: sandboxes.sms.url, region: cfg.sms.region, sdkAppId: cfg.sms.sdkAppId }, 'Tencent SMS (SendSms 2021-01-11) sandbox listening');
   log.info({ smtp: `${urlHost(host)}:${sandboxes.smtp.port}` }, 'SMTP sink listening');
+  log.info({ url: sandboxes.idcard.url }, 'ID two-factor (API market) sandbox listening');
+  log.info({ url: sandboxes.face.url, pictures: sandboxes.face.pictureBaseUrl }, 'DCloud face function sandbox listening');
   log.info({ url: sandboxes.inboxUrl }, 'sandbox inbox listening (developer only: shows full numbers and codes)');
 
   let stopping = false;

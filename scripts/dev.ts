@@ -96,6 +96,8 @@ async function main() {
     ['SANDBOX_SMS_PORT', cfg.sandbox.host, cfg.sandbox.smsPort],
     ['SANDBOX_SMTP_PORT', cfg.sandbox.host, cfg.sandbox.smtpPort],
     ['SANDBOX_HTTP_PORT', cfg.sandbox.host, cfg.sandbox.httpPort],
+    ['SANDBOX_IDCARD_PORT', cfg.sandbox.host, cfg.sandbox.idcardPort],
+    ['SANDBOX_FACE_PORT', cfg.sandbox.host, cfg.sandbox.facePort],
   ];
   for (const [setting, host, port] of ports) {
     if (!(await portFree(host, port))) {
@@ -174,6 +176,8 @@ async function main() {
     ['Sandbox inbox', `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`, inboxUp ? 'every SMS and mail the sandboxes received' : 'not answering'],
     ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SendSms wire protocol'],
     ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],
+    ['ID check (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.idcardPort}`, 'API-market HMAC gateway, 身份证二要素'],
+    ['Face function (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.facePort}/face`, 'DCloud uni-cloud-verify'],
     ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],
   ];
   console.log(`\nverification-saga is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

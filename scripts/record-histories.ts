@@ -15,7 +15,7 @@ const OUT = path.join(__dirname, '..', 'test', 'histories');
 
 async function post(p: string, body?: unknown) {
   const res = await fetch(`${API}${p}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as Record<string, unknown>;
 }
 
 async function latestCode(kind: 'sms' | 'mail', to: string): Promise<string> {
@@ -57,7 +57,8 @@ async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   for (const [workflowId, name] of flows) {
     const handle = client.workflow.getHandle(workflowId);
-    await handle.result().catch(() => undefined);
+    const ended = await Promise.race([handle.result().then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+    if (!ended) throw new Error(`${workflowId} did not finish; see the worker's log`);
     const history = await handle.fetchHistory();
     const file = path.join(OUT, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify(history, null, 1));

@@ -1,23 +1,15 @@
 // First-time bind of a phone or an email (SPEC.md "First-time bind phone / bind email").
+// Its states are drawn in README.md ("How a bind flow runs"):
 //
-//   start ─ requestCode ─► awaiting_code ─ submitCode ─► verifying ─► completed (bound)
-//                ▲              │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)
-//                └──────────────┘  └─ wrong code (≤ max) ──► locked
+//   requestCode ─► awaiting_code ─ submitCode ─► verifying ─► bound → other sessions ended → callback
+//       ▲               │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)
+//       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
+import type { ErrorCode } from '../lib/errors';
 import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
-import { CODE_PATTERN } from '../lib/scenes';
+import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
 import {
   cancelSignal,
   requestCodeUpdate,
@@ -31,39 +23,13 @@ import {
   type CodeSent,
 } from './definitions';
 
-const { sendCode, checkCode, applyBind } = proxyActivities<Activities>({
+const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
 /** Rejections that mean this flow can never succeed, so it ends. */
-const FATAL: ReadonlySet<string> = new Set<ErrorCode>([
-  'ACCOUNT_NOT_FOUND',
-  'PHONE_ALREADY_BOUND',
-  'EMAIL_ALREADY_BOUND',
-  'PHONE_TAKEN',
-  'EMAIL_TAKEN',
-]);
-
-function failure(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {
-  return ApplicationFailure.create({ type: code, message: ERRORS[code].en, nonRetryable: true, details: details ? [details] : [] });
-}
-
-/** An activity's business rejection keeps its code; anything else is our outage. */
-function asFailure(err: unknown): ApplicationFailure {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-    return ApplicationFailure.create({
-      type: err.cause.type,
-      message: err.cause.message,
-      nonRetryable: true,
-      details: err.cause.details ? [...err.cause.details] : [],
-    });
-  }
-  if (err instanceof ActivityFailure) return failure('SERVICE_UNAVAILABLE');
-  throw err;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
+const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);
 
 export async function bindPhone(input: BindInput): Promise<BindResult> {
   return bindContact(input);
@@ -77,16 +43,19 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   const { workflowId: flowId } = workflowInfo();
   const { limits } = input;
   const expiresAt = Date.now() + limits.flowTtlSec * 1000;
+  const challenge = new CodeChallenge(flowId, input.accountId, limits, {
+    name: 'code',
+    scene: input.scene,
+    channel: input.channel,
+    target: input.target,
+    prechecks: [{ lacks: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN' }],
+  });
 
   let stage: BindStage = 'sending_code';
   let outcome: BindOutcome | null = null;
   let error: { code: string; message: string } | null = null;
-  let codeId: string | null = null;
-  let codeExpiresAt = 0;
-  let lastSentAt = 0;
-  let codesSent = 0;
   let wrongAttempts = 0;
-  let submissions = 0;
+  let sessionsEnded: string[] = [];
   let busy = false;
 
   const open = () => outcome === null;
@@ -100,8 +69,14 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     setStage(s);
     upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
   };
-  const codeLive = () => codeId !== null && Date.now() < codeExpiresAt;
-  const result = (): BindResult => ({ flowId, outcome: outcome ?? 'rejected', accountId: input.accountId, target: input.targetMasked, error });
+  const result = (): BindResult => ({
+    flowId,
+    outcome: outcome ?? 'rejected',
+    accountId: input.accountId,
+    target: input.targetMasked,
+    sessionsEnded,
+    error,
+  });
 
   setHandler(stateQuery, (): BindState => ({
     flowId,
@@ -109,9 +84,9 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     accountId: input.accountId,
     target: input.targetMasked,
     stage,
-    codesSent,
-    codeExpiresAt: codeLive() ? iso(codeExpiresAt) : null,
-    resendAvailableAt: lastSentAt ? iso(lastSentAt + limits.resendGapSec * 1000) : null,
+    codesSent: challenge.codesSent,
+    codeExpiresAt: challenge.live ? iso(challenge.codeExpiresAt) : null,
+    resendAvailableAt: challenge.lastSentAt ? iso(challenge.lastSentAt + limits.resendGapSec * 1000) : null,
     wrongAttempts,
     attemptsLeft: Math.max(0, limits.maxWrong - wrongAttempts),
     expiresAt: iso(expiresAt),
@@ -124,33 +99,14 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     async (): Promise<CodeSent> => {
       busy = true;
       try {
-        const sent = await sendCode({
-          flowId,
-          requestKey: `${flowId}/${workflowInfo().runId}/code/${codesSent + 1}`,
-          accountId: input.accountId,
-          scene: input.scene,
-          channel: input.channel,
-          target: input.target,
-          prechecks: [{ lacks: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN' }],
-          perDay: limits.perDay,
-          resendGapSec: limits.resendGapSec,
-        });
-        codeId = sent.codeId;
-        codesSent += 1;
-        lastSentAt = Date.now();
-        codeExpiresAt = lastSentAt + limits.codeTtlSec * 1000;
+        const sent = await challenge.send();
         if (open()) setStage('awaiting_code');
-        return {
-          flowId,
-          sentTo: sent.sentTo,
-          codeExpiresAt: iso(codeExpiresAt),
-          resendAvailableAt: iso(lastSentAt + limits.resendGapSec * 1000),
-        };
+        return sent;
       } catch (err) {
         const f = asFailure(err);
         // A flow that never got a code out, or can no longer succeed, ends here so the
         // caller can start afresh.
-        if (open() && (codesSent === 0 || FATAL.has(f.type ?? ''))) finish('rejected', 'rejected', f);
+        if (open() && (challenge.codesSent === 0 || FATAL.has(f.type ?? ''))) finish('rejected', 'rejected', f);
         throw f;
       } finally {
         busy = false;
@@ -160,8 +116,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
       validator: () => {
         if (!open()) throw failure('FLOW_CLOSED');
         if (busy) throw failure('FLOW_IN_PROGRESS');
-        const wait = lastSentAt + limits.resendGapSec * 1000 - Date.now();
-        if (lastSentAt && wait > 0) throw failure('CODE_TOO_SOON', { retryAfterSec: Math.ceil(wait / 1000) });
+        challenge.assertMaySend();
       },
     },
   );
@@ -172,10 +127,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
       busy = true;
       setStage('verifying');
       try {
-        submissions += 1;
-        const submissionKey = `${workflowInfo().runId}/submit/${submissions}`;
-        const { ok } = await checkCode({ flowId, codeId: codeId!, code, submissionKey });
-        if (!ok) {
+        if (!(await challenge.check(code))) {
           wrongAttempts += 1;
           const attemptsLeft = limits.maxWrong - wrongAttempts;
           if (attemptsLeft <= 0) {
@@ -185,11 +137,23 @@ async function bindContact(input: BindInput): Promise<BindResult> {
           }
           throw failure('CODE_WRONG', { attemptsLeft });
         }
-        await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
+        const applied = await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
+        sessionsEnded = await endSessionsAfterChange({
+          flowId,
+          accountId: input.accountId,
+          keepSessionId: input.sessionId ?? null,
+          reason: `${input.kind}_bound`,
+        });
+        await recordCallback({
+          flowId,
+          accountId: input.accountId,
+          type: `${input.kind}.bound`,
+          payload: { accountId: input.accountId, [input.kind]: input.targetMasked, flowId, contactVersion: applied.contactVersion, sessionsEnded },
+        });
         finish('bound', 'completed');
         return result();
       } catch (err) {
-        const f = err instanceof ApplicationFailure ? err : asFailure(err);
+        const f = asFailure(err);
         if (open() && FATAL.has(f.type ?? '')) finish('rejected', 'rejected', f);
         throw f;
       } finally {
@@ -200,11 +164,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     {
       validator: ({ code }) => {
         if (!open()) throw failure('FLOW_CLOSED');
-        if (typeof code !== 'string' || !CODE_PATTERN.test(code)) throw failure('CODE_INVALID_FORMAT');
         if (busy) throw failure('FLOW_IN_PROGRESS');
-        if (codeId === null) throw failure('CODE_NOT_SENT');
-        if (!codeLive()) throw failure('CODE_EXPIRED');
-        if (wrongAttempts >= limits.maxWrong) throw failure('CODE_ATTEMPTS_EXCEEDED');
+        challenge.assertMaySubmit(code, wrongAttempts);
       },
     },
   );
@@ -213,8 +174,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
 
-  // The flow's own lifetime; code lifetimes are checked against the same timer-driven
-  // clock (Date.now() in a workflow is the deterministic workflow time).
+  // The flow's own lifetime and the live code's lifetime are timers: the workflow
+  // wakes when either ends (Date.now() here is the deterministic workflow clock).
   while (open()) {
     const left = expiresAt - Date.now();
     if (left <= 0) {
@@ -222,9 +183,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
       else await condition(() => !busy);
       continue;
     }
-    const codeLeft = codeLive() ? codeExpiresAt - Date.now() : Infinity;
-    const seen = codesSent;
-    await condition(() => !open() || codesSent !== seen, Math.max(1, Math.min(left, codeLeft)));
+    const seen = challenge.codesSent;
+    await condition(() => !open() || challenge.codesSent !== seen, Math.max(1, Math.min(left, challenge.msToExpiry())));
   }
   await condition(allHandlersFinished);
   return result();

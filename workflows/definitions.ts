@@ -30,6 +30,8 @@ export interface BindInput {
   channel: Channel;
   limits: CodeLimits;
   meta: RequestMeta;
+  /** the session that asked for the change: kept when the others are ended */
+  sessionId?: string;
 }
 
 export type BindStage = 'sending_code' | 'awaiting_code' | 'verifying' | 'completed' | 'rejected' | 'expired' | 'locked' | 'cancelled';
@@ -63,6 +65,8 @@ export interface BindResult {
   outcome: BindOutcome;
   accountId: string;
   target: string; // masked
+  /** sessions of the account this change ended */
+  sessionsEnded: string[];
   error: { code: string; message: string } | null;
 }
 

@@ -1,22 +1,13 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
 import { normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
-import type { RequestMeta } from '../../workflows/definitions';
+import { metaOf } from '../request-meta';
 import { requireScope } from '../auth';
 import type { BindFlows } from '../bind-flows';
 import { accountId, bindEmailBody, bindPhoneBody, submitCodeBody } from '../schemas';
 import { parse } from '../validation';
-
-/** Where the end user's request came from: the caller relays it, else the caller itself. */
-function metaOf(req: Request, client?: RequestMeta): RequestMeta {
-  return {
-    ip: client?.ip ?? req.ip,
-    userAgent: client?.userAgent ?? req.get('user-agent'),
-    fingerprint: client?.fingerprint ?? req.get('x-device-fingerprint'),
-  };
-}
 
 export function bindRoutes(pool: Pool, flows: BindFlows): Router {
   const r = Router();
@@ -34,7 +25,7 @@ export function bindRoutes(pool: Pool, flows: BindFlows): Router {
     if (!phone) throw new AppError('INVALID_PHONE');
     const account = await existing(id);
     if (account.phone_idx) throw new AppError('PHONE_ALREADY_BOUND');
-    res.status(201).json({ flow: await flows.start('phone', id, phone, metaOf(req, body.client)) });
+    res.status(201).json({ flow: await flows.start('phone', id, phone, metaOf(req, body.client), body.sessionId) });
   });
 
   r.post('/v1/accounts/:id/email/bind', requireScope('flows:write'), async (req, res) => {
@@ -44,7 +35,7 @@ export function bindRoutes(pool: Pool, flows: BindFlows): Router {
     if (!email) throw new AppError('INVALID_EMAIL');
     const account = await existing(id);
     if (account.email_idx) throw new AppError('EMAIL_ALREADY_BOUND');
-    res.status(201).json({ flow: await flows.start('email', id, email, metaOf(req, body.client)) });
+    res.status(201).json({ flow: await flows.start('email', id, email, metaOf(req, body.client), body.sessionId) });
   });
 
   r.post('/v1/flows/:flowId/code/resend', requireScope('flows:write'), async (req, res) => {

@@ -106,12 +106,25 @@ test('applyBind run twice (a retry after a crash) writes once and answers the sa
   const b = await acts.applyBind(args);
   expect(b).toEqual(a);
   expect(a.contactVersion).toBe(1);
-  const events = await stack.deps.pool.query('SELECT count(*)::int AS n FROM callback_events WHERE account_id = $1', [id]);
-  expect(events.rows[0].n).toBe(1);
   const audit = await stack.deps.pool.query('SELECT ip FROM audit_events WHERE account_id = $1', [id]);
   expect(audit.rows).toEqual([{ ip: '203.0.113.9' }]);
   const row = await stack.deps.pool.query('SELECT phone_idx FROM accounts WHERE id = $1', [id]);
   expect(row.rows[0].phone_idx.equals(contactIndex(stack.deps.fieldCrypto, 'phone', phone))).toBe(true);
   // another flow for the same account cannot bind again
   expect(await rejectionType(acts.applyBind({ ...args, flowId: 'bind-phone:other-run', target: uniquePhone() }))).toBe('PHONE_ALREADY_BOUND');
+});
+
+test('ending sessions and recording the callback, each run twice, act once', async () => {
+  const id = await account();
+  for (const sid of ['a', 'b', 'c']) await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-${sid}` });
+  const args = { flowId: `bind-phone:${id}`, accountId: id, keepSessionId: `${id}-b`, reason: 'phone_bound' };
+  const first = await acts.endSessionsAfterChange(args);
+  const again = await acts.endSessionsAfterChange(args);
+  expect(first).toEqual([`${id}-a`, `${id}-c`]);
+  expect(again).toEqual(first);
+  const cb = { flowId: `bind-phone:${id}`, accountId: id, type: 'phone.bound', payload: { accountId: id } };
+  await acts.recordCallback(cb);
+  await acts.recordCallback(cb);
+  const events = await stack.deps.pool.query('SELECT count(*)::int AS n FROM callback_events WHERE account_id = $1', [id]);
+  expect(events.rows[0].n).toBe(1);
 });

@@ -135,4 +135,37 @@ describe('bind phone over HTTP', () => {
     // the refused flow ended, so b may start another
     expect((await call(stack, 'POST', `/v1/accounts/${b}/phone/bind`, { phone: uniquePhone() })).status).toBe(201);
   });
+
+  test('a successful bind ends every other session of the account, keeps the caller\'s', async () => {
+    const id = await newAccount();
+    for (const sid of ['web-1', 'app-2', 'app-3']) {
+      const r = await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-${sid}`, client: { ip: '198.51.100.4' } });
+      expect(r.status).toBe(201);
+    }
+    expect((await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-web-1` })).status).toBe(200);
+    const phone = uniquePhone();
+    await call(stack, 'POST', `/v1/accounts/${id}/phone/bind`, { phone, sessionId: `${id}-app-2` });
+    const done = await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code: await codeFor(phone) });
+    expect(done.body.result.sessionsEnded).toEqual([`${id}-app-3`, `${id}-web-1`]);
+    const sessions = await call(stack, 'GET', `/v1/accounts/${id}/sessions`);
+    const live = Object.fromEntries(sessions.body.sessions.map((s: any) => [s.id, s.live]));
+    expect(live).toEqual({ [`${id}-web-1`]: false, [`${id}-app-2`]: true, [`${id}-app-3`]: false });
+    const ended = sessions.body.sessions.find((s: any) => s.id === `${id}-web-1`);
+    expect(ended).toMatchObject({ endedReason: 'phone_bound', endedByFlow: `bind-phone:${id}` });
+    const event = await stack.deps.pool.query("SELECT payload FROM callback_events WHERE account_id = $1 AND type = 'phone.bound'", [id]);
+    expect(event.rows[0].payload.sessionsEnded).toEqual([`${id}-app-3`, `${id}-web-1`]);
+  });
+
+  test('session registry: bad ids, unknown account, sign-out', async () => {
+    const id = await newAccount();
+    expect((await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: 'bad id' })).body.error.code).toBe('INVALID_INPUT');
+    expect((await call(stack, 'POST', '/v1/accounts/ghost/sessions', { sessionId: 'x1' })).body.error.code).toBe('ACCOUNT_NOT_FOUND');
+    expect((await call(stack, 'DELETE', `/v1/accounts/${id}/sessions/nope`)).body.error.code).toBe('SESSION_NOT_FOUND');
+    await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-s` });
+    const other = await newAccount();
+    const stolen = await call(stack, 'POST', `/v1/accounts/${other}/sessions`, { sessionId: `${id}-s` });
+    expect(stolen.status).toBe(400);
+    const out = await call(stack, 'DELETE', `/v1/accounts/${id}/sessions/${id}-s`);
+    expect(out.body.session).toMatchObject({ live: false, endedReason: 'signed_out' });
+  });
 });

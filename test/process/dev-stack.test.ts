@@ -53,6 +53,8 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     sms: await freePort(),
     smtp: await freePort(),
     inbox: await freePort(),
+    idcard: await freePort(),
+    face: await freePort(),
   };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-dev-'));
   const env = {
@@ -70,6 +72,10 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     SANDBOX_SMTP_PORT: String(ports.smtp),
     MAIL_PORT: String(ports.smtp),
     SANDBOX_HTTP_PORT: String(ports.inbox),
+    SANDBOX_IDCARD_PORT: String(ports.idcard),
+    IDCARD_API_BASE_URL: `http://127.0.0.1:${ports.idcard}`,
+    SANDBOX_FACE_PORT: String(ports.face),
+    FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
   };
   const api = `http://127.0.0.1:${ports.api}`;
   const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };

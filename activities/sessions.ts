@@ -1,0 +1,25 @@
+// After a contact changes: end the account's other sessions, then announce the change.
+import type { ActivityDeps } from './deps';
+import { endOtherSessions } from '../db/sessions';
+import { recordCallbackEvent } from '../db/events';
+
+export function createSessionActivities(deps: ActivityDeps) {
+  async function endSessionsAfterChange(input: { flowId: string; accountId: string; keepSessionId: string | null; reason: string }): Promise<string[]> {
+    const ended = await endOtherSessions(deps.pool, input.accountId, input.keepSessionId, input.flowId, input.reason);
+    deps.log.info({ flowId: input.flowId, ended: ended.length, kept: input.keepSessionId !== null }, 'sessions ended after contact change');
+    return ended;
+  }
+
+  /** The outcome other parts of the platform subscribe to; once per flow and type. */
+  async function recordCallback(input: { flowId: string; accountId: string; type: string; payload: Record<string, unknown> }): Promise<void> {
+    await recordCallbackEvent(deps.pool, {
+      eventKey: `${input.flowId}/${input.type}`,
+      type: input.type,
+      accountId: input.accountId,
+      flowId: input.flowId,
+      payload: input.payload,
+    });
+  }
+
+  return { endSessionsAfterChange, recordCallback };
+}

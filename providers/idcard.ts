@@ -1,0 +1,181 @@
+// ID two-factor check (身份证二要素) through the Tencent Cloud API market gateway: name + ID
+// number → does this person exist with this name? Every outcome becomes a value; the caller
+// (an activity) decides about rate-limit slots and retries, so nothing here throws.
+//
+// Wire (see shared/PROVIDERS.md): POST <base>/id_name/check?idcard=…&name=… signed with the
+// market's HMAC key pair; the gateway answers its own errors as HTTP 401/403 with
+// { message }, the API answers { code, msg, data: { result, sex, birthday, address, message } }.
+//
+// Outcomes, following the seed's xc_idcard_verification_hook:
+//   code 200, result 1 → match (sex, birthday, address)
+//   code 200, result 2 → mismatch  "核验失败:身份证信息不匹配"
+//   code 200, result 3 → no_record (户口迁出/现役军人/移民/身份证不存在)
+//   code 400           → bad_request (our parameters)
+//   any other code, a gateway 401/403, a 5xx, a body that is not the envelope → provider_fault
+//   refused / reset / timeout → transport_error
+// The seed releases the user's rate-limit slot for provider_fault and transport_error.
+//
+// Personal data never leaves this module in clear: messages the provider echoes are
+// scrubbed of the name and ID number we sent.
+import { createHmac } from 'node:crypto';
+import { maskIdNumber, maskName } from '../lib/idcard';
+
+export interface IdCardConfig {
+  /** e.g. https://service-xxxx.gz.apigw.tencentcs.com/release (no trailing path of the API itself) */
+  baseUrl: string;
+  secretId: string;
+  secretKey: string;
+  timeoutMs: number;
+}
+
+export type IdCheckResult =
+  | { kind: 'match'; sex?: string; birthday?: string; address?: string; requestId?: string }
+  | { kind: 'mismatch'; message: string }
+  | { kind: 'no_record'; message: string }
+  | { kind: 'bad_request'; message: string }
+  | { kind: 'provider_fault'; code: number | string; message: string }
+  | { kind: 'transport_error'; message: string };
+
+export interface IdCardChecker {
+  check(name: string, idNumber: string): Promise<IdCheckResult>;
+}
+
+export const MISMATCH_MESSAGE = '核验失败:身份证信息不匹配';
+export const NO_RECORD_MESSAGE = '核验失败:库中无此身份信息(户口迁出/现役军人/移民/身份证不存在)';
+export const UNKNOWN_MESSAGE = '核验失败:未知原因';
+
+const PATH = '/id_name/check';
+const SOURCE = 'market';
+const MAX_BODY_CHARS = 64 * 1024;
+
+/** The market gateway's HMAC signature over x-date and x-source. */
+export function marketAuthorization(secretId: string, secretKey: string, xDate: string, source = SOURCE): string {
+  const signature = createHmac('sha1', secretKey).update(`x-date: ${xDate}\nx-source: ${source}`, 'utf8').digest('base64');
+  return `hmac id="${secretId}", algorithm="hmac-sha1", headers="x-date x-source", signature="${signature}"`;
+}
+
+export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
+  const base = cfg.baseUrl.replace(/\/+$/, '');
+
+  return {
+    async check(name, idNumber) {
+      const scrub = (text: string) => scrubPersonalData(text, name, idNumber);
+      const url = `${base}${PATH}?idcard=${encodeURIComponent(idNumber)}&name=${encodeURIComponent(name)}`;
+      // RFC 1123, always GMT: "Tue, 26 Nov 2024 08:00:00 GMT".
+      const xDate = new Date().toUTCString();
+
+      let status: number;
+      let text: string;
+      let headerRequestId: string | null;
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'X-Date': xDate,
+            'X-Source': SOURCE,
+            Authorization: marketAuthorization(cfg.secretId, cfg.secretKey, xDate),
+            Accept: 'application/json',
+          },
+          signal: AbortSignal.timeout(cfg.timeoutMs),
+        });
+        status = res.status;
+        headerRequestId = res.headers.get('x-api-requestid');
+        text = (await res.text()).slice(0, MAX_BODY_CHARS);
+      } catch (err) {
+        return { kind: 'transport_error', message: scrub(transportMessage(err, cfg.timeoutMs)) };
+      }
+
+      const body = parseJson(text);
+      if (isRecord(body) && body.code !== undefined && body.code !== null && body.code !== '') {
+        return fromEnvelope(body, headerRequestId, scrub);
+      }
+      if (status < 200 || status >= 300) {
+        // The gateway's own answers (401/403 { message }) and load-balancer pages.
+        const msg = isRecord(body) && typeof body.message === 'string' ? body.message : snippet(text);
+        return { kind: 'provider_fault', code: `http_${status}`, message: scrub(`HTTP ${status}${msg ? ` ${msg}` : ''}`) };
+      }
+      return { kind: 'provider_fault', code: 'invalid_response', message: scrub(`answer is not the API envelope: ${snippet(text)}`) };
+    },
+  };
+}
+
+function fromEnvelope(body: Record<string, unknown>, headerRequestId: string | null, scrub: (s: string) => string): IdCheckResult {
+  const code = typeof body.code === 'string' && /^\d+$/.test(body.code) ? Number(body.code) : body.code;
+  const msg = scrub(stringOf(body.msg) ?? stringOf(body.message) ?? '');
+  if (code === 400) return { kind: 'bad_request', message: msg || '请求参数错误' };
+  if (code !== 200) {
+    return { kind: 'provider_fault', code: typeof code === 'number' ? code : String(code), message: msg || UNKNOWN_MESSAGE };
+  }
+
+  const data = isRecord(body.data) ? body.data : {};
+  const result = data.result === undefined || data.result === null ? '' : String(data.result);
+  const requestId = stringOf(body.taskNo) ?? stringOf(body.requestId) ?? stringOf(body.seqNo) ?? headerRequestId ?? undefined;
+  switch (result) {
+    case '1': {
+      const match: IdCheckResult & { kind: 'match' } = { kind: 'match' };
+      const sex = stringOf(data.sex);
+      const birthday = stringOf(data.birthday);
+      const address = stringOf(data.address);
+      if (sex) match.sex = sex;
+      if (birthday) match.birthday = birthday;
+      if (address) match.address = address;
+      if (requestId) match.requestId = requestId;
+      return match;
+    }
+    case '2':
+      return { kind: 'mismatch', message: MISMATCH_MESSAGE };
+    case '3':
+      return { kind: 'no_record', message: NO_RECORD_MESSAGE };
+    default:
+      // The seed: "其它错误,目前不可知。直接返回验失败:未知原因".
+      return { kind: 'provider_fault', code: `result_${result || 'missing'}`, message: UNKNOWN_MESSAGE };
+  }
+}
+
+function transportMessage(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const cause = e?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const causeMsg = typeof cause?.message === 'string' ? cause.message : undefined;
+  const msg = typeof e?.message === 'string' ? e.message : String(err);
+  return [msg, code, causeMsg && causeMsg !== code ? causeMsg : undefined].filter(Boolean).join(': ');
+}
+
+/** Replace what we sent, in clear or URL-encoded, by its masked form. */
+function scrubPersonalData(text: string, name: string, idNumber: string): string {
+  let out = text;
+  const pairs: [string, string][] = [];
+  if (idNumber.trim()) pairs.push([idNumber.trim(), maskIdNumber(idNumber)]);
+  if (name.trim()) {
+    pairs.push([encodeURIComponent(name.trim()), maskName(name)]);
+    pairs.push([name.trim(), maskName(name)]);
+  }
+  for (const [clear, masked] of pairs) out = out.split(clear).join(masked);
+  if (idNumber.trim()) out = out.split(idNumber.trim().toLowerCase()).join(maskIdNumber(idNumber));
+  // Any other ID-shaped run (the provider may echo a normalized form).
+  return out.replace(/(?<![\dA-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![\dA-Za-z])/g, (_m, a: string, b: string) => `${a}**********${b}`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function stringOf(v: unknown): string | undefined {
+  if (typeof v === 'string') return v || undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}

@@ -1,0 +1,119 @@
+// One code sent to one address, as a flow step: sending (with the resend gap checked
+// in workflow time), its lifetime, and checking a submission. Bind uses one; rebind
+// uses two (proof of the old contact, then the new contact). Wrong tries are counted by
+// the flow, across its challenges and resends.
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CodePrecheck } from '../activities/codes';
+import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
+import type { Channel, Scene } from '../lib/scenes';
+import type { CodeLimits, CodeSent } from './definitions';
+import type { ContactKind } from './definitions';
+
+const { sendCode, checkCode } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
+});
+
+export function failure(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message: ERRORS[code].en, nonRetryable: true, details: details ? [details] : [] });
+}
+
+/** An activity's business rejection keeps its code; anything else is our outage. */
+export function asFailure(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
+    return ApplicationFailure.create({
+      type: err.cause.type,
+      message: err.cause.message,
+      nonRetryable: true,
+      details: err.cause.details ? [...err.cause.details] : [],
+    });
+  }
+  if (err instanceof ActivityFailure) return failure('SERVICE_UNAVAILABLE');
+  throw err;
+}
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface ChallengeSpec {
+  name: string; // part of request keys: 'code', 'proof', 'new'
+  scene: Scene;
+  channel: Channel;
+  target?: string;
+  targetOfAccount?: ContactKind;
+  prechecks: CodePrecheck[];
+}
+
+export class CodeChallenge {
+  codeId: string | null = null;
+  codeExpiresAt = 0;
+  lastSentAt = 0;
+  codesSent = 0;
+  sentTo: string | null = null;
+  private submissions = 0;
+
+  constructor(
+    private readonly flowId: string,
+    private readonly accountId: string,
+    private readonly limits: CodeLimits,
+    readonly spec: ChallengeSpec,
+  ) {}
+
+  get live(): boolean {
+    return this.codeId !== null && Date.now() < this.codeExpiresAt;
+  }
+
+  /** For validators: refuse a resend inside the gap without touching history. */
+  assertMaySend(): void {
+    const wait = this.lastSentAt + this.limits.resendGapSec * 1000 - Date.now();
+    if (this.lastSentAt && wait > 0) throw failure('CODE_TOO_SOON', { retryAfterSec: Math.ceil(wait / 1000) });
+  }
+
+  /** For validators: the submission can be checked at all. */
+  assertMaySubmit(code: unknown, wrongAttempts: number): void {
+    if (typeof code !== 'string' || !/^\d{6}$/.test(code)) throw failure('CODE_INVALID_FORMAT');
+    if (this.codeId === null) throw failure('CODE_NOT_SENT');
+    if (!this.live) throw failure('CODE_EXPIRED');
+    if (wrongAttempts >= this.limits.maxWrong) throw failure('CODE_ATTEMPTS_EXCEEDED');
+  }
+
+  async send(): Promise<CodeSent> {
+    const sent = await sendCode({
+      flowId: this.flowId,
+      requestKey: `${this.flowId}/${workflowInfo().runId}/${this.spec.name}/${this.codesSent + 1}`,
+      accountId: this.accountId,
+      scene: this.spec.scene,
+      channel: this.spec.channel,
+      target: this.spec.target,
+      targetOfAccount: this.spec.targetOfAccount,
+      prechecks: this.spec.prechecks,
+      perDay: this.limits.perDay,
+      resendGapSec: this.limits.resendGapSec,
+    });
+    this.codeId = sent.codeId;
+    this.sentTo = sent.sentTo;
+    this.codesSent += 1;
+    this.lastSentAt = Date.now();
+    this.codeExpiresAt = this.lastSentAt + this.limits.codeTtlSec * 1000;
+    return {
+      flowId: this.flowId,
+      sentTo: sent.sentTo,
+      codeExpiresAt: iso(this.codeExpiresAt),
+      resendAvailableAt: iso(this.lastSentAt + this.limits.resendGapSec * 1000),
+    };
+  }
+
+  /** True when the code is right; the code is then spent. */
+  async check(code: string): Promise<boolean> {
+    this.submissions += 1;
+    const submissionKey = `${workflowInfo().runId}/${this.spec.name}/submit/${this.submissions}`;
+    const { ok } = await checkCode({ flowId: this.flowId, codeId: this.codeId!, code, submissionKey });
+    return ok;
+  }
+
+  /** Milliseconds until the live code dies (for the flow's timer), Infinity when none. */
+  msToExpiry(): number {
+    return this.live ? this.codeExpiresAt - Date.now() : Infinity;
+  }
+}
