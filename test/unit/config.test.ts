@@ -16,6 +16,8 @@ function prodEnv(extra: Record<string, string> = {}): Record<string, string> {
     BLIND_INDEX_KEY: k(),
     CODE_PEPPER: k(),
     API_KEYS: 'ops:prod-secret-0123456789:*',
+    IDCARD_SECRET_KEY: 'real-market-secret-key-0123',
+    FACE_FUNCTION_SECRET: 'real-face-function-secret-0123',
     ...extra,
   };
 }
@@ -183,7 +185,9 @@ describe('loadConfig validation errors name the variable', () => {
 describe('loadConfig in production', () => {
   it('refuses the development keys and lists each of them', () => {
     const e = configError({ VSAGA_ENV: 'production' });
-    for (const name of ['PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'API_KEYS']) expect(e.message).toContain(name);
+    for (const name of ['PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'API_KEYS', 'IDCARD_SECRET_KEY', 'FACE_FUNCTION_SECRET']) {
+      expect(e.message).toContain(name);
+    }
     expect(e.message).toMatch(/development/);
   });
 
