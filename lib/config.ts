@@ -136,6 +136,8 @@ const schema = z.object({
   BIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
   CODE_TTL_SEC: z.coerce.number().int().min(1).max(3600).optional(),
   CODE_RESEND_GAP_SEC: z.coerce.number().int().min(0).max(3600).optional(),
+  UNBIND_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
+  REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
 });
 
 export type Env = z.input<typeof schema>;
@@ -239,6 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bindFlowTtlSec: e.BIND_FLOW_TTL_SEC,
       codeTtlOverrideSec: e.CODE_TTL_SEC,
       resendGapOverrideSec: e.CODE_RESEND_GAP_SEC,
+      unbindTokenTtlSec: e.UNBIND_TOKEN_TTL_SEC,
+      rebindFlowTtlSec: e.REBIND_FLOW_TTL_SEC,
     },
   };
 }
