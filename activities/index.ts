@@ -3,12 +3,14 @@ import type { ActivityDeps } from './deps';
 import { createBindActivities } from './bind';
 import { createCodeActivities } from './codes';
 import { createSessionActivities } from './sessions';
+import { createRebindActivities } from './rebind';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCodeActivities(deps),
     ...createBindActivities(deps),
     ...createSessionActivities(deps),
+    ...createRebindActivities(deps),
   };
 }
 

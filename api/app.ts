@@ -13,6 +13,9 @@ import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './routes/health';
 import { accountRoutes } from './routes/accounts';
 import { bindRoutes } from './routes/bind';
+import { flowRoutes } from './routes/flows';
+import { rebindRoutes } from './routes/rebind';
+import { RebindFlows } from './rebind-flows';
 import { sessionRoutes } from './routes/sessions';
 
 export interface ApiDeps {
@@ -33,7 +36,11 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(authenticate(d.cfg.api.keys));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
   app.use(sessionRoutes(d.pool));
-  app.use(bindRoutes(d.pool, new BindFlows(d.client, d.cfg)));
+  const bindFlows = new BindFlows(d.client, d.cfg);
+  const rebindFlows = new RebindFlows(d.client, d.cfg);
+  app.use(bindRoutes(d.pool, bindFlows));
+  app.use(rebindRoutes(d.pool, rebindFlows));
+  app.use(flowRoutes(d.client, bindFlows, rebindFlows));
   app.use(notFound);
   app.use(errorHandler(d.log));
   return app;

@@ -18,7 +18,6 @@ import {
   type RequestMeta,
 } from '../workflows/definitions';
 import { flowIdOf, parseFlowId } from './flow-ids';
-import { AppError } from '../lib/errors';
 
 export class BindFlows {
   constructor(
@@ -84,8 +83,6 @@ export class BindFlows {
   async cancel(flowId: string): Promise<BindState> {
     parseFlowId(flowId);
     const handle = this.client.workflow.getHandle(flowId);
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') throw new AppError('FLOW_CLOSED');
     await handle.signal(cancelSignal);
     return handle.query(stateQuery);
   }

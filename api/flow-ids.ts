@@ -5,6 +5,8 @@ import { AppError } from '../lib/errors';
 export const FLOW_KINDS = {
   'bind-phone': { workflowType: 'bindPhone' },
   'bind-email': { workflowType: 'bindEmail' },
+  'rebind-phone': { workflowType: 'phoneRebind' },
+  'rebind-email': { workflowType: 'emailRebind' },
 } as const;
 
 export type FlowKind = keyof typeof FLOW_KINDS;

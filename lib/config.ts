@@ -1,7 +1,7 @@
 // The one place settings come from. Every setting has a local default that is safe
 // on a developer's machine; secrets come from the environment, and in production the
 // development keys are refused so a forgotten variable cannot ship.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -138,6 +138,20 @@ const schema = z.object({
   CODE_RESEND_GAP_SEC: z.coerce.number().int().min(0).max(3600).optional(),
   UNBIND_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
   REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
+
+  // real-name verification (SPEC.md "Real-name verification saga")
+  REAL_NAME_ENABLED: z.stringbool().default(true),
+  FACE_ENABLED: z.stringbool().default(true),
+  FACE_TOKEN_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
+  ID_SUBJECT_LIMIT: z.coerce.number().int().min(1).max(100).default(1),
+  FACE_FREE_PER_ACCOUNT: z.coerce.number().int().min(0).max(100).default(1),
+  FACE_PRICE_CNY: z.coerce.number().min(0).max(1000).default(1),
+  FACE_COLLECT_PICTURE: z.stringbool().default(false),
+  FACE_PICTURE_DIR: z.string().optional(),
+  ID_CHECK_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(1000).default(5),
+  ID_CHECK_GAP_SEC: z.coerce.number().int().min(0).max(3600).default(60),
+  // signs the app's short-lived face client tokens; derived from BLIND_INDEX_KEY when unset
+  FACE_CLIENT_TOKEN_KEY: base64Key.optional(),
 });
 
 export type Env = z.input<typeof schema>;
@@ -243,6 +257,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resendGapOverrideSec: e.CODE_RESEND_GAP_SEC,
       unbindTokenTtlSec: e.UNBIND_TOKEN_TTL_SEC,
       rebindFlowTtlSec: e.REBIND_FLOW_TTL_SEC,
+    },
+    realName: {
+      enabled: e.REAL_NAME_ENABLED,
+      faceEnabled: e.FACE_ENABLED,
+      faceTokenTtlSec: e.FACE_TOKEN_TTL_SEC,
+      subjectLimit: e.ID_SUBJECT_LIMIT,
+      faceFreePerAccount: e.FACE_FREE_PER_ACCOUNT,
+      facePriceCny: e.FACE_PRICE_CNY,
+      collectPicture: e.FACE_COLLECT_PICTURE,
+      pictureDir: e.FACE_PICTURE_DIR ?? path.join(e.VSAGA_DATA_DIR, 'face-pictures'),
+      idCheckPerIpPerDay: e.ID_CHECK_PER_IP_PER_DAY,
+      idCheckGapSec: e.ID_CHECK_GAP_SEC,
+      clientTokenKey:
+        e.FACE_CLIENT_TOKEN_KEY ??
+        createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga face client token').digest('base64'),
     },
   };
 }

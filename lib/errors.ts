@@ -36,6 +36,8 @@ export const ERRORS = {
   PROOF_NOT_DONE: { status: 409, zh: '请先完成身份验证', en: 'Prove control of the current contact first' },
   REAL_NAME_REQUIRED: { status: 409, zh: '账户未完成实名认证', en: 'The face method needs a real-name verified account' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
+  PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },
+  EMAIL_UNBIND_FORBIDDEN: { status: 409, zh: '邮箱只能换绑,不能单纯解绑', en: 'An email can only be rebound, never simply removed' },
 
   // verification codes
   CODE_INVALID_FORMAT: { status: 400, zh: '验证码格式错误', en: 'A code is 6 digits' },
@@ -53,6 +55,34 @@ export const ERRORS = {
   FLOW_NOT_FOUND: { status: 404, zh: '操作不存在或已结束', en: 'No such flow' },
   FLOW_CLOSED: { status: 410, zh: '操作已结束,请重新发起', en: 'This flow has ended' },
   FLOW_EXPIRED: { status: 410, zh: '操作已超时,请重新发起', en: 'This flow expired' },
+
+  // real-name: pre-checks in SPEC.md's order, then the ID check, the face check and its completion
+  REAL_NAME_DISABLED: { status: 403, zh: '实名认证功能已关闭', en: 'Real-name verification is switched off' },
+  FACE_DISABLED: { status: 403, zh: '人脸识别功能已关闭', en: 'Face verification is switched off' },
+  REAL_NAME_LOGIN_REQUIRED: { status: 404, zh: '认证失败:请登录后再操作', en: 'No such account; the user must sign in first' },
+  REAL_NAME_PHONE_REQUIRED: { status: 409, zh: '认证失败:请先绑定手机号', en: 'Bind a phone number before real-name verification' },
+  REAL_NAME_ALREADY_VERIFIED: { status: 409, zh: '认证失败:当前账户已完成实名', en: 'The account is already real-name verified; its real name cannot change' },
+  REAL_NAME_UNSAFE_ENVIRONMENT: { status: 403, zh: '认证失败:当前环境存在异常', en: 'The client environment is not flagged safe' },
+  FACE_METAINFO_MISSING: { status: 409, zh: '认证失败:当前环境不支持人脸识别,请在APP内操作', en: 'No face SDK metaInfo registered for this device; start from the app' },
+  REAL_NAME_INVALID_NAME: { status: 400, zh: '输入错误:姓名必须为中文', en: 'The name must be 1–8 Chinese characters (a middle dot allowed)' },
+  REAL_NAME_INVALID_ID: { status: 400, zh: '输入错误:身份证号码核验失败', en: 'The ID number is not a valid 18-character resident ID number' },
+  REAL_NAME_SUBJECT_LIMIT: { status: 409, zh: '认证失败:身份主体最多认证 {limit} 个账户', en: 'This ID number has verified the maximum number of accounts ({limit})' },
+  FACE_QUOTA_REQUIRED: { status: 402, zh: '人脸识别额度不足,需要进行订单支付', en: 'No free or purchased face check left; payment required' },
+  ID_CHECK_TOO_SOON: { status: 429, zh: '核验过于频繁,请稍后再试', en: 'An ID check was made from this IP moments ago; wait before trying again' },
+  ID_CHECK_DAILY_LIMIT: { status: 429, zh: '今日身份核验次数已达上限', en: 'The daily limit of ID checks from this IP is reached' },
+  ID_MISMATCH: { status: 422, zh: '核验失败:身份证信息不匹配', en: 'The name does not match the ID number' },
+  ID_NO_RECORD: { status: 422, zh: '核验失败:库中无此身份信息(户口迁出/现役军人/移民/身份证不存在)', en: 'The ID authority has no record of this ID number' },
+  ID_CHECK_REJECTED: { status: 400, zh: '核验失败:身份信息参数错误', en: 'The ID check provider refused the parameters' },
+  ID_CHECK_UNAVAILABLE: { status: 503, zh: '核验失败:身份核验服务暂不可用,请稍后再试', en: 'The ID check provider failed; no attempt was counted against you' },
+  FACE_PROVIDER_ERROR: { status: 502, zh: 'Api调用失败:人脸识别服务异常', en: 'The face verification function answered with an error' },
+  FACE_RESULT_PENDING: { status: 502, zh: 'Api调用失败:该certifyId用户未完成认证或认证进行中', en: 'The face provider has no final result for this check' },
+  FACE_TOKEN_INVALID: { status: 403, zh: '处理失败:令牌无效或已过期', en: 'The face client token is missing, invalid, expired or its flow has ended' },
+  FACE_DEVICE_MISMATCH: { status: 403, zh: '处理失败:非法提交,设备与发起认证的设备不一致', en: 'The completion comes from another device than the one that started the check' },
+  FACE_CERTIFY_MISMATCH: { status: 409, zh: '处理失败:certifyId对比异常!', en: 'The completion carries another certifyId than this check issued' },
+  FACE_SDK_ERROR: { status: 422, zh: '人脸识别未完成', en: 'The face SDK reported an error (see details.errCode / errMsg)' },
+  FACE_ALREADY_COMPLETED: { status: 409, zh: '处理失败:本次人脸识别已提交', en: 'A completion of this check was already accepted' },
+  FACE_FAILED: { status: 422, zh: '刷脸失败:人证信息比对不一致', en: 'The face does not match the identity' },
+  FACE_EXPIRED: { status: 410, zh: '处理失败:令牌无效或已过期', en: 'The face check expired before the app completed it' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -3,10 +3,10 @@ import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
 import { normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
-import { metaOf } from '../request-meta';
 import { requireScope } from '../auth';
 import type { BindFlows } from '../bind-flows';
-import { accountId, bindEmailBody, bindPhoneBody, submitCodeBody } from '../schemas';
+import { metaOf } from '../request-meta';
+import { accountId, bindEmailBody, bindPhoneBody } from '../schemas';
 import { parse } from '../validation';
 
 export function bindRoutes(pool: Pool, flows: BindFlows): Router {
@@ -36,23 +36,6 @@ export function bindRoutes(pool: Pool, flows: BindFlows): Router {
     const account = await existing(id);
     if (account.email_idx) throw new AppError('EMAIL_ALREADY_BOUND');
     res.status(201).json({ flow: await flows.start('email', id, email, metaOf(req, body.client), body.sessionId) });
-  });
-
-  r.post('/v1/flows/:flowId/code/resend', requireScope('flows:write'), async (req, res) => {
-    res.json({ flow: await flows.resend(req.params.flowId as string) });
-  });
-
-  r.post('/v1/flows/:flowId/code', requireScope('flows:write'), async (req, res) => {
-    const { code } = parse(submitCodeBody, req.body);
-    res.json({ result: await flows.submit(req.params.flowId as string, code) });
-  });
-
-  r.get('/v1/flows/:flowId', requireScope('flows:read'), async (req, res) => {
-    res.json({ flow: await flows.state(req.params.flowId as string) });
-  });
-
-  r.delete('/v1/flows/:flowId', requireScope('flows:write'), async (req, res) => {
-    res.json({ flow: await flows.cancel(req.params.flowId as string) });
   });
 
   return r;

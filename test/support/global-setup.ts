@@ -25,10 +25,15 @@ async function recreateDatabase(url: string): Promise<void> {
   }
 }
 
+export async function dropDatabase(url: string): Promise<void> {
+  await recreateDatabase(url);
+}
+
 export default async function globalSetup(): Promise<void> {
   if (process.env.VSAGA_TEST_NO_STACK) return;
   const dataDir = path.join(ROOT, '.data', 'test');
-  const databaseUrl = process.env.VSAGA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/vsaga_test';
+  // one database per run, so two runs on one machine do not pull it from under each other
+  const databaseUrl = process.env.VSAGA_TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/vsaga_test_${process.pid}`;
   await recreateDatabase(databaseUrl);
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   execFileSync(tsx, [path.join(ROOT, 'db', 'migrate.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
@@ -40,6 +45,7 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.DATABASE_URL = databaseUrl;
+  process.env.VSAGA_TEST_DROP_DATABASE = process.env.VSAGA_TEST_DATABASE_URL ? '' : databaseUrl;
   process.env.WORKFLOW_BUNDLE = bundle;
   process.env.REDIS_KEY_PREFIX = `vsaga-test:${process.pid}:`;
   process.env.VSAGA_ENV = 'test';

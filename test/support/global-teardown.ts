@@ -1,3 +1,6 @@
+import { dropDatabase } from './global-setup';
+
 export default async function globalTeardown(): Promise<void> {
   await globalThis.__VSAGA_TEMPORAL__?.stop();
+  if (process.env.VSAGA_TEST_DROP_DATABASE) await dropDatabase(process.env.VSAGA_TEST_DROP_DATABASE);
 }

@@ -1,0 +1,125 @@
+// The steps of a rebind after its codes: the unbind token, the notices to the old
+// contacts, and the change itself, applied only if the contact is still the one the
+// flow started from.
+import { randomBytes } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { rejection, transient } from './failures';
+import { sendAndLog } from './outbox';
+import { contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
+import { recordAudit, type EventMeta } from '../db/events';
+import { inTransaction } from '../db/pool';
+import { maskEmail, maskPhone } from '../lib/contacts';
+import { REBIND_NOTICE_MAIL } from '../lib/templates';
+
+export interface NoticeResult {
+  channel: 'sms' | 'mail';
+  to: string; // masked
+  status: 'sent' | 'failed';
+  providerCode: string;
+}
+
+/** The workflow's retry policy for notices allows this many attempts. */
+export const NOTICE_ATTEMPTS = 3;
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return NOTICE_ATTEMPTS; // called outside an activity (tests): behave as the last attempt
+  }
+}
+
+const OPERATION: Record<ContactKind, string> = { phone: '手机号换绑', email: '邮箱换绑' };
+const mask = (kind: ContactKind, v: string) => (kind === 'phone' ? maskPhone(v) : maskEmail(v));
+
+export function createRebindActivities(deps: ActivityDeps) {
+  /** 256 random bits; the workflow keeps it (sealed by the payload codec) and its timer. */
+  async function issueUnbindToken(): Promise<string> {
+    return randomBytes(32).toString('base64url');
+  }
+
+  /**
+   * Tells the account's current (old) phone and email that a rebind is about to take
+   * effect (template 2133448 / the seed's mail), before the change is visible. One log
+   * row per channel; a retry skips what already went out. A refused notice is logged
+   * and does not stop the change; a transient fault is retried by Temporal.
+   */
+  async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
+    const account = await findAccount(deps.pool, input.accountId);
+    if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+    const requestKey = `${input.flowId}/rebind-notice`;
+    const results: NoticeResult[] = [];
+    let transientFault: string | null = null;
+    for (const kind of ['phone', 'email'] as const) {
+      const to = decryptContact(deps.fieldCrypto, account, kind);
+      if (!to) continue;
+      const channel = kind === 'phone' ? 'sms' : 'mail';
+      const prior = await deps.pool.query<{ status: string; provider_code: string }>(
+        'SELECT status, provider_code FROM message_log WHERE request_key = $1 AND channel = $2',
+        [requestKey, channel],
+      );
+      if (prior.rows[0]?.status === 'sent') {
+        results.push({ channel, to: mask(kind, to), status: 'sent', providerCode: prior.rows[0].provider_code });
+        continue;
+      }
+      const outcome = await sendAndLog(deps, {
+        requestKey,
+        accountId: account.id,
+        flowId: input.flowId,
+        kind: 'notice',
+        scene: 'rebind_notice',
+        channel,
+        target: to,
+        targetIdx: contactIndex(deps.fieldCrypto, kind, to),
+        sms: channel === 'sms' ? { templateId: deps.cfg.sms.templates.rebind_notice, params: [OPERATION[input.kind], input.newTargetMasked] } : undefined,
+        mail: channel === 'mail' ? { subject: REBIND_NOTICE_MAIL.subject, text: REBIND_NOTICE_MAIL.text(OPERATION[input.kind], input.newTargetMasked) } : undefined,
+      });
+      if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
+      results.push({ channel, to: mask(kind, to), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
+    }
+    // Retried while attempts remain; the last attempt reports what went out and what
+    // did not, so the change is never held hostage by a notice.
+    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw transient('SERVICE_UNAVAILABLE', { providerCode: transientFault });
+    return results;
+  }
+
+  async function applyRebind(input: {
+    flowId: string;
+    accountId: string;
+    kind: ContactKind;
+    target: string;
+    expectedContactIdx: string;
+    meta: EventMeta;
+  }): Promise<{ contactVersion: number }> {
+    const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
+    const eventType = `${input.kind}.rebound`;
+    const dedupeKey = `${input.flowId}/${eventType}`;
+    try {
+      return await inTransaction(deps.pool, async (c) => {
+        const account = await findAccount(c, input.accountId, true);
+        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+        if (!current || current.toString('hex') !== input.expectedContactIdx) {
+          // A retry of this very step finds its own write: answer as the first run did.
+          const mine = await c.query('SELECT 1 FROM audit_events WHERE dedupe_key = $1', [dedupeKey]);
+          if (current?.equals(idx) && mine.rowCount) return { contactVersion: account.contact_version };
+          throw rejection('CONTACT_CHANGED');
+        }
+        const { rows } = await c.query<{ contact_version: number }>(
+          `UPDATE accounts SET ${input.kind}_enc = $2, ${input.kind}_idx = $3, contact_version = contact_version + 1, updated_at = now()
+           WHERE id = $1 RETURNING contact_version`,
+          [account.id, deps.fieldCrypto.encrypt(input.target, contactAad(input.kind, account.id)), idx],
+        );
+        const contactVersion = rows[0]!.contact_version;
+        await recordAudit(c, { dedupeKey, accountId: account.id, flowId: input.flowId, type: eventType, data: { contactVersion }, meta: input.meta });
+        return { contactVersion };
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
+      throw err;
+    }
+  }
+
+  return { issueUnbindToken, sendRebindNotices, applyRebind };
+}

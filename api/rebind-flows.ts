@@ -1,0 +1,94 @@
+// Starting and driving the phone / email rebind flows through the Temporal client.
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { Config } from '../lib/config';
+import { SCENES, type Scene } from '../lib/scenes';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
+import { emailRebind, phoneRebind } from '../workflows';
+import { requestCodeUpdate, type CodeLimits, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
+import {
+  rebindCancelSignal,
+  rebindStateQuery,
+  requestNewCodeUpdate,
+  submitNewCodeUpdate,
+  submitProofUpdate,
+  type ProofAccepted,
+  type ProofMethod,
+  type RebindInput,
+  type RebindResult,
+  type RebindState,
+} from '../workflows/rebind-definitions';
+import { flowIdOf } from './flow-ids';
+
+export class RebindFlows {
+  constructor(
+    private readonly client: Client,
+    private readonly cfg: Config,
+  ) {}
+
+  private limits(scene: Scene, flowTtlSec: number): CodeLimits {
+    const p = SCENES[scene];
+    return {
+      codeTtlSec: this.cfg.flows.codeTtlOverrideSec ?? p.lifetimeSec,
+      resendGapSec: this.cfg.flows.resendGapOverrideSec ?? p.resendGapSec,
+      perDay: p.perDay,
+      maxWrong: this.cfg.flows.maxWrongCodes,
+      flowTtlSec,
+    };
+  }
+
+  /** Starts the flow and sends the proof code in one call (update-with-start). */
+  async start(p: { kind: ContactKind; accountId: string; method: ProofMethod; expectedContactIdx: string; meta: RequestMeta; sessionId?: string }): Promise<CodeSent> {
+    const flowTtlSec = this.cfg.flows.rebindFlowTtlSec;
+    const flowKind = p.kind === 'phone' ? 'rebind-phone' : 'rebind-email';
+    const input: RebindInput = {
+      accountId: p.accountId,
+      kind: p.kind,
+      method: p.method,
+      expectedContactIdx: p.expectedContactIdx,
+      proofLimits: this.limits(p.kind === 'phone' ? 'unbind_phone' : 'unbind_email', flowTtlSec),
+      newLimits: this.limits(p.kind === 'phone' ? 'bind_phone' : 'bind_email', flowTtlSec),
+      tokenTtlSec: this.cfg.flows.unbindTokenTtlSec,
+      flowTtlSec,
+      meta: p.meta,
+      sessionId: p.sessionId,
+    };
+    const startWorkflowOperation = new WithStartWorkflowOperation(p.kind === 'phone' ? phoneRebind : emailRebind, {
+      workflowId: flowIdOf(flowKind, p.accountId),
+      taskQueue: this.cfg.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: FLOW_KIND, value: flowKind },
+        { key: ACCOUNT_ID, value: p.accountId },
+        { key: FLOW_STAGE, value: 'sending_proof' },
+      ],
+    });
+    return this.client.workflow.executeUpdateWithStart(requestCodeUpdate, { args: [], startWorkflowOperation });
+  }
+
+  resendProof(flowId: string): Promise<CodeSent> {
+    return this.client.workflow.getHandle(flowId).executeUpdate(requestCodeUpdate, { args: [] });
+  }
+
+  submitProof(flowId: string, code: string): Promise<ProofAccepted> {
+    return this.client.workflow.getHandle(flowId).executeUpdate(submitProofUpdate, { args: [{ code }] });
+  }
+
+  requestNewCode(flowId: string, target: string, targetMasked: string, token: string): Promise<CodeSent> {
+    return this.client.workflow.getHandle(flowId).executeUpdate(requestNewCodeUpdate, { args: [{ target, targetMasked, token }] });
+  }
+
+  submitNewCode(flowId: string, code: string, token: string): Promise<RebindResult> {
+    return this.client.workflow.getHandle(flowId).executeUpdate(submitNewCodeUpdate, { args: [{ code, token }] });
+  }
+
+  state(flowId: string): Promise<RebindState> {
+    return this.client.workflow.getHandle(flowId).query(rebindStateQuery);
+  }
+
+  async cancel(flowId: string): Promise<RebindState> {
+    const handle = this.client.workflow.getHandle(flowId);
+    await handle.signal(rebindCancelSignal);
+    return handle.query(rebindStateQuery);
+  }
+}

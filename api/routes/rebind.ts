@@ -1,0 +1,71 @@
+// Phone and email rebind: start with a proof method, then the new contact with the
+// unbind token. A contact can only be rebound, never simply removed.
+import { Router } from 'express';
+import type { Pool } from 'pg';
+import { findAccount } from '../../db/accounts';
+import { maskEmail, maskPhone, normalizeEmail, normalizePhone } from '../../lib/contacts';
+import { AppError } from '../../lib/errors';
+import { requireScope } from '../auth';
+import { parseFlowId } from '../flow-ids';
+import type { RebindFlows } from '../rebind-flows';
+import { metaOf } from '../request-meta';
+import { accountId, newContactBody, newContactCodeBody, rebindBody } from '../schemas';
+import { parse } from '../validation';
+
+export function rebindRoutes(pool: Pool, flows: RebindFlows): Router {
+  const r = Router();
+
+  for (const kind of ['phone', 'email'] as const) {
+    r.post(`/v1/accounts/:id/${kind}/rebind`, requireScope('flows:write'), async (req, res) => {
+      const id = parse(accountId, req.params.id);
+      const body = parse(rebindBody, req.body);
+      const account = await findAccount(pool, id);
+      if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
+      // SPEC: only a bound contact can be rebound; an email rebind needs a phone in every case
+      if (!account.phone_idx) throw new AppError('PHONE_NOT_BOUND');
+      if ((kind === 'email' || body.method === 'email') && !account.email_idx) throw new AppError('EMAIL_NOT_BOUND');
+      const current = kind === 'phone' ? account.phone_idx : account.email_idx;
+      const flow = await flows.start({
+        kind,
+        accountId: id,
+        method: body.method,
+        expectedContactIdx: current!.toString('hex'),
+        meta: metaOf(req, body.client),
+        sessionId: body.sessionId,
+      });
+      res.status(201).json({ flow });
+    });
+
+    r.delete(`/v1/accounts/:id/${kind}`, requireScope('accounts:write'), () => {
+      throw new AppError(kind === 'phone' ? 'PHONE_UNBIND_FORBIDDEN' : 'EMAIL_UNBIND_FORBIDDEN');
+    });
+  }
+
+  function rebindFlow(flowId: string) {
+    const { kind } = parseFlowId(flowId);
+    if (!kind.startsWith('rebind-')) throw new AppError('FLOW_NOT_FOUND');
+    return kind === 'rebind-phone' ? 'phone' : 'email';
+  }
+
+  r.post('/v1/flows/:flowId/new-contact', requireScope('flows:write'), async (req, res) => {
+    const flowId = req.params.flowId as string;
+    const kind = rebindFlow(flowId);
+    const body = parse(newContactBody, req.body);
+    const raw = kind === 'phone' ? body.phone : body.email;
+    if (!raw || !body.token) throw new AppError('MISSING_PARAMETERS');
+    const target = kind === 'phone' ? normalizePhone(raw) : normalizeEmail(raw);
+    if (!target) throw new AppError(kind === 'phone' ? 'INVALID_PHONE' : 'INVALID_EMAIL');
+    const masked = kind === 'phone' ? maskPhone(target) : maskEmail(target);
+    res.json({ flow: await flows.requestNewCode(flowId, target, masked, body.token) });
+  });
+
+  r.post('/v1/flows/:flowId/new-contact/code', requireScope('flows:write'), async (req, res) => {
+    const flowId = req.params.flowId as string;
+    rebindFlow(flowId);
+    const body = parse(newContactCodeBody, req.body);
+    if (!body.code || !body.token) throw new AppError('MISSING_PARAMETERS');
+    res.json({ result: await flows.submitNewCode(flowId, body.code, body.token) });
+  });
+
+  return r;
+}

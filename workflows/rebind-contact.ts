@@ -1,0 +1,300 @@
+// Phone rebind and email rebind (SPEC.md "Phone rebind saga", "Email rebind saga").
+// States are drawn in README.md ("How a rebind flow runs"):
+//
+//   proof code (old contact, or the other one) ─► unbind token (timer) ─► new contact's code
+//     ─► notify old phone + email ─► change (only if the contact is still the one we
+//        started from) ─► end other sessions ─► phone.rebound / email.rebound
+//   wrong codes are counted per flow across both steps; code, token and flow lifetimes are timers.
+import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ErrorCode } from '../lib/errors';
+import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
+import { requestCodeUpdate, type CodeSent } from './definitions';
+import {
+  rebindCancelSignal,
+  rebindStateQuery,
+  requestNewCodeUpdate,
+  submitNewCodeUpdate,
+  submitProofUpdate,
+  type NoticeOutcome,
+  type ProofAccepted,
+  type RebindInput,
+  type RebindOutcome,
+  type RebindResult,
+  type RebindStage,
+  type RebindState,
+} from './rebind-definitions';
+
+const { issueUnbindToken, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const { sendRebindNotices } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/** Rejections that mean the flow can never succeed. */
+const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'CONTACT_CHANGED']);
+
+/** Where the proof code goes, per SPEC.md: an email rebind always needs a bound phone. */
+function proofSpec(input: RebindInput): ChallengeSpec {
+  const scene = input.kind === 'phone' ? 'unbind_phone' : 'unbind_email';
+  const viaSms = input.method === 'sms';
+  return {
+    name: 'proof',
+    scene,
+    channel: viaSms ? 'sms' : 'mail',
+    targetOfAccount: viaSms ? 'phone' : 'email',
+    prechecks: input.kind === 'phone' ? [{ has: 'phone' }] : [{ has: 'phone' }, { has: 'email' }],
+  };
+}
+
+/** Same length and same characters, without an early exit on the first difference. */
+function sameToken(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
+}
+
+export async function phoneRebind(input: RebindInput): Promise<RebindResult> {
+  return rebindContact(input);
+}
+
+export async function emailRebind(input: RebindInput): Promise<RebindResult> {
+  return rebindContact(input);
+}
+
+async function rebindContact(input: RebindInput): Promise<RebindResult> {
+  const { workflowId: flowId } = workflowInfo();
+  const expiresAt = Date.now() + input.flowTtlSec * 1000;
+  const maxWrong = input.proofLimits.maxWrong;
+  const proof = new CodeChallenge(flowId, input.accountId, input.proofLimits, proofSpec(input));
+  let fresh: CodeChallenge | null = null; // the new contact's code
+  let newTargets = 0;
+  let newTarget: { value: string; masked: string } | null = null;
+
+  let stage: RebindStage = 'sending_proof';
+  let outcome: RebindOutcome | null = null;
+  let error: { code: string; message: string } | null = null;
+  let token: string | null = null;
+  let tokenExpiresAt = 0;
+  let wrongAttempts = 0;
+  let notices: NoticeOutcome[] = [];
+  let sessionsEnded: string[] = [];
+  let busy = false;
+
+  const open = () => outcome === null;
+  // read through functions: handlers assign these, which the loop's narrowing cannot see
+  const current = (): CodeChallenge | null => fresh;
+  const progress = () => `${proof.codesSent}/${current()?.codesSent ?? 0}/${token !== null}`;
+  const tokenLive = () => token !== null && Date.now() < tokenExpiresAt;
+  const setStage = (s: RebindStage) => {
+    stage = s;
+    upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
+  };
+  const finish = (o: RebindOutcome, s: RebindStage, err?: ApplicationFailure) => {
+    outcome = o;
+    error = err ? { code: err.type ?? 'INTERNAL', message: err.message } : null;
+    setStage(s);
+    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+  };
+  const result = (): RebindResult => ({
+    flowId,
+    outcome: outcome ?? 'rejected',
+    accountId: input.accountId,
+    kind: input.kind,
+    target: newTarget?.masked ?? null,
+    notices,
+    sessionsEnded,
+    error,
+  });
+  /** One wrong code more; the flow locks at the limit. */
+  const wrongCode = (): ApplicationFailure => {
+    wrongAttempts += 1;
+    const attemptsLeft = maxWrong - wrongAttempts;
+    if (attemptsLeft > 0) return failure('CODE_WRONG', { attemptsLeft });
+    const f = failure('CODE_ATTEMPTS_EXCEEDED');
+    finish('locked', 'locked', f);
+    return f;
+  };
+  const assertToken = (given: unknown) => {
+    if (typeof given !== 'string' || token === null || !tokenLive() || !sameToken(given, token)) throw failure('UNBIND_TOKEN_INVALID');
+  };
+  /** Runs a handler body with the flow marked busy; fatal rejections end the flow. */
+  async function step<T>(during: RebindStage, after: RebindStage | null, body: () => Promise<T>): Promise<T> {
+    busy = true;
+    setStage(during);
+    try {
+      return await body();
+    } catch (err) {
+      const f = asFailure(err);
+      if (open() && FATAL.has(f.type ?? '')) finish('rejected', 'rejected', f);
+      throw f;
+    } finally {
+      busy = false;
+      if (open() && after && stage === during) setStage(after);
+    }
+  }
+
+  setHandler(rebindStateQuery, (): RebindState => ({
+    flowId,
+    kind: input.kind,
+    method: input.method,
+    accountId: input.accountId,
+    stage,
+    proof: { sentTo: proof.sentTo, codesSent: proof.codesSent, codeExpiresAt: proof.live ? iso(proof.codeExpiresAt) : null },
+    tokenExpiresAt: tokenLive() ? iso(tokenExpiresAt) : null,
+    newContact: { target: newTarget?.masked ?? null, codesSent: fresh?.codesSent ?? 0, codeExpiresAt: fresh?.live ? iso(fresh.codeExpiresAt) : null },
+    wrongAttempts,
+    attemptsLeft: Math.max(0, maxWrong - wrongAttempts),
+    expiresAt: iso(expiresAt),
+    outcome,
+    error,
+  }));
+
+  // Step 1: a code to the contact the user still controls.
+  setHandler(
+    requestCodeUpdate,
+    (): Promise<CodeSent> =>
+      step('sending_proof', 'awaiting_proof_code', async () => {
+        try {
+          return await proof.send();
+        } catch (err) {
+          const f = asFailure(err);
+          if (open() && proof.codesSent === 0) finish('rejected', 'rejected', f);
+          throw f;
+        }
+      }),
+    {
+      validator: () => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        if (busy) throw failure('FLOW_IN_PROGRESS');
+        if (token !== null) throw failure('FLOW_IN_PROGRESS', { reason: 'proof already accepted' });
+        proof.assertMaySend();
+      },
+    },
+  );
+
+  setHandler(
+    submitProofUpdate,
+    ({ code }): Promise<ProofAccepted> =>
+      step('verifying_proof', 'awaiting_proof_code', async () => {
+        if (!(await proof.check(code))) throw wrongCode();
+        token = await issueUnbindToken();
+        tokenExpiresAt = Date.now() + input.tokenTtlSec * 1000;
+        setStage('awaiting_new_contact');
+        return { flowId, unbindToken: token, tokenExpiresAt: iso(tokenExpiresAt) };
+      }),
+    {
+      validator: ({ code }) => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        if (busy) throw failure('FLOW_IN_PROGRESS');
+        if (token !== null) throw failure('FLOW_IN_PROGRESS', { reason: 'proof already accepted' });
+        proof.assertMaySubmit(code, wrongAttempts);
+      },
+    },
+  );
+
+  // Step 2: the new contact and its own code (scene bind_phone / bind_email).
+  setHandler(
+    requestNewCodeUpdate,
+    ({ target, targetMasked }): Promise<CodeSent> =>
+      step('awaiting_new_code', null, async () => {
+        if (!fresh || newTarget?.value !== target) {
+          const spec: ChallengeSpec = {
+            name: `new-${++newTargets}`,
+            scene: input.kind === 'phone' ? 'bind_phone' : 'bind_email',
+            channel: input.kind === 'phone' ? 'sms' : 'mail',
+            target,
+            prechecks: [{ has: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN' }],
+          };
+          fresh = new CodeChallenge(flowId, input.accountId, input.newLimits, spec);
+          newTarget = { value: target, masked: targetMasked };
+        }
+        try {
+          return await fresh.send();
+        } catch (err) {
+          if (fresh.codesSent === 0) setStage('awaiting_new_contact');
+          throw err;
+        }
+      }),
+    {
+      validator: ({ target, token: given }) => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        if (busy) throw failure('FLOW_IN_PROGRESS');
+        if (token === null) throw failure('PROOF_NOT_DONE');
+        assertToken(given);
+        if (typeof target !== 'string' || target.length === 0) throw failure('MISSING_PARAMETERS');
+        if (fresh && newTarget?.value === target) fresh.assertMaySend();
+      },
+    },
+  );
+
+  setHandler(
+    submitNewCodeUpdate,
+    ({ code }): Promise<RebindResult> =>
+      step('verifying_new_code', 'awaiting_new_code', async () => {
+        const challenge = fresh!;
+        if (!(await challenge.check(code))) throw wrongCode();
+        setStage('applying');
+        const target = newTarget!;
+        // The old contacts hear of it first, while they are still the account's.
+        notices = await sendRebindNotices({ flowId, accountId: input.accountId, kind: input.kind, newTargetMasked: target.masked });
+        const applied = await applyRebind({
+          flowId,
+          accountId: input.accountId,
+          kind: input.kind,
+          target: target.value,
+          expectedContactIdx: input.expectedContactIdx,
+          meta: input.meta,
+        });
+        sessionsEnded = await endSessionsAfterChange({
+          flowId,
+          accountId: input.accountId,
+          keepSessionId: input.sessionId ?? null,
+          reason: `${input.kind}_rebound`,
+        });
+        await recordCallback({
+          flowId,
+          accountId: input.accountId,
+          type: `${input.kind}.rebound`,
+          payload: { accountId: input.accountId, [input.kind]: target.masked, method: input.method, flowId, contactVersion: applied.contactVersion, sessionsEnded },
+        });
+        finish('rebound', 'completed');
+        return result();
+      }),
+    {
+      validator: ({ code, token: given }) => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        if (busy) throw failure('FLOW_IN_PROGRESS');
+        if (token === null) throw failure('PROOF_NOT_DONE');
+        assertToken(given);
+        if (!fresh) throw failure('CODE_NOT_SENT');
+        fresh.assertMaySubmit(code, wrongAttempts);
+      },
+    },
+  );
+
+  setHandler(rebindCancelSignal, () => {
+    if (open() && !busy) finish('cancelled', 'cancelled');
+  });
+
+  // Lifetimes: the flow's, the unbind token's (10 minutes by default), each live code's.
+  while (open()) {
+    const now = Date.now();
+    const flowLeft = expiresAt - now;
+    const tokenDied = token !== null && now >= tokenExpiresAt;
+    if (flowLeft <= 0 || tokenDied) {
+      if (busy) await condition(() => !busy);
+      else finish('expired', 'expired', failure(tokenDied ? 'UNBIND_TOKEN_INVALID' : 'FLOW_EXPIRED'));
+      continue;
+    }
+    const wake = Math.min(flowLeft, token !== null ? tokenExpiresAt - now : Infinity, proof.msToExpiry(), current()?.msToExpiry() ?? Infinity);
+    const seen = progress();
+    await condition(() => !open() || progress() !== seen, Math.max(1, wake));
+  }
+  await condition(allHandlersFinished);
+  return result();
+}

@@ -1,0 +1,85 @@
+// Messages and shapes of the phone / email rebind flows, defined once for the
+// workflow, the API and the tests. The proof step reuses bind's requestCode.
+import { defineSignal, defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CodeLimits, CodeSent, ContactKind, RequestMeta } from './definitions';
+
+/** How the user proves control: a code to the bound phone, or a code to the bound email. */
+export type ProofMethod = 'sms' | 'email';
+
+export interface RebindInput {
+  accountId: string;
+  kind: ContactKind;
+  method: ProofMethod;
+  /** blind index (hex) of the contact the flow started from: applied only if unchanged */
+  expectedContactIdx: string;
+  proofLimits: CodeLimits;
+  newLimits: CodeLimits;
+  tokenTtlSec: number;
+  flowTtlSec: number;
+  meta: RequestMeta;
+  sessionId?: string;
+}
+
+export type RebindStage =
+  | 'sending_proof'
+  | 'awaiting_proof_code'
+  | 'verifying_proof'
+  | 'awaiting_new_contact'
+  | 'awaiting_new_code'
+  | 'verifying_new_code'
+  | 'applying'
+  | 'completed'
+  | 'rejected'
+  | 'expired'
+  | 'locked'
+  | 'cancelled';
+
+export type RebindOutcome = 'rebound' | 'rejected' | 'expired' | 'locked' | 'cancelled';
+
+export interface NoticeOutcome {
+  channel: 'sms' | 'mail';
+  to: string; // masked
+  status: 'sent' | 'failed';
+  providerCode: string;
+}
+
+export interface RebindState {
+  flowId: string;
+  kind: ContactKind;
+  method: ProofMethod;
+  accountId: string;
+  stage: RebindStage;
+  proof: { sentTo: string | null; codesSent: number; codeExpiresAt: string | null };
+  tokenExpiresAt: string | null;
+  newContact: { target: string | null; codesSent: number; codeExpiresAt: string | null };
+  wrongAttempts: number;
+  attemptsLeft: number;
+  expiresAt: string;
+  outcome: RebindOutcome | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface ProofAccepted {
+  flowId: string;
+  /** present it with the new contact; valid until tokenExpiresAt */
+  unbindToken: string;
+  tokenExpiresAt: string;
+}
+
+export interface RebindResult {
+  flowId: string;
+  outcome: RebindOutcome;
+  accountId: string;
+  kind: ContactKind;
+  target: string | null; // masked new contact
+  notices: NoticeOutcome[];
+  sessionsEnded: string[];
+  error: { code: string; message: string } | null;
+}
+
+export const submitProofUpdate = defineUpdate<ProofAccepted, [{ code: string }]>('submitProof');
+/** target: normalized phone or email, validated at the API */
+export const requestNewCodeUpdate = defineUpdate<CodeSent, [{ target: string; targetMasked: string; token: string }]>('requestNewCode');
+export const submitNewCodeUpdate = defineUpdate<RebindResult, [{ code: string; token: string }]>('submitNewCode');
+export const rebindStateQuery = defineQuery<RebindState>('rebindState');
+export const rebindCancelSignal = defineSignal<[]>('cancel');
