@@ -4,6 +4,8 @@ import { createBindActivities } from './bind';
 import { createCodeActivities } from './codes';
 import { createSessionActivities } from './sessions';
 import { createRebindActivities } from './rebind';
+import { createRealNameActivities } from './real-name';
+import { createFaceActivities } from './face';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -11,6 +13,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createBindActivities(deps),
     ...createSessionActivities(deps),
     ...createRebindActivities(deps),
+    ...createRealNameActivities(deps),
+    ...createFaceActivities(deps),
   };
 }
 

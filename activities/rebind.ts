@@ -22,6 +22,14 @@ export interface NoticeResult {
 /** The workflow's retry policy for notices allows this many attempts. */
 export const NOTICE_ATTEMPTS = 3;
 
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    /* outside an activity (tests): nothing to tell */
+  }
+}
+
 function attempt(): number {
   try {
     return Context.current().info.attempt;
@@ -52,6 +60,7 @@ export function createRebindActivities(deps: ActivityDeps) {
     const results: NoticeResult[] = [];
     let transientFault: string | null = null;
     for (const kind of ['phone', 'email'] as const) {
+      heartbeat(); // a worker that dies mid-notice is noticed within the heartbeat timeout
       const to = decryptContact(deps.fieldCrypto, account, kind);
       if (!to) continue;
       const channel = kind === 'phone' ? 'sms' : 'mail';

@@ -17,6 +17,7 @@ import { flowRoutes } from './routes/flows';
 import { rebindRoutes } from './routes/rebind';
 import { RebindFlows } from './rebind-flows';
 import { sessionRoutes } from './routes/sessions';
+import { realNameRoutes } from './routes/real-name';
 
 export interface ApiDeps {
   cfg: Config;
@@ -33,6 +34,7 @@ export function createApp(d: ApiDeps): express.Express {
   app.set('trust proxy', d.cfg.api.trustProxy);
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(d));
+  app.use(realNameRoutes(d)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
   app.use(authenticate(d.cfg.api.keys));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
   app.use(sessionRoutes(d.pool));

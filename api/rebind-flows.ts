@@ -17,6 +17,8 @@ import {
   type RebindResult,
   type RebindState,
 } from '../workflows/rebind-definitions';
+import { AppError } from '../lib/errors';
+import { toAppError } from './errors';
 import { flowIdOf } from './flow-ids';
 
 export class RebindFlows {
@@ -75,11 +77,24 @@ export class RebindFlows {
   }
 
   requestNewCode(flowId: string, target: string, targetMasked: string, token: string): Promise<CodeSent> {
-    return this.client.workflow.getHandle(flowId).executeUpdate(requestNewCodeUpdate, { args: [{ target, targetMasked, token }] });
+    return this.withToken(flowId, () => this.client.workflow.getHandle(flowId).executeUpdate(requestNewCodeUpdate, { args: [{ target, targetMasked, token }] }));
   }
 
   submitNewCode(flowId: string, code: string, token: string): Promise<RebindResult> {
-    return this.client.workflow.getHandle(flowId).executeUpdate(submitNewCodeUpdate, { args: [{ code, token }] });
+    return this.withToken(flowId, () => this.client.workflow.getHandle(flowId).executeUpdate(submitNewCodeUpdate, { args: [{ code, token }] }));
+  }
+
+  /** A flow that ended because its unbind token ran out answers as the seed does: 解绑令牌无效. */
+  private async withToken<T>(flowId: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      if (toAppError(err)?.code === 'FLOW_CLOSED') {
+        const state = await this.state(flowId).catch(() => null);
+        if (state?.error?.code === 'UNBIND_TOKEN_INVALID') throw new AppError('UNBIND_TOKEN_INVALID');
+      }
+      throw err;
+    }
   }
 
   state(flowId: string): Promise<RebindState> {

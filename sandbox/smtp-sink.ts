@@ -4,6 +4,8 @@
 // Magic recipients (by local part, case-insensitive):
 //   reject-…@any    → 550 at RCPT TO (permanent: the mailer must not retry)
 //   tempfail-…@any  → 451 at RCPT TO (transient: the mailer may retry)
+//   slow-…@any      → accepted, but RCPT TO is answered after 2 s (a slow mail server,
+//                     so a test can stop a worker while a send is in flight)
 //
 // AUTH is optional and any credentials are accepted, so a config with MAIL_USER set works
 // unchanged against the sink. STARTTLS is not offered: the sink listens on loopback only.
@@ -63,6 +65,7 @@ export async function startSmtpSink(opts: { host?: string; port?: number }): Pro
       // The reply must not echo the address: client errors end up in logs.
       if (local.startsWith('reject-')) return callback(smtpError(550, '5.1.1 Mailbox unavailable (sandbox reject- recipient)'));
       if (local.startsWith('tempfail-')) return callback(smtpError(451, '4.3.0 Temporary failure (sandbox tempfail- recipient)'));
+      if (local.startsWith('slow-')) return void setTimeout(() => callback(), 2000).unref();
       callback();
     },
     onData(stream, session, callback) {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { connectClient } from '../lib/temporal';
+import { idCheckChar } from '../lib/idcard';
 
 const cfg = loadConfig();
 const API = `http://${cfg.api.host}:${cfg.api.port}`;
@@ -16,6 +17,17 @@ const OUT = path.join(__dirname, '..', 'test', 'histories');
 async function post(p: string, body?: unknown) {
   const res = await fetch(`${API}${p}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return (await res.json()) as Record<string, unknown>;
+}
+
+async function put(p: string, body: unknown) {
+  const res = await fetch(`${API}${p}`, { method: 'PUT', headers, body: JSON.stringify(body) });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** A valid resident ID number (GB 11643 check character), not one of the sandbox's magic ones. */
+function randomIdNumber(): string {
+  const first17 = `110105${1960 + Math.floor(Math.random() * 40)}0${1 + Math.floor(Math.random() * 9)}1${Math.floor(Math.random() * 9)}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+  return first17 + idCheckChar(first17)!;
 }
 
 async function latestCode(kind: 'sms' | 'mail', to: string): Promise<string> {
@@ -54,8 +66,37 @@ async function main() {
   await fetch(`${API}/v1/flows/bind-phone:${b}`, { method: 'DELETE', headers });
   flows.push([`bind-phone:${b}`, 'bind-phone-cancelled']);
 
+  // real-name: verified (account a has its phone now), and a FAIL face on another account
+  const ip = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+  const verify = async (account: string, magic: string | null, idNumber: string) => {
+    const device = `${account}-phone`;
+    await put(`/v1/accounts/${account}/devices/${device}`, { metaInfo: JSON.stringify({ apdidToken: 'rec', ...(magic ? { sandbox: magic } : {}) }) });
+    const started = (await post(`/v1/accounts/${account}/real-name`, { realName: '张三', idNumber, deviceId: device, environmentSafe: true, client: { ip: ip() } })) as {
+      flow?: { clientToken: string; certifyId: string };
+    };
+    if (!started.flow) throw new Error(`real-name start failed: ${JSON.stringify(started)}`);
+    const res = await fetch(`${API}/v1/face/completion`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-face-token': started.flow.clientToken },
+      body: JSON.stringify({ deviceId: device, certifyId: started.flow.certifyId, errCode: 0, errMsg: 'ok' }),
+    });
+    if (!res.ok) throw new Error(`face completion failed: ${await res.text()}`);
+  };
+  await verify(a, null, randomIdNumber());
+  flows.push([`real-name:${a}`, 'real-name-verified'], [`real-name:${a}/face`, 'face-check-success']);
+  const c = `rec-${stamp}-c`;
+  const phoneC = `136${String(Date.now() % 1e8).padStart(8, '0')}`;
+  await post('/v1/accounts', { id: c });
+  await post(`/v1/accounts/${c}/phone/bind`, { phone: phoneC });
+  await post(`/v1/flows/bind-phone:${c}/code`, { code: await latestCode('sms', phoneC) });
+  await verify(c, 'fail', randomIdNumber());
+  flows.push([`real-name:${c}`, 'real-name-face-fail'], [`real-name:${c}/face`, 'face-check-fail']);
+
+  // `npx tsx scripts/record-histories.ts real-name face-check` saves only those files
+  const only = process.argv.slice(2);
+
   fs.mkdirSync(OUT, { recursive: true });
-  for (const [workflowId, name] of flows) {
+  for (const [workflowId, name] of flows.filter(([, n]) => only.length === 0 || only.some((p) => n.startsWith(p)))) {
     const handle = client.workflow.getHandle(workflowId);
     const ended = await Promise.race([handle.result().then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
     if (!ended) throw new Error(`${workflowId} did not finish; see the worker's log`);

@@ -13,7 +13,7 @@ const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 test('there are recorded histories of every bind workflow', () => {
   const types = files.map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name);
-  expect(new Set(types)).toEqual(new Set(['bindPhone', 'bindEmail']));
+  expect(new Set(types)).toEqual(new Set(['bindPhone', 'bindEmail', 'realName', 'faceCheck']));
 });
 
 test.each(files)('%s replays without nondeterminism', async (file) => {

@@ -15,6 +15,11 @@ import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
 import { startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
+import { startIdCardGateway, type IdCardGateway } from '../../sandbox/idcard-gateway';
+import { startFaceFunction, type FaceFunction } from '../../sandbox/face-function';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 // Business rejections are expected in tests; only the SDK's real errors are worth a line.
 try {
@@ -33,16 +38,26 @@ export interface Stack {
   deps: ReturnType<typeof createActivityDeps>;
   sms: SmsGateway;
   smtp: SmtpSink;
+  /** ID two-factor gateway and DCloud face function sandboxes (real wire protocols) */
+  idcard: IdCardGateway;
+  face: FaceFunction;
   worker: Worker;
+  /** the environment the suite's config was loaded from (to start a worker process with) */
+  env: Record<string, string | undefined>;
   /** restarts the worker (same task queue), e.g. to model a crash between steps */
   restartWorker(): Promise<void>;
+  /** stops the in-process worker, so another (e.g. a child process) takes its task queue */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const sms = await startSmsGateway({ port: 0, credentials: { AKIDtestsuite000000000000000000: 'test-suite-sms-secret-key' } });
   const smtp = await startSmtpSink({ port: 0 });
-  const cfg = loadConfig({
+  const idcard = await startIdCardGateway({ port: 0, credentials: { AKIDidcardsuite0000000000000000: 'test-suite-idcard-secret-key' } });
+  const face = await startFaceFunction({ port: 0, secret: 'test-suite-face-function-secret-0' });
+  const suiteEnv: Record<string, string | undefined> = {
     ...process.env,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     SMS_ENDPOINT: `127.0.0.1:${sms.port}`,
@@ -50,13 +65,21 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     SMS_SECRET_KEY: 'test-suite-sms-secret-key',
     SMS_TIMEOUT_SEC: '3',
     MAIL_PORT: String(smtp.port),
+    IDCARD_API_BASE_URL: idcard.url,
+    IDCARD_SECRET_ID: 'AKIDidcardsuite0000000000000000',
+    IDCARD_SECRET_KEY: 'test-suite-idcard-secret-key',
+    IDCARD_TIMEOUT_MS: '2000',
+    FACE_FUNCTION_URL: face.url,
+    FACE_FUNCTION_SECRET: 'test-suite-face-function-secret-0',
+    FACE_PICTURE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-face-')),
     API_KEYS: `suite:${API_KEY}:*;reader:${READ_ONLY_KEY}:accounts:read+flows:read`,
     ...env,
-  });
+  };
+  const cfg = loadConfig(suiteEnv);
   const deps = createActivityDeps(cfg);
   const client = await connectClient(cfg);
   let worker = await createWorker({ cfg, deps });
-  let running = worker.run();
+  let running: Promise<void> | null = worker.run();
 
   const app = createApp({ cfg, pool: deps.pool, redis: deps.redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log: createLogger('api', 'silent') });
   const server = http.createServer(app);
@@ -70,12 +93,23 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     deps,
     sms,
     smtp,
+    idcard,
+    face,
     get worker() {
       return worker;
     },
+    env: suiteEnv,
     async restartWorker() {
-      worker.shutdown();
+      await stack.stopWorker();
+      await stack.startWorker();
+    },
+    async stopWorker() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      running = null;
+    },
+    async startWorker() {
+      if (running) return;
       worker = await createWorker({ cfg, deps });
       running = worker.run();
     },
@@ -86,7 +120,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       await running;
       await client.connection.close();
       await deps.close();
-      await Promise.all([sms.close(), smtp.close()]);
+      await Promise.all([sms.close(), smtp.close(), idcard.close(), face.close()]);
     },
   };
   return stack;

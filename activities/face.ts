@@ -1,0 +1,193 @@
+// The face check's side effects (DCloud face function, quota, face rows, picture), each
+// idempotent by the face-check workflow id: issuing the certifyId, billing the check,
+// the server-side result, the picture download and closing the row.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { rejection, transient } from './failures';
+import { recordProviderCall } from '../db/counters';
+import { inTransaction } from '../db/pool';
+import {
+  closeFaceRow,
+  consumeQuota,
+  decryptIdentity,
+  deviceMetaInfo,
+  faceAad,
+  findFaceRow,
+  findRealNameRecord,
+  insertFaceRow,
+  refundQuota,
+  type QuotaSource,
+} from '../db/real-name';
+import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
+import { createFaceClient, type FaceClient, type FaceFailure } from '../providers/face';
+import type { FaceIdentity } from '../workflows/real-name-definitions';
+import type { RequestMeta } from '../workflows/definitions';
+
+export interface IssueCertifyIdInput {
+  faceCheckId: string;
+  ownerFlowId: string | null;
+  accountId: string;
+  scene: string;
+  identity: FaceIdentity;
+  deviceId: string;
+  requestDigest: string;
+  needPicture: boolean;
+  meta: RequestMeta;
+}
+
+export interface AuthResultSummary {
+  authState: 'SUCCESS' | 'FAIL';
+  score?: number;
+  quality?: number;
+  pictureUrl?: string;
+}
+
+const TAG = 'dcloud_face';
+const MAX_PICTURE_BYTES = 10 * 1024 * 1024;
+const PICTURE_ATTEMPTS = 3;
+const PICTURE_TYPES: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+export function createFaceActivities(deps: ActivityDeps, face: FaceClient = createFaceClient(deps.cfg.face)) {
+  function providerError(f: FaceFailure, ctx: Record<string, unknown>) {
+    // The seed's log line: [time] - [error: code and message] - [user]; personal data masked.
+    deps.log.warn({ tag: TAG, ...ctx, errCode: f.error.errCode, errMsg: f.error.errMsg, retryable: f.retryable }, 'face function error');
+    const details = { errCode: f.error.errCode, errMsg: f.error.errMsg };
+    return f.retryable ? transient('FACE_PROVIDER_ERROR', details) : rejection('FACE_PROVIDER_ERROR', details);
+  }
+
+  async function resolveIdentity(input: IssueCertifyIdInput): Promise<{ realName: string; idNumber: string }> {
+    if ('ofAccount' in input.identity) {
+      const record = await findRealNameRecord(deps.pool, input.accountId);
+      if (!record) throw rejection('REAL_NAME_REQUIRED');
+      return decryptIdentity(deps.fieldCrypto, record);
+    }
+    const name = validateChineseName(input.identity.realName);
+    if (!name.ok) throw rejection('REAL_NAME_INVALID_NAME', { reason: name.reason });
+    const id = validateIdNumber(input.identity.idNumber);
+    if (!id.ok) throw rejection('REAL_NAME_INVALID_ID', { reason: id.reason });
+    return { realName: name.normalized, idNumber: id.normalized };
+  }
+
+  /** getCertifyId, then the 'wait' row. A retry finds its row and pays nothing. */
+  async function issueCertifyId(input: IssueCertifyIdInput): Promise<{ certifyId: string; faceRecordId: string }> {
+    const existing = await findFaceRow(deps.pool, { faceCheckId: input.faceCheckId });
+    if (existing) return { certifyId: existing.certify_id, faceRecordId: existing.id };
+    if (!deps.cfg.realName.faceEnabled) throw rejection('FACE_DISABLED');
+    const { realName, idNumber } = await resolveIdentity(input);
+    const metaInfo = await deviceMetaInfo(deps.pool, input.accountId, input.deviceId);
+    if (!metaInfo) throw rejection('FACE_METAINFO_MISSING');
+
+    const r = await face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture });
+    if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
+    const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
+      faceCheckId: input.faceCheckId,
+      ownerFlowId: input.ownerFlowId,
+      accountId: input.accountId,
+      scene: input.scene,
+      deviceId: input.deviceId,
+      requestDigest: input.requestDigest,
+      certifyId: r.certifyId,
+      realName,
+      idNumber,
+      metaInfo,
+      meta: input.meta,
+    });
+    deps.log.info({ faceCheckId: input.faceCheckId, scene: input.scene, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) }, 'certifyId issued');
+    return { certifyId: r.certifyId, faceRecordId };
+  }
+
+  /** The check is billed once the app finished the scan: one unit per face check, ever. */
+  async function consumeFaceQuota(input: { faceCheckId: string; accountId: string }): Promise<{ source: QuotaSource }> {
+    const r = await inTransaction(deps.pool, (c) => consumeQuota(c, input.faceCheckId, input.accountId, deps.cfg.realName.faceFreePerAccount));
+    if (r.consumedNow && r.source === 'none') deps.log.warn({ faceCheckId: input.faceCheckId, accountId: input.accountId }, 'face check billed with no quota left');
+    return { source: r.source };
+  }
+
+  /** Compensation: the unit goes back when the check cannot complete through no fault of the user. */
+  async function refundFaceQuota(input: { faceCheckId: string; reason: string }): Promise<{ refunded: boolean }> {
+    const r = await inTransaction(deps.pool, (c) => refundQuota(c, input.faceCheckId));
+    if (r.refunded) deps.log.info({ faceCheckId: input.faceCheckId, source: r.source, reason: input.reason }, 'face quota refunded');
+    return { refunded: r.refunded };
+  }
+
+  /** Server-side getAuthResult: the only thing that decides. Counts api:face once per check. */
+  async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
+    const r = await face.getAuthResult(input.certifyId);
+    if (!r.ok) {
+      if (r.notFinished) throw transient('FACE_RESULT_PENDING', { errCode: r.error.errCode, errMsg: r.error.errMsg });
+      throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });
+    }
+    if (r.authState === 'PROCESSING') throw transient('FACE_RESULT_PENDING', { authState: 'PROCESSING' });
+    await recordProviderCall(deps.pool, { callKey: `${input.faceCheckId}/getAuthResult`, api: 'api:face', accountId: input.accountId, flowId: input.ownerFlowId, outcome: r.authState });
+    const out: AuthResultSummary = { authState: r.authState };
+    if (r.score !== undefined) out.score = r.score;
+    if (r.quality !== undefined) out.quality = r.quality;
+    if (r.pictureUrl) out.pictureUrl = r.pictureUrl;
+    return out;
+  }
+
+  /**
+   * The picture into FACE_PICTURE_DIR as <unixtime>_<unique>.<ext>, opened with 'wx' so nothing
+   * is ever overwritten; its path sealed on the face row. A download that keeps failing is
+   * recorded on the row and does not fail the verification.
+   */
+  async function storeFacePicture(input: { faceCheckId: string; faceRecordId: string; url: string }): Promise<{ stored: boolean; error?: string }> {
+    const row = await findFaceRow(deps.pool, { id: input.faceRecordId });
+    if (row?.picture_enc) return { stored: true };
+    const attempt = Context.current().info.attempt;
+    let file: string | null = null;
+    try {
+      const res = await fetch(input.url, { signal: AbortSignal.timeout(deps.cfg.face.timeoutMs) });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const ext = PICTURE_TYPES[type];
+      if (!ext) throw new Error(`not a picture: ${type || 'no content-type'}`);
+      const body = Buffer.from(await res.arrayBuffer());
+      if (body.length === 0 || body.length > MAX_PICTURE_BYTES) throw new Error(`picture of ${body.length} bytes`);
+      const dir = deps.cfg.realName.pictureDir;
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      file = await writeNew(dir, ext, body);
+      const sealed = deps.fieldCrypto.encrypt(file, faceAad('picture', input.faceCheckId));
+      const upd = await deps.pool.query('UPDATE face_verifications SET picture_enc = $2, picture_error = NULL WHERE id = $1 AND picture_enc IS NULL', [input.faceRecordId, sealed]);
+      if (upd.rowCount !== 1) await fs.rm(file, { force: true }); // a concurrent attempt stored it first
+      deps.log.info({ faceCheckId: input.faceCheckId, bytes: body.length }, 'face picture stored');
+      return { stored: true };
+    } catch (err) {
+      const message = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timeout: ' : ''}${err.message}` : String(err);
+      deps.log.warn({ tag: TAG, faceCheckId: input.faceCheckId, attempt, error: message }, 'face picture download failed');
+      if (attempt < PICTURE_ATTEMPTS) throw transient('FACE_PROVIDER_ERROR', { picture: message });
+      await deps.pool.query('UPDATE face_verifications SET picture_error = $2 WHERE id = $1 AND picture_enc IS NULL', [input.faceRecordId, message.slice(0, 500)]);
+      return { stored: false, error: message };
+    }
+  }
+
+  async function closeFaceRecord(input: { faceRecordId: string; status: 'success' | 'fail' | 'expired' | 'error'; data: Record<string, unknown> }): Promise<void> {
+    await closeFaceRow(deps.pool, input.faceRecordId, input.status, input.data);
+  }
+
+  return { issueCertifyId, consumeFaceQuota, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };
+}
+
+/** <unixtime>_<unique>.<ext>, created exclusively: an existing name is never overwritten. */
+async function writeNew(dir: string, ext: string, body: Buffer): Promise<string> {
+  for (let i = 0; i < 5; i++) {
+    const file = path.join(dir, `${Math.floor(Date.now() / 1000)}_${randomBytes(8).toString('hex')}.${ext}`);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    try {
+      await handle.writeFile(body);
+    } finally {
+      await handle.close();
+    }
+    return file;
+  }
+  throw new Error('could not find a free picture file name');
+}

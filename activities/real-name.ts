@@ -1,0 +1,166 @@
+// Real-name saga steps that are not the face check itself: the pre-checks, the ID two-factor
+// check (rate-limited per client IP, slot given back when the provider is at fault), and the
+// final record under the subject-limit lock.
+import type { ActivityDeps } from './deps';
+import { rejection, transient } from './failures';
+import { SendRateLimiter } from './rate-limit';
+import { findAccount } from '../db/accounts';
+import { providerCallOutcome, recordProviderCall } from '../db/counters';
+import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
+import { inTransaction } from '../db/pool';
+import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
+import { maskIdNumber, maskName } from '../lib/idcard';
+import { createIdCardChecker, type IdCardChecker } from '../providers/idcard';
+
+export interface RealNamePrecheckInput {
+  flowId: string;
+  accountId: string;
+  realName: string;
+  idNumber: string;
+  deviceId: string;
+  environmentSafe: boolean;
+  subjectLimit: number;
+  freePerAccount: number;
+}
+
+export interface IdCheckInput {
+  flowId: string;
+  /** flow id + run id: one ID check per flow run, however often the activity runs */
+  callKey: string;
+  accountId: string;
+  realName: string;
+  idNumber: string;
+  clientIp: string | null;
+  perDay: number;
+  gapSec: number;
+}
+
+export interface RecordRealNameInput {
+  flowId: string;
+  accountId: string;
+  faceRecordId: string;
+  subjectLimit: number;
+  meta: EventMeta;
+}
+
+const ID_SCENE = 'idcard_verification';
+const ANSWERED = new Set(['match', 'mismatch', 'no_record', 'bad_request']);
+
+export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardChecker = createIdCardChecker(deps.cfg.idcard)) {
+  const limiter = new SendRateLimiter(deps.redis);
+
+  /** The authoritative pre-checks (the API ran the same ones to answer fast). */
+  async function precheckRealNameStep(input: RealNamePrecheckInput): Promise<{ quota: 'free' | 'purchased' }> {
+    const r = await precheckRealName(deps.pool, deps.fieldCrypto, {
+      ...input,
+      enabled: deps.cfg.realName.enabled,
+      faceEnabled: deps.cfg.realName.faceEnabled,
+      priceCny: deps.cfg.realName.facePriceCny,
+    });
+    if (!r.ok) throw rejection(r.code, r.details);
+    return { quota: r.quota };
+  }
+
+  async function checkIdentity(input: IdCheckInput): Promise<{ sex?: string; birthday?: string }> {
+    const log = { tag: ID_SCENE, flowId: input.flowId, accountId: input.accountId, idMasked: maskIdNumber(input.idNumber), nameMasked: maskName(input.realName) };
+    // Answered once already (a retry after the answer): the same verdict, no second paid call.
+    const prior = await providerCallOutcome(deps.pool, input.callKey);
+    if (prior) return verdict(prior);
+
+    const who = deps.fieldCrypto.blindIndex('client_ip', input.clientIp ?? 'unknown');
+    const slot = await limiter.acquire({ scene: ID_SCENE, targetIdx: who, requestKey: input.callKey, perDay: input.perDay, gapSec: input.gapSec });
+    if (!slot.ok) {
+      if (slot.reason === 'daily_limit') throw rejection('ID_CHECK_DAILY_LIMIT', { perDay: input.perDay });
+      throw rejection('ID_CHECK_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
+    }
+
+    const r = await idcard.check(input.realName, input.idNumber);
+    if (r.kind === 'transport_error' || r.kind === 'provider_fault') {
+      // Not the user's fault: the slot goes back (the seed's clear_redis_security_check).
+      await limiter.release({ scene: ID_SCENE, targetIdx: who, requestKey: input.callKey });
+      deps.log.warn({ ...log, status: r.kind, providerCode: r.kind === 'provider_fault' ? String(r.code) : undefined, message: r.message }, 'ID check provider failed');
+      throw transient('ID_CHECK_UNAVAILABLE', { provider: r.kind === 'provider_fault' ? String(r.code) : 'transport' });
+    }
+    if (ANSWERED.has(r.kind)) {
+      await recordProviderCall(deps.pool, { callKey: input.callKey, api: 'api:idcard_verification', accountId: input.accountId, flowId: input.flowId, outcome: r.kind });
+    }
+    if (r.kind !== 'match') deps.log.info({ ...log, status: r.kind }, 'ID check refused');
+    if (r.kind === 'match') return { ...(r.sex ? { sex: r.sex } : {}), ...(r.birthday ? { birthday: r.birthday } : {}) };
+    return verdict(r.kind);
+  }
+
+  function verdict(outcome: string): { sex?: string; birthday?: string } {
+    if (outcome === 'match') return {};
+    if (outcome === 'mismatch') throw rejection('ID_MISMATCH');
+    if (outcome === 'no_record') throw rejection('ID_NO_RECORD');
+    throw rejection('ID_CHECK_REJECTED');
+  }
+
+  /**
+   * SUCCESS: the real-name record (identity copied from the face row, re-sealed for this
+   * table), the account marked verified, the audit row and the real_name.verified callback,
+   * in one transaction. The ID subject's row is locked first, so two accounts racing with one
+   * ID number are serialized and the limit holds. A retry finds its own record.
+   */
+  async function recordRealName(input: RecordRealNameInput): Promise<{ realNameRecordId: string }> {
+    return inTransaction(deps.pool, async (c) => {
+      const face = await findFaceRow(c, { id: input.faceRecordId });
+      if (!face || face.account_id !== input.accountId || face.status !== 'success') throw rejection('FACE_FAILED');
+      await c.query('INSERT INTO real_name_subjects (id_idx) VALUES ($1) ON CONFLICT (id_idx) DO NOTHING', [face.id_idx]);
+      await c.query('SELECT 1 FROM real_name_subjects WHERE id_idx = $1 FOR UPDATE', [face.id_idx]);
+
+      const existing = await findRealNameRecord(c, input.accountId);
+      if (existing) {
+        if (existing.flow_id === input.flowId) return { realNameRecordId: existing.id };
+        throw rejection('REAL_NAME_ALREADY_VERIFIED');
+      }
+      const { rows: n } = await c.query<{ n: string }>('SELECT count(*) AS n FROM real_name_records WHERE id_idx = $1', [face.id_idx]);
+      if (Number(n[0]!.n) >= input.subjectLimit) throw rejection('REAL_NAME_SUBJECT_LIMIT', { limit: input.subjectLimit });
+      const account = await findAccount(c, input.accountId, true);
+      if (!account) throw rejection('REAL_NAME_LOGIN_REQUIRED');
+      if (account.real_name_status === 'verified') throw rejection('REAL_NAME_ALREADY_VERIFIED');
+
+      const fc = deps.fieldCrypto;
+      const realName = fc.decrypt(face.name_enc, faceAad('name', face.face_check_id));
+      const idNumber = fc.decrypt(face.id_enc, faceAad('id_number', face.face_check_id));
+      if (!idNumberIndex(fc, idNumber).equals(face.id_idx)) throw new Error('face row blind index does not match its ID number');
+      const picture = face.picture_enc ? fc.decrypt(face.picture_enc, faceAad('picture', face.face_check_id)) : null;
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO real_name_records (account_id, flow_id, face_record_id, certify_id, name_enc, id_enc, id_idx, picture_enc,
+           provider_data, ip, user_agent, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id::text AS id`,
+        [
+          input.accountId, input.flowId, face.id, face.certify_id,
+          fc.encrypt(realName, recordAad('name', input.accountId)),
+          fc.encrypt(idNumber, recordAad('id_number', input.accountId)),
+          face.id_idx,
+          picture ? fc.encrypt(picture, recordAad('picture', input.accountId)) : null,
+          JSON.stringify(face.provider_data ?? {}),
+          input.meta.ip ?? null, input.meta.userAgent ?? null, input.meta.fingerprint ?? null,
+        ],
+      );
+      const realNameRecordId = rows[0]!.id;
+      await c.query("UPDATE accounts SET real_name_status = 'verified', real_name_verified_at = now(), updated_at = now() WHERE id = $1", [input.accountId]);
+      await recordAudit(c, {
+        dedupeKey: `${input.flowId}/real_name.verified`,
+        accountId: input.accountId,
+        flowId: input.flowId,
+        type: 'real_name.verified',
+        data: { faceRecordId: face.id, realNameRecordId },
+        meta: input.meta,
+      });
+      // The seed's xc_face_ok_hook answer: type, id, table_name (no personal data).
+      await recordCallbackEvent(c, {
+        eventKey: `${input.flowId}/real_name.verified`,
+        type: 'real_name.verified',
+        accountId: input.accountId,
+        flowId: input.flowId,
+        payload: { accountId: input.accountId, flowId: input.flowId, type: 'personal', id: face.id, table_name: 'face_verifications', realNameRecordId },
+      });
+      deps.log.info({ flowId: input.flowId, accountId: input.accountId, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) }, 'account real-name verified');
+      return { realNameRecordId };
+    });
+  }
+
+  return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName };
+}

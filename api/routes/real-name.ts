@@ -1,0 +1,86 @@
+// Real-name verification over HTTP: start (name + ID + device), the app's face completion
+// (authenticated by the client token, not the API key), the flow's state, the account's
+// identity (masked; whole with pii:read). Also mounts the device and counter routes.
+import { Router, type ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import type { ApiDeps } from '../app';
+import { authenticate, hasScope, requireScope } from '../auth';
+import { errorBody, languageOf, toAppError } from '../errors';
+import { metaOf } from '../request-meta';
+import { RealNameFlows } from '../real-name-flows';
+import { accountId, clientMeta } from '../schemas';
+import { parse } from '../validation';
+import { findAccount } from '../../db/accounts';
+import { findRealNameRecord, viewIdentity } from '../../db/real-name';
+import { AppError } from '../../lib/errors';
+import { deviceId, deviceRoutes } from './devices';
+import { counterRoutes } from './counters';
+
+export const startRealNameBody = z
+  .object({
+    realName: z.string().max(64),
+    idNumber: z.string().max(32),
+    deviceId,
+    /** the platform's verdict on the client environment (the seed's xc_is_security) */
+    environmentSafe: z.boolean(),
+    client: clientMeta,
+  })
+  .strict();
+
+/** The face SDK's completion object as the app got it, plus the posting device. */
+export const faceCompletionBody = z.object({
+  deviceId,
+  certifyId: z.string().max(128).optional(),
+  errCode: z.union([z.number().int(), z.string().max(32)]),
+  errMsg: z.string().max(500).optional(),
+  errSubject: z.string().max(64).optional(),
+  cause: z.object({ code: z.union([z.number().int(), z.string().max(32)]).optional(), message: z.string().max(500).optional() }).optional(),
+});
+
+/** The catalogue's shape, with {placeholders} of a message filled from the details. */
+const realNameErrors: ErrorRequestHandler = (err, req, res, next) => {
+  const app = toAppError(err);
+  if (!app) return next(err);
+  const { error } = errorBody(app.code, languageOf(req.get('accept-language')), app.details);
+  const message = error.message.replace(/\{(\w+)\}/g, (m, k: string) => (app.details && k in app.details ? String(app.details[k]) : m));
+  res.status(app.status).json({ error: { ...error, message } });
+};
+
+/** Mounted before the API-key middleware: each route authenticates itself. */
+export function realNameRoutes(d: ApiDeps): Router {
+  const r = Router();
+  const auth = authenticate(d.cfg.api.keys);
+  const flows = new RealNameFlows(d.client, d.cfg, d.pool, d.fieldCrypto);
+
+  r.post('/v1/accounts/:id/real-name', auth, requireScope('flows:write'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    const body = parse(startRealNameBody, req.body);
+    const flow = await flows.start(id, body, metaOf(req, body.client));
+    res.status(flow.cache ? 200 : 201).json({ flow });
+  });
+
+  r.get('/v1/accounts/:id/real-name/flow', auth, requireScope('flows:read'), async (req, res) => {
+    res.json({ flow: await flows.state(parse(accountId, req.params.id)) });
+  });
+
+  r.get('/v1/accounts/:id/real-name', auth, requireScope('accounts:read'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    const whole = req.query.unmasked === 'true';
+    if (whole && !hasScope(req.apiKey?.scopes, 'pii:read')) throw new AppError('FORBIDDEN', { scope: 'pii:read' });
+    if (!(await findAccount(d.pool, id))) throw new AppError('ACCOUNT_NOT_FOUND');
+    res.json({ identity: viewIdentity(d.fieldCrypto, await findRealNameRecord(d.pool, id), whole) });
+  });
+
+  // The app itself posts here after startFacialRecognitionVerify: X-Face-Token, no API key.
+  r.post('/v1/face/completion', async (req, res) => {
+    const header = req.get('x-face-token') ?? (req.get('authorization')?.startsWith('FaceToken ') ? req.get('authorization')!.slice(10).trim() : undefined);
+    if (!header) throw new AppError('FACE_TOKEN_INVALID');
+    const body = parse(faceCompletionBody, req.body);
+    res.json(await flows.complete(header, body));
+  });
+
+  r.use(deviceRoutes(d, auth));
+  r.use(counterRoutes(d, auth));
+  r.use(realNameErrors);
+  return r;
+}

@@ -1,0 +1,257 @@
+// Real-name persistence: device metaInfo, the pre-checks (in SPEC.md's order), the face rows,
+// the real-name record under the subject-limit lock, and the face quota ledger.
+// Name, ID number and picture path are only ever stored sealed (AAD = column + row key).
+import type { Pool, PoolClient } from 'pg';
+import type { FieldCrypto } from '../lib/field-crypto';
+import type { ErrorCode } from '../lib/errors';
+import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
+import { findAccount } from './accounts';
+
+type Db = Pool | PoolClient;
+
+export const idNumberIndex = (crypto: FieldCrypto, normalizedId: string) => crypto.blindIndex('id_number', normalizedId);
+export const faceAad = (column: 'name' | 'id_number' | 'picture', faceCheckId: string) => `face_verifications.${column}:${faceCheckId}`;
+export const recordAad = (column: 'name' | 'id_number' | 'picture', accountId: string) => `real_name_records.${column}:${accountId}`;
+
+// ---------------------------------------------------------------------------------------
+// Devices
+
+export async function upsertDevice(
+  db: Db,
+  d: { accountId: string; deviceId: string; metaInfo: string; platform?: string; ip?: string; userAgent?: string },
+): Promise<{ created: boolean }> {
+  const { rows } = await db.query<{ created: boolean }>(
+    `INSERT INTO face_devices (account_id, device_id, meta_info, platform, ip, user_agent)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (account_id, device_id) DO UPDATE SET meta_info = EXCLUDED.meta_info, platform = EXCLUDED.platform,
+       ip = EXCLUDED.ip, user_agent = EXCLUDED.user_agent, updated_at = now()
+     RETURNING (xmax = 0) AS created`,
+    [d.accountId, d.deviceId, d.metaInfo, d.platform ?? null, d.ip ?? null, d.userAgent ?? null],
+  );
+  return { created: rows[0]!.created };
+}
+
+export async function deviceMetaInfo(db: Db, accountId: string, deviceId: string): Promise<string | null> {
+  const { rows } = await db.query<{ meta_info: string }>('SELECT meta_info FROM face_devices WHERE account_id = $1 AND device_id = $2', [accountId, deviceId]);
+  return rows[0]?.meta_info || null;
+}
+
+// ---------------------------------------------------------------------------------------
+// Pre-checks, before any paid call
+
+export interface PrecheckInput {
+  accountId: string;
+  realName: string;
+  idNumber: string;
+  deviceId: string;
+  environmentSafe: boolean;
+  enabled: boolean;
+  faceEnabled: boolean;
+  subjectLimit: number;
+  freePerAccount: number;
+  /** shown with FACE_QUOTA_REQUIRED */
+  priceCny?: number;
+}
+
+export type PrecheckResult =
+  | { ok: true; realName: string; idNumber: string; idIdx: Buffer; quota: 'free' | 'purchased' }
+  | { ok: false; code: ErrorCode; details?: Record<string, unknown> };
+
+/**
+ * SPEC.md's order: switched on; account exists; phone bound; not yet verified; environment
+ * flagged safe; device metaInfo present; name; ID number; subject limit; face quota.
+ */
+export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckInput, now = Date.now()): Promise<PrecheckResult> {
+  if (!p.enabled) return { ok: false, code: 'REAL_NAME_DISABLED' };
+  if (!p.faceEnabled) return { ok: false, code: 'FACE_DISABLED' };
+  const account = await findAccount(db, p.accountId);
+  if (!account) return { ok: false, code: 'REAL_NAME_LOGIN_REQUIRED' };
+  if (!account.phone_idx) return { ok: false, code: 'REAL_NAME_PHONE_REQUIRED' };
+  if (account.real_name_status === 'verified') return { ok: false, code: 'REAL_NAME_ALREADY_VERIFIED' };
+  if (p.environmentSafe !== true) return { ok: false, code: 'REAL_NAME_UNSAFE_ENVIRONMENT' };
+  if (!(await deviceMetaInfo(db, p.accountId, p.deviceId))) return { ok: false, code: 'FACE_METAINFO_MISSING' };
+  const name = validateChineseName(p.realName);
+  if (!name.ok) return { ok: false, code: 'REAL_NAME_INVALID_NAME', details: { reason: name.reason } };
+  const id = validateIdNumber(p.idNumber, { now });
+  if (!id.ok) return { ok: false, code: 'REAL_NAME_INVALID_ID', details: { reason: id.reason } };
+  const idIdx = idNumberIndex(crypto, id.normalized);
+  const verified = await subjectCount(db, idIdx);
+  if (verified >= p.subjectLimit) return { ok: false, code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: p.subjectLimit } };
+  let quota: 'free' | 'purchased';
+  if (account.face_free_used < p.freePerAccount) quota = 'free';
+  else if (account.face_number >= 1) quota = 'purchased';
+  else return { ok: false, code: 'FACE_QUOTA_REQUIRED', details: { freePerAccount: p.freePerAccount, ...(p.priceCny !== undefined ? { priceCny: p.priceCny } : {}) } };
+  return { ok: true, realName: name.normalized, idNumber: id.normalized, idIdx, quota };
+}
+
+export async function subjectCount(db: Db, idIdx: Buffer): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM real_name_records WHERE id_idx = $1', [idIdx]);
+  return Number(rows[0]!.n);
+}
+
+// ---------------------------------------------------------------------------------------
+// Face rows
+
+export interface FaceRow {
+  id: string;
+  face_check_id: string;
+  owner_flow_id: string | null;
+  account_id: string;
+  scene: string;
+  device_id: string;
+  certify_id: string;
+  name_enc: string;
+  id_enc: string;
+  id_idx: Buffer;
+  picture_enc: string | null;
+  picture_error: string | null;
+  provider_data: Record<string, unknown>;
+  status: 'wait' | 'success' | 'fail' | 'expired' | 'error';
+  ip: string | null;
+  user_agent: string | null;
+  fingerprint: string | null;
+}
+
+export async function findFaceRow(db: Db, where: { faceCheckId: string } | { id: string }, forUpdate = false): Promise<FaceRow | null> {
+  const [col, val] = 'id' in where ? ['id', where.id] : ['face_check_id', where.faceCheckId];
+  const { rows } = await db.query<FaceRow>(
+    `SELECT id::text AS id, face_check_id, owner_flow_id, account_id, scene, device_id, certify_id, name_enc, id_enc, id_idx,
+            picture_enc, picture_error, provider_data, status, ip, user_agent, fingerprint
+     FROM face_verifications WHERE ${col} = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [val],
+  );
+  return rows[0] ?? null;
+}
+
+export async function insertFaceRow(
+  db: Db,
+  crypto: FieldCrypto,
+  r: {
+    faceCheckId: string;
+    ownerFlowId: string | null;
+    accountId: string;
+    scene: string;
+    deviceId: string;
+    requestDigest: string;
+    certifyId: string;
+    realName: string;
+    idNumber: string;
+    metaInfo: string;
+    meta: { ip?: string; userAgent?: string; fingerprint?: string };
+  },
+): Promise<string> {
+  const ins = await db.query<{ id: string }>(
+    `INSERT INTO face_verifications (face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id,
+       name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14)
+     ON CONFLICT (face_check_id) DO NOTHING RETURNING id::text AS id`,
+    [
+      r.faceCheckId, r.ownerFlowId, r.accountId, r.scene, r.deviceId, r.requestDigest, r.certifyId,
+      crypto.encrypt(r.realName, faceAad('name', r.faceCheckId)),
+      crypto.encrypt(r.idNumber, faceAad('id_number', r.faceCheckId)),
+      idNumberIndex(crypto, r.idNumber),
+      r.metaInfo, r.meta.ip ?? null, r.meta.userAgent ?? null, r.meta.fingerprint ?? null,
+    ],
+  );
+  if (ins.rows[0]) return ins.rows[0].id;
+  return (await findFaceRow(db, { faceCheckId: r.faceCheckId }))!.id;
+}
+
+/** Closes a 'wait' row once; a retry (or a late second close) changes nothing. */
+export async function closeFaceRow(db: Db, id: string, status: 'success' | 'fail' | 'expired' | 'error', providerData: Record<string, unknown>): Promise<boolean> {
+  const r = await db.query(
+    `UPDATE face_verifications SET status = $2, provider_data = provider_data || $3::jsonb, completed_at = now()
+     WHERE id = $1 AND status = 'wait'`,
+    [id, status, JSON.stringify(providerData)],
+  );
+  return r.rowCount === 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// Real-name records
+
+export interface RealNameRecordRow {
+  id: string;
+  account_id: string;
+  flow_id: string;
+  face_record_id: string;
+  name_enc: string;
+  id_enc: string;
+  picture_enc: string | null;
+  created_at: Date;
+}
+
+export async function findRealNameRecord(db: Db, accountId: string): Promise<RealNameRecordRow | null> {
+  const { rows } = await db.query<RealNameRecordRow>(
+    `SELECT id::text AS id, account_id, flow_id, face_record_id::text AS face_record_id, name_enc, id_enc, picture_enc, created_at
+     FROM real_name_records WHERE account_id = $1`,
+    [accountId],
+  );
+  return rows[0] ?? null;
+}
+
+export function decryptIdentity(crypto: FieldCrypto, row: RealNameRecordRow): { realName: string; idNumber: string } {
+  return {
+    realName: crypto.decrypt(row.name_enc, recordAad('name', row.account_id)),
+    idNumber: crypto.decrypt(row.id_enc, recordAad('id_number', row.account_id)),
+  };
+}
+
+export interface IdentityView {
+  status: 'none' | 'verified';
+  realName: string | null;
+  idNumber: string | null;
+  verifiedAt: string | null;
+  masked: boolean;
+}
+
+/** 张** and 1101**********0015, or whole for operators. */
+export function viewIdentity(crypto: FieldCrypto, row: RealNameRecordRow | null, whole: boolean): IdentityView {
+  if (!row) return { status: 'none', realName: null, idNumber: null, verifiedAt: null, masked: !whole };
+  const { realName, idNumber } = decryptIdentity(crypto, row);
+  return {
+    status: 'verified',
+    realName: whole ? realName : maskName(realName),
+    idNumber: whole ? idNumber : maskIdNumber(idNumber),
+    verifiedAt: row.created_at.toISOString(),
+    masked: !whole,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Face quota: free count first, then purchased, never below zero; once per key.
+
+export type QuotaSource = 'free' | 'purchased' | 'none';
+
+export async function consumeQuota(c: PoolClient, key: string, accountId: string, freePerAccount: number): Promise<{ source: QuotaSource; consumedNow: boolean }> {
+  const account = await findAccount(c, accountId, true);
+  if (!account) throw new Error(`account ${accountId} vanished`);
+  const prior = await c.query<{ source: QuotaSource }>('SELECT source FROM face_quota_ledger WHERE key = $1', [key]);
+  if (prior.rows[0]) return { source: prior.rows[0].source, consumedNow: false };
+  let source: QuotaSource = 'none';
+  if (account.face_free_used < freePerAccount) {
+    source = 'free';
+    await c.query('UPDATE accounts SET face_free_used = face_free_used + 1, updated_at = now() WHERE id = $1', [accountId]);
+  } else if (account.face_number >= 1) {
+    source = 'purchased';
+    await c.query('UPDATE accounts SET face_number = face_number - 1, updated_at = now() WHERE id = $1 AND face_number >= 1', [accountId]);
+  }
+  await c.query('INSERT INTO face_quota_ledger (key, account_id, source) VALUES ($1, $2, $3)', [key, accountId, source]);
+  return { source, consumedNow: true };
+}
+
+export async function refundQuota(c: PoolClient, key: string): Promise<{ refunded: boolean; source: QuotaSource | null }> {
+  const { rows } = await c.query<{ account_id: string; source: QuotaSource; refunded_at: Date | null }>(
+    'SELECT account_id, source, refunded_at FROM face_quota_ledger WHERE key = $1 FOR UPDATE',
+    [key],
+  );
+  const row = rows[0];
+  if (!row || row.refunded_at) return { refunded: false, source: row?.source ?? null };
+  if (row.source === 'free') {
+    await c.query('UPDATE accounts SET face_free_used = GREATEST(face_free_used - 1, 0), updated_at = now() WHERE id = $1', [row.account_id]);
+  } else if (row.source === 'purchased') {
+    await c.query('UPDATE accounts SET face_number = face_number + 1, updated_at = now() WHERE id = $1', [row.account_id]);
+  }
+  await c.query('UPDATE face_quota_ledger SET refunded_at = now() WHERE key = $1', [key]);
+  return { refunded: true, source: row.source };
+}

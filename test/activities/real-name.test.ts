@@ -1,0 +1,77 @@
+// The real-name activities directly, over the real Postgres, Redis and sandboxes: what a
+// retry (a worker dying mid-step) must not break — quota consumed once and never below
+// zero, a refund given once, one paid ID check per flow run — and the counters' periods on
+// the China calendar.
+import { createActivities } from '../../activities';
+import { readCounter, recordProviderCall } from '../../db/counters';
+import { startStack, type Stack } from '../support/stack';
+import { NAME, quotaOf, readyAccount, uniqueIdNumber, uniqueIp } from '../support/real-name';
+
+let stack: Stack;
+let acts: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  stack = await startStack();
+  acts = createActivities(stack.deps);
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+test('consumeFaceQuota runs twice, consumes once; refund twice, gives back once', async () => {
+  const { id } = await readyAccount(stack);
+  const key = `real-name:${id}/face`;
+  expect(await acts.consumeFaceQuota({ faceCheckId: key, accountId: id })).toEqual({ source: 'free' });
+  expect(await acts.consumeFaceQuota({ faceCheckId: key, accountId: id })).toEqual({ source: 'free' });
+  expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
+  expect(await acts.refundFaceQuota({ faceCheckId: key, reason: 'test' })).toEqual({ refunded: true });
+  expect(await acts.refundFaceQuota({ faceCheckId: key, reason: 'test' })).toEqual({ refunded: false });
+  expect(await quotaOf(stack, id)).toEqual({ free: 0, purchased: 0 });
+});
+
+test('quota never goes below zero: a check billed with nothing left takes nothing', async () => {
+  const { id } = await readyAccount(stack);
+  await stack.deps.pool.query('UPDATE accounts SET face_free_used = 1, face_number = 0 WHERE id = $1', [id]);
+  expect(await acts.consumeFaceQuota({ faceCheckId: `x:${id}/face`, accountId: id })).toEqual({ source: 'none' });
+  expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
+  expect(await acts.refundFaceQuota({ faceCheckId: `x:${id}/face`, reason: 'test' })).toEqual({ refunded: true });
+  expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
+});
+
+test('checkIdentity runs twice for one flow run: one paid call, one count, one rate-limit slot', async () => {
+  const { id } = await readyAccount(stack);
+  const callKey = `real-name:${id}/run-1/id-check`;
+  const input = { flowId: `real-name:${id}`, callKey, accountId: id, realName: NAME, idNumber: uniqueIdNumber(), clientIp: uniqueIp(), perDay: 5, gapSec: 60 };
+  const calls = stack.idcard.calls();
+  await acts.checkIdentity(input);
+  await acts.checkIdentity(input);
+  expect(stack.idcard.calls() - calls).toBe(1);
+  const n = await stack.deps.pool.query('SELECT count(*)::int AS n FROM provider_calls WHERE call_key = $1', [callKey]);
+  expect(n.rows[0].n).toBe(1);
+});
+
+test('counters: today, yesterday, weeks from Monday, months, years on the China calendar', async () => {
+  // Wednesday 2024-03-13 12:00 in China
+  const at = new Date('2024-03-13T04:00:00Z');
+  const rows: [string, string[]][] = [
+    ['2024-03-12T16:00:00Z', ['today', 'thisWeek', 'thisMonth', 'thisYear']], // 00:00 on the 13th in China
+    ['2024-03-12T15:59:59Z', ['yesterday', 'thisWeek', 'thisMonth', 'thisYear']], // 23:59:59 on the 12th
+    ['2024-03-10T16:30:00Z', ['thisWeek', 'thisMonth', 'thisYear']], // Monday 00:30
+    ['2024-03-10T15:00:00Z', ['lastWeek', 'thisMonth', 'thisYear']], // Sunday 23:00
+    ['2024-02-29T17:00:00Z', ['thisMonth', 'thisYear']], // 1 March 01:00
+    ['2024-02-15T00:00:00Z', ['lastMonth', 'thisYear']],
+    ['2023-12-31T17:00:00Z', ['thisYear']], // 1 January 01:00
+    ['2023-06-01T00:00:00Z', ['lastYear']],
+    ['2022-06-01T00:00:00Z', []],
+  ];
+  const before = await readCounter(stack.deps.pool, 'api:face', at);
+  const run = `counter-test-${process.pid}-${Date.now()}`;
+  for (const [i, [ts]] of rows.entries()) {
+    await recordProviderCall(stack.deps.pool, { callKey: `${run}-${i}`, api: 'api:face', accountId: null, flowId: null, outcome: 'SUCCESS' });
+    await stack.deps.pool.query('UPDATE provider_calls SET created_at = $2 WHERE call_key = $1', [`${run}-${i}`, ts]);
+  }
+  const after = await readCounter(stack.deps.pool, 'api:face', at);
+  const expected: Record<string, number> = { total: rows.length, today: 0, yesterday: 0, thisWeek: 0, lastWeek: 0, thisMonth: 0, lastMonth: 0, thisYear: 0, lastYear: 0 };
+  for (const [, periods] of rows) for (const p of periods) expected[p]! += 1;
+  const delta = Object.fromEntries(Object.keys(expected).map((k) => [k, (after as any)[k] - (before as any)[k]]));
+  expect(delta).toEqual(expected);
+});

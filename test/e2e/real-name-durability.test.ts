@@ -1,0 +1,114 @@
+// The real-name saga under pressure: two accounts racing with one ID number, the worker
+// dying between the app's completion and the records, and what Temporal and Postgres keep
+// (no plaintext name or ID number anywhere).
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { AesGcmPayloadCodec } from '../../lib/payload-codec';
+import { faceCheckStateQuery, faceCompletionSignal, type RealNameInput } from '../../workflows/real-name-definitions';
+import { startStack, type Stack } from '../support/stack';
+import { complete, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('two accounts verify one ID at the same time with limit 1: exactly one verified, the other refused and refunded', async () => {
+  const idNumber = uniqueIdNumber();
+  const a = await readyAccount(stack);
+  const b = await readyAccount(stack);
+  const [sa, sb] = await Promise.all([startRealName(stack, a.id, a.deviceId, { idNumber }), startRealName(stack, b.id, b.deviceId, { idNumber })]);
+  expect([sa.status, sb.status]).toEqual([201, 201]);
+  const [ra, rb] = await Promise.all([
+    complete(stack, sa.body.flow.clientToken, sdkOk(sa.body.flow.certifyId, a.deviceId)),
+    complete(stack, sb.body.flow.clientToken, sdkOk(sb.body.flow.certifyId, b.deviceId)),
+  ]);
+  const outcomes = [ra.body.result, rb.body.result];
+  expect(outcomes.map((o) => o.outcome).sort()).toEqual(['rejected', 'verified']);
+  const loser = outcomes.find((o) => o.outcome === 'rejected')!;
+  expect(loser.error).toMatchObject({ code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: 1 } });
+  expect(loser.message).toBe('认证失败:身份主体最多认证 1 个账户');
+  const idx = stack.deps.fieldCrypto.blindIndex('id_number', idNumber);
+  const recs = await stack.deps.pool.query('SELECT account_id FROM real_name_records WHERE id_idx = $1', [idx]);
+  expect(recs.rows).toHaveLength(1);
+  const verified = await stack.deps.pool.query("SELECT id FROM accounts WHERE id = ANY($1) AND real_name_status = 'verified'", [[a.id, b.id]]);
+  expect(verified.rows).toEqual([{ id: recs.rows[0].account_id }]);
+  // the loser paid for a check it passed and could not use: the compensation gave it back
+  expect(await quotaOf(stack, loser.accountId)).toEqual({ free: 0, purchased: 0 });
+  const events = await stack.deps.pool.query('SELECT type FROM callback_events WHERE account_id = $1', [loser.accountId]);
+  expect(events.rows.map((e) => e.type)).toEqual(['real_name.failed']);
+});
+
+test('the worker dies after the completion signal and before the records: a new worker finishes; quota consumed once, one record', async () => {
+  // 'pending': getAuthResult answers PROCESSING until the provider settles the check
+  const { id, deviceId } = await readyAccount(stack, { magic: 'pending' });
+  const { flow } = (await startRealName(stack, id, deviceId)).body;
+  const face = stack.client.workflow.getHandle(flow.faceCheckId);
+  await face.signal(faceCompletionSignal, { completionId: randomUUID(), deviceId, tokenDeviceId: deviceId, certifyId: flow.certifyId, errCode: 0, errMsg: 'ok' });
+  for (let i = 0; i < 100 && (await face.query(faceCheckStateQuery)).stage !== 'fetching_result'; i++) await sleep(50);
+  expect((await face.query(faceCheckStateQuery)).stage).toBe('fetching_result');
+
+  await stack.stopWorker(); // killed mid-flow: billed, result not yet fetched, nothing recorded
+  const mid = await stack.deps.pool.query('SELECT count(*)::int AS n FROM real_name_records WHERE account_id = $1', [id]);
+  expect(mid.rows[0].n).toBe(0);
+  expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
+  stack.face.complete(flow.certifyId, 'SUCCESS');
+  await sleep(1500);
+  await stack.startWorker();
+
+  const result = await stack.client.workflow.getHandle(`real-name:${id}`).result();
+  expect(result.outcome).toBe('verified');
+  expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
+  const ledger = await stack.deps.pool.query('SELECT source FROM face_quota_ledger WHERE account_id = $1', [id]);
+  expect(ledger.rows).toEqual([{ source: 'free' }]);
+  const recs = await stack.deps.pool.query('SELECT count(*)::int AS n FROM real_name_records WHERE account_id = $1', [id]);
+  expect(recs.rows[0].n).toBe(1);
+}, 30_000);
+
+test('no plaintext name or ID number in Temporal (raw histories, ids, search attributes) nor in Postgres', async () => {
+  const idNumber = uniqueIdNumber();
+  const { id, deviceId } = await readyAccount(stack);
+  const { flow } = (await startRealName(stack, id, deviceId, { idNumber })).body;
+  // one refused completion too, so a verdict travels through history
+  await complete(stack, flow.clientToken, sdkOk('f'.repeat(32), deviceId));
+  expect((await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId))).body.result.outcome).toBe('verified');
+
+  const secrets = [idNumber, idNumber.slice(-10), Buffer.from(NAME, 'utf8').toString('latin1'), NAME];
+  const connection = await Connection.connect({ address: stack.cfg.temporal.address });
+  try {
+    const raw = new Client({ connection, namespace: stack.cfg.temporal.namespace });
+    for (const wid of [`real-name:${id}`, flow.faceCheckId]) {
+      const history = await raw.workflow.getHandle(wid).fetchHistory();
+      const bytes = Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('latin1');
+      expect(bytes.length).toBeGreaterThan(1000);
+      for (const s of secrets) expect(bytes).not.toContain(s);
+      expect(bytes).toContain('binary/encrypted');
+      const desc = await raw.workflow.getHandle(wid).describe();
+      const attrs = JSON.stringify(desc.raw.workflowExecutionInfo?.searchAttributes ?? {});
+      for (const s of secrets) expect(attrs).not.toContain(s);
+    }
+    // operators see it decoded through the codec server
+    const started = (await raw.workflow.getHandle(`real-name:${id}`).fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!;
+    const codec = new AesGcmPayloadCodec(stack.cfg.crypto.payloadKeys, stack.cfg.crypto.payloadKeyId);
+    const [decoded] = await codec.decode(started.input!.payloads!);
+    expect(defaultPayloadConverter.fromPayload<RealNameInput>(decoded!)).toMatchObject({ realName: NAME, idNumber });
+  } finally {
+    await connection.close();
+  }
+
+  for (const table of ['accounts', 'face_devices', 'face_verifications', 'real_name_records', 'face_quota_ledger', 'provider_calls', 'audit_events', 'callback_events']) {
+    const { rows } = await stack.deps.pool.query(`SELECT t::text AS row FROM ${table} t WHERE t::text LIKE '%' || $1 || '%'`, [id]);
+    const dump = rows.map((r) => r.row).join('\n');
+    expect({ table, found: dump.length > 0 }).toEqual({ table, found: true });
+    for (const s of [idNumber, idNumber.slice(-10), NAME]) expect(dump).not.toContain(s);
+  }
+  const subjects = await stack.deps.pool.query('SELECT t::text AS row FROM real_name_subjects t');
+  expect(subjects.rows.map((r) => r.row).join('\n')).not.toContain(idNumber);
+});

@@ -1,0 +1,91 @@
+// The worker process dies after the new code was accepted, in the middle of the
+// notices (one sent, one on the wire); a new worker finishes the flow: the change is
+// applied once and no notice goes out twice.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { waitFor } from '../../sandbox/wait';
+import { seedAccount } from '../support/accounts';
+import { call, startStack, uniquePhone, type Stack } from '../support/stack';
+
+const ROOT = path.join(__dirname, '..', '..');
+let stack: Stack;
+let child: ChildProcess | null = null;
+
+beforeAll(async () => {
+  stack = await startStack({ CODE_RESEND_GAP_SEC: '0' });
+});
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await stack?.close();
+});
+
+function startWorkerProcess(): Promise<ChildProcess> {
+  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info' } as NodeJS.ProcessEnv;
+  const proc = (child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      clearInterval(poll);
+      reject(new Error(`worker process did not start:\n${out}`));
+    }, 60_000);
+    const poll = setInterval(() => {
+      if (out.includes('worker ready')) {
+        clearInterval(poll);
+        clearTimeout(t);
+        resolve(proc);
+      }
+      if (proc.exitCode !== null) {
+        clearInterval(poll);
+        clearTimeout(t);
+        reject(new Error(`worker process exited:\n${out}`));
+      }
+    }, 50);
+  });
+}
+
+test('killed mid-notice and restarted: one change, one notice per old contact', async () => {
+  // the old email's server is slow, so the worker can be killed while that mail is in flight
+  const a = await seedAccount(stack, { email: `slow-${Date.now()}@example.com`, sessions: ['s1', 's2'] });
+  const flowId = `rebind-phone:${a.id}`;
+  await stack.stopWorker();
+  child = await startWorkerProcess();
+
+  await call(stack, 'POST', `/v1/accounts/${a.id}/phone/rebind`, { method: 'sms', sessionId: `${a.id}-s1` });
+  const proofCode = (await waitFor(() => stack.sms.forPhone(a.phone!)[0])).params[0];
+  const token = (await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: proofCode })).body.proof.unbindToken;
+  const next = uniquePhone();
+  await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: next, token });
+  const newCode = (await waitFor(() => stack.sms.forPhone(next)[0])).params[0];
+
+  // the submission waits for the whole apply step; don't await it yet
+  const submitted = call(stack, 'POST', `/v1/flows/${flowId}/new-contact/code`, { code: newCode, token });
+  await waitFor(() => stack.sms.forPhone(a.phone!).find((m) => m.templateId === '2133448'), 10_000);
+  child.kill('SIGKILL');
+  await new Promise((r) => child!.once('exit', r));
+  child = null;
+  expect(stack.smtp.forRecipient(a.email!)).toHaveLength(0); // the mail notice never completed
+  const mid = await stack.deps.pool.query('SELECT contact_version FROM accounts WHERE id = $1', [a.id]);
+  expect(mid.rows[0].contact_version).toBe(1); // nothing changed yet: notices come first
+
+  await stack.startWorker();
+  const done = await submitted;
+  expect(done.status).toBe(200);
+  expect(done.body.result).toMatchObject({ outcome: 'rebound', sessionsEnded: [`${a.id}-s2`] });
+
+  expect(stack.sms.forPhone(a.phone!).filter((m) => m.templateId === '2133448')).toHaveLength(1);
+  await waitFor(() => stack.smtp.forRecipient(a.email!)[0]);
+  expect(stack.smtp.forRecipient(a.email!)).toHaveLength(1);
+  const acct = await stack.deps.pool.query('SELECT contact_version FROM accounts WHERE id = $1', [a.id]);
+  expect(acct.rows[0].contact_version).toBe(2);
+  const audit = await stack.deps.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE flow_id = $1 AND type = 'phone.rebound'", [flowId]);
+  expect(audit.rows[0].n).toBe(1);
+  const cb = await stack.deps.pool.query('SELECT count(*)::int AS n FROM callback_events WHERE flow_id = $1', [flowId]);
+  expect(cb.rows[0].n).toBe(1);
+  const notices = await stack.deps.pool.query("SELECT channel, status FROM message_log WHERE flow_id = $1 AND kind = 'notice' ORDER BY channel", [flowId]);
+  expect(notices.rows).toEqual([
+    { channel: 'mail', status: 'sent' },
+    { channel: 'sms', status: 'sent' },
+  ]);
+}, 90_000);

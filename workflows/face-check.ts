@@ -1,0 +1,210 @@
+// One face check (DCloud face liveness against an identity), as a child workflow any flow
+// can reuse with its own scene: real-name verification (scene personal), the rebind face
+// method, account recovery. Its signal, query and shapes are in ./real-name-definitions.ts.
+//
+//   issue certifyId + 'wait' row ─► tell the parent (faceCheckReady)
+//     ─► wait for the app's completion signal, at most the token TTL (timer) ── none ─► expired
+//          wrong device / wrong certifyId / SDK errCode ≠ 0 → refused with its reason, keep waiting
+//     ─► billed: consume one quota unit (once)           ┐ compensation: refund, newest first,
+//     ─► getAuthResult server-side (counts api:face)      ┘ if the result cannot be had
+//     ─► picture (optional, failure recorded) ─► close the row success / fail
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
+import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import {
+  faceCheckReadySignal,
+  faceCheckStateQuery,
+  faceCompletionSignal,
+  type CompletionVerdict,
+  type FaceCheckInput,
+  type FaceCheckOutcome,
+  type FaceCheckResult,
+  type FaceCheckStage,
+  type FaceCompletion,
+  type FlowError,
+  type PictureState,
+} from './real-name-definitions';
+
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+const provider = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+});
+// A certifyId may be queried at most 5 times; the result may lag the app by a few seconds.
+const result = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
+});
+
+const MAX_VERDICTS = 20;
+
+/** The catalogue's zh text, its {placeholders} filled from the details. */
+export function flowError(code: ErrorCode, details?: Record<string, unknown>): FlowError {
+  const message = ERRORS[code].zh.replace(/\{(\w+)\}/g, (m, k: string) => (details && k in details ? String(details[k]) : m));
+  return { code, message, ...(details ? { details } : {}) };
+}
+
+/** An activity's failure as our error: its code when it carries one, else our outage. */
+export function errorOf(err: unknown): FlowError {
+  const f = err instanceof ActivityFailure ? err.cause : err;
+  if (f instanceof ApplicationFailure && isErrorCode(f.type)) {
+    const d = f.details?.[0];
+    return flowError(f.type, d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined);
+  }
+  if (err instanceof ActivityFailure) return flowError('SERVICE_UNAVAILABLE');
+  throw err;
+}
+
+export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult> {
+  const info = workflowInfo();
+  const faceCheckId = info.workflowId;
+  const ownerFlowId = info.parent?.workflowId ?? null;
+
+  let stage: FaceCheckStage = 'issuing';
+  let outcome: FaceCheckOutcome | null = null;
+  let error: FlowError | null = null;
+  let certifyId: string | null = null;
+  let faceRecordId: string | null = null;
+  let expiresAt = 0;
+  let accepted: FaceCompletion | null = null;
+  const verdicts: CompletionVerdict[] = [];
+
+  const setStage = (s: FaceCheckStage) => {
+    stage = s;
+    upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
+  };
+
+  setHandler(faceCheckStateQuery, () => ({
+    faceCheckId,
+    scene: input.scene,
+    stage,
+    certifyId,
+    faceRecordId,
+    expiresAt: expiresAt ? new Date(expiresAt).toISOString() : null,
+    completions: verdicts,
+    outcome,
+    error,
+  }));
+
+  // The app's completion. Signals cannot answer their sender, so every one gets a recorded
+  // verdict (the API reads it by completionId); only a well-formed one from the starting
+  // device with this check's certifyId and errCode 0 moves the check on.
+  setHandler(faceCompletionSignal, (c) => {
+    const verdict = (err: FlowError | null) => {
+      verdicts.push({ completionId: String(c.completionId ?? ''), accepted: err === null, error: err });
+      if (verdicts.length > MAX_VERDICTS) verdicts.shift();
+    };
+    if (accepted !== null) return verdict(flowError('FACE_ALREADY_COMPLETED'));
+    if (stage !== 'awaiting_completion' || Date.now() >= expiresAt) return verdict(flowError('FACE_TOKEN_INVALID'));
+    if (c.deviceId !== input.deviceId || c.tokenDeviceId !== input.deviceId) return verdict(flowError('FACE_DEVICE_MISMATCH'));
+    if (!c.certifyId || c.certifyId !== certifyId) return verdict(flowError('FACE_CERTIFY_MISMATCH'));
+    if (String(c.errCode) !== '0') {
+      return verdict(
+        flowError('FACE_SDK_ERROR', {
+          errCode: c.errCode,
+          errMsg: typeof c.errMsg === 'string' ? c.errMsg.slice(0, 200) : '',
+          ...(c.cause?.code !== undefined ? { causeCode: c.cause.code } : {}),
+        }),
+      );
+    }
+    accepted = c;
+    verdict(null);
+  });
+
+  const end = (o: FaceCheckOutcome, err: FlowError | null, quota: FaceCheckResult['quota'] = null, picture: PictureState = 'off'): FaceCheckResult => {
+    outcome = o;
+    error = err;
+    setStage('closed');
+    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+    return { faceCheckId, outcome: o, certifyId, faceRecordId, quota, picture, error: err };
+  };
+
+  // 1. certifyId and the 'wait' row
+  try {
+    const issued = await provider.issueCertifyId({
+      faceCheckId,
+      ownerFlowId,
+      accountId: input.accountId,
+      scene: input.scene,
+      identity: input.identity,
+      deviceId: input.deviceId,
+      requestDigest: input.requestDigest,
+      needPicture: input.needPicture,
+      meta: input.meta,
+    });
+    certifyId = issued.certifyId;
+    faceRecordId = issued.faceRecordId;
+  } catch (err) {
+    return end('rejected', errorOf(err));
+  }
+  expiresAt = Date.now() + input.ttlSec * 1000;
+  setStage('awaiting_completion');
+  if (info.parent) {
+    await getExternalWorkflowHandle(info.parent.workflowId, info.parent.runId).signal(faceCheckReadySignal, {
+      faceCheckId,
+      certifyId,
+      faceRecordId,
+      expiresAt: new Date(expiresAt).toISOString(),
+    });
+  }
+
+  // 2. the app's completion, or the face token's timer
+  if (!(await condition(() => accepted !== null, expiresAt - Date.now()))) {
+    await steps.closeFaceRecord({ faceRecordId, status: 'expired', data: { reason: 'token_expired' } });
+    return end('expired', flowError('FACE_EXPIRED'));
+  }
+
+  // 3. billed from here: one unit, and its refund first in line if we cannot finish
+  setStage('billing');
+  const quota = await steps.consumeFaceQuota({ faceCheckId, accountId: input.accountId });
+  const compensations: (() => Promise<unknown>)[] = [];
+  compensations.unshift(() => steps.refundFaceQuota({ faceCheckId, reason: 'face_result_unavailable' }));
+
+  // 4. the server-side result decides
+  setStage('fetching_result');
+  let auth: Awaited<ReturnType<Activities['fetchAuthResult']>>;
+  try {
+    auth = await result.fetchAuthResult({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId });
+  } catch (err) {
+    const e = errorOf(err);
+    for (const compensate of compensations) await compensate();
+    await steps.closeFaceRecord({ faceRecordId, status: 'error', data: { error: e.code, ...(e.details ?? {}) } });
+    return end('rejected', e);
+  }
+
+  // 5. the picture, when collected; a failed download is recorded and does not decide anything
+  let picture: PictureState = 'off';
+  if (input.needPicture) {
+    picture = 'none';
+    if (auth.pictureUrl) {
+      setStage('storing_picture');
+      try {
+        picture = (await steps.storeFacePicture({ faceCheckId, faceRecordId, url: auth.pictureUrl })).stored ? 'stored' : 'failed';
+      } catch {
+        picture = 'failed';
+      }
+    }
+  }
+
+  // 6. the row closed with the provider's data (no personal data)
+  const success = auth.authState === 'SUCCESS';
+  await steps.closeFaceRecord({
+    faceRecordId,
+    status: success ? 'success' : 'fail',
+    data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture },
+  });
+  return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
+}

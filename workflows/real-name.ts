@@ -1,0 +1,238 @@
+// Real-name verification (SPEC.md "Real-name verification saga", scene personal). Reads like
+// the spec; its states are drawn in README.md ("Real-name verification"):
+//
+//   pre-checks (in SPEC's order) ─► ID two-factor check (rate-limited per IP)
+//     ─► face check (child workflow: certifyId → app completion signal → getAuthResult → picture)
+//          expired / rejected / FAIL ─► ended (real_name.failed for a check that ran)
+//     ─► SUCCESS ─► real-name record + account verified + real_name.verified, in one transaction
+//          that refuses when the ID subject is used up meanwhile ─► compensations, newest first
+//
+// The caller starts it with update-with-start (beginRealName) and gets the certifyId as soon as
+// the face check issued it; a repeat from the same device with the same request gets the same
+// certifyId (cache: true) without a second provider call.
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  condition,
+  allHandlersFinished,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { ERRORS } from '../lib/errors';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import { errorOf, faceCheck, flowError } from './face-check';
+import {
+  beginRealNameUpdate,
+  faceCheckIdOf,
+  faceCheckReadySignal,
+  realNameFlowIdOf,
+  realNameStateQuery,
+  VERIFIED_MESSAGE,
+  type FaceCheckReady,
+  type FaceCheckResult,
+  type FlowError,
+  type RealNameInput,
+  type RealNameOutcome,
+  type RealNameResult,
+  type RealNameStage,
+  type RealNameStarted,
+} from './real-name-definitions';
+
+const steps = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+// The user waits on these: a short retry budget, then an answer.
+const idCheck = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+export async function realName(input: RealNameInput): Promise<RealNameResult> {
+  const { workflowId: flowId, runId } = workflowInfo();
+  const s = input.settings;
+
+  let stage: RealNameStage = 'prechecking';
+  let outcome: RealNameOutcome | null = null;
+  let error: FlowError | null = null;
+  let ready: FaceCheckReady | null = null;
+  let realNameRecordId: string | null = null;
+  let faceResult: FaceCheckResult | null = null;
+  let begun = false;
+
+  const setStage = (next: RealNameStage) => {
+    stage = next;
+    upsertSearchAttributes([{ key: FLOW_STAGE, value: next }]);
+  };
+  const messageOf = (o: RealNameOutcome | null, e: FlowError | null) => (o === 'verified' ? VERIFIED_MESSAGE : (e?.message ?? null));
+
+  setHandler(realNameStateQuery, () => ({
+    flowId,
+    accountId: input.accountId,
+    stage,
+    faceCheckId: ready?.faceCheckId ?? null,
+    certifyId: ready?.certifyId ?? null,
+    faceRecordId: ready?.faceRecordId ?? null,
+    expiresAt: ready?.expiresAt ?? null,
+    outcome,
+    message: messageOf(outcome, error),
+    error,
+  }));
+
+  setHandler(faceCheckReadySignal, (r) => {
+    ready = r;
+    if (outcome === null && stage === 'issuing_certify_id') setStage('awaiting_face');
+  });
+
+  setHandler(
+    beginRealNameUpdate,
+    async (): Promise<RealNameStarted> => {
+      const repeat = begun;
+      begun = true;
+      await condition(() => ready !== null || outcome !== null);
+      if (ready === null) throw ApplicationFailure.create({ type: error?.code ?? 'INTERNAL', message: error?.message ?? '', nonRetryable: true, details: error?.details ? [error.details] : [] });
+      const r: FaceCheckReady = ready;
+      return { flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache: repeat };
+    },
+    {
+      // Nothing enters history for a request that cannot be served by this flow.
+      validator: ({ deviceId, requestDigest }) => {
+        if (outcome !== null) throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true });
+        if (!begun) return;
+        const same = deviceId === input.deviceId && requestDigest === input.requestDigest;
+        if (!same || (ready !== null && stage !== 'awaiting_face')) {
+          throw ApplicationFailure.create({ type: 'FLOW_IN_PROGRESS', message: ERRORS.FLOW_IN_PROGRESS.en, nonRetryable: true, details: [{ flowId }] });
+        }
+      },
+    },
+  );
+
+  const finish = async (o: RealNameOutcome, e: FlowError | null): Promise<RealNameResult> => {
+    outcome = o;
+    error = e;
+    setStage(o === 'verified' ? 'verified' : o === 'fail' ? 'failed' : o);
+    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+    await condition(allHandlersFinished);
+    return {
+      flowId,
+      accountId: input.accountId,
+      outcome: o,
+      message: messageOf(o, e)!,
+      certifyId: ready?.certifyId ?? null,
+      faceRecordId: ready?.faceRecordId ?? null,
+      realNameRecordId,
+      error: e,
+    };
+  };
+
+  upsertSearchAttributes([
+    { key: FLOW_KIND, value: 'real-name' },
+    { key: ACCOUNT_ID, value: input.accountId },
+    { key: FLOW_STAGE, value: stage },
+  ]);
+
+  // 1. pre-checks, before any paid call
+  try {
+    await steps.precheckRealName({
+      flowId,
+      accountId: input.accountId,
+      realName: input.realName,
+      idNumber: input.idNumber,
+      deviceId: input.deviceId,
+      environmentSafe: input.environmentSafe,
+      subjectLimit: s.subjectLimit,
+      freePerAccount: s.freePerAccount,
+    });
+  } catch (err) {
+    return finish('rejected', errorOf(err));
+  }
+
+  // 2. ID two-factor check (slot given back by the activity when the provider is at fault)
+  setStage('id_check');
+  try {
+    await idCheck.checkIdentity({
+      flowId,
+      callKey: `${flowId}/${runId}/id-check`,
+      accountId: input.accountId,
+      realName: input.realName,
+      idNumber: input.idNumber,
+      clientIp: input.meta.ip ?? null,
+      perDay: s.idCheckPerDay,
+      gapSec: s.idCheckGapSec,
+    });
+  } catch (err) {
+    return finish('rejected', errorOf(err));
+  }
+
+  // 3–9. the face check, as a child workflow
+  setStage('issuing_certify_id');
+  try {
+    const child = await startChild(faceCheck, {
+      // from the input, not workflowInfo(): the same id when a history replays under another id
+      workflowId: faceCheckIdOf(realNameFlowIdOf(input.accountId)),
+      args: [
+        {
+          accountId: input.accountId,
+          scene: 'personal',
+          identity: { realName: input.realName, idNumber: input.idNumber },
+          deviceId: input.deviceId,
+          requestDigest: input.requestDigest,
+          needPicture: s.needPicture,
+          ttlSec: s.ttlSec,
+          meta: input.meta,
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.TERMINATE,
+      typedSearchAttributes: [
+        { key: FLOW_KIND, value: 'face-check' },
+        { key: ACCOUNT_ID, value: input.accountId },
+        { key: FLOW_STAGE, value: 'issuing' },
+      ],
+    });
+    faceResult = await child.result();
+  } catch (err) {
+    if (err instanceof ChildWorkflowFailure) return finish('rejected', flowError('SERVICE_UNAVAILABLE'));
+    throw err;
+  }
+
+  const face: FaceCheckResult = faceResult;
+  setStage('face_result');
+  if (face.outcome !== 'success') {
+    if (face.certifyId !== null) {
+      await steps.recordCallback({
+        flowId,
+        accountId: input.accountId,
+        type: 'real_name.failed',
+        payload: { accountId: input.accountId, flowId, type: 'personal', id: face.faceRecordId, table_name: 'face_verifications', reason: face.outcome, code: face.error?.code ?? null },
+      });
+    }
+    return finish(face.outcome === 'fail' ? 'fail' : face.outcome === 'expired' ? 'expired' : 'rejected', face.error);
+  }
+
+  // 10. SUCCESS: the record, under the subject-limit lock. If it cannot be written the check
+  // was paid for nothing the user did wrong: compensations run, newest first.
+  const compensations: (() => Promise<unknown>)[] = [];
+  if (face.quota) compensations.unshift(() => steps.refundFaceQuota({ faceCheckId: face.faceCheckId, reason: 'real_name_not_recorded' }));
+  setStage('recording');
+  try {
+    const rec = await steps.recordRealName({ flowId, accountId: input.accountId, faceRecordId: face.faceRecordId!, subjectLimit: s.subjectLimit, meta: input.meta });
+    realNameRecordId = rec.realNameRecordId;
+  } catch (err) {
+    const e = errorOf(err);
+    setStage('compensating');
+    for (const compensate of compensations) await compensate();
+    await steps.recordCallback({
+      flowId,
+      accountId: input.accountId,
+      type: 'real_name.failed',
+      payload: { accountId: input.accountId, flowId, type: 'personal', id: face.faceRecordId, table_name: 'face_verifications', reason: 'rejected', code: e.code },
+    });
+    return finish('rejected', e);
+  }
+  return finish('verified', null);
+}
