@@ -66,6 +66,28 @@ async function main() {
   await fetch(`${API}/v1/flows/bind-phone:${b}`, { method: 'DELETE', headers });
   flows.push([`bind-phone:${b}`, 'bind-phone-cancelled']);
 
+  // rebind: a phone by an SMS proof, then the email by an SMS proof, on an account with both
+  const d = `rec-${stamp}-d`;
+  const phoneD = `134${String(Date.now() % 1e8).padStart(8, '0')}`;
+  const emailD = `rec-${stamp}-d@example.com`;
+  await post('/v1/accounts', { id: d });
+  await post(`/v1/accounts/${d}/phone/bind`, { phone: phoneD });
+  await post(`/v1/flows/bind-phone:${d}/code`, { code: await latestCode('sms', phoneD) });
+  await post(`/v1/accounts/${d}/email/bind`, { email: emailD });
+  await post(`/v1/flows/bind-email:${d}/code`, { code: await latestCode('mail', emailD) });
+  await post(`/v1/accounts/${d}/phone/rebind`, { method: 'sms' });
+  const phoneToken = ((await post(`/v1/flows/rebind-phone:${d}/code`, { code: await latestCode('sms', phoneD) })) as { proof: { unbindToken: string } }).proof.unbindToken;
+  const phoneD2 = `133${String(Date.now() % 1e8).padStart(8, '0')}`;
+  await post(`/v1/flows/rebind-phone:${d}/new-contact`, { phone: phoneD2, token: phoneToken });
+  await post(`/v1/flows/rebind-phone:${d}/new-contact/code`, { code: await latestCode('sms', phoneD2), token: phoneToken });
+  flows.push([`rebind-phone:${d}`, 'rebind-phone-sms']);
+  await post(`/v1/accounts/${d}/email/rebind`, { method: 'sms' });
+  const emailToken = ((await post(`/v1/flows/rebind-email:${d}/code`, { code: await latestCode('sms', phoneD2) })) as { proof: { unbindToken: string } }).proof.unbindToken;
+  const emailD2 = `rec-${stamp}-d2@example.com`;
+  await post(`/v1/flows/rebind-email:${d}/new-contact`, { email: emailD2, token: emailToken });
+  await post(`/v1/flows/rebind-email:${d}/new-contact/code`, { code: await latestCode('mail', emailD2), token: emailToken });
+  flows.push([`rebind-email:${d}`, 'rebind-email-sms']);
+
   // real-name: verified (account a has its phone now), and a FAIL face on another account
   const ip = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
   const verify = async (account: string, magic: string | null, idNumber: string) => {
