@@ -1,7 +1,7 @@
 // Starting and driving the first-time bind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import { SCENES } from '../lib/scenes';
+import { codeLimits } from './code-limits';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { bindEmail, bindPhone } from '../workflows';
@@ -25,17 +25,6 @@ export class BindFlows {
     private readonly cfg: Config,
   ) {}
 
-  private limits(scene: 'bind_phone' | 'bind_email') {
-    const p = SCENES[scene];
-    return {
-      codeTtlSec: this.cfg.flows.codeTtlOverrideSec ?? p.lifetimeSec,
-      resendGapSec: this.cfg.flows.resendGapOverrideSec ?? p.resendGapSec,
-      perDay: p.perDay,
-      maxWrong: this.cfg.flows.maxWrongCodes,
-      flowTtlSec: this.cfg.flows.bindFlowTtlSec,
-    };
-  }
-
   /** Starts the flow and sends the first code in one call (update-with-start). */
   async start(kind: ContactKind, accountId: string, target: string, meta: RequestMeta, sessionId?: string): Promise<CodeSent> {
     const scene = kind === 'phone' ? 'bind_phone' : 'bind_email';
@@ -47,7 +36,7 @@ export class BindFlows {
       targetMasked: kind === 'phone' ? maskPhone(target) : maskEmail(target),
       scene,
       channel: kind === 'phone' ? 'sms' : 'mail',
-      limits: this.limits(scene),
+      limits: codeLimits(this.cfg, scene, this.cfg.flows.bindFlowTtlSec),
       meta,
       sessionId,
     };

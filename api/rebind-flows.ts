@@ -1,10 +1,10 @@
 // Starting and driving the phone / email rebind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import { SCENES, type Scene } from '../lib/scenes';
+import { codeLimits } from './code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { emailRebind, phoneRebind } from '../workflows';
-import { requestCodeUpdate, type CodeLimits, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
+import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
 import {
   rebindCancelSignal,
   rebindStateQuery,
@@ -27,17 +27,6 @@ export class RebindFlows {
     private readonly cfg: Config,
   ) {}
 
-  private limits(scene: Scene, flowTtlSec: number): CodeLimits {
-    const p = SCENES[scene];
-    return {
-      codeTtlSec: this.cfg.flows.codeTtlOverrideSec ?? p.lifetimeSec,
-      resendGapSec: this.cfg.flows.resendGapOverrideSec ?? p.resendGapSec,
-      perDay: p.perDay,
-      maxWrong: this.cfg.flows.maxWrongCodes,
-      flowTtlSec,
-    };
-  }
-
   /** Starts the flow and sends the proof code in one call (update-with-start). */
   async start(p: { kind: ContactKind; accountId: string; method: ProofMethod; expectedContactIdx: string; meta: RequestMeta; sessionId?: string }): Promise<CodeSent> {
     const flowTtlSec = this.cfg.flows.rebindFlowTtlSec;
@@ -47,8 +36,8 @@ export class RebindFlows {
       kind: p.kind,
       method: p.method,
       expectedContactIdx: p.expectedContactIdx,
-      proofLimits: this.limits(p.kind === 'phone' ? 'unbind_phone' : 'unbind_email', flowTtlSec),
-      newLimits: this.limits(p.kind === 'phone' ? 'bind_phone' : 'bind_email', flowTtlSec),
+      proofLimits: codeLimits(this.cfg, p.kind === 'phone' ? 'unbind_phone' : 'unbind_email', flowTtlSec),
+      newLimits: codeLimits(this.cfg, p.kind === 'phone' ? 'bind_phone' : 'bind_email', flowTtlSec),
       tokenTtlSec: this.cfg.flows.unbindTokenTtlSec,
       flowTtlSec,
       meta: p.meta,

@@ -5,11 +5,11 @@
 //       ▲               │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ErrorCode } from '../lib/errors';
-import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
+import { FlowStatus } from './flow-status';
 import {
   cancelSignal,
   requestCodeUpdate,
@@ -51,31 +51,21 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     prechecks: [{ lacks: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN' }],
   });
 
-  let stage: BindStage = 'sending_code';
-  let outcome: BindOutcome | null = null;
-  let error: { code: string; message: string } | null = null;
+  const status = new FlowStatus<BindStage, BindOutcome>('sending_code');
   let wrongAttempts = 0;
   let sessionsEnded: string[] = [];
   let busy = false;
 
-  const open = () => outcome === null;
-  const setStage = (s: BindStage) => {
-    stage = s;
-    upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
-  };
-  const finish = (o: BindOutcome, s: BindStage, err?: ApplicationFailure) => {
-    outcome = o;
-    error = err ? { code: err.type ?? 'INTERNAL', message: err.message } : null;
-    setStage(s);
-    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
-  };
+  const open = () => status.open;
+  const setStage = (s: BindStage) => status.setStage(s);
+  const finish = (o: BindOutcome, s: BindStage, err?: ApplicationFailure) => status.finish(o, s, err);
   const result = (): BindResult => ({
     flowId,
-    outcome: outcome ?? 'rejected',
+    outcome: status.outcome ?? 'rejected',
     accountId: input.accountId,
     target: input.targetMasked,
     sessionsEnded,
-    error,
+    error: status.error,
   });
 
   setHandler(stateQuery, (): BindState => ({
@@ -83,15 +73,15 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     kind: input.kind,
     accountId: input.accountId,
     target: input.targetMasked,
-    stage,
+    stage: status.stage,
     codesSent: challenge.codesSent,
     codeExpiresAt: challenge.live ? iso(challenge.codeExpiresAt) : null,
     resendAvailableAt: challenge.lastSentAt ? iso(challenge.lastSentAt + limits.resendGapSec * 1000) : null,
     wrongAttempts,
     attemptsLeft: Math.max(0, limits.maxWrong - wrongAttempts),
     expiresAt: iso(expiresAt),
-    outcome,
-    error,
+    outcome: status.outcome,
+    error: status.error,
   }));
 
   setHandler(

@@ -5,12 +5,12 @@
 //     ─► notify old phone + email ─► change (only if the contact is still the one we
 //        started from) ─► end other sessions ─► phone.rebound / email.rebound
 //   wrong codes are counted per flow across both steps; code, token and flow lifetimes are timers.
-import { allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ErrorCode } from '../lib/errors';
-import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
 import { requestCodeUpdate, type CodeSent } from './definitions';
+import { FlowStatus } from './flow-status';
 import {
   rebindCancelSignal,
   rebindStateQuery,
@@ -76,9 +76,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
   let newTargets = 0;
   let newTarget: { value: string; masked: string } | null = null;
 
-  let stage: RebindStage = 'sending_proof';
-  let outcome: RebindOutcome | null = null;
-  let error: { code: string; message: string } | null = null;
+  const status = new FlowStatus<RebindStage, RebindOutcome>('sending_proof');
   let token: string | null = null;
   let tokenExpiresAt = 0;
   let wrongAttempts = 0;
@@ -86,30 +84,22 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
   let sessionsEnded: string[] = [];
   let busy = false;
 
-  const open = () => outcome === null;
+  const open = () => status.open;
   // read through functions: handlers assign these, which the loop's narrowing cannot see
   const current = (): CodeChallenge | null => fresh;
   const progress = () => `${proof.codesSent}/${current()?.codesSent ?? 0}/${token !== null}`;
   const tokenLive = () => token !== null && Date.now() < tokenExpiresAt;
-  const setStage = (s: RebindStage) => {
-    stage = s;
-    upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
-  };
-  const finish = (o: RebindOutcome, s: RebindStage, err?: ApplicationFailure) => {
-    outcome = o;
-    error = err ? { code: err.type ?? 'INTERNAL', message: err.message } : null;
-    setStage(s);
-    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
-  };
+  const setStage = (s: RebindStage) => status.setStage(s);
+  const finish = (o: RebindOutcome, s: RebindStage, err?: ApplicationFailure) => status.finish(o, s, err);
   const result = (): RebindResult => ({
     flowId,
-    outcome: outcome ?? 'rejected',
+    outcome: status.outcome ?? 'rejected',
     accountId: input.accountId,
     kind: input.kind,
     target: newTarget?.masked ?? null,
     notices,
     sessionsEnded,
-    error,
+    error: status.error,
   });
   /** One wrong code more; the flow locks at the limit. */
   const wrongCode = (): ApplicationFailure => {
@@ -135,7 +125,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
       throw f;
     } finally {
       busy = false;
-      if (open() && after && stage === during) setStage(after);
+      if (open() && after && status.stage === during) setStage(after);
     }
   }
 
@@ -144,15 +134,15 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     kind: input.kind,
     method: input.method,
     accountId: input.accountId,
-    stage,
+    stage: status.stage,
     proof: { sentTo: proof.sentTo, codesSent: proof.codesSent, codeExpiresAt: proof.live ? iso(proof.codeExpiresAt) : null },
     tokenExpiresAt: tokenLive() ? iso(tokenExpiresAt) : null,
     newContact: { target: newTarget?.masked ?? null, codesSent: fresh?.codesSent ?? 0, codeExpiresAt: fresh?.live ? iso(fresh.codeExpiresAt) : null },
     wrongAttempts,
     attemptsLeft: Math.max(0, maxWrong - wrongAttempts),
     expiresAt: iso(expiresAt),
-    outcome,
-    error,
+    outcome: status.outcome,
+    error: status.error,
   }));
 
   // Step 1: a code to the contact the user still controls.

@@ -1,0 +1,15 @@
+import type { Config } from '../lib/config';
+import { SCENES, type Scene } from '../lib/scenes';
+import type { CodeLimits } from '../workflows/definitions';
+
+/** A scene's limits from SPEC.md's table, with config's test/demo overrides. */
+export function codeLimits(cfg: Config, scene: Scene, flowTtlSec: number): CodeLimits {
+  const p = SCENES[scene];
+  return {
+    codeTtlSec: cfg.flows.codeTtlOverrideSec ?? p.lifetimeSec,
+    resendGapSec: cfg.flows.resendGapOverrideSec ?? p.resendGapSec,
+    perDay: p.perDay,
+    maxWrong: cfg.flows.maxWrongCodes,
+    flowTtlSec,
+  };
+}
