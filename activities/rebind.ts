@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from './outbox';
-import { contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
+import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
 import { recordAudit, type EventMeta } from '../db/events';
 import { inTransaction } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
@@ -93,6 +93,19 @@ export function createRebindActivities(deps: ActivityDeps) {
     return results;
   }
 
+  /**
+   * Read-only look before the notices go out, so nobody is told of a change that is
+   * bound to be refused; applyRebind checks the same again under a row lock.
+   */
+  async function assertRebindable(input: { accountId: string; kind: ContactKind; target: string; expectedContactIdx: string }): Promise<void> {
+    const account = await findAccount(deps.pool, input.accountId);
+    if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+    const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+    if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
+    const owner = await accountIdByContact(deps.pool, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
+    if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
+  }
+
   async function applyRebind(input: {
     flowId: string;
     accountId: string;
@@ -130,5 +143,5 @@ export function createRebindActivities(deps: ActivityDeps) {
     }
   }
 
-  return { issueUnbindToken, sendRebindNotices, applyRebind };
+  return { issueUnbindToken, sendRebindNotices, assertRebindable, applyRebind };
 }

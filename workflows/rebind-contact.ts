@@ -26,7 +26,7 @@ import {
   type RebindState,
 } from './rebind-definitions';
 
-const { issueUnbindToken, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>({
+const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
@@ -231,16 +231,11 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         if (!(await challenge.check(code))) throw wrongCode();
         setStage('applying');
         const target = newTarget!;
+        const change = { accountId: input.accountId, kind: input.kind, target: target.value, expectedContactIdx: input.expectedContactIdx };
+        await assertRebindable(change);
         // The old contacts hear of it first, while they are still the account's.
         notices = await sendRebindNotices({ flowId, accountId: input.accountId, kind: input.kind, newTargetMasked: target.masked });
-        const applied = await applyRebind({
-          flowId,
-          accountId: input.accountId,
-          kind: input.kind,
-          target: target.value,
-          expectedContactIdx: input.expectedContactIdx,
-          meta: input.meta,
-        });
+        const applied = await applyRebind({ ...change, flowId, meta: input.meta });
         sessionsEnded = await endSessionsAfterChange({
           flowId,
           accountId: input.accountId,

@@ -19,6 +19,12 @@ afterEach(() => {
   stack.face.setFailure(null);
 });
 
+/** Answered provider calls of an account, by counter key (the counters' source rows). */
+async function callsOf(id: string): Promise<Record<string, number>> {
+  const { rows } = await stack.deps.pool.query('SELECT api, count(*)::int AS n FROM provider_calls WHERE account_id = $1 GROUP BY api', [id]);
+  return Object.fromEntries(rows.map((r) => [r.api, r.n]));
+}
+
 async function notStarted(id: string): Promise<boolean> {
   return stack.client.workflow
     .getHandle(`real-name:${id}`)
@@ -88,10 +94,12 @@ describe('real-name verification over HTTP', () => {
     expect(events.rows.map((r) => r.type)).toEqual(['real_name.verified']);
     expect(events.rows[0].payload).toMatchObject({ type: 'personal', id: flow.faceRecordId, table_name: 'face_verifications' });
 
+    // counted once each for this flow (other suites count in parallel: the API figures only grow)
+    expect(await callsOf(id)).toEqual({ 'api:face': 1, 'api:idcard_verification': 1 });
     const after = await counters(stack);
-    expect(after['api:idcard_verification']!.today - before['api:idcard_verification']!.today).toBe(1);
-    expect(after['api:face']!.today - before['api:face']!.today).toBe(1);
-    expect(after['api:face']!.total - before['api:face']!.total).toBe(1);
+    expect(after['api:idcard_verification']!.today - before['api:idcard_verification']!.today).toBeGreaterThanOrEqual(1);
+    expect(after['api:face']!.today - before['api:face']!.today).toBeGreaterThanOrEqual(1);
+    expect(after['api:face']!.total - before['api:face']!.total).toBeGreaterThanOrEqual(1);
 
     // operators filter on typed search attributes; none holds personal data
     const desc = await stack.client.workflow.getHandle(`real-name:${id}`).describe();
@@ -166,7 +174,6 @@ describe('real-name verification over HTTP', () => {
   });
 
   test('ID check: mismatch and no record end the flow, are counted, and keep the rate-limit slot', async () => {
-    const before = await counters(stack);
     const ip = uniqueIp();
     const a = await readyAccount(stack);
     const mismatch = await startRealName(stack, a.id, a.deviceId, { idNumber: IDCARD_MAGIC.mismatch, ip });
@@ -179,9 +186,8 @@ describe('real-name verification over HTTP', () => {
     const none = await startRealName(stack, b.id, b.deviceId, { idNumber: IDCARD_MAGIC.noRecord });
     expect(none.status).toBe(422);
     expect(none.body.error.code).toBe('ID_NO_RECORD');
-    const after = await counters(stack);
-    expect(after['api:idcard_verification']!.today - before['api:idcard_verification']!.today).toBe(2);
-    expect(stack.face.certifyIds().length).toBeGreaterThan(0);
+    expect(await callsOf(a.id)).toEqual({ 'api:idcard_verification': 1 });
+    expect(await callsOf(b.id)).toEqual({ 'api:idcard_verification': 1 });
 
     // the answered check kept its slot: the same IP must wait the 60 s gap
     const c = await readyAccount(stack);
@@ -193,7 +199,6 @@ describe('real-name verification over HTTP', () => {
 
   test('ID provider fault: retried, answered 503, slot given back, not counted; then the same IP succeeds', async () => {
     const ip = uniqueIp();
-    const before = await counters(stack);
     const a = await readyAccount(stack);
     stack.idcard.setFailure('maintenance');
     const calls = stack.idcard.calls();
@@ -204,7 +209,8 @@ describe('real-name verification over HTTP', () => {
     stack.idcard.setFailure('reset');
     const b = await readyAccount(stack);
     expect((await startRealName(stack, b.id, b.deviceId, { ip })).body.error.code).toBe('ID_CHECK_UNAVAILABLE');
-    expect((await counters(stack))['api:idcard_verification']!.today).toBe(before['api:idcard_verification']!.today);
+    expect(await callsOf(a.id)).toEqual({});
+    expect(await callsOf(b.id)).toEqual({});
 
     stack.idcard.setFailure(null);
     const ok = await startRealName(stack, a.id, a.deviceId, { ip });
@@ -255,7 +261,6 @@ describe('real-name verification over HTTP', () => {
   test('FAIL face: billed, recorded as fail, real_name.failed fired, account not verified', async () => {
     const { id, deviceId } = await readyAccount(stack, { magic: 'fail' });
     const { flow } = (await startRealName(stack, id, deviceId)).body;
-    const before = await counters(stack);
     const r = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
     expect(r.status).toBe(200);
     expect(r.body.result).toMatchObject({ outcome: 'fail', message: '刷脸失败:人证信息比对不一致', faceRecordId: flow.faceRecordId, error: { code: 'FACE_FAILED' } });
@@ -266,7 +271,7 @@ describe('real-name verification over HTTP', () => {
     const events = await stack.deps.pool.query('SELECT type, payload FROM callback_events WHERE account_id = $1', [id]);
     expect(events.rows.map((e) => e.type)).toEqual(['real_name.failed']);
     expect(events.rows[0].payload).toMatchObject({ reason: 'fail', id: flow.faceRecordId });
-    expect((await counters(stack))['api:face']!.today - before['api:face']!.today).toBe(1);
+    expect(await callsOf(id)).toEqual({ 'api:face': 1, 'api:idcard_verification': 1 });
     expect((await call(stack, 'GET', `/v1/accounts/${id}/real-name/flow`)).body.flow).toMatchObject({ outcome: 'fail' });
     expect((await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body.identity.status).toBe('none');
   });

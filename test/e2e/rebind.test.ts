@@ -212,6 +212,9 @@ describe('phone rebind', () => {
     expect(r.body.error.code).toBe('CONTACT_CHANGED');
     expect((await call(stack, 'GET', `/v1/accounts/${a.id}?unmasked=true`)).body.account.phone).toBe(elsewhere);
     expect((await call(stack, 'GET', `/v1/flows/${flowId}`)).body.flow.outcome).toBe('rejected');
+    // refused before any notice: nobody was told of a change that did not happen
+    const notices = await stack.deps.pool.query("SELECT count(*)::int AS n FROM message_log WHERE flow_id = $1 AND kind = 'notice'", [flowId]);
+    expect(notices.rows[0].n).toBe(0);
   });
 });
 
