@@ -5,6 +5,8 @@ import type { Logger } from '../lib/logger';
 import type { SmsSender } from '../providers/sms';
 import type { Mailer } from '../providers/mail';
 import type { Config } from '../lib/config';
+import type { Client } from '@temporalio/client';
+import type { ProviderMetrics } from '../lib/metrics';
 
 /** What activities are built over; the worker wires real clients, tests the same ones. */
 export interface ActivityDeps {
@@ -15,4 +17,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   cfg: Config;
   log: Logger;
+  /** to start / signal workflows from activities (webhook dispatcher); absent in some unit tests */
+  temporal?: Client;
+  /** provider call counters and latencies (worker's /metrics) */
+  metrics?: ProviderMetrics;
 }

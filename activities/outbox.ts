@@ -3,6 +3,7 @@
 // row instead of adding one.
 import type { ActivityDeps } from './deps';
 import type { Channel } from '../lib/scenes';
+import { timed } from '../lib/metrics';
 
 export interface OutgoingMessage {
   requestKey: string;
@@ -32,14 +33,16 @@ export async function sendAndLog(deps: ActivityDeps, m: OutgoingMessage): Promis
   if (m.channel === 'sms') {
     if (!m.sms) throw new Error('sms message without template');
     template = m.sms.templateId;
-    const r = await deps.sms.send({ phone: m.target, templateId: m.sms.templateId, params: m.sms.params });
+    const sms = m.sms;
+    const r = await timed(deps.metrics, 'sms', () => deps.sms.send({ phone: m.target, templateId: sms.templateId, params: sms.params }));
     outcome = r.ok
       ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: 'send success', providerRef: r.serialNo }
       : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: r.requestId ?? null };
   } else {
     if (!m.mail) throw new Error('mail message without subject');
     template = m.mail.subject;
-    const r = await deps.mailer.send({ to: m.target, subject: m.mail.subject, text: m.mail.text });
+    const mail = m.mail;
+    const r = await timed(deps.metrics, 'mail', () => deps.mailer.send({ to: m.target, subject: mail.subject, text: mail.text }));
     outcome = r.ok
       ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: r.response, providerRef: r.messageId }
       : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: null };

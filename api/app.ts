@@ -11,6 +11,8 @@ import { authenticate } from './auth';
 import { BindFlows } from './bind-flows';
 import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
+import { createRegistry, httpMetrics } from '../lib/metrics';
 import { accountRoutes } from './routes/accounts';
 import { bindRoutes } from './routes/bind';
 import { flowRoutes } from './routes/flows';
@@ -32,8 +34,11 @@ export function createApp(d: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', d.cfg.api.trustProxy);
+  const registry = createRegistry('api');
+  app.use(httpMetrics(registry));
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(d));
+  app.use(metricsRoutes(registry, d.client));
   app.use(realNameRoutes(d)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
   app.use(authenticate(d.cfg.api.keys));
   app.use(accountRoutes(d.pool, d.fieldCrypto));

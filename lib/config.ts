@@ -82,6 +82,10 @@ const schema = z.object({
   API_KEYS: apiKeyList.default(apiKeyList.parse('dev:dev-api-key-change-me:*')),
   API_TRUST_PROXY: z.stringbool().default(false),
 
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: port.default(9464),
+  WORKER_SDK_METRICS_PORT: port.default(9465),
+
   CODEC_HOST: z.string().default('127.0.0.1'),
   CODEC_PORT: port.default(8888),
   CODEC_TOKEN: z.string().min(16).optional(),
@@ -152,6 +156,19 @@ const schema = z.object({
   ID_CHECK_GAP_SEC: z.coerce.number().int().min(0).max(3600).default(60),
   // signs the app's short-lived face client tokens; derived from BLIND_INDEX_KEY when unset
   FACE_CLIENT_TOKEN_KEY: base64Key.optional(),
+
+  // webhook delivery of callback events (README "Webhooks")
+  WEBHOOK_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+  // how long a delivery keeps being retried before it is marked failed (production: at least a day)
+  WEBHOOK_RETRY_WINDOW_SEC: z.coerce.number().int().min(1).max(30 * 86400).default(90_000),
+  WEBHOOK_SWEEP_INTERVAL_SEC: z.coerce.number().int().min(1).max(3600).default(60),
+  WEBHOOK_DISPATCHER_IDLE_SEC: z.coerce.number().int().min(1).max(86400).default(60),
+  WEBHOOK_DISPATCHER_MAX_PER_RUN: z.coerce.number().int().min(1).max(10000).default(500),
+  WEBHOOK_SECRET_GRACE_SEC: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
+  // http:// and loopback / private addresses as endpoints; default: everywhere but production
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
 });
 
 export type Env = z.input<typeof schema>;
@@ -184,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN) {
       throw new ConfigError('CODEC_TOKEN is required when the codec server listens beyond loopback');
     }
+    if (e.WEBHOOK_RETRY_WINDOW_SEC < 86400) throw new ConfigError('WEBHOOK_RETRY_WINDOW_SEC must be at least 86400 (a day) in production');
   }
   return {
     env: e.VSAGA_ENV,
@@ -195,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
     },
+    workerMetrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT, sdkPort: e.WORKER_SDK_METRICS_PORT },
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },
@@ -272,6 +291,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientTokenKey:
         e.FACE_CLIENT_TOKEN_KEY ??
         createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga face client token').digest('base64'),
+    },
+    webhooks: {
+      httpTimeoutMs: e.WEBHOOK_HTTP_TIMEOUT_MS,
+      retryInitialMs: e.WEBHOOK_RETRY_INITIAL_MS,
+      retryMaxIntervalMs: e.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+      retryWindowSec: e.WEBHOOK_RETRY_WINDOW_SEC,
+      sweepIntervalSec: e.WEBHOOK_SWEEP_INTERVAL_SEC,
+      dispatcherIdleSec: e.WEBHOOK_DISPATCHER_IDLE_SEC,
+      dispatcherMaxPerRun: e.WEBHOOK_DISPATCHER_MAX_PER_RUN,
+      secretGraceSec: e.WEBHOOK_SECRET_GRACE_SEC,
+      allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS ?? e.VSAGA_ENV !== 'production',
     },
   };
 }

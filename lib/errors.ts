@@ -83,6 +83,14 @@ export const ERRORS = {
   FACE_ALREADY_COMPLETED: { status: 409, zh: '处理失败:本次人脸识别已提交', en: 'A completion of this check was already accepted' },
   FACE_FAILED: { status: 422, zh: '刷脸失败:人证信息比对不一致', en: 'The face does not match the identity' },
   FACE_EXPIRED: { status: 410, zh: '处理失败:令牌无效或已过期', en: 'The face check expired before the app completed it' },
+
+  // webhooks
+  WEBHOOK_NOT_FOUND: { status: 404, zh: '回调订阅不存在', en: 'No such webhook subscriber' },
+  WEBHOOK_URL_INVALID: { status: 400, zh: '回调地址无效', en: 'The webhook URL must be http(s), without credentials, and reachable (https and public in production)' },
+  WEBHOOK_EVENT_TYPE_UNKNOWN: { status: 400, zh: '回调事件类型不存在', en: 'Unknown event type; use the documented types or "*"' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, zh: '回调投递记录不存在', en: 'No such webhook delivery' },
+  WEBHOOK_DELIVERY_PENDING: { status: 409, zh: '回调投递进行中', en: 'This delivery is still being attempted; redeliver it once it is delivered or failed' },
+  WEBHOOK_SUBSCRIBER_DISABLED: { status: 409, zh: '回调订阅已停用', en: 'The subscriber is disabled or deleted; enable it first' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -98,6 +98,8 @@ async function main() {
     ['SANDBOX_HTTP_PORT', cfg.sandbox.host, cfg.sandbox.httpPort],
     ['SANDBOX_IDCARD_PORT', cfg.sandbox.host, cfg.sandbox.idcardPort],
     ['SANDBOX_FACE_PORT', cfg.sandbox.host, cfg.sandbox.facePort],
+    ['WORKER_METRICS_PORT', cfg.workerMetrics.host, cfg.workerMetrics.port],
+    ['WORKER_SDK_METRICS_PORT', '127.0.0.1', cfg.workerMetrics.sdkPort],
   ];
   for (const [setting, host, port] of ports) {
     if (!(await portFree(host, port))) {
@@ -173,6 +175,7 @@ async function main() {
     ['Temporal Web UI', server.uiUrl ?? '-', 'payloads decoded through the codec server'],
     ['Temporal gRPC', server.address, `namespace ${cfg.temporal.namespace}, task queue ${cfg.temporal.taskQueue}`],
     ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
+    ['Metrics (Prometheus)', `${apiUrl}/metrics`, `worker: http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics`],
     ['Sandbox inbox', `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`, inboxUp ? 'every SMS and mail the sandboxes received' : 'not answering'],
     ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SendSms wire protocol'],
     ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],

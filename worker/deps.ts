@@ -8,11 +8,14 @@ import { createRedis } from '../lib/redis';
 import { createPool } from '../db/pool';
 import { createSmsSender } from '../providers/sms';
 import { createMailer } from '../providers/mail';
+import { lazyClient } from '../lib/temporal-lazy';
 
 export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promise<void> } {
   const pool = createPool(cfg.databaseUrl);
   const redis = createRedis(cfg.redis);
   const mailer = createMailer(cfg.mail);
+  // connects on first use, so building deps stays synchronous
+  const temporal = lazyClient(cfg);
   return {
     pool,
     redis,
@@ -21,9 +24,10 @@ export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promi
     mailer,
     cfg,
     log: createLogger('activities', cfg.logLevel),
+    temporal,
     async close() {
       mailer.close();
-      await Promise.allSettled([pool.end(), redis.quit()]);
+      await Promise.allSettled([pool.end(), redis.quit(), temporal.connection.close()]);
     },
   };
 }

@@ -1,19 +1,29 @@
 // The worker process: runs workflows and activities until SIGINT/SIGTERM, then
-// drains in-flight tasks and closes its connections.
+// drains in-flight tasks and closes its connections. Metrics at WORKER_METRICS_PORT.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { createRegistry, providerMetrics } from '../lib/metrics';
 import { createActivityDeps } from './deps';
+import { startWorkerMetricsServer } from './metrics-server';
 import { createWorker } from './worker';
 
 async function main() {
   const cfg = loadConfig();
   const log = createLogger('worker', cfg.logLevel);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: ['SIGINT', 'SIGTERM'] });
-  const deps = createActivityDeps(cfg);
+  const sdkMetrics = `127.0.0.1:${cfg.workerMetrics.sdkPort}`;
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetrics } } },
+  });
+  const registry = createRegistry('worker');
+  const deps = { ...createActivityDeps(cfg), metrics: providerMetrics(registry) };
+  const metricsServer = await startWorkerMetricsServer({ registry, host: cfg.workerMetrics.host, port: cfg.workerMetrics.port, sdkMetricsUrl: `http://${sdkMetrics}/metrics` });
   const worker = await createWorker({ cfg, deps });
-  log.info({ taskQueue: cfg.temporal.taskQueue, temporal: cfg.temporal.address }, 'worker ready');
+  log.info({ taskQueue: cfg.temporal.taskQueue, temporal: cfg.temporal.address, metrics: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics` }, 'worker ready');
   await worker.run();
+  metricsServer.close();
   await deps.close();
   log.info('worker stopped');
 }

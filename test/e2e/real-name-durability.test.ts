@@ -70,7 +70,7 @@ test('the worker dies after the completion signal and before the records: a new 
   expect(ledger.rows).toEqual([{ source: 'free' }]);
   const recs = await stack.deps.pool.query('SELECT count(*)::int AS n FROM real_name_records WHERE account_id = $1', [id]);
   expect(recs.rows[0].n).toBe(1);
-}, 30_000);
+}, 60_000);
 
 test('no plaintext name or ID number in Temporal (raw histories, ids, search attributes) nor in Postgres', async () => {
   const idNumber = uniqueIdNumber();

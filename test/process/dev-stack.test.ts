@@ -55,6 +55,8 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     inbox: await freePort(),
     idcard: await freePort(),
     face: await freePort(),
+    workerMetrics: await freePort(),
+    sdkMetrics: await freePort(),
   };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-dev-'));
   const env = {
@@ -76,6 +78,8 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     IDCARD_API_BASE_URL: `http://127.0.0.1:${ports.idcard}`,
     SANDBOX_FACE_PORT: String(ports.face),
     FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
+    WORKER_METRICS_PORT: String(ports.workerMetrics),
+    WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
   };
   const api = `http://127.0.0.1:${ports.api}`;
   const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
@@ -98,6 +102,17 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     expect(latest.body.code).toMatch(/^\d{6}$/);
     const done = await json(`${api}/v1/flows/bind-phone:${id}/code`, { method: 'POST', headers: auth, body: JSON.stringify({ code: latest.body.code }) });
     expect(done.body.result.outcome).toBe('bound');
+
+    // Prometheus: HTTP by route pattern and flows by outcome (API); provider calls and the
+    // Temporal SDK's worker metrics (worker)
+    const apiMetrics = await (await fetch(`${api}/metrics`)).text();
+    expect(apiMetrics).toMatch(/vsaga_http_requests_total\{[^}]*route="\/v1\/accounts\/:id\/phone\/bind"[^}]*status="201"[^}]*\} 1/);
+    expect(apiMetrics).toMatch(/vsaga_flows\{[^}]*kind="bind-phone",state="bound"[^}]*\} 1/);
+    expect(apiMetrics).not.toContain(phone);
+    expect(apiMetrics).not.toContain(id);
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`)).text();
+    expect(workerMetrics).toMatch(/vsaga_provider_calls_total\{[^}]*provider="sms",outcome="ok"[^}]*\} 1/);
+    expect(workerMetrics).toMatch(/^temporal_\w+/m);
 
     pids = (fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)) as string[])
       .map(Number)
