@@ -6,6 +6,7 @@ import { createSessionActivities } from './sessions';
 import { createRebindActivities } from './rebind';
 import { createRealNameActivities } from './real-name';
 import { createFaceActivities } from './face';
+import { createWebhookActivities } from './webhooks';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRebindActivities(deps),
     ...createRealNameActivities(deps),
     ...createFaceActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

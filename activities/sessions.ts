@@ -2,6 +2,7 @@
 import type { ActivityDeps } from './deps';
 import { endOtherSessions } from '../db/sessions';
 import { recordCallbackEvent } from '../db/events';
+import { notifyWebhookDispatcher } from './webhooks';
 
 export function createSessionActivities(deps: ActivityDeps) {
   async function endSessionsAfterChange(input: { flowId: string; accountId: string; keepSessionId: string | null; reason: string }): Promise<string[]> {
@@ -19,6 +20,8 @@ export function createSessionActivities(deps: ActivityDeps) {
       flowId: input.flowId,
       payload: input.payload,
     });
+    // wake the account's webhook dispatcher (best effort; the sweeper covers a miss)
+    await notifyWebhookDispatcher(deps, input.accountId, input.type);
   }
 
   return { endSessionsAfterChange, recordCallback };

@@ -12,6 +12,7 @@ import { BindFlows } from './bind-flows';
 import { errorHandler, notFound } from './errors';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { openApiRoutes } from './openapi';
 import { createRegistry, httpMetrics } from '../lib/metrics';
 import { accountRoutes } from './routes/accounts';
 import { bindRoutes } from './routes/bind';
@@ -20,6 +21,7 @@ import { rebindRoutes } from './routes/rebind';
 import { RebindFlows } from './rebind-flows';
 import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from './routes/real-name';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface ApiDeps {
   cfg: Config;
@@ -39,12 +41,14 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(d));
   app.use(metricsRoutes(registry, d.client));
+  app.use(openApiRoutes());
   app.use(realNameRoutes(d)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
   app.use(authenticate(d.cfg.api.keys));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
   app.use(sessionRoutes(d.pool));
+  app.use(webhookRoutes(d));
   const bindFlows = new BindFlows(d.client, d.cfg);
-  const rebindFlows = new RebindFlows(d.client, d.cfg);
+  const rebindFlows = new RebindFlows(d.client, d.cfg, d.fieldCrypto);
   app.use(bindRoutes(d.pool, bindFlows));
   app.use(rebindRoutes(d.pool, rebindFlows));
   app.use(flowRoutes(d.client, bindFlows, rebindFlows));

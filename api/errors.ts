@@ -16,7 +16,9 @@ export type Lang = 'zh' | 'en';
 
 export function errorBody(code: ErrorCode, lang: Lang, details?: Record<string, unknown>) {
   const entry = ERRORS[code];
-  return { error: { code, message: lang === 'en' ? entry.en : entry.zh, ...(details && Object.keys(details).length ? { details } : {}) } };
+  // a message may name a detail, e.g. 身份主体最多认证 {limit} 个账户
+  const message = (lang === 'en' ? entry.en : entry.zh).replace(/\{(\w+)\}/g, (m, k: string) => (details && k in details ? String(details[k]) : m));
+  return { error: { code, message, ...(details && Object.keys(details).length ? { details } : {}) } };
 }
 
 /** zh-CN by default (the platform's users), English when the caller asks for it. */

@@ -6,11 +6,15 @@ import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { emailRebind, phoneRebind } from '../workflows';
 import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
 import {
+  beginFaceProofUpdate,
+  collectProofUpdate,
   rebindCancelSignal,
   rebindStateQuery,
   requestNewCodeUpdate,
   submitNewCodeUpdate,
   submitProofUpdate,
+  type FaceProofInput,
+  type FaceProofStarted,
   type ProofAccepted,
   type ProofMethod,
   type RebindInput,
@@ -18,17 +22,53 @@ import {
   type RebindState,
 } from '../workflows/rebind-definitions';
 import { AppError } from '../lib/errors';
+import type { FieldCrypto } from '../lib/field-crypto';
+import { signFaceToken } from '../lib/face-token';
 import { toAppError } from './errors';
 import { flowIdOf } from './flow-ids';
+
+interface StartRebind {
+  kind: ContactKind;
+  accountId: string;
+  method: ProofMethod;
+  expectedContactIdx: string;
+  meta: RequestMeta;
+  sessionId?: string;
+}
 
 export class RebindFlows {
   constructor(
     private readonly client: Client,
     private readonly cfg: Config,
+    private readonly crypto: FieldCrypto,
   ) {}
 
   /** Starts the flow and sends the proof code in one call (update-with-start). */
-  async start(p: { kind: ContactKind; accountId: string; method: ProofMethod; expectedContactIdx: string; meta: RequestMeta; sessionId?: string }): Promise<CodeSent> {
+  async start(p: StartRebind): Promise<CodeSent> {
+    return this.client.workflow.executeUpdateWithStart(requestCodeUpdate, { args: [], startWorkflowOperation: this.operation(p) });
+  }
+
+  /**
+   * method 'face': starts the flow and its face check; answers with the certifyId for
+   * the app and a client token the app posts the SDK completion with.
+   */
+  async startFace(p: StartRebind & { deviceId: string }): Promise<FaceProofStarted & { clientToken: string }> {
+    const face = { deviceId: p.deviceId, requestDigest: this.crypto.blindIndex('rebind_face', `${p.kind}\0${p.accountId}`).toString('hex'), ttlSec: this.cfg.realName.faceTokenTtlSec };
+    const started = await this.client.workflow.executeUpdateWithStart(beginFaceProofUpdate, { args: [], startWorkflowOperation: this.operation(p, face) });
+    const clientToken = signFaceToken(this.cfg.realName.clientTokenKey, {
+      flowId: started.flowId,
+      faceCheckId: started.faceCheckId,
+      deviceId: p.deviceId,
+      exp: Math.floor(Date.parse(started.expiresAt) / 1000),
+    });
+    return { ...started, clientToken };
+  }
+
+  collectProof(flowId: string): Promise<ProofAccepted> {
+    return this.client.workflow.getHandle(flowId).executeUpdate(collectProofUpdate, { args: [] });
+  }
+
+  private operation(p: StartRebind, face?: FaceProofInput) {
     const flowTtlSec = this.cfg.flows.rebindFlowTtlSec;
     const flowKind = p.kind === 'phone' ? 'rebind-phone' : 'rebind-email';
     const input: RebindInput = {
@@ -42,8 +82,9 @@ export class RebindFlows {
       flowTtlSec,
       meta: p.meta,
       sessionId: p.sessionId,
+      face,
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation(p.kind === 'phone' ? phoneRebind : emailRebind, {
+    return new WithStartWorkflowOperation(p.kind === 'phone' ? phoneRebind : emailRebind, {
       workflowId: flowIdOf(flowKind, p.accountId),
       taskQueue: this.cfg.temporal.taskQueue,
       args: [input],
@@ -54,7 +95,6 @@ export class RebindFlows {
         { key: FLOW_STAGE, value: 'sending_proof' },
       ],
     });
-    return this.client.workflow.executeUpdateWithStart(requestCodeUpdate, { args: [], startWorkflowOperation });
   }
 
   resendProof(flowId: string): Promise<CodeSent> {

@@ -20,7 +20,15 @@ export const sessionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, 
 
 export const bindPhoneBody = z.object({ phone: z.string().max(256), sessionId: sessionId.optional(), client: clientMeta }).strict();
 export const bindEmailBody = z.object({ email: z.string().max(1024), sessionId: sessionId.optional(), client: clientMeta }).strict();
-export const rebindBody = z.object({ method: z.enum(['sms', 'email']), sessionId: sessionId.optional(), client: clientMeta }).strict();
+export const rebindBody = z
+  .object({
+    method: z.enum(['sms', 'email', 'face']),
+    /** method 'face': the app device that runs the face SDK (its metaInfo registered) */
+    deviceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
+    sessionId: sessionId.optional(),
+    client: clientMeta,
+  })
+  .strict();
 // fields the seed checks by hand ("核心参数缺失") are optional here so a missing one gets that code
 export const newContactBody = z
   .object({ phone: z.string().max(256).optional(), email: z.string().max(1024).optional(), token: z.string().max(128).optional() })

@@ -34,6 +34,7 @@ export const ERRORS = {
   SAME_CONTACT: { status: 409, zh: '新旧联系方式不能相同', en: 'The new contact is the one already bound' },
   UNBIND_TOKEN_INVALID: { status: 403, zh: '解绑令牌无效', en: 'The unbind token is missing, wrong or expired' },
   PROOF_NOT_DONE: { status: 409, zh: '请先完成身份验证', en: 'Prove control of the current contact first' },
+  PROOF_METHOD_MISMATCH: { status: 409, zh: '验证方式不匹配', en: 'This step belongs to another proof method than the flow was started with' },
   REAL_NAME_REQUIRED: { status: 409, zh: '账户未完成实名认证', en: 'The face method needs a real-name verified account' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
   PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },

@@ -3,3 +3,4 @@ export { bindPhone, bindEmail } from './bind-contact';
 export { phoneRebind, emailRebind } from './rebind-contact';
 export { realName } from './real-name';
 export { faceCheck } from './face-check';
+export { webhookDispatcher, webhookSweep } from './webhooks';

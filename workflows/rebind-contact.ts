@@ -5,18 +5,35 @@
 //     ─► notify old phone + email ─► change (only if the contact is still the one we
 //        started from) ─► end other sessions ─► phone.rebound / email.rebound
 //   wrong codes are counted per flow across both steps; code, token and flow lifetimes are timers.
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ChildWorkflowFailure,
+  condition,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ApplicationFailure,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
 import { requestCodeUpdate, type CodeSent } from './definitions';
+import { faceCheck } from './face-check';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from './real-name-definitions';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { FlowStatus } from './flow-status';
 import {
+  beginFaceProofUpdate,
+  collectProofUpdate,
   rebindCancelSignal,
   rebindStateQuery,
   requestNewCodeUpdate,
   submitNewCodeUpdate,
   submitProofUpdate,
+  type FaceProofStarted,
   type NoticeOutcome,
   type ProofAccepted,
   type RebindInput,
@@ -39,7 +56,8 @@ const { sendRebindNotices } = proxyActivities<Activities>({
 /** Rejections that mean the flow can never succeed. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'CONTACT_CHANGED']);
 
-/** Where the proof code goes, per SPEC.md: an email rebind always needs a bound phone. */
+/** Where the proof code goes, per SPEC.md: an email rebind always needs a bound phone.
+ *  (With method 'face' no code is sent; the spec is never used.) */
 function proofSpec(input: RebindInput): ChallengeSpec {
   const scene = input.kind === 'phone' ? 'unbind_phone' : 'unbind_email';
   const viaSms = input.method === 'sms';
@@ -129,6 +147,89 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     }
   }
 
+  // method 'face': the reusable face check against the account's real-name identity
+  let faceReady: FaceCheckReady | null = null;
+  let faceResult: FaceCheckResult | null = null;
+  const faceCheckId = faceCheckIdOf(flowId);
+  setHandler(faceCheckReadySignal, (ready) => {
+    faceReady = ready;
+  });
+  const readyNow = (): FaceCheckReady | null => faceReady;
+
+  /** The face check's outcome decides the proof: a token, or the end of the flow. */
+  async function settleFace(child: ChildWorkflowHandle<typeof faceCheck>): Promise<void> {
+    try {
+      faceResult = await child.result();
+    } catch (err) {
+      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      if (open()) finish('rejected', 'rejected', failure('SERVICE_UNAVAILABLE'));
+      return;
+    }
+    if (!open()) return;
+    if (faceResult.outcome === 'success') {
+      token = await issueUnbindToken();
+      tokenExpiresAt = Date.now() + input.tokenTtlSec * 1000;
+      setStage('awaiting_new_contact');
+      return;
+    }
+    const code = (faceResult.error?.code ?? (faceResult.outcome === 'expired' ? 'FACE_EXPIRED' : 'FACE_FAILED')) as ErrorCode;
+    finish(faceResult.outcome === 'expired' ? 'expired' : 'rejected', faceResult.outcome === 'expired' ? 'expired' : 'rejected', failure(code));
+  }
+
+  setHandler(
+    beginFaceProofUpdate,
+    (): Promise<FaceProofStarted> =>
+      step('sending_proof', null, async () => {
+        const face = input.face!;
+        const child = await startChild(faceCheck, {
+          workflowId: faceCheckId,
+          args: [
+            {
+              accountId: input.accountId,
+              scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
+              identity: { ofAccount: true },
+              deviceId: face.deviceId,
+              requestDigest: face.requestDigest,
+              needPicture: false,
+              ttlSec: face.ttlSec,
+              meta: input.meta,
+            },
+          ],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          typedSearchAttributes: [
+            { key: FLOW_KIND, value: 'face-check' },
+            { key: ACCOUNT_ID, value: input.accountId },
+            { key: FLOW_STAGE, value: 'issuing' },
+          ],
+        });
+        void settleFace(child);
+        await condition(() => readyNow() !== null || faceResult !== null || !open());
+        const ready = readyNow();
+        if (!ready) throw failure((status.error?.code ?? faceResult?.error?.code ?? 'SERVICE_UNAVAILABLE') as ErrorCode);
+        if (token === null) setStage('awaiting_face');
+        return { flowId, faceCheckId: ready.faceCheckId, certifyId: ready.certifyId, faceRecordId: ready.faceRecordId, expiresAt: ready.expiresAt };
+      }),
+    {
+      validator: () => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        if (input.method !== 'face' || !input.face) throw failure('PROOF_METHOD_MISMATCH');
+        if (busy || readyNow() !== null) throw failure('FLOW_IN_PROGRESS');
+      },
+    },
+  );
+
+  setHandler(
+    collectProofUpdate,
+    async (): Promise<ProofAccepted> => ({ flowId, unbindToken: token!, tokenExpiresAt: iso(tokenExpiresAt) }),
+    {
+      validator: () => {
+        if (input.method !== 'face') throw failure('PROOF_METHOD_MISMATCH');
+        if (!open()) throw failure('FLOW_CLOSED');
+        if (token === null || !tokenLive()) throw failure('PROOF_NOT_DONE');
+      },
+    },
+  );
+
   setHandler(rebindStateQuery, (): RebindState => ({
     flowId,
     kind: input.kind,
@@ -136,6 +237,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     accountId: input.accountId,
     stage: status.stage,
     proof: { sentTo: proof.sentTo, codesSent: proof.codesSent, codeExpiresAt: proof.live ? iso(proof.codeExpiresAt) : null },
+    face: input.method === 'face' ? { faceCheckId, certifyId: readyNow()?.certifyId ?? null, outcome: faceResult?.outcome ?? null } : null,
     tokenExpiresAt: tokenLive() ? iso(tokenExpiresAt) : null,
     newContact: { target: newTarget?.masked ?? null, codesSent: fresh?.codesSent ?? 0, codeExpiresAt: fresh?.live ? iso(fresh.codeExpiresAt) : null },
     wrongAttempts,
@@ -161,6 +263,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     {
       validator: () => {
         if (!open()) throw failure('FLOW_CLOSED');
+        if (input.method === 'face') throw failure('PROOF_METHOD_MISMATCH');
         if (busy) throw failure('FLOW_IN_PROGRESS');
         if (token !== null) throw failure('FLOW_IN_PROGRESS', { reason: 'proof already accepted' });
         proof.assertMaySend();
@@ -181,6 +284,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     {
       validator: ({ code }) => {
         if (!open()) throw failure('FLOW_CLOSED');
+        if (input.method === 'face') throw failure('PROOF_METHOD_MISMATCH');
         if (busy) throw failure('FLOW_IN_PROGRESS');
         if (token !== null) throw failure('FLOW_IN_PROGRESS', { reason: 'proof already accepted' });
         proof.assertMaySubmit(code, wrongAttempts);

@@ -3,8 +3,25 @@
 import { defineSignal, defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CodeLimits, CodeSent, ContactKind, RequestMeta } from './definitions';
 
-/** How the user proves control: a code to the bound phone, or a code to the bound email. */
-export type ProofMethod = 'sms' | 'email';
+/** How the user proves control: a code to the bound phone or email, or a face check
+ *  against the account's real-name identity (verified accounts only). */
+export type ProofMethod = 'sms' | 'email' | 'face';
+
+/** The face method's check, run as the reusable faceCheck child workflow. */
+export interface FaceProofInput {
+  deviceId: string;
+  /** keyed hash of (account, scene), for certifyId reuse; no personal data */
+  requestDigest: string;
+  ttlSec: number;
+}
+
+export interface FaceProofStarted {
+  flowId: string;
+  faceCheckId: string;
+  certifyId: string;
+  faceRecordId: string;
+  expiresAt: string;
+}
 
 export interface RebindInput {
   accountId: string;
@@ -18,11 +35,14 @@ export interface RebindInput {
   flowTtlSec: number;
   meta: RequestMeta;
   sessionId?: string;
+  /** with method 'face' */
+  face?: FaceProofInput;
 }
 
 export type RebindStage =
   | 'sending_proof'
   | 'awaiting_proof_code'
+  | 'awaiting_face'
   | 'verifying_proof'
   | 'awaiting_new_contact'
   | 'awaiting_new_code'
@@ -50,6 +70,8 @@ export interface RebindState {
   accountId: string;
   stage: RebindStage;
   proof: { sentTo: string | null; codesSent: number; codeExpiresAt: string | null };
+  /** with method 'face': the check's id, certifyId and outcome once known */
+  face: { faceCheckId: string; certifyId: string | null; outcome: string | null } | null;
   tokenExpiresAt: string | null;
   newContact: { target: string | null; codesSent: number; codeExpiresAt: string | null };
   wrongAttempts: number;
@@ -77,6 +99,10 @@ export interface RebindResult {
   error: { code: string; message: string } | null;
 }
 
+/** method 'face': starts the face check; answers once its certifyId is issued */
+export const beginFaceProofUpdate = defineUpdate<FaceProofStarted, []>('beginFaceProof');
+/** method 'face': the unbind token, once the face check succeeded */
+export const collectProofUpdate = defineUpdate<ProofAccepted, []>('collectProof');
 export const submitProofUpdate = defineUpdate<ProofAccepted, [{ code: string }]>('submitProof');
 /** target: normalized phone or email, validated at the API */
 export const requestNewCodeUpdate = defineUpdate<CodeSent, [{ target: string; targetMasked: string; token: string }]>('requestNewCode');

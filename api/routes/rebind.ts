@@ -25,15 +25,12 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows): Router {
       if (!account.phone_idx) throw new AppError('PHONE_NOT_BOUND');
       if ((kind === 'email' || body.method === 'email') && !account.email_idx) throw new AppError('EMAIL_NOT_BOUND');
       const current = kind === 'phone' ? account.phone_idx : account.email_idx;
-      const flow = await flows.start({
-        kind,
-        accountId: id,
-        method: body.method,
-        expectedContactIdx: current!.toString('hex'),
-        meta: metaOf(req, body.client),
-        sessionId: body.sessionId,
-      });
-      res.status(201).json({ flow });
+      const start = { kind, accountId: id, method: body.method, expectedContactIdx: current!.toString('hex'), meta: metaOf(req, body.client), sessionId: body.sessionId };
+      if (body.method !== 'face') return void res.status(201).json({ flow: await flows.start(start) });
+      // the face method: against the account's real-name identity, from the user's app
+      if (account.real_name_status !== 'verified') throw new AppError('REAL_NAME_REQUIRED');
+      if (!body.deviceId) throw new AppError('MISSING_PARAMETERS', { missing: 'deviceId' });
+      res.status(201).json({ flow: await flows.startFace({ ...start, deviceId: body.deviceId }) });
     });
 
     r.delete(`/v1/accounts/:id/${kind}`, requireScope('accounts:write'), () => {
@@ -46,6 +43,13 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows): Router {
     if (!kind.startsWith('rebind-')) throw new AppError('FLOW_NOT_FOUND');
     return kind === 'rebind-phone' ? 'phone' : 'email';
   }
+
+  // method 'face': the unbind token once the face check succeeded (PROOF_NOT_DONE before)
+  r.post('/v1/flows/:flowId/proof', requireScope('flows:write'), async (req, res) => {
+    const flowId = req.params.flowId as string;
+    rebindFlow(flowId);
+    res.json({ proof: await flows.collectProof(flowId) });
+  });
 
   r.post('/v1/flows/:flowId/new-contact', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;

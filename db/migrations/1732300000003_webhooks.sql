@@ -38,6 +38,8 @@ CREATE TABLE webhook_deliveries (
   event_type       text NOT NULL,
   state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
   run              integer NOT NULL DEFAULT 1,
+  -- when the current run began: its retry window is counted from here, whatever happens to the workflow
+  run_started_at   timestamptz NOT NULL DEFAULT now(),
   attempts         integer NOT NULL DEFAULT 0,
   last_status_code integer,
   last_error       text,

@@ -100,8 +100,10 @@ describe('phone rebind', () => {
     const r3 = await call(stack, 'DELETE', `/v1/accounts/${noEmail.id}/phone`);
     expect(r3.status).toBe(409);
     expect(r3.body.error.code).toBe('PHONE_UNBIND_FORBIDDEN');
-    const r4 = await call(stack, 'POST', `/v1/accounts/${noEmail.id}/phone/rebind`, { method: 'face' });
-    expect(r4.body.error.code).toBe('INVALID_INPUT');
+    const r4 = await call(stack, 'POST', `/v1/accounts/${noEmail.id}/phone/rebind`, { method: 'face', deviceId: 'd1' });
+    expect(r4.body.error.code).toBe('REAL_NAME_REQUIRED');
+    const r5 = await call(stack, 'POST', `/v1/accounts/${noEmail.id}/phone/rebind`, { method: 'voice' });
+    expect(r5.body.error.code).toBe('INVALID_INPUT');
   });
 
   test('token rules: missing, wrong, before the proof; seed messages', async () => {

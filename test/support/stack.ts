@@ -34,6 +34,8 @@ export const READ_ONLY_KEY = 'test-key-read-only';
 export interface Stack {
   cfg: Config;
   baseUrl: string;
+  /** the Express app the server runs (to enumerate its routes) */
+  app: ReturnType<typeof createApp>;
   client: Client;
   deps: ReturnType<typeof createActivityDeps>;
   sms: SmsGateway;
@@ -89,6 +91,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const stack: Stack = {
     cfg,
     baseUrl,
+    app,
     client,
     deps,
     sms,

@@ -59,7 +59,14 @@ describe('loadConfig defaults', () => {
     expect(cfg.mail.port).toBe(2525);
     expect(cfg.mail.secure).toBe(false);
     expect(cfg.sms.timeoutSec).toBe(10);
-    expect(cfg.flows).toEqual({ maxWrongCodes: 5, bindFlowTtlSec: 1800, codeTtlOverrideSec: undefined, resendGapOverrideSec: undefined });
+    expect(cfg.flows).toEqual({
+      maxWrongCodes: 5,
+      bindFlowTtlSec: 1800,
+      codeTtlOverrideSec: undefined,
+      resendGapOverrideSec: undefined,
+      unbindTokenTtlSec: 600,
+      rebindFlowTtlSec: 3600,
+    });
   });
 
   it('has usable development keys: 32-byte keys, current ids present in their rings', () => {

@@ -1,0 +1,220 @@
+// Webhook delivery activities: fan an account's events out into deliveries, make one
+// signed HTTP attempt per activity attempt (Temporal retries with backoff), give up
+// after the retry window, and the sweeper's pass. The signing secret is decrypted here,
+// per attempt; it never travels through workflow inputs or results.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import {
+  accountsNeedingDispatch,
+  deliveryPublicId,
+  eventPublicId,
+  fanOutAccountEvents,
+  markUnwantedEvents,
+  pendingDeliveries,
+  secretAad,
+} from '../db/webhooks';
+import { dispatcherRunning, ensureWebhookSweeper, signalDispatcher } from '../lib/webhook-dispatch';
+import { SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature';
+import type { DeliveryOutcome, PendingDelivery } from '../workflows/webhook-definitions';
+
+export const WEBHOOK_USER_AGENT = 'verification-saga-webhooks/1';
+
+/**
+ * After an event is recorded: wake the account's dispatcher if some endpoint wants the
+ * event type. Best effort — the sweeper finds whatever this misses — so it never fails
+ * the flow that recorded the event.
+ */
+export async function notifyWebhookDispatcher(deps: ActivityDeps, accountId: string, type: string): Promise<void> {
+  if (!deps.temporal) return;
+  try {
+    const { rows } = await deps.pool.query<{ wanted: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM webhook_subscribers s WHERE s.enabled AND s.deleted_at IS NULL
+         AND ('*' = ANY (s.event_types) OR $1 = ANY (s.event_types))) AS wanted`,
+      [type],
+    );
+    if (!rows[0]?.wanted) return;
+    await signalDispatcher(deps.temporal, deps.cfg, accountId);
+    await ensureWebhookSweeper(deps.temporal, deps.cfg);
+  } catch (err) {
+    deps.log.warn({ accountId, type, err: err instanceof Error ? err.message : String(err) }, 'webhook dispatcher not signalled; the sweeper will pick the event up');
+  }
+}
+
+interface AttemptTarget {
+  state: string;
+  run: number;
+  account_id: string;
+  subscriber_id: string;
+  url: string;
+  enabled: boolean;
+  deleted_at: Date | null;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | null;
+  event_id: string;
+  type: string;
+  created_at: Date;
+  payload: Record<string, unknown>;
+}
+
+function describeError(err: unknown, timeoutMs: number): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e?.name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
+  if (e?.name === 'AbortError') return 'attempt cancelled';
+  return (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)).slice(0, 300);
+}
+
+export function createWebhookActivities(deps: ActivityDeps) {
+  const { pool, cfg, log } = deps;
+
+  /** The dispatcher's look: new events fanned out, then every pending delivery in order. */
+  async function fanOutWebhookEvents(input: { accountId: string }): Promise<PendingDelivery[]> {
+    while ((await fanOutAccountEvents(pool, input.accountId)) > 0) {
+      /* batches of 500 until none is left */
+    }
+    return pendingDeliveries(pool, input.accountId);
+  }
+
+  /**
+   * One HTTP attempt of one delivery. 2xx → delivered; anything else (status, timeout,
+   * refused connection) is logged and thrown as retryable, so Temporal retries it with
+   * the dispatcher's backoff. A delivery no longer pending in this run is skipped.
+   */
+  async function deliverWebhook(input: { deliveryId: string; run: number }): Promise<DeliveryOutcome> {
+    const { rows } = await pool.query<AttemptTarget>(
+      `SELECT d.state, d.run, d.account_id, d.subscriber_id, s.url, s.enabled, s.deleted_at, s.secret_enc,
+              s.previous_secret_enc, s.previous_secret_expires_at, e.id AS event_id, e.type, e.created_at, e.payload
+         FROM webhook_deliveries d
+         JOIN webhook_subscribers s ON s.id = d.subscriber_id
+         JOIN callback_events e ON e.id = d.event_id
+        WHERE d.id = $1`,
+      [input.deliveryId],
+    );
+    const t = rows[0];
+    if (!t || t.state !== 'pending' || t.run !== input.run) return 'skipped';
+    if (!t.enabled || t.deleted_at) {
+      await pool.query(
+        `UPDATE webhook_deliveries SET state = 'failed', last_error = 'subscriber disabled', updated_at = now()
+          WHERE id = $1 AND run = $2 AND state = 'pending'`,
+        [input.deliveryId, input.run],
+      );
+      return 'failed';
+    }
+
+    const secrets = [deps.fieldCrypto.decrypt(t.secret_enc, secretAad('secret', t.subscriber_id))];
+    if (t.previous_secret_enc && t.previous_secret_expires_at && t.previous_secret_expires_at.getTime() > Date.now()) {
+      secrets.push(deps.fieldCrypto.decrypt(t.previous_secret_enc, secretAad('previous_secret', t.subscriber_id)));
+    }
+    const body = JSON.stringify({ id: eventPublicId(t.event_id), type: t.type, createdAt: t.created_at.toISOString(), accountId: t.account_id, data: t.payload });
+
+    const counted = await pool.query<{ attempts: number }>(
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = now()
+        WHERE id = $1 AND run = $2 AND state = 'pending' RETURNING attempts`,
+      [input.deliveryId, input.run],
+    );
+    const attempt = counted.rows[0]?.attempts;
+    if (attempt === undefined) return 'skipped';
+
+    const timeoutMs = cfg.webhooks.httpTimeoutMs;
+    let cancelled: AbortSignal | undefined;
+    try {
+      cancelled = Context.current().cancellationSignal;
+    } catch {
+      /* called outside an activity (a direct unit call) */
+    }
+    const signal = cancelled ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancelled]) : AbortSignal.timeout(timeoutMs);
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(t.url, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': WEBHOOK_USER_AGENT,
+          'Webhook-Id': deliveryPublicId(input.deliveryId),
+          [SIGNATURE_HEADER]: signatureHeader(secrets, body),
+        },
+        body,
+        redirect: 'manual',
+        signal,
+      });
+      status = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
+    } catch (err) {
+      error = describeError(err, timeoutMs);
+    }
+    const durationMs = Math.round(performance.now() - started);
+
+    await pool.query(
+      `INSERT INTO webhook_attempts (delivery_id, run, attempt, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+      [input.deliveryId, input.run, attempt, status, error, durationMs],
+    );
+    // the URL may carry a token in its query string, so it is not logged
+    log.info({ deliveryId: input.deliveryId, subscriberId: t.subscriber_id, attempt, status, durationMs, error }, 'webhook attempt');
+
+    if (error === null) {
+      await pool.query(
+        `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL, updated_at = now()
+          WHERE id = $1 AND run = $2 AND state = 'pending'`,
+        [input.deliveryId, input.run, status],
+      );
+      await pool.query(
+        `UPDATE callback_events SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE event_id = $1 AND state <> 'delivered')`,
+        [t.event_id],
+      );
+      return 'delivered';
+    }
+    // the run's retry window counts from run_started_at in Postgres, so a dispatcher that
+    // continued-as-new (and restarted this activity) cannot stretch it
+    const failed = await pool.query<{ over: boolean }>(
+      `UPDATE webhook_deliveries SET last_status_code = $3, last_error = $4, updated_at = now() WHERE id = $1 AND run = $2
+       RETURNING now() - run_started_at >= make_interval(secs => $5) AS over`,
+      [input.deliveryId, input.run, status, error, cfg.webhooks.retryWindowSec],
+    );
+    const message = `webhook attempt ${attempt} failed: ${error}`;
+    if (failed.rows[0]?.over) throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_RETRY_WINDOW_OVER');
+    throw ApplicationFailure.retryable(message, 'WEBHOOK_ATTEMPT_FAILED');
+  }
+
+  /** The retry window is over: the delivery is failed, its last error kept. */
+  async function markWebhookDeliveryFailed(input: { deliveryId: string; run: number; reason: string }): Promise<void> {
+    await pool.query(
+      `UPDATE webhook_deliveries SET state = 'failed', updated_at = now(),
+              last_error = left('retry window over: ' || COALESCE(last_error, $3), 500)
+        WHERE id = $1 AND run = $2 AND state = 'pending'`,
+      [input.deliveryId, input.run, input.reason],
+    );
+    log.warn({ deliveryId: input.deliveryId, run: input.run }, 'webhook delivery failed');
+  }
+
+  /**
+   * The sweeper's pass: events no endpoint wants are marked without a workflow; accounts
+   * with events not yet fanned out are signalled; accounts with deliveries pending and
+   * untouched for longer than a retry interval are signalled when no dispatcher runs.
+   */
+  async function sweepWebhookEvents(): Promise<{ marked: number; signalled: number }> {
+    if (!deps.temporal) throw new Error('the sweeper needs a Temporal client in its activity deps');
+    let marked = 0;
+    for (let n = await markUnwantedEvents(pool); n > 0; n = await markUnwantedEvents(pool)) marked += n;
+    const staleSec = Math.ceil((cfg.webhooks.retryMaxIntervalMs + cfg.webhooks.httpTimeoutMs) / 1000) + 60;
+    const { undispatched, stale } = await accountsNeedingDispatch(pool, staleSec);
+    let signalled = 0;
+    for (const accountId of undispatched) {
+      await signalDispatcher(deps.temporal, cfg, accountId);
+      signalled += 1;
+    }
+    for (const accountId of stale) {
+      if (undispatched.includes(accountId) || (await dispatcherRunning(deps.temporal, accountId))) continue;
+      await signalDispatcher(deps.temporal, cfg, accountId);
+      signalled += 1;
+    }
+    if (marked || signalled) log.info({ marked, signalled }, 'webhook sweep');
+    return { marked, signalled };
+  }
+
+  return { fanOutWebhookEvents, deliverWebhook, markWebhookDeliveryFailed, sweepWebhookEvents };
+}

@@ -1,0 +1,118 @@
+// The shapes the API answers with, as zod schemas: they document responses in the
+// OpenAPI document, and the OpenAPI test checks real answers against them.
+import { z } from 'zod';
+
+const iso = z.iso.datetime();
+const masked = z.string();
+
+export const errorBody = z
+  .object({
+    error: z.object({ code: z.string().regex(/^[A-Z_]+$/), message: z.string().min(1), details: z.record(z.string(), z.unknown()).optional() }).strict(),
+  })
+  .strict();
+
+export const accountView = z
+  .object({
+    id: z.string(),
+    phone: masked.nullable(),
+    email: masked.nullable(),
+    realNameStatus: z.enum(['none', 'verified']),
+    realNameVerifiedAt: iso.nullable(),
+    faceQuota: z.object({ freeUsed: z.number().int(), purchased: z.number().int() }).strict(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .passthrough();
+export const accountBody = z.object({ account: accountView }).strict();
+
+export const codeSent = z.object({ flowId: z.string(), sentTo: masked, codeExpiresAt: iso, resendAvailableAt: iso }).strict();
+export const codeSentBody = z.object({ flow: codeSent }).strict();
+
+const flowError = z.object({ code: z.string(), message: z.string() }).passthrough().nullable();
+
+export const bindResult = z
+  .object({
+    flowId: z.string(),
+    outcome: z.enum(['bound', 'rejected', 'expired', 'locked', 'cancelled']),
+    accountId: z.string(),
+    target: masked,
+    sessionsEnded: z.array(z.string()),
+    error: flowError,
+  })
+  .strict();
+export const bindResultBody = z.object({ result: bindResult }).strict();
+
+export const proofAcceptedBody = z.object({ proof: z.object({ flowId: z.string(), unbindToken: z.string(), tokenExpiresAt: iso }).strict() }).strict();
+
+export const faceProofStartedBody = z
+  .object({
+    flow: z.object({ flowId: z.string(), faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, clientToken: z.string() }).strict(),
+  })
+  .strict();
+
+export const rebindResult = z
+  .object({
+    flowId: z.string(),
+    outcome: z.enum(['rebound', 'rejected', 'expired', 'locked', 'cancelled']),
+    accountId: z.string(),
+    kind: z.enum(['phone', 'email']),
+    target: masked.nullable(),
+    notices: z.array(z.object({ channel: z.enum(['sms', 'mail']), to: masked, status: z.enum(['sent', 'failed']), providerCode: z.string() }).strict()),
+    sessionsEnded: z.array(z.string()),
+    error: flowError,
+  })
+  .strict();
+export const rebindResultBody = z.object({ result: rebindResult }).strict();
+
+/** State of any flow kind: the fields every kind has, the rest documented per kind in README. */
+export const flowStateBody = z.object({ flow: z.object({ flowId: z.string(), accountId: z.string(), stage: z.string(), outcome: z.string().nullable() }).passthrough() }).strict();
+
+export const session = z
+  .object({ id: z.string(), live: z.boolean(), createdAt: iso, endedAt: iso.nullable(), endedReason: z.string().nullable(), endedByFlow: z.string().nullable() })
+  .strict();
+export const sessionBody = z.object({ session }).strict();
+export const sessionsBody = z.object({ sessions: z.array(session) }).strict();
+
+export const healthBody = z
+  .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.enum(['ok', 'down'])) })
+  .strict();
+
+export const realNameStartedBody = z
+  .object({
+    flow: z
+      .object({ flowId: z.string(), faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, cache: z.boolean(), clientToken: z.string() })
+      .strict(),
+  })
+  .strict();
+
+export const faceCompletionAnswer = z.object({ result: z.object({ outcome: z.string().nullable() }).passthrough() }).strict();
+
+export const identityBody = z
+  .object({
+    identity: z
+      .object({ status: z.enum(['none', 'verified']), realName: z.string().nullable(), idNumber: z.string().nullable(), verifiedAt: iso.nullable(), masked: z.boolean() })
+      .strict(),
+  })
+  .strict();
+
+export const deviceBody = z
+  .object({ device: z.object({ accountId: z.string(), deviceId: z.string(), platform: z.string().nullable(), registered: z.literal(true) }).strict() })
+  .strict();
+
+const counter = z
+  .object({
+    key: z.string(),
+    timezone: z.literal('Asia/Shanghai'),
+    total: z.number().int(),
+    today: z.number().int(),
+    yesterday: z.number().int(),
+    thisWeek: z.number().int(),
+    lastWeek: z.number().int(),
+    thisMonth: z.number().int(),
+    lastMonth: z.number().int(),
+    thisYear: z.number().int(),
+    lastYear: z.number().int(),
+  })
+  .strict();
+export const counterBody = z.object({ counter }).strict();
+export const countersBody = z.object({ counters: z.array(counter) }).strict();
