@@ -166,6 +166,11 @@ describe('delivery', () => {
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     // nothing delivered twice, although the dispatcher continued-as-new every 3 deliveries
     expect(receiver.received.filter((r) => r.body.accountId === id && r.path === path)).toHaveLength(types.length);
+    const runs = await eventually(async () => {
+      const n = await stack.client.workflow.count(`WorkflowId = "webhooks:${id}"`);
+      return n.count >= 3 ? n.count : undefined;
+    });
+    expect(runs).toBeGreaterThanOrEqual(3);
   });
 
   test('a failing endpoint holds back only its own deliveries', async () => {
