@@ -10,6 +10,7 @@ import * as req from './schemas';
 import * as res from './response-schemas';
 import * as devices from './routes/devices';
 import * as realName from './routes/real-name';
+import { WEBHOOK_ROUTES } from './openapi-webhooks';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -200,7 +201,7 @@ export const REAL_NAME_ROUTES: RouteDoc[] = [
 ];
 
 /** Every documented route; other route sets add their lists here. */
-export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES];
+export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...WEBHOOK_ROUTES];
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z]+)/g, '{$1}');
 const jsonSchema = (s: z.ZodType) => {

@@ -45,14 +45,14 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 
 const eventTypes = z.array(z.string().max(64)).min(1).max(WEBHOOK_EVENT_TYPES.length + 1);
-const createBody = z
+export const createWebhookBody = z
   .object({ url: z.string().max(2048), eventTypes, description: z.string().max(500).optional(), enabled: z.boolean().optional() })
   .strict();
-const updateBody = z
+export const updateWebhookBody = z
   .object({ url: z.string().max(2048).optional(), eventTypes: eventTypes.optional(), description: z.string().max(500).optional(), enabled: z.boolean().optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give at least one of url, eventTypes, description, enabled');
-const deliveryQuery = z
+export const deliveryQuery = z
   .object({
     state: z.enum(DELIVERY_STATES).optional(),
     subscriberId: z.uuid().optional(),
@@ -105,7 +105,7 @@ export function webhookRoutes(d: WebhookRouteDeps): Router {
   }
 
   r.post('/v1/webhooks', requireScope('webhooks:write'), async (req, res) => {
-    const body = parse(createBody, req.body);
+    const body = parse(createWebhookBody, req.body);
     const url = checkUrl(body.url);
     const types = checkTypes(body.eventTypes);
     const id = randomUUID();
@@ -131,7 +131,7 @@ export function webhookRoutes(d: WebhookRouteDeps): Router {
   });
 
   r.patch('/v1/webhooks/:id', requireScope('webhooks:write'), async (req, res) => {
-    const body = parse(updateBody, req.body);
+    const body = parse(updateWebhookBody, req.body);
     await subscriber(req.params.id as string);
     const row = await updateSubscriber(pool, req.params.id as string, {
       url: body.url === undefined ? undefined : checkUrl(body.url),
