@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/temporal-dev';
+import { idCheckChar } from '../../lib/idcard';
 
 const ROOT = path.join(__dirname, '..', '..');
 const KEY = 'dev-stack-test-key-123';
@@ -61,7 +62,8 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-dev-'));
   const env = {
     VSAGA_DATA_DIR: dataDir,
-    VSAGA_LOG_LEVEL: 'warn',
+    // every line the processes can write, so the personal-data check below sees them all
+    VSAGA_LOG_LEVEL: 'debug',
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_URL: `http://127.0.0.1:${ports.ui}`,
     TEMPORAL_TASK_QUEUE: 'dev-stack-test',
@@ -113,6 +115,34 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     const workerMetrics = await (await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`)).text();
     expect(workerMetrics).toMatch(/vsaga_provider_calls_total\{[^}]*provider="sms",outcome="ok"[^}]*\} 1/);
     expect(workerMetrics).toMatch(/^temporal_\w+/m);
+
+    // real-name through the real processes: a match, a checksum error and a provider mismatch
+    const idNumber = `110105${1970 + (Date.now() % 30)}0612${String(Date.now() % 1000).padStart(3, '0')}`;
+    const full = idNumber + idCheckChar(idNumber);
+    const name = '欧阳娜娜';
+    const device = `${id}-app`;
+    const put = await json(`${api}/v1/accounts/${id}/devices/${device}`, { method: 'PUT', headers: auth, body: JSON.stringify({ metaInfo: '{"apdidToken":"x"}' }) });
+    expect(put.status).toBe(201);
+    const body = (idn: string) => JSON.stringify({ realName: name, idNumber: idn, deviceId: device, environmentSafe: true, client: { ip: '198.51.100.77' } });
+    const bad = await json(`${api}/v1/accounts/${id}/real-name`, { method: 'POST', headers: auth, body: body(`${idNumber}${(Number(idCheckChar(idNumber)) + 1) % 10}`) });
+    expect(bad.body.error.code).toBe('REAL_NAME_INVALID_ID');
+    const rn = await json(`${api}/v1/accounts/${id}/real-name`, { method: 'POST', headers: auth, body: body(full) });
+    expect(rn.status).toBe(201);
+    const done2 = await json(`${api}/v1/face/completion`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-face-token': rn.body.flow.clientToken },
+      body: JSON.stringify({ deviceId: device, certifyId: rn.body.flow.certifyId, errCode: 0 }),
+    });
+    expect(done2.body.result.outcome).toBe('verified');
+    const other = `dev2-${Date.now()}`;
+    await json(`${api}/v1/accounts`, { method: 'POST', headers: auth, body: JSON.stringify({ id: other }) });
+    const mismatch = await json(`${api}/v1/accounts/${other}/real-name`, { method: 'POST', headers: auth, body: JSON.stringify({ realName: name, idNumber: '110101199001012010', deviceId: device, environmentSafe: true }) });
+    expect(mismatch.status).toBeGreaterThanOrEqual(400);
+
+    // the logs of every process saw all of that: no ID number, no name, no phone in them
+    const logs = first.output();
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const secret of [full, idNumber, '110101199001012010', name, phone]) expect(logs).not.toContain(secret);
 
     pids = (fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)) as string[])
       .map(Number)
