@@ -7,6 +7,7 @@ import { SendRateLimiter } from './rate-limit';
 import { findAccount } from '../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../db/counters';
 import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
+import { notifyWebhookDispatcher } from './webhooks';
 import { inTransaction } from '../db/pool';
 import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
 import { maskIdNumber, maskName } from '../lib/idcard';
@@ -103,7 +104,7 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
    * ID number are serialized and the limit holds. A retry finds its own record.
    */
   async function recordRealName(input: RecordRealNameInput): Promise<{ realNameRecordId: string }> {
-    return inTransaction(deps.pool, async (c) => {
+    const recorded = await inTransaction(deps.pool, async (c) => {
       const face = await findFaceRow(c, { id: input.faceRecordId });
       if (!face || face.account_id !== input.accountId || face.status !== 'success') throw rejection('FACE_FAILED');
       await c.query('INSERT INTO real_name_subjects (id_idx) VALUES ($1) ON CONFLICT (id_idx) DO NOTHING', [face.id_idx]);
@@ -160,6 +161,9 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
       deps.log.info({ flowId: input.flowId, accountId: input.accountId, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) }, 'account real-name verified');
       return { realNameRecordId };
     });
+    // after the commit: the event is there for the dispatcher to read (the sweeper is the net)
+    await notifyWebhookDispatcher(deps, input.accountId, 'real_name.verified');
+    return recorded;
   }
 
   return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName };
