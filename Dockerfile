@@ -20,7 +20,9 @@ RUN npx tsx worker/bundle.ts dist/workflow-bundle.js
 ENV WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     PATH=/app/node_modules/.bin:$PATH
 
-# Source stays root-owned and read-only to the service user.
+# Source stays root-owned and read-only to the service user; /data is its one writable
+# place (face pictures when collection is on).
+RUN mkdir -p /data/face-pictures && chown -R node:node /data
 USER node
 EXPOSE 3000 8888 8025
 # tsx itself, not `npx tsx`: npm would swallow SIGTERM and skip the graceful shutdown.
