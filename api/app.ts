@@ -22,6 +22,8 @@ import { RebindFlows } from './rebind-flows';
 import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from './routes/real-name';
 import { webhookRoutes } from './routes/webhooks';
+import { reportRoutes } from './routes/reports';
+import { consoleRoutes } from './routes/console';
 
 export interface ApiDeps {
   cfg: Config;
@@ -43,6 +45,8 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(metricsRoutes(registry, d.client));
   app.use(openApiRoutes());
   app.use(realNameRoutes(d)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
+  app.use(consoleRoutes(d.cfg)); // the demo console page and config (public); its inbox proxy checks the key itself
+  app.use(reportRoutes(d)); // GET /reports (static page) and the report JSON (authenticates itself); before the API-key check
   app.use(authenticate(d.cfg.api.keys));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
   app.use(sessionRoutes(d.pool));

@@ -11,6 +11,9 @@ import * as res from './response-schemas';
 import * as devices from './routes/devices';
 import * as realName from './routes/real-name';
 import { WEBHOOK_ROUTES } from './openapi-webhooks';
+import { REPORT_ROUTES } from './openapi-reports';
+import { COUNTER_KEYS } from '../db/counters';
+import { CONSOLE_ROUTES } from './openapi-console';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -193,15 +196,15 @@ export const REAL_NAME_ROUTES: RouteDoc[] = [
     responses: { 200: { description: 'the outcome (刷脸成功:账户实名认证成功 / 刷脸失败:人证信息比对不一致) or, while pending, the stage', schema: res.faceCompletionAnswer } },
     errors: ['FACE_TOKEN_INVALID', 'FACE_DEVICE_MISMATCH', 'FACE_CERTIFY_MISMATCH', 'FACE_SDK_ERROR', 'FACE_ALREADY_COMPLETED', 'FACE_EXPIRED'],
   },
-  { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls (api:face, api:idcard_verification)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: res.countersBody, example: { counters: [counterExample] } } } },
+  { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls and messages (api:face, api:face_certify, api:idcard_verification, sms:sent|failed, mail:sent|failed)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: res.countersBody, example: { counters: [counterExample] } } } },
   {
     method: 'get', path: '/v1/counters/:key', summary: 'One counter: total, today, yesterday, this/last week, this/last month, this/last year (Asia/Shanghai)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read',
-    params: { key: z.enum(['api:face', 'api:idcard_verification']) }, responses: { 200: { description: 'counter', schema: res.counterBody, example: { counter: counterExample } } }, errors: ['NOT_FOUND'],
+    params: { key: z.enum(COUNTER_KEYS) }, responses: { 200: { description: 'counter', schema: res.counterBody, example: { counter: counterExample } } }, errors: ['NOT_FOUND'],
   },
 ];
 
 /** Every documented route; other route sets add their lists here. */
-export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...WEBHOOK_ROUTES];
+export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...WEBHOOK_ROUTES, ...CONSOLE_ROUTES, ...REPORT_ROUTES];
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z]+)/g, '{$1}');
 const jsonSchema = (s: z.ZodType) => {

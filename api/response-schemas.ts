@@ -116,3 +116,20 @@ const counter = z
   .strict();
 export const counterBody = z.object({ counter }).strict();
 export const countersBody = z.object({ counters: z.array(counter) }).strict();
+
+// reports
+const reportRow = {
+  submissions: z.number().int().min(0),
+  passes: z.number().int().min(0),
+  failures: z.number().int().min(0),
+  pending: z.number().int().min(0),
+  passRate: z.number().min(0).max(1).nullable().describe('passes / submissions; null without submissions'),
+};
+export const reportBody = z
+  .object({
+    scene: z.string(),
+    window: z.object({ from: iso, to: iso, granularity: z.enum(['hour', 'day']), timezone: z.literal('Asia/Shanghai'), clamped: z.boolean() }).strict(),
+    totals: z.object(reportRow).strict(),
+    series: z.array(z.object({ bucket: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\+08:00$/), ...reportRow }).strict()),
+  })
+  .strict();

@@ -1,13 +1,40 @@
-// Multi-period counters of provider calls (the seed's xc_redis_count / get_redis_count):
-// total, today, yesterday, this/last week, this/last month, this/last year, on the China
-// calendar (Asia/Shanghai, weeks from Monday). Postgres is the source of truth: one
-// provider_calls row per answered call (call_key makes a retried activity count once), and
-// the periods are computed from its (api, created_at) index at read time, so nothing can
-// drift and nothing is lost with Redis.
+// Multi-period counters of provider calls and messages (the seed's xc_redis_count /
+// get_redis_count): total, today, yesterday, this/last week, this/last month, this/last
+// year, on the China calendar (Asia/Shanghai, weeks from Monday). Postgres is the source of
+// truth: one provider_calls row per answered call (call_key makes a retried activity count
+// once), one face_verifications row per certifyId issued, one message_log row per SMS/mail
+// tried; the periods are computed from their (…, created_at) indexes at read time, so
+// nothing can drift and nothing is lost with Redis.
 import type { Pool, PoolClient } from 'pg';
 
-export const COUNTER_KEYS = ['api:face', 'api:idcard_verification'] as const;
+/** Keys recorded through recordProviderCall (rows of provider_calls). */
+export const PROVIDER_CALL_KEYS = ['api:face', 'api:idcard_verification'] as const;
+export const COUNTER_KEYS = [
+  ...PROVIDER_CALL_KEYS,
+  'api:face_certify',
+  'sms:sent',
+  'sms:failed',
+  'mail:sent',
+  'mail:failed',
+] as const;
 export type CounterKey = (typeof COUNTER_KEYS)[number];
+export type ProviderCallKey = (typeof PROVIDER_CALL_KEYS)[number];
+
+/**
+ * Where each counter's rows live (static SQL, chosen by a validated key; never user text):
+ * - api:face / api:idcard_verification: answered provider calls (getAuthResult, ID two-factor check)
+ * - api:face_certify: certifyIds issued by the face function (one face_verifications row each)
+ * - sms:sent / mail:sent / …:failed: messages the gateway accepted / refused (message_log)
+ */
+const COUNTER_SOURCES: Record<CounterKey, string> = {
+  'api:face': "SELECT created_at FROM provider_calls WHERE api = 'api:face'",
+  'api:idcard_verification': "SELECT created_at FROM provider_calls WHERE api = 'api:idcard_verification'",
+  'api:face_certify': 'SELECT created_at FROM face_verifications',
+  'sms:sent': "SELECT created_at FROM message_log WHERE channel = 'sms' AND status = 'sent'",
+  'sms:failed': "SELECT created_at FROM message_log WHERE channel = 'sms' AND status = 'failed'",
+  'mail:sent': "SELECT created_at FROM message_log WHERE channel = 'mail' AND status = 'sent'",
+  'mail:failed': "SELECT created_at FROM message_log WHERE channel = 'mail' AND status = 'failed'",
+};
 
 export interface CounterView {
   key: CounterKey;
@@ -25,7 +52,7 @@ export interface CounterView {
 
 export async function recordProviderCall(
   db: Pool | PoolClient,
-  c: { callKey: string; api: CounterKey; accountId: string | null; flowId: string | null; outcome: string },
+  c: { callKey: string; api: ProviderCallKey; accountId: string | null; flowId: string | null; outcome: string },
 ): Promise<boolean> {
   const r = await db.query(
     `INSERT INTO provider_calls (call_key, api, account_id, flow_id, outcome) VALUES ($1, $2, $3, $4, $5)
@@ -41,8 +68,8 @@ export async function providerCallOutcome(db: Pool | PoolClient, callKey: string
 }
 
 // Period starts as timestamptz: local (China) midnight of the period, converted back.
-const PERIODS_SQL = `
-WITH n AS (SELECT (COALESCE($2::timestamptz, now()) AT TIME ZONE 'Asia/Shanghai') AS local),
+const periodsSql = (source: string) => `
+WITH n AS (SELECT (COALESCE($1::timestamptz, now()) AT TIME ZONE 'Asia/Shanghai') AS local),
 b AS (
   SELECT
     (date_trunc('day', local) AT TIME ZONE 'Asia/Shanghai')                         AS day0,
@@ -66,12 +93,11 @@ SELECT
   count(*) FILTER (WHERE created_at >= month1 AND created_at < month0) AS last_month,
   count(*) FILTER (WHERE created_at >= year0 AND created_at < dayN)  AS this_year,
   count(*) FILTER (WHERE created_at >= year1 AND created_at < year0) AS last_year
-FROM provider_calls, b
-WHERE api = $1`;
+FROM (${source}) AS src, b`;
 
 /** `at` (tests) sets "now"; calls after it are not in today or any current period. */
 export async function readCounter(db: Pool | PoolClient, key: CounterKey, at?: Date): Promise<CounterView> {
-  const { rows } = await db.query<Record<string, string>>(PERIODS_SQL, [key, at ?? null]);
+  const { rows } = await db.query<Record<string, string>>(periodsSql(COUNTER_SOURCES[key]), [at ?? null]);
   const r = rows[0]!;
   const n = (k: string) => Number(r[k] ?? 0);
   return {

@@ -135,6 +135,8 @@ const schema = z.object({
   SANDBOX_HTTP_PORT: port.default(8025),
   SANDBOX_IDCARD_PORT: port.default(8082),
   SANDBOX_FACE_PORT: port.default(8083),
+  // the inbox the demo console reads codes from (its proxy, dev/test only); default http://SANDBOX_HOST:SANDBOX_HTTP_PORT
+  SANDBOX_INBOX_URL: z.string().url().optional(),
 
   CODE_MAX_WRONG_PER_FLOW: z.coerce.number().int().min(1).max(20).default(5),
   BIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
@@ -266,6 +268,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       httpPort: e.SANDBOX_HTTP_PORT,
       idcardPort: e.SANDBOX_IDCARD_PORT,
       facePort: e.SANDBOX_FACE_PORT,
+      inboxUrl: (e.SANDBOX_INBOX_URL ?? `http://${e.SANDBOX_HOST}:${e.SANDBOX_HTTP_PORT}`).replace(/\/+$/, ''),
       smsCredentials: { [e.SMS_SECRET_ID]: e.SMS_SECRET_KEY },
       idcardCredentials: { [e.IDCARD_SECRET_ID]: e.IDCARD_SECRET_KEY },
     },

@@ -92,6 +92,10 @@ export const ERRORS = {
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, zh: '回调投递记录不存在', en: 'No such webhook delivery' },
   WEBHOOK_DELIVERY_PENDING: { status: 409, zh: '回调投递进行中', en: 'This delivery is still being attempted; redeliver it once it is delivered or failed' },
   WEBHOOK_SUBSCRIBER_DISABLED: { status: 409, zh: '回调订阅已停用', en: 'The subscriber is disabled or deleted; enable it first' },
+
+  // reports
+  REPORT_SCENE_UNKNOWN: { status: 400, zh: '报表场景不存在', en: 'Unknown scene; see details.known for the report scenes' },
+  REPORT_WINDOW_INVALID: { status: 400, zh: '时间窗口无效', en: 'The window is invalid: days is 1, 7 or 30, or from[/to] are ISO dates with from before to (see details.reason)' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -173,6 +173,7 @@ async function main() {
   const rows = [
     ['API', apiUrl, `Authorization: Bearer <key> (dev key: ${cfg.api.keys[0]?.secret})`],
     ['Temporal Web UI', server.uiUrl ?? '-', 'payloads decoded through the codec server'],
+    ['Demo console', `${apiUrl}/console`, 'bind, real-name, rebind in the browser (dev key filled in)'],
     ['Temporal gRPC', server.address, `namespace ${cfg.temporal.namespace}, task queue ${cfg.temporal.taskQueue}`],
     ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
     ['Metrics (Prometheus)', `${apiUrl}/metrics`, `worker: http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics`],

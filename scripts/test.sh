@@ -4,11 +4,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
-# The compose file is checked by a real Compose parser (Debian's docker-compose), no engine needed.
-if ! command -v docker-compose >/dev/null && ! docker compose version >/dev/null 2>&1; then
-  echo "ensure: installing docker-compose (Debian) to validate docker-compose.yml…" >&2
-  { apt-get install -y -qq docker-compose || { apt-get update -qq && apt-get install -y -qq docker-compose; }; } >&2
-fi
+
+# Debian packages some tests drive; installed once per machine when missing.
+ensure_deb() { # <why> <check command> <packages…>
+  local why=$1 check=$2; shift 2
+  bash -c "$check" >/dev/null 2>&1 && return 0
+  echo "ensure: installing $* (Debian) $why…" >&2
+  { apt-get install -y -qq "$@" || { apt-get update -qq && apt-get install -y -qq "$@"; }; } >&2
+}
+# the compose file is checked by a real Compose parser, no engine needed
+ensure_deb "to validate docker-compose.yml" "command -v docker-compose || docker compose version" docker-compose
+# the demo console's browser test drives Debian's Chromium with playwright-core (no browser
+# download); a CJK font so its screenshot shows the Chinese text
+ensure_deb "for the browser tests" "command -v chromium" chromium
+ensure_deb "(CJK font for the console screenshot)" "fc-list | grep -qi 'wenquanyi\\|noto sans cjk'" fonts-wqy-zenhei
+
 echo "== typecheck"; node_modules/.bin/tsc --noEmit -p .
 echo "== lint"; node_modules/.bin/eslint .
 echo "== tests"; exec node_modules/.bin/jest "$@"

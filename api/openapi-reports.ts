@@ -1,0 +1,34 @@
+// OpenAPI entries of the report routes (api/routes/reports.ts): the JSON report and the
+// operators' HTML page.
+import type { RouteDoc } from './openapi';
+import { reportBody } from './response-schemas';
+import { reportQuery } from './routes/reports';
+
+const tag = 'reports';
+const bucket = (h: string, s: number, p: number, f: number) => ({ bucket: `2026-11-22T${h}:00:00+08:00`, submissions: s, passes: p, failures: f, pending: s - p - f, passRate: s ? Math.round((p / s) * 10_000) / 10_000 : null });
+
+export const REPORT_ROUTES: RouteDoc[] = [
+  {
+    method: 'get', path: '/v1/reports/verifications',
+    summary: 'Per scene: submissions, passes, failures, pass rate over days=1|7|30 or from/to (≤ 90 days, clamped); by hour (Asia/Shanghai) for one day, by day otherwise; empty buckets are zeros',
+    tag, auth: 'apiKey', scope: 'flows:read', query: reportQuery.shape,
+    responses: {
+      200: {
+        description: 'report',
+        schema: reportBody,
+        example: {
+          scene: 'personal',
+          window: { from: '2026-11-22T00:00:00.000Z', to: '2026-11-22T03:00:00.000Z', granularity: 'hour', timezone: 'Asia/Shanghai', clamped: false },
+          totals: { submissions: 5, passes: 3, failures: 1, pending: 1, passRate: 0.6 },
+          series: [bucket('08', 3, 2, 1), bucket('09', 0, 0, 0), bucket('10', 2, 1, 0)],
+        },
+      },
+    },
+    errors: ['INVALID_INPUT', 'REPORT_SCENE_UNKNOWN', 'REPORT_WINDOW_INVALID'],
+  },
+  {
+    method: 'get', path: '/reports',
+    summary: 'Operators\' report page (self-contained HTML, SVG charts, counters table); its data calls use an API key typed in and kept in sessionStorage',
+    tag, auth: 'none', responses: { 200: { description: 'text/html page' } },
+  },
+];

@@ -1,0 +1,81 @@
+// The demo console (README "Demo console"): a self-contained page under console/ that plays
+// the app and the platform for a newcomer. The page itself and its config are public (mounted
+// before the API-key check); every data call it makes carries an API key.
+//
+// The sandbox inbox lives on another origin (SANDBOX_INBOX_URL, port 8025) and has no CORS,
+// so the page reads codes through a proxy here: /console/inbox/… — only when VSAGA_ENV is
+// development or test (404 in production, where no sandbox exists), and only with an API key.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Config } from '../../lib/config';
+import { AppError } from '../../lib/errors';
+import { authenticate, requireScope } from '../auth';
+import { parse } from '../validation';
+
+const DIR = path.join(__dirname, '..', '..', 'console');
+const FILES = { html: 'index.html', js: 'console.js', css: 'console.css' } as const;
+
+export const consoleConfigBody = z
+  .object({
+    env: z.enum(['development', 'test', 'production']),
+    inboxUrl: z.string().nullable().describe('the sandbox inbox (development and test only)'),
+    temporalUiUrl: z.string(),
+    namespace: z.string(),
+    apiKey: z.string().nullable().describe('the development API key; never given in production'),
+  })
+  .strict();
+export const inboxCodeBody = z.object({ code: z.string().regex(/^\d{6}$/), receivedAt: z.string(), text: z.string() }).strict();
+export const inboxSmsQuery = { phone: z.string().min(1).max(32) };
+export const inboxMailQuery = { to: z.string().min(1).max(320) };
+
+const sandboxed = (cfg: Config) => cfg.env === 'development' || cfg.env === 'test';
+
+export function consoleRoutes(cfg: Config): Router {
+  const r = Router();
+  // read once: the files are small and fixed for the process's life
+  const file = (name: string) => fs.readFileSync(path.join(DIR, name), 'utf8');
+  const page = { html: file(FILES.html), js: file(FILES.js), css: file(FILES.css) };
+  const headers: RequestHandler = (_req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'", 'X-Content-Type-Options': 'nosniff' });
+    next();
+  };
+
+  r.get('/console', headers, (_req, res) => void res.type('html').send(page.html));
+  r.get('/console/console.js', headers, (_req, res) => void res.type('js').send(page.js));
+  r.get('/console/console.css', headers, (_req, res) => void res.type('css').send(page.css));
+
+  r.get('/console/config.json', headers, (_req, res) => {
+    const dev = sandboxed(cfg);
+    const devKey = cfg.api.keys.find((k) => k.scopes.includes('*')) ?? cfg.api.keys[0];
+    res.json({
+      env: cfg.env,
+      inboxUrl: dev ? cfg.sandbox.inboxUrl : null,
+      temporalUiUrl: cfg.temporal.uiUrl.replace(/\/+$/, ''),
+      namespace: cfg.temporal.namespace,
+      apiKey: dev && devKey ? devKey.secret : null,
+    });
+  });
+
+  // the inbox proxy: development / test only, with an API key (it shows codes)
+  const devOnly: RequestHandler = (_req, _res, next) => next(sandboxed(cfg) ? undefined : new AppError('ROUTE_NOT_FOUND'));
+  const auth = authenticate(cfg.api.keys);
+  const proxy = (kind: 'sms' | 'mail', param: 'phone' | 'to', schema: z.ZodType<string>): RequestHandler =>
+    async (req, res) => {
+      const value = parse(schema, req.query[param]);
+      let answer: Response;
+      try {
+        answer = await fetch(`${cfg.sandbox.inboxUrl}/api/${kind}/latest-code?${param}=${encodeURIComponent(value)}`, { signal: AbortSignal.timeout(3000) });
+      } catch {
+        throw new AppError('SERVICE_UNAVAILABLE', { dependency: 'sandbox inbox' });
+      }
+      if (answer.status === 404) throw new AppError('NOT_FOUND', { reason: `no ${kind === 'sms' ? 'SMS' : 'mail'} with a code yet` });
+      if (!answer.ok) throw new AppError('SERVICE_UNAVAILABLE', { dependency: 'sandbox inbox', status: answer.status });
+      const body = (await answer.json()) as { code: string; receivedAt: string; text: string };
+      res.set('Cache-Control', 'no-store').json({ code: body.code, receivedAt: body.receivedAt, text: body.text });
+    };
+  r.get('/console/inbox/sms/latest-code', devOnly, auth, requireScope('flows:read'), proxy('sms', 'phone', inboxSmsQuery.phone));
+  r.get('/console/inbox/mail/latest-code', devOnly, auth, requireScope('flows:read'), proxy('mail', 'to', inboxMailQuery.to));
+  return r;
+}

@@ -1,0 +1,334 @@
+// The demo console's script (served at /console/console.js; plain browser JavaScript, no
+// build, no external assets). It plays the platform (API calls with the API key) and the
+// user's app (codes read from the sandbox inbox through /console/inbox/…, the face SDK's
+// completion posted with the client token).
+'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    cfg: { temporalUiUrl: '', namespace: 'default', inboxUrl: null, apiKey: null, env: 'development' },
+    accountId: null,
+    phone: null, // the raw contacts this page bound (the API shows them masked)
+    email: null,
+    flows: new Map(), // workflowId -> { label, read: () => Promise<string> | null }
+    realName: null, // { flowId, faceCheckId, certifyId, clientToken, deviceId }
+    rebind: { phone: {}, email: {} },
+    seen: {}, // address -> receivedAt of the last code read, so a new send waits for a newer one
+  };
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const e = body && body.error;
+      super(e ? `${e.code}: ${e.message}` : `HTTP ${status}`);
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  // ---- API calls, each one logged on the page ----
+  async function call(method, path, body, opts) {
+    opts = opts || {};
+    const headers = { accept: 'application/json', 'accept-language': 'en' };
+    if (opts.key !== false) {
+      const key = $('api-key').value.trim();
+      if (!key) throw new Error('paste an API key first (top of the page)');
+      headers.authorization = `Bearer ${key}`;
+    }
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    Object.assign(headers, opts.headers || {});
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* shown as text */
+    }
+    if (!opts.quiet) log(method, path, res.status, parsed);
+    if (!res.ok) throw new ApiError(res.status, parsed);
+    return parsed;
+  }
+
+  function log(method, path, status, body) {
+    const li = document.createElement('li');
+    const head = document.createElement('div');
+    const m = document.createElement('span');
+    m.className = 'm';
+    m.textContent = `${method} `;
+    const s = document.createElement('span');
+    s.className = `s${String(status)[0]}`;
+    s.textContent = ` → ${status}`;
+    head.append(m, document.createTextNode(path), s);
+    const pre = document.createElement('pre');
+    const json = typeof body === 'string' ? body : JSON.stringify(body);
+    pre.textContent = json.length > 400 ? `${json.slice(0, 400)}…` : json;
+    li.append(head, pre);
+    $('log').prepend(li);
+  }
+
+  function status(id, text, kind) {
+    const el = $(id);
+    el.textContent = text;
+    el.dataset.state = kind || 'ok';
+  }
+
+  /** Runs a button's action: disables it meanwhile, shows errors in the card's status line. */
+  function action(buttonId, statusId, fn) {
+    $(buttonId).addEventListener('click', async () => {
+      const b = $(buttonId);
+      b.disabled = true;
+      try {
+        await fn();
+      } catch (err) {
+        status(statusId, err.message || String(err), 'error');
+      } finally {
+        b.disabled = false;
+        refreshFlows().catch(() => {});
+      }
+    });
+  }
+
+  function needAccount() {
+    if (!state.accountId) throw new Error('create an account first (step 1)');
+    return state.accountId;
+  }
+
+  // ---- the sandbox inbox, through the API's dev/test proxy ----
+  async function readCode(channel, address, inputId) {
+    if (!state.cfg.inboxUrl) throw new Error('no sandbox inbox here: type the code the user received, then submit it');
+    const path = channel === 'sms' ? `/console/inbox/sms/latest-code?phone=${encodeURIComponent(address)}` : `/console/inbox/mail/latest-code?to=${encodeURIComponent(address)}`;
+    for (let i = 0; i < 40; i++) {
+      try {
+        const got = await call('GET', path, undefined, { quiet: i > 0 });
+        if (got.receivedAt !== state.seen[address]) {
+          state.seen[address] = got.receivedAt;
+          $(inputId).value = got.code;
+          return got.code;
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`no new code for ${address} in the sandbox inbox`);
+  }
+
+  // ---- flows and their Temporal Web UI links ----
+  function uiLink(workflowId) {
+    return `${state.cfg.temporalUiUrl}/namespaces/${encodeURIComponent(state.cfg.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+  }
+
+  function track(workflowId, label, read) {
+    state.flows.set(workflowId, { label, read });
+    renderFlows();
+  }
+
+  function renderFlows() {
+    const body = $('flows').querySelector('tbody');
+    for (const [id, f] of state.flows) {
+      let tr = body.querySelector(`tr[data-flow-id="${CSS.escape(id)}"]`);
+      if (!tr) {
+        tr = document.createElement('tr');
+        tr.dataset.flowId = id;
+        const idCell = document.createElement('td');
+        idCell.className = 'flow-id';
+        idCell.textContent = id;
+        idCell.title = f.label;
+        const stateCell = document.createElement('td');
+        const pill = document.createElement('span');
+        pill.className = 'state';
+        pill.textContent = f.read ? '…' : 'child workflow';
+        stateCell.append(pill);
+        const linkCell = document.createElement('td');
+        const a = document.createElement('a');
+        a.href = uiLink(id);
+        a.target = '_blank';
+        a.rel = 'noopener';
+        a.textContent = 'Temporal UI ↗';
+        a.className = 'ui-link';
+        linkCell.append(a);
+        tr.append(idCell, stateCell, linkCell);
+        body.prepend(tr);
+      }
+    }
+  }
+
+  const DONE = ['bound', 'rebound', 'verified'];
+  async function refreshFlows() {
+    await Promise.all(
+      [...state.flows].map(async ([id, f]) => {
+        if (!f.read) return;
+        const pill = $('flows').querySelector(`tr[data-flow-id="${CSS.escape(id)}"] .state`);
+        try {
+          const flow = await f.read();
+          const text = flow.outcome || flow.stage || '?';
+          pill.textContent = text;
+          pill.className = `state${DONE.includes(text) ? ' done' : ['rejected', 'expired', 'locked', 'cancelled', 'fail'].includes(text) ? ' bad' : ''}`;
+        } catch (err) {
+          pill.textContent = err instanceof ApiError && err.body && err.body.error ? err.body.error.code : 'unknown';
+        }
+      }),
+    );
+    await refreshAccount();
+  }
+
+  const flowState = (flowId) => () => call('GET', `/v1/flows/${encodeURIComponent(flowId)}`, undefined, { quiet: true }).then((b) => b.flow);
+
+  async function refreshAccount() {
+    if (!state.accountId) return;
+    const { account } = await call('GET', `/v1/accounts/${encodeURIComponent(state.accountId)}`, undefined, { quiet: true });
+    $('acc-id').textContent = account.id;
+    $('acc-phone').textContent = account.phone || '–';
+    $('acc-email').textContent = account.email || '–';
+    $('acc-real-name').textContent = account.realNameStatus;
+  }
+
+  // ---- 1. account ----
+  action('btn-create-account', 'account-status', async () => {
+    const id = $('account-id').value.trim();
+    const { account } = await call('POST', '/v1/accounts', { id });
+    state.accountId = account.id;
+    state.phone = null;
+    state.email = null;
+    status('account-status', `account ${account.id} ready`);
+  });
+
+  // ---- 2 & 3. bind phone / email ----
+  function bindCard(kind) {
+    const channel = kind === 'phone' ? 'sms' : 'mail';
+    let flowId = null;
+    action(`btn-${kind}-send`, `${kind}-status`, async () => {
+      const id = needAccount();
+      const address = $(kind).value.trim();
+      const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/${kind}/bind`, { [kind]: address, client: { fingerprint: 'demo-console' } });
+      flowId = flow.flowId;
+      track(flowId, `bind ${kind}`, flowState(flowId));
+      status(`${kind}-status`, `code sent to ${flow.sentTo}; reading it from the sandbox inbox…`, 'wait');
+      const code = await readCode(channel, address, `${kind}-code`);
+      status(`${kind}-status`, `code ${code} read from the sandbox inbox: submit it`, 'wait');
+    });
+    action(`btn-${kind}-submit`, `${kind}-status`, async () => {
+      if (!flowId) throw new Error('send a code first');
+      const { result } = await call('POST', `/v1/flows/${encodeURIComponent(flowId)}/code`, { code: $(`${kind}-code`).value.trim() });
+      if (result.outcome === 'bound') state[kind] = $(kind).value.trim();
+      status(`${kind}-status`, `${result.outcome}: ${result.target}`, result.outcome === 'bound' ? 'ok' : 'error');
+    });
+  }
+  bindCard('phone');
+  bindCard('email');
+
+  // ---- 4. real-name ----
+  action('btn-rn-start', 'rn-status', async () => {
+    const id = needAccount();
+    const outcome = $('rn-outcome').value;
+    const deviceId = 'demo-app-1';
+    // what uni.getFacialRecognitionMetaInfo() would give, plus the sandbox's magic word
+    const metaInfo = JSON.stringify({ apdidToken: 'demo-console', bioMetaInfo: '4.1.0:2916352,0', ...(outcome === 'success' ? {} : { sandbox: outcome }) });
+    await call('PUT', `/v1/accounts/${encodeURIComponent(id)}/devices/${deviceId}`, { metaInfo, platform: 'android' });
+    // a simulated end user's address, so the ID check's per-IP gap does not hold the demo back
+    const ip = `198.51.100.${1 + Math.floor(Math.random() * 254)}`;
+    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/real-name`, {
+      realName: $('rn-name').value.trim(),
+      idNumber: $('rn-id').value.trim(),
+      deviceId,
+      environmentSafe: true,
+      client: { ip, fingerprint: deviceId },
+    });
+    state.realName = { ...flow, deviceId };
+    track(flow.flowId, 'real-name', () => call('GET', `/v1/accounts/${encodeURIComponent(id)}/real-name/flow`, undefined, { quiet: true }).then((b) => b.flow));
+    track(flow.faceCheckId, 'face check (child)', null);
+    status('rn-status', `awaiting the face check: certifyId ${flow.certifyId.slice(0, 12)}… — complete it as the app`, 'wait');
+  });
+  action('btn-rn-complete', 'rn-status', async () => {
+    const rn = state.realName;
+    if (!rn) throw new Error('start the verification first');
+    const { result } = await call(
+      'POST',
+      '/v1/face/completion',
+      { deviceId: rn.deviceId, certifyId: rn.certifyId, errCode: 0, errMsg: 'startFacialRecognitionVerify:ok' },
+      { key: false, headers: { 'x-face-token': rn.clientToken } },
+    );
+    status('rn-status', `${result.outcome}${result.message ? ` — ${result.message}` : ''}`, result.outcome === 'verified' ? 'ok' : 'error');
+    if (result.outcome) $('rn-id').value = newIdNumber();
+  });
+
+  // ---- 5 & 6. rebind phone / email ----
+  function rebindCard(kind, p) {
+    const r = state.rebind[kind];
+    action(`btn-${p}-start`, `${p}-status`, async () => {
+      const id = needAccount();
+      const method = $(`${p}-method`).value;
+      const proofTo = method === 'sms' ? state.phone : state.email;
+      if (!proofTo) throw new Error(`bind the ${method === 'sms' ? 'phone' : 'email'} on this page first: the proof code goes there`);
+      const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/${kind}/rebind`, { method, client: { fingerprint: 'demo-console' } });
+      Object.assign(r, { flowId: flow.flowId, method, proofTo, token: null });
+      track(flow.flowId, `rebind ${kind}`, flowState(flow.flowId));
+      status(`${p}-status`, `proof code sent to ${flow.sentTo}; reading it from the sandbox inbox…`, 'wait');
+      const code = await readCode(method === 'sms' ? 'sms' : 'mail', proofTo, `${p}-proof-code`);
+      status(`${p}-status`, `proof code ${code} read from the inbox: submit it`, 'wait');
+    });
+    action(`btn-${p}-proof`, `${p}-status`, async () => {
+      if (!r.flowId) throw new Error('start first');
+      const { proof } = await call('POST', `/v1/flows/${encodeURIComponent(r.flowId)}/code`, { code: $(`${p}-proof-code`).value.trim() });
+      r.token = proof.unbindToken;
+      status(`${p}-status`, `proved: unbind token valid until ${new Date(proof.tokenExpiresAt).toLocaleTimeString()}; now the new ${kind}`, 'wait');
+    });
+    action(`btn-${p}-new`, `${p}-status`, async () => {
+      if (!r.token) throw new Error('submit the proof code first');
+      const address = $(`${p}-new`).value.trim();
+      const { flow } = await call('POST', `/v1/flows/${encodeURIComponent(r.flowId)}/new-contact`, { [kind]: address, token: r.token });
+      status(`${p}-status`, `code sent to ${(flow && flow.sentTo) || address}; reading it from the sandbox inbox…`, 'wait');
+      const code = await readCode(kind === 'phone' ? 'sms' : 'mail', address, `${p}-new-code`);
+      status(`${p}-status`, `code ${code} read from the inbox: apply`, 'wait');
+    });
+    action(`btn-${p}-apply`, `${p}-status`, async () => {
+      if (!r.token) throw new Error('submit the proof code first');
+      const { result } = await call('POST', `/v1/flows/${encodeURIComponent(r.flowId)}/new-contact/code`, { code: $(`${p}-new-code`).value.trim(), token: r.token });
+      if (result.outcome === 'rebound') {
+        state[kind] = $(`${p}-new`).value.trim();
+        $(`${p}-new`).value = kind === 'phone' ? newPhone() : newEmail();
+      }
+      status(`${p}-status`, `${result.outcome}: ${result.target}`, result.outcome === 'rebound' ? 'ok' : 'error');
+    });
+  }
+  rebindCard('phone', 'rbp');
+  rebindCard('email', 'rbe');
+
+  $('btn-refresh').addEventListener('click', () => void refreshFlows().catch(() => {}));
+
+  // ---- fresh demo inputs ----
+  const rnd = (n) => Math.floor(Math.random() * n);
+  function newPhone() {
+    return `13${5 + rnd(5)}${String(rnd(1e8)).padStart(8, '0')}`;
+  }
+  function newEmail() {
+    return `demo.${Date.now().toString(36)}${rnd(1000)}@example.com`;
+  }
+  /** A valid mainland ID number (GB 11643 checksum) outside the sandbox's magic ones (seq 600–899). */
+  function newIdNumber() {
+    const d = new Date(Date.UTC(1970 + rnd(30), rnd(12), 1 + rnd(28)));
+    const body = `110101${d.toISOString().slice(0, 10).replace(/-/g, '')}${600 + rnd(300)}`;
+    const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const sum = [...body].reduce((s, c, i) => s + Number(c) * w[i], 0);
+    return body + '10X98765432'[sum % 11];
+  }
+
+  async function init() {
+    $('account-id').value = `demo-${Date.now().toString(36)}`;
+    $('phone').value = newPhone();
+    $('email').value = newEmail();
+    $('rbp-new').value = newPhone();
+    $('rbe-new').value = newEmail();
+    $('rn-id').value = newIdNumber();
+    const cfg = await fetch('/console/config.json').then((r) => r.json());
+    state.cfg = cfg;
+    if (cfg.apiKey) $('api-key').value = cfg.apiKey;
+    $('env').textContent = cfg.env;
+    $('env').classList.toggle('production', cfg.env === 'production');
+    $('ui-link').href = cfg.temporalUiUrl;
+    if (cfg.inboxUrl) $('inbox-link').href = cfg.inboxUrl;
+    else $('inbox-link').remove();
+    document.body.dataset.ready = 'true';
+  }
+  init().catch((err) => status('account-status', `could not load /console/config.json: ${err.message}`, 'error'));
+})();

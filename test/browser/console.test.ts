@@ -1,0 +1,193 @@
+// The demo console end to end in a real headless browser (Debian's chromium driven by
+// playwright-core) against the real stack: create an account, bind a phone and an email
+// with codes the page reads from the sandbox inbox, a real-name verification with the face
+// step simulated, a phone rebind; then one screenshot, checked to be a real PNG.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createInboxApp } from '../../sandbox/inbox-http';
+import { consoleRoutes } from '../../api/routes/console';
+import { errorHandler, notFound } from '../../api/errors';
+import { createLogger } from '../../lib/logger';
+import { API_KEY, call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOT = path.join(__dirname, '..', '..', '.data', 'test', 'console.png');
+
+let stack: Stack;
+let inbox: http.Server;
+let browser: Browser;
+let page: Page;
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  // the inbox's port must be known before the stack's config is loaded; its app needs the stack's sandboxes
+  let inboxApp: express.Express | null = null;
+  inbox = http.createServer((req, res) => (inboxApp ? inboxApp(req, res) : res.writeHead(503).end()));
+  const inboxUrl = await listen(inbox);
+  stack = await startStack({ SANDBOX_INBOX_URL: inboxUrl, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' });
+  inboxApp = createInboxApp(stack.sms, stack.smtp);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+  await new Promise((r) => (inbox ? inbox.close(r) : r(undefined)));
+});
+
+// (the predicates run in the page; the project's TypeScript has no DOM types, hence globalThis)
+/** Waits until the element's text matches. */
+async function text(selector: string, re: RegExp, timeout = 20_000): Promise<string> {
+  await page.waitForFunction(
+    ([sel, src, flags]) => new RegExp(src, flags).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''),
+    [selector, re.source, re.flags] as [string, string, string],
+    { timeout },
+  );
+  return (await page.textContent(selector)) ?? '';
+}
+
+/** Waits until the page has filled a code input from the sandbox inbox. */
+async function codeIn(selector: string): Promise<string> {
+  await page.waitForFunction((sel) => /^\d{6}$/.test((globalThis as any).document.querySelector(sel)?.value ?? ''), selector, { timeout: 20_000 });
+  return page.inputValue(selector);
+}
+
+test('a newcomer binds, verifies and rebinds from the console; every flow links to the Temporal Web UI', async () => {
+  const started = Date.now();
+  await page.goto(`${stack.baseUrl}/console`);
+  await page.waitForSelector('body[data-ready="true"]');
+  // development / test: the config hands the page a key, so it works out of the box
+  expect(await page.inputValue('#api-key')).toBe(API_KEY);
+
+  const id = uniqueAccountId('console');
+  await page.fill('#account-id', id);
+  await page.click('#btn-create-account');
+  await text('#account-status', /ready/);
+
+  // bind a phone: the page reads the code from the inbox (through the API's proxy) and submits it
+  const phone = uniquePhone();
+  await page.fill('#phone', phone);
+  await page.click('#btn-phone-send');
+  const code = await codeIn('#phone-code');
+  expect(stack.sms.forPhone(phone).at(-1)!.text).toContain(code);
+  await page.click('#btn-phone-submit');
+  await text('#phone-status', /^bound: /);
+  await text('#acc-phone', new RegExp(`^${phone.slice(0, 3)}\\*{4}${phone.slice(-4)}$`));
+  const bound = await call(stack, 'GET', `/v1/accounts/${id}?unmasked=true`);
+  expect(bound.body.account.phone).toBe(phone);
+
+  // bind an email the same way (real SMTP to the sink)
+  const email = uniqueEmail();
+  await page.fill('#email', email);
+  await page.click('#btn-email-send');
+  await codeIn('#email-code');
+  await page.click('#btn-email-submit');
+  await text('#email-status', /^bound: /);
+
+  // real-name with the face step simulated: the sandbox answers "success"
+  await page.selectOption('#rn-outcome', 'success');
+  await page.click('#btn-rn-start');
+  await text('#rn-status', /awaiting the face check: certifyId/);
+  await page.click('#btn-rn-complete');
+  await text('#rn-status', /^verified/);
+  await text('#acc-real-name', /^verified$/);
+  const identity = await call(stack, 'GET', `/v1/accounts/${id}/real-name`);
+  expect(identity.body.identity.status).toBe('verified');
+
+  // rebind the phone, proof by SMS to the bound phone
+  const newPhone = uniquePhone();
+  await page.selectOption('#rbp-method', 'sms');
+  await page.fill('#rbp-new', newPhone);
+  await page.click('#btn-rbp-start');
+  await codeIn('#rbp-proof-code');
+  await page.click('#btn-rbp-proof');
+  await text('#rbp-status', /^proved/);
+  await page.click('#btn-rbp-new');
+  await codeIn('#rbp-new-code');
+  await page.click('#btn-rbp-apply');
+  await text('#rbp-status', /^rebound: /);
+  const rebound = await call(stack, 'GET', `/v1/accounts/${id}?unmasked=true`);
+  expect(rebound.body.account).toMatchObject({ phone: newPhone, email, realNameStatus: 'verified' });
+
+  // each flow is listed with its state and a link to it in the Temporal Web UI
+  const flows: [string, string][] = [
+    [`bind-phone:${id}`, 'bound'],
+    [`bind-email:${id}`, 'bound'],
+    [`real-name:${id}`, 'verified'],
+    [`rebind-phone:${id}`, 'rebound'],
+  ];
+  for (const [flowId, state] of flows) {
+    const row = `#flows tr[data-flow-id="${flowId}"]`;
+    await text(`${row} .state`, new RegExp(`^${state}$`));
+    expect(await page.getAttribute(`${row} a.ui-link`, 'href')).toBe(`http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(flowId)}`);
+    const described = await stack.client.workflow.getHandle(flowId).describe();
+    expect(described.status.name).toBe('COMPLETED');
+  }
+  expect(await page.getAttribute(`#flows tr[data-flow-id="real-name:${id}/face"] a.ui-link`, 'href')).toContain(encodeURIComponent(`real-name:${id}/face`));
+
+  // one screenshot: a real PNG of the page, not blank
+  fs.mkdirSync(path.dirname(SHOT), { recursive: true });
+  await page.screenshot({ path: SHOT, fullPage: true });
+  const png = fs.readFileSync(SHOT);
+  expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBe(true);
+  expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
+  expect(png.readUInt32BE(16)).toBe(1400);
+  expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(1000);
+  expect(png.length).toBeGreaterThan(10 * 1024);
+  console.log(`console walk-through: ${Date.now() - started} ms; screenshot ${SHOT} (${png.length} bytes)`);
+}, 120_000);
+
+test('the face outcome chosen on the page is what the sandbox answers: fail', async () => {
+  await page.goto(`${stack.baseUrl}/console`);
+  await page.waitForSelector('body[data-ready="true"]');
+  const id = uniqueAccountId('console-fail');
+  await page.fill('#account-id', id);
+  await page.click('#btn-create-account');
+  await text('#account-status', /ready/);
+  await page.fill('#phone', uniquePhone());
+  await page.click('#btn-phone-send');
+  await codeIn('#phone-code');
+  await page.click('#btn-phone-submit');
+  await text('#phone-status', /^bound: /);
+  await page.selectOption('#rn-outcome', 'fail');
+  await page.click('#btn-rn-start');
+  await text('#rn-status', /awaiting the face check/);
+  await page.click('#btn-rn-complete');
+  await text('#rn-status', /^fail/);
+  await text(`#flows tr[data-flow-id="real-name:${id}"] .state`, /^fail$/);
+  expect((await call(stack, 'GET', `/v1/accounts/${id}`)).body.account.realNameStatus).not.toBe('verified');
+}, 60_000);
+
+test('the inbox proxy needs a key; production gives neither the key nor the inbox', async () => {
+  expect((await call(stack, 'GET', '/console/inbox/sms/latest-code?phone=13800138000', undefined, { key: null })).status).toBe(401);
+  expect((await call(stack, 'GET', '/console/inbox/sms/latest-code')).body.error.code).toBe('INVALID_INPUT');
+
+  const app = express();
+  app.use(consoleRoutes({ ...stack.cfg, env: 'production' }));
+  app.use(notFound);
+  app.use(errorHandler(createLogger('api', 'silent')));
+  const server = http.createServer(app);
+  const base = await listen(server);
+  try {
+    const cfg = await (await fetch(`${base}/console/config.json`)).json();
+    expect(cfg).toMatchObject({ env: 'production', apiKey: null, inboxUrl: null, temporalUiUrl: 'http://127.0.0.1:8233' });
+    const proxied = await fetch(`${base}/console/inbox/sms/latest-code?phone=13800138000`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(proxied.status).toBe(404);
+    expect((await fetch(`${base}/console`)).status).toBe(200);
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+});
