@@ -66,7 +66,6 @@ async function codeIn(selector: string): Promise<string> {
 }
 
 test('a newcomer binds, verifies and rebinds from the console; every flow links to the Temporal Web UI', async () => {
-  const started = Date.now();
   await page.goto(`${stack.baseUrl}/console`);
   await page.waitForSelector('body[data-ready="true"]');
   // development / test: the config hands the page a key, so it works out of the box
@@ -147,7 +146,6 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   expect(png.readUInt32BE(16)).toBe(1400);
   expect(png.readUInt32BE(20)).toBeGreaterThanOrEqual(1000);
   expect(png.length).toBeGreaterThan(10 * 1024);
-  console.log(`console walk-through: ${Date.now() - started} ms; screenshot ${SHOT} (${png.length} bytes)`);
 }, 120_000);
 
 test('the face outcome chosen on the page is what the sandbox answers: fail', async () => {
