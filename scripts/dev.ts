@@ -176,6 +176,8 @@ async function main() {
     ['Demo console', `${apiUrl}/console`, 'bind, real-name, rebind in the browser (dev key filled in)'],
     ['Temporal gRPC', server.address, `namespace ${cfg.temporal.namespace}, task queue ${cfg.temporal.taskQueue}`],
     ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
+    ['Reports (operators)', `${apiUrl}/reports`, 'pass rate and volume per scene, counters'],
+    ['API reference', `${apiUrl}/docs`, `OpenAPI 3.1 at ${apiUrl}/openapi.json`],
     ['Metrics (Prometheus)', `${apiUrl}/metrics`, `worker: http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics`],
     ['Sandbox inbox', `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`, inboxUp ? 'every SMS and mail the sandboxes received' : 'not answering'],
     ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SendSms wire protocol'],
@@ -185,7 +187,7 @@ async function main() {
     ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],
   ];
   console.log(`\nverification-saga is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  for (const [what, where, note] of rows) console.log(`  ${what!.padEnd(22)} ${where!.padEnd(34)} ${note}`);
+  for (const [what, where, note] of rows) console.log(`  ${what!.padEnd(24)} ${where!.padEnd(36)} ${note}`);
   console.log('\nCtrl-C stops everything.\n');
 }
 
