@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
-import { signFaceToken, verifyFaceToken } from '../lib/face-token';
+import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { precheckRealName } from '../db/real-name';
 import { realName } from '../workflows/real-name';
@@ -111,13 +111,7 @@ export class RealNameFlows {
       args: [{ deviceId: req.deviceId, requestDigest }],
       startWorkflowOperation,
     });
-    const clientToken = signFaceToken(this.cfg.realName.clientTokenKey, {
-      flowId: started.flowId,
-      faceCheckId: started.faceCheckId,
-      deviceId: req.deviceId,
-      exp: Math.floor(Date.parse(started.expiresAt) / 1000),
-    });
-    return { ...started, clientToken };
+    return { ...started, clientToken: tokenForStartedCheck(this.cfg.realName.clientTokenKey, started, req.deviceId) };
   }
 
   async state(accountId: string): Promise<RealNameState | RealNameResult> {

@@ -23,7 +23,7 @@ import {
 } from '../workflows/rebind-definitions';
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
-import { signFaceToken } from '../lib/face-token';
+import { tokenForStartedCheck } from '../lib/face-token';
 import { toAppError } from './errors';
 import { flowIdOf } from './flow-ids';
 
@@ -55,13 +55,7 @@ export class RebindFlows {
   async startFace(p: StartRebind & { deviceId: string }): Promise<FaceProofStarted & { clientToken: string }> {
     const face = { deviceId: p.deviceId, requestDigest: this.crypto.blindIndex('rebind_face', `${p.kind}\0${p.accountId}`).toString('hex'), ttlSec: this.cfg.realName.faceTokenTtlSec };
     const started = await this.client.workflow.executeUpdateWithStart(beginFaceProofUpdate, { args: [], startWorkflowOperation: this.operation(p, face) });
-    const clientToken = signFaceToken(this.cfg.realName.clientTokenKey, {
-      flowId: started.flowId,
-      faceCheckId: started.faceCheckId,
-      deviceId: p.deviceId,
-      exp: Math.floor(Date.parse(started.expiresAt) / 1000),
-    });
-    return { ...started, clientToken };
+    return { ...started, clientToken: tokenForStartedCheck(this.cfg.realName.clientTokenKey, started, p.deviceId) };
   }
 
   collectProof(flowId: string): Promise<ProofAccepted> {

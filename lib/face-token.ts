@@ -24,6 +24,11 @@ export function signFaceToken(key: string, claims: FaceTokenClaims): string {
   return `${PREFIX}.${body}.${mac(key, body).toString('base64url')}`;
 }
 
+/** The token for a face check that just issued its certifyId, valid until the check expires. */
+export function tokenForStartedCheck(key: string, started: { flowId: string; faceCheckId: string; expiresAt: string }, deviceId: string): string {
+  return signFaceToken(key, { flowId: started.flowId, faceCheckId: started.faceCheckId, deviceId, exp: Math.floor(Date.parse(started.expiresAt) / 1000) });
+}
+
 /** The claims of a well-signed, unexpired token; null for anything else. */
 export function verifyFaceToken(key: string, token: string | undefined, now = Date.now()): FaceTokenClaims | null {
   if (typeof token !== 'string' || token.length > 2048) return null;

@@ -13,6 +13,9 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  ParentClosePolicy,
+  startChild,
+  type ChildWorkflowHandle,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -20,7 +23,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
-import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -66,6 +69,20 @@ export function errorOf(err: unknown): FlowError {
   }
   if (err instanceof ActivityFailure) return flowError('SERVICE_UNAVAILABLE');
   throw err;
+}
+
+/** Starts a face check as a child of the calling flow; it ends with its parent. */
+export function startFaceCheck(workflowId: string, input: FaceCheckInput): Promise<ChildWorkflowHandle<typeof faceCheck>> {
+  return startChild(faceCheck, {
+    workflowId,
+    args: [input],
+    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    typedSearchAttributes: [
+      { key: FLOW_KIND, value: 'face-check' },
+      { key: ACCOUNT_ID, value: input.accountId },
+      { key: FLOW_STAGE, value: 'issuing' },
+    ],
+  });
 }
 
 export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult> {

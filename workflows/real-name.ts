@@ -15,17 +15,15 @@ import {
   ChildWorkflowFailure,
   condition,
   allHandlersFinished,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ERRORS } from '../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
-import { errorOf, faceCheck, flowError } from './face-check';
+import { errorOf, flowError, startFaceCheck } from './face-check';
 import {
   beginRealNameUpdate,
   faceCheckIdOf,
@@ -172,28 +170,20 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   // 3–9. the face check, as a child workflow
   setStage('issuing_certify_id');
   try {
-    const child = await startChild(faceCheck, {
+    const child = await startFaceCheck(
       // from the input, not workflowInfo(): the same id when a history replays under another id
-      workflowId: faceCheckIdOf(realNameFlowIdOf(input.accountId)),
-      args: [
-        {
-          accountId: input.accountId,
-          scene: 'personal',
-          identity: { realName: input.realName, idNumber: input.idNumber },
-          deviceId: input.deviceId,
-          requestDigest: input.requestDigest,
-          needPicture: s.needPicture,
-          ttlSec: s.ttlSec,
-          meta: input.meta,
-        },
-      ],
-      parentClosePolicy: ParentClosePolicy.TERMINATE,
-      typedSearchAttributes: [
-        { key: FLOW_KIND, value: 'face-check' },
-        { key: ACCOUNT_ID, value: input.accountId },
-        { key: FLOW_STAGE, value: 'issuing' },
-      ],
-    });
+      faceCheckIdOf(realNameFlowIdOf(input.accountId)),
+      {
+        accountId: input.accountId,
+        scene: 'personal',
+        identity: { realName: input.realName, idNumber: input.idNumber },
+        deviceId: input.deviceId,
+        requestDigest: input.requestDigest,
+        needPicture: s.needPicture,
+        ttlSec: s.ttlSec,
+        meta: input.meta,
+      },
+    );
     faceResult = await child.result();
   } catch (err) {
     if (err instanceof ChildWorkflowFailure) return finish('rejected', flowError('SERVICE_UNAVAILABLE'));

@@ -9,10 +9,8 @@ import {
   allHandlersFinished,
   ChildWorkflowFailure,
   condition,
-  ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
   type ApplicationFailure,
   type ChildWorkflowHandle,
@@ -21,9 +19,8 @@ import type { Activities } from '../activities';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
 import { requestCodeUpdate, type CodeSent } from './definitions';
-import { faceCheck } from './face-check';
+import { startFaceCheck, type faceCheck } from './face-check';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from './real-name-definitions';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { FlowStatus } from './flow-status';
 import {
   beginFaceProofUpdate,
@@ -181,26 +178,15 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     (): Promise<FaceProofStarted> =>
       step('sending_proof', null, async () => {
         const face = input.face!;
-        const child = await startChild(faceCheck, {
-          workflowId: faceCheckId,
-          args: [
-            {
-              accountId: input.accountId,
-              scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
-              identity: { ofAccount: true },
-              deviceId: face.deviceId,
-              requestDigest: face.requestDigest,
-              needPicture: false,
-              ttlSec: face.ttlSec,
-              meta: input.meta,
-            },
-          ],
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-          typedSearchAttributes: [
-            { key: FLOW_KIND, value: 'face-check' },
-            { key: ACCOUNT_ID, value: input.accountId },
-            { key: FLOW_STAGE, value: 'issuing' },
-          ],
+        const child = await startFaceCheck(faceCheckId, {
+          accountId: input.accountId,
+          scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
+          identity: { ofAccount: true },
+          deviceId: face.deviceId,
+          requestDigest: face.requestDigest,
+          needPicture: false,
+          ttlSec: face.ttlSec,
+          meta: input.meta,
         });
         void settleFace(child);
         await condition(() => readyNow() !== null || faceResult !== null || !open());
