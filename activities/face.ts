@@ -23,6 +23,7 @@ import {
 } from '../db/real-name';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
 import { createFaceClient, type FaceClient, type FaceFailure } from '../providers/face';
+import { timed } from '../lib/metrics';
 import type { FaceIdentity } from '../workflows/real-name-definitions';
 import type { RequestMeta } from '../workflows/definitions';
 
@@ -49,6 +50,10 @@ const TAG = 'dcloud_face';
 const MAX_PICTURE_BYTES = 10 * 1024 * 1024;
 const PICTURE_ATTEMPTS = 3;
 const PICTURE_TYPES: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
+
+/** a face answer's metric outcome: ok, or the uni error code */
+const faceOutcome = (r: { ok: true } | { ok: false; error: { errCode: number | string } }) =>
+  r.ok ? { outcome: 'ok', error: false } : { outcome: String(r.error.errCode), error: true };
 
 export function createFaceActivities(deps: ActivityDeps, face: FaceClient = createFaceClient(deps.cfg.face)) {
   function providerError(f: FaceFailure, ctx: Record<string, unknown>) {
@@ -80,7 +85,7 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
     const metaInfo = await deviceMetaInfo(deps.pool, input.accountId, input.deviceId);
     if (!metaInfo) throw rejection('FACE_METAINFO_MISSING');
 
-    const r = await face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture });
+    const r = await timed(deps.metrics, 'face', () => face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome);
     if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
     const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
       faceCheckId: input.faceCheckId,
@@ -115,7 +120,7 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
 
   /** Server-side getAuthResult: the only thing that decides. Counts api:face once per check. */
   async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
-    const r = await face.getAuthResult(input.certifyId);
+    const r = await timed(deps.metrics, 'face', () => face.getAuthResult(input.certifyId), faceOutcome);
     if (!r.ok) {
       if (r.notFinished) throw transient('FACE_RESULT_PENDING', { errCode: r.error.errCode, errMsg: r.error.errMsg });
       throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });
@@ -140,7 +145,9 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
     const attempt = Context.current().info.attempt;
     let file: string | null = null;
     try {
-      const res = await fetch(input.url, { signal: AbortSignal.timeout(deps.cfg.face.timeoutMs) });
+      const res = await timed(deps.metrics, 'face_picture', () => fetch(input.url, { signal: AbortSignal.timeout(deps.cfg.face.timeoutMs) }), (x) =>
+        x.status === 200 ? { outcome: 'ok', error: false } : { outcome: `http_${x.status}`, error: true },
+      );
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
       const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       const ext = PICTURE_TYPES[type];

@@ -12,6 +12,7 @@ import { inTransaction } from '../db/pool';
 import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
 import { maskIdNumber, maskName } from '../lib/idcard';
 import { createIdCardChecker, type IdCardChecker } from '../providers/idcard';
+import { timed } from '../lib/metrics';
 
 export interface RealNamePrecheckInput {
   flowId: string;
@@ -75,7 +76,11 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
       throw rejection('ID_CHECK_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
     }
 
-    const r = await idcard.check(input.realName, input.idNumber);
+    // match / mismatch / no_record are answers; the rest are the provider's or the network's failures
+    const r = await timed(deps.metrics, 'idcard', () => idcard.check(input.realName, input.idNumber), (x) => ({
+      outcome: x.kind,
+      error: x.kind === 'bad_request' || x.kind === 'provider_fault' || x.kind === 'transport_error',
+    }));
     if (r.kind === 'transport_error' || r.kind === 'provider_fault') {
       // Not the user's fault: the slot goes back (the seed's clear_redis_security_check).
       await limiter.release({ scene: ID_SCENE, targetIdx: who, requestKey: input.callKey });

@@ -48,8 +48,8 @@ export function httpMetrics(registry: Registry): RequestHandler {
 }
 
 export interface ProviderMetrics {
-  /** Times one provider call; outcome is 'ok', or the provider's own code on refusal. */
-  observe(provider: string, outcome: string, seconds: number): void;
+  /** Times one provider call; outcome is 'ok' or the provider's own answer; error marks a failed call. */
+  observe(provider: string, outcome: string, seconds: number, error?: boolean): void;
 }
 
 export function providerMetrics(registry: Registry): ProviderMetrics {
@@ -73,18 +73,33 @@ export function providerMetrics(registry: Registry): ProviderMetrics {
     registers: [registry],
   });
   return {
-    observe(provider, outcome, seconds) {
+    observe(provider, outcome, seconds, error = outcome !== 'ok') {
       calls.inc({ provider, outcome });
-      if (outcome !== 'ok') errors.inc({ provider, outcome });
+      if (error) errors.inc({ provider, outcome });
       latency.observe({ provider }, seconds);
     },
   };
 }
 
-/** Wraps an async call that answers `{ ok, code? }` so it is timed and counted. */
-export async function timed<T extends { ok: boolean; code?: string }>(m: ProviderMetrics | undefined, provider: string, call: () => Promise<T>): Promise<T> {
+/** Wraps an async provider call so it is timed and counted; `outcomeOf` names its answer. */
+export async function timed<T>(
+  m: ProviderMetrics | undefined,
+  provider: string,
+  call: () => Promise<T>,
+  outcomeOf: (r: T) => { outcome: string; error: boolean } = (r) => {
+    const x = r as { ok?: boolean; code?: string };
+    return x.ok ? { outcome: 'ok', error: false } : { outcome: x.code ?? 'error', error: true };
+  },
+): Promise<T> {
   const start = process.hrtime.bigint();
-  const r = await call();
-  m?.observe(provider, r.ok ? 'ok' : (r.code ?? 'error'), Number(process.hrtime.bigint() - start) / 1e9);
+  let r: T;
+  try {
+    r = await call();
+  } catch (err) {
+    m?.observe(provider, 'exception', Number(process.hrtime.bigint() - start) / 1e9, true);
+    throw err;
+  }
+  const { outcome, error } = outcomeOf(r);
+  m?.observe(provider, outcome, Number(process.hrtime.bigint() - start) / 1e9, error);
   return r;
 }

@@ -139,6 +139,12 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     const mismatch = await json(`${api}/v1/accounts/${other}/real-name`, { method: 'POST', headers: auth, body: JSON.stringify({ realName: name, idNumber: '110101199001012010', deviceId: device, environmentSafe: true }) });
     expect(mismatch.status).toBeGreaterThanOrEqual(400);
 
+    // every provider is measured: the ID check and the face function too
+    const after = await (await fetch(`http://127.0.0.1:${ports.workerMetrics}/metrics`)).text();
+    expect(after).toMatch(/vsaga_provider_calls_total\{[^}]*provider="idcard",outcome="match"[^}]*\} 1/);
+    expect(after).toMatch(/vsaga_provider_calls_total\{[^}]*provider="face",outcome="ok"[^}]*\} 2/);
+    expect(after).toMatch(/vsaga_provider_call_duration_seconds_count\{[^}]*provider="idcard"[^}]*\} 1/);
+
     // the logs of every process saw all of that: no ID number, no name, no phone in them
     const logs = first.output();
     expect(logs.length).toBeGreaterThan(1000);
