@@ -21,6 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DURABLE_STEP } from './activity-options';
 import { ERRORS } from '../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import { errorOf, flowError, startFaceCheck } from './face-check';
@@ -41,10 +42,7 @@ import {
   type RealNameStarted,
 } from './real-name-definitions';
 
-const steps = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
+const steps = proxyActivities<Activities>(DURABLE_STEP);
 // The user waits on these: a short retry budget, then an answer.
 const idCheck = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',

@@ -1,11 +1,10 @@
 // Real-name verification over HTTP: start (name + ID + device), the app's face completion
 // (authenticated by the client token, not the API key), the flow's state, the account's
 // identity (masked; whole with pii:read). Also mounts the device and counter routes.
-import { Router, type ErrorRequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../app';
 import { authenticate, hasScope, requireScope } from '../auth';
-import { errorBody, languageOf, toAppError } from '../errors';
 import { metaOf } from '../request-meta';
 import { RealNameFlows } from '../real-name-flows';
 import { accountId, clientMeta } from '../schemas';
@@ -36,15 +35,6 @@ export const faceCompletionBody = z.object({
   errSubject: z.string().max(64).optional(),
   cause: z.object({ code: z.union([z.number().int(), z.string().max(32)]).optional(), message: z.string().max(500).optional() }).optional(),
 });
-
-/** The catalogue's shape, with {placeholders} of a message filled from the details. */
-const realNameErrors: ErrorRequestHandler = (err, req, res, next) => {
-  const app = toAppError(err);
-  if (!app) return next(err);
-  const { error } = errorBody(app.code, languageOf(req.get('accept-language')), app.details);
-  const message = error.message.replace(/\{(\w+)\}/g, (m, k: string) => (app.details && k in app.details ? String(app.details[k]) : m));
-  res.status(app.status).json({ error: { ...error, message } });
-};
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
 export function realNameRoutes(d: ApiDeps): Router {
@@ -81,6 +71,5 @@ export function realNameRoutes(d: ApiDeps): Router {
 
   r.use(deviceRoutes(d, auth));
   r.use(counterRoutes(d, auth));
-  r.use(realNameErrors);
   return r;
 }

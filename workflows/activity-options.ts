@@ -1,0 +1,9 @@
+// Activity options shared by the flows. A durable step is a write in our own database:
+// it is retried with backoff until it succeeds (within reason), because the flow cannot
+// move on without it; provider calls that a user waits on have their own short budgets.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+export const DURABLE_STEP: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+};
