@@ -3,6 +3,8 @@
 // saves each workflow's history. Re-record when a workflow changes on purpose (and keep
 // the old files: replaying them is what proves a change is compatible, via patched()).
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../lib/config';
 import { connectClient } from '../lib/temporal';
@@ -43,6 +45,23 @@ async function main() {
   const client = await connectClient(cfg);
   const stamp = Date.now().toString(36);
   const flows: [string, string][] = [];
+
+  // webhooks: a local endpoint subscribed to everything; an account's phone.bound reaches
+  // it through the per-account dispatcher (start the stack with WEBHOOK_DISPATCHER_IDLE_SEC=3
+  // so the dispatcher ends soon after)
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  await post('/v1/webhooks', { url: hook, eventTypes: ['*'], description: 'record-histories' });
+  const w = `rec-${stamp}-w`;
+  const phoneW = `132${String(Date.now() % 1e8).padStart(8, '0')}`;
+  await post('/v1/accounts', { id: w });
+  await post(`/v1/accounts/${w}/phone/bind`, { phone: phoneW });
+  await post(`/v1/flows/bind-phone:${w}/code`, { code: await latestCode('sms', phoneW) });
+  flows.push([`webhooks:${w}`, 'webhook-dispatcher-delivered']);
 
   // bind phone: one wrong code, then the right one
   const a = `rec-${stamp}-a`;
@@ -127,6 +146,7 @@ async function main() {
     fs.writeFileSync(file, JSON.stringify(history, null, 1));
     console.log(`recorded ${workflowId} → ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
   }
+  receiver.close();
   await client.connection.close();
 }
 

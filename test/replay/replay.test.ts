@@ -13,7 +13,7 @@ const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 test('there are recorded histories of every workflow type', () => {
   const types = files.map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name);
-  expect(new Set(types)).toEqual(new Set(['bindPhone', 'bindEmail', 'phoneRebind', 'emailRebind', 'realName', 'faceCheck']));
+  expect(new Set(types)).toEqual(new Set(['bindPhone', 'bindEmail', 'phoneRebind', 'emailRebind', 'realName', 'faceCheck', 'webhookDispatcher']));
 });
 
 test.each(files)('%s replays without nondeterminism', async (file) => {
