@@ -7,15 +7,10 @@ import { FieldCrypto } from '../lib/field-crypto';
 import { createRedis } from '../lib/redis';
 import { connectClient } from '../lib/temporal';
 import { createPool } from '../db/pool';
+import { httpUrl, listen } from '../lib/listen';
 import { createApp } from './app';
 import { createCodecApp } from './codec-server';
 
-function listen(server: http.Server, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-}
 
 async function main() {
   const cfg = loadConfig();
@@ -26,10 +21,8 @@ async function main() {
   const app = createApp({ cfg, pool, redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log });
   const api = http.createServer(app);
   const codec = http.createServer(createCodecApp(cfg));
-  await listen(api, cfg.api.host, cfg.api.port);
-  await listen(codec, cfg.codec.host, cfg.codec.port);
-  log.info({ url: `http://${cfg.api.host}:${cfg.api.port}` }, 'api listening');
-  log.info({ url: `http://${cfg.codec.host}:${cfg.codec.port}` }, 'codec server listening');
+  log.info({ url: httpUrl(cfg.api.host, await listen(api, cfg.api.port, cfg.api.host)) }, 'api listening');
+  log.info({ url: httpUrl(cfg.codec.host, await listen(codec, cfg.codec.port, cfg.codec.host)) }, 'codec server listening');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -13,7 +13,7 @@
 // result carries notFinished), 50001/50002 (parameters), 54020 (unknown certifyId), 54100
 // (balance), 55023 (not activated), 56001 (expired), 56002 (queried too often), and any
 // code we do not know.
-import { maskIdNumber, maskName } from '../lib/idcard';
+import { isRecord, isTimeout, parseJson, scrubIdentity, snippet, transportMessage } from './http-answer';
 
 export interface FaceConfig {
   /** The URL-ized cloud function, e.g. https://fc-mp-….next.bspapp.com/face */
@@ -65,7 +65,7 @@ export function createFaceClient(cfg: FaceConfig): FaceClient {
       text = (await res.text()).slice(0, MAX_BODY_CHARS);
     } catch (err) {
       const timeout = isTimeout(err);
-      return failure(timeout ? 'TIMEOUT' : 'TRANSPORT', scrub(timeout ? `no answer within ${cfg.timeoutMs} ms` : transportMessage(err)), true);
+      return failure(timeout ? 'TIMEOUT' : 'TRANSPORT', scrub(transportMessage(err, cfg.timeoutMs)), true);
     }
 
     const data = parseJson(text);
@@ -84,7 +84,7 @@ export function createFaceClient(cfg: FaceConfig): FaceClient {
 
   return {
     async getCertifyId(p) {
-      const scrub = (s: string) => scrubPersonalData(s, p.realName, p.idCard);
+      const scrub = (s: string) => scrubIdentity(s, p.realName, p.idCard);
       const r = await call(
         { way: 'getCertifyId', realName: p.realName, idCard: p.idCard, metaInfo: p.metaInfo, needPicture: p.needPicture },
         scrub,
@@ -132,41 +132,8 @@ function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-function isTimeout(err: unknown): boolean {
-  const name = (err as { name?: unknown })?.name;
-  return name === 'TimeoutError' || name === 'AbortError';
-}
 
-function transportMessage(err: unknown): string {
-  const e = err as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  const code = typeof e?.cause?.code === 'string' ? e.cause.code : undefined;
-  const causeMsg = typeof e?.cause?.message === 'string' ? e.cause.message : undefined;
-  const msg = typeof e?.message === 'string' ? e.message : String(err);
-  return [msg, code, causeMsg && causeMsg !== code ? causeMsg : undefined].filter(Boolean).join(': ');
-}
 
-function scrubPersonalData(text: string, name: string, idCard: string): string {
-  let out = text;
-  if (idCard.trim()) {
-    for (const v of [idCard.trim(), idCard.trim().toLowerCase()]) out = out.split(v).join(maskIdNumber(idCard));
-  }
-  if (name.trim()) out = out.split(name.trim()).join(maskName(name));
-  return out.replace(/(?<![\dA-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![\dA-Za-z])/g, (_m, a: string, b: string) => `${a}**********${b}`);
-}
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
-function snippet(text: string): string {
-  const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}

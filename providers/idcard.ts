@@ -18,7 +18,7 @@
 // Personal data never leaves this module in clear: messages the provider echoes are
 // scrubbed of the name and ID number we sent.
 import { createHmac } from 'node:crypto';
-import { maskIdNumber, maskName } from '../lib/idcard';
+import { isRecord, parseJson, scrubIdentity, snippet, transportMessage } from './http-answer';
 
 export interface IdCardConfig {
   /** e.g. https://service-xxxx.gz.apigw.tencentcs.com/release (no trailing path of the API itself) */
@@ -59,7 +59,7 @@ export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
 
   return {
     async check(name, idNumber) {
-      const scrub = (text: string) => scrubPersonalData(text, name, idNumber);
+      const scrub = (text: string) => scrubIdentity(text, name, idNumber);
       const url = `${base}${PATH}?idcard=${encodeURIComponent(idNumber)}&name=${encodeURIComponent(name)}`;
       // RFC 1123, always GMT: "Tue, 26 Nov 2024 08:00:00 GMT".
       const xDate = new Date().toUTCString();
@@ -132,42 +132,9 @@ function fromEnvelope(body: Record<string, unknown>, headerRequestId: string | n
   }
 }
 
-function transportMessage(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = e?.cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const causeMsg = typeof cause?.message === 'string' ? cause.message : undefined;
-  const msg = typeof e?.message === 'string' ? e.message : String(err);
-  return [msg, code, causeMsg && causeMsg !== code ? causeMsg : undefined].filter(Boolean).join(': ');
-}
 
-/** Replace what we sent, in clear or URL-encoded, by its masked form. */
-function scrubPersonalData(text: string, name: string, idNumber: string): string {
-  let out = text;
-  const pairs: [string, string][] = [];
-  if (idNumber.trim()) pairs.push([idNumber.trim(), maskIdNumber(idNumber)]);
-  if (name.trim()) {
-    pairs.push([encodeURIComponent(name.trim()), maskName(name)]);
-    pairs.push([name.trim(), maskName(name)]);
-  }
-  for (const [clear, masked] of pairs) out = out.split(clear).join(masked);
-  if (idNumber.trim()) out = out.split(idNumber.trim().toLowerCase()).join(maskIdNumber(idNumber));
-  // Any other ID-shaped run (the provider may echo a normalized form).
-  return out.replace(/(?<![\dA-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![\dA-Za-z])/g, (_m, a: string, b: string) => `${a}**********${b}`);
-}
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function stringOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v || undefined;
@@ -175,7 +142,3 @@ function stringOf(v: unknown): string | undefined {
   return undefined;
 }
 
-function snippet(text: string): string {
-  const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
-}

@@ -42,7 +42,8 @@
 // Listings never hold names or ID numbers: only SHA-256 hashes of them.
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { httpUrl, listen } from '../lib/listen';
+import { readBody } from './http-body';
 import { validateChineseName, validateIdNumber } from '../lib/idcard';
 
 export type FaceOutcome = 'SUCCESS' | 'FAIL';
@@ -172,7 +173,7 @@ export async function startFaceFunction(opts: FaceFunctionOptions): Promise<Face
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path.startsWith(PICTURE_PREFIX)) return servePicture(req, res, path.slice(PICTURE_PREFIX.length));
     if (path !== FUNCTION_PATH) {
@@ -291,15 +292,8 @@ export async function startFaceFunction(opts: FaceFunctionOptions): Promise<Face
     res.end(req.method === 'HEAD' ? undefined : SANDBOX_JPEG);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const port = await listen(server, opts.port ?? 0, host);
+  const base = httpUrl(host, port);
   const pictureBaseUrl = `${base}/picture`;
 
   return {
@@ -374,17 +368,3 @@ function sendOssError(res: ServerResponse, status: number, code: string, message
   res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) }).end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}

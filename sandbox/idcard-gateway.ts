@@ -42,7 +42,7 @@
 // the ID number masked; calls() counts every HTTP request received.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { httpUrl, listen } from '../lib/listen';
 import { maskIdNumber, validateChineseName, validateIdNumber } from '../lib/idcard';
 
 export interface IdCardGatewayOptions {
@@ -233,17 +233,10 @@ export async function startIdCardGateway(opts: IdCardGatewayOptions): Promise<Id
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port ?? 0, host);
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: httpUrl(host, port),
     port,
     calls: () => callCount,
     requests: () => records.map((r) => ({ ...r })),

@@ -2,7 +2,7 @@
 // DCloud face function, inbox page) for local
 // development: `npm run sandbox`. Tests start the same thing in-process via startSandboxes.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { httpUrl, listen } from '../lib/listen';
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createInboxApp } from './inbox-http';
@@ -49,10 +49,9 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
     const face = await startFaceFunction({ host, port: ports.face ?? cfg.sandbox.facePort, secret: cfg.face.secret, secretHeader: cfg.face.secretHeader });
     closers.push(() => face.close());
     const inbox = createServer(createInboxApp(sms, smtp));
-    await listen(inbox, ports.http ?? cfg.sandbox.httpPort, host);
+    const inboxPort = await listen(inbox, ports.http ?? cfg.sandbox.httpPort, host);
     closers.push(() => closeHttp(inbox));
-    const inboxPort = (inbox.address() as AddressInfo).port;
-    return { sms, smtp, idcard, face, inboxUrl: `http://${urlHost(host)}:${inboxPort}`, close: closeAll };
+    return { sms, smtp, idcard, face, inboxUrl: httpUrl(host, inboxPort), close: closeAll };
   } catch (err) {
     // A port already in use must not leave the other listeners running.
     await closeAll().catch(() => undefined);
@@ -60,15 +59,6 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 function closeHttp(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -78,9 +68,6 @@ function closeHttp(server: Server): Promise<void> {
   });
 }
 
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
@@ -88,7 +75,7 @@ async function main(): Promise<void> {
   const sandboxes = await startSandboxes(cfg);
   const { host } = cfg.sandbox;
   log.info({ url: sandboxes.sms.url, region: cfg.sms.region, sdkAppId: cfg.sms.sdkAppId }, 'Tencent SMS (SendSms 2021-01-11) sandbox listening');
-  log.info({ smtp: `${urlHost(host)}:${sandboxes.smtp.port}` }, 'SMTP sink listening');
+  log.info({ host, port: sandboxes.smtp.port }, 'SMTP sink listening');
   log.info({ url: sandboxes.idcard.url }, 'ID two-factor (API market) sandbox listening');
   log.info({ url: sandboxes.face.url, pictures: sandboxes.face.pictureBaseUrl }, 'DCloud face function sandbox listening');
   log.info({ url: sandboxes.inboxUrl }, 'sandbox inbox listening (developer only: shows full numbers and codes)');

@@ -23,7 +23,8 @@
 //   'RequestLimitExceeded', 'AuthFailure.SignatureFailure', …) → request-level error envelope.
 import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { httpUrl, listen } from '../lib/listen';
+import { readBody } from './http-body';
 
 export interface SmsRecord {
   serialNo: string;
@@ -154,7 +155,7 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
       res.writeHead(413, { 'Content-Type': 'text/plain' }).end('request body too large');
       return;
@@ -255,17 +256,10 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, opts.port ?? 0, host);
 
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: httpUrl(host, port),
     port,
     messages: () => records.map(copyRecord),
     forPhone: (phone) => {
@@ -488,20 +482,6 @@ function safeEqualHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: ServerResponse, payload: unknown): void {
   const body = JSON.stringify(payload);

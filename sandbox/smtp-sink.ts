@@ -10,7 +10,7 @@
 // AUTH is optional and any credentials are accepted, so a config with MAIL_USER set works
 // unchanged against the sink. STARTTLS is not offered: the sink listens on loopback only.
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../lib/listen';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
@@ -91,16 +91,9 @@ export async function startSmtpSink(opts: { host?: string; port?: number }): Pro
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.server.off('error', reject);
-      resolve();
-    });
-  });
+  const port = await listen(server.server, opts.port ?? 0, host);
   // A broken client connection is not the sink's failure; without a listener it would crash.
   server.on('error', () => undefined);
-  const port = (server.server.address() as AddressInfo).port;
 
   return {
     host,

@@ -3,6 +3,7 @@
 // append them here so one scrape target has everything).
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import { listen } from '../lib/listen';
 
 export async function startWorkerMetricsServer(o: { registry: Registry; host: string; port: number; sdkMetricsUrl?: string }): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
@@ -18,9 +19,6 @@ export async function startWorkerMetricsServer(o: { registry: Registry; host: st
     }
     res.writeHead(200, { 'content-type': o.registry.contentType }).end(`${await o.registry.metrics()}\n${sdk}`);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
+  await listen(server, o.port, o.host);
   return server;
 }
