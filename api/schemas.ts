@@ -31,7 +31,7 @@ export const rebindBody = z
   .strict();
 // fields the seed checks by hand ("核心参数缺失") are optional here so a missing one gets that code
 export const newContactBody = z
-  .object({ phone: z.string().max(256).optional(), email: z.string().max(1024).optional(), token: z.string().max(128).optional() })
+  .object({ phone: z.string().max(256).optional(), email: z.string().max(1024).optional(), token: z.string().max(128).optional(), client: clientMeta })
   .strict();
 export const newContactCodeBody = z.object({ code: z.string().max(16).optional(), token: z.string().max(128).optional() }).strict();
 export const registerSessionBody = z.object({ sessionId: sessionId, client: clientMeta }).strict();

@@ -159,6 +159,17 @@ const schema = z.object({
   // signs the app's short-lived face client tokens; derived from BLIND_INDEX_KEY when unset
   FACE_CLIENT_TOKEN_KEY: base64Key.optional(),
 
+  // abuse limits: answers that tell whether an ID number or a contact is in use elsewhere come
+  // only after a slot of these per-day limits (per account and per client IP) is taken
+  REAL_NAME_STARTS_PER_ACCOUNT_PER_DAY: z.coerce.number().int().min(1).max(100000).default(10),
+  REAL_NAME_STARTS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(100000).default(30),
+  CONTACT_CHECKS_PER_ACCOUNT_PER_DAY: z.coerce.number().int().min(1).max(100000).default(20),
+  CONTACT_CHECKS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(100000).default(100),
+  // one unbind token may send codes to this many different new contacts
+  REBIND_NEW_CONTACTS_PER_FLOW: z.coerce.number().int().min(1).max(20).default(3),
+  // completions the API relays to one face check (below the 20 verdicts the check keeps)
+  FACE_COMPLETIONS_PER_CHECK: z.coerce.number().int().min(1).max(19).default(10),
+
   // webhook delivery of callback events (README "Webhooks")
   WEBHOOK_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
@@ -294,6 +305,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientTokenKey:
         e.FACE_CLIENT_TOKEN_KEY ??
         createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga face client token').digest('base64'),
+    },
+    limits: {
+      realNameStartsPerAccount: e.REAL_NAME_STARTS_PER_ACCOUNT_PER_DAY,
+      realNameStartsPerIp: e.REAL_NAME_STARTS_PER_IP_PER_DAY,
+      contactChecksPerAccount: e.CONTACT_CHECKS_PER_ACCOUNT_PER_DAY,
+      contactChecksPerIp: e.CONTACT_CHECKS_PER_IP_PER_DAY,
+      newContactsPerRebind: e.REBIND_NEW_CONTACTS_PER_FLOW,
+      faceCompletionsPerCheck: e.FACE_COMPLETIONS_PER_CHECK,
     },
     webhooks: {
       httpTimeoutMs: e.WEBHOOK_HTTP_TIMEOUT_MS,
