@@ -1,6 +1,6 @@
-// The steps of a rebind after its codes: the unbind token, the notices to the old
-// contacts, and the change itself, applied only if the contact is still the one the
-// flow started from.
+// The steps of a rebind after its codes: the unbind token, the change itself (applied only
+// if the contact is still the one the flow started from, with its notices queued in the same
+// transaction), and the queued notices sent to the old contacts.
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
@@ -22,7 +22,7 @@ export interface NoticeResult {
   providerCode: string;
 }
 
-/** The workflow's retry policy for notices allows this many attempts. */
+/** A provider's transient fault is retried this many attempts, then the notice is reported failed. */
 export const NOTICE_ATTEMPTS = 3;
 
 function heartbeat(): void {

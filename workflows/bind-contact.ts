@@ -7,7 +7,7 @@
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
 import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { COMMIT_STEP, DURABLE_STEP } from './activity-options';
+import { DURABLE_STEP } from './activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
 import { FlowStatus } from './flow-status';
@@ -27,7 +27,7 @@ import {
 } from './definitions';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
-const { commitBind } = proxyActivities<Activities>(COMMIT_STEP);
+const { commitBind } = proxyActivities<Activities>(DURABLE_STEP);
 
 /** Rejections that mean this flow can never succeed, so it ends. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);
@@ -169,9 +169,11 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   setHandler(cancelSignal, () => {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
+  let cancelling = false;
   setHandler(
     cancelFlowUpdate,
     async () => {
+      cancelling = true;
       await condition(() => !busy);
       if (!open()) throw failure('FLOW_CLOSED');
       finish('cancelled', 'cancelled');
@@ -179,6 +181,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     {
       validator: () => {
         if (!open()) throw failure('FLOW_CLOSED');
+        // one cancel waits for the step in progress; more would only grow the history
+        if (cancelling) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
       },
     },
   );

@@ -17,7 +17,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { COMMIT_STEP, DURABLE_STEP } from './activity-options';
+import { DURABLE_STEP } from './activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from './definitions';
@@ -45,13 +45,14 @@ import {
 } from './rebind-definitions';
 
 const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
-const { commitRebind } = proxyActivities<Activities>(COMMIT_STEP);
-// NOTICE_ATTEMPTS (activities/rebind.ts) is this maximumAttempts: the last attempt reports.
-const { sendRebindNotices, sendQueuedRebindNotices } = proxyActivities<Activities>({
-  startToCloseTimeout: '60 seconds',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+const { commitRebind } = proxyActivities<Activities>(DURABLE_STEP);
+const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
+// legacy: NOTICE_ATTEMPTS (activities/rebind.ts) is this maximumAttempts, the last attempt reports
+const { sendRebindNotices } = proxyActivities<Activities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } });
+// The notices a committed change owes are sent whatever fails meanwhile: retried until our own
+// database answers; the activity itself stops retrying a provider's fault after NOTICE_ATTEMPTS
+// and reports it, so a notice never holds the flow hostage.
+const { sendQueuedRebindNotices } = proxyActivities<Activities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } });
 
 /** Flows recorded before the cap could try any number of new contacts. */
 const DEFAULT_NEW_CONTACTS = 3;
@@ -396,9 +397,11 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
   setHandler(rebindCancelSignal, () => {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
+  let cancelling = false;
   setHandler(
     cancelFlowUpdate,
     async () => {
+      cancelling = true;
       await condition(() => !busy);
       if (!open()) throw failure('FLOW_CLOSED');
       finish('cancelled', 'cancelled');
@@ -406,6 +409,8 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     {
       validator: () => {
         if (!open()) throw failure('FLOW_CLOSED');
+        // one cancel waits for the step in progress; more would only grow the history
+        if (cancelling) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
       },
     },
   );
