@@ -91,6 +91,9 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
   try {
     expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
     expect((await json(`${api}/health`)).body.status).toBe('ok');
+    // npm start turns the demo console's key on for this machine's browser
+    expect(first.output()).toMatch(/Demo console .*dev key filled in/);
+    expect((await json(`${api}/console/config.json`)).body.apiKey).toBe(KEY);
     // the UI is the dev server's, configured with our codec endpoint
     const settings = await json(`http://127.0.0.1:${ports.ui}/api/v1/settings`);
     expect(settings.body.Codec.Endpoint).toBe(`http://127.0.0.1:${ports.codec}`);
