@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { createWebhookActivities } from '../../activities/webhooks';
 import { recordCallbackEvent } from '../../db/events';
-import { fanOutAccountEvents } from '../../db/webhooks';
+import { fanOutAccountEvents, insertSubscriber, secretAad } from '../../db/webhooks';
 import type { Resolve } from '../../lib/webhook-http';
 import { call, startStack, uniqueAccountId, type Stack } from '../support/stack';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
@@ -24,10 +24,14 @@ beforeAll(async () => {
   // the activities are called directly below; no dispatcher of this suite may race them
   await stack.stopWorker();
 });
+afterEach(async () => {
+  // subscribers are global: leave none behind, nor a pending delivery of ours for another
+  // suite's sweeper to pick up
+  for (const id of subscribers.splice(0)) await call(stack, 'DELETE', `/v1/webhooks/${id}`);
+  const mine = accounts.splice(0);
+  await stack.deps.pool.query(`UPDATE webhook_deliveries SET state = 'failed', updated_at = now() WHERE account_id = ANY ($1) AND state = 'pending'`, [mine]);
+});
 afterAll(async () => {
-  for (const id of subscribers) await call(stack, 'DELETE', `/v1/webhooks/${id}`);
-  // leave no pending delivery behind for another suite's sweeper to pick up
-  if (accounts.length) await stack.deps.pool.query(`UPDATE webhook_deliveries SET state = 'failed', updated_at = now() WHERE account_id = ANY ($1) AND state = 'pending'`, [accounts]);
   await stack?.close();
   await receiver?.close();
 });
@@ -38,29 +42,33 @@ function productionActivities(resolve?: Resolve) {
   return createWebhookActivities({ ...stack.deps, cfg }, { resolve });
 }
 
-/** A subscriber at `url` (registered under development's rules) and one pending delivery of a fresh event to it. */
+/**
+ * A subscriber at `url` and one pending delivery of a fresh event to it. The subscriber wants
+ * only an event type of its own, so no other suite's events fan out to it (the API would
+ * accept only the product's types, which real flows emit); its URL is stored as is, as if
+ * registered under development's rules or before its name's DNS changed.
+ */
 async function pendingDelivery(url: string): Promise<{ deliveryId: string; run: number; path: string }> {
   const path = new URL(url).pathname;
-  const created = await call(stack, 'POST', '/v1/webhooks', { url, eventTypes: ['phone.bound'] });
-  expect(created.status).toBe(201);
-  subscribers.push(created.body.subscriber.id);
-  receiver.secrets.set(path, created.body.secret);
+  const id = randomUUID();
+  const type = `test.address.${id}`;
+  const secret = `whsec_${randomUUID().replace(/-/g, '')}`;
+  await insertSubscriber(stack.deps.pool, { id, url, eventTypes: [type], description: 'address test', enabled: true, secretEnc: stack.deps.fieldCrypto.encrypt(secret, secretAad('secret', id)) });
+  subscribers.push(id);
+  receiver.secrets.set(path, secret);
   const accountId = uniqueAccountId('whaddr');
   accounts.push(accountId);
-  // recorded and fanned out in one transaction: no sweeper ever sees it undispatched
+  // recorded and fanned out in one transaction: no sweeper ever sees the event undispatched
   const db = await stack.deps.pool.connect();
   try {
     await db.query('BEGIN');
-    await recordCallbackEvent(db, { eventKey: `test:${randomUUID()}`, type: 'phone.bound', accountId, flowId: null, payload: { accountId } });
+    await recordCallbackEvent(db, { eventKey: `test:${randomUUID()}`, type, accountId, flowId: null, payload: { accountId } });
     await fanOutAccountEvents(db as never, accountId);
     await db.query('COMMIT');
   } finally {
     db.release();
   }
-  const { rows } = await stack.deps.pool.query<{ id: string; run: number }>('SELECT id, run FROM webhook_deliveries WHERE account_id = $1 AND subscriber_id = $2', [
-    accountId,
-    created.body.subscriber.id,
-  ]);
+  const { rows } = await stack.deps.pool.query<{ id: string; run: number }>('SELECT id, run FROM webhook_deliveries WHERE account_id = $1 AND subscriber_id = $2', [accountId, id]);
   expect(rows).toHaveLength(1);
   return { deliveryId: rows[0]!.id, run: rows[0]!.run, path };
 }
