@@ -28,7 +28,8 @@ async function startDev(env: Record<string, string>): Promise<Running> {
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const deadline = Date.now() + 150_000;
-  while (!/verification-saga is up/.test(out)) {
+  // the table's last line, not the "is up" line before it: the rows may arrive in a later chunk
+  while (!/Ctrl-C stops everything/.test(out)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dev stack did not come up:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
