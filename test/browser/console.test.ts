@@ -32,7 +32,8 @@ beforeAll(async () => {
   let inboxApp: express.Express | null = null;
   inbox = http.createServer((req, res) => (inboxApp ? inboxApp(req, res) : res.writeHead(503).end()));
   const inboxUrl = await listen(inbox);
-  stack = await startStack({ SANDBOX_INBOX_URL: inboxUrl, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' });
+  // the page gets its key from /console/config.json, as under npm start: demo flag on, browser on loopback
+  stack = await startStack({ SANDBOX_INBOX_URL: inboxUrl, TEMPORAL_UI_URL: 'http://127.0.0.1:8233', CONSOLE_DEMO_API_KEY: 'true' });
   inboxApp = createInboxApp(stack.sms, stack.smtp);
   browser = await chromium.launch({
     executablePath: CHROMIUM,

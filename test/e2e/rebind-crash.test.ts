@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from '../../sandbox/wait';
+import { freePort } from '../../scripts/temporal-dev';
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniquePhone, type Stack } from '../support/stack';
 
@@ -21,8 +22,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info' } as NodeJS.ProcessEnv;
+async function startWorkerProcess(): Promise<ChildProcess> {
+  // free metrics ports: a developer's npm start holds the default ones
+  const metricsPorts = { WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) };
+  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info', ...metricsPorts } as NodeJS.ProcessEnv;
   const proc = (child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
