@@ -749,13 +749,14 @@ class RaceRealName extends Step {
 
 // ---------------------------------------------------------------------------------------
 
-const acct = fc.integer({ min: 0, max: 3 });
-// who usually does what: a2 and a3 start without a phone, a0 is verified, a1 is not
-const binder = fc.constantFrom(2, 3, 3, 2, 1);
-const rebinder = fc.constantFrom(0, 1, 0, 1, 2);
-const verifier = fc.constantFrom(1, 2, 3, 1, 0);
+const acct = fc.integer({ min: 0, max: 4 });
+// who usually does what (test/model/run.ts seeds them): a0 is verified; a1 and a2 have a phone
+// and are not; a3 and a4 start without a phone
+const binder = fc.constantFrom(3, 4, 3, 4, 2);
+const rebinder = fc.constantFrom(0, 1, 2, 0, 1, 2, 3);
+const verifier = fc.constantFrom(1, 2, 1, 2, 3, 0);
 const kind = fc.constantFrom<Kind>('phone', 'email');
-const addr = fc.integer({ min: 0, max: 3 });
+const addr = fc.integer({ min: 0, max: 4 });
 const right = fc.constantFrom(true, true, true, false);
 const device = fc.constantFrom<FaceDevice>('ok', 'ok', 'ok', 'fail', 'upstream', 'processing');
 
@@ -802,7 +803,26 @@ const realNameTwice = fc
   .tuple(verifier, device, idChoice)
   .map(([a, d, i]) => new Compose('RealNameTwice', [new RealNameStart(a, 0, d), new RealNameComplete(a), new CreditQuota(a), new RealNameStart(a, i, 'ok'), new RealNameComplete(a)]));
 
+/** Wrong codes until the flow locks, then the same flow again. */
+const lockedThenAgain = fc
+  .tuple(binder, kind, addr)
+  .map(([a, k, i]) => new Compose('LockedThenAgain', [new BindStart(a, k, i), ...Array.from({ length: 5 }, () => new BindSubmit(a, k, false)), new BindStart(a, k, i), new BindSubmit(a, k, true)]));
+/** Resends until the daily cap of the address (a flow's validator, then the address's cap). */
+const resendMany = fc.tuple(binder, kind, addr).map(([a, k, i]) => new Compose('ResendMany', [new BindStart(a, k, i), ...Array.from({ length: 6 }, () => new BindResend(a, k))]));
+/** One unbind token tried on more new contacts than a rebind allows. */
+const manyNewContacts = fc
+  .tuple(rebinder, kind, fc.shuffledSubarray([0, 1, 2, 3, 4], { minLength: 5, maxLength: 5 }))
+  .map(([a, k, order]) => new Compose('ManyNewContacts', [new RebindStart(a, k, 'sms', 'ok'), new RebindProof(a, k, true), ...order.map((i) => new RebindNewContact(a, k, i))]));
+/** A real-name start repeated (cached), then completed; starts until the per-account limit. */
+const realNameRepeat = fc
+  .tuple(verifier, fc.integer({ min: 1, max: 7 }))
+  .map(([a, n]) => new Compose('RealNameRepeat', [...Array.from({ length: n }, () => new RealNameStart(a, 0, 'ok')), new RealNameComplete(a)]));
+
 COMMANDS.push(
+  lockedThenAgain,
+  resendMany,
+  manyNewContacts,
+  realNameRepeat,
   bindFlow,
   bindFlow,
   rebindFlow,

@@ -23,7 +23,8 @@ test(
   async () => {
     process.stdout.write(`model: seed ${seed}, ${runs} sequences of up to ${maxCommands} commands\n`);
     const t0 = Date.now();
-    const stats = await runModel(stack, { runs, maxCommands, seed, path: process.env.MODEL_PATH, timeLimitMs: budgetMs - 600_000 });
+    const progress = runs > 10 ? (line: string) => process.stdout.write(`model: ${line}\n`) : undefined;
+    const stats = await runModel(stack, { runs, maxCommands, seed, path: process.env.MODEL_PATH, timeLimitMs: budgetMs - 600_000, progress });
     const list = (o: Record<string, number>) =>
       Object.entries(o)
         .sort(([, x], [, y]) => y - x)

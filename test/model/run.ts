@@ -34,6 +34,7 @@ export interface ModelOptions {
   path?: string;
   /** stop generating new sequences after this long (shrinking a failure still completes) */
   timeLimitMs?: number;
+  progress?: (line: string) => void;
 }
 
 export interface ModelStats {
@@ -45,17 +46,19 @@ export interface ModelStats {
 }
 
 /**
- * Four accounts: a0 with phone and email, real-name verified (through the saga, with an ID
- * number of its own) and one purchased face check; a1 with phone and email; a2 with an email;
- * a3 with nothing. Then the phone numbers, emails and ID numbers they may fight over.
+ * Five accounts: a0 with phone and email, real-name verified (through the saga, with an ID
+ * number of its own) and one purchased face check; a1 with phone and email; a2 with a phone;
+ * a3 with an email; a4 with nothing. Then the phone numbers, emails and ID numbers they may
+ * fight over (two of each contact free at the start).
  */
 async function freshWorld(sys: System): Promise<World> {
   const run = randomUUID().slice(0, 8);
-  const phones = [uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()];
-  const emails = [uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail()];
+  const phones = [uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()];
+  const emails = [uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail()];
   const seeded: [string | null, string | null][] = [
     [phones[0]!, emails[0]!],
     [phones[1]!, emails[1]!],
+    [phones[2]!, null],
     [null, emails[2]!],
     [null, null],
   ];
@@ -98,10 +101,12 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
     fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: opts.maxCommands, size: 'max' }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
+      const t0 = Date.now();
       try {
         await fc.asyncModelRun(() => Promise.resolve({ model: world, real: sys }), cmds);
       } finally {
         stats.steps += world.steps;
+        opts.progress?.(`sequence ${stats.sequences}: ${world.steps} steps in ${Math.round((Date.now() - t0) / 1000)} s`);
         for (const [k, n] of Object.entries(world.outcomes)) stats.outcomes[k] = (stats.outcomes[k] ?? 0) + n;
         for (const c of cmds) {
           const name = String(c).replace(/[[(].*$/, '');
