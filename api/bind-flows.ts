@@ -18,6 +18,7 @@ import {
   type RequestMeta,
 } from '../workflows/definitions';
 import { flowIdOf, parseFlowId } from './flow-ids';
+import { updateFlow } from './flow-updates';
 
 export class BindFlows {
   constructor(
@@ -56,12 +57,12 @@ export class BindFlows {
 
   async resend(flowId: string): Promise<CodeSent> {
     parseFlowId(flowId);
-    return this.client.workflow.getHandle(flowId).executeUpdate(requestCodeUpdate, { args: [] });
+    return updateFlow(this.client.workflow.getHandle(flowId), requestCodeUpdate);
   }
 
   async submit(flowId: string, code: string): Promise<BindResult> {
     parseFlowId(flowId);
-    return this.client.workflow.getHandle(flowId).executeUpdate(submitCodeUpdate, { args: [{ code }] });
+    return updateFlow(this.client.workflow.getHandle(flowId), submitCodeUpdate, { code });
   }
 
   async state(flowId: string): Promise<BindState> {
@@ -72,7 +73,7 @@ export class BindFlows {
   async cancel(flowId: string): Promise<BindState> {
     parseFlowId(flowId);
     const handle = this.client.workflow.getHandle(flowId);
-    await handle.executeUpdate(cancelFlowUpdate, { args: [] });
+    await updateFlow(handle, cancelFlowUpdate);
     return handle.query(stateQuery);
   }
 }

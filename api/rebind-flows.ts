@@ -25,6 +25,7 @@ import type { FieldCrypto } from '../lib/field-crypto';
 import { tokenForStartedCheck } from '../lib/face-token';
 import { toAppError } from './errors';
 import { flowIdOf } from './flow-ids';
+import { updateFlow } from './flow-updates';
 
 interface StartRebind {
   kind: ContactKind;
@@ -58,7 +59,7 @@ export class RebindFlows {
   }
 
   collectProof(flowId: string): Promise<ProofAccepted> {
-    return this.client.workflow.getHandle(flowId).executeUpdate(collectProofUpdate, { args: [] });
+    return updateFlow(this.client.workflow.getHandle(flowId), collectProofUpdate);
   }
 
   private operation(p: StartRebind, face?: FaceProofInput) {
@@ -92,19 +93,19 @@ export class RebindFlows {
   }
 
   resendProof(flowId: string): Promise<CodeSent> {
-    return this.client.workflow.getHandle(flowId).executeUpdate(requestCodeUpdate, { args: [] });
+    return updateFlow(this.client.workflow.getHandle(flowId), requestCodeUpdate);
   }
 
   submitProof(flowId: string, code: string): Promise<ProofAccepted> {
-    return this.client.workflow.getHandle(flowId).executeUpdate(submitProofUpdate, { args: [{ code }] });
+    return updateFlow(this.client.workflow.getHandle(flowId), submitProofUpdate, { code });
   }
 
   requestNewCode(flowId: string, target: string, targetMasked: string, token: string): Promise<CodeSent> {
-    return this.withToken(flowId, () => this.client.workflow.getHandle(flowId).executeUpdate(requestNewCodeUpdate, { args: [{ target, targetMasked, token }] }));
+    return this.withToken(flowId, () => updateFlow(this.client.workflow.getHandle(flowId), requestNewCodeUpdate, { target, targetMasked, token }));
   }
 
   submitNewCode(flowId: string, code: string, token: string): Promise<RebindResult> {
-    return this.withToken(flowId, () => this.client.workflow.getHandle(flowId).executeUpdate(submitNewCodeUpdate, { args: [{ code, token }] }));
+    return this.withToken(flowId, () => updateFlow(this.client.workflow.getHandle(flowId), submitNewCodeUpdate, { code, token }));
   }
 
   /** A flow that ended because its unbind token ran out answers as the seed does: 解绑令牌无效. */
@@ -126,7 +127,7 @@ export class RebindFlows {
 
   async cancel(flowId: string): Promise<RebindState> {
     const handle = this.client.workflow.getHandle(flowId);
-    await handle.executeUpdate(cancelFlowUpdate, { args: [] });
+    await updateFlow(handle, cancelFlowUpdate);
     return handle.query(rebindStateQuery);
   }
 }

@@ -9,8 +9,10 @@
 //   wrong codes are counted per flow across both steps; code, token and flow lifetimes are timers.
 import {
   allHandlersFinished,
+  CancellationScope,
   ChildWorkflowFailure,
   condition,
+  isCancellation,
   proxyActivities,
   setHandler,
   type ApplicationFailure,
@@ -164,19 +166,31 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     faceReady = ready;
   });
   const readyNow = (): FaceCheckReady | null => faceReady;
+  // the face check runs in a scope of its own: a flow that ends first cancels it, and waits for
+  // it to close (it gives its quota hold back) and for its outcome to be settled, so the flow
+  // never completes with a step of its own still in flight
+  const faceScope = new CancellationScope();
+  let faceSettled: Promise<void> | null = null;
+  async function closeFace(): Promise<void> {
+    if (!faceSettled) return;
+    if (faceResult === null) faceScope.cancel();
+    await faceSettled;
+  }
 
   /** The face check's outcome decides the proof: a token, or the end of the flow. */
   async function settleFace(child: ChildWorkflowHandle<typeof faceCheck>): Promise<void> {
     try {
       faceResult = await child.result();
     } catch (err) {
-      if (!(err instanceof ChildWorkflowFailure)) throw err;
+      if (!(err instanceof ChildWorkflowFailure) && !isCancellation(err)) throw err;
       if (open()) finish('rejected', 'rejected', failure('SERVICE_UNAVAILABLE'));
       return;
     }
     if (!open()) return;
     if (faceResult.outcome === 'success') {
-      token = await issueUnbindToken();
+      const issued = await issueUnbindToken();
+      if (perRun && !open()) return; // cancelled or expired meanwhile: no token for a closed flow
+      token = issued;
       tokenExpiresAt = Date.now() + input.tokenTtlSec * 1000;
       setStage('awaiting_new_contact');
       return;
@@ -190,17 +204,23 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     (): Promise<FaceProofStarted> =>
       step('sending_proof', null, async () => {
         const face = input.face!;
-        const child = await startFaceCheck(faceCheckId, perRun, {
-          accountId: input.accountId,
-          scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
-          identity: { ofAccount: true },
-          deviceId: face.deviceId,
-          requestDigest: face.requestDigest,
-          needPicture: false,
-          ttlSec: face.ttlSec,
-          meta: input.meta,
-        });
-        void settleFace(child);
+        const start = () =>
+          startFaceCheck(faceCheckId, perRun, {
+            accountId: input.accountId,
+            scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
+            identity: { ofAccount: true },
+            deviceId: face.deviceId,
+            requestDigest: face.requestDigest,
+            needPicture: false,
+            ttlSec: face.ttlSec,
+            meta: input.meta,
+          });
+        if (perRun) {
+          const child = await faceScope.run(start);
+          faceSettled = settleFace(child);
+        } else {
+          void settleFace(await start());
+        }
         await condition(() => readyNow() !== null || faceResult !== null || !open());
         const ready = readyNow();
         if (!ready) throw failure((status.error?.code ?? faceResult?.error?.code ?? 'SERVICE_UNAVAILABLE') as ErrorCode);
@@ -405,6 +425,8 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
       await condition(() => !busy);
       if (!open()) throw failure('FLOW_CLOSED');
       finish('cancelled', 'cancelled');
+      // answered once a face check of the flow has closed: its quota unit is free again
+      await closeFace();
     },
     {
       validator: () => {
@@ -429,6 +451,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     const seen = progress();
     await condition(() => !open() || progress() !== seen, Math.max(1, wake));
   }
+  await closeFace();
   await condition(allHandlersFinished);
   return result();
 }

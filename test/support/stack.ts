@@ -83,7 +83,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   let worker = await createWorker({ cfg, deps });
   let running: Promise<void> | null = worker.run();
 
-  const app = createApp({ cfg, pool: deps.pool, redis: deps.redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log: createLogger('api', 'silent') });
+  const app = createApp({ cfg, pool: deps.pool, redis: deps.redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log: createLogger('api', (process.env.VSAGA_TEST_API_LOG as never) ?? 'silent') });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
