@@ -16,9 +16,11 @@ const MULTI_LINE = /^(?:[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD
  * bounded, and refused with INVALID_INPUT when it holds a control character, before any
  * flow starts. The pattern shows up in the OpenAPI document.
  */
-export function text(o: { max: number; min?: number; multiline?: boolean }) {
+export function text(o: { max: number; min?: number; multiline?: boolean; nonBlank?: boolean }) {
   const base = z.string().max(o.max);
-  return (o.min ? base.min(o.min) : base).regex(o.multiline ? MULTI_LINE : SINGLE_LINE, o.multiline ? 'no control characters but tab and line breaks' : 'no control characters');
+  const checked = (o.min ? base.min(o.min) : base).regex(o.multiline ? MULTI_LINE : SINGLE_LINE, o.multiline ? 'no control characters but tab and line breaks' : 'no control characters');
+  // nonBlank: what a consumer trims (e.g. the sandbox inbox) must not be left empty by it
+  return o.nonBlank ? checked.refine((s) => s.trim() !== '', 'must not be blank') : checked;
 }
 
 export const accountId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1–64)');

@@ -28,8 +28,8 @@ export const consoleConfigBody = z
   })
   .strict();
 export const inboxCodeBody = z.object({ code: z.string().regex(/^\d{6}$/), receivedAt: z.string(), text: z.string() }).strict();
-export const inboxSmsQuery = { phone: text({ min: 1, max: 32 }) };
-export const inboxMailQuery = { to: text({ min: 1, max: 320 }) };
+export const inboxSmsQuery = { phone: text({ min: 1, max: 32, nonBlank: true }) };
+export const inboxMailQuery = { to: text({ min: 1, max: 320, nonBlank: true }) };
 
 const sandboxed = (cfg: Config) => cfg.env === 'development' || cfg.env === 'test';
 

@@ -1,6 +1,7 @@
 // Requests the fuzz (npm run fuzz) found answered outside the error envelope, each pinned:
 // what Node's HTTP layer answers by itself (a head its parser refuses, an unsupported Expect,
-// CONNECT, Upgrade) and what the JSON body parser refuses.
+// CONNECT, Upgrade), what the JSON body parser refuses, and a blank inbox query that the
+// sandbox inbox trims to nothing (it used to come back as 503 SERVICE_UNAVAILABLE).
 import zlib from 'node:zlib';
 import { ERRORS, isErrorCode } from '../../lib/errors';
 import { send, type RawResponse } from '../fuzz/raw-http';
@@ -94,5 +95,19 @@ describe('the JSON body parser refuses the body: the envelope with its status', 
     expect(gz.status).toBe(201);
     const utf16 = await post('Content-Type: application/json; charset=utf-16\r\n', Buffer.from(JSON.stringify({ id: `${id}-16` }), 'utf16le'));
     expect(utf16.status).toBe(201);
+  });
+});
+
+describe('inbox proxy: a blank query is the caller’s mistake, not an outage', () => {
+  test.each(['phone=%20', 'phone=%E3%80%80', 'phone=%EF%BB%BF', 'phone=%C2%A0%20'])('sms %s → 400 INVALID_INPUT', async (q) => {
+    const r = await raw(`GET /console/inbox/sms/latest-code?${q} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${fz.apiKey}\r\n\r\n`);
+    expect(envelope(r)).toMatchObject({ status: 400, code: 'INVALID_INPUT' });
+  });
+
+  test('mail %20 → 400 INVALID_INPUT; a real address still reaches the inbox (404 until a mail arrives)', async () => {
+    const blank = await raw(`GET /console/inbox/mail/latest-code?to=%20%20 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${fz.apiKey}\r\n\r\n`);
+    expect(envelope(blank)).toMatchObject({ status: 400, code: 'INVALID_INPUT' });
+    const none = await raw(`GET /console/inbox/mail/latest-code?to=nobody%40example.com HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${fz.apiKey}\r\n\r\n`);
+    expect(envelope(none)).toMatchObject({ status: 404, code: 'NOT_FOUND' });
   });
 });
