@@ -22,15 +22,32 @@ function clientErrorCode(err: NodeJS.ErrnoException): ErrorCode {
   return 'INVALID_INPUT';
 }
 
+/**
+ * The client may still be sending (a head far over the limit, then its body). Closing a socket
+ * with unread input makes the kernel reset the connection, and a reset can discard the answer
+ * before the client reads it; so what still comes is read and dropped for a moment first.
+ */
+function lingerThenClose(socket: Duplex, ms = 2000): void {
+  socket.on('data', () => {});
+  socket.resume();
+  socket.once('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), ms).unref();
+}
+
 export function createApiServer(app: RequestListener): http.Server {
   const server = http.createServer(app);
+  // sockets answered here: Node reports the parse error again for every further chunk they send
+  const answered = new WeakSet<Duplex>();
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
     // a response already on its way (a parse error in a later pipelined request) cannot be followed by another
     const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) return void socket.destroy();
     // the head was not parsed: no Accept-Language to go by
     const code = clientErrorCode(err);
     socket.end(rawAnswer(code, 'zh', code === 'INVALID_INPUT' ? { reason: 'malformed HTTP request' } : undefined));
+    lingerThenClose(socket);
   });
   server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const body = JSON.stringify(errorBody('EXPECTATION_FAILED', languageOf(req.headers['accept-language'])));

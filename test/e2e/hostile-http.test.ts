@@ -2,6 +2,8 @@
 // what Node's HTTP layer answers by itself (a head its parser refuses, an unsupported Expect,
 // CONNECT, Upgrade), what the JSON body parser refuses, and a blank inbox query that the
 // sandbox inbox trims to nothing (it used to come back as 503 SERVICE_UNAVAILABLE).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { ERRORS, isErrorCode } from '../../lib/errors';
 import { send, type RawResponse } from '../fuzz/raw-http';
@@ -49,6 +51,32 @@ describe("Node's HTTP parser refuses the head: still the envelope", () => {
   ])('%s → 431 HEADERS_TOO_LARGE', async (_what, head) => {
     expect(envelope(await raw(head))).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
   });
+});
+
+describe('a head far over the limit, from another process', () => {
+  // The answer went out, then the connection was closed with the rest of the head unread: the
+  // kernel reset it, and the client often lost the answer. Now the rest is read and dropped first.
+  test('a 300 KB request line gets its 431 every time', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'support', 'api-server-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const childPort = await new Promise<number>((resolve, reject) => {
+        child.stdout!.on('data', (b: Buffer) => {
+          const m = /port (\d+)/.exec(b.toString());
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`server process exited (${code})`)));
+      });
+      const answers: (number | string)[] = [];
+      for (let i = 0; i < 20; i++) {
+        const head = `POST /v1/accounts?${'a'.repeat(300_000)} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n`;
+        const r = await send('127.0.0.1', childPort, { method: '', target: '', headers: [], rawHead: Buffer.from(head), body: Buffer.from('{}') }, 10_000).catch((e: Error) => e.message);
+        answers.push(typeof r === 'string' ? r : r.status);
+      }
+      expect(answers).toEqual(Array(20).fill(431));
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
 });
 
 describe('what Node answers by itself before Express', () => {
