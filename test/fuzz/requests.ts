@@ -169,8 +169,9 @@ export function requestFor(op: Operation, pools: Pools, apiKey: string): fc.Arbi
   const hint = hintFor(pools, op);
   const validSegment = (p: Operation['params'][number]) => valueFor(p.schema, p.name, hint).map((v) => ({ s: pct(String(v)), kind: '' }));
   const pathArb = (hostile: boolean) => {
-    // hostile: one parameter (all of them when there is no choice to make) gets a hostile value
-    const segments = hostile && op.params.length
+    // hostile: one parameter gets a hostile value; a path without parameters gets a hostile tail
+    if (hostile && !op.params.length) return hostileSegment.map(({ s: tail }) => ({ path: `${op.path}/${tail}`, kinds: ['path:tail'] }));
+    const segments = hostile
       ? fc.nat({ max: op.params.length - 1 }).chain((bad) => fc.tuple(...op.params.map((p, i) => (i === bad ? hostileSegment : validSegment(p)))))
       : fc.tuple(...op.params.map(validSegment));
     return segments.map((segs) => {
