@@ -74,7 +74,11 @@ describe('a head far over the limit, from another process', () => {
       }
       expect(answers).toEqual(Array(20).fill(431));
     } finally {
-      child.kill();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill();
+        await exited;
+      }
     }
   }, 60_000);
 });
