@@ -4,9 +4,11 @@
 import type { ActivityDeps } from './deps';
 import { rejection } from './failures';
 import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
+import { applyContactChange, committedChange, type CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
 import { inTransaction } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
+import { notifyWebhookDispatcher } from './webhooks';
 
 export interface ApplyBindInput {
   flowId: string;
@@ -22,11 +24,26 @@ export interface ApplyBindResult {
   contactVersion: number;
 }
 
+export interface CommitBindInput {
+  runKey: string;
+  flowId: string;
+  accountId: string;
+  kind: ContactKind;
+  target: string;
+  meta: EventMeta;
+  /** the session that asked for the change: kept when the others are ended */
+  keepSessionId: string | null;
+}
+
+const TAKEN = { phone: 'PHONE_TAKEN', email: 'EMAIL_TAKEN' } as const;
+const ALREADY = { phone: 'PHONE_ALREADY_BOUND', email: 'EMAIL_ALREADY_BOUND' } as const;
+
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === '23505';
 }
 
 export function createBindActivities(deps: ActivityDeps) {
+  /** Legacy: flows started before commitBind (in flight across an upgrade) still call it. */
   async function applyBind(input: ApplyBindInput): Promise<ApplyBindResult> {
     const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
     const masked = input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target);
@@ -65,5 +82,39 @@ export function createBindActivities(deps: ActivityDeps) {
     }
   }
 
-  return { applyBind };
+  /**
+   * The bind, the end of the other sessions, the audit row and the phone.bound /
+   * email.bound event in one transaction: all of them or none. The unique blind index
+   * decides a race for one address (exactly one account wins).
+   */
+  async function commitBind(input: CommitBindInput): Promise<CommittedChange> {
+    const eventType = `${input.kind}.bound`;
+    let committed: CommittedChange;
+    try {
+      committed = await inTransaction(deps.pool, async (c) => {
+        const account = await findAccount(c, input.accountId, true);
+        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        const prior = await committedChange(c, input.runKey, eventType);
+        if (prior) return prior;
+        if (input.kind === 'phone' ? account.phone_idx : account.email_idx) throw rejection(ALREADY[input.kind]);
+        return applyContactChange(c, deps.fieldCrypto, account, {
+          runKey: input.runKey,
+          flowId: input.flowId,
+          kind: input.kind,
+          target: input.target,
+          eventType,
+          keepSessionId: input.keepSessionId,
+          meta: input.meta,
+          payload: { accountId: account.id, [input.kind]: input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target), flowId: input.flowId },
+        });
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw rejection(TAKEN[input.kind]);
+      throw err;
+    }
+    await notifyWebhookDispatcher(deps, input.accountId, eventType);
+    return committed;
+  }
+
+  return { applyBind, commitBind };
 }

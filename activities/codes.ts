@@ -8,7 +8,7 @@ import { sendAndLog } from './outbox';
 import { SendRateLimiter } from './rate-limit';
 import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
 import { inTransaction } from '../db/pool';
-import { codeMatches, generateCode, hashCode } from '../lib/codes';
+import { codeFor, codeMatches, hashCode } from '../lib/codes';
 import type { ErrorCode } from '../lib/errors';
 import type { Channel, Scene } from '../lib/scenes';
 import { MAIL_CODE_TEMPLATES } from '../lib/templates';
@@ -22,6 +22,8 @@ export type CodePrecheck =
 
 export interface SendCodeInput {
   flowId: string;
+  /** the flow run's key (workflows/run-key.ts); absent in flows recorded before it */
+  runKey?: string;
   requestKey: string;
   accountId: string;
   scene: Scene;
@@ -78,6 +80,14 @@ export function createCodeActivities(deps: ActivityDeps) {
     const targetIdx = contactIndex(deps.fieldCrypto, channelKind, target);
     const sentTo = channelKind === 'phone' ? maskPhone(target) : maskEmail(target);
     if (prior.rows[0]?.status === 'sent') return { codeId: prior.rows[0].id, sentTo };
+    // The attempt that sent it may have died before marking it: the message log knows.
+    if (prior.rows[0]?.status === 'pending') {
+      const logged = await deps.pool.query("SELECT 1 FROM message_log WHERE request_key = $1 AND channel = $2 AND status = 'sent'", [input.requestKey, input.channel]);
+      if (logged.rowCount) {
+        await markSent(input, prior.rows[0].id);
+        return { codeId: prior.rows[0].id, sentTo };
+      }
+    }
 
     const slot = await limiter.acquire({
       scene: input.scene,
@@ -91,7 +101,9 @@ export function createCodeActivities(deps: ActivityDeps) {
       throw rejection('CODE_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
     }
 
-    const code = generateCode();
+    // the same code for every attempt of this request: a retry after the gateway took the
+    // message (but before we heard) can only repeat it
+    const code = codeFor(pepper, input.requestKey);
     const codeId = prior.rows[0]?.id ?? randomUUID();
     await deps.pool.query(
       `INSERT INTO verification_codes (id, request_key, account_id, flow_id, scene, channel, target_idx, code_hash, status)
@@ -131,13 +143,21 @@ export function createCodeActivities(deps: ActivityDeps) {
       throw outcome.retryable ? transient(code, details) : rejection(code, details);
     }
 
-    // The newest code of a flow is the only live one.
-    await inTransaction(deps.pool, async (c) => {
-      await c.query("UPDATE verification_codes SET status = 'superseded' WHERE flow_id = $1 AND id <> $2 AND status = 'sent'", [input.flowId, codeId]);
-      await c.query("UPDATE verification_codes SET status = 'sent', sent_at = now() WHERE id = $1", [codeId]);
-    });
+    await markSent(input, codeId);
     deps.log.info({ flowId: input.flowId, scene: input.scene, channel: input.channel, to: sentTo }, 'code sent');
     return { codeId, sentTo };
+  }
+
+  /** The newest code of a flow run is the only live one (other runs' rows are theirs). */
+  async function markSent(input: SendCodeInput, codeId: string): Promise<void> {
+    await inTransaction(deps.pool, async (c) => {
+      await c.query(
+        `UPDATE verification_codes SET status = 'superseded'
+         WHERE flow_id = $1 AND id <> $2 AND status = 'sent' AND ($3::text IS NULL OR starts_with(request_key, $3 || '/'))`,
+        [input.flowId, codeId, input.runKey ?? null],
+      );
+      await c.query("UPDATE verification_codes SET status = 'sent', sent_at = COALESCE(sent_at, now()) WHERE id = $1", [codeId]);
+    });
   }
 
   /**

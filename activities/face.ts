@@ -13,6 +13,9 @@ import {
   closeFaceRow,
   consumeQuota,
   decryptIdentity,
+  holdQuota,
+  quotaRequiredDetails,
+  releaseQuota,
   deviceMetaInfo,
   faceAad,
   findFaceRow,
@@ -36,6 +39,8 @@ export interface IssueCertifyIdInput {
   deviceId: string;
   requestDigest: string;
   needPicture: boolean;
+  /** the face token's lifetime: the quota hold lasts a little longer (absent: the configured one) */
+  ttlSec?: number;
   meta: RequestMeta;
 }
 
@@ -76,16 +81,31 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
     return { realName: name.normalized, idNumber: id.normalized };
   }
 
-  /** getCertifyId, then the 'wait' row. A retry finds its row and pays nothing. */
+  /**
+   * A quota unit held, getCertifyId, then the 'wait' row. A retry of this step finds its row and
+   * pays nothing; a row that is not this step's (another run, device, request or a closed
+   * check) is never handed out again.
+   */
   async function issueCertifyId(input: IssueCertifyIdInput): Promise<{ certifyId: string; faceRecordId: string }> {
     const existing = await findFaceRow(deps.pool, { faceCheckId: input.faceCheckId });
-    if (existing) return { certifyId: existing.certify_id, faceRecordId: existing.id };
+    if (existing) {
+      const same =
+        existing.status === 'wait' &&
+        existing.account_id === input.accountId &&
+        existing.owner_flow_id === input.ownerFlowId &&
+        existing.device_id === input.deviceId &&
+        existing.request_digest === input.requestDigest;
+      if (!same) throw rejection('FACE_TOKEN_INVALID', { reason: 'face check already used' });
+      return { certifyId: existing.certify_id, faceRecordId: existing.id };
+    }
     if (!deps.cfg.realName.faceEnabled) throw rejection('FACE_DISABLED');
     const { realName, idNumber } = await resolveIdentity(input);
     const metaInfo = await deviceMetaInfo(deps.pool, input.accountId, input.deviceId);
     if (!metaInfo) throw rejection('FACE_METAINFO_MISSING');
 
-    const r = await timed(deps.metrics, 'face', () => face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome);
+    const r = await holdThen(input, () =>
+      timed(deps.metrics, 'face', () => face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome),
+    );
     if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
     const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
       faceCheckId: input.faceCheckId,
@@ -102,6 +122,27 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
     });
     deps.log.info({ faceCheckId: input.faceCheckId, scene: input.scene, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) }, 'certifyId issued');
     return { certifyId: r.certifyId, faceRecordId };
+  }
+
+  /**
+   * Holds a unit (every face scene draws on the account's one pool) before the paid call, and
+   * gives it back when that call fails: a retry holds it again.
+   */
+  async function holdThen<T extends { ok: boolean }>(input: IssueCertifyIdInput, call: () => Promise<T>): Promise<T> {
+    const cfg = deps.cfg.realName;
+    // the hold outlives the token by a margin, for a completion accepted at the last moment
+    const holdSec = (input.ttlSec ?? cfg.faceTokenTtlSec) + 600;
+    const held = await inTransaction(deps.pool, (c) => holdQuota(c, input.faceCheckId, input.accountId, cfg.faceFreePerAccount, holdSec));
+    if (!held) throw rejection('FACE_QUOTA_REQUIRED', quotaRequiredDetails(cfg.faceFreePerAccount, cfg.facePriceCny));
+    let r: T;
+    try {
+      r = await call();
+    } catch (err) {
+      await releaseQuota(deps.pool, input.faceCheckId);
+      throw err;
+    }
+    if (!r.ok) await releaseQuota(deps.pool, input.faceCheckId);
+    return r;
   }
 
   /** The check is billed once the app finished the scan: one unit per face check, ever. */
@@ -171,8 +212,11 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
     }
   }
 
+  /** Closes the row; a check that ends unbilled (expired) gives its held quota unit back. */
   async function closeFaceRecord(input: { faceRecordId: string; status: 'success' | 'fail' | 'expired' | 'error'; data: Record<string, unknown> }): Promise<void> {
     await closeFaceRow(deps.pool, input.faceRecordId, input.status, input.data);
+    const row = await findFaceRow(deps.pool, { id: input.faceRecordId });
+    if (row && (await releaseQuota(deps.pool, row.face_check_id))) deps.log.info({ faceCheckId: row.face_check_id }, 'face quota hold released');
   }
 
   return { issueCertifyId, consumeFaceQuota, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };

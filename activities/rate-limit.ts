@@ -15,9 +15,11 @@ redis.call('EXPIRE', KEYS[2], 172800)
 return {1, 0}
 `;
 
+// the request key is unique, so removing it from yesterday's set as well is safe: a slot
+// taken before midnight and given back after it is returned to the day it was taken on
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return redis.call('SREM', KEYS[2], ARGV[1])
+return redis.call('SREM', KEYS[2], ARGV[1]) + redis.call('SREM', KEYS[3], ARGV[1])
 `;
 
 export type Acquired = { ok: true } | { ok: false; reason: 'too_soon'; retryAfterMs: number } | { ok: false; reason: 'daily_limit' };
@@ -44,6 +46,9 @@ export class SendRateLimiter {
   }
 
   async release(p: { scene: string; targetIdx: Buffer; requestKey: string; now?: number }): Promise<void> {
-    await this.redis.eval(RELEASE, 2, ...this.keys(p.scene, p.targetIdx, p.now ?? Date.now()), p.requestKey);
+    const now = p.now ?? Date.now();
+    const [gap, today] = this.keys(p.scene, p.targetIdx, now);
+    const [, yesterday] = this.keys(p.scene, p.targetIdx, now - 86_400_000);
+    await this.redis.eval(RELEASE, 3, gap, today, yesterday, p.requestKey);
   }
 }

@@ -39,6 +39,8 @@ export interface IdCheckInput {
 
 export interface RecordRealNameInput {
   flowId: string;
+  /** workflows/run-key.ts; flows recorded before it key their rows by flow id */
+  runKey?: string;
   accountId: string;
   faceRecordId: string;
   subjectLimit: number;
@@ -117,7 +119,8 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
 
       const existing = await findRealNameRecord(c, input.accountId);
       if (existing) {
-        if (existing.flow_id === input.flowId) return { realNameRecordId: existing.id };
+        // a retry of this step finds its own record: the face row is this run's
+        if (existing.face_record_id === face.id) return { realNameRecordId: existing.id };
         throw rejection('REAL_NAME_ALREADY_VERIFIED');
       }
       const { rows: n } = await c.query<{ n: string }>('SELECT count(*) AS n FROM real_name_records WHERE id_idx = $1', [face.id_idx]);
@@ -147,8 +150,9 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
       );
       const realNameRecordId = rows[0]!.id;
       await c.query("UPDATE accounts SET real_name_status = 'verified', real_name_verified_at = now(), updated_at = now() WHERE id = $1", [input.accountId]);
+      const key = `${input.runKey ?? input.flowId}/real_name.verified`;
       await recordAudit(c, {
-        dedupeKey: `${input.flowId}/real_name.verified`,
+        dedupeKey: key,
         accountId: input.accountId,
         flowId: input.flowId,
         type: 'real_name.verified',
@@ -157,7 +161,7 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
       });
       // The seed's xc_face_ok_hook answer: type, id, table_name (no personal data).
       await recordCallbackEvent(c, {
-        eventKey: `${input.flowId}/real_name.verified`,
+        eventKey: key,
         type: 'real_name.verified',
         accountId: input.accountId,
         flowId: input.flowId,

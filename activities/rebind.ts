@@ -1,16 +1,19 @@
-// The steps of a rebind after its codes: the unbind token, the notices to the old
-// contacts, and the change itself, applied only if the contact is still the one the
-// flow started from.
+// The steps of a rebind after its codes: the unbind token, the change itself (applied only
+// if the contact is still the one the flow started from, with its notices queued in the same
+// transaction), and the queued notices sent to the old contacts.
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from './outbox';
 import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
+import { applyContactChange, committedChange, type CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
+import { noticeOutbox, queueNotice } from '../db/notices';
 import { inTransaction } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { REBIND_NOTICE_MAIL } from '../lib/templates';
+import { notifyWebhookDispatcher } from './webhooks';
 
 export interface NoticeResult {
   channel: 'sms' | 'mail';
@@ -19,7 +22,7 @@ export interface NoticeResult {
   providerCode: string;
 }
 
-/** The workflow's retry policy for notices allows this many attempts. */
+/** A provider's transient fault is retried this many attempts, then the notice is reported failed. */
 export const NOTICE_ATTEMPTS = 3;
 
 function heartbeat(): void {
@@ -40,6 +43,22 @@ function attempt(): number {
 
 const OPERATION: Record<ContactKind, string> = { phone: '手机号换绑', email: '邮箱换绑' };
 const mask = (kind: ContactKind, v: string) => (kind === 'phone' ? maskPhone(v) : maskEmail(v));
+const TAKEN = { phone: 'PHONE_TAKEN', email: 'REBIND_EMAIL_TAKEN' } as const;
+const noticeKey = (runKey: string) => `${runKey}/rebind-notice`;
+
+export interface CommitRebindInput {
+  runKey: string;
+  flowId: string;
+  accountId: string;
+  kind: ContactKind;
+  method: string;
+  target: string;
+  targetMasked: string;
+  /** blind index (hex) of the contact the flow started from: changed only if still that one */
+  expectedContactIdx: string;
+  meta: EventMeta;
+  keepSessionId: string | null;
+}
 
 export function createRebindActivities(deps: ActivityDeps) {
   /** 256 random bits; the workflow keeps it (sealed by the payload codec) and its timer. */
@@ -53,6 +72,7 @@ export function createRebindActivities(deps: ActivityDeps) {
    * row per channel; a retry skips what already went out. A refused notice is logged
    * and does not stop the change; a transient fault is retried by Temporal.
    */
+  /** Legacy: flows started before commitRebind notified before the change with this. */
   async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
@@ -97,6 +117,7 @@ export function createRebindActivities(deps: ActivityDeps) {
    * Read-only look before the notices go out, so nobody is told of a change that is
    * bound to be refused; applyRebind checks the same again under a row lock.
    */
+  /** Legacy, as sendRebindNotices. */
   async function assertRebindable(input: { accountId: string; kind: ContactKind; target: string; expectedContactIdx: string }): Promise<void> {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
@@ -106,6 +127,7 @@ export function createRebindActivities(deps: ActivityDeps) {
     if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
   }
 
+  /** Legacy, as sendRebindNotices. */
   async function applyRebind(input: {
     flowId: string;
     accountId: string;
@@ -143,5 +165,91 @@ export function createRebindActivities(deps: ActivityDeps) {
     }
   }
 
-  return { issueUnbindToken, sendRebindNotices, assertRebindable, applyRebind };
+  /**
+   * The rebind in one transaction: the contact changed only if it is still the one the flow
+   * started from, the other sessions ended, the audit row, the phone.rebound / email.rebound
+   * event, and a notice queued to each contact the account had before (the rebind notice,
+   * template 2133448 / the seed's mail). So a notice is owed for every change that happened,
+   * and for none that did not; sendQueuedRebindNotices delivers them.
+   */
+  async function commitRebind(input: CommitRebindInput): Promise<CommittedChange> {
+    const eventType = `${input.kind}.rebound`;
+    let committed: CommittedChange;
+    try {
+      committed = await inTransaction(deps.pool, async (c) => {
+        const account = await findAccount(c, input.accountId, true);
+        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        const prior = await committedChange(c, input.runKey, eventType);
+        if (prior) return prior;
+        const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+        if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
+        const owner = await accountIdByContact(c, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
+        if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : TAKEN[input.kind]);
+        for (const kind of ['phone', 'email'] as const) {
+          const to = decryptContact(deps.fieldCrypto, account, kind);
+          if (!to) continue;
+          await queueNotice(c, deps.fieldCrypto, {
+            requestKey: noticeKey(input.runKey),
+            accountId: account.id,
+            flowId: input.flowId,
+            channel: kind === 'phone' ? 'sms' : 'mail',
+            target: to,
+            targetIdx: contactIndex(deps.fieldCrypto, kind, to),
+            template: kind === 'phone' ? deps.cfg.sms.templates.rebind_notice : REBIND_NOTICE_MAIL.subject,
+          });
+        }
+        return applyContactChange(c, deps.fieldCrypto, account, {
+          runKey: input.runKey,
+          flowId: input.flowId,
+          kind: input.kind,
+          target: input.target,
+          eventType,
+          keepSessionId: input.keepSessionId,
+          meta: input.meta,
+          payload: { accountId: account.id, [input.kind]: input.targetMasked, method: input.method, flowId: input.flowId },
+        });
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw rejection(TAKEN[input.kind]);
+      throw err;
+    }
+    await notifyWebhookDispatcher(deps, input.accountId, eventType);
+    return committed;
+  }
+
+  /**
+   * Sends the notices commitRebind queued for this run; a retry skips what already went out.
+   * A refused notice is logged and does not undo anything; a transient fault is retried by
+   * Temporal, and the last attempt reports what went out and what did not.
+   */
+  async function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
+    const results: NoticeResult[] = [];
+    let transientFault: string | null = null;
+    for (const n of await noticeOutbox(deps.pool, deps.fieldCrypto, noticeKey(input.runKey))) {
+      heartbeat();
+      const kind: ContactKind = n.channel === 'sms' ? 'phone' : 'email';
+      if (n.status === 'sent') {
+        results.push({ channel: n.channel, to: mask(kind, n.target), status: 'sent', providerCode: n.providerCode ?? 'Ok' });
+        continue;
+      }
+      const outcome = await sendAndLog(deps, {
+        requestKey: n.requestKey,
+        accountId: input.accountId,
+        flowId: n.flowId,
+        kind: 'notice',
+        scene: 'rebind_notice',
+        channel: n.channel,
+        target: n.target,
+        targetIdx: n.targetIdx,
+        sms: n.channel === 'sms' ? { templateId: n.template, params: [OPERATION[input.kind], input.newTargetMasked] } : undefined,
+        mail: n.channel === 'mail' ? { subject: n.template, text: REBIND_NOTICE_MAIL.text(OPERATION[input.kind], input.newTargetMasked) } : undefined,
+      });
+      if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
+      results.push({ channel: n.channel, to: mask(kind, n.target), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
+    }
+    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw transient('SERVICE_UNAVAILABLE', { providerCode: transientFault });
+    return results;
+  }
+
+  return { issueUnbindToken, sendRebindNotices, assertRebindable, applyRebind, commitRebind, sendQueuedRebindNotices };
 }

@@ -5,16 +5,20 @@ import { recordCallbackEvent } from '../db/events';
 import { notifyWebhookDispatcher } from './webhooks';
 
 export function createSessionActivities(deps: ActivityDeps) {
+  /** Legacy: flows started before the change and its session endings became one transaction. */
   async function endSessionsAfterChange(input: { flowId: string; accountId: string; keepSessionId: string | null; reason: string }): Promise<string[]> {
     const ended = await endOtherSessions(deps.pool, input.accountId, input.keepSessionId, input.flowId, input.reason);
     deps.log.info({ flowId: input.flowId, ended: ended.length, kept: input.keepSessionId !== null }, 'sessions ended after contact change');
     return ended;
   }
 
-  /** The outcome other parts of the platform subscribe to; once per flow and type. */
-  async function recordCallback(input: { flowId: string; accountId: string; type: string; payload: Record<string, unknown> }): Promise<void> {
+  /**
+   * The outcome other parts of the platform subscribe to; once per flow run and type
+   * (runKey: workflows/run-key.ts; flows recorded before it key by flow id).
+   */
+  async function recordCallback(input: { flowId: string; runKey?: string; accountId: string; type: string; payload: Record<string, unknown> }): Promise<void> {
     await recordCallbackEvent(deps.pool, {
-      eventKey: `${input.flowId}/${input.type}`,
+      eventKey: `${input.runKey ?? input.flowId}/${input.type}`,
       type: input.type,
       accountId: input.accountId,
       flowId: input.flowId,

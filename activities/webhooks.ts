@@ -14,7 +14,9 @@ import {
   secretAad,
 } from '../db/webhooks';
 import { dispatcherRunning, ensureWebhookSweeper, signalDispatcher } from '../lib/webhook-dispatch';
+import { nonPublicReason } from '../lib/ip-address';
 import { SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature';
+import { postPinned, type Resolve } from '../lib/webhook-http';
 import type { DeliveryOutcome, PendingDelivery } from '../workflows/webhook-definitions';
 
 export const WEBHOOK_USER_AGENT = 'verification-saga-webhooks/1';
@@ -58,14 +60,23 @@ interface AttemptTarget {
 }
 
 function describeError(err: unknown, timeoutMs: number): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e?.name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
+  const e = err as { name?: string; code?: string; message?: string; cause?: { name?: string; code?: string; message?: string } };
+  if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
   if (e?.name === 'AbortError') return 'attempt cancelled';
-  return (e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)).slice(0, 300);
+  if (e?.name === 'AddressRefusedError') return String(e.message).slice(0, 300);
+  return (e?.code ?? e?.cause?.code ?? e?.message ?? String(err)).slice(0, 300);
 }
 
-export function createWebhookActivities(deps: ActivityDeps) {
+export interface WebhookNet {
+  /** the resolver deliveries use; the system's (getaddrinfo) unless a test stands in for DNS */
+  resolve?: Resolve;
+}
+
+export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}) {
   const { pool, cfg, log } = deps;
+  // where private URLs are not allowed (production), every attempt checks the addresses the
+  // endpoint's name resolves to now and connects only to them (lib/webhook-http.ts)
+  const addressCheck = cfg.webhooks.allowPrivateUrls ? null : nonPublicReason;
 
   /** The dispatcher's look: new events fanned out, then every pending delivery in order. */
   async function fanOutWebhookEvents(input: { accountId: string }): Promise<PendingDelivery[]> {
@@ -77,8 +88,10 @@ export function createWebhookActivities(deps: ActivityDeps) {
 
   /**
    * One HTTP attempt of one delivery. 2xx → delivered; anything else (status, timeout,
-   * refused connection) is logged and thrown as retryable, so Temporal retries it with
-   * the dispatcher's backoff. A delivery no longer pending in this run is skipped.
+   * refused connection, an address the policy refuses) is logged and thrown as retryable,
+   * so Temporal retries it with the dispatcher's backoff. A refused address is retried too:
+   * DNS answers change (a wrong record gets fixed), nothing reaches the address meanwhile,
+   * and the retry window still ends it. A delivery no longer pending in this run is skipped.
    */
   async function deliverWebhook(input: { deliveryId: string; run: number }): Promise<DeliveryOutcome> {
     const { rows } = await pool.query<AttemptTarget>(
@@ -127,8 +140,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(t.url, {
-        method: 'POST',
+      status = await postPinned(t.url, {
         headers: {
           'Content-Type': 'application/json',
           'User-Agent': WEBHOOK_USER_AGENT,
@@ -136,11 +148,10 @@ export function createWebhookActivities(deps: ActivityDeps) {
           [SIGNATURE_HEADER]: signatureHeader(secrets, body),
         },
         body,
-        redirect: 'manual',
         signal,
+        check: addressCheck,
+        resolve: net.resolve,
       });
-      status = res.status;
-      await res.body?.cancel().catch(() => undefined);
       if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (err) {
       error = describeError(err, timeoutMs);

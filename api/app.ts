@@ -24,6 +24,7 @@ import { realNameRoutes } from './routes/real-name';
 import { webhookRoutes } from './routes/webhooks';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
+import { AbuseLimits } from './abuse-limits';
 
 export interface ApiDeps {
   cfg: Config;
@@ -44,7 +45,8 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(healthRoutes(d));
   app.use(metricsRoutes(registry, d.client));
   app.use(openApiRoutes());
-  app.use(realNameRoutes(d)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
+  const limits = new AbuseLimits(d.redis, d.fieldCrypto, d.cfg);
+  app.use(realNameRoutes(d, limits)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
   app.use(consoleRoutes(d.cfg)); // the demo console page and config (public); its inbox proxy checks the key itself
   app.use(reportRoutes(d)); // GET /reports (static page) and the report JSON (authenticates itself); before the API-key check
   app.use(authenticate(d.cfg.api.keys));
@@ -53,8 +55,8 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(webhookRoutes(d));
   const bindFlows = new BindFlows(d.client, d.cfg);
   const rebindFlows = new RebindFlows(d.client, d.cfg, d.fieldCrypto);
-  app.use(bindRoutes(d.pool, bindFlows));
-  app.use(rebindRoutes(d.pool, rebindFlows));
+  app.use(bindRoutes(d.pool, bindFlows, limits));
+  app.use(rebindRoutes(d.pool, rebindFlows, limits, d.cfg));
   app.use(flowRoutes(d.client, bindFlows, rebindFlows));
   app.use(notFound);
   app.use(errorHandler(d.log));

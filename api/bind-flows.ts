@@ -6,7 +6,7 @@ import { maskEmail, maskPhone } from '../lib/contacts';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { bindEmail, bindPhone } from '../workflows';
 import {
-  cancelSignal,
+  cancelFlowUpdate,
   requestCodeUpdate,
   stateQuery,
   submitCodeUpdate,
@@ -72,7 +72,7 @@ export class BindFlows {
   async cancel(flowId: string): Promise<BindState> {
     parseFlowId(flowId);
     const handle = this.client.workflow.getHandle(flowId);
-    await handle.signal(cancelSignal);
+    await handle.executeUpdate(cancelFlowUpdate, { args: [] });
     return handle.query(stateQuery);
   }
 }

@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
+import type { AbuseLimits } from './abuse-limits';
 import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { precheckRealName } from '../db/real-name';
@@ -56,6 +57,7 @@ export class RealNameFlows {
     private readonly cfg: Config,
     private readonly pool: Pool,
     private readonly crypto: FieldCrypto,
+    private readonly limits: AbuseLimits,
   ) {}
 
   settings(): RealNameSettings {
@@ -75,7 +77,8 @@ export class RealNameFlows {
     return this.crypto.blindIndex('real_name_request', `${scene}\0${name}\0${idNumber}`).toString('hex');
   }
 
-  async start(accountId: string, req: StartRealNameRequest, meta: RequestMeta): Promise<StartedForApp> {
+  /** relayedIp: the end user's IP as the caller relayed it (per-IP start limit). */
+  async start(accountId: string, req: StartRealNameRequest, meta: RequestMeta, relayedIp?: string): Promise<StartedForApp> {
     const s = this.settings();
     // The pre-checks in SPEC's order answer at once, without a workflow; the saga runs them
     // again (time passes between here and there).
@@ -90,6 +93,7 @@ export class RealNameFlows {
       subjectLimit: s.subjectLimit,
       freePerAccount: s.freePerAccount,
       priceCny: this.cfg.realName.facePriceCny,
+      beforeSharedChecks: () => this.limits.realNameStart(accountId, relayedIp),
     });
     if (!pre.ok) throw new AppError(pre.code, pre.details);
 
@@ -136,6 +140,9 @@ export class RealNameFlows {
   async complete(token: string | undefined, body: CompletionRequest): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
     const claims = verifyFaceToken(this.cfg.realName.clientTokenKey, token);
     if (!claims) throw new AppError('FACE_TOKEN_INVALID');
+    // refused here what the check would refuse anyway, so it never enters the check's history
+    if (body.deviceId !== claims.deviceId) throw new AppError('FACE_DEVICE_MISMATCH');
+    await this.limits.faceCompletion(claims.faceCheckId);
     const completionId = randomUUID();
     const face = this.client.workflow.getHandle(claims.faceCheckId);
     try {

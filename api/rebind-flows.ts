@@ -4,11 +4,10 @@ import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { emailRebind, phoneRebind } from '../workflows';
-import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
-  rebindCancelSignal,
   rebindStateQuery,
   requestNewCodeUpdate,
   submitNewCodeUpdate,
@@ -77,6 +76,7 @@ export class RebindFlows {
       meta: p.meta,
       sessionId: p.sessionId,
       face,
+      newContactLimit: this.cfg.limits.newContactsPerRebind,
     };
     return new WithStartWorkflowOperation(p.kind === 'phone' ? phoneRebind : emailRebind, {
       workflowId: flowIdOf(flowKind, p.accountId),
@@ -126,7 +126,7 @@ export class RebindFlows {
 
   async cancel(flowId: string): Promise<RebindState> {
     const handle = this.client.workflow.getHandle(flowId);
-    await handle.signal(rebindCancelSignal);
+    await handle.executeUpdate(cancelFlowUpdate, { args: [] });
     return handle.query(rebindStateQuery);
   }
 }

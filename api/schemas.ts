@@ -51,7 +51,7 @@ export const rebindBody = z
   .strict();
 // fields the seed checks by hand ("核心参数缺失") are optional here so a missing one gets that code
 export const newContactBody = z
-  .object({ phone: text({ max: 256 }).optional(), email: text({ max: 1024 }).optional(), token: text({ max: 128 }).optional() })
+  .object({ phone: text({ max: 256 }).optional(), email: text({ max: 1024 }).optional(), token: text({ max: 128 }).optional(), client: clientMeta })
   .strict();
 export const newContactCodeBody = z.object({ code: text({ max: 16 }).optional(), token: text({ max: 128 }).optional() }).strict();
 export const registerSessionBody = z.object({ sessionId: sessionId, client: clientMeta }).strict();

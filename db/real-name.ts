@@ -51,6 +51,11 @@ export interface PrecheckInput {
   freePerAccount: number;
   /** shown with FACE_QUOTA_REQUIRED */
   priceCny?: number;
+  /**
+   * Runs just before the first check whose answer tells something about other accounts (the
+   * subject limit): the API takes a rate-limit slot there, so that answer is no free oracle.
+   */
+  beforeSharedChecks?: () => Promise<void>;
 }
 
 export type PrecheckResult =
@@ -74,14 +79,20 @@ export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckI
   if (!name.ok) return { ok: false, code: 'REAL_NAME_INVALID_NAME', details: { reason: name.reason } };
   const id = validateIdNumber(p.idNumber, { now });
   if (!id.ok) return { ok: false, code: 'REAL_NAME_INVALID_ID', details: { reason: id.reason } };
+  await p.beforeSharedChecks?.();
   const idIdx = idNumberIndex(crypto, id.normalized);
   const verified = await subjectCount(db, idIdx);
   if (verified >= p.subjectLimit) return { ok: false, code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: p.subjectLimit } };
-  let quota: 'free' | 'purchased';
-  if (account.face_free_used < p.freePerAccount) quota = 'free';
-  else if (account.face_number >= 1) quota = 'purchased';
-  else return { ok: false, code: 'FACE_QUOTA_REQUIRED', details: { freePerAccount: p.freePerAccount, ...(p.priceCny !== undefined ? { priceCny: p.priceCny } : {}) } };
+  // Units held by live face checks are not subtracted here: the account's own live real-name
+  // check (a repeat start) holds one. The face check's hold is the authoritative count.
+  const q = await faceQuota(db, account, p.freePerAccount);
+  if (q.freeLeft + q.purchased < 1) return { ok: false, code: 'FACE_QUOTA_REQUIRED', details: quotaRequiredDetails(p.freePerAccount, p.priceCny) };
+  const quota: 'free' | 'purchased' = q.freeLeft > 0 ? 'free' : 'purchased';
   return { ok: true, realName: name.normalized, idNumber: id.normalized, idIdx, quota };
+}
+
+export function quotaRequiredDetails(freePerAccount: number, priceCny?: number): Record<string, unknown> {
+  return { freePerAccount, ...(priceCny !== undefined ? { priceCny } : {}) };
 }
 
 export async function subjectCount(db: Db, idIdx: Buffer): Promise<number> {
@@ -99,6 +110,7 @@ export interface FaceRow {
   account_id: string;
   scene: string;
   device_id: string;
+  request_digest: string;
   certify_id: string;
   name_enc: string;
   id_enc: string;
@@ -115,7 +127,7 @@ export interface FaceRow {
 export async function findFaceRow(db: Db, where: { faceCheckId: string } | { id: string }, forUpdate = false): Promise<FaceRow | null> {
   const [col, val] = 'id' in where ? ['id', where.id] : ['face_check_id', where.faceCheckId];
   const { rows } = await db.query<FaceRow>(
-    `SELECT id::text AS id, face_check_id, owner_flow_id, account_id, scene, device_id, certify_id, name_enc, id_enc, id_idx,
+    `SELECT id::text AS id, face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id, name_enc, id_enc, id_idx,
             picture_enc, picture_error, provider_data, status, ip, user_agent, fingerprint
      FROM face_verifications WHERE ${col} = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [val],
@@ -219,15 +231,58 @@ export function viewIdentity(crypto: FieldCrypto, row: RealNameRecordRow | null,
 }
 
 // ---------------------------------------------------------------------------------------
-// Face quota: free count first, then purchased, never below zero; once per key.
+// Face quota, one pool for every face scene: the free count first, then purchased units,
+// never below zero. A face check holds a unit when it issues its certifyId (so two checks
+// of one account cannot both count on the last unit), consumes it once when it is billed,
+// and releases it when it ends unbilled; a hold nobody released lapses at hold_until.
 
 export type QuotaSource = 'free' | 'purchased' | 'none';
+
+export interface QuotaView {
+  freeLeft: number;
+  purchased: number;
+  held: number;
+  /** what a new face check may count on */
+  available: number;
+}
+
+export async function faceQuota(db: Db, account: { id: string; face_free_used: number; face_number: number }, freePerAccount: number): Promise<QuotaView> {
+  const { rows } = await db.query<{ n: string }>(
+    "SELECT count(*) AS n FROM face_quota_ledger WHERE account_id = $1 AND state = 'held' AND hold_until > now()",
+    [account.id],
+  );
+  const freeLeft = Math.max(0, freePerAccount - account.face_free_used);
+  const held = Number(rows[0]!.n);
+  return { freeLeft, purchased: account.face_number, held, available: freeLeft + account.face_number - held };
+}
+
+/** Holds one unit for a face check (key: its id); false when none is left. Idempotent per key. */
+export async function holdQuota(c: PoolClient, key: string, accountId: string, freePerAccount: number, holdSec: number): Promise<boolean> {
+  const account = await findAccount(c, accountId, true);
+  if (!account) throw new Error(`account ${accountId} vanished`);
+  const prior = await c.query<{ state: string }>('SELECT state FROM face_quota_ledger WHERE key = $1 FOR UPDATE', [key]);
+  const state = prior.rows[0]?.state;
+  if (state === 'held' || state === 'consumed') return true;
+  if ((await faceQuota(c, account, freePerAccount)).available < 1) return false;
+  await c.query(
+    `INSERT INTO face_quota_ledger (key, account_id, source, state, hold_until) VALUES ($1, $2, 'none', 'held', now() + make_interval(secs => $3))
+     ON CONFLICT (key) DO UPDATE SET state = 'held', hold_until = EXCLUDED.hold_until`,
+    [key, accountId, holdSec],
+  );
+  return true;
+}
+
+export async function releaseQuota(db: Db, key: string): Promise<boolean> {
+  const r = await db.query("UPDATE face_quota_ledger SET state = 'released' WHERE key = $1 AND state = 'held'", [key]);
+  return r.rowCount === 1;
+}
 
 export async function consumeQuota(c: PoolClient, key: string, accountId: string, freePerAccount: number): Promise<{ source: QuotaSource; consumedNow: boolean }> {
   const account = await findAccount(c, accountId, true);
   if (!account) throw new Error(`account ${accountId} vanished`);
-  const prior = await c.query<{ source: QuotaSource }>('SELECT source FROM face_quota_ledger WHERE key = $1', [key]);
-  if (prior.rows[0]) return { source: prior.rows[0].source, consumedNow: false };
+  const prior = await c.query<{ source: QuotaSource; state: string }>('SELECT source, state FROM face_quota_ledger WHERE key = $1 FOR UPDATE', [key]);
+  const row = prior.rows[0];
+  if (row && (row.state === 'consumed' || row.state === 'refunded')) return { source: row.source, consumedNow: false };
   let source: QuotaSource = 'none';
   if (account.face_free_used < freePerAccount) {
     source = 'free';
@@ -236,22 +291,27 @@ export async function consumeQuota(c: PoolClient, key: string, accountId: string
     source = 'purchased';
     await c.query('UPDATE accounts SET face_number = face_number - 1, updated_at = now() WHERE id = $1 AND face_number >= 1', [accountId]);
   }
-  await c.query('INSERT INTO face_quota_ledger (key, account_id, source) VALUES ($1, $2, $3)', [key, accountId, source]);
+  // a held (or lapsed, or released) unit becomes consumed; a check recorded before holds has no row
+  await c.query(
+    `INSERT INTO face_quota_ledger (key, account_id, source, state) VALUES ($1, $2, $3, 'consumed')
+     ON CONFLICT (key) DO UPDATE SET source = EXCLUDED.source, state = 'consumed', hold_until = NULL`,
+    [key, accountId, source],
+  );
   return { source, consumedNow: true };
 }
 
 export async function refundQuota(c: PoolClient, key: string): Promise<{ refunded: boolean; source: QuotaSource | null }> {
-  const { rows } = await c.query<{ account_id: string; source: QuotaSource; refunded_at: Date | null }>(
-    'SELECT account_id, source, refunded_at FROM face_quota_ledger WHERE key = $1 FOR UPDATE',
+  const { rows } = await c.query<{ account_id: string; source: QuotaSource; state: string }>(
+    'SELECT account_id, source, state FROM face_quota_ledger WHERE key = $1 FOR UPDATE',
     [key],
   );
   const row = rows[0];
-  if (!row || row.refunded_at) return { refunded: false, source: row?.source ?? null };
+  if (!row || row.state !== 'consumed') return { refunded: false, source: row?.source ?? null };
   if (row.source === 'free') {
     await c.query('UPDATE accounts SET face_free_used = GREATEST(face_free_used - 1, 0), updated_at = now() WHERE id = $1', [row.account_id]);
   } else if (row.source === 'purchased') {
     await c.query('UPDATE accounts SET face_number = face_number + 1, updated_at = now() WHERE id = $1', [row.account_id]);
   }
-  await c.query('UPDATE face_quota_ledger SET refunded_at = now() WHERE key = $1', [key]);
+  await c.query("UPDATE face_quota_ledger SET state = 'refunded', refunded_at = now() WHERE key = $1", [key]);
   return { refunded: true, source: row.source };
 }

@@ -4,6 +4,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { SANDBOX_DEFAULT_PORTS, endpointHostPort, sandboxEndpointReason, sandboxHostReason } from './sandbox-endpoint';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -11,6 +12,19 @@ const ROOT = path.resolve(__dirname, '..');
 function devKey(label: string): string {
   return createHash('sha256').update(`verification-saga dev key: ${label}`).digest('base64');
 }
+
+/**
+ * The credentials the sandboxes accept by default. Public in this repository, so
+ * production refuses every one of them.
+ */
+export const SANDBOX_CREDENTIALS = {
+  SMS_SECRET_ID: 'AKIDsandbox0000000000000000000000',
+  SMS_SECRET_KEY: 'sandbox-sms-secret-key-0000000000',
+  SMS_SDK_APP_ID: '1400000000',
+  IDCARD_SECRET_ID: 'AKIDidcardsandbox00000000000000',
+  IDCARD_SECRET_KEY: 'sandbox-idcard-secret-key-00000',
+  FACE_FUNCTION_SECRET: 'sandbox-face-function-secret-000',
+} as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
 const base64Key = z
@@ -81,6 +95,9 @@ const schema = z.object({
   API_PORT: port.default(3000),
   API_KEYS: apiKeyList.default(apiKeyList.parse('dev:dev-api-key-change-me:*')),
   API_TRUST_PROXY: z.stringbool().default(false),
+  // GET /console/config.json hands the first full-scope API key to a browser on this machine
+  // (loopback peers only); npm start turns it on, production refuses it
+  CONSOLE_DEMO_API_KEY: z.stringbool().default(false),
 
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   WORKER_METRICS_PORT: port.default(9464),
@@ -101,9 +118,9 @@ const schema = z.object({
   SMS_ENDPOINT: z.string().default('127.0.0.1:8081'),
   SMS_PROTOCOL: z.enum(['http://', 'https://']).default('http://'),
   SMS_REGION: z.string().default('ap-guangzhou'),
-  SMS_SECRET_ID: z.string().default('AKIDsandbox0000000000000000000000'),
-  SMS_SECRET_KEY: z.string().default('sandbox-sms-secret-key-0000000000'),
-  SMS_SDK_APP_ID: z.string().default('1400000000'),
+  SMS_SECRET_ID: z.string().default(SANDBOX_CREDENTIALS.SMS_SECRET_ID),
+  SMS_SECRET_KEY: z.string().default(SANDBOX_CREDENTIALS.SMS_SECRET_KEY),
+  SMS_SDK_APP_ID: z.string().default(SANDBOX_CREDENTIALS.SMS_SDK_APP_ID),
   SMS_SIGN_NAME: z.string().default('宫论'),
   SMS_TIMEOUT_SEC: z.coerce.number().int().min(1).max(60).default(10),
   SMS_TEMPLATE_UNBIND_PHONE: z.string().default('1646861'),
@@ -121,11 +138,11 @@ const schema = z.object({
   MAIL_TIMEOUT_SEC: z.coerce.number().int().min(1).max(120).default(15),
 
   IDCARD_API_BASE_URL: z.string().url().default('http://127.0.0.1:8082'),
-  IDCARD_SECRET_ID: z.string().default('AKIDidcardsandbox00000000000000'),
-  IDCARD_SECRET_KEY: z.string().default('sandbox-idcard-secret-key-00000'),
+  IDCARD_SECRET_ID: z.string().default(SANDBOX_CREDENTIALS.IDCARD_SECRET_ID),
+  IDCARD_SECRET_KEY: z.string().default(SANDBOX_CREDENTIALS.IDCARD_SECRET_KEY),
   IDCARD_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   FACE_FUNCTION_URL: z.string().url().default('http://127.0.0.1:8083/face'),
-  FACE_FUNCTION_SECRET: z.string().min(16).default('sandbox-face-function-secret-000'),
+  FACE_FUNCTION_SECRET: z.string().min(16).default(SANDBOX_CREDENTIALS.FACE_FUNCTION_SECRET),
   FACE_SECRET_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('x-verify-secret'),
   FACE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
 
@@ -159,6 +176,17 @@ const schema = z.object({
   // signs the app's short-lived face client tokens; derived from BLIND_INDEX_KEY when unset
   FACE_CLIENT_TOKEN_KEY: base64Key.optional(),
 
+  // abuse limits: answers that tell whether an ID number or a contact is in use elsewhere come
+  // only after a slot of these per-day limits (per account and per client IP) is taken
+  REAL_NAME_STARTS_PER_ACCOUNT_PER_DAY: z.coerce.number().int().min(1).max(100000).default(10),
+  REAL_NAME_STARTS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(100000).default(30),
+  CONTACT_CHECKS_PER_ACCOUNT_PER_DAY: z.coerce.number().int().min(1).max(100000).default(20),
+  CONTACT_CHECKS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(100000).default(100),
+  // one unbind token may send codes to this many different new contacts
+  REBIND_NEW_CONTACTS_PER_FLOW: z.coerce.number().int().min(1).max(20).default(3),
+  // completions the API relays to one face check (below the 20 verdicts the check keeps)
+  FACE_COMPLETIONS_PER_CHECK: z.coerce.number().int().min(1).max(19).default(10),
+
   // webhook delivery of callback events (README "Webhooks")
   WEBHOOK_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
@@ -191,19 +219,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!Object.hasOwn(e.PAYLOAD_KEYS, e.PAYLOAD_KEY_ID)) throw new ConfigError(`PAYLOAD_KEY_ID "${e.PAYLOAD_KEY_ID}" is not in PAYLOAD_KEYS`);
   if (!Object.hasOwn(e.FIELD_KEYS, e.FIELD_KEY_ID)) throw new ConfigError(`FIELD_KEY_ID "${e.FIELD_KEY_ID}" is not in FIELD_KEYS`);
   if (e.VSAGA_ENV === 'production') {
-    const dev: string[] = [];
-    if (Object.values(e.PAYLOAD_KEYS).includes(devKey('payload'))) dev.push('PAYLOAD_KEYS');
-    if (Object.values(e.FIELD_KEYS).includes(devKey('field'))) dev.push('FIELD_KEYS');
-    if (e.BLIND_INDEX_KEY === devKey('blind-index')) dev.push('BLIND_INDEX_KEY');
-    if (e.CODE_PEPPER === devKey('code-pepper')) dev.push('CODE_PEPPER');
-    if (e.API_KEYS.some((k) => k.secret === 'dev-api-key-change-me')) dev.push('API_KEYS');
-    if (e.IDCARD_SECRET_KEY === 'sandbox-idcard-secret-key-00000') dev.push('IDCARD_SECRET_KEY');
-    if (e.FACE_FUNCTION_SECRET === 'sandbox-face-function-secret-000') dev.push('FACE_FUNCTION_SECRET');
-    if (dev.length) throw new ConfigError(`production refuses development secrets; set ${dev.join(', ')}`);
-    if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN) {
-      throw new ConfigError('CODEC_TOKEN is required when the codec server listens beyond loopback');
+    const refused = productionRefusals(e);
+    if (refused.size) {
+      const lines = [...refused].map(([name, why]) => `  ${name}: ${why.join('; ')}`);
+      throw new ConfigError(`production refuses development secrets, sandbox providers and demo settings; set real values for:\n${lines.join('\n')}`, [...refused.keys()]);
     }
-    if (e.WEBHOOK_RETRY_WINDOW_SEC < 86400) throw new ConfigError('WEBHOOK_RETRY_WINDOW_SEC must be at least 86400 (a day) in production');
   }
   return {
     env: e.VSAGA_ENV,
@@ -219,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },
+    console: { demoApiKey: e.CONSOLE_DEMO_API_KEY },
     codec: {
       host: e.CODEC_HOST,
       port: e.CODEC_PORT,
@@ -295,6 +316,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         e.FACE_CLIENT_TOKEN_KEY ??
         createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga face client token').digest('base64'),
     },
+    limits: {
+      realNameStartsPerAccount: e.REAL_NAME_STARTS_PER_ACCOUNT_PER_DAY,
+      realNameStartsPerIp: e.REAL_NAME_STARTS_PER_IP_PER_DAY,
+      contactChecksPerAccount: e.CONTACT_CHECKS_PER_ACCOUNT_PER_DAY,
+      contactChecksPerIp: e.CONTACT_CHECKS_PER_IP_PER_DAY,
+      newContactsPerRebind: e.REBIND_NEW_CONTACTS_PER_FLOW,
+      faceCompletionsPerCheck: e.FACE_COMPLETIONS_PER_CHECK,
+    },
     webhooks: {
       httpTimeoutMs: e.WEBHOOK_HTTP_TIMEOUT_MS,
       retryInitialMs: e.WEBHOOK_RETRY_INITIAL_MS,
@@ -313,4 +342,56 @@ export type Config = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    message: string,
+    /** the variables at fault, when the error names them */
+    readonly variables: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+type Parsed = z.output<typeof schema>;
+
+/**
+ * Everything production refuses, by variable: development keys, the sandboxes' endpoints
+ * and credentials for every provider, demo conveniences. All of them at once, so an
+ * operator fixes a deployment in one pass rather than one variable per restart.
+ */
+function productionRefusals(e: Parsed): Map<string, string[]> {
+  const refused = new Map<string, string[]>();
+  const refuse = (name: string, why: string) => refused.set(name, [...(refused.get(name) ?? []), why]);
+
+  if (Object.values(e.PAYLOAD_KEYS).includes(devKey('payload'))) refuse('PAYLOAD_KEYS', 'a development key');
+  if (Object.values(e.FIELD_KEYS).includes(devKey('field'))) refuse('FIELD_KEYS', 'a development key');
+  if (e.BLIND_INDEX_KEY === devKey('blind-index')) refuse('BLIND_INDEX_KEY', 'the development key');
+  if (e.CODE_PEPPER === devKey('code-pepper')) refuse('CODE_PEPPER', 'the development key');
+  if (e.API_KEYS.some((k) => k.secret === 'dev-api-key-change-me')) refuse('API_KEYS', 'the development key');
+  for (const [name, value] of Object.entries(SANDBOX_CREDENTIALS)) {
+    if (e[name as keyof typeof SANDBOX_CREDENTIALS] === value) refuse(name, "the sandbox's default (public in this repository)");
+  }
+
+  const sandboxPorts = [...new Set([...SANDBOX_DEFAULT_PORTS, e.SANDBOX_SMS_PORT, e.SANDBOX_SMTP_PORT, e.SANDBOX_HTTP_PORT, e.SANDBOX_IDCARD_PORT, e.SANDBOX_FACE_PORT])];
+  const endpoint = (name: string, value: string, scheme: 'http:' | 'https:') => {
+    const at = endpointHostPort(value, scheme);
+    if (!at) return refuse(name, 'not host[:port]');
+    const why = sandboxEndpointReason(at.host, at.port, sandboxPorts);
+    if (why) refuse(name, `a sandbox endpoint (${why})`);
+    // the sandboxes speak plain http; the real gateways are https
+    if (at.scheme === 'http:' && name !== 'SMS_ENDPOINT') refuse(name, 'plain http (the sandbox speaks it; use https)');
+  };
+  endpoint('SMS_ENDPOINT', e.SMS_ENDPOINT, e.SMS_PROTOCOL === 'https://' ? 'https:' : 'http:');
+  if (e.SMS_PROTOCOL === 'http://') refuse('SMS_PROTOCOL', "http:// (the sandbox's; Tencent Cloud is https://)");
+  const mailHost = sandboxHostReason(e.MAIL_HOST);
+  if (mailHost) refuse('MAIL_HOST', `a sandbox endpoint (${mailHost})`);
+  if (sandboxPorts.includes(e.MAIL_PORT)) refuse('MAIL_PORT', `${e.MAIL_PORT} is a sandbox port (the SMTP sink's is 2525); use 465 or 587`);
+  endpoint('IDCARD_API_BASE_URL', e.IDCARD_API_BASE_URL, 'https:');
+  endpoint('FACE_FUNCTION_URL', e.FACE_FUNCTION_URL, 'https:');
+
+  if (e.CONSOLE_DEMO_API_KEY) refuse('CONSOLE_DEMO_API_KEY', 'hands an API key to the demo console; development only');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN) {
+    refuse('CODEC_TOKEN', 'required when the codec server listens beyond loopback (CODEC_HOST)');
+  }
+  if (e.WEBHOOK_RETRY_WINDOW_SEC < 86400) refuse('WEBHOOK_RETRY_WINDOW_SEC', 'must be at least 86400 (a day)');
+  return refused;
 }

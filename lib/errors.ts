@@ -35,6 +35,7 @@ export const ERRORS = {
   CONTACT_CHANGED: { status: 409, zh: '账户信息已变更,请重新操作', en: 'The account changed while this flow ran; start again' },
   REBIND_EMAIL_TAKEN: { status: 409, zh: '邮箱账户已绑定过账户', en: 'This email belongs to an account already' },
   SAME_CONTACT: { status: 409, zh: '新旧联系方式不能相同', en: 'The new contact is the one already bound' },
+  NEW_CONTACT_LIMIT: { status: 429, zh: '更换的新联系方式过多,请重新发起操作', en: 'This proof was used for {limit} different new contacts already; start a new rebind' },
   UNBIND_TOKEN_INVALID: { status: 403, zh: '解绑令牌无效', en: 'The unbind token is missing, wrong or expired' },
   PROOF_NOT_DONE: { status: 409, zh: '请先完成身份验证', en: 'Prove control of the current contact first' },
   PROOF_METHOD_MISMATCH: { status: 409, zh: '验证方式不匹配', en: 'This step belongs to another proof method than the flow was started with' },
@@ -53,6 +54,11 @@ export const ERRORS = {
   CODE_DAILY_LIMIT: { status: 429, zh: '今日发送次数已达上限', en: 'The daily limit of codes for this address is reached' },
   SMS_SEND_FAILED: { status: 502, zh: '短信发送失败', en: 'The SMS gateway refused the message' },
   MAIL_SEND_FAILED: { status: 502, zh: '邮件发送失败', en: 'The mail server refused the message' },
+
+  // abuse limits (answers that could tell what other accounts hold come after a slot of these)
+  CONTACT_CHECK_LIMIT: { status: 429, zh: '操作过于频繁,请稍后再试', en: 'Too many contact changes were tried for this account or from this address today' },
+  REAL_NAME_START_LIMIT: { status: 429, zh: '认证过于频繁,请稍后再试', en: 'Too many real-name attempts for this account or from this address today' },
+  FACE_COMPLETION_LIMIT: { status: 429, zh: '提交过于频繁,请重新发起人脸识别', en: 'Too many completions were posted for this face check; start a new one' },
 
   // flows
   FLOW_IN_PROGRESS: { status: 409, zh: '操作进行中,请勿重复提交', en: 'A flow of this kind is already running for the account' },

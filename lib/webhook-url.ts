@@ -1,32 +1,17 @@
 // Which endpoint URLs a subscriber may register. Everywhere: http(s) only, no
 // credentials in the URL, no fragment. In production (WEBHOOK_ALLOW_PRIVATE_URLS=false):
-// https only, and no loopback / private / link-local literal address or local name.
-// (A public name that resolves to a private address is not caught here; egress
-// filtering belongs to the network.)
+// https only, and no internal literal address (lib/ip-address.ts) or local name. A public
+// name may still resolve to a private address, now or after a DNS change: that is caught
+// at delivery, where the sender checks the resolved address and connects to exactly it
+// (lib/webhook-http.ts).
 import { isIP } from 'node:net';
-
-function privateV4(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-}
+import { nonPublicReason } from './ip-address';
 
 function privateHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  const kind = isIP(h);
-  if (kind === 4) return privateV4(h);
-  if (kind === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    if (mapped) return privateV4(mapped[1]!);
-    // WHATWG URL writes a mapped IPv4 address in hex: ::ffff:7f00:1
-    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-    if (hex) {
-      const hi = parseInt(hex[1]!, 16);
-      const lo = parseInt(hex[2]!, 16);
-      return privateV4(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
-    }
-    return h === '::' || h === '::1' || /^f[cd]/.test(h) || /^fe[89ab]/.test(h);
-  }
-  return h === 'localhost' || /\.(localhost|local|internal|home\.arpa)$/.test(h) || !h.includes('.');
+  if (isIP(h)) return nonPublicReason(h) !== null;
+  const name = h.replace(/\.$/, ''); // "localhost." is localhost
+  return name === 'localhost' || /\.(localhost|local|internal|home\.arpa)$/.test(name) || !name.includes('.');
 }
 
 export type UrlProblem = 'not a URL' | 'scheme must be http or https' | 'credentials are not allowed in the URL' | 'fragments are not allowed' | 'https is required' | 'private or loopback hosts are not allowed';

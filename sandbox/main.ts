@@ -1,6 +1,8 @@
 // Runs the provider sandboxes (Tencent SMS gateway, SMTP sink, ID two-factor gateway,
 // DCloud face function, inbox page) for local
 // development: `npm run sandbox`. Tests start the same thing in-process via startSandboxes.
+// Never in production: the sandboxes accept published credentials, "verify" whatever their
+// magic inputs say and show every code sent on an open inbox page.
 import { createServer, type Server } from 'node:http';
 import { httpUrl, listen } from '../lib/listen';
 import { loadConfig, type Config } from '../lib/config';
@@ -29,7 +31,21 @@ export interface SandboxPorts {
   face?: number;
 }
 
+export class SandboxInProductionError extends Error {
+  override name = 'SandboxInProductionError';
+  constructor() {
+    super(
+      'the provider sandboxes do not run in production (VSAGA_ENV=production): they accept published credentials and show every code on an open inbox page; point SMS_*, MAIL_*, IDCARD_* and FACE_* at the real providers instead',
+    );
+  }
+}
+
+export function refuseProduction(env: string | undefined): void {
+  if (env === 'production') throw new SandboxInProductionError();
+}
+
 export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Promise<Sandboxes> {
+  refuseProduction(cfg.env);
   const { host } = cfg.sandbox;
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -70,6 +86,9 @@ function closeHttp(server: Server): Promise<void> {
 
 
 async function main(): Promise<void> {
+  // before the config is read: in production it would refuse the sandboxes' own defaults,
+  // and the operator should read why nothing started rather than a list of variables
+  refuseProduction(process.env.VSAGA_ENV);
   const cfg = loadConfig();
   const log = createLogger('sandbox', cfg.logLevel);
   const sandboxes = await startSandboxes(cfg);
@@ -101,7 +120,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    createLogger('sandbox').fatal({ err }, 'sandbox failed to start');
+    createLogger('sandbox').fatal({ err }, err instanceof SandboxInProductionError ? err.message : 'sandbox failed to start');
     process.exit(1);
   });
 }

@@ -19,7 +19,8 @@
 //
 // setFailure(mode) makes every request fail the same way until setFailure(null):
 //   'http500' → HTTP 500 non-JSON body; 'timeout' → hold the socket; 'reset' → drop the
-//   connection without a response; any Tencent-style code ('InternalError',
+//   connection without a response; 'deliver-then-timeout' → deliver the message, then hold
+//   the socket (the gateway took it, its answer is lost); any Tencent-style code ('InternalError',
 //   'RequestLimitExceeded', 'AuthFailure.SignatureFailure', …) → request-level error envelope.
 import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -119,7 +120,8 @@ const MAX_NUMBERS = 200;
 const KNOWN_FIELDS = new Set([
   'PhoneNumberSet', 'SmsSdkAppId', 'TemplateId', 'SignName', 'TemplateParamSet', 'ExtendCode', 'SessionContext', 'SenderId',
 ]);
-const FAILURE_MODES = new Set(['http500', 'timeout', 'reset']);
+const FAILURE_MODES = new Set(['http500', 'timeout', 'reset', 'deliver-then-timeout']);
+const LOST_ANSWER = 'deliver-then-timeout';
 const CODE_SHAPE = /^[A-Z][A-Za-z]*(\.[A-Za-z0-9]+)*$/;
 
 /** A request-level answer: Tencent answers these with HTTP 200 and an Error envelope. */
@@ -160,7 +162,7 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
       res.writeHead(413, { 'Content-Type': 'text/plain' }).end('request body too large');
       return;
     }
-    if (failure) {
+    if (failure && failure !== LOST_ANSWER) {
       forcedFailure(failure, res);
       return;
     }
@@ -189,7 +191,8 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
         sendError(res, requestId, outcome.code, outcome.message);
         return;
       case 'ok':
-        sendJson(res, { Response: { SendStatusSet: outcome.statuses, RequestId: requestId } });
+        if (failure === LOST_ANSWER) hold(res);
+        else sendJson(res, { Response: { SendStatusSet: outcome.statuses, RequestId: requestId } });
     }
   }
 
@@ -271,7 +274,7 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
     },
     setFailure: (mode) => {
       if (mode !== null && !FAILURE_MODES.has(mode) && !CODE_SHAPE.test(mode)) {
-        throw new Error(`unknown SMS gateway failure mode "${mode}"; use http500, timeout, reset or a Tencent error code`);
+        throw new Error(`unknown SMS gateway failure mode "${mode}"; use http500, timeout, reset, deliver-then-timeout or a Tencent error code`);
       }
       failure = mode;
     },

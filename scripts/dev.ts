@@ -85,6 +85,10 @@ async function waitForPoller(address: string, namespace: string, taskQueue: stri
 
 async function main() {
   const started = Date.now();
+  // This stack is one developer's machine: the demo console may fill in the dev key for a
+  // browser on it (still only to loopback peers). Set CONSOLE_DEMO_API_KEY=false to paste
+  // a key instead; production refuses the flag, so it is left alone there.
+  if (process.env.VSAGA_ENV !== 'production') process.env.CONSOLE_DEMO_API_KEY ??= 'true';
   const cfg = loadConfig();
   const temporal = hostPort(cfg.temporal.address);
   const uiPort = Number(new URL(cfg.temporal.uiUrl).port || 8233);
@@ -173,7 +177,7 @@ async function main() {
   const rows = [
     ['API', apiUrl, `Authorization: Bearer <key> (dev key: ${cfg.api.keys[0]?.secret})`],
     ['Temporal Web UI', server.uiUrl ?? '-', 'payloads decoded through the codec server'],
-    ['Demo console', `${apiUrl}/console`, 'bind, real-name, rebind in the browser (dev key filled in)'],
+    ['Demo console', `${apiUrl}/console`, `bind, real-name, rebind in the browser (${cfg.console.demoApiKey ? 'dev key filled in' : 'paste an API key'})`],
     ['Temporal gRPC', server.address, `namespace ${cfg.temporal.namespace}, task queue ${cfg.temporal.taskQueue}`],
     ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
     ['Reports (operators)', `${apiUrl}/reports`, 'pass rate and volume per scene, counters'],

@@ -1,11 +1,18 @@
 // Records histories of real flows for the replay test (test/histories/). Run against a
-// running `npm start` stack: it drives flows over the HTTP API like a caller would and
-// saves each workflow's history. Re-record when a workflow changes on purpose (and keep
-// the old files: replaying them is what proves a change is compatible, via patched()).
+// running `npm start` stack started with short lifetimes, so the expiry paths end quickly:
+//
+//   WEBHOOK_DISPATCHER_IDLE_SEC=3 WEBHOOK_DISPATCHER_MAX_PER_RUN=1 BIND_FLOW_TTL_SEC=6 \
+//   FACE_TOKEN_TTL_SEC=6 npm start
+//   npm run record-histories -- <folder> [name-prefix…]
+//
+// It drives every path over the HTTP API like a caller would and saves each workflow's history
+// into test/histories/<folder>/. Record into a new folder when workflow code changes on purpose
+// and keep the old folders: replaying them is what proves a change is compatible (patched()).
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Client as PgClient } from 'pg';
 import { loadConfig } from '../lib/config';
 import { connectClient } from '../lib/temporal';
 import { idCheckChar } from '../lib/idcard';
@@ -14,17 +21,24 @@ const cfg = loadConfig();
 const API = `http://${cfg.api.host}:${cfg.api.port}`;
 const INBOX = `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`;
 const headers = { authorization: `Bearer ${cfg.api.keys[0]!.secret}`, 'content-type': 'application/json' };
-const OUT = path.join(__dirname, '..', 'test', 'histories');
-
-async function post(p: string, body?: unknown) {
-  const res = await fetch(`${API}${p}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  return (await res.json()) as Record<string, unknown>;
+const [folder, ...only] = process.argv.slice(2);
+if (!folder) {
+  console.error('usage: npm run record-histories -- <folder under test/histories> [name-prefix…]');
+  process.exit(2);
 }
+const OUT = path.join(__dirname, '..', 'test', 'histories', folder);
+const stamp = Date.now().toString(36);
+let serial = 0;
 
-async function put(p: string, body: unknown) {
-  const res = await fetch(`${API}${p}`, { method: 'PUT', headers, body: JSON.stringify(body) });
-  return (await res.json()) as Record<string, unknown>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers, read by field
+async function send(method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${API}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return res.json();
 }
+const post = (p: string, body?: unknown) => send('POST', p, body);
+
+const unique = () => `${stamp}${++serial}`;
+const phone = (prefix: string) => `${prefix}${String((Date.now() + ++serial) % 1e8).padStart(8, '0')}`;
 
 /** A valid resident ID number (GB 11643 check character), not one of the sandbox's magic ones. */
 function randomIdNumber(): string {
@@ -41,112 +55,187 @@ async function latestCode(kind: 'sms' | 'mail', to: string): Promise<string> {
   throw new Error(`no ${kind} code for ${to}`);
 }
 
+async function account(withPhone?: string): Promise<string> {
+  const id = `rec-${unique()}`;
+  await post('/v1/accounts', { id });
+  if (withPhone) {
+    await post(`/v1/accounts/${id}/phone/bind`, { phone: withPhone });
+    await post(`/v1/flows/bind-phone:${id}/code`, { code: await latestCode('sms', withPhone) });
+  }
+  return id;
+}
+
+async function device(id: string, magic: string | null): Promise<string> {
+  const deviceId = `${id}-${magic ?? 'ok'}`;
+  await send('PUT', `/v1/accounts/${id}/devices/${deviceId}`, { metaInfo: JSON.stringify({ apdidToken: 'rec', ...(magic ? { sandbox: magic } : {}) }) });
+  return deviceId;
+}
+
+const ip = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
+
+/** Starts real-name; completes the face check unless `complete` is false. Returns the face check id. */
+async function realName(id: string, magic: string | null, complete = true): Promise<string> {
+  const deviceId = await device(id, magic);
+  const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, client: { ip: ip() } });
+  if (!started.flow) throw new Error(`real-name start failed: ${JSON.stringify(started)}`);
+  if (complete) await faceCompletion(deviceId, started.flow);
+  return started.flow.faceCheckId;
+}
+
+async function faceCompletion(deviceId: string, flow: { clientToken: string; certifyId: string }): Promise<void> {
+  const res = await fetch(`${API}/v1/face/completion`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-face-token': flow.clientToken },
+    body: JSON.stringify({ deviceId, certifyId: flow.certifyId, errCode: 0, errMsg: 'ok' }),
+  });
+  if (!res.ok) throw new Error(`face completion failed: ${await res.text()}`);
+}
+
+/** Proves control by an SMS code and binds a new contact; returns nothing, the flow is done. */
+async function rebindBySms(id: string, kind: 'phone' | 'email', currentPhone: string): Promise<string> {
+  await post(`/v1/accounts/${id}/${kind}/rebind`, { method: 'sms' });
+  const token = (await post(`/v1/flows/rebind-${kind}:${id}/code`, { code: await latestCode('sms', currentPhone) })).proof.unbindToken;
+  const next = kind === 'phone' ? phone('133') : `rec-${unique()}@example.com`;
+  await post(`/v1/flows/rebind-${kind}:${id}/new-contact`, { [kind]: next, token });
+  await post(`/v1/flows/rebind-${kind}:${id}/new-contact/code`, { code: await latestCode(kind === 'phone' ? 'sms' : 'mail', next), token });
+  return next;
+}
+
+/** name → the workflow ids (a run of each) it records; a scenario drives its flows to their end. */
+type Scenario = () => Promise<[string, string][]>;
+
+const scenarios: Record<string, Scenario> = {
+  async 'bind-phone'() {
+    const p = phone('135');
+    const id = await account();
+    await post(`/v1/accounts/${id}/phone/bind`, { phone: p });
+    const code = await latestCode('sms', p);
+    await post(`/v1/flows/bind-phone:${id}/code`, { code: code === '000000' ? '111111' : '000000' });
+    await post(`/v1/flows/bind-phone:${id}/code`, { code });
+    const email = `rec-${unique()}@example.com`;
+    await post(`/v1/accounts/${id}/email/bind`, { email });
+    await post(`/v1/flows/bind-email:${id}/code`, { code: await latestCode('mail', email) });
+    return [
+      [`bind-phone:${id}`, 'bind-phone-wrong-then-bound'],
+      [`bind-email:${id}`, 'bind-email-bound'],
+    ];
+  },
+  async 'bind-ended'() {
+    const cancelled = await account();
+    await post(`/v1/accounts/${cancelled}/phone/bind`, { phone: phone('137') });
+    await send('DELETE', `/v1/flows/bind-phone:${cancelled}`);
+    const locked = await account();
+    await post(`/v1/accounts/${locked}/phone/bind`, { phone: phone('138') });
+    for (let i = 0; i < 5; i++) await post(`/v1/flows/bind-phone:${locked}/code`, { code: String(100000 + i) });
+    const expired = await account();
+    await post(`/v1/accounts/${expired}/phone/bind`, { phone: phone('139') });
+    return [
+      [`bind-phone:${cancelled}`, 'bind-phone-cancelled'],
+      [`bind-phone:${locked}`, 'bind-phone-locked'],
+      [`bind-phone:${expired}`, 'bind-phone-expired'],
+    ];
+  },
+  async rebind() {
+    const p = phone('134');
+    const id = await account(p);
+    const email = `rec-${unique()}@example.com`;
+    await post(`/v1/accounts/${id}/email/bind`, { email });
+    await post(`/v1/flows/bind-email:${id}/code`, { code: await latestCode('mail', email) });
+    const p2 = await rebindBySms(id, 'phone', p);
+    await rebindBySms(id, 'email', p2);
+    return [
+      [`rebind-phone:${id}`, 'rebind-phone-sms'],
+      [`rebind-email:${id}`, 'rebind-email-sms'],
+    ];
+  },
+  async 'rebind-face'() {
+    const id = await account(phone('131'));
+    await realName(id, null);
+    await creditFaceQuota(id);
+    // a face rebind to its end, then one cancelled while its face check waits for the app
+    const deviceId = await device(id, null);
+    const started = await post(`/v1/accounts/${id}/phone/rebind`, { method: 'face', deviceId });
+    await faceCompletion(deviceId, started.flow);
+    let token: string | undefined;
+    for (let i = 0; i < 50 && !token; i++) {
+      token = (await post(`/v1/flows/rebind-phone:${id}/proof`)).proof?.unbindToken;
+      if (!token) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!token) throw new Error('no unbind token after the face check');
+    const next = phone('130');
+    await post(`/v1/flows/rebind-phone:${id}/new-contact`, { phone: next, token });
+    await post(`/v1/flows/rebind-phone:${id}/new-contact/code`, { code: await latestCode('sms', next), token });
+    const faceRun: [string, string][] = [[`rebind-phone:${id}`, 'rebind-phone-face'], [started.flow.faceCheckId, 'face-check-rebind']];
+    const second = await account(phone('132'));
+    await realName(second, null);
+    await creditFaceQuota(second);
+    const cancelled = await post(`/v1/accounts/${second}/phone/rebind`, { method: 'face', deviceId: await device(second, null) });
+    await send('DELETE', `/v1/flows/rebind-phone:${second}`);
+    return [...faceRun, [`rebind-phone:${second}`, 'rebind-phone-face-cancelled'], [cancelled.flow.faceCheckId, 'face-check-owner-closed']];
+  },
+  async 'real-name'() {
+    const verified = await account(phone('136'));
+    const verifiedFace = await realName(verified, null);
+    const failed = await account(phone('136'));
+    const failedFace = await realName(failed, 'fail');
+    const expired = await account(phone('136'));
+    const expiredFace = await realName(expired, null, false);
+    return [
+      [`real-name:${verified}`, 'real-name-verified'],
+      [verifiedFace, 'face-check-success'],
+      [`real-name:${failed}`, 'real-name-face-fail'],
+      [failedFace, 'face-check-fail'],
+      [`real-name:${expired}`, 'real-name-expired'],
+      [expiredFace, 'face-check-expired'],
+    ];
+  },
+  async webhooks() {
+    // a local endpoint subscribed to everything; two events of one account through the
+    // per-account dispatcher (WEBHOOK_DISPATCHER_MAX_PER_RUN=1: its first run continues as new)
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    receivers.push(receiver);
+    await post('/v1/webhooks', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, eventTypes: ['*'], description: 'record-histories' });
+    const id = await account(phone('132'));
+    const email = `rec-${unique()}@example.com`;
+    await post(`/v1/accounts/${id}/email/bind`, { email });
+    await post(`/v1/flows/bind-email:${id}/code`, { code: await latestCode('mail', email) });
+    return [[`webhooks:${id}`, 'webhook-dispatcher-delivered']];
+  },
+};
+
+const receivers: http.Server[] = [];
+
+/** Real-name used the free face check: a purchased unit for the face rebind (the platform's sale). */
+async function creditFaceQuota(id: string): Promise<void> {
+  const pg = new PgClient({ connectionString: cfg.databaseUrl });
+  await pg.connect();
+  await pg.query('UPDATE accounts SET face_number = face_number + 1 WHERE id = $1', [id]);
+  await pg.end();
+}
+
 async function main() {
   const client = await connectClient(cfg);
-  const stamp = Date.now().toString(36);
-  const flows: [string, string][] = [];
-
-  // webhooks: a local endpoint subscribed to everything; an account's phone.bound reaches
-  // it through the per-account dispatcher (start the stack with WEBHOOK_DISPATCHER_IDLE_SEC=3
-  // so the dispatcher ends soon after)
-  const receiver = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(204).end());
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  await post('/v1/webhooks', { url: hook, eventTypes: ['*'], description: 'record-histories' });
-  const w = `rec-${stamp}-w`;
-  const phoneW = `132${String(Date.now() % 1e8).padStart(8, '0')}`;
-  await post('/v1/accounts', { id: w });
-  await post(`/v1/accounts/${w}/phone/bind`, { phone: phoneW });
-  await post(`/v1/flows/bind-phone:${w}/code`, { code: await latestCode('sms', phoneW) });
-  flows.push([`webhooks:${w}`, 'webhook-dispatcher-delivered']);
-
-  // bind phone: one wrong code, then the right one
-  const a = `rec-${stamp}-a`;
-  const phone = `135${String(Date.now() % 1e8).padStart(8, '0')}`;
-  await post('/v1/accounts', { id: a });
-  await post(`/v1/accounts/${a}/phone/bind`, { phone });
-  const code = await latestCode('sms', phone);
-  await post(`/v1/flows/bind-phone:${a}/code`, { code: code === '000000' ? '111111' : '000000' });
-  await post(`/v1/flows/bind-phone:${a}/code`, { code });
-  flows.push([`bind-phone:${a}`, 'bind-phone-wrong-then-bound']);
-
-  // bind email, then a cancelled bind phone on the same account
-  const email = `rec-${stamp}@example.com`;
-  await post(`/v1/accounts/${a}/email/bind`, { email });
-  await post(`/v1/flows/bind-email:${a}/code`, { code: await latestCode('mail', email) });
-  flows.push([`bind-email:${a}`, 'bind-email-bound']);
-
-  const b = `rec-${stamp}-b`;
-  await post('/v1/accounts', { id: b });
-  await post(`/v1/accounts/${b}/phone/bind`, { phone: `137${String(Date.now() % 1e8).padStart(8, '0')}` });
-  await fetch(`${API}/v1/flows/bind-phone:${b}`, { method: 'DELETE', headers });
-  flows.push([`bind-phone:${b}`, 'bind-phone-cancelled']);
-
-  // rebind: a phone by an SMS proof, then the email by an SMS proof, on an account with both
-  const d = `rec-${stamp}-d`;
-  const phoneD = `134${String(Date.now() % 1e8).padStart(8, '0')}`;
-  const emailD = `rec-${stamp}-d@example.com`;
-  await post('/v1/accounts', { id: d });
-  await post(`/v1/accounts/${d}/phone/bind`, { phone: phoneD });
-  await post(`/v1/flows/bind-phone:${d}/code`, { code: await latestCode('sms', phoneD) });
-  await post(`/v1/accounts/${d}/email/bind`, { email: emailD });
-  await post(`/v1/flows/bind-email:${d}/code`, { code: await latestCode('mail', emailD) });
-  await post(`/v1/accounts/${d}/phone/rebind`, { method: 'sms' });
-  const phoneToken = ((await post(`/v1/flows/rebind-phone:${d}/code`, { code: await latestCode('sms', phoneD) })) as { proof: { unbindToken: string } }).proof.unbindToken;
-  const phoneD2 = `133${String(Date.now() % 1e8).padStart(8, '0')}`;
-  await post(`/v1/flows/rebind-phone:${d}/new-contact`, { phone: phoneD2, token: phoneToken });
-  await post(`/v1/flows/rebind-phone:${d}/new-contact/code`, { code: await latestCode('sms', phoneD2), token: phoneToken });
-  flows.push([`rebind-phone:${d}`, 'rebind-phone-sms']);
-  await post(`/v1/accounts/${d}/email/rebind`, { method: 'sms' });
-  const emailToken = ((await post(`/v1/flows/rebind-email:${d}/code`, { code: await latestCode('sms', phoneD2) })) as { proof: { unbindToken: string } }).proof.unbindToken;
-  const emailD2 = `rec-${stamp}-d2@example.com`;
-  await post(`/v1/flows/rebind-email:${d}/new-contact`, { email: emailD2, token: emailToken });
-  await post(`/v1/flows/rebind-email:${d}/new-contact/code`, { code: await latestCode('mail', emailD2), token: emailToken });
-  flows.push([`rebind-email:${d}`, 'rebind-email-sms']);
-
-  // real-name: verified (account a has its phone now), and a FAIL face on another account
-  const ip = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-  const verify = async (account: string, magic: string | null, idNumber: string) => {
-    const device = `${account}-phone`;
-    await put(`/v1/accounts/${account}/devices/${device}`, { metaInfo: JSON.stringify({ apdidToken: 'rec', ...(magic ? { sandbox: magic } : {}) }) });
-    const started = (await post(`/v1/accounts/${account}/real-name`, { realName: '张三', idNumber, deviceId: device, environmentSafe: true, client: { ip: ip() } })) as {
-      flow?: { clientToken: string; certifyId: string };
-    };
-    if (!started.flow) throw new Error(`real-name start failed: ${JSON.stringify(started)}`);
-    const res = await fetch(`${API}/v1/face/completion`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-face-token': started.flow.clientToken },
-      body: JSON.stringify({ deviceId: device, certifyId: started.flow.certifyId, errCode: 0, errMsg: 'ok' }),
-    });
-    if (!res.ok) throw new Error(`face completion failed: ${await res.text()}`);
-  };
-  await verify(a, null, randomIdNumber());
-  flows.push([`real-name:${a}`, 'real-name-verified'], [`real-name:${a}/face`, 'face-check-success']);
-  const c = `rec-${stamp}-c`;
-  const phoneC = `136${String(Date.now() % 1e8).padStart(8, '0')}`;
-  await post('/v1/accounts', { id: c });
-  await post(`/v1/accounts/${c}/phone/bind`, { phone: phoneC });
-  await post(`/v1/flows/bind-phone:${c}/code`, { code: await latestCode('sms', phoneC) });
-  await verify(c, 'fail', randomIdNumber());
-  flows.push([`real-name:${c}`, 'real-name-face-fail'], [`real-name:${c}/face`, 'face-check-fail']);
-
-  // `npx tsx scripts/record-histories.ts real-name face-check` saves only those files
-  const only = process.argv.slice(2);
-
   fs.mkdirSync(OUT, { recursive: true });
-  for (const [workflowId, name] of flows.filter(([, n]) => only.length === 0 || only.some((p) => n.startsWith(p)))) {
-    const handle = client.workflow.getHandle(workflowId);
-    const ended = await Promise.race([handle.result().then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
-    if (!ended) throw new Error(`${workflowId} did not finish; see the worker's log`);
-    const history = await handle.fetchHistory();
-    const file = path.join(OUT, `${name}.json`);
-    fs.writeFileSync(file, JSON.stringify(history, null, 1));
-    console.log(`recorded ${workflowId} → ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    if (only.length && !only.some((p) => name.startsWith(p))) continue;
+    for (const [workflowId, file] of await scenario()) {
+      const handle = client.workflow.getHandle(workflowId);
+      const ended = await Promise.race([handle.result().then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 30_000))]);
+      if (!ended) throw new Error(`${workflowId} did not finish; see the worker's log`);
+      // a chain of runs (continueAsNew): the first run's history is the one that shows it
+      const latest = await handle.fetchHistory();
+      const first = latest.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId;
+      const history = first ? await client.workflow.getHandle(workflowId, first).fetchHistory() : latest;
+      const out = path.join(OUT, `${file}.json`);
+      fs.writeFileSync(out, JSON.stringify(history, null, 1));
+      console.log(`recorded ${workflowId} → ${path.relative(process.cwd(), out)} (${history.events?.length} events)`);
+    }
   }
-  receiver.close();
+  for (const r of receivers) r.close();
   await client.connection.close();
 }
 

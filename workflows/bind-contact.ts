@@ -5,13 +5,15 @@
 //       ▲               │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
-import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo, type ApplicationFailure } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DURABLE_STEP } from './activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
 import { FlowStatus } from './flow-status';
+import { flowRun } from './run-key';
 import {
+  cancelFlowUpdate,
   cancelSignal,
   requestCodeUpdate,
   stateQuery,
@@ -25,6 +27,7 @@ import {
 } from './definitions';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
+const { commitBind } = proxyActivities<Activities>(DURABLE_STEP);
 
 /** Rejections that mean this flow can never succeed, so it ends. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);
@@ -38,10 +41,10 @@ export async function bindEmail(input: BindInput): Promise<BindResult> {
 }
 
 async function bindContact(input: BindInput): Promise<BindResult> {
-  const { workflowId: flowId } = workflowInfo();
+  const { flowId, runKey, perRun } = flowRun();
   const { limits } = input;
   const expiresAt = Date.now() + limits.flowTtlSec * 1000;
-  const challenge = new CodeChallenge(flowId, input.accountId, limits, {
+  const challenge = new CodeChallenge(flowId, runKey, input.accountId, limits, {
     name: 'code',
     scene: input.scene,
     channel: input.channel,
@@ -125,19 +128,24 @@ async function bindContact(input: BindInput): Promise<BindResult> {
           }
           throw failure('CODE_WRONG', { attemptsLeft });
         }
-        const applied = await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
-        sessionsEnded = await endSessionsAfterChange({
-          flowId,
-          accountId: input.accountId,
-          keepSessionId: input.sessionId ?? null,
-          reason: `${input.kind}_bound`,
-        });
-        await recordCallback({
-          flowId,
-          accountId: input.accountId,
-          type: `${input.kind}.bound`,
-          payload: { accountId: input.accountId, [input.kind]: input.targetMasked, flowId, contactVersion: applied.contactVersion, sessionsEnded },
-        });
+        if (perRun) {
+          const change = { runKey, flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta };
+          sessionsEnded = (await commitBind({ ...change, keepSessionId: input.sessionId ?? null })).sessionsEnded;
+        } else {
+          const applied = await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
+          sessionsEnded = await endSessionsAfterChange({
+            flowId,
+            accountId: input.accountId,
+            keepSessionId: input.sessionId ?? null,
+            reason: `${input.kind}_bound`,
+          });
+          await recordCallback({
+            flowId,
+            accountId: input.accountId,
+            type: `${input.kind}.bound`,
+            payload: { accountId: input.accountId, [input.kind]: input.targetMasked, flowId, contactVersion: applied.contactVersion, sessionsEnded },
+          });
+        }
         finish('bound', 'completed');
         return result();
       } catch (err) {
@@ -161,6 +169,23 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   setHandler(cancelSignal, () => {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
+  let cancelling = false;
+  setHandler(
+    cancelFlowUpdate,
+    async () => {
+      cancelling = true;
+      await condition(() => !busy);
+      if (!open()) throw failure('FLOW_CLOSED');
+      finish('cancelled', 'cancelled');
+    },
+    {
+      validator: () => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        // one cancel waits for the step in progress; more would only grow the history
+        if (cancelling) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
+      },
+    },
+  );
 
   // The flow's own lifetime and the live code's lifetime are timers: the workflow
   // wakes when either ends (Date.now() here is the deterministic workflow clock).

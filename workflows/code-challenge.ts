@@ -2,7 +2,7 @@
 // in workflow time), its lifetime, and checking a submission. Bind uses one; rebind
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CodePrecheck } from '../activities/codes';
 import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
@@ -52,9 +52,12 @@ export class CodeChallenge {
   codesSent = 0;
   sentTo: string | null = null;
   private submissions = 0;
+  private sendAttempts = 0;
 
   constructor(
     private readonly flowId: string,
+    /** the run's key prefix (./run-key.ts): request and submission keys are this run's own */
+    private readonly runKey: string,
     private readonly accountId: string,
     private readonly limits: CodeLimits,
     readonly spec: ChallengeSpec,
@@ -64,10 +67,15 @@ export class CodeChallenge {
     return this.codeId !== null && Date.now() < this.codeExpiresAt;
   }
 
-  /** For validators: refuse a resend inside the gap without touching history. */
+  /**
+   * For validators: refuse what the send would refuse anyway, without touching history: a
+   * resend inside the gap, and more codes than one address may get in a day (a flow lives
+   * less than a day). Failed sends are bounded too, so no request grows the history for ever.
+   */
   assertMaySend(): void {
     const wait = this.lastSentAt + this.limits.resendGapSec * 1000 - Date.now();
     if (this.lastSentAt && wait > 0) throw failure('CODE_TOO_SOON', { retryAfterSec: Math.ceil(wait / 1000) });
+    if (this.codesSent >= this.limits.perDay || this.sendAttempts >= 2 * this.limits.perDay) throw failure('CODE_DAILY_LIMIT', { perDay: this.limits.perDay });
   }
 
   /** For validators: the submission can be checked at all. */
@@ -79,9 +87,11 @@ export class CodeChallenge {
   }
 
   async send(): Promise<CodeSent> {
+    this.sendAttempts += 1;
     const sent = await sendCode({
       flowId: this.flowId,
-      requestKey: `${this.flowId}/${workflowInfo().runId}/${this.spec.name}/${this.codesSent + 1}`,
+      runKey: this.runKey,
+      requestKey: `${this.runKey}/${this.spec.name}/${this.codesSent + 1}`,
       accountId: this.accountId,
       scene: this.spec.scene,
       channel: this.spec.channel,
@@ -107,7 +117,7 @@ export class CodeChallenge {
   /** True when the code is right; the code is then spent. */
   async check(code: string): Promise<boolean> {
     this.submissions += 1;
-    const submissionKey = `${workflowInfo().runId}/${this.spec.name}/submit/${this.submissions}`;
+    const submissionKey = `${this.runKey}/${this.spec.name}/submit/${this.submissions}`;
     const { ok } = await checkCode({ flowId: this.flowId, codeId: this.codeId!, code, submissionKey });
     return ok;
   }

@@ -73,4 +73,10 @@ export interface BindResult {
 export const requestCodeUpdate = defineUpdate<CodeSent, []>('requestCode');
 export const submitCodeUpdate = defineUpdate<BindResult, [{ code: string }]>('submitCode');
 export const cancelSignal = defineSignal<[]>('cancel');
+/**
+ * Cancels a flow of any kind. An update, not a signal, so the caller learns the truth: it
+ * waits for a step in progress to end, then cancels, or answers FLOW_CLOSED when that step
+ * ended the flow. (The 'cancel' signals stay for flows recorded before it.)
+ */
+export const cancelFlowUpdate = defineUpdate<void, []>('cancelFlow');
 export const stateQuery = defineQuery<BindState>('state');

@@ -2,16 +2,21 @@
 // can reuse with its own scene: real-name verification (scene personal), the rebind face
 // method, account recovery. Its signal, query and shapes are in ./real-name-definitions.ts.
 //
-//   issue certifyId + 'wait' row ─► tell the parent (faceCheckReady)
-//     ─► wait for the app's completion signal, at most the token TTL (timer) ── none ─► expired
+//   hold one quota unit (none left: FACE_QUOTA_REQUIRED) ─► issue certifyId + 'wait' row
+//     ─► tell the parent (faceCheckReady)
+//     ─► wait for the app's completion signal, at most the token TTL (timer)
+//          none, or the owner flow closed ─► expired (the hold is released)
 //          wrong device / wrong certifyId / SDK errCode ≠ 0 → refused with its reason, keep waiting
-//     ─► billed: consume one quota unit (once)           ┐ compensation: refund, newest first,
+//     ─► billed: the held unit consumed (once)           ┐ compensation: refund, newest first,
 //     ─► getAuthResult server-side (counts api:face)      ┘ if the result cannot be had
 //     ─► picture (optional, failure recorded) ─► close the row success / fail
+//   Once billed, it finishes even if its owner closes meanwhile (the user paid for it).
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   getExternalWorkflowHandle,
   ParentClosePolicy,
   startChild,
@@ -50,6 +55,8 @@ const result = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
 });
 
+/** Verdicts kept for the API to read; the API lets at most FACE_COMPLETIONS_PER_CHECK through,
+ *  fewer than this, and the accepted one is kept apart, so no verdict anyone waits on is lost. */
 const MAX_VERDICTS = 20;
 
 /** The catalogue's zh text, its {placeholders} filled from the details. */
@@ -69,12 +76,15 @@ export function errorOf(err: unknown): FlowError {
   throw err;
 }
 
-/** Starts a face check as a child of the calling flow; it ends with its parent. */
-export function startFaceCheck(workflowId: string, input: FaceCheckInput): Promise<ChildWorkflowHandle<typeof faceCheck>> {
+/**
+ * Starts a face check as a child of the calling flow. When the parent closes first the check is
+ * asked to cancel, so it can give its quota hold back (flows recorded before that terminated it).
+ */
+export function startFaceCheck(workflowId: string, cancelWithParent: boolean, input: FaceCheckInput): Promise<ChildWorkflowHandle<typeof faceCheck>> {
   return startChild(faceCheck, {
     workflowId,
     args: [input],
-    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    parentClosePolicy: cancelWithParent ? ParentClosePolicy.REQUEST_CANCEL : ParentClosePolicy.TERMINATE,
     typedSearchAttributes: [
       { key: FLOW_KIND, value: 'face-check' },
       { key: ACCOUNT_ID, value: input.accountId },
@@ -95,6 +105,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   let faceRecordId: string | null = null;
   let expiresAt = 0;
   let accepted: FaceCompletion | null = null;
+  let acceptedVerdict: CompletionVerdict | null = null;
   const verdicts: CompletionVerdict[] = [];
 
   const setStage = (s: FaceCheckStage) => {
@@ -109,7 +120,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     certifyId,
     faceRecordId,
     expiresAt: expiresAt ? new Date(expiresAt).toISOString() : null,
-    completions: verdicts,
+    completions: acceptedVerdict ? [acceptedVerdict, ...verdicts] : verdicts,
     outcome,
     error,
   }));
@@ -119,7 +130,9 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   // device with this check's certifyId and errCode 0 moves the check on.
   setHandler(faceCompletionSignal, (c) => {
     const verdict = (err: FlowError | null) => {
-      verdicts.push({ completionId: String(c.completionId ?? ''), accepted: err === null, error: err });
+      const v = { completionId: String(c.completionId ?? ''), accepted: err === null, error: err };
+      if (v.accepted) acceptedVerdict = v;
+      else verdicts.push(v);
       if (verdicts.length > MAX_VERDICTS) verdicts.shift();
     };
     if (accepted !== null) return verdict(flowError('FACE_ALREADY_COMPLETED'));
@@ -158,6 +171,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       deviceId: input.deviceId,
       requestDigest: input.requestDigest,
       needPicture: input.needPicture,
+      ttlSec: input.ttlSec,
       meta: input.meta,
     });
     certifyId = issued.certifyId;
@@ -176,50 +190,66 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     });
   }
 
-  // 2. the app's completion, or the face token's timer
-  if (!(await condition(() => accepted !== null, expiresAt - Date.now()))) {
-    await steps.closeFaceRecord({ faceRecordId, status: 'expired', data: { reason: 'token_expired' } });
+  // 2. the app's completion, or the face token's timer, or the owner closing (a cancel request)
+  let completed: boolean;
+  let reason = 'token_expired';
+  try {
+    completed = await condition(() => accepted !== null, expiresAt - Date.now());
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    completed = false;
+    reason = 'owner_closed';
+  }
+  if (!completed) {
+    // closing the row gives the held quota unit back
+    const closing = faceRecordId;
+    await CancellationScope.nonCancellable(() => steps.closeFaceRecord({ faceRecordId: closing, status: 'expired', data: { reason } }));
     return end('expired', flowError('FACE_EXPIRED'));
   }
+  const issuedId = faceRecordId;
+  return CancellationScope.nonCancellable(() => billed(certifyId!, issuedId));
 
-  // 3. billed from here: one unit, and its refund first in line if we cannot finish
-  setStage('billing');
-  const quota = await steps.consumeFaceQuota({ faceCheckId, accountId: input.accountId });
-  const compensations: (() => Promise<unknown>)[] = [];
-  compensations.unshift(() => steps.refundFaceQuota({ faceCheckId, reason: 'face_result_unavailable' }));
+  /** From the accepted completion on: the user paid, so nothing cancels this part. */
+  async function billed(certifyId: string, faceRecordId: string): Promise<FaceCheckResult> {
+    // 3. billed from here: one unit, and its refund first in line if we cannot finish
+    setStage('billing');
+    const quota = await steps.consumeFaceQuota({ faceCheckId, accountId: input.accountId });
+    const compensations: (() => Promise<unknown>)[] = [];
+    compensations.unshift(() => steps.refundFaceQuota({ faceCheckId, reason: 'face_result_unavailable' }));
 
-  // 4. the server-side result decides
-  setStage('fetching_result');
-  let auth: Awaited<ReturnType<Activities['fetchAuthResult']>>;
-  try {
-    auth = await result.fetchAuthResult({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId });
-  } catch (err) {
-    const e = errorOf(err);
-    for (const compensate of compensations) await compensate();
-    await steps.closeFaceRecord({ faceRecordId, status: 'error', data: { error: e.code, ...(e.details ?? {}) } });
-    return end('rejected', e);
-  }
+    // 4. the server-side result decides
+    setStage('fetching_result');
+    let auth: Awaited<ReturnType<Activities['fetchAuthResult']>>;
+    try {
+      auth = await result.fetchAuthResult({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId });
+    } catch (err) {
+      const e = errorOf(err);
+      for (const compensate of compensations) await compensate();
+      await steps.closeFaceRecord({ faceRecordId, status: 'error', data: { error: e.code, ...(e.details ?? {}) } });
+      return end('rejected', e);
+    }
 
-  // 5. the picture, when collected; a failed download is recorded and does not decide anything
-  let picture: PictureState = 'off';
-  if (input.needPicture) {
-    picture = 'none';
-    if (auth.pictureUrl) {
-      setStage('storing_picture');
-      try {
-        picture = (await steps.storeFacePicture({ faceCheckId, faceRecordId, url: auth.pictureUrl })).stored ? 'stored' : 'failed';
-      } catch {
-        picture = 'failed';
+    // 5. the picture, when collected; a failed download is recorded and does not decide anything
+    let picture: PictureState = 'off';
+    if (input.needPicture) {
+      picture = 'none';
+      if (auth.pictureUrl) {
+        setStage('storing_picture');
+        try {
+          picture = (await steps.storeFacePicture({ faceCheckId, faceRecordId, url: auth.pictureUrl })).stored ? 'stored' : 'failed';
+        } catch {
+          picture = 'failed';
+        }
       }
     }
-  }
 
-  // 6. the row closed with the provider's data (no personal data)
-  const success = auth.authState === 'SUCCESS';
-  await steps.closeFaceRecord({
-    faceRecordId,
-    status: success ? 'success' : 'fail',
-    data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture },
-  });
-  return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
+    // 6. the row closed with the provider's data (no personal data)
+    const success = auth.authState === 'SUCCESS';
+    await steps.closeFaceRecord({
+      faceRecordId,
+      status: success ? 'success' : 'fail',
+      data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture },
+    });
+    return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
+  }
 }

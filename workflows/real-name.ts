@@ -18,13 +18,13 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DURABLE_STEP } from './activity-options';
 import { ERRORS } from '../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import { errorOf, flowError, startFaceCheck } from './face-check';
+import { flowRun } from './run-key';
 import {
   beginRealNameUpdate,
   faceCheckIdOf,
@@ -43,6 +43,8 @@ import {
 } from './real-name-definitions';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
+/** Repeats of the same start answered with the live certifyId (cache: true), per run. */
+const MAX_REPEATS = 10;
 // The user waits on these: a short retry budget, then an answer.
 const idCheck = proxyActivities<Activities>({
   startToCloseTimeout: '15 seconds',
@@ -50,8 +52,9 @@ const idCheck = proxyActivities<Activities>({
 });
 
 export async function realName(input: RealNameInput): Promise<RealNameResult> {
-  const { workflowId: flowId, runId } = workflowInfo();
+  const { flowId, runKey, perRun, childId } = flowRun();
   const s = input.settings;
+  let repeats = 0;
 
   let stage: RealNameStage = 'prechecking';
   let outcome: RealNameOutcome | null = null;
@@ -89,6 +92,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     beginRealNameUpdate,
     async (): Promise<RealNameStarted> => {
       const repeat = begun;
+      if (repeat) repeats += 1;
       begun = true;
       await condition(() => ready !== null || outcome !== null);
       if (ready === null) throw ApplicationFailure.create({ type: error?.code ?? 'INTERNAL', message: error?.message ?? '', nonRetryable: true, details: error?.details ? [error.details] : [] });
@@ -101,7 +105,8 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
         if (outcome !== null) throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true });
         if (!begun) return;
         const same = deviceId === input.deviceId && requestDigest === input.requestDigest;
-        if (!same || (ready !== null && stage !== 'awaiting_face')) {
+        // a cached answer enters history too: a bounded number of them per run
+        if (!same || (ready !== null && stage !== 'awaiting_face') || (perRun && repeats >= MAX_REPEATS)) {
           throw ApplicationFailure.create({ type: 'FLOW_IN_PROGRESS', message: ERRORS.FLOW_IN_PROGRESS.en, nonRetryable: true, details: [{ flowId }] });
         }
       },
@@ -153,7 +158,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   try {
     await idCheck.checkIdentity({
       flowId,
-      callKey: `${flowId}/${runId}/id-check`,
+      callKey: `${runKey}/id-check`,
       accountId: input.accountId,
       realName: input.realName,
       idNumber: input.idNumber,
@@ -168,9 +173,11 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   // 3–9. the face check, as a child workflow
   setStage('issuing_certify_id');
   try {
+    const owner = realNameFlowIdOf(input.accountId);
     const child = await startFaceCheck(
       // from the input, not workflowInfo(): the same id when a history replays under another id
-      faceCheckIdOf(realNameFlowIdOf(input.accountId)),
+      perRun ? childId(owner, 'face') : faceCheckIdOf(owner),
+      perRun,
       {
         accountId: input.accountId,
         scene: 'personal',
@@ -194,8 +201,10 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     if (face.certifyId !== null) {
       await steps.recordCallback({
         flowId,
+        runKey,
         accountId: input.accountId,
-        type: 'real_name.failed',
+        // an expired check has its own event (flows recorded before it told it as failed)
+        type: perRun && face.outcome === 'expired' ? 'real_name.expired' : 'real_name.failed',
         payload: { accountId: input.accountId, flowId, type: 'personal', id: face.faceRecordId, table_name: 'face_verifications', reason: face.outcome, code: face.error?.code ?? null },
       });
     }
@@ -208,7 +217,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   if (face.quota) compensations.unshift(() => steps.refundFaceQuota({ faceCheckId: face.faceCheckId, reason: 'real_name_not_recorded' }));
   setStage('recording');
   try {
-    const rec = await steps.recordRealName({ flowId, accountId: input.accountId, faceRecordId: face.faceRecordId!, subjectLimit: s.subjectLimit, meta: input.meta });
+    const rec = await steps.recordRealName({ flowId, runKey, accountId: input.accountId, faceRecordId: face.faceRecordId!, subjectLimit: s.subjectLimit, meta: input.meta });
     realNameRecordId = rec.realNameRecordId;
   } catch (err) {
     const e = errorOf(err);
@@ -216,6 +225,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     for (const compensate of compensations) await compensate();
     await steps.recordCallback({
       flowId,
+      runKey,
       accountId: input.accountId,
       type: 'real_name.failed',
       payload: { accountId: input.accountId, flowId, type: 'personal', id: face.faceRecordId, table_name: 'face_verifications', reason: 'rejected', code: e.code },

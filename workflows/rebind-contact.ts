@@ -1,9 +1,11 @@
 // Phone rebind and email rebind (SPEC.md "Phone rebind saga", "Email rebind saga").
 // States are drawn in README.md ("How a rebind flow runs"):
 //
-//   proof code (old contact, or the other one) ─► unbind token (timer) ─► new contact's code
-//     ─► notify old phone + email ─► change (only if the contact is still the one we
-//        started from) ─► end other sessions ─► phone.rebound / email.rebound
+//   proof code (old contact, or the other one) or face check ─► unbind token (timer)
+//     ─► new contact's code (at most REBIND_NEW_CONTACTS_PER_FLOW different contacts)
+//     ─► one transaction: change (only if the contact is still the one we started from),
+//        other sessions ended, phone.rebound / email.rebound, notices to the old phone + email
+//        queued ─► the queued notices sent
 //   wrong codes are counted per flow across both steps; code, token and flow lifetimes are timers.
 import {
   allHandlersFinished,
@@ -11,7 +13,6 @@ import {
   condition,
   proxyActivities,
   setHandler,
-  workflowInfo,
   type ApplicationFailure,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
@@ -19,14 +20,16 @@ import type { Activities } from '../activities';
 import { DURABLE_STEP } from './activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
-import { requestCodeUpdate, type CodeSent } from './definitions';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from './definitions';
 import { startFaceCheck, type faceCheck } from './face-check';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from './real-name-definitions';
 import { FlowStatus } from './flow-status';
+import { flowRun } from './run-key';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
   rebindCancelSignal,
+  rebindFlowIdOf,
   rebindStateQuery,
   requestNewCodeUpdate,
   submitNewCodeUpdate,
@@ -42,11 +45,19 @@ import {
 } from './rebind-definitions';
 
 const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
-const { sendRebindNotices } = proxyActivities<Activities>({
-  startToCloseTimeout: '60 seconds',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+const { commitRebind } = proxyActivities<Activities>(DURABLE_STEP);
+const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
+// legacy: NOTICE_ATTEMPTS (activities/rebind.ts) is this maximumAttempts, the last attempt reports
+const { sendRebindNotices } = proxyActivities<Activities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } });
+// The notices a committed change owes are sent whatever fails meanwhile: retried until our own
+// database answers; the activity itself stops retrying a provider's fault after NOTICE_ATTEMPTS
+// and reports it, so a notice never holds the flow hostage.
+const { sendQueuedRebindNotices } = proxyActivities<Activities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } });
+
+/** Flows recorded before the cap could try any number of new contacts. */
+const DEFAULT_NEW_CONTACTS = 3;
+/** How often the unbind token of a face proof may be collected (it is the same token). */
+const MAX_COLLECTS = 5;
 
 /** Rejections that mean the flow can never succeed. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'CONTACT_CHANGED']);
@@ -81,10 +92,12 @@ export async function emailRebind(input: RebindInput): Promise<RebindResult> {
 }
 
 async function rebindContact(input: RebindInput): Promise<RebindResult> {
-  const { workflowId: flowId } = workflowInfo();
+  const { flowId, runKey, perRun, childId } = flowRun();
   const expiresAt = Date.now() + input.flowTtlSec * 1000;
   const maxWrong = input.proofLimits.maxWrong;
-  const proof = new CodeChallenge(flowId, input.accountId, input.proofLimits, proofSpec(input));
+  const maxNewContacts = perRun ? (input.newContactLimit ?? DEFAULT_NEW_CONTACTS) : Infinity;
+  let collects = 0;
+  const proof = new CodeChallenge(flowId, runKey, input.accountId, input.proofLimits, proofSpec(input));
   let fresh: CodeChallenge | null = null; // the new contact's code
   let newTargets = 0;
   let newTarget: { value: string; masked: string } | null = null;
@@ -145,7 +158,8 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
   // method 'face': the reusable face check against the account's real-name identity
   let faceReady: FaceCheckReady | null = null;
   let faceResult: FaceCheckResult | null = null;
-  const faceCheckId = faceCheckIdOf(flowId);
+  // from the input, not the workflow id: the same id when a recorded history replays
+  const faceCheckId = perRun ? childId(rebindFlowIdOf(input.kind, input.accountId), 'face') : faceCheckIdOf(flowId);
   setHandler(faceCheckReadySignal, (ready) => {
     faceReady = ready;
   });
@@ -176,7 +190,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     (): Promise<FaceProofStarted> =>
       step('sending_proof', null, async () => {
         const face = input.face!;
-        const child = await startFaceCheck(faceCheckId, {
+        const child = await startFaceCheck(faceCheckId, perRun, {
           accountId: input.accountId,
           scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
           identity: { ofAccount: true },
@@ -204,12 +218,16 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
 
   setHandler(
     collectProofUpdate,
-    async (): Promise<ProofAccepted> => ({ flowId, unbindToken: token!, tokenExpiresAt: iso(tokenExpiresAt) }),
+    async (): Promise<ProofAccepted> => {
+      collects += 1;
+      return { flowId, unbindToken: token!, tokenExpiresAt: iso(tokenExpiresAt) };
+    },
     {
       validator: () => {
         if (input.method !== 'face') throw failure('PROOF_METHOD_MISMATCH');
         if (!open()) throw failure('FLOW_CLOSED');
         if (token === null || !tokenLive()) throw failure('PROOF_NOT_DONE');
+        if (perRun && collects >= MAX_COLLECTS) throw failure('FLOW_IN_PROGRESS', { reason: 'the unbind token was already collected' });
       },
     },
   );
@@ -289,7 +307,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
             target,
             prechecks: [{ has: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN' }],
           };
-          fresh = new CodeChallenge(flowId, input.accountId, input.newLimits, spec);
+          fresh = new CodeChallenge(flowId, runKey, input.accountId, input.newLimits, spec);
           newTarget = { value: target, masked: targetMasked };
         }
         try {
@@ -307,6 +325,8 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         assertToken(given);
         if (typeof target !== 'string' || target.length === 0) throw failure('MISSING_PARAMETERS');
         if (fresh && newTarget?.value === target) fresh.assertMaySend();
+        // one proof must not pump codes to any number of numbers
+        else if (newTargets >= maxNewContacts) throw failure('NEW_CONTACT_LIMIT', { limit: maxNewContacts });
       },
     },
   );
@@ -320,6 +340,29 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         setStage('applying');
         const target = newTarget!;
         const change = { accountId: input.accountId, kind: input.kind, target: target.value, expectedContactIdx: input.expectedContactIdx };
+        if (perRun) {
+          try {
+            const committed = await commitRebind({
+              ...change,
+              runKey,
+              flowId,
+              method: input.method,
+              targetMasked: target.masked,
+              meta: input.meta,
+              keepSessionId: input.sessionId ?? null,
+            });
+            sessionsEnded = committed.sessionsEnded;
+          } catch (err) {
+            // refused: the new code is spent, so the next try starts from a new contact
+            fresh = null;
+            newTarget = null;
+            if (open()) setStage('awaiting_new_contact');
+            throw err;
+          }
+          notices = await sendQueuedRebindNotices({ runKey, accountId: input.accountId, kind: input.kind, newTargetMasked: target.masked });
+          finish('rebound', 'completed');
+          return result();
+        }
         await assertRebindable(change);
         // The old contacts hear of it first, while they are still the account's.
         notices = await sendRebindNotices({ flowId, accountId: input.accountId, kind: input.kind, newTargetMasked: target.masked });
@@ -354,6 +397,23 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
   setHandler(rebindCancelSignal, () => {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
+  let cancelling = false;
+  setHandler(
+    cancelFlowUpdate,
+    async () => {
+      cancelling = true;
+      await condition(() => !busy);
+      if (!open()) throw failure('FLOW_CLOSED');
+      finish('cancelled', 'cancelled');
+    },
+    {
+      validator: () => {
+        if (!open()) throw failure('FLOW_CLOSED');
+        // one cancel waits for the step in progress; more would only grow the history
+        if (cancelling) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
+      },
+    },
+  );
 
   // Lifetimes: the flow's, the unbind token's (10 minutes by default), each live code's.
   while (open()) {

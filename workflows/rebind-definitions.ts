@@ -37,6 +37,8 @@ export interface RebindInput {
   sessionId?: string;
   /** with method 'face' */
   face?: FaceProofInput;
+  /** how many different new contacts one proof may send codes to (absent: 3) */
+  newContactLimit?: number;
 }
 
 export type RebindStage =
@@ -109,3 +111,6 @@ export const requestNewCodeUpdate = defineUpdate<CodeSent, [{ target: string; ta
 export const submitNewCodeUpdate = defineUpdate<RebindResult, [{ code: string; token: string }]>('submitNewCode');
 export const rebindStateQuery = defineQuery<RebindState>('rebindState');
 export const rebindCancelSignal = defineSignal<[]>('cancel');
+
+/** One live rebind flow per account and kind; no personal data in the id. */
+export const rebindFlowIdOf = (kind: ContactKind, accountId: string) => `rebind-${kind}:${accountId}`;

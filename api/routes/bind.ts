@@ -4,12 +4,13 @@ import { findAccount } from '../../db/accounts';
 import { normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
 import { requireScope } from '../auth';
+import type { AbuseLimits } from '../abuse-limits';
 import type { BindFlows } from '../bind-flows';
 import { metaOf } from '../request-meta';
 import { accountId, bindEmailBody, bindPhoneBody } from '../schemas';
 import { parse } from '../validation';
 
-export function bindRoutes(pool: Pool, flows: BindFlows): Router {
+export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): Router {
   const r = Router();
 
   async function existing(id: string) {
@@ -25,7 +26,9 @@ export function bindRoutes(pool: Pool, flows: BindFlows): Router {
     if (!phone) throw new AppError('INVALID_PHONE');
     const account = await existing(id);
     if (account.phone_idx) throw new AppError('PHONE_ALREADY_BOUND');
-    res.status(201).json({ flow: await flows.start('phone', id, phone, metaOf(req, body.client), body.sessionId) });
+    const meta = metaOf(req, body.client);
+    await limits.contactCheck(id, body.client?.ip); // the flow answers PHONE_TAKEN: no free oracle
+    res.status(201).json({ flow: await flows.start('phone', id, phone, meta, body.sessionId) });
   });
 
   r.post('/v1/accounts/:id/email/bind', requireScope('flows:write'), async (req, res) => {
@@ -35,7 +38,9 @@ export function bindRoutes(pool: Pool, flows: BindFlows): Router {
     if (!email) throw new AppError('INVALID_EMAIL');
     const account = await existing(id);
     if (account.email_idx) throw new AppError('EMAIL_ALREADY_BOUND');
-    res.status(201).json({ flow: await flows.start('email', id, email, metaOf(req, body.client), body.sessionId) });
+    const meta = metaOf(req, body.client);
+    await limits.contactCheck(id, body.client?.ip);
+    res.status(201).json({ flow: await flows.start('email', id, email, meta, body.sessionId) });
   });
 
   return r;

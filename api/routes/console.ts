@@ -2,6 +2,12 @@
 // the app and the platform for a newcomer. The page itself and its config are public (mounted
 // before the API-key check); every data call it makes carries an API key.
 //
+// The config may carry the first full-scope API key, so that `npm start` gives a newcomer a
+// working page without copying a key. Anyone who can reach the port would get it too, so it
+// is handed out only when CONSOLE_DEMO_API_KEY is on (npm start sets it; production refuses
+// it) and the TCP peer itself is this machine — the socket's address, never a header such
+// as X-Forwarded-For, which any client can write.
+//
 // The sandbox inbox lives on another origin (SANDBOX_INBOX_URL, port 8025) and has no CORS,
 // so the page reads codes through a proxy here: /console/inbox/… — only when VSAGA_ENV is
 // development or test (404 in production, where no sandbox exists), and only with an API key.
@@ -24,7 +30,7 @@ export const consoleConfigBody = z
     inboxUrl: z.string().nullable().describe('the sandbox inbox (development and test only)'),
     temporalUiUrl: z.string(),
     namespace: z.string(),
-    apiKey: z.string().nullable().describe('the development API key; never given in production'),
+    apiKey: z.string().nullable().describe('the development API key: only with CONSOLE_DEMO_API_KEY on and to a loopback peer; never in production'),
   })
   .strict();
 export const inboxCodeBody = z.object({ code: z.string().regex(/^\d{6}$/), receivedAt: z.string(), text: z.string() }).strict();
@@ -32,6 +38,13 @@ export const inboxSmsQuery = { phone: text({ min: 1, max: 32, nonBlank: true }) 
 export const inboxMailQuery = { to: text({ min: 1, max: 320, nonBlank: true }) };
 
 const sandboxed = (cfg: Config) => cfg.env === 'development' || cfg.env === 'test';
+
+/** The peer addresses of a connection from this machine, as node reports them. */
+const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export function isLoopbackPeer(remoteAddress: string | undefined): boolean {
+  return remoteAddress !== undefined && LOOPBACK_PEERS.has(remoteAddress);
+}
 
 export function consoleRoutes(cfg: Config): Router {
   const r = Router();
@@ -47,15 +60,18 @@ export function consoleRoutes(cfg: Config): Router {
   r.get('/console/console.js', headers, (_req, res) => void res.type('js').send(page.js));
   r.get('/console/console.css', headers, (_req, res) => void res.type('css').send(page.css));
 
-  r.get('/console/config.json', headers, (_req, res) => {
+  r.get('/console/config.json', headers, (req, res) => {
     const dev = sandboxed(cfg);
     const devKey = cfg.api.keys.find((k) => k.scopes.includes('*')) ?? cfg.api.keys[0];
+    // the env check again although production refuses the flag: a config built by hand
+    // (tests, scripts) must not turn it into a leak either
+    const giveKey = dev && cfg.console.demoApiKey && isLoopbackPeer(req.socket.remoteAddress);
     res.json({
       env: cfg.env,
       inboxUrl: dev ? cfg.sandbox.inboxUrl : null,
       temporalUiUrl: cfg.temporal.uiUrl.replace(/\/+$/, ''),
       namespace: cfg.temporal.namespace,
-      apiKey: dev && devKey ? devKey.secret : null,
+      apiKey: giveKey && devKey ? devKey.secret : null,
     });
   });
 

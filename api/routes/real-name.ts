@@ -4,6 +4,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../app';
+import type { AbuseLimits } from '../abuse-limits';
 import { authenticate, hasScope, requireScope } from '../auth';
 import { metaOf } from '../request-meta';
 import { RealNameFlows } from '../real-name-flows';
@@ -37,15 +38,15 @@ export const faceCompletionBody = z.object({
 });
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
-export function realNameRoutes(d: ApiDeps): Router {
+export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
   const r = Router();
   const auth = authenticate(d.cfg.api.keys);
-  const flows = new RealNameFlows(d.client, d.cfg, d.pool, d.fieldCrypto);
+  const flows = new RealNameFlows(d.client, d.cfg, d.pool, d.fieldCrypto, limits);
 
   r.post('/v1/accounts/:id/real-name', auth, requireScope('flows:write'), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const body = parse(startRealNameBody, req.body);
-    const flow = await flows.start(id, body, metaOf(req, body.client));
+    const flow = await flows.start(id, body, metaOf(req, body.client), body.client?.ip);
     res.status(flow.cache ? 200 : 201).json({ flow });
   });
 

@@ -3,8 +3,11 @@
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
+import { faceQuota, quotaRequiredDetails } from '../../db/real-name';
+import type { Config } from '../../lib/config';
 import { maskEmail, maskPhone, normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
+import type { AbuseLimits } from '../abuse-limits';
 import { requireScope } from '../auth';
 import { parseFlowId } from '../flow-ids';
 import type { RebindFlows } from '../rebind-flows';
@@ -12,7 +15,7 @@ import { metaOf } from '../request-meta';
 import { accountId, newContactBody, newContactCodeBody, rebindBody } from '../schemas';
 import { parse } from '../validation';
 
-export function rebindRoutes(pool: Pool, flows: RebindFlows): Router {
+export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits, cfg: Config): Router {
   const r = Router();
 
   for (const kind of ['phone', 'email'] as const) {
@@ -30,6 +33,10 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows): Router {
       // the face method: against the account's real-name identity, from the user's app
       if (account.real_name_status !== 'verified') throw new AppError('REAL_NAME_REQUIRED');
       if (!body.deviceId) throw new AppError('MISSING_PARAMETERS', { missing: 'deviceId' });
+      // every face scene draws on the one quota pool; the face check holds the unit itself
+      if ((await faceQuota(pool, account, cfg.realName.faceFreePerAccount)).available < 1) {
+        throw new AppError('FACE_QUOTA_REQUIRED', quotaRequiredDetails(cfg.realName.faceFreePerAccount, cfg.realName.facePriceCny));
+      }
       res.status(201).json({ flow: await flows.startFace({ ...start, deviceId: body.deviceId }) });
     });
 
@@ -60,6 +67,7 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows): Router {
     const target = kind === 'phone' ? normalizePhone(raw) : normalizeEmail(raw);
     if (!target) throw new AppError(kind === 'phone' ? 'INVALID_PHONE' : 'INVALID_EMAIL');
     const masked = kind === 'phone' ? maskPhone(target) : maskEmail(target);
+    await limits.contactCheck(parseFlowId(flowId).accountId, body.client?.ip); // the flow answers PHONE_TAKEN
     res.json({ flow: await flows.requestNewCode(flowId, target, masked, body.token) });
   });
 

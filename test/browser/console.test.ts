@@ -32,7 +32,8 @@ beforeAll(async () => {
   let inboxApp: express.Express | null = null;
   inbox = http.createServer((req, res) => (inboxApp ? inboxApp(req, res) : res.writeHead(503).end()));
   const inboxUrl = await listen(inbox);
-  stack = await startStack({ SANDBOX_INBOX_URL: inboxUrl, TEMPORAL_UI_URL: 'http://127.0.0.1:8233' });
+  // the page gets its key from /console/config.json, as under npm start: demo flag on, browser on loopback
+  stack = await startStack({ SANDBOX_INBOX_URL: inboxUrl, TEMPORAL_UI_URL: 'http://127.0.0.1:8233', CONSOLE_DEMO_API_KEY: 'true' });
   inboxApp = createInboxApp(stack.sms, stack.smtp);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -135,7 +136,11 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
     const described = await stack.client.workflow.getHandle(flowId).describe();
     expect(described.status.name).toBe('COMPLETED');
   }
-  expect(await page.getAttribute(`#flows tr[data-flow-id="real-name:${id}/face"] a.ui-link`, 'href')).toContain(encodeURIComponent(`real-name:${id}/face`));
+  // the face check's id is the run's own: real-name:<id>/<nonce>/face
+  const faceRow = `#flows tr[data-flow-id^="real-name:${id}/"][data-flow-id$="/face"]`;
+  const faceId = await page.getAttribute(faceRow, 'data-flow-id');
+  expect(faceId).toMatch(new RegExp(`^real-name:${id}/[0-9a-f]{12}/face$`));
+  expect(await page.getAttribute(`${faceRow} a.ui-link`, 'href')).toContain(encodeURIComponent(faceId!));
 
   // one screenshot: a real PNG of the page, not blank
   fs.mkdirSync(path.dirname(SHOT), { recursive: true });

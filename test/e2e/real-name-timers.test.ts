@@ -31,8 +31,15 @@ test('the face token expires by timer: row expired, nothing billed, a late compl
   expect(late.body.error.code).toBe('FACE_TOKEN_INVALID');
   const state = await call(stack, 'GET', `/v1/accounts/${id}/real-name/flow`);
   expect(state.body.flow.outcome).toBe('expired');
-  // a new flow may start afterwards
-  expect((await startRealName(stack, id, deviceId)).status).toBe(201);
+  // the expiry is its own event
+  const events = await stack.deps.pool.query('SELECT type, payload FROM callback_events WHERE account_id = $1', [id]);
+  expect(events.rows).toEqual([{ type: 'real_name.expired', payload: expect.objectContaining({ reason: 'expired', code: 'FACE_EXPIRED' }) }]);
+  // a new run starts afterwards with its own face check, and can succeed
+  const again = await startRealName(stack, id, deviceId);
+  expect(again.status).toBe(201);
+  expect(again.body.flow.certifyId).not.toBe(flow.certifyId);
+  expect(again.body.flow.faceCheckId).not.toBe(flow.faceCheckId);
+  expect((await complete(stack, again.body.flow.clientToken, sdkOk(again.body.flow.certifyId, deviceId))).body.result.outcome).toBe('verified');
 }, 20_000);
 
 test('picture on: downloaded into FACE_PICTURE_DIR as <unixtime>_<unique>.jpg, its path sealed', async () => {

@@ -1,11 +1,12 @@
-// The worker process dies after the new code was accepted, in the middle of the
-// notices (one sent and logged, one on the wire); a new worker finishes the flow: the
-// change is applied once and no notice goes out twice. (A crash between a provider's
+// The worker process dies after the new code was accepted and the change committed, in
+// the middle of the queued notices (one sent and logged, one on the wire); a new worker
+// finishes the flow: the change is applied once and no notice goes out twice. (A crash between a provider's
 // acceptance and our log row cannot be told from "not sent": that notice may repeat —
 // at least once, never lost; the test kills after the row, where we promise once.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from '../../sandbox/wait';
+import { freePort } from '../../scripts/temporal-dev';
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniquePhone, type Stack } from '../support/stack';
 
@@ -21,8 +22,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info' } as NodeJS.ProcessEnv;
+async function startWorkerProcess(): Promise<ChildProcess> {
+  // free metrics ports: a developer's npm start holds the default ones
+  const metricsPorts = { WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) };
+  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info', ...metricsPorts } as NodeJS.ProcessEnv;
   const proc = (child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -74,7 +77,7 @@ test('killed mid-notice and restarted: one change, one notice per old contact', 
   child = null;
   expect(stack.smtp.forRecipient(a.email!)).toHaveLength(0); // the mail notice never completed
   const mid = await stack.deps.pool.query('SELECT contact_version FROM accounts WHERE id = $1', [a.id]);
-  expect(mid.rows[0].contact_version).toBe(1); // nothing changed yet: notices come first
+  expect(mid.rows[0].contact_version).toBe(2); // the change committed first, with its notices queued
 
   await stack.startWorker();
   const done = await submitted;

@@ -29,7 +29,8 @@ test('phone rebind by face: face check child, app completion, token, new phone, 
   const flowId = `rebind-phone:${a.id}`;
   const start = await call(stack, 'POST', `/v1/accounts/${a.id}/phone/rebind`, { method: 'face', deviceId: a.deviceId });
   expect(start.status).toBe(201);
-  expect(start.body.flow).toMatchObject({ flowId, faceCheckId: `${flowId}/face` });
+  expect(start.body.flow.flowId).toBe(flowId);
+  expect(start.body.flow.faceCheckId).toMatch(new RegExp(`^${flowId}/[0-9a-f]{12}/face$`));
   expect(start.body.flow.certifyId).toBeTruthy();
 
   const early = await call(stack, 'POST', `/v1/flows/${flowId}/proof`);
@@ -61,7 +62,7 @@ test('phone rebind by face: face check child, app completion, token, new phone, 
   const event = await stack.deps.pool.query("SELECT payload FROM callback_events WHERE flow_id = $1 AND type = 'phone.rebound'", [flowId]);
   expect(event.rows[0].payload.method).toBe('face');
   const state = await call(stack, 'GET', `/v1/flows/${flowId}`);
-  expect(state.body.flow.face).toMatchObject({ faceCheckId: `${flowId}/face`, outcome: 'success' });
+  expect(state.body.flow.face).toMatchObject({ faceCheckId: start.body.flow.faceCheckId, outcome: 'success' });
 });
 
 test('the face method needs a verified account and a device', async () => {

@@ -28,7 +28,8 @@ async function startDev(env: Record<string, string>): Promise<Running> {
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const deadline = Date.now() + 150_000;
-  while (!/verification-saga is up/.test(out)) {
+  // the table's last line, not the "is up" line before it: the rows may arrive in a later chunk
+  while (!/Ctrl-C stops everything/.test(out)) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`dev stack did not come up:\n${out}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -91,6 +92,9 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
   try {
     expect(first.output()).toContain(`http://127.0.0.1:${ports.ui}`);
     expect((await json(`${api}/health`)).body.status).toBe('ok');
+    // npm start turns the demo console's key on for this machine's browser
+    expect(first.output()).toMatch(/Demo console .*dev key filled in/);
+    expect((await json(`${api}/console/config.json`)).body.apiKey).toBe(KEY);
     // the UI is the dev server's, configured with our codec endpoint
     const settings = await json(`http://127.0.0.1:${ports.ui}/api/v1/settings`);
     expect(settings.body.Codec.Endpoint).toBe(`http://127.0.0.1:${ports.codec}`);

@@ -1,12 +1,12 @@
 // lib/codes.ts (generation, keyed hashing, comparison) and lib/scenes.ts (the scene table).
 import { randomBytes } from 'node:crypto';
-import { codeMatches, generateCode, hashCode } from '../../lib/codes';
+import { codeFor, codeMatches, hashCode } from '../../lib/codes';
 import { CODE_LENGTH, CODE_PATTERN, SCENES } from '../../lib/scenes';
 
 const pepper = randomBytes(32).toString('base64');
 const otherPepper = randomBytes(32).toString('base64');
 
-describe('generateCode', () => {
+describe('codeFor', () => {
   // 2000 draws of a uniform 6-digit code (10^6 values):
   //  - expected colliding pairs C(2000,2)/10^6 ≈ 2; ≥ 100 of them (needed to get ≤ 1900
   //    distinct) has probability < 1e-100.
@@ -14,7 +14,7 @@ describe('generateCode', () => {
   //  - per (position, digit) cell, count ~ Binomial(2000, 0.1): mean 200, sd 13.4; the
   //    band [100, 300] is ±7.4 sd, so over all 60 cells P(any outside) < 1e-9.
   const N = 2000;
-  const draws = Array.from({ length: N }, () => generateCode());
+  const draws = Array.from({ length: N }, () => codeFor(pepper, `flow:acct/${randomBytes(6).toString('hex')}/code/1`));
 
   it('always yields exactly six ASCII digits', () => {
     for (const c of draws) {
@@ -43,20 +43,15 @@ describe('generateCode', () => {
     }
   });
 
-  it('asks the CSPRNG for the full range [0, 10^6) and pads small values', () => {
-    jest.isolateModules(() => {
-      const randomInt = jest.fn(() => 42);
-      jest.doMock('node:crypto', () => ({ ...jest.requireActual('node:crypto'), randomInt }));
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { generateCode: gen } = require('../../lib/codes') as typeof import('../../lib/codes');
-      expect(gen()).toBe('000042');
-      expect(randomInt).toHaveBeenCalledWith(0, 1_000_000);
-      randomInt.mockReturnValueOnce(0);
-      expect(gen()).toBe('000000');
-      randomInt.mockReturnValueOnce(999_999);
-      expect(gen()).toBe('999999');
-    });
-    jest.dontMock('node:crypto');
+  it('is the same for every retry of one request, and another for another request or pepper', () => {
+    // fixed inputs, so this is deterministic (random ones would collide once in 10^6)
+    const p1 = Buffer.alloc(32, 1).toString('base64');
+    const p2 = Buffer.alloc(32, 2).toString('base64');
+    const key = 'bind-phone:u1/0123456789ab/code/1';
+    expect(codeFor(p1, key)).toBe(codeFor(p1, key));
+    const others = ['bind-phone:u1/0123456789ab/code/2', 'bind-phone:u1/0123456789ac/code/1'].map((k) => codeFor(p1, k));
+    expect(others).not.toContain(codeFor(p1, key));
+    expect(codeFor(p2, key)).not.toBe(codeFor(p1, key));
   });
 });
 

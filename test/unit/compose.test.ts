@@ -6,8 +6,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../lib/config';
+import { ConfigError, loadConfig } from '../../lib/config';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
+import { SandboxInProductionError, refuseProduction } from '../../sandbox/main';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -60,13 +61,13 @@ function service(name: string): Service {
 }
 
 /** The environment a container gets; a variable declared without a value is absent (unset in the shell). */
-function envOf(name: string): Record<string, string> {
+function envOf(name: string, shell: Record<string, string> = {}): Record<string, string> {
   const raw = service(name).environment ?? {};
   const entries: [string, EnvValue][] = Array.isArray(raw)
     ? raw.map((e) => (e.includes('=') ? [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] : [e, null]))
     : Object.entries(raw);
   const env: Record<string, string> = {};
-  for (const [k, v] of entries) if (v !== null) env[k] = interpolate(String(v));
+  for (const [k, v] of entries) if (v !== null) env[k] = interpolate(String(v), shell);
   return env;
 }
 
@@ -166,16 +167,36 @@ describe('docker-compose.yml', () => {
     const emptyEnvFile = path.join(tmp, 'empty.env');
     fs.writeFileSync(emptyEnvFile, '');
     // No variable from the caller's shell or a local .env: the file must work on its defaults.
-    const validate = (file: string) => {
+    const compose = (file: string, args: string[], shell: Record<string, string> = {}) => {
       if (!cli) {
         throw new Error('no Compose CLI: install the Debian package docker-compose (or the docker compose plugin) to validate docker-compose.yml');
       }
-      return spawnSync(cli[0]!, [...cli.slice(1), '-f', file, '--env-file', emptyEnvFile, 'config', '-q'], {
+      return spawnSync(cli[0]!, [...cli.slice(1), '-f', file, '--env-file', emptyEnvFile, ...args], {
         cwd: path.dirname(file),
         encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir() },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), ...shell },
       });
     };
+    const validate = (file: string) => compose(file, ['config', '-q']);
+    /** The file as the CLI renders it, variables interpolated from `shell`. */
+    const rendered = (shell: Record<string, string>): ComposeFile => {
+      const r = compose(COMPOSE_FILE, ['config'], shell);
+      expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+      return yaml.load(r.stdout) as ComposeFile;
+    };
+    const renderedEnv = (file: ComposeFile, name: string) => (file.services[name]?.environment ?? {}) as Record<string, EnvValue>;
+
+    it('takes VSAGA_ENV from the shell for every service of ours, development without it', () => {
+      const plain = rendered({});
+      const prod = rendered({ VSAGA_ENV: 'production' });
+      const test = rendered({ VSAGA_ENV: 'test' });
+      expect(APP_SERVICES.length).toBeGreaterThanOrEqual(4);
+      for (const name of APP_SERVICES) {
+        expect({ name, env: renderedEnv(plain, name).VSAGA_ENV }).toEqual({ name, env: 'development' });
+        expect({ name, env: renderedEnv(prod, name).VSAGA_ENV }).toEqual({ name, env: 'production' });
+        expect({ name, env: renderedEnv(test, name).VSAGA_ENV }).toEqual({ name, env: 'test' });
+      }
+    });
 
     it('accepts the file', () => {
       const r = validate(COMPOSE_FILE);
@@ -286,6 +307,33 @@ describe('docker-compose.yml', () => {
       expect(message).toMatch(/production refuses development secrets/);
       for (const key of SECRETS) expect(message).toContain(key);
     }
+  });
+
+  it('in production (VSAGA_ENV from the shell) refuses the sandbox as every provider, and the sandbox refuses to run', () => {
+    const shell = { VSAGA_ENV: 'production' };
+    for (const name of APP_SERVICES) expect({ name, env: envOf(name, shell).VSAGA_ENV }).toEqual({ name, env: 'production' });
+    // real secrets from the shell, the providers left on the sandbox: still refused, and by name
+    const secrets = {
+      PAYLOAD_KEYS: `p1:${Buffer.alloc(32, 1).toString('base64')}`,
+      PAYLOAD_KEY_ID: 'p1',
+      FIELD_KEYS: `f1:${Buffer.alloc(32, 2).toString('base64')}`,
+      FIELD_KEY_ID: 'f1',
+      BLIND_INDEX_KEY: Buffer.alloc(32, 3).toString('base64'),
+      CODE_PEPPER: Buffer.alloc(32, 4).toString('base64'),
+      API_KEYS: 'ops:prod-secret-0123456789:*',
+    };
+    let err: unknown;
+    try {
+      loadConfig({ ...envOf(WORKER, { ...shell, ...secrets }), CODEC_TOKEN: 'operator-token-0123456789' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(new Set((err as ConfigError).variables)).toEqual(
+      new Set(['SMS_ENDPOINT', 'SMS_PROTOCOL', 'SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID', 'MAIL_PORT', 'IDCARD_API_BASE_URL', 'IDCARD_SECRET_ID', 'IDCARD_SECRET_KEY', 'FACE_FUNCTION_URL', 'FACE_FUNCTION_SECRET']),
+    );
+    expect(() => refuseProduction(envOf(SANDBOX, shell).VSAGA_ENV)).toThrow(SandboxInProductionError);
+    expect(() => refuseProduction(envOf(SANDBOX).VSAGA_ENV)).not.toThrow();
   });
 
   it('wires our services to the right containers', () => {

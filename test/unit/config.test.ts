@@ -1,26 +1,13 @@
 // lib/config.ts loadConfig: defaults, validation errors that name the variable,
 // production guards, key rings and the API key list.
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from '../../lib/config';
+import { ConfigError, SANDBOX_CREDENTIALS, loadConfig } from '../../lib/config';
+import { productionEnv } from '../support/production-env';
 
 const k = () => randomBytes(32).toString('base64');
 
-/** Production env with every secret set to a fresh, non-development value. */
-function prodEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    VSAGA_ENV: 'production',
-    PAYLOAD_KEYS: `p1:${k()}`,
-    PAYLOAD_KEY_ID: 'p1',
-    FIELD_KEYS: `f1:${k()}`,
-    FIELD_KEY_ID: 'f1',
-    BLIND_INDEX_KEY: k(),
-    CODE_PEPPER: k(),
-    API_KEYS: 'ops:prod-secret-0123456789:*',
-    IDCARD_SECRET_KEY: 'real-market-secret-key-0123',
-    FACE_FUNCTION_SECRET: 'real-face-function-secret-0123',
-    ...extra,
-  };
-}
+/** Production env with every secret and provider set to a fresh, non-development value. */
+const prodEnv = productionEnv;
 
 function configError(env: Record<string, string | undefined>): ConfigError {
   try {
@@ -190,12 +177,19 @@ describe('loadConfig validation errors name the variable', () => {
 });
 
 describe('loadConfig in production', () => {
-  it('refuses the development keys and lists each of them', () => {
+  it('refuses the development keys and every sandbox default in one error that names each', () => {
     const e = configError({ VSAGA_ENV: 'production' });
-    for (const name of ['PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'API_KEYS', 'IDCARD_SECRET_KEY', 'FACE_FUNCTION_SECRET']) {
-      expect(e.message).toContain(name);
-    }
+    const expected = [
+      'PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'API_KEYS',
+      'SMS_ENDPOINT', 'SMS_PROTOCOL', 'SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID',
+      'MAIL_HOST', 'MAIL_PORT',
+      'IDCARD_API_BASE_URL', 'IDCARD_SECRET_ID', 'IDCARD_SECRET_KEY',
+      'FACE_FUNCTION_URL', 'FACE_FUNCTION_SECRET',
+    ];
+    expect([...e.variables].sort()).toEqual([...expected].sort());
+    for (const name of expected) expect(e.message).toMatch(new RegExp(`^  ${name}: `, 'm'));
     expect(e.message).toMatch(/development/);
+    expect(e.message).toMatch(/sandbox/);
   });
 
   it('lists only the development secrets that are still set', () => {
@@ -234,6 +228,91 @@ describe('loadConfig in production', () => {
   it('accepts CODEC_HOST=0.0.0.0 with a token of 16+ characters', () => {
     const c = loadConfig(prodEnv({ CODEC_HOST: '0.0.0.0', CODEC_TOKEN: 'operator-token-0123456789' }));
     expect(c.codec.token).toBe('operator-token-0123456789');
+  });
+});
+
+describe('production refuses the sandboxes as providers', () => {
+  it('the helper environment itself is accepted (so each case below changes one thing)', () => {
+    const c = loadConfig(prodEnv());
+    expect(c.sms.endpoint).toBe('sms.tencentcloudapi.com');
+    expect(c.mail.port).toBe(465);
+  });
+
+  it.each([
+    // SMS: the gateway on this machine, on a sandbox port, over http, with its credentials
+    ['SMS_ENDPOINT', '127.0.0.1:8081', /loopback host 127\.0\.0\.1/],
+    ['SMS_ENDPOINT', '127.0.0.1', /loopback/],
+    ['SMS_ENDPOINT', 'localhost:443', /loopback host localhost/],
+    ['SMS_ENDPOINT', '[::1]:443', /loopback/],
+    ['SMS_ENDPOINT', '0.0.0.0:443', /unspecified/],
+    ['SMS_ENDPOINT', '127.8.9.10', /loopback/],
+    ['SMS_ENDPOINT', 'sandbox:8081', /port 8081/],
+    ['SMS_ENDPOINT', 'sms.example.com:8025', /port 8025/],
+    ['SMS_PROTOCOL', 'http://', /http:\/\//],
+    ['SMS_SECRET_ID', SANDBOX_CREDENTIALS.SMS_SECRET_ID, /sandbox's default/],
+    ['SMS_SECRET_KEY', SANDBOX_CREDENTIALS.SMS_SECRET_KEY, /sandbox's default/],
+    ['SMS_SDK_APP_ID', SANDBOX_CREDENTIALS.SMS_SDK_APP_ID, /sandbox's default/],
+    // mail: the SMTP sink
+    ['MAIL_HOST', '127.0.0.1', /loopback/],
+    ['MAIL_HOST', 'localhost', /loopback/],
+    ['MAIL_HOST', '::1', /loopback/],
+    ['MAIL_HOST', '::ffff:127.0.0.1', /loopback \(IPv4-mapped\)/],
+    ['MAIL_PORT', '2525', /2525 is a sandbox port/],
+    // ID check
+    ['IDCARD_API_BASE_URL', 'http://127.0.0.1:8082', /loopback.*plain http/],
+    ['IDCARD_API_BASE_URL', 'http://idcard.example.com', /plain http/],
+    ['IDCARD_API_BASE_URL', 'https://localhost/', /loopback/],
+    ['IDCARD_API_BASE_URL', 'https://sandbox:8082', /port 8082/],
+    ['IDCARD_SECRET_ID', SANDBOX_CREDENTIALS.IDCARD_SECRET_ID, /sandbox's default/],
+    ['IDCARD_SECRET_KEY', SANDBOX_CREDENTIALS.IDCARD_SECRET_KEY, /sandbox's default/],
+    // face function
+    ['FACE_FUNCTION_URL', 'http://127.0.0.1:8083/face', /loopback.*plain http/],
+    ['FACE_FUNCTION_URL', 'https://[::1]/face', /loopback/],
+    ['FACE_FUNCTION_URL', 'https://face.example.com:8083/face', /port 8083/],
+    ['FACE_FUNCTION_URL', 'http://face.example.com/face', /plain http/],
+    ['FACE_FUNCTION_SECRET', SANDBOX_CREDENTIALS.FACE_FUNCTION_SECRET, /sandbox's default/],
+  ])('%s=%s', (name, value, why) => {
+    const e = configError(prodEnv({ [name]: value }));
+    expect(e.variables).toEqual([name]);
+    expect(e.message).toMatch(new RegExp(`^  ${name}: .*${why.source}`, 'm'));
+  });
+
+  it('a sandbox port moved by SANDBOX_*_PORT is still a sandbox port', () => {
+    expect(configError(prodEnv({ SANDBOX_SMS_PORT: '9444', SMS_ENDPOINT: 'sms.example.com:9444' })).variables).toEqual(['SMS_ENDPOINT']);
+  });
+
+  it('accepts real endpoints on a private network (an SMTP relay, an egress proxy)', () => {
+    const c = loadConfig(prodEnv({ MAIL_HOST: '10.0.0.25', MAIL_PORT: '587', MAIL_SECURE: 'false', SMS_ENDPOINT: 'sms-proxy.internal:443' }));
+    expect(c.mail.host).toBe('10.0.0.25');
+  });
+
+  it('lists every offending variable in one error, each once with all its reasons', () => {
+    const e = configError(
+      prodEnv({ SMS_ENDPOINT: '127.0.0.1:8081', MAIL_PORT: '2525', IDCARD_API_BASE_URL: 'http://127.0.0.1:8082', FACE_FUNCTION_SECRET: SANDBOX_CREDENTIALS.FACE_FUNCTION_SECRET, CONSOLE_DEMO_API_KEY: 'true' }),
+    );
+    expect(e.variables).toEqual(['FACE_FUNCTION_SECRET', 'SMS_ENDPOINT', 'MAIL_PORT', 'IDCARD_API_BASE_URL', 'CONSOLE_DEMO_API_KEY']);
+    expect(e.message.match(/^ {2}IDCARD_API_BASE_URL: /gm)).toHaveLength(1);
+    expect(e.message).toMatch(/^ {2}IDCARD_API_BASE_URL: .*loopback.*; plain http/m);
+    expect(e.message.split('\n')).toHaveLength(6);
+  });
+
+  it('does not apply outside production: development and test run on the sandboxes', () => {
+    for (const VSAGA_ENV of ['development', 'test']) expect(() => loadConfig({ VSAGA_ENV })).not.toThrow();
+  });
+});
+
+describe('CONSOLE_DEMO_API_KEY', () => {
+  it('is off unless set', () => {
+    expect(loadConfig({}).console.demoApiKey).toBe(false);
+    expect(loadConfig({ CONSOLE_DEMO_API_KEY: 'true' }).console.demoApiKey).toBe(true);
+    expect(loadConfig({ CONSOLE_DEMO_API_KEY: 'false' }).console.demoApiKey).toBe(false);
+    expect(configError({ CONSOLE_DEMO_API_KEY: 'yes please' }).message).toContain('CONSOLE_DEMO_API_KEY');
+  });
+
+  it('is refused in production', () => {
+    const e = configError(prodEnv({ CONSOLE_DEMO_API_KEY: 'true' }));
+    expect(e.variables).toEqual(['CONSOLE_DEMO_API_KEY']);
+    expect(loadConfig(prodEnv({ CONSOLE_DEMO_API_KEY: 'false' })).console.demoApiKey).toBe(false);
   });
 });
 

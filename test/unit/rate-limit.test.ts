@@ -166,6 +166,17 @@ describe('SendRateLimiter', () => {
     expect(await raw.scard(`${PREFIX}rl:code:${SCENE}:${who}:day:20240615`)).toBe(1);
   });
 
+  it('a slot taken before midnight (China) and released after it goes back to its day', async () => {
+    const idx = target();
+    const before = Date.UTC(2024, 5, 15, 15, 59, 59); // 23:59:59 in China
+    const after = Date.UTC(2024, 5, 15, 16, 0, 1); // 00:00:01 the next day
+    const keys = [rk(), rk()];
+    for (const k of keys) expect((await limiter.acquire({ scene: SCENE, targetIdx: idx, requestKey: k, perDay: 2, gapSec: 0, now: before })).ok).toBe(true);
+    expect(await limiter.acquire({ scene: SCENE, targetIdx: idx, requestKey: rk(), perDay: 2, gapSec: 0, now: before })).toEqual({ ok: false, reason: 'daily_limit' });
+    await limiter.release({ scene: SCENE, targetIdx: idx, requestKey: keys[0]!, now: after });
+    expect((await limiter.acquire({ scene: SCENE, targetIdx: idx, requestKey: rk(), perDay: 2, gapSec: 0, now: before })).ok).toBe(true);
+  });
+
   it('release of an unknown request is harmless', async () => {
     await expect(limiter.release({ scene: SCENE, targetIdx: target(), requestKey: rk(), now: NOON_CN })).resolves.toBeUndefined();
   });

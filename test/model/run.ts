@@ -1,0 +1,120 @@
+// Runs the model-based test: fast-check generates sequences of commands (./commands.ts) over
+// a small world of accounts that share phone numbers, emails and ID numbers, runs each against
+// the real stack from a fresh world, checks every step against the model (./world.ts,
+// ./invariants.ts), and shrinks a failing sequence to a short one. The seed is printed so a
+// failure replays (MODEL_SEED, MODEL_PATH).
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { uniqueIdNumber } from '../support/real-name';
+import { uniqueEmail, uniquePhone, type Stack } from '../support/stack';
+import { COMMANDS } from './commands';
+import { System } from './system';
+import { LIMITS, type AccountModel, type World } from './world';
+
+/** The stack settings the model's LIMITS describe. */
+export const MODEL_ENV: Record<string, string> = {
+  BIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  REBIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  FACE_TOKEN_TTL_SEC: String(LIMITS.faceTtlSec),
+  CODE_MAX_WRONG_PER_FLOW: String(LIMITS.maxWrong),
+  FACE_FREE_PER_ACCOUNT: String(LIMITS.freeFace),
+  REBIND_NEW_CONTACTS_PER_FLOW: String(LIMITS.newContactsPerRebind),
+  REAL_NAME_STARTS_PER_ACCOUNT_PER_DAY: String(LIMITS.realNameStartsPerAccount),
+  CONTACT_CHECKS_PER_ACCOUNT_PER_DAY: String(LIMITS.contactChecksPerAccount),
+  FACE_COMPLETIONS_PER_CHECK: String(LIMITS.completionsPerCheck),
+  CODE_RESEND_GAP_SEC: '0',
+  ID_CHECK_GAP_SEC: '0',
+  ID_CHECK_PER_IP_PER_DAY: '1000',
+};
+
+export interface ModelOptions {
+  runs: number;
+  maxCommands: number;
+  seed: number;
+  path?: string;
+  /** stop generating new sequences after this long (shrinking a failure still completes) */
+  timeLimitMs?: number;
+  progress?: (line: string) => void;
+}
+
+export interface ModelStats {
+  seed: number;
+  sequences: number;
+  steps: number;
+  commands: Record<string, number>;
+  outcomes: Record<string, number>;
+}
+
+/**
+ * Five accounts: a0 with phone and email, real-name verified (through the saga, with an ID
+ * number of its own) and one purchased face check; a1 with phone and email; a2 with a phone;
+ * a3 with an email; a4 with nothing. Then the phone numbers, emails and ID numbers they may
+ * fight over (two of each contact free at the start).
+ */
+async function freshWorld(sys: System): Promise<World> {
+  const run = randomUUID().slice(0, 8);
+  const phones = [uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()];
+  const emails = [uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail()];
+  const seeded: [string | null, string | null][] = [
+    [phones[0]!, emails[0]!],
+    [phones[1]!, emails[1]!],
+    [phones[2]!, null],
+    [null, emails[2]!],
+    [null, null],
+  ];
+  const accounts: AccountModel[] = [];
+  for (const [i, [phone, email]] of seeded.entries()) {
+    const id = `m-${run}-${i}`;
+    await sys.createAccount(id, phone, email, 2);
+    accounts.push({
+      id,
+      phone,
+      email,
+      verifiedId: null,
+      freeUsed: 0,
+      purchased: 0,
+      flows: {},
+      started: new Set(),
+      lastFace: null,
+      completions: {},
+      sessionsLive: 2,
+      contactChecks: 0,
+      realNameStarts: 0,
+      events: {},
+    });
+  }
+  const a0 = accounts[0]!;
+  a0.verifiedId = await sys.verify(a0.id, uniqueIdNumber());
+  a0.freeUsed = 1;
+  a0.realNameStarts = 1;
+  a0.started.add('real-name');
+  a0.events['real_name.verified'] = 1;
+  await sys.q('UPDATE accounts SET face_number = 1 WHERE id = $1', [a0.id]);
+  a0.purchased = 1;
+  return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
+}
+
+export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelStats> {
+  const sys = new System(stack);
+  const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
+  await fc.assert(
+    fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: opts.maxCommands, size: 'max' }), async (cmds) => {
+      const world = await freshWorld(sys);
+      stats.sequences += 1;
+      const t0 = Date.now();
+      try {
+        await fc.asyncModelRun(() => Promise.resolve({ model: world, real: sys }), cmds);
+      } finally {
+        stats.steps += world.steps;
+        opts.progress?.(`sequence ${stats.sequences}: ${world.steps} steps in ${Math.round((Date.now() - t0) / 1000)} s`);
+        for (const [k, n] of Object.entries(world.outcomes)) stats.outcomes[k] = (stats.outcomes[k] ?? 0) + n;
+        for (const c of cmds) {
+          const name = String(c).replace(/[[(].*$/, '');
+          stats.commands[name] = (stats.commands[name] ?? 0) + 1;
+        }
+      }
+    }),
+    { numRuns: opts.runs, seed: opts.seed, path: opts.path, interruptAfterTimeLimit: opts.timeLimitMs, endOnFailure: false },
+  );
+  return stats;
+}

@@ -1,0 +1,87 @@
+// The real system the model-based test drives: the HTTP API of one stack, the sandboxes'
+// inboxes (what each phone and mailbox really received) and Postgres, read only to compare
+// with the model.
+import { randomUUID } from 'node:crypto';
+import { contactAad, contactIndex } from '../../db/accounts';
+import { waitFor } from '../../sandbox/wait';
+import { metaInfo } from '../support/real-name';
+import { call, type Answer, type Stack } from '../support/stack';
+import { FACE_DEVICES, type FaceDevice, type Kind } from './world';
+
+/** The face sandbox's magic word for each kind of device ('ok' has none). */
+const MAGIC: Record<FaceDevice, string | undefined> = { ok: undefined, fail: 'fail', upstream: 'upstream', processing: 'processing' };
+
+export class System {
+  constructor(readonly stack: Stack) {}
+
+  call<T = any>(method: string, path: string, body?: unknown, opts?: Parameters<typeof call>[4]): Promise<Answer<T>> {
+    return call<T>(this.stack, method, path, body, opts);
+  }
+
+  q<T extends Record<string, any> = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.stack.deps.pool.query<T>(sql, params).then((r) => r.rows);
+  }
+
+  deviceId(accountId: string, d: FaceDevice): string {
+    return `${accountId}-${d}`;
+  }
+
+  /** An account as a seeded platform user: contacts written as a bind writes them, every face device, sessions. */
+  async createAccount(id: string, phone: string | null, email: string | null, sessions: number): Promise<void> {
+    const fc = this.stack.deps.fieldCrypto;
+    await this.q(
+      'INSERT INTO accounts (id, phone_enc, phone_idx, email_enc, email_idx) VALUES ($1, $2, $3, $4, $5)',
+      [id, phone && fc.encrypt(phone, contactAad('phone', id)), phone && contactIndex(fc, 'phone', phone), email && fc.encrypt(email, contactAad('email', id)), email && contactIndex(fc, 'email', email)],
+    );
+    for (const d of FACE_DEVICES) {
+      const r = await this.call('PUT', `/v1/accounts/${id}/devices/${this.deviceId(id, d)}`, { metaInfo: metaInfo(MAGIC[d]), platform: 'android' });
+      if (r.status !== 201) throw new Error(`device not registered: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    for (let i = 0; i < sessions; i++) await this.registerSession(id);
+  }
+
+  /** Real-name verification through the saga (device 'ok'); returns the ID number. */
+  async verify(id: string, idNumber: string): Promise<string> {
+    const deviceId = this.deviceId(id, 'ok');
+    const start = await this.call('POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber, deviceId, environmentSafe: true });
+    if (start.status !== 201) throw new Error(`real-name start: ${start.status} ${JSON.stringify(start.body)}`);
+    const { certifyId, clientToken } = start.body.flow;
+    const done = await this.call('POST', '/v1/face/completion', { deviceId, certifyId, errCode: 0 }, { key: null, headers: { 'x-face-token': clientToken } });
+    if (done.body?.result?.outcome !== 'verified') throw new Error(`real-name: ${done.status} ${JSON.stringify(done.body)}`);
+    return idNumber;
+  }
+
+  async registerSession(id: string): Promise<void> {
+    const r = await this.call('POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-s-${randomUUID().slice(0, 8)}` });
+    if (r.status !== 201) throw new Error(`session not registered: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  messages(channel: 'sms' | 'mail', to: string): number {
+    return channel === 'sms' ? this.stack.sms.forPhone(to).length : this.stack.smtp.forRecipient(to).length;
+  }
+
+  /** The code in the n-th message to an address (1-based), once it arrived. */
+  async codeIn(channel: 'sms' | 'mail', to: string, n: number): Promise<string> {
+    if (channel === 'sms') return (await waitFor(() => this.stack.sms.forPhone(to)[n - 1])).params[0]!;
+    const mail = await waitFor(() => this.stack.smtp.forRecipient(to)[n - 1]);
+    return /(\d{6})/.exec(mail.text)![1]!;
+  }
+
+  async contacts(id: string): Promise<{ phone: string | null; email: string | null }> {
+    const r = await this.call('GET', `/v1/accounts/${id}?unmasked=true`);
+    return { phone: r.body.account.phone, email: r.body.account.email };
+  }
+
+  kindOfAddress(address: string): Kind {
+    return address.includes('@') ? 'email' : 'phone';
+  }
+}
+
+/** Polls until fn() resolves true (asynchronous effects such as a released quota hold). */
+export async function eventually(fn: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

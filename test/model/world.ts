@@ -1,0 +1,202 @@
+// The reference model of SPEC.md's rules the model-based test checks the real stack against:
+// who holds which contact, who is verified with which ID number, face quota, the live flows
+// and their codes, which callback events and notices are due, how many codes each address
+// got (daily caps), and the per-day slots the abuse limits count. Small on purpose: it says
+// what must be true, never how the product does it.
+
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+export type Kind = 'phone' | 'email';
+export type Method = 'sms' | 'email' | 'face';
+/** What the face sandbox answers for a device (its metaInfo magic word). */
+export type FaceDevice = 'ok' | 'fail' | 'upstream' | 'processing';
+export const FACE_DEVICES: readonly FaceDevice[] = ['ok', 'fail', 'upstream', 'processing'];
+
+/** The limits the model stack runs with (test/model/run.ts sets the same in its env). */
+export const LIMITS = {
+  flowTtlSec: 20,
+  faceTtlSec: 20,
+  maxWrong: 5,
+  freeFace: 1,
+  newContactsPerRebind: 3,
+  realNameStartsPerAccount: 6,
+  completionsPerCheck: 10,
+  contactChecksPerAccount: 10,
+  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5 } as Record<string, number>,
+};
+
+export interface CodeChallengeModel {
+  /** the address the codes go to */
+  to: string;
+  scene: string;
+  channel: 'sms' | 'mail';
+  /** the newest code sent in this challenge (null: none went out) */
+  code: string | null;
+  sent: number;
+  attempts: number;
+}
+
+export interface BindFlow {
+  type: 'bind';
+  kind: Kind;
+  deadline: number;
+  /** wrong codes of the flow (5 lock it) */
+  wrong: number;
+  target: string;
+  challenge: CodeChallengeModel;
+}
+
+export interface RebindFlow {
+  type: 'rebind';
+  kind: Kind;
+  method: Method;
+  deadline: number;
+  /** wrong codes of the flow, across the proof and the new contact's code */
+  wrong: number;
+  proof: CodeChallengeModel | null;
+  face: FaceCheckModel | null;
+  token: string | null;
+  collects: number;
+  /** the new contacts tried in this flow (the cap counts them) */
+  targets: string[];
+  fresh: (CodeChallengeModel & { target: string }) | null;
+}
+
+export interface RealNameFlow {
+  type: 'real-name';
+  deadline: number;
+  idNumber: string;
+  device: FaceDevice;
+  digestKey: string;
+  face: FaceCheckModel;
+  repeats: number;
+}
+
+export interface FaceCheckModel {
+  device: FaceDevice;
+  certifyId: string;
+  clientToken: string;
+  faceCheckId: string;
+  deadline: number;
+}
+
+export type Flow = BindFlow | RebindFlow | RealNameFlow;
+export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name';
+
+export interface AccountModel {
+  id: string;
+  phone: string | null;
+  email: string | null;
+  verifiedId: string | null;
+  freeUsed: number;
+  purchased: number;
+  flows: Partial<Record<FlowName, Flow>>;
+  /** flow ids that ever had a run (a closed one answers FLOW_CLOSED, an unknown one FLOW_NOT_FOUND) */
+  started: Set<FlowName>;
+  /** the newest real-name face check, to replay its client token after it closed */
+  lastFace: FaceCheckModel | null;
+  /** completions the API relayed per face check id (it relays at most FACE_COMPLETIONS_PER_CHECK) */
+  completions: Record<string, number>;
+  sessionsLive: number;
+  contactChecks: number;
+  realNameStarts: number;
+  /** callback events due, by type */
+  events: Record<string, number>;
+}
+
+export interface World {
+  run: string;
+  accounts: AccountModel[];
+  phones: string[];
+  emails: string[];
+  ids: string[];
+  /** codes sent today per `${scene}:${address}` (the per-address daily caps) */
+  codesSent: Record<string, number>;
+  /** messages each address must have received: codes and notices */
+  sms: Record<string, number>;
+  mail: Record<string, number>;
+  /** how many commands ran, and which outcomes they reached, for the print */
+  steps: number;
+  outcomes: Record<string, number>;
+}
+
+/** Counts an outcome a step reached (to show which paths the sequences really exercised). */
+export function note(w: World, outcome: string): void {
+  w.outcomes[outcome] = (w.outcomes[outcome] ?? 0) + 1;
+}
+
+export const flowKey = (type: 'bind' | 'rebind', kind: Kind) => `${type}-${kind}` as const;
+
+export function ownerOf(w: World, kind: Kind, address: string): AccountModel | null {
+  return w.accounts.find((a) => a[kind] === address) ?? null;
+}
+
+export function subjectHolder(w: World, idNumber: string): AccountModel | null {
+  return w.accounts.find((a) => a.verifiedId === idNumber) ?? null;
+}
+
+/** Live face checks hold a unit each (real-name awaiting the app, face rebinds awaiting it). */
+export function held(a: AccountModel): number {
+  let n = 0;
+  for (const f of Object.values(a.flows)) {
+    if (f?.type === 'real-name') n += 1;
+    if (f?.type === 'rebind' && f.face && f.token === null) n += 1;
+  }
+  return n;
+}
+
+export const freeLeft = (a: AccountModel) => Math.max(0, LIMITS.freeFace - a.freeUsed);
+
+export type QuotaSource = 'free' | 'purchased' | 'none';
+
+/** One unit consumed: the free count first, then a purchased one. */
+export function consume(a: AccountModel): QuotaSource {
+  if (freeLeft(a) > 0) {
+    a.freeUsed += 1;
+    return 'free';
+  }
+  if (a.purchased > 0) {
+    a.purchased -= 1;
+    return 'purchased';
+  }
+  return 'none';
+}
+
+/** The unit a check consumed goes back where it came from. */
+export function refund(a: AccountModel, source: QuotaSource): void {
+  if (source === 'free') a.freeUsed -= 1;
+  if (source === 'purchased') a.purchased += 1;
+}
+
+export function countMessage(w: World, channel: 'sms' | 'mail', to: string): void {
+  const box = channel === 'sms' ? w.sms : w.mail;
+  box[to] = (box[to] ?? 0) + 1;
+}
+
+export function codeSent(w: World, c: CodeChallengeModel, code: string): void {
+  const key = `${c.scene}:${c.to}`;
+  w.codesSent[key] = (w.codesSent[key] ?? 0) + 1;
+  c.code = code;
+  c.sent += 1;
+  countMessage(w, c.channel, c.to);
+}
+
+/** Whether a send in this challenge is refused before anything goes out (a daily cap). */
+export function dailyCapReached(w: World, c: CodeChallengeModel): boolean {
+  const perDay = LIMITS.perDay[c.scene]!;
+  return c.sent >= perDay || c.attempts >= 2 * perDay || (w.codesSent[`${c.scene}:${c.to}`] ?? 0) >= perDay;
+}
+
+export function event(a: AccountModel, type: string): void {
+  a.events[type] = (a.events[type] ?? 0) + 1;
+}
+
+/** A contact changed: every session of the account ends (none is named as kept here). */
+export function contactChanged(a: AccountModel, kind: Kind, to: string, type: 'bound' | 'rebound'): void {
+  a[kind] = to;
+  a.sessionsLive = 0;
+  event(a, `${kind}.${type}`);
+}
+

@@ -1,0 +1,35 @@
+// A production environment that loadConfig accepts: fresh keys and real-looking provider
+// endpoints and credentials (none of them reached by the tests that use it). Tests start
+// from it and change one thing to see that exact thing refused.
+import { randomBytes } from 'node:crypto';
+
+const key = () => randomBytes(32).toString('base64');
+
+export function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    VSAGA_ENV: 'production',
+    PAYLOAD_KEYS: `p1:${key()}`,
+    PAYLOAD_KEY_ID: 'p1',
+    FIELD_KEYS: `f1:${key()}`,
+    FIELD_KEY_ID: 'f1',
+    BLIND_INDEX_KEY: key(),
+    CODE_PEPPER: key(),
+    API_KEYS: 'ops:prod-secret-0123456789:*',
+    SMS_ENDPOINT: 'sms.tencentcloudapi.com',
+    SMS_PROTOCOL: 'https://',
+    SMS_SECRET_ID: 'AKIDrealtencentcloud0123456789abc',
+    SMS_SECRET_KEY: 'real-tencent-cloud-secret-key-0123',
+    SMS_SDK_APP_ID: '1400987654',
+    MAIL_HOST: 'smtp.exmail.qq.com',
+    MAIL_PORT: '465',
+    MAIL_SECURE: 'true',
+    MAIL_USER: 'no-reply@example.com',
+    MAIL_PASS: 'real-mail-password',
+    IDCARD_API_BASE_URL: 'https://service-abc123.gz.apigw.tencentcs.com/release',
+    IDCARD_SECRET_ID: 'AKIDrealapimarket0123456789abcd',
+    IDCARD_SECRET_KEY: 'real-market-secret-key-0123',
+    FACE_FUNCTION_URL: 'https://fc-mp-0123.next.bspapp.com/uni-cloud-verify',
+    FACE_FUNCTION_SECRET: 'real-face-function-secret-0123',
+    ...extra,
+  };
+}

@@ -1,0 +1,33 @@
+// Every run of a flow is its own. A flow id is one per account and kind, and a user runs the
+// same kind again after any outcome, so the keys of a run's side effects (face check, quota,
+// notices, events, audit rows) carry a nonce the run draws once. uuid4() is seeded from the
+// run's history, so the nonce is the same on every replay and every retry of a step, and a
+// new run (or a reset) draws another.
+import { patched, uuid4, workflowInfo } from '@temporalio/workflow';
+
+/** Flows started before per-run keys replay the ids they were recorded with. */
+export const PER_RUN_KEYS = 'per-run-keys';
+
+export interface FlowRun {
+  /** the workflow id, one per account and kind */
+  flowId: string;
+  /** unique to this run: the prefix of every side-effect key the run makes */
+  runKey: string;
+  /** false only when replaying a flow recorded before per-run keys */
+  perRun: boolean;
+  /** child workflow ids of this run: `${ownerFlowId}/${nonce}/${name}` */
+  childId(ownerFlowId: string, name: string): string;
+}
+
+export function flowRun(): FlowRun {
+  const { workflowId, runId } = workflowInfo();
+  const nonce = uuid4().replace(/-/g, '').slice(0, 12);
+  const perRun = patched(PER_RUN_KEYS);
+  return {
+    flowId: workflowId,
+    // before per-run keys only code requests carried the run id; keep their format
+    runKey: perRun ? `${workflowId}/${nonce}` : `${workflowId}/${runId}`,
+    perRun,
+    childId: (owner, name) => (perRun ? `${owner}/${nonce}/${name}` : `${owner}/${name}`),
+  };
+}
