@@ -9,6 +9,7 @@ import { connectClient } from '../lib/temporal';
 import { createPool } from '../db/pool';
 import { httpUrl, listen } from '../lib/listen';
 import { createApp } from './app';
+import { createApiServer } from './server';
 import { createCodecApp } from './codec-server';
 
 
@@ -19,7 +20,7 @@ async function main() {
   const redis = createRedis(cfg.redis);
   const client = await connectClient(cfg);
   const app = createApp({ cfg, pool, redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log });
-  const api = http.createServer(app);
+  const api = createApiServer(app);
   const codec = http.createServer(createCodecApp(cfg));
   log.info({ url: httpUrl(cfg.api.host, await listen(api, cfg.api.port, cfg.api.host)) }, 'api listening');
   log.info({ url: httpUrl(cfg.codec.host, await listen(codec, cfg.codec.port, cfg.codec.host)) }, 'codec server listening');

@@ -2,24 +2,44 @@
 // gets its own error code (INVALID_PHONE, INVALID_EMAIL).
 import { z } from 'zod';
 
+// Control characters (C0, DEL, C1) have no place in anything we store or relay: PostgreSQL
+// refuses NUL in text, and the rest corrupt logs, audit rows and provider calls. An unpaired
+// surrogate is not text either (it would be stored as U+FFFD, i.e. not what was sent).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const SINGLE_LINE = /^(?:[^\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+// Tab, LF and CR stay allowed only where a field's content may be laid out over lines (JSON).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const MULTI_LINE = /^(?:[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+
+/**
+ * Every string the API accepts (bodies, query strings, stored headers) goes through this:
+ * bounded, and refused with INVALID_INPUT when it holds a control character, before any
+ * flow starts. The pattern shows up in the OpenAPI document.
+ */
+export function text(o: { max: number; min?: number; multiline?: boolean; nonBlank?: boolean }) {
+  const base = z.string().max(o.max);
+  const checked = (o.min ? base.min(o.min) : base).regex(o.multiline ? MULTI_LINE : SINGLE_LINE, o.multiline ? 'no control characters but tab and line breaks' : 'no control characters');
+  // nonBlank: what a consumer trims (e.g. the sandbox inbox) must not be left empty by it
+  return o.nonBlank ? checked.refine((s) => s.trim() !== '', 'must not be blank') : checked;
+}
+
 export const accountId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (1–64)');
 
 export const clientMeta = z
   .object({
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-    userAgent: z.string().max(512).optional(),
-    fingerprint: z.string().max(128).optional(),
+    userAgent: text({ max: 512 }).optional(),
+    fingerprint: text({ max: 128 }).optional(),
   })
   .strict()
   .optional();
 
 export const createAccountBody = z.object({ id: accountId }).strict();
 
-
 export const sessionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1–128)');
 
-export const bindPhoneBody = z.object({ phone: z.string().max(256), sessionId: sessionId.optional(), client: clientMeta }).strict();
-export const bindEmailBody = z.object({ email: z.string().max(1024), sessionId: sessionId.optional(), client: clientMeta }).strict();
+export const bindPhoneBody = z.object({ phone: text({ max: 256 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
+export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
 export const rebindBody = z
   .object({
     method: z.enum(['sms', 'email', 'face']),
@@ -31,8 +51,8 @@ export const rebindBody = z
   .strict();
 // fields the seed checks by hand ("核心参数缺失") are optional here so a missing one gets that code
 export const newContactBody = z
-  .object({ phone: z.string().max(256).optional(), email: z.string().max(1024).optional(), token: z.string().max(128).optional(), client: clientMeta })
+  .object({ phone: text({ max: 256 }).optional(), email: text({ max: 1024 }).optional(), token: text({ max: 128 }).optional(), client: clientMeta })
   .strict();
-export const newContactCodeBody = z.object({ code: z.string().max(16).optional(), token: z.string().max(128).optional() }).strict();
+export const newContactCodeBody = z.object({ code: text({ max: 16 }).optional(), token: text({ max: 128 }).optional() }).strict();
 export const registerSessionBody = z.object({ sessionId: sessionId, client: clientMeta }).strict();
-export const submitCodeBody = z.object({ code: z.string().max(16) }).strict();
+export const submitCodeBody = z.object({ code: text({ max: 16 }) }).strict();

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import { AppError } from '../../lib/errors';
 import { authenticate, requireScope } from '../auth';
+import { text } from '../schemas';
 import { parse } from '../validation';
 
 const DIR = path.join(__dirname, '..', '..', 'console');
@@ -33,8 +34,8 @@ export const consoleConfigBody = z
   })
   .strict();
 export const inboxCodeBody = z.object({ code: z.string().regex(/^\d{6}$/), receivedAt: z.string(), text: z.string() }).strict();
-export const inboxSmsQuery = { phone: z.string().min(1).max(32) };
-export const inboxMailQuery = { to: z.string().min(1).max(320) };
+export const inboxSmsQuery = { phone: text({ min: 1, max: 32, nonBlank: true }) };
+export const inboxMailQuery = { to: text({ min: 1, max: 320, nonBlank: true }) };
 
 const sandboxed = (cfg: Config) => cfg.env === 'development' || cfg.env === 'test';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../app';
 import { requireScope } from '../auth';
 import { metaOf } from '../request-meta';
-import { accountId, clientMeta } from '../schemas';
+import { accountId, clientMeta, text } from '../schemas';
 import { parse } from '../validation';
 import { findAccount } from '../../db/accounts';
 import { upsertDevice } from '../../db/real-name';
@@ -15,8 +15,9 @@ export const deviceId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, d
 
 export const registerDeviceBody = z
   .object({
-    metaInfo: z.string().min(1).max(8192),
-    platform: z.string().max(32).optional(),
+    // JSON as the SDK gives it: its whitespace may include line breaks
+    metaInfo: text({ min: 1, max: 8192, multiline: true }),
+    platform: text({ max: 32 }).optional(),
     client: clientMeta,
   })
   .strict();

@@ -8,7 +8,7 @@ import type { AbuseLimits } from '../abuse-limits';
 import { authenticate, hasScope, requireScope } from '../auth';
 import { metaOf } from '../request-meta';
 import { RealNameFlows } from '../real-name-flows';
-import { accountId, clientMeta } from '../schemas';
+import { accountId, clientMeta, text } from '../schemas';
 import { parse } from '../validation';
 import { findAccount } from '../../db/accounts';
 import { findRealNameRecord, viewIdentity } from '../../db/real-name';
@@ -18,8 +18,8 @@ import { counterRoutes } from './counters';
 
 export const startRealNameBody = z
   .object({
-    realName: z.string().max(64),
-    idNumber: z.string().max(32),
+    realName: text({ max: 64 }),
+    idNumber: text({ max: 32 }),
     deviceId,
     /** the platform's verdict on the client environment (the seed's xc_is_security) */
     environmentSafe: z.boolean(),
@@ -30,11 +30,11 @@ export const startRealNameBody = z
 /** The face SDK's completion object as the app got it, plus the posting device. */
 export const faceCompletionBody = z.object({
   deviceId,
-  certifyId: z.string().max(128).optional(),
-  errCode: z.union([z.number().int(), z.string().max(32)]),
-  errMsg: z.string().max(500).optional(),
-  errSubject: z.string().max(64).optional(),
-  cause: z.object({ code: z.union([z.number().int(), z.string().max(32)]).optional(), message: z.string().max(500).optional() }).optional(),
+  certifyId: text({ max: 128 }).optional(),
+  errCode: z.union([z.number().int(), text({ max: 32 })]),
+  errMsg: text({ max: 500 }).optional(),
+  errSubject: text({ max: 64 }).optional(),
+  cause: z.object({ code: z.union([z.number().int(), text({ max: 32 })]).optional(), message: text({ max: 500 }).optional() }).optional(),
 });
 
 /** Mounted before the API-key middleware: each route authenticates itself. */

@@ -5,6 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../app';
 import { authenticate, requireScope } from '../auth';
+import { text } from '../schemas';
 import { parse } from '../validation';
 import { AppError } from '../../lib/errors';
 import { isReportScene, readReport, REPORT_SCENES, resolveWindow, WindowError } from '../../db/reports';
@@ -12,10 +13,10 @@ import { REPORT_PAGE_CSP, reportPageHtml } from '../report-page';
 
 export const reportQuery = z
   .object({
-    scene: z.string().min(1).max(64).describe(`one of ${REPORT_SCENES.join(', ')}`),
-    days: z.string().max(4).optional().describe('1 (hourly), 7 or 30 (daily); default 7 when no from/to'),
-    from: z.string().max(40).optional().describe('YYYY-MM-DD (Shanghai day) or ISO date-time with offset'),
-    to: z.string().max(40).optional().describe('YYYY-MM-DD (inclusive day) or ISO date-time (exclusive); default end of today'),
+    scene: text({ min: 1, max: 64 }).describe(`one of ${REPORT_SCENES.join(', ')}`),
+    days: text({ max: 4 }).optional().describe('1 (hourly), 7 or 30 (daily); default 7 when no from/to'),
+    from: text({ max: 40 }).optional().describe('YYYY-MM-DD (Shanghai day) or ISO date-time with offset'),
+    to: text({ max: 40 }).optional().describe('YYYY-MM-DD (inclusive day) or ISO date-time (exclusive); default end of today'),
   })
   .strict();
 

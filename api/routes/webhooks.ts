@@ -30,7 +30,7 @@ import {
 import { ensureWebhookSweeper, signalDispatcher } from '../../lib/webhook-dispatch';
 import { webhookUrlProblem } from '../../lib/webhook-url';
 import { requireScope } from '../auth';
-import { accountId } from '../schemas';
+import { accountId, text } from '../schemas';
 import { parse } from '../validation';
 
 /** The callback event types flows record; a subscriber lists some of them or '*'. */
@@ -44,12 +44,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'real_name.expired',
 ] as const;
 
-const eventTypes = z.array(z.string().max(64)).min(1).max(WEBHOOK_EVENT_TYPES.length + 1);
+const eventTypes = z.array(text({ max: 64 })).min(1).max(WEBHOOK_EVENT_TYPES.length + 1);
 export const createWebhookBody = z
-  .object({ url: z.string().max(2048), eventTypes, description: z.string().max(500).optional(), enabled: z.boolean().optional() })
+  .object({ url: text({ max: 2048 }), eventTypes, description: text({ max: 500 }).optional(), enabled: z.boolean().optional() })
   .strict();
 export const updateWebhookBody = z
-  .object({ url: z.string().max(2048).optional(), eventTypes: eventTypes.optional(), description: z.string().max(500).optional(), enabled: z.boolean().optional() })
+  .object({ url: text({ max: 2048 }).optional(), eventTypes: eventTypes.optional(), description: text({ max: 500 }).optional(), enabled: z.boolean().optional() })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'give at least one of url, eventTypes, description, enabled');
 export const deliveryQuery = z
@@ -57,7 +57,7 @@ export const deliveryQuery = z
     state: z.enum(DELIVERY_STATES).optional(),
     subscriberId: z.uuid().optional(),
     accountId: accountId.optional(),
-    eventType: z.string().max(64).optional(),
+    eventType: text({ max: 64 }).optional(),
     before: z.string().regex(/^\d{1,18}$/).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })

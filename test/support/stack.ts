@@ -1,7 +1,6 @@
 // One suite's stack: the real worker (its own task queue) over real Postgres, Redis
 // and the sandboxes, the real API on a random port, a Temporal client. Everything
 // the product runs, nothing mocked.
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
@@ -13,6 +12,7 @@ import { connectClient } from '../../lib/temporal';
 import { createActivityDeps } from '../../worker/deps';
 import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
+import { createApiServer } from '../../api/server';
 import { startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
 import { startIdCardGateway, type IdCardGateway } from '../../sandbox/idcard-gateway';
@@ -83,8 +83,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   let worker = await createWorker({ cfg, deps });
   let running: Promise<void> | null = worker.run();
 
+  // VSAGA_TEST_API_LOG=error shows the API's own errors while debugging a suite
   const app = createApp({ cfg, pool: deps.pool, redis: deps.redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log: createLogger('api', (process.env.VSAGA_TEST_API_LOG as never) ?? 'silent') });
-  const server = http.createServer(app);
+  const server = createApiServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
