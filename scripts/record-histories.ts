@@ -198,6 +198,10 @@ const scenarios: Record<string, Scenario> = {
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     receivers.push(receiver);
+    // an earlier recording's endpoint is gone: its deliveries would keep the dispatcher busy
+    for (const w of (await send('GET', '/v1/webhooks')).subscribers ?? []) {
+      if (w.description === 'record-histories') await send('DELETE', `/v1/webhooks/${w.id}`);
+    }
     await post('/v1/webhooks', { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, eventTypes: ['*'], description: 'record-histories' });
     const id = await account(phone('132'));
     const email = `rec-${unique()}@example.com`;
