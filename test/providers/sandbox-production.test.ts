@@ -48,14 +48,25 @@ function npmRunSandbox(env: Record<string, string>, until?: RegExp): Promise<Run
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', '--silent', 'sandbox'], { cwd: ROOT, env: { ...process.env, VSAGA_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
+    let signalled = false;
+    // npm does not pass signals on: signal the process group it leads, once (output keeps
+    // arriving while it stops, and the group may be gone by a second try: ESRCH)
+    const stop = (sig: NodeJS.Signals) => {
+      if (signalled) return;
+      signalled = true;
+      try {
+        process.kill(-child.pid!, sig);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    };
     const timer = setTimeout(() => {
-      process.kill(-child.pid!, 'SIGKILL');
+      stop('SIGKILL');
       reject(new Error(`npm run sandbox neither exited nor printed ${until} in 60 s:\n${output}`));
     }, 60_000);
     const onData = (c: Buffer) => {
       output += c.toString();
-      // npm does not pass SIGTERM on: signal the process group it leads
-      if (until?.test(output)) process.kill(-child.pid!, 'SIGTERM');
+      if (until?.test(output)) stop('SIGTERM');
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
