@@ -4,11 +4,11 @@
 import type { ActivityDeps } from './deps';
 import { rejection } from './failures';
 import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
-import { applyContactChange, committedChange, type CommittedChange } from '../db/contact-change';
+import type { CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
 import { inTransaction } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
-import { notifyWebhookDispatcher } from './webhooks';
+import { commitContactChange } from './contact-change';
 
 export interface ApplyBindInput {
   flowId: string;
@@ -87,33 +87,21 @@ export function createBindActivities(deps: ActivityDeps) {
    * email.bound event in one transaction: all of them or none. The unique blind index
    * decides a race for one address (exactly one account wins).
    */
-  async function commitBind(input: CommitBindInput): Promise<CommittedChange> {
-    const eventType = `${input.kind}.bound`;
-    let committed: CommittedChange;
-    try {
-      committed = await inTransaction(deps.pool, async (c) => {
-        const account = await findAccount(c, input.accountId, true);
-        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
-        const prior = await committedChange(c, input.runKey, eventType);
-        if (prior) return prior;
-        if (input.kind === 'phone' ? account.phone_idx : account.email_idx) throw rejection(ALREADY[input.kind]);
-        return applyContactChange(c, deps.fieldCrypto, account, {
-          runKey: input.runKey,
-          flowId: input.flowId,
-          kind: input.kind,
-          target: input.target,
-          eventType,
-          keepSessionId: input.keepSessionId,
-          meta: input.meta,
-          payload: { accountId: account.id, [input.kind]: input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target), flowId: input.flowId },
-        });
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw rejection(TAKEN[input.kind]);
-      throw err;
-    }
-    await notifyWebhookDispatcher(deps, input.accountId, eventType);
-    return committed;
+  function commitBind(input: CommitBindInput): Promise<CommittedChange> {
+    const masked = input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target);
+    const change = {
+      runKey: input.runKey,
+      flowId: input.flowId,
+      kind: input.kind,
+      target: input.target,
+      eventType: `${input.kind}.bound`,
+      keepSessionId: input.keepSessionId,
+      meta: input.meta,
+      payload: { accountId: input.accountId, [input.kind]: masked, flowId: input.flowId },
+    };
+    return commitContactChange(deps, input.accountId, change, TAKEN[input.kind], async (_c, account) => {
+      if (input.kind === 'phone' ? account.phone_idx : account.email_idx) throw rejection(ALREADY[input.kind]);
+    });
   }
 
   return { applyBind, commitBind };

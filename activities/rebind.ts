@@ -7,13 +7,13 @@ import type { ActivityDeps } from './deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from './outbox';
 import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
-import { applyContactChange, committedChange, type CommittedChange } from '../db/contact-change';
+import type { CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
 import { noticeOutbox, queueNotice } from '../db/notices';
 import { inTransaction } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { REBIND_NOTICE_MAIL } from '../lib/templates';
-import { notifyWebhookDispatcher } from './webhooks';
+import { commitContactChange } from './contact-change';
 
 export interface NoticeResult {
   channel: 'sms' | 'mail';
@@ -172,49 +172,36 @@ export function createRebindActivities(deps: ActivityDeps) {
    * template 2133448 / the seed's mail). So a notice is owed for every change that happened,
    * and for none that did not; sendQueuedRebindNotices delivers them.
    */
-  async function commitRebind(input: CommitRebindInput): Promise<CommittedChange> {
-    const eventType = `${input.kind}.rebound`;
-    let committed: CommittedChange;
-    try {
-      committed = await inTransaction(deps.pool, async (c) => {
-        const account = await findAccount(c, input.accountId, true);
-        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
-        const prior = await committedChange(c, input.runKey, eventType);
-        if (prior) return prior;
-        const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
-        if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
-        const owner = await accountIdByContact(c, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
-        if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : TAKEN[input.kind]);
-        for (const kind of ['phone', 'email'] as const) {
-          const to = decryptContact(deps.fieldCrypto, account, kind);
-          if (!to) continue;
-          await queueNotice(c, deps.fieldCrypto, {
-            requestKey: noticeKey(input.runKey),
-            accountId: account.id,
-            flowId: input.flowId,
-            channel: kind === 'phone' ? 'sms' : 'mail',
-            target: to,
-            targetIdx: contactIndex(deps.fieldCrypto, kind, to),
-            template: kind === 'phone' ? deps.cfg.sms.templates.rebind_notice : REBIND_NOTICE_MAIL.subject,
-          });
-        }
-        return applyContactChange(c, deps.fieldCrypto, account, {
-          runKey: input.runKey,
+  function commitRebind(input: CommitRebindInput): Promise<CommittedChange> {
+    const change = {
+      runKey: input.runKey,
+      flowId: input.flowId,
+      kind: input.kind,
+      target: input.target,
+      eventType: `${input.kind}.rebound`,
+      keepSessionId: input.keepSessionId,
+      meta: input.meta,
+      payload: { accountId: input.accountId, [input.kind]: input.targetMasked, method: input.method, flowId: input.flowId },
+    };
+    return commitContactChange(deps, input.accountId, change, TAKEN[input.kind], async (c, account) => {
+      const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+      if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
+      const owner = await accountIdByContact(c, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
+      if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : TAKEN[input.kind]);
+      for (const kind of ['phone', 'email'] as const) {
+        const to = decryptContact(deps.fieldCrypto, account, kind);
+        if (!to) continue;
+        await queueNotice(c, deps.fieldCrypto, {
+          requestKey: noticeKey(input.runKey),
+          accountId: account.id,
           flowId: input.flowId,
-          kind: input.kind,
-          target: input.target,
-          eventType,
-          keepSessionId: input.keepSessionId,
-          meta: input.meta,
-          payload: { accountId: account.id, [input.kind]: input.targetMasked, method: input.method, flowId: input.flowId },
+          channel: kind === 'phone' ? 'sms' : 'mail',
+          target: to,
+          targetIdx: contactIndex(deps.fieldCrypto, kind, to),
+          template: kind === 'phone' ? deps.cfg.sms.templates.rebind_notice : REBIND_NOTICE_MAIL.subject,
         });
-      });
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw rejection(TAKEN[input.kind]);
-      throw err;
-    }
-    await notifyWebhookDispatcher(deps, input.accountId, eventType);
-    return committed;
+      }
+    });
   }
 
   /**

@@ -1,0 +1,39 @@
+// Committing a contact change (bind or rebind): one transaction over the locked account row
+// in which the flow's own checks run, then the change with its session endings, audit row and
+// callback event (db/contact-change.ts). A retry of the step finds what it committed; a race
+// for one address lost at the unique blind index is the flow's "taken" rejection. The webhook
+// dispatcher is woken after the commit (best effort: the sweeper is the net).
+import type { PoolClient } from 'pg';
+import type { ActivityDeps } from './deps';
+import { rejection } from './failures';
+import { notifyWebhookDispatcher } from './webhooks';
+import { findAccount, type AccountRow } from '../db/accounts';
+import { applyContactChange, committedChange, type CommittedChange, type ContactChange } from '../db/contact-change';
+import { inTransaction } from '../db/pool';
+import type { ErrorCode } from '../lib/errors';
+
+export async function commitContactChange(
+  deps: ActivityDeps,
+  accountId: string,
+  change: ContactChange,
+  taken: ErrorCode,
+  /** the flow's own checks (and writes) before the change, under the account's row lock */
+  guard: (c: PoolClient, account: AccountRow) => Promise<void>,
+): Promise<CommittedChange> {
+  let committed: CommittedChange;
+  try {
+    committed = await inTransaction(deps.pool, async (c) => {
+      const account = await findAccount(c, accountId, true);
+      if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+      const prior = await committedChange(c, change.runKey, change.eventType);
+      if (prior) return prior;
+      await guard(c, account);
+      return applyContactChange(c, deps.fieldCrypto, account, change);
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') throw rejection(taken);
+    throw err;
+  }
+  await notifyWebhookDispatcher(deps, accountId, change.eventType);
+  return committed;
+}
