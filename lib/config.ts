@@ -100,6 +100,7 @@ const schema = z.object({
   CONSOLE_DEMO_API_KEY: z.stringbool().default(false),
 
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_STICKY_TIMEOUT_SEC: z.coerce.number().min(1).max(60).default(3),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_SDK_METRICS_PORT: port.default(9465),
 
@@ -236,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiUrl: e.TEMPORAL_UI_URL,
     },
     workerMetrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT, sdkPort: e.WORKER_SDK_METRICS_PORT },
+    worker: { stickyTimeoutSec: e.WORKER_STICKY_TIMEOUT_SEC },
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },

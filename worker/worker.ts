@@ -27,5 +27,8 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     ...(bundlePath && fs.existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
     dataConverter: createDataConverter(o.cfg.crypto),
+    // after a worker dies, its flows' tasks wait this long on its sticky queue before any worker
+    // takes them: users wait on these flows, and their histories are short to replay
+    stickyQueueScheduleToStartTimeout: `${o.cfg.worker.stickyTimeoutSec}s`,
   });
 }

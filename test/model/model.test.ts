@@ -1,6 +1,6 @@
 // The model-based test (test/model/run.ts) in CI size. Long mode: `npm run test:model -- --runs N`.
-// A failure prints fast-check's seed and path and the shrunk sequence; replay it with
-// MODEL_SEED=<seed> MODEL_PATH=<path> npm run test:model.
+// A failure prints fast-check's seed and path and the shrunk sequence with its replayPath;
+// replay it with `npm run test:model -- --runs 1 --seed <seed> --path <path> --replay-path <replayPath>`.
 import { startStack, type Stack } from '../support/stack';
 import { MODEL_ENV, runModel } from './run';
 
@@ -24,7 +24,7 @@ test(
     process.stdout.write(`model: seed ${seed}, ${runs} sequences of up to ${maxCommands} commands\n`);
     const t0 = Date.now();
     const progress = runs > 10 ? (line: string) => process.stdout.write(`model: ${line}\n`) : undefined;
-    const stats = await runModel(stack, { runs, maxCommands, seed, path: process.env.MODEL_PATH, timeLimitMs: budgetMs - 600_000, progress });
+    const stats = await runModel(stack, { runs, maxCommands, seed, path: process.env.MODEL_PATH, replayPath: process.env.MODEL_REPLAY_PATH, timeLimitMs: budgetMs - 600_000, progress });
     const list = (o: Record<string, number>) =>
       Object.entries(o)
         .sort(([, x], [, y]) => y - x)

@@ -31,7 +31,9 @@ export interface ModelOptions {
   runs: number;
   maxCommands: number;
   seed: number;
+  /** fast-check's path and the commands' replayPath of a printed failure: replay exactly it */
   path?: string;
+  replayPath?: string;
   /** stop generating new sequences after this long (shrinking a failure still completes) */
   timeLimitMs?: number;
   progress?: (line: string) => void;
@@ -98,7 +100,7 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: opts.maxCommands, size: 'max' }), async (cmds) => {
+    fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

@@ -16,8 +16,8 @@ export const FACE_DEVICES: readonly FaceDevice[] = ['ok', 'fail', 'upstream', 'p
 
 /** The limits the model stack runs with (test/model/run.ts sets the same in its env). */
 export const LIMITS = {
-  flowTtlSec: 20,
-  faceTtlSec: 20,
+  flowTtlSec: 24,
+  faceTtlSec: 24,
   maxWrong: 5,
   freeFace: 1,
   newContactsPerRebind: 3,
