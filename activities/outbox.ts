@@ -1,6 +1,20 @@
 // Sending one message (code or notice) through its channel and logging the outcome.
 // The log row is keyed by (request key, channel) so a retried activity updates its
 // row instead of adding one.
+//
+// A worker can die after the provider accepted a message and before its row says so; the
+// retry then cannot tell "sent" from "never sent" by our own records. So each attempt marks
+// its start in the row (send_started_at) before it calls the provider, and:
+//  - SMS: the send carries the request key as SessionContext (ids only, no personal data).
+//    A retry that finds an earlier start asks Tencent's delivery reports for that key first:
+//    found → logged sent, not sent again; the query failed → a retryable failure, never a
+//    blind send; not found → sent. Reports lag the send (the carrier's receipt can take
+//    seconds to minutes, or never come), so a message accepted but not yet reported is sent
+//    again: fewer repeats, not none.
+//  - Mail: SMTP has no such query, so a mail can still repeat (at least once, never lost).
+//    Every send of one request key carries the same Message-ID, so a repeat is recognisably
+//    the same message to mail clients.
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import type { Channel } from '../lib/scenes';
 import { timed } from '../lib/metrics';
@@ -27,36 +41,137 @@ export interface SendOutcome {
   providerRef: string | null;
 }
 
+/** Reports are looked for from this long before the earlier attempt started: clocks differ. */
+const REPORT_LOOKBACK_SEC = 60;
+
+interface EarlierAttempt {
+  status: 'pending' | 'sent' | 'failed';
+  send_started_at: Date | null;
+  provider_code: string | null;
+  provider_message: string | null;
+  provider_ref: string | null;
+}
+
 export async function sendAndLog(deps: ActivityDeps, m: OutgoingMessage): Promise<SendOutcome> {
+  const template = m.channel === 'sms' ? m.sms?.templateId : m.mail?.subject;
+  if (template === undefined) throw new Error(m.channel === 'sms' ? 'sms message without template' : 'mail message without subject');
+
+  const earlier = await markAttemptStarted(deps, m, template);
+  if (earlier?.status === 'sent') {
+    // Callers skip sent messages themselves; this holds even for one that does not.
+    return { ok: true, retryable: false, providerCode: earlier.provider_code ?? 'Ok', providerMessage: earlier.provider_message ?? '', providerRef: earlier.provider_ref };
+  }
+
   let outcome: SendOutcome;
-  let template: string;
   if (m.channel === 'sms') {
-    if (!m.sms) throw new Error('sms message without template');
-    template = m.sms.templateId;
-    const sms = m.sms;
-    const r = await timed(deps.metrics, 'sms', () => deps.sms.send({ phone: m.target, templateId: sms.templateId, params: sms.params }));
-    outcome = r.ok
-      ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: 'send success', providerRef: r.serialNo }
-      : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: r.requestId ?? null };
+    const sms = m.sms!;
+    const already = earlier?.send_started_at ? await earlierDelivery(deps, m, earlier.send_started_at) : null;
+    if (already) {
+      outcome = already;
+    } else {
+      const r = await timed(deps.metrics, 'sms', () =>
+        deps.sms.send({ phone: m.target, templateId: sms.templateId, params: sms.params, sessionContext: m.requestKey }),
+      );
+      outcome = r.ok
+        ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: 'send success', providerRef: r.serialNo }
+        : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: r.requestId ?? null };
+    }
   } else {
-    if (!m.mail) throw new Error('mail message without subject');
-    template = m.mail.subject;
-    const mail = m.mail;
-    const r = await timed(deps.metrics, 'mail', () => deps.mailer.send({ to: m.target, subject: mail.subject, text: mail.text }));
+    const mail = m.mail!;
+    const r = await timed(deps.metrics, 'mail', () =>
+      deps.mailer.send({ to: m.target, subject: mail.subject, text: mail.text, messageKey: m.requestKey }),
+    );
     outcome = r.ok
       ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: r.response, providerRef: r.messageId }
       : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: null };
   }
-  await deps.pool.query(
-    `INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status, provider_code, provider_message, provider_ref)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+  await persistently(() => deps.pool.query(
+    `INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status, provider_code, provider_message, provider_ref, send_started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
      ON CONFLICT (request_key, channel) DO UPDATE SET status = EXCLUDED.status, provider_code = EXCLUDED.provider_code,
-       provider_message = EXCLUDED.provider_message, provider_ref = EXCLUDED.provider_ref, created_at = now()`,
+       provider_message = EXCLUDED.provider_message, provider_ref = EXCLUDED.provider_ref, created_at = now(),
+       send_started_at = COALESCE(message_log.send_started_at, EXCLUDED.send_started_at)`,
     [
       m.requestKey, m.accountId, m.flowId, m.kind, m.scene, m.channel,
       deps.fieldCrypto.encrypt(m.target, 'message_log.target'), m.targetIdx, template,
       outcome.ok ? 'sent' : 'failed', outcome.providerCode, outcome.providerMessage.slice(0, 500), outcome.providerRef,
     ],
-  );
+  ));
   return outcome;
+}
+
+/** How long the answer of a message that went out is kept trying to reach the log. */
+const LOG_WRITE_PATIENCE_MS = 15_000;
+
+/**
+ * Once the provider has the message, failing the step would send it again (a mail for sure):
+ * a database that is restarting or failing over is waited for rather than given up on.
+ */
+async function persistently<T>(write: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + LOG_WRITE_PATIENCE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!unreachable(err) || Date.now() > giveUpAt) throw err;
+      heartbeat();
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
+/**
+ * Writes (and commits) that an attempt is about to call the provider, and answers what the
+ * row said before. A new code gets a 'pending' row of kind 'code' (readers of queued notices
+ * select kind 'notice'); an existing row keeps its status, so counters still see each message
+ * once at its last outcome. The earliest start is kept: a report of any earlier attempt must
+ * fall inside the window a retry asks about.
+ */
+async function markAttemptStarted(deps: ActivityDeps, m: OutgoingMessage, template: string): Promise<EarlierAttempt | undefined> {
+  const { rows } = await deps.pool.query<EarlierAttempt>(
+    `WITH earlier AS (
+       SELECT status, send_started_at, provider_code, provider_message, provider_ref
+       FROM message_log WHERE request_key = $1 AND channel = $6
+     ), started AS (
+       INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status, send_started_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now())
+       ON CONFLICT (request_key, channel) DO UPDATE SET send_started_at = COALESCE(message_log.send_started_at, now())
+     )
+     SELECT * FROM earlier`,
+    [m.requestKey, m.accountId, m.flowId, m.kind, m.scene, m.channel, deps.fieldCrypto.encrypt(m.target, 'message_log.target'), m.targetIdx, template],
+  );
+  return rows[0];
+}
+
+/**
+ * An earlier attempt started and did not log its answer: its message may be out. The outcome
+ * to log if it is, or a retryable failure if we cannot tell; null when no report has it.
+ */
+async function earlierDelivery(deps: ActivityDeps, m: OutgoingMessage, startedAt: Date): Promise<SendOutcome | null> {
+  const since = Math.floor(startedAt.getTime() / 1000) - REPORT_LOOKBACK_SEC;
+  const r = await timed(deps.metrics, 'sms_reports', () => deps.sms.sentWith(m.target, m.requestKey, since), (x) =>
+    x.ok ? { outcome: x.found ? 'found' : 'not_found', error: false } : { outcome: x.code, error: true },
+  );
+  heartbeat(); // the send may follow: a second provider call in one step
+  if (!r.ok) {
+    deps.log.warn({ flowId: m.flowId, scene: m.scene, providerCode: r.code }, 'delivery report query failed; not sending blind');
+    return { ok: false, retryable: true, providerCode: r.code, providerMessage: `delivery report query failed: ${r.message}`, providerRef: r.requestId ?? null };
+  }
+  if (!r.found) return null;
+  deps.log.info({ flowId: m.flowId, scene: m.scene, reportStatus: r.reportStatus }, 'an earlier attempt delivered this SMS; not sending it again');
+  return { ok: true, retryable: false, providerCode: 'Ok', providerMessage: `sent by an earlier attempt (report ${r.reportStatus || 'without status'})`, providerRef: r.serialNo };
+}
+
+/** The database was not there (connection refused or lost, shutting down, starting up). */
+function unreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code !== 'string' || code.startsWith('E') || code.startsWith('08') || code.startsWith('57P');
+}
+
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    /* outside an activity (tests): nothing to tell */
+  }
 }

@@ -1,6 +1,7 @@
 // Notices owed by a committed change, queued in message_log (status 'pending') in the same
 // transaction as the change, then sent by an activity that updates the same row. The
-// recipient is sealed: it is the contact the account had before the change.
+// recipient is sealed: it is the contact the account had before the change. A code being
+// sent has a 'pending' row too (activities/outbox.ts), so a queued notice is kind 'notice'.
 import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Channel } from '../lib/scenes';
@@ -45,7 +46,7 @@ export async function noticeOutbox(pool: Pool, crypto: FieldCrypto, requestKey: 
     provider_code: string | null;
   }>(
     `SELECT account_id, flow_id, channel, target_enc, target_idx, template, status, provider_code
-     FROM message_log WHERE request_key = $1 ORDER BY channel DESC`,
+     FROM message_log WHERE request_key = $1 AND kind = 'notice' ORDER BY channel DESC`,
     [requestKey],
   );
   return rows.map((r) => ({

@@ -1,5 +1,11 @@
 // Mail over SMTP with nodemailer. Like the SMS sender it never throws: the caller decides
 // whether a failure is worth a retry, guided by `retryable`.
+//
+// SMTP has nothing to ask whether an earlier attempt was delivered, so a retry after a lost
+// answer sends the mail again (at least once). A `messageKey` makes every send of one message
+// carry the same Message-ID, so a repeat is recognisable as the same message (clients that
+// deduplicate by Message-ID show it once).
+import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Config } from '../lib/config';
 
@@ -8,8 +14,15 @@ export type MailResult =
   | { ok: false; code: string; message: string; retryable: boolean };
 
 export interface Mailer {
-  send(msg: { to: string; subject: string; text: string; html?: string }): Promise<MailResult>;
+  /** messageKey: stable across retries of one message, no personal data (it is hashed anyway). */
+  send(msg: { to: string; subject: string; text: string; html?: string; messageKey?: string }): Promise<MailResult>;
   close(): void;
+}
+
+/** `<32 hex digits of sha256(key)@the From address's domain>`: the same for every send of one key. */
+export function messageIdFor(key: string, from: string): string {
+  const domain = /@([^\s<>@]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  return `<${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}@${domain}>`;
 }
 
 /** nodemailer's codes for "never got a usable SMTP session" (incl. refused, reset, timeouts). */
@@ -38,6 +51,7 @@ export function createMailer(cfg: Config['mail']): Mailer {
           subject: msg.subject,
           text: msg.text,
           ...(msg.html !== undefined && { html: msg.html }),
+          ...(msg.messageKey !== undefined && { messageId: messageIdFor(msg.messageKey, cfg.from) }),
         });
         return { ok: true, messageId: info.messageId, response: info.response };
       } catch (err) {

@@ -7,18 +7,44 @@
 //  - network failure or timeout → node-fetch's error is re-thrown as that exception with only
 //    the message kept (no .code, no .httpCode);
 //  - a 200 answer that is not JSON → node-fetch's own FetchError (type 'invalid-json') escapes.
+//
+// Delivery reports (PullSmsSendStatusByPhoneNumber) let a retry learn whether an earlier
+// attempt's message went out when its answer was lost: the send carries the caller's key as
+// SessionContext and the report gives it back. Two limits of the real service: a report exists
+// only once the carrier's receipt arrived (seconds to minutes later, sometimes never), and
+// Tencent returns SessionContext in reports only after its SMS assistant enabled that for the
+// account; without it nothing is ever found, and a retry sends again as it did before.
 import http from 'node:http';
 import { sms } from 'tencentcloud-sdk-nodejs-sms';
 import type { Config } from '../lib/config';
 
-export type SmsResult =
-  | { ok: true; serialNo: string; fee: number; requestId: string }
-  | { ok: false; code: string; message: string; requestId?: string; retryable: boolean };
+export type SmsFailure = { ok: false; code: string; message: string; requestId?: string; retryable: boolean };
+
+export type SmsResult = { ok: true; serialNo: string; fee: number; requestId: string } | SmsFailure;
+
+/** Whether a delivery report carries a SessionContext; a failed query says nothing either way. */
+export type SentWithResult = { ok: true; found: true; serialNo: string; reportStatus: string } | { ok: true; found: false } | SmsFailure;
 
 export interface SmsSender {
-  /** phone: 11-digit mainland number without +86. */
-  send(msg: { phone: string; templateId: string; params: string[] }): Promise<SmsResult>;
+  /**
+   * phone: 11-digit mainland number without +86. sessionContext comes back with the
+   * message's delivery report, so a retry can tell whether an earlier attempt went out; it is
+   * stored by Tencent, so it must hold no personal data.
+   */
+  send(msg: { phone: string; templateId: string; params: string[]; sessionContext?: string }): Promise<SmsResult>;
+  /**
+   * Looks for a delivery report of a message to `phone` sent with `sessionContext` since
+   * `sinceUnixSec`. Reports lag behind the send (the carrier's receipt can take seconds to
+   * minutes, and some never come), so "not found" is not proof the message was not sent.
+   */
+  sentWith(phone: string, sessionContext: string, sinceUnixSec: number): Promise<SentWithResult>;
 }
+
+/** SendSms: "注意长度需小于512字节". */
+export const MAX_SESSION_CONTEXT_BYTES = 511;
+/** PullSmsSendStatusByPhoneNumber answers at most 100 reports, of the last 7 days. */
+const REPORTS_PER_PULL = 100;
+const REPORT_RETENTION_SEC = 7 * 86_400;
 
 const SmsClient = sms.v20210111.Client;
 
@@ -40,8 +66,9 @@ export function createSmsSender(cfg: Config['sms']): SmsSender {
 
   return {
     async send(msg) {
-      if (!/^1\d{10}$/.test(msg.phone)) {
-        return { ok: false, code: 'InvalidParameterValue.IncorrectPhoneNumber', message: 'phone must be an 11-digit mainland number without +86', retryable: false };
+      if (!MAINLAND.test(msg.phone)) return incorrectPhone();
+      if (msg.sessionContext !== undefined && Buffer.byteLength(msg.sessionContext, 'utf8') > MAX_SESSION_CONTEXT_BYTES) {
+        return { ok: false, code: 'SessionContextTooLong', message: `SessionContext must be shorter than ${MAX_SESSION_CONTEXT_BYTES + 1} bytes`, retryable: false };
       }
       try {
         const res = await client.SendSms({
@@ -50,13 +77,48 @@ export function createSmsSender(cfg: Config['sms']): SmsSender {
           SignName: cfg.signName,
           TemplateId: msg.templateId,
           TemplateParamSet: msg.params,
+          ...(msg.sessionContext !== undefined && { SessionContext: msg.sessionContext }),
         });
         return fromResponse(res);
       } catch (err) {
         return fromException(err);
       }
     },
+
+    async sentWith(phone, sessionContext, sinceUnixSec) {
+      if (!MAINLAND.test(phone)) return incorrectPhone();
+      // Reports of sends without one carry '', as do all reports where Tencent has not enabled it.
+      if (!sessionContext) return { ok: false, code: 'MissingSessionContext', message: 'an empty SessionContext matches every report', retryable: false };
+      const now = Math.floor(Date.now() / 1000);
+      // Tencent keeps 7 days of reports; an earlier BeginTime is outside the documented range.
+      const begin = Math.max(Math.floor(sinceUnixSec), now - REPORT_RETENTION_SEC + 60);
+      try {
+        const res = await client.PullSmsSendStatusByPhoneNumber({
+          BeginTime: begin,
+          // Offset is fixed at 0 by the API, so this is the only page: a number that got more
+          // than REPORTS_PER_PULL of our messages since `since` could hide the one we look for
+          // (daily code caps keep that far off).
+          Offset: 0,
+          Limit: REPORTS_PER_PULL,
+          PhoneNumber: `+86${phone}`,
+          SmsSdkAppId: cfg.sdkAppId,
+        });
+        if (!Array.isArray(res.PullSmsSendStatusSet)) {
+          return { ok: false, code: 'InvalidResponse', message: 'PullSmsSendStatusByPhoneNumber answered without a PullSmsSendStatusSet', requestId: res.RequestId ?? '', retryable: true };
+        }
+        const hit = res.PullSmsSendStatusSet.find((r) => r.SessionContext === sessionContext && !!r.SerialNo);
+        return hit ? { ok: true, found: true, serialNo: hit.SerialNo!, reportStatus: hit.ReportStatus ?? '' } : { ok: true, found: false };
+      } catch (err) {
+        return fromException(err);
+      }
+    },
   };
+}
+
+const MAINLAND = /^1\d{10}$/;
+
+function incorrectPhone(): SmsFailure {
+  return { ok: false, code: 'InvalidParameterValue.IncorrectPhoneNumber', message: 'phone must be an 11-digit mainland number without +86', retryable: false };
 }
 
 type SendSmsResponse = Awaited<ReturnType<InstanceType<typeof SmsClient>['SendSms']>>;
@@ -90,7 +152,7 @@ interface SdkError {
   message?: unknown;
 }
 
-function fromException(err: unknown): SmsResult {
+function fromException(err: unknown): SmsFailure {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkError;
   const message = maskPhones(typeof e.message === 'string' ? e.message : String(err));
   const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined;

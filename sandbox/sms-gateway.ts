@@ -1,4 +1,8 @@
-// A local stand-in for Tencent Cloud SMS (API 3.0, SendSms, version 2021-01-11).
+// A local stand-in for Tencent Cloud SMS (API 3.0, version 2021-01-11): SendSms, and
+// PullSmsSendStatusByPhoneNumber (the delivery reports of one number, each with the
+// SessionContext the send carried). Every delivered message reports SUCCESS at once; a real
+// carrier reports after seconds to minutes, or never, and Tencent returns SessionContext in
+// reports only once its SMS assistant has enabled that for the account.
 // It speaks the real wire format and verifies the real TC3-HMAC-SHA256 signature, so the
 // official SDK in providers/sms.ts is what the tests exercise, not a fake of it.
 //
@@ -20,8 +24,10 @@
 // setFailure(mode) makes every request fail the same way until setFailure(null):
 //   'http500' → HTTP 500 non-JSON body; 'timeout' → hold the socket; 'reset' → drop the
 //   connection without a response; 'deliver-then-timeout' → deliver the message, then hold
-//   the socket (the gateway took it, its answer is lost); any Tencent-style code ('InternalError',
+//   the socket (the gateway took it, its answer is lost; report pulls are answered, so a
+//   retry can find the message); any Tencent-style code ('InternalError',
 //   'RequestLimitExceeded', 'AuthFailure.SignatureFailure', …) → request-level error envelope.
+//   Every mode but 'deliver-then-timeout' fails report pulls the same way.
 import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, listen } from '../lib/listen';
@@ -35,6 +41,8 @@ export interface SmsRecord {
   params: string[];
   /** What the handset shows: 【SignName】 followed by the rendered template. */
   text: string;
+  /** The send's SessionContext ('' without one), returned with its delivery report. */
+  sessionContext: string;
   signName: string;
   sdkAppId: string;
   receivedAt: string;
@@ -47,7 +55,8 @@ export interface SmsGateway {
   forPhone(phone: string): SmsRecord[];
   clear(): void;
   setFailure(mode: string | null): void;
-  requests(): number;
+  /** Requests received, answered or not; of one action (its X-TC-Action) when given. */
+  requests(action?: string): number;
   close(): Promise<void>;
 }
 
@@ -110,13 +119,20 @@ export const SMS_TEMPLATES: Readonly<Record<string, string>> = {
   '1646866': '您的验证码为:{1},您正在进行密码重置操作,如非本人操作,请忽略本短信!',
 };
 
-const ACTION = 'SendSms';
+const SEND = 'SendSms';
+const PULL = 'PullSmsSendStatusByPhoneNumber';
+const ACTIONS = new Set([SEND, PULL]);
 const VERSION = '2021-01-11';
 /** Tencent SMS is served from these three regions only. */
 const REGIONS = new Set(['ap-guangzhou', 'ap-beijing', 'ap-nanjing']);
 const MAX_SKEW_SEC = 300;
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_NUMBERS = 200;
+/** SendSms: "注意长度需小于512字节" (the real error code for a longer one is not documented). */
+const MAX_SESSION_CONTEXT_BYTES = 511;
+/** PullSmsSendStatusByPhoneNumber: at most 100 reports, Offset fixed at 0, the last 7 days only. */
+const MAX_PULL_LIMIT = 100;
+const REPORT_RETENTION_SEC = 7 * 86_400;
 const KNOWN_FIELDS = new Set([
   'PhoneNumberSet', 'SmsSdkAppId', 'TemplateId', 'SignName', 'TemplateParamSet', 'ExtendCode', 'SessionContext', 'SenderId',
 ]);
@@ -144,11 +160,14 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
   let records: SmsRecord[] = [];
   let failure: string | null = null;
   let requestCount = 0;
+  const actionCounts = new Map<string, number>();
   // Requests we deliberately never answer; close() must end them or it would hang too.
   const held = new Set<ServerResponse>();
 
   const server = createServer((req, res) => {
     requestCount++;
+    const action = header(req, 'x-tc-action') ?? '';
+    actionCounts.set(action, (actionCounts.get(action) ?? 0) + 1);
     handle(req, res).catch((err: unknown) => {
       // A bug here must not look like a provider answer the client would trust.
       if (!res.headersSent) sendError(res, randomUUID(), 'InternalError', `sandbox error: ${(err as Error).message}`);
@@ -171,6 +190,10 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
     let outcome: MagicOutcome | { kind: 'ok'; statuses: SendStatus[] };
     try {
       verifyRequest(req, body, credentials);
+      if (header(req, 'x-tc-action') === PULL) {
+        sendJson(res, { Response: { PullSmsSendStatusSet: pull(parsePullBody(body)), RequestId: requestId } });
+        return;
+      }
       const input = parseBody(body);
       outcome = requestLevelMagic(input.PhoneNumberSet) ?? { kind: 'ok', statuses: send(input) };
     } catch (err) {
@@ -251,12 +274,39 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
         templateId: input.TemplateId,
         params: [...params],
         text,
+        sessionContext: input.SessionContext ?? '',
         signName: input.SignName,
         sdkAppId: input.SmsSdkAppId,
         receivedAt: new Date().toISOString(),
       });
       return { ...base, SerialNo: serialNo, Fee: fee(text), Code: 'Ok', Message: 'send success' };
     });
+  }
+
+  /** Delivery reports of one number within [BeginTime, EndTime], oldest first, at most Limit. */
+  function pull(input: PullInput): PullStatus[] {
+    if (!sdkAppIds.has(input.SmsSdkAppId)) throw new ApiError('InvalidParameterValue.SdkAppIdNotExist', 'SdkAppId not exist.');
+    // The API takes E.164 only here, unlike SendSms's lenient number forms.
+    const national = /^\+86(1\d{10})$/.exec(input.PhoneNumber)?.[1];
+    if (!national) throw new ApiError('InvalidParameterValue.IncorrectPhoneNumber', 'PhoneNumber must be E.164, e.g. +8613800138000');
+    const now = Math.floor(Date.now() / 1000);
+    const begin = Math.max(input.BeginTime, now - REPORT_RETENTION_SEC);
+    const end = input.EndTime ?? now;
+    return records
+      .filter((r) => r.sdkAppId === input.SmsSdkAppId && nationalNumber(r.phone) === national)
+      .map((r) => ({ r, at: Math.floor(Date.parse(r.receivedAt) / 1000) }))
+      .filter(({ at }) => at >= begin && at <= end)
+      .slice(0, input.Limit)
+      .map(({ r, at }) => ({
+        UserReceiveTime: at,
+        CountryCode: '86',
+        SubscriberNumber: national,
+        PhoneNumber: `+86${national}`,
+        SerialNo: r.serialNo,
+        ReportStatus: 'SUCCESS',
+        Description: 'DELIVRD',
+        SessionContext: r.sessionContext,
+      }));
   }
 
   const port = await listen(server, opts.port ?? 0, host);
@@ -278,7 +328,7 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
       }
       failure = mode;
     },
-    requests: () => requestCount,
+    requests: (action) => (action === undefined ? requestCount : (actionCounts.get(action) ?? 0)),
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const res of held) res.destroy();
@@ -306,7 +356,7 @@ function verifyRequest(req: IncomingMessage, body: Buffer, credentials: Map<stri
   }
   const action = header(req, 'x-tc-action');
   if (!action) throw new ApiError('MissingParameter', 'The request is missing a required parameter `Action`.');
-  if (action !== ACTION) throw new ApiError('InvalidAction', `The requested action \`${action}\` does not exist for this service.`);
+  if (!ACTIONS.has(action)) throw new ApiError('InvalidAction', `The requested action \`${action}\` does not exist for this service.`);
   const version = header(req, 'x-tc-version');
   if (!version) throw new ApiError('MissingParameter', 'The request is missing a required parameter `Version`.');
   if (version !== VERSION) throw new ApiError('NoSuchVersion', `The requested version \`${version}\` of API \`${action}\` is not supported.`);
@@ -391,7 +441,46 @@ interface SendStatus {
   IsoCode: string;
 }
 
-function parseBody(body: Buffer): SendSmsInput {
+interface PullInput {
+  BeginTime: number;
+  Offset: number;
+  Limit: number;
+  PhoneNumber: string;
+  SmsSdkAppId: string;
+  EndTime?: number;
+}
+
+interface PullStatus {
+  UserReceiveTime: number;
+  CountryCode: string;
+  SubscriberNumber: string;
+  PhoneNumber: string;
+  SerialNo: string;
+  ReportStatus: string;
+  Description: string;
+  SessionContext: string;
+}
+
+const PULL_FIELDS = new Set(['BeginTime', 'Offset', 'Limit', 'PhoneNumber', 'SmsSdkAppId', 'EndTime']);
+const isWholeNumber = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function parsePullBody(body: Buffer): PullInput {
+  const o = jsonObject(body, PULL_FIELDS);
+  const input: PullInput = {
+    BeginTime: requireField(o, 'BeginTime', isWholeNumber, 'a unix time in seconds'),
+    Offset: requireField(o, 'Offset', isWholeNumber, 'a non-negative integer'),
+    Limit: requireField(o, 'Limit', isWholeNumber, 'an integer'),
+    PhoneNumber: requireField(o, 'PhoneNumber', isNonEmptyString, 'a string'),
+    SmsSdkAppId: requireField(o, 'SmsSdkAppId', isNonEmptyString, 'a string'),
+  };
+  if (input.Offset !== 0) throw new ApiError('InvalidParameterValue', 'Offset is currently fixed at 0.');
+  if (input.Limit < 1 || input.Limit > MAX_PULL_LIMIT) throw new ApiError('InvalidParameterValue', `Limit is 1 to ${MAX_PULL_LIMIT}.`);
+  if (o.EndTime !== undefined) input.EndTime = requireField(o, 'EndTime', isWholeNumber, 'a unix time in seconds');
+  if (input.EndTime !== undefined && input.EndTime < input.BeginTime) throw new ApiError('InvalidParameterValue', 'EndTime is before BeginTime.');
+  return input;
+}
+
+function jsonObject(body: Buffer, known: ReadonlySet<string>): Record<string, unknown> {
   let data: unknown;
   try {
     data = JSON.parse(body.toString('utf8'));
@@ -403,8 +492,13 @@ function parseBody(body: Buffer): SendSmsInput {
   }
   const o = data as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!KNOWN_FIELDS.has(key)) throw new ApiError('UnknownParameter', `The parameter \`${key}\` is not recognized.`);
+    if (!known.has(key)) throw new ApiError('UnknownParameter', `The parameter \`${key}\` is not recognized.`);
   }
+  return o;
+}
+
+function parseBody(body: Buffer): SendSmsInput {
+  const o = jsonObject(body, KNOWN_FIELDS);
   const phones = requireField(o, 'PhoneNumberSet', isStringArray, 'an array of strings');
   if (phones.length === 0) throw new ApiError('MissingParameter.EmptyPhoneNumberSet', 'PhoneNumberSet is empty.');
   if (phones.length > MAX_NUMBERS) throw new ApiError('LimitExceeded.PhoneNumberCountLimit', `at most ${MAX_NUMBERS} numbers per request`);
@@ -421,6 +515,9 @@ function parseBody(body: Buffer): SendSmsInput {
   }
   if (o.SessionContext !== undefined) {
     if (typeof o.SessionContext !== 'string') throw typeMismatch('SessionContext', 'a string');
+    if (Buffer.byteLength(o.SessionContext, 'utf8') > MAX_SESSION_CONTEXT_BYTES) {
+      throw new ApiError('InvalidParameterValue', `SessionContext must be shorter than ${MAX_SESSION_CONTEXT_BYTES + 1} bytes.`);
+    }
     input.SessionContext = o.SessionContext;
   }
   return input;

@@ -184,7 +184,7 @@ async function main() {
     ['API reference', `${apiUrl}/docs`, `OpenAPI 3.1 at ${apiUrl}/openapi.json`],
     ['Metrics (Prometheus)', `${apiUrl}/metrics`, `worker: http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics`],
     ['Sandbox inbox', `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`, inboxUp ? 'every SMS and mail the sandboxes received' : 'not answering'],
-    ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SendSms wire protocol'],
+    ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SMS wire protocol: SendSms, delivery reports'],
     ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],
     ['ID check (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.idcardPort}`, 'API-market HMAC gateway, 身份证二要素'],
     ['Face function (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.facePort}/face`, 'DCloud uni-cloud-verify'],

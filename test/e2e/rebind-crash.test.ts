@@ -1,8 +1,9 @@
 // The worker process dies after the new code was accepted and the change committed, in
 // the middle of the queued notices (one sent and logged, one on the wire); a new worker
 // finishes the flow: the change is applied once and no notice goes out twice. (A crash between a provider's
-// acceptance and our log row cannot be told from "not sent": that notice may repeat —
-// at least once, never lost; the test kills after the row, where we promise once.)
+// acceptance and our log row: an SMS notice is found in the gateway's delivery reports and not
+// sent again, once reported — repeated-runs.test.ts covers it; a mail notice may repeat, with
+// the same Message-ID — at least once, never lost. This test kills after the row.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from '../../sandbox/wait';

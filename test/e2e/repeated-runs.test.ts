@@ -196,7 +196,7 @@ describe('rebind run again', () => {
 });
 
 describe('messages', () => {
-  test('a send retried after the gateway took the message repeats the same code; that code works', async () => {
+  test('a code send retried after the gateway took the message finds it in the delivery reports: one SMS; its code works', async () => {
     const a = await seedAccount(stack, { phone: false });
     const phone = uniquePhone();
     stack.sms.setFailure('deliver-then-timeout');
@@ -206,12 +206,43 @@ describe('messages', () => {
     } finally {
       stack.sms.setFailure(null);
     }
+    // answered once the retry settled the send
     expect((await started).status).toBe(201);
-    const [first, second] = [await smsTo(phone, 1), await smsTo(phone, 2)];
-    expect(second.params[0]).toBe(first.params[0]);
-    const done = await call(stack, 'POST', `/v1/flows/bind-phone:${a.id}/code`, { code: first.params[0] });
+    const sms = stack.sms.forPhone(phone);
+    expect(sms).toHaveLength(1);
+    const log = await q("SELECT status, provider_ref FROM message_log WHERE account_id = $1 AND kind = 'code'", [a.id]);
+    expect(log).toEqual([{ status: 'sent', provider_ref: sms[0]!.serialNo }]);
+    const done = await call(stack, 'POST', `/v1/flows/bind-phone:${a.id}/code`, { code: sms[0]!.params[0] });
     expect(done.body.result.outcome).toBe('bound');
+    expect(stack.sms.forPhone(phone)).toHaveLength(1);
   }, 30_000);
+
+  test('a queued rebind notice whose first attempt is delivered but unanswered reaches the old phone exactly once', async () => {
+    const a = await seedAccount(stack, { email: true });
+    const { flowId, token } = await proven(a, 'phone');
+    const next = uniquePhone();
+    await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: next, token });
+    const code = (await smsTo(next, 1)).params[0];
+    const notices = () => stack.sms.forPhone(a.phone!).filter((m) => m.templateId === '2133448');
+
+    stack.sms.setFailure('deliver-then-timeout');
+    const submitted = call(stack, 'POST', `/v1/flows/${flowId}/new-contact/code`, { code, token });
+    try {
+      await waitFor(() => notices()[0]); // the notice is delivered; its answer never comes back
+    } finally {
+      stack.sms.setFailure(null);
+    }
+    const done = await submitted;
+    expect(done.body.result.outcome).toBe('rebound');
+    expect(done.body.result.notices.map((n: { channel: string; status: string }) => [n.channel, n.status])).toEqual([['sms', 'sent'], ['mail', 'sent']]);
+    expect(notices()).toHaveLength(1);
+    const log = await q("SELECT channel, status, provider_ref FROM message_log WHERE flow_id = $1 AND kind = 'notice' ORDER BY channel", [flowId]);
+    expect(log).toEqual([
+      { channel: 'mail', status: 'sent', provider_ref: expect.any(String) },
+      { channel: 'sms', status: 'sent', provider_ref: notices()[0]!.serialNo },
+    ]);
+    expect(stack.smtp.forRecipient(a.email!).filter((m) => m.subject === '账户安全通知')).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('face quota, one pool for every face scene', () => {

@@ -1,5 +1,6 @@
 // nodemailer (providers/mail.ts) against the real SMTP sink.
-import { createMailer, type MailResult, type Mailer } from '../../providers/mail';
+import { createHash } from 'node:crypto';
+import { createMailer, messageIdFor, type MailResult, type Mailer } from '../../providers/mail';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
 import { waitFor } from '../../sandbox/wait';
 import { closedPort, mailConfig } from './helpers';
@@ -74,5 +75,29 @@ describe('mailer → SMTP sink', () => {
     } finally {
       withAuth.close();
     }
+  });
+});
+
+describe('Message-ID from a messageKey (a retried mail is recognisably the same message)', () => {
+  const KEY = 'rebind-phone:u7/5f3a9c1b2d4e/rebind-notice';
+
+  it('is <32 hex digits of sha256(key)@the From domain>, the same for every call', () => {
+    const hex = createHash('sha256').update(KEY).digest('hex').slice(0, 32);
+    expect(messageIdFor(KEY, '宫论 <no-reply@gonglun.local>')).toBe(`<${hex}@gonglun.local>`);
+    expect(messageIdFor(KEY, 'no-reply@mail.example.com')).toBe(`<${hex}@mail.example.com>`);
+    expect(messageIdFor(`${KEY}x`, 'no-reply@gonglun.local')).not.toBe(messageIdFor(KEY, 'no-reply@gonglun.local'));
+  });
+
+  it('two sends with one messageKey arrive with one Message-ID; without a key each gets its own', async () => {
+    const to = `same-${Date.now()}@test.com`;
+    const a = await mailer.send({ to, subject: 's', text: 't', messageKey: KEY });
+    const b = await mailer.send({ to, subject: 's', text: 't', messageKey: KEY });
+    expect(a).toMatchObject({ ok: true, messageId: messageIdFor(KEY, mailConfig(sink.port).from) });
+    expect(b.ok && b.messageId).toBe(a.ok && a.messageId);
+    const got = await waitFor(() => (sink.forRecipient(to).length === 2 ? sink.forRecipient(to) : undefined));
+    expect(got.map((m) => m.messageId)).toEqual([a.ok && a.messageId, a.ok && a.messageId]);
+
+    const c = await mailer.send({ to, subject: 's', text: 't' });
+    expect(c.ok && c.messageId).not.toBe(a.ok && a.messageId);
   });
 });

@@ -129,6 +129,121 @@ describe('SMS gateway wire protocol (hand-signed requests)', () => {
     expect(gw.messages()).toHaveLength(1);
   });
 
+  it('SessionContext is echoed in SendStatusSet and kept with the message', async () => {
+    const r = await call(gw.port, { body: validBody({ SessionContext: 'bind-phone:u1/abc/code/1' }) });
+    expect(r.json.Response.SendStatusSet[0]).toMatchObject({ Code: 'Ok', SessionContext: 'bind-phone:u1/abc/code/1' });
+    expect(gw.forPhone('13800138000')[0]?.sessionContext).toBe('bind-phone:u1/abc/code/1');
+  });
+
+  it('a SessionContext of 512 bytes or more is refused; 511 is fine', async () => {
+    expect(errorCode(await call(gw.port, { body: validBody({ SessionContext: 'x'.repeat(512) }) }))).toBe('InvalidParameterValue');
+    expect(errorCode(await call(gw.port, { body: validBody({ SessionContext: '验'.repeat(171) }) }))).toBe('InvalidParameterValue'); // 513 bytes
+    expect(gw.messages()).toHaveLength(0);
+    expect((await call(gw.port, { body: validBody({ SessionContext: 'x'.repeat(511) }) })).json.Response.SendStatusSet[0].Code).toBe('Ok');
+  });
+
+  it('SessionContext must be a string', async () => {
+    expect(errorCode(await call(gw.port, { body: validBody({ SessionContext: 7 }) }))).toBe('InvalidParameter');
+  });
+});
+
+describe('PullSmsSendStatusByPhoneNumber (hand-signed requests)', () => {
+  const PULL = 'PullSmsSendStatusByPhoneNumber';
+  const now = () => Math.floor(Date.now() / 1000);
+  const pullBody = (extra: Record<string, unknown> = {}) => ({
+    BeginTime: now() - 60,
+    Offset: 0,
+    Limit: 100,
+    PhoneNumber: '+8613800138000',
+    SmsSdkAppId: SDK_APP_ID,
+    ...extra,
+  });
+  const pull = (extra: Record<string, unknown> = {}) => call(gw.port, { action: PULL, body: pullBody(extra) });
+
+  it("answers the number's delivery reports, each with its send's SessionContext and SerialNo", async () => {
+    const a = await call(gw.port, { body: validBody({ SessionContext: 'key-a' }) });
+    await call(gw.port, { body: validBody() });
+    await call(gw.port, { body: validBody({ PhoneNumberSet: ['+8613900139000'], SessionContext: 'key-other-phone' }) });
+
+    const r = await pull();
+    expect(r.status).toBe(200);
+    expect(r.json.Response.Error).toBeUndefined();
+    expect(r.json.Response.RequestId).toEqual(expect.any(String));
+    const set = r.json.Response.PullSmsSendStatusSet;
+    expect(set).toHaveLength(2);
+    expect(set[0]).toEqual({
+      UserReceiveTime: expect.any(Number),
+      CountryCode: '86',
+      SubscriberNumber: '13800138000',
+      PhoneNumber: '+8613800138000',
+      SerialNo: a.json.Response.SendStatusSet[0].SerialNo,
+      ReportStatus: 'SUCCESS',
+      Description: 'DELIVRD',
+      SessionContext: 'key-a',
+    });
+    expect(Math.abs(set[0].UserReceiveTime - now())).toBeLessThanOrEqual(2);
+    expect(set[1].SessionContext).toBe('');
+    expect(gw.requests(PULL)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('only reports inside [BeginTime, EndTime], at most Limit', async () => {
+    await call(gw.port, { body: validBody({ SessionContext: 'k1' }) });
+    await call(gw.port, { body: validBody({ SessionContext: 'k2' }) });
+    expect((await pull({ BeginTime: now() + 5 })).json.Response.PullSmsSendStatusSet).toEqual([]);
+    expect((await pull({ BeginTime: now() - 600, EndTime: now() - 300 })).json.Response.PullSmsSendStatusSet).toEqual([]);
+    const one = (await pull({ Limit: 1 })).json.Response.PullSmsSendStatusSet;
+    expect(one.map((x: { SessionContext: string }) => x.SessionContext)).toEqual(['k1']);
+  });
+
+  it('a refused send leaves no report', async () => {
+    await call(gw.port, { body: validBody({ PhoneNumberSet: ['+8617000000005'], SessionContext: 'k' }) });
+    expect((await pull({ PhoneNumber: '+8617000000005' })).json.Response.PullSmsSendStatusSet).toEqual([]);
+  });
+
+  it.each([
+    ['PhoneNumber not E.164', { PhoneNumber: '13800138000' }, 'InvalidParameterValue.IncorrectPhoneNumber'],
+    ['missing BeginTime', { BeginTime: undefined }, 'MissingParameter'],
+    ['missing Offset', { Offset: undefined }, 'MissingParameter'],
+    ['missing Limit', { Limit: undefined }, 'MissingParameter'],
+    ['missing PhoneNumber', { PhoneNumber: undefined }, 'MissingParameter'],
+    ['missing SmsSdkAppId', { SmsSdkAppId: undefined }, 'MissingParameter'],
+    ['Offset other than 0', { Offset: 1 }, 'InvalidParameterValue'],
+    ['Limit over 100', { Limit: 101 }, 'InvalidParameterValue'],
+    ['Limit 0', { Limit: 0 }, 'InvalidParameterValue'],
+    ['BeginTime as a string', { BeginTime: '1464624000' }, 'InvalidParameter'],
+    ['EndTime before BeginTime', { EndTime: 1 }, 'InvalidParameterValue'],
+    ['unknown SmsSdkAppId', { SmsSdkAppId: '1400999999' }, 'InvalidParameterValue.SdkAppIdNotExist'],
+    ['a SendSms field', { SessionContext: 'k' }, 'UnknownParameter'],
+  ])('%s → %s', async (_name, extra, code) => {
+    expect(errorCode(await pull(extra))).toBe(code);
+  });
+
+  it('is signed like every action: a wrong key → AuthFailure.SignatureFailure', async () => {
+    expect(errorCode(await call(gw.port, { action: PULL, body: pullBody(), secretKey: 'nope' }))).toBe('AuthFailure.SignatureFailure');
+  });
+
+  it("setFailure fails pulls too, except 'deliver-then-timeout' (only a send's answer is lost)", async () => {
+    await call(gw.port, { body: validBody({ SessionContext: 'k' }) });
+    try {
+      gw.setFailure('InternalError');
+      expect(errorCode(await pull())).toBe('InternalError');
+      gw.setFailure('deliver-then-timeout');
+      expect((await pull()).json.Response.PullSmsSendStatusSet).toHaveLength(1);
+    } finally {
+      gw.setFailure(null);
+    }
+  });
+
+  it('requests(action) counts each action apart', async () => {
+    const [sends, pulls] = [gw.requests('SendSms'), gw.requests(PULL)];
+    await call(gw.port, { body: validBody() });
+    await pull();
+    await pull();
+    expect([gw.requests('SendSms') - sends, gw.requests(PULL) - pulls]).toEqual([1, 2]);
+  });
+});
+
+describe('SMS gateway: holding requests', () => {
   it('close() is prompt while a request is being held (17000000504)', async () => {
     const own = await startSmsGateway({ port: 0, credentials: { [SECRET_ID]: SECRET_KEY } });
     const pending = call(own.port, { body: validBody({ PhoneNumberSet: ['+8617000000504'] }) }).then(

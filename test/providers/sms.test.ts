@@ -1,6 +1,6 @@
 // The real Tencent SDK client (providers/sms.ts) against the sandbox gateway over HTTP,
 // so signing, envelopes and error mapping are all exercised on the wire.
-import { createSmsSender, type SmsResult } from '../../providers/sms';
+import { createSmsSender, MAX_SESSION_CONTEXT_BYTES, type SentWithResult, type SmsResult } from '../../providers/sms';
 import { SMS_MAGIC_NUMBERS, startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
 import { closedPort, SDK_APP_ID, SECRET_ID, SECRET_KEY, smsConfig } from './helpers';
 
@@ -162,11 +162,97 @@ describe('SDK client → sandbox gateway', () => {
     expect(r.message).toMatch(/ECONNREFUSED/);
   });
 
+  it('sends the SessionContext it is given; the gateway keeps it with the message', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    expect((await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['482913'], sessionContext: 'bind-phone:u1/0a1b2c/code/1' })).ok).toBe(true);
+    expect(gw.forPhone('13800138000')[0]?.sessionContext).toBe('bind-phone:u1/0a1b2c/code/1');
+  });
+
+  it('refuses a SessionContext of 512 bytes or more locally (the API wants fewer)', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    const before = gw.requests();
+    const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['1'], sessionContext: 'k'.repeat(512) }));
+    expect(r).toMatchObject({ code: 'SessionContextTooLong', retryable: false });
+    expect(gw.requests()).toBe(before);
+    expect(MAX_SESSION_CONTEXT_BYTES).toBe(511);
+  });
+
   it('rejects a malformed number locally without calling the provider', async () => {
     const sender = createSmsSender(smsConfig(gw.port));
     const before = gw.requests();
     const r = failure(await sender.send({ phone: '+8613800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
     expect(r).toMatchObject({ code: 'InvalidParameterValue.IncorrectPhoneNumber', retryable: false });
     expect(gw.requests()).toBe(before);
+  });
+});
+
+describe('sentWith: delivery reports through the SDK (PullSmsSendStatusByPhoneNumber)', () => {
+  const PULL = 'PullSmsSendStatusByPhoneNumber';
+  const KEY = 'rebind-phone:u7/5f3a9c1b2d4e/rebind-notice';
+  const now = () => Math.floor(Date.now() / 1000);
+  const sendWith = async (phone: string, sessionContext?: string) => {
+    const r = await createSmsSender(smsConfig(gw.port)).send({ phone, templateId: BIND_PHONE_TEMPLATE, params: ['123456'], sessionContext });
+    if (!r.ok) throw new Error(`send failed: ${r.code}`);
+    return r.serialNo;
+  };
+  const lookupFailure = (r: SentWithResult) => {
+    if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
+    return r;
+  };
+
+  it("finds the message sent with that SessionContext, with the send's SerialNo", async () => {
+    await sendWith('13800138000', 'another-key');
+    const serialNo = await sendWith('13800138000', KEY);
+    const before = { sends: gw.requests('SendSms'), pulls: gw.requests(PULL) };
+    const r = await createSmsSender(smsConfig(gw.port)).sentWith('13800138000', KEY, now() - 60);
+    expect(r).toEqual({ ok: true, found: true, serialNo, reportStatus: 'SUCCESS' });
+    expect({ sends: gw.requests('SendSms'), pulls: gw.requests(PULL) }).toEqual({ sends: before.sends, pulls: before.pulls + 1 });
+  });
+
+  it('not found: another key, another number, a send without SessionContext, or before `since`', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    await sendWith('13800138000', 'another-key');
+    await sendWith('13800138000');
+    await sendWith('13900139000', KEY);
+    expect(await sender.sentWith('13800138000', KEY, now() - 60)).toEqual({ ok: true, found: false });
+    await sendWith('13800138000', KEY);
+    expect(await sender.sentWith('13800138000', KEY, now() + 5)).toEqual({ ok: true, found: false });
+    expect(await sender.sentWith('13800138000', KEY, now() - 60)).toMatchObject({ ok: true, found: true });
+  });
+
+  it('a `since` older than the 7 days the API keeps is narrowed, not refused', async () => {
+    await sendWith('13800138000', KEY);
+    expect(await createSmsSender(smsConfig(gw.port)).sentWith('13800138000', KEY, 0)).toMatchObject({ ok: true, found: true });
+  });
+
+  it('refuses locally, without a request: a malformed number, an empty SessionContext (it would match every report)', async () => {
+    const sender = createSmsSender(smsConfig(gw.port));
+    const before = gw.requests();
+    expect(lookupFailure(await sender.sentWith('+8613800138000', KEY, now()))).toMatchObject({ code: 'InvalidParameterValue.IncorrectPhoneNumber', retryable: false });
+    expect(lookupFailure(await sender.sentWith('13800138000', '', now()))).toMatchObject({ code: 'MissingSessionContext', retryable: false });
+    expect(gw.requests()).toBe(before);
+  });
+
+  it.each([
+    ['InternalError', 'InternalError', true],
+    ['RequestLimitExceeded', 'RequestLimitExceeded', true],
+    ['http500', 'HttpError.500', true],
+    ['reset', 'TransportError', true],
+    ['timeout', 'TransportError', true],
+  ])('gateway failure %s → an error value %s (retryable %s), not a "not found"', async (mode, code, retryable) => {
+    await sendWith('13800138000', KEY);
+    gw.setFailure(mode);
+    const r = lookupFailure(await createSmsSender(smsConfig(gw.port, { timeoutSec: 1 })).sentWith('13800138000', KEY, now() - 60));
+    expect(r).toMatchObject({ code, retryable });
+  });
+
+  it('a wrong SecretKey → AuthFailure.SignatureFailure, not retryable, with the RequestId', async () => {
+    const r = lookupFailure(await createSmsSender(smsConfig(gw.port, { secretKey: 'not-the-key' })).sentWith('13800138000', KEY, now() - 60));
+    expect(r).toMatchObject({ code: 'AuthFailure.SignatureFailure', retryable: false, requestId: expect.any(String) });
+  });
+
+  it('connection refused → TransportError, retryable', async () => {
+    const r = lookupFailure(await createSmsSender(smsConfig(await closedPort())).sentWith('13800138000', KEY, now() - 60));
+    expect(r).toMatchObject({ code: 'TransportError', retryable: true });
   });
 });
