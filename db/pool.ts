@@ -1,7 +1,11 @@
 import { Pool, type PoolClient } from 'pg';
 
 export function createPool(databaseUrl: string, max = 10): Pool {
-  return new Pool({ connectionString: databaseUrl, max });
+  const pool = new Pool({ connectionString: databaseUrl, max });
+  // An idle client whose server went away (a Postgres restart or failover) is reported
+  // here and dropped by the pool; unheard, the 'error' event would end the process.
+  pool.on('error', () => {});
+  return pool;
 }
 
 /** Runs fn in one transaction; rolls back on any error. */
