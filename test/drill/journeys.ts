@@ -72,13 +72,20 @@ export async function runJourney(env: JourneyEnv, j: Journal, rebinds: [Kind, Me
 
 async function bindEmail(env: JourneyEnv, j: Journal): Promise<void> {
   const flowId = `bind-email:${j.accountId}`;
+  await upToThreeAttempts(env, j, flowId, 'bound', () => ({ what: 'bind-email', kind: 'email', target: uniqueEmail() }), (a) => bindOnce(env, j, flowId, a.target!));
+}
+
+/**
+ * A flow tried up to three times, each attempt in the journal; one that does not reach
+ * `success` is cancelled before the next, as a user would end what is left of it.
+ */
+async function upToThreeAttempts(env: JourneyEnv, j: Journal, flowId: string, success: string, make: () => Pick<Attempt, 'what' | 'kind' | 'target'>, once: (a: Attempt) => Promise<string>): Promise<void> {
   for (let round = 0; round < 3; round++) {
-    const target = uniqueEmail();
-    const a: Attempt = { what: 'bind-email', kind: 'email', target, acked: false, outcome: 'unfinished' };
+    const a: Attempt = { ...make(), acked: false, outcome: 'unfinished' };
     j.attempts.push(a);
     try {
-      a.outcome = await bindOnce(env, j, flowId, target);
-      if (a.outcome === 'bound') {
+      a.outcome = await once(a);
+      if (a.outcome === success) {
         a.acked = true;
         return;
       }
@@ -170,22 +177,7 @@ function sdkOk(certifyId: string, deviceId: string) {
 
 async function rebind(env: JourneyEnv, j: Journal, kind: Kind, method: Method): Promise<void> {
   const flowId = `rebind-${kind}:${j.accountId}`;
-  for (let round = 0; round < 3; round++) {
-    const a: Attempt = { what: `rebind-${kind}(${method})`, kind, acked: false, outcome: 'unfinished' };
-    j.attempts.push(a);
-    try {
-      a.outcome = await rebindOnce(env, j, kind, method, flowId, a);
-      if (a.outcome === 'rebound') {
-        a.acked = true;
-        return;
-      }
-    } catch (err) {
-      if (!(err instanceof GaveUp)) throw err;
-      a.outcome = `gave up: ${err.message}`;
-    }
-    // as a user would: end what is left of this attempt and start over
-    await env.api.call('DELETE', `/v1/flows/${flowId}`, undefined, Date.now() + env.stepMs).catch(() => undefined);
-  }
+  await upToThreeAttempts(env, j, flowId, 'rebound', () => ({ what: `rebind-${kind}(${method})`, kind }), (a) => rebindOnce(env, j, kind, method, flowId, a));
 }
 
 async function rebindOnce(env: JourneyEnv, j: Journal, kind: Kind, method: Method, flowId: string, a: Attempt): Promise<string> {
