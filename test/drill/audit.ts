@@ -26,6 +26,8 @@ export type Table = Record<Effect, Count>;
 
 export interface AuditResult {
   table: Table;
+  /** mails delivered again with the Message-ID of one already delivered (at least once over SMTP) */
+  redelivered: number;
   /** one line per lost or duplicated effect, naming the account */
   findings: string[];
 }
@@ -47,6 +49,7 @@ export async function audit(src: AuditSources, journals: Journal[]): Promise<Aud
   const { pool, sms, smtp, noticeTemplate } = src;
   const table = Object.fromEntries(EFFECTS.map((e) => [e, { attempted: 0, acknowledged: 0, lost: 0, duplicated: 0 }])) as Table;
   const findings: string[] = [];
+  let redelivered = 0;
   const tally = (e: Effect, who: string, attempted: number, acknowledged: number, expected: number, actual: number, lostAlso = 0) => {
     const t = table[e];
     t.attempted += attempted;
@@ -101,15 +104,29 @@ export async function audit(src: AuditSources, journals: Journal[]): Promise<Aud
     const phones = [j.initial.phone, ...rebinds.filter((a) => a.kind === 'phone').map((a) => a.target!)];
     const emails = [j.initial.email, ...rebinds.filter((a) => a.kind === 'email').map((a) => a.target!)].filter((e): e is string => e !== null);
     const smsNotices = phones.reduce((n, p) => n + sms.forPhone(p).filter((m) => m.templateId === noticeTemplate).length, 0);
-    const mailNotices = emails.reduce((n, e) => n + smtp.forRecipient(e).filter((m) => m.subject === REBIND_NOTICE_MAIL.subject).length, 0);
+    // a mail is one message per Message-ID: SMTP cannot be asked whether an earlier attempt
+    // got through, so a repeat keeps the id and is counted apart as a redelivery
+    const noticeMails = emails.flatMap((e) => smtp.forRecipient(e).filter((m) => m.subject === REBIND_NOTICE_MAIL.subject));
+    const mailNotices = new Set(noticeMails.map((m) => m.messageId ?? m.receivedAt)).size;
+    redelivered += noticeMails.length - mailNotices;
     tally('notices (sms)', who, rebound, rebound, rebound, smsNotices);
     tally('notices (mail)', who, rebound, rebound, rebound, mailNotices);
 
     // codes: one message per code (the same code twice is one send repeated)
     const sent = [
-      ...phones.flatMap((p) => sms.forPhone(p).filter((m) => m.templateId !== noticeTemplate).map((m) => ({ key: `${p}:${m.params[0]}`, what: 'an SMS', at: m.receivedAt }))),
-      ...emails.flatMap((e) => smtp.forRecipient(e).filter((m) => m.subject !== REBIND_NOTICE_MAIL.subject).map((m) => ({ key: `${e}:${/(\d{6})/.exec(m.text)?.[1]}`, what: 'a mail', at: m.receivedAt }))),
+      ...phones.flatMap((p) => sms.forPhone(p).filter((m) => m.templateId !== noticeTemplate).map((m) => ({ key: `${p}:${m.params[0]}`, what: 'an SMS', at: m.receivedAt, id: undefined as string | undefined }))),
+      ...emails.flatMap((e) => smtp.forRecipient(e).filter((m) => m.subject !== REBIND_NOTICE_MAIL.subject).map((m) => ({ key: `${e}:${/(\d{6})/.exec(m.text)?.[1]}`, what: 'a mail', at: m.receivedAt, id: m.messageId }))),
     ];
+    // the same mail again (same Message-ID) is a redelivery, not a second message
+    const mailIds = new Set<string>();
+    for (let i = sent.length - 1; i >= 0; i--) {
+      const id = sent[i]!.id;
+      if (!id) continue;
+      if (mailIds.has(id)) {
+        sent.splice(i, 1);
+        redelivered += 1;
+      } else mailIds.add(id);
+    }
     const codes = sent.map((m) => m.key);
     const distinct = new Set(codes).size;
     tally('codes', who, j.codesAcked, j.codesAcked, distinct, codes.length, j.codesLost);
@@ -129,7 +146,7 @@ export async function audit(src: AuditSources, journals: Journal[]): Promise<Aud
     }
     tally('real-name records', who, 1, j.verifiedAcked ? 1 : 0, j.verifiedAcked || records!.n > 0 ? 1 : 0, records!.n);
   }
-  return { table, findings };
+  return { table, redelivered, findings };
 }
 
 

@@ -153,7 +153,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     );
     const outcomes: Record<string, number> = {};
     for (const a of journals.flatMap((j) => j.attempts)) {
-      const k = `${a.what}: ${a.outcome.replace(/(gave up: [^:]+).*/, '$1')}`;
+      const k = `${a.what}: ${String(a.outcome).replace(/(gave up: [^:]+).*/, '$1')}`;
       outcomes[k] = (outcomes[k] ?? 0) + 1;
     }
     return {
@@ -222,7 +222,7 @@ export function printReport(r: DrillReport, log: (line: string) => void): void {
   log(renderTable(r.audit));
   const lost = Object.values(r.audit.table).reduce((n, c) => n + c.lost, 0);
   const dup = Object.values(r.audit.table).reduce((n, c) => n + c.duplicated, 0);
-  log(`drill: ${lost} lost, ${dup} duplicated`);
+  log(`drill: ${lost} lost, ${dup} duplicated; ${r.audit.redelivered} mails redelivered with the Message-ID of one already delivered (SMTP is at least once)`);
   for (const f of r.audit.findings) log(`  finding: ${f}`);
   log('drill: how the attempts ended');
   for (const [k, n] of Object.entries(r.outcomes).sort()) log(`  ${String(n).padStart(4)}  ${k}`);
