@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Logger } from '../lib/logger';
-import type { SmsSender } from '../providers/sms';
+import type { SmsSender } from '../providers/tencent-sms/client';
 import type { Mailer } from '../providers/mail';
 import type { Config } from '../lib/config';
 import type { Client } from '@temporalio/client';

@@ -4,7 +4,7 @@
 // DEVELOPER SANDBOX ONLY. It shows full phone numbers, addresses and codes on purpose and
 // has no authentication; it must never be exposed beyond loopback or pointed at real data.
 import express from 'express';
-import type { SmsGateway, SmsRecord } from './sms-gateway';
+import type { SmsGateway, SmsRecord } from '../providers/tencent-sms/sandbox';
 import type { MailRecord, SmtpSink } from './smtp-sink';
 
 /** A run of exactly six digits, the shape of every code this service sends. */

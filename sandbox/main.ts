@@ -8,7 +8,7 @@ import { httpUrl, listen } from '../lib/listen';
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createInboxApp } from './inbox-http';
-import { startSmsGateway, type SmsGateway } from './sms-gateway';
+import { startSmsGateway, type SmsGateway } from '../providers/tencent-sms/sandbox';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startIdCardGateway, type IdCardGateway } from './idcard-gateway';
 import { startFaceFunction, type FaceFunction } from './face-function';

@@ -6,7 +6,7 @@ import { FieldCrypto } from '../lib/field-crypto';
 import { createLogger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { createPool } from '../db/pool';
-import { createSmsSender } from '../providers/sms';
+import { createSmsSender } from '../providers/tencent-sms/client';
 import { createMailer } from '../providers/mail';
 import { lazyClient } from '../lib/temporal-lazy';
 

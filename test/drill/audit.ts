@@ -8,7 +8,7 @@
 //    a unit consumed twice for one check, one code delivered twice, a change nobody asked for.
 import type { Pool } from 'pg';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
-import type { SmsGateway } from '../../sandbox/sms-gateway';
+import type { SmsGateway } from '../../providers/tencent-sms/sandbox';
 import type { SmtpSink } from '../../sandbox/smtp-sink';
 import type { Journal } from './journeys';
 

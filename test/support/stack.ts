@@ -13,7 +13,7 @@ import { createActivityDeps } from '../../worker/deps';
 import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
 import { createApiServer } from '../../api/server';
-import { startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
+import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
 import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
 import { startIdCardGateway, type IdCardGateway } from '../../sandbox/idcard-gateway';
 import { startFaceFunction, type FaceFunction } from '../../sandbox/face-function';
