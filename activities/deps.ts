@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Logger } from '../lib/logger';
 import type { SmsSender } from '../providers/tencent-sms/client';
-import type { Mailer } from '../providers/mail';
+import type { Mailer } from '../providers/smtp/client';
 import type { Config } from '../lib/config';
 import type { Client } from '@temporalio/client';
 import type { ProviderMetrics } from '../lib/metrics';

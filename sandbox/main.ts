@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createInboxApp } from './inbox-http';
 import { startSmsGateway, type SmsGateway } from '../providers/tencent-sms/sandbox';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startSmtpSink, type SmtpSink } from '../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from './idcard-gateway';
 import { startFaceFunction, type FaceFunction } from './face-function';
 

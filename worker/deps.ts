@@ -7,7 +7,7 @@ import { createLogger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { createPool } from '../db/pool';
 import { createSmsSender } from '../providers/tencent-sms/client';
-import { createMailer } from '../providers/mail';
+import { createMailer } from '../providers/smtp/client';
 import { lazyClient } from '../lib/temporal-lazy';
 
 export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promise<void> } {

@@ -3,7 +3,7 @@
 import { contactIndex } from '../../db/accounts';
 import { noticeOutbox } from '../../db/notices';
 import { sendAndLog, type OutgoingMessage } from '../../activities/outbox';
-import { messageIdFor } from '../../providers/mail';
+import { messageIdFor } from '../../providers/smtp/client';
 import { waitFor } from '../../sandbox/wait';
 import { startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 

@@ -9,7 +9,7 @@
 import type { Pool } from 'pg';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
 import type { SmsGateway } from '../../providers/tencent-sms/sandbox';
-import type { SmtpSink } from '../../sandbox/smtp-sink';
+import type { SmtpSink } from '../../providers/smtp/sandbox';
 import type { Journal } from './journeys';
 
 export const EFFECTS = ['contact changes', 'callback events', 'audit rows', 'session endings', 'notices (sms)', 'notices (mail)', 'codes', 'face checks billed', 'quota units', 'real-name records'] as const;

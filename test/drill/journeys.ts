@@ -6,7 +6,7 @@
 // service acknowledged, for the audit (./audit.ts) to hold against what really happened.
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
 import type { SmsGateway } from '../../providers/tencent-sms/sandbox';
-import type { SmtpSink } from '../../sandbox/smtp-sink';
+import type { SmtpSink } from '../../providers/smtp/sandbox';
 import { uniqueIdNumber, uniqueIp } from '../support/real-name';
 import { uniqueEmail, uniquePhone } from '../support/stack';
 import { GaveUp, sleep, type DrillClient } from './client';

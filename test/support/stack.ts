@@ -14,7 +14,7 @@ import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
 import { createApiServer } from '../../api/server';
 import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
-import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
+import { startSmtpSink, type SmtpSink } from '../../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from '../../sandbox/idcard-gateway';
 import { startFaceFunction, type FaceFunction } from '../../sandbox/face-function';
 import fs from 'node:fs';
