@@ -11,7 +11,7 @@ import { notifyWebhookDispatcher } from './webhooks';
 import { inTransaction } from '../db/pool';
 import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
 import { maskIdNumber, maskName } from '../lib/idcard';
-import { createIdCardChecker, type IdCardChecker } from '../providers/idcard';
+import { createIdCardChecker, type IdCardChecker } from '../providers/idcard-market/client';
 import { timed } from '../lib/metrics';
 
 export interface RealNamePrecheckInput {

@@ -10,7 +10,7 @@ import { createLogger } from '../lib/logger';
 import { createInboxApp } from './inbox-http';
 import { startSmsGateway, type SmsGateway } from '../providers/tencent-sms/sandbox';
 import { startSmtpSink, type SmtpSink } from '../providers/smtp/sandbox';
-import { startIdCardGateway, type IdCardGateway } from './idcard-gateway';
+import { startIdCardGateway, type IdCardGateway } from '../providers/idcard-market/sandbox';
 import { startFaceFunction, type FaceFunction } from './face-function';
 
 export interface Sandboxes {

@@ -15,7 +15,7 @@ import { createApp } from '../../api/app';
 import { createApiServer } from '../../api/server';
 import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
 import { startSmtpSink, type SmtpSink } from '../../providers/smtp/sandbox';
-import { startIdCardGateway, type IdCardGateway } from '../../sandbox/idcard-gateway';
+import { startIdCardGateway, type IdCardGateway } from '../../providers/idcard-market/sandbox';
 import { startFaceFunction, type FaceFunction } from '../../sandbox/face-function';
 import fs from 'node:fs';
 import os from 'node:os';
