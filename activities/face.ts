@@ -25,7 +25,7 @@ import {
   type QuotaSource,
 } from '../db/real-name';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
-import { createFaceClient, type FaceClient, type FaceFailure } from '../providers/face';
+import { createFaceClient, type FaceClient, type FaceFailure } from '../providers/dcloud-face/client';
 import { timed } from '../lib/metrics';
 import type { FaceIdentity } from '../workflows/real-name-definitions';
 import type { RequestMeta } from '../workflows/definitions';

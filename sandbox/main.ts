@@ -11,7 +11,7 @@ import { createInboxApp } from './inbox-http';
 import { startSmsGateway, type SmsGateway } from '../providers/tencent-sms/sandbox';
 import { startSmtpSink, type SmtpSink } from '../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from '../providers/idcard-market/sandbox';
-import { startFaceFunction, type FaceFunction } from './face-function';
+import { startFaceFunction, type FaceFunction } from '../providers/dcloud-face/sandbox';
 
 export interface Sandboxes {
   sms: SmsGateway;

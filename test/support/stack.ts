@@ -16,7 +16,7 @@ import { createApiServer } from '../../api/server';
 import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
 import { startSmtpSink, type SmtpSink } from '../../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from '../../providers/idcard-market/sandbox';
-import { startFaceFunction, type FaceFunction } from '../../sandbox/face-function';
+import { startFaceFunction, type FaceFunction } from '../../providers/dcloud-face/sandbox';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
