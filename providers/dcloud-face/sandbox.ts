@@ -44,7 +44,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, listen } from '../../lib/listen';
-import { readBody } from '../../sandbox/http-body';
+import { readBody } from '../shared/http-body';
 import { validateChineseName, validateIdNumber } from '../../lib/idcard';
 
 export type FaceOutcome = 'SUCCESS' | 'FAIL';

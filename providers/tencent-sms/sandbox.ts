@@ -31,7 +31,7 @@
 import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, listen } from '../../lib/listen';
-import { readBody } from '../../sandbox/http-body';
+import { readBody } from '../shared/http-body';
 
 export interface SmsRecord {
   serialNo: string;
