@@ -4,7 +4,7 @@ import { contactIndex } from '../../db/accounts';
 import { noticeOutbox } from '../../db/notices';
 import { sendAndLog, type OutgoingMessage } from '../../activities/outbox';
 import { messageIdFor } from '../../providers/smtp/client';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createMailer, messageIdFor, type MailResult, type Mailer } from '../../providers/smtp/client';
 import { startSmtpSink, type SmtpSink } from '../../providers/smtp/sandbox';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { closedPort, mailConfig } from './helpers';
 
 let sink: SmtpSink;

@@ -2,7 +2,7 @@
 // PROVIDERS.md (not shared with the gateway), for cases the SDK cannot produce.
 import { createHash, createHmac } from 'node:crypto';
 import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { SDK_APP_ID, SECRET_ID, SECRET_KEY } from './helpers';
 
 let gw: SmsGateway;
