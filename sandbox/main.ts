@@ -1,5 +1,5 @@
-// Runs the provider sandboxes (Tencent SMS gateway, SMTP sink, ID two-factor gateway,
-// DCloud face function, inbox page) for local
+// Runs the provider sandboxes (providers/*/sandbox.ts: Tencent SMS gateway, SMTP sink, ID
+// two-factor gateway, DCloud face function) and the inbox page (inbox-http.ts) for local
 // development: `npm run sandbox`. Tests start the same thing in-process via startSandboxes.
 // Never in production: the sandboxes accept published credentials, "verify" whatever their
 // magic inputs say and show every code sent on an open inbox page.
