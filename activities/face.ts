@@ -25,7 +25,7 @@ import {
   type QuotaSource,
 } from '../db/real-name';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
-import { createFaceClient, type FaceClient, type FaceFailure } from '../providers/face';
+import type { FaceFailure } from '../providers/dcloud-face/client';
 import { timed } from '../lib/metrics';
 import type { FaceIdentity } from '../workflows/real-name-definitions';
 import type { RequestMeta } from '../workflows/definitions';
@@ -60,7 +60,7 @@ const PICTURE_TYPES: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg'
 const faceOutcome = (r: { ok: true } | { ok: false; error: { errCode: number | string } }) =>
   r.ok ? { outcome: 'ok', error: false } : { outcome: String(r.error.errCode), error: true };
 
-export function createFaceActivities(deps: ActivityDeps, face: FaceClient = createFaceClient(deps.cfg.face)) {
+export function createFaceActivities(deps: ActivityDeps) {
   function providerError(f: FaceFailure, ctx: Record<string, unknown>) {
     // The seed's log line: [time] - [error: code and message] - [user]; personal data masked.
     deps.log.warn({ tag: TAG, ...ctx, errCode: f.error.errCode, errMsg: f.error.errMsg, retryable: f.retryable }, 'face function error');
@@ -104,7 +104,7 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
     if (!metaInfo) throw rejection('FACE_METAINFO_MISSING');
 
     const r = await holdThen(input, () =>
-      timed(deps.metrics, 'face', () => face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome),
+      timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome),
     );
     if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
     const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
@@ -161,7 +161,7 @@ export function createFaceActivities(deps: ActivityDeps, face: FaceClient = crea
 
   /** Server-side getAuthResult: the only thing that decides. Counts api:face once per check. */
   async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
-    const r = await timed(deps.metrics, 'face', () => face.getAuthResult(input.certifyId), faceOutcome);
+    const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId), faceOutcome);
     if (!r.ok) {
       if (r.notFinished) throw transient('FACE_RESULT_PENDING', { errCode: r.error.errCode, errMsg: r.error.errMsg });
       throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });

@@ -11,7 +11,6 @@ import { notifyWebhookDispatcher } from './webhooks';
 import { inTransaction } from '../db/pool';
 import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
 import { maskIdNumber, maskName } from '../lib/idcard';
-import { createIdCardChecker, type IdCardChecker } from '../providers/idcard';
 import { timed } from '../lib/metrics';
 
 export interface RealNamePrecheckInput {
@@ -50,7 +49,7 @@ export interface RecordRealNameInput {
 const ID_SCENE = 'idcard_verification';
 const ANSWERED = new Set(['match', 'mismatch', 'no_record', 'bad_request']);
 
-export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardChecker = createIdCardChecker(deps.cfg.idcard)) {
+export function createRealNameActivities(deps: ActivityDeps) {
   const limiter = new SendRateLimiter(deps.redis);
 
   /** The authoritative pre-checks (the API ran the same ones to answer fast). */
@@ -79,7 +78,7 @@ export function createRealNameActivities(deps: ActivityDeps, idcard: IdCardCheck
     }
 
     // match / mismatch / no_record are answers; the rest are the provider's or the network's failures
-    const r = await timed(deps.metrics, 'idcard', () => idcard.check(input.realName, input.idNumber), (x) => ({
+    const r = await timed(deps.metrics, 'idcard', () => deps.idcard.check(input.realName, input.idNumber), (x) => ({
       outcome: x.kind,
       error: x.kind === 'bad_request' || x.kind === 'provider_fault' || x.kind === 'transport_error',
     }));

@@ -4,8 +4,8 @@
 // DEVELOPER SANDBOX ONLY. It shows full phone numbers, addresses and codes on purpose and
 // has no authentication; it must never be exposed beyond loopback or pointed at real data.
 import express from 'express';
-import type { SmsGateway, SmsRecord } from './sms-gateway';
-import type { MailRecord, SmtpSink } from './smtp-sink';
+import type { SmsGateway, SmsRecord } from '../providers/tencent-sms/sandbox';
+import type { MailRecord, SmtpSink } from '../providers/smtp/sandbox';
 
 /** A run of exactly six digits, the shape of every code this service sends. */
 const CODE_RE = /(?<!\d)\d{6}(?!\d)/;

@@ -1,5 +1,5 @@
-// Runs the provider sandboxes (Tencent SMS gateway, SMTP sink, ID two-factor gateway,
-// DCloud face function, inbox page) for local
+// Runs the provider sandboxes (providers/*/sandbox.ts: Tencent SMS gateway, SMTP sink, ID
+// two-factor gateway, DCloud face function) and the inbox page (inbox-http.ts) for local
 // development: `npm run sandbox`. Tests start the same thing in-process via startSandboxes.
 // Never in production: the sandboxes accept published credentials, "verify" whatever their
 // magic inputs say and show every code sent on an open inbox page.
@@ -8,10 +8,10 @@ import { httpUrl, listen } from '../lib/listen';
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createInboxApp } from './inbox-http';
-import { startSmsGateway, type SmsGateway } from './sms-gateway';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
-import { startIdCardGateway, type IdCardGateway } from './idcard-gateway';
-import { startFaceFunction, type FaceFunction } from './face-function';
+import { startSmsGateway, type SmsGateway } from '../providers/tencent-sms/sandbox';
+import { startSmtpSink, type SmtpSink } from '../providers/smtp/sandbox';
+import { startIdCardGateway, type IdCardGateway } from '../providers/idcard-market/sandbox';
+import { startFaceFunction, type FaceFunction } from '../providers/dcloud-face/sandbox';
 
 export interface Sandboxes {
   sms: SmsGateway;

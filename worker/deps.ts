@@ -6,8 +6,10 @@ import { FieldCrypto } from '../lib/field-crypto';
 import { createLogger } from '../lib/logger';
 import { createRedis } from '../lib/redis';
 import { createPool } from '../db/pool';
-import { createSmsSender } from '../providers/sms';
-import { createMailer } from '../providers/mail';
+import { createSmsSender } from '../providers/tencent-sms/client';
+import { createMailer } from '../providers/smtp/client';
+import { createIdCardChecker } from '../providers/idcard-market/client';
+import { createFaceClient } from '../providers/dcloud-face/client';
 import { lazyClient } from '../lib/temporal-lazy';
 
 export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promise<void> } {
@@ -22,6 +24,8 @@ export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promi
     fieldCrypto: new FieldCrypto(cfg.crypto),
     sms: createSmsSender(cfg.sms),
     mailer,
+    idcard: createIdCardChecker(cfg.idcard),
+    face: createFaceClient(cfg.face),
     cfg,
     log: createLogger('activities', cfg.logLevel),
     temporal,

@@ -3,8 +3,8 @@
 import { contactIndex } from '../../db/accounts';
 import { noticeOutbox } from '../../db/notices';
 import { sendAndLog, type OutgoingMessage } from '../../activities/outbox';
-import { messageIdFor } from '../../providers/mail';
-import { waitFor } from '../../sandbox/wait';
+import { messageIdFor } from '../../providers/smtp/client';
+import { waitFor } from '../support/wait';
 import { startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

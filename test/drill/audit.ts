@@ -8,8 +8,8 @@
 //    a unit consumed twice for one check, one code delivered twice, a change nobody asked for.
 import type { Pool } from 'pg';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
-import type { SmsGateway } from '../../sandbox/sms-gateway';
-import type { SmtpSink } from '../../sandbox/smtp-sink';
+import type { SmsGateway } from '../../providers/tencent-sms/sandbox';
+import type { SmtpSink } from '../../providers/smtp/sandbox';
 import type { Journal } from './journeys';
 
 export const EFFECTS = ['contact changes', 'callback events', 'audit rows', 'session endings', 'notices (sms)', 'notices (mail)', 'codes', 'face checks billed', 'quota units', 'real-name records'] as const;

@@ -5,8 +5,8 @@
 // state, or cancel and start over. The journal keeps what was attempted and what the
 // service acknowledged, for the audit (./audit.ts) to hold against what really happened.
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
-import type { SmsGateway } from '../../sandbox/sms-gateway';
-import type { SmtpSink } from '../../sandbox/smtp-sink';
+import type { SmsGateway } from '../../providers/tencent-sms/sandbox';
+import type { SmtpSink } from '../../providers/smtp/sandbox';
 import { uniqueIdNumber, uniqueIp } from '../support/real-name';
 import { uniqueEmail, uniquePhone } from '../support/stack';
 import type { Answer } from '../support/stack';

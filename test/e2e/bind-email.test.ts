@@ -1,5 +1,5 @@
 // First-time bind of an email over HTTP: the code travels by real SMTP to the sink.
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

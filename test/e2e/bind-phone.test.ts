@@ -1,6 +1,6 @@
 // First-time bind of a phone over HTTP, end to end: API → Temporal → worker →
 // Postgres/Redis → SMS sandbox (real TC3-signed SDK calls) → back.
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

@@ -1,6 +1,6 @@
 // Rules of codes that need a zero resend gap to reach quickly: the daily cap, the
 // race of two accounts for one address, resend superseding the old code.
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { z } from 'zod';
 import { ROUTE_DOCS } from '../../api/openapi';
 import * as res from '../../api/response-schemas';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

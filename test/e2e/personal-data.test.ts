@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

@@ -6,7 +6,7 @@
 // the same Message-ID — at least once, never lost. This test kills after the row.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { freePort } from '../../scripts/temporal-dev';
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniquePhone, type Stack } from '../support/stack';

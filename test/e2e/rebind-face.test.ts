@@ -1,6 +1,6 @@
 // The face method of a rebind: the reusable face-check child workflow against the
 // account's real-name identity; the app's completion reaches it as a signal.
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { complete, metaInfo, readyAccount, sdkOk, startRealName } from '../support/real-name';
 import { call, startStack, uniquePhone, type Stack } from '../support/stack';
 

@@ -2,7 +2,7 @@
 // default, and the personal data of a finished rebind in Temporal's storage.
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniqueEmail, type Stack } from '../support/stack';
 

@@ -1,7 +1,7 @@
 // Phone and email rebind over HTTP, every proof method, with the SMS sandbox and the
 // SMTP sink: the messages really received are asserted on.
 import { contactAad, contactIndex } from '../../db/accounts';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { seedAccount, type Seeded } from '../support/accounts';
 import { call, startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 

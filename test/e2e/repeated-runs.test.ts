@@ -3,7 +3,7 @@
 // the model-based test (test/model) generates such sequences at random.
 import { contactAad, contactIndex } from '../../db/accounts';
 import { decryptIdentity, findRealNameRecord } from '../../db/real-name';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { seedAccount, type Seeded } from '../support/accounts';
 import { complete, metaInfo, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber, uniqueIp } from '../support/real-name';
 import { call, startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';

@@ -4,7 +4,7 @@
 // live windows are checked as lower bounds; this suite's own records are then moved into a
 // day of 2001 nobody else writes to (as the counters' period test does with provider_calls),
 // where every total and bucket is exact.
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { readCounter } from '../../db/counters';
 import { REPORT_SCENES } from '../../db/reports';
 import { reportBody } from '../../api/response-schemas';

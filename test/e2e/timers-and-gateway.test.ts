@@ -1,6 +1,6 @@
 // Expiry by durable timers (short TTLs from config) and the send lock given back
 // when the SMS gateway fails.
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;

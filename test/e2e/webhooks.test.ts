@@ -7,7 +7,7 @@ import { recordCallbackEvent } from '../../db/events';
 import { secretAad } from '../../db/webhooks';
 import { FieldCrypto } from '../../lib/field-crypto';
 import { verifyWebhookSignature } from '../../lib/webhook-signature';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { API_KEY, READ_ONLY_KEY, call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 

@@ -27,6 +27,7 @@ test.each([
   ["import { randomUUID } from 'crypto';"],
   ["import { Pool } from 'pg';"],
   ["import { createActivities } from '../activities';"],
+  ["import { createSmsSender } from '../providers/tencent-sms/client';"],
 ])('workflows/ may not: %s', async (line) => {
   expect(await problems(`${line}\nexport const x = 1;\n`, 'workflows/probe.ts')).toHaveLength(1);
 });

@@ -37,7 +37,7 @@ import {
 
 /** The name every real-name start uses; the ID numbers vary. */
 const NAME = '张三';
-/** Sandbox ID numbers (sandbox/idcard-gateway.ts): name mismatch; provider in maintenance. */
+/** Sandbox ID numbers (providers/idcard-market/sandbox.ts): name mismatch; provider in maintenance. */
 const MISMATCH_ID = '110101199001012010';
 const MAINTENANCE_ID = '110101199001015019';
 /** A flow whose deadline falls within this much of a step's start is waited out first. */

@@ -3,7 +3,7 @@
 // with the model.
 import { randomUUID } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
-import { waitFor } from '../../sandbox/wait';
+import { waitFor } from '../support/wait';
 import { metaInfo } from '../support/real-name';
 import { call, type Answer, type Stack } from '../support/stack';
 import { FACE_DEVICES, type FaceDevice, type Kind } from './world';

@@ -1,11 +1,12 @@
-// The real DCloud face-function client (providers/face.ts) against the sandbox function over
-// HTTP: the secret header, the wrapper's -2/-3, getCertifyId → getAuthResult for every
-// outcome, the per-certifyId limits on an injected clock, and the picture's lifetime.
+// The real DCloud face-function client (providers/dcloud-face/client.ts) against the sandbox
+// function (providers/dcloud-face/sandbox.ts) over HTTP: the secret header, the wrapper's
+// -2/-3, getCertifyId → getAuthResult for every outcome, the per-certifyId limits on an
+// injected clock, and the picture's lifetime.
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFaceClient, type AuthResult, type CertifyIdResult, type FaceConfig } from '../../providers/face';
-import { SANDBOX_JPEG, startFaceFunction, type FaceFunction } from '../../sandbox/face-function';
+import { createFaceClient, type AuthResult, type CertifyIdResult, type FaceConfig } from '../../providers/dcloud-face/client';
+import { SANDBOX_JPEG, startFaceFunction, type FaceFunction } from '../../providers/dcloud-face/sandbox';
 import { closedPort } from './helpers';
 
 const SECRET = 'face-test-secret-0000000000000001';

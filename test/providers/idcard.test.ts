@@ -1,11 +1,12 @@
-// The real ID two-factor client (providers/idcard.ts) against the sandbox market gateway
-// over HTTP: signing, the gateway's errors, the API envelope and every magic number.
+// The real ID two-factor client (providers/idcard-market/client.ts) against the sandbox market
+// gateway (providers/idcard-market/sandbox.ts) over HTTP: signing, the gateway's errors, the
+// API envelope and every magic number.
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateIdNumber } from '../../lib/idcard';
-import { createIdCardChecker, marketAuthorization, MISMATCH_MESSAGE, type IdCardConfig, type IdCheckResult } from '../../providers/idcard';
-import { IDCARD_MAGIC, startIdCardGateway, type IdCardGateway } from '../../sandbox/idcard-gateway';
+import { createIdCardChecker, marketAuthorization, MISMATCH_MESSAGE, type IdCardConfig, type IdCheckResult } from '../../providers/idcard-market/client';
+import { IDCARD_MAGIC, startIdCardGateway, type IdCardGateway } from '../../providers/idcard-market/sandbox';
 import { closedPort } from './helpers';
 
 const SECRET_ID = 'AKIDidcardtest000000000000000001';

@@ -1,7 +1,7 @@
 // The sandbox stack as `npm run sandbox` starts it (random ports), read through the inbox API.
 import { loadConfig } from '../../lib/config';
-import { createMailer, type Mailer } from '../../providers/mail';
-import { createSmsSender, type SmsSender } from '../../providers/sms';
+import { createMailer, type Mailer } from '../../providers/smtp/client';
+import { createSmsSender, type SmsSender } from '../../providers/tencent-sms/client';
 import { startSandboxes, type Sandboxes } from '../../sandbox/main';
 import { mailConfig } from './helpers';
 

@@ -1,8 +1,8 @@
-// nodemailer (providers/mail.ts) against the real SMTP sink.
+// nodemailer (providers/smtp/client.ts) against the real SMTP sink (providers/smtp/sandbox.ts).
 import { createHash } from 'node:crypto';
-import { createMailer, messageIdFor, type MailResult, type Mailer } from '../../providers/mail';
-import { startSmtpSink, type SmtpSink } from '../../sandbox/smtp-sink';
-import { waitFor } from '../../sandbox/wait';
+import { createMailer, messageIdFor, type MailResult, type Mailer } from '../../providers/smtp/client';
+import { startSmtpSink, type SmtpSink } from '../../providers/smtp/sandbox';
+import { waitFor } from '../support/wait';
 import { closedPort, mailConfig } from './helpers';
 
 let sink: SmtpSink;

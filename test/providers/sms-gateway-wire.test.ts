@@ -1,8 +1,8 @@
 // Hand-made requests against the gateway, signed by an implementation written here from
 // PROVIDERS.md (not shared with the gateway), for cases the SDK cannot produce.
 import { createHash, createHmac } from 'node:crypto';
-import { startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
-import { waitFor } from '../../sandbox/wait';
+import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
+import { waitFor } from '../support/wait';
 import { SDK_APP_ID, SECRET_ID, SECRET_KEY } from './helpers';
 
 let gw: SmsGateway;

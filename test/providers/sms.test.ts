@@ -1,7 +1,8 @@
-// The real Tencent SDK client (providers/sms.ts) against the sandbox gateway over HTTP,
-// so signing, envelopes and error mapping are all exercised on the wire.
-import { createSmsSender, MAX_SESSION_CONTEXT_BYTES, type SentWithResult, type SmsResult } from '../../providers/sms';
-import { SMS_MAGIC_NUMBERS, startSmsGateway, type SmsGateway } from '../../sandbox/sms-gateway';
+// The real Tencent SDK client (providers/tencent-sms/client.ts) against its sandbox gateway
+// (providers/tencent-sms/sandbox.ts) over HTTP, so signing, envelopes and error mapping are
+// all exercised on the wire.
+import { createSmsSender, MAX_SESSION_CONTEXT_BYTES, type SentWithResult, type SmsResult } from '../../providers/tencent-sms/client';
+import { SMS_MAGIC_NUMBERS, startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
 import { closedPort, SDK_APP_ID, SECRET_ID, SECRET_KEY, smsConfig } from './helpers';
 
 const BIND_PHONE_TEMPLATE = '2130785';

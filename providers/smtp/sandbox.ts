@@ -10,7 +10,7 @@
 // AUTH is optional and any credentials are accepted, so a config with MAIL_USER set works
 // unchanged against the sink. STARTTLS is not offered: the sink listens on loopback only.
 import { randomUUID } from 'node:crypto';
-import { listen } from '../lib/listen';
+import { listen } from '../../lib/listen';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 

@@ -4,7 +4,7 @@
 // carrier reports after seconds to minutes, or never, and Tencent returns SessionContext in
 // reports only once its SMS assistant has enabled that for the account.
 // It speaks the real wire format and verifies the real TC3-HMAC-SHA256 signature, so the
-// official SDK in providers/sms.ts is what the tests exercise, not a fake of it.
+// official SDK in providers/tencent-sms/client.ts is what the tests exercise, not a fake of it.
 //
 // Magic phone numbers (11-digit national form; +86/0086/86 prefixes are accepted too):
 //
@@ -30,8 +30,8 @@
 //   Every mode but 'deliver-then-timeout' fails report pulls the same way.
 import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { httpUrl, listen } from '../lib/listen';
-import { readBody } from './http-body';
+import { httpUrl, listen } from '../../lib/listen';
+import { readBody } from '../shared/http-body';
 
 export interface SmsRecord {
   serialNo: string;

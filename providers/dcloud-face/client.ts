@@ -13,7 +13,7 @@
 // result carries notFinished), 50001/50002 (parameters), 54020 (unknown certifyId), 54100
 // (balance), 55023 (not activated), 56001 (expired), 56002 (queried too often), and any
 // code we do not know.
-import { isRecord, isTimeout, parseJson, scrubIdentity, snippet, transportMessage } from './http-answer';
+import { isRecord, isTimeout, parseJson, scrubIdentity, snippet, transportMessage } from '../shared/http-answer';
 
 export interface FaceConfig {
   /** The URL-ized cloud function, e.g. https://fc-mp-….next.bspapp.com/face */

@@ -16,7 +16,7 @@
 // account; without it nothing is ever found, and a retry sends again as it did before.
 import http from 'node:http';
 import { sms } from 'tencentcloud-sdk-nodejs-sms';
-import type { Config } from '../lib/config';
+import type { Config } from '../../lib/config';
 
 export type SmsFailure = { ok: false; code: string; message: string; requestId?: string; retryable: boolean };
 

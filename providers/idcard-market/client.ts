@@ -18,7 +18,7 @@
 // Personal data never leaves this module in clear: messages the provider echoes are
 // scrubbed of the name and ID number we sent.
 import { createHmac } from 'node:crypto';
-import { isRecord, parseJson, scrubIdentity, snippet, transportMessage } from './http-answer';
+import { isRecord, parseJson, scrubIdentity, snippet, transportMessage } from '../shared/http-answer';
 
 export interface IdCardConfig {
   /** e.g. https://service-xxxx.gz.apigw.tencentcs.com/release (no trailing path of the API itself) */

@@ -7,7 +7,7 @@
 // deduplicate by Message-ID show it once).
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import type { Config } from '../lib/config';
+import type { Config } from '../../lib/config';
 
 export type MailResult =
   | { ok: true; messageId: string; response: string }

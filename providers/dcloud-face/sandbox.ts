@@ -1,6 +1,7 @@
 // A local stand-in for the platform's DCloud face cloud function (uni-cloud-verify,
 // URL-ized at <url>/face) and for the object storage its pictureUrl points at. It speaks the
-// same wire format as the seed's function, so providers/face.ts is what the tests exercise.
+// same wire format as the seed's function, so providers/dcloud-face/client.ts is what the tests
+// exercise.
 //
 // POST /face with JSON { way, ...params } and the secret header (default x-verify-secret):
 //   secret header missing or wrong        { errCode: -3, errMsg: '非法请求[-3]' }
@@ -42,9 +43,9 @@
 // Listings never hold names or ID numbers: only SHA-256 hashes of them.
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { httpUrl, listen } from '../lib/listen';
-import { readBody } from './http-body';
-import { validateChineseName, validateIdNumber } from '../lib/idcard';
+import { httpUrl, listen } from '../../lib/listen';
+import { readBody } from '../shared/http-body';
+import { validateChineseName, validateIdNumber } from '../../lib/idcard';
 
 export type FaceOutcome = 'SUCCESS' | 'FAIL';
 export type FaceMagic = 'fail' | 'processing' | 'pending' | 'picture_error' | 'balance' | 'not_activated' | 'upstream';

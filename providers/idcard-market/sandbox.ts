@@ -1,7 +1,7 @@
 // A local stand-in for the ID two-factor API (身份证二要素) sold on the Tencent Cloud API
 // market: the market gateway's HMAC key-pair check in front of a vendor's
-// POST /id_name/check?idcard=…&name=… . It verifies the real signature, so providers/idcard.ts
-// is what the tests exercise.
+// POST /id_name/check?idcard=…&name=… . It verifies the real signature, so
+// providers/idcard-market/client.ts is what the tests exercise.
 //
 // Gateway (answers HTTP 401/403 with { message }, as Tencent's API gateway does):
 //   no / unparsable Authorization            401 HMAC signature cannot be verified, a validate authorization header is required
@@ -42,8 +42,8 @@
 // the ID number masked; calls() counts every HTTP request received.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { httpUrl, listen } from '../lib/listen';
-import { maskIdNumber, validateChineseName, validateIdNumber } from '../lib/idcard';
+import { httpUrl, listen } from '../../lib/listen';
+import { maskIdNumber, validateChineseName, validateIdNumber } from '../../lib/idcard';
 
 export interface IdCardGatewayOptions {
   host?: string;

@@ -1,7 +1,7 @@
 // What the ID-check and face-function clients share when they read an HTTP answer:
 // parse it safely, describe a transport failure, and scrub the identity we sent from
 // anything a provider echoes back before it reaches an error message or a log.
-import { maskIdNumber, maskName } from '../lib/idcard';
+import { maskIdNumber, maskName } from '../../lib/idcard';
 
 export function parseJson(text: string): unknown {
   try {
