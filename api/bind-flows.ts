@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { bindEmail, bindPhone } from '../workflows';
+import { bindEmail, bindPhone } from '../workflows/bind-contact';
 import {
   cancelFlowUpdate,
   requestCodeUpdate,

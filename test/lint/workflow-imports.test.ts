@@ -3,10 +3,12 @@
 // flows/workflows.ts. Contracts, imported by the API and activities too, are stricter.
 // ESLint loads its flat config with a dynamic import, which jest's VM cannot do, so
 // ESLint runs in a child process: once for every probe (their code comes on stdin, as
-// JSON, so none of the probe files needs to exist) and once over the real code.
+// JSON, so none of the probe files needs to exist), once for the config of every file the
+// bundle loads, and once over the real code.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 
 const ROOT = path.join(__dirname, '..', '..');
 const ESLINT = path.join(ROOT, 'node_modules', '.bin', 'eslint');
@@ -119,6 +121,59 @@ describe('outside workflow code Node built-ins are fine', () => {
   const inAFlowsActivities = problems(code, 'flows/probe/activities.ts');
   test('activities/', () => expect(inActivities()).toEqual([]));
   test("a flow's activities", () => expect(inAFlowsActivities()).toEqual([]));
+});
+
+const ENTRY = path.join(ROOT, 'flows', 'workflows.ts');
+
+/** The project files the workflow bundle loads: from the entry, every relative import or
+ *  re-export that is not type-only (those the compiler drops). */
+function bundled(entry: string): string[] {
+  const seen = new Set<string>();
+  const resolve = (from: string, spec: string) => {
+    const base = path.resolve(path.dirname(from), spec);
+    const file = [`${base}.ts`, path.join(base, 'index.ts')].find((f) => fs.existsSync(f));
+    if (!file) throw new Error(`${path.relative(ROOT, from)}: cannot resolve ${spec}`);
+    return file;
+  };
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022);
+    for (const s of src.statements) {
+      let spec: ts.Expression | undefined;
+      if (ts.isImportDeclaration(s)) {
+        const clause = s.importClause;
+        const named = clause?.namedBindings;
+        const onlyTypes = clause && (clause.isTypeOnly || (!clause.name && named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+        if (!onlyTypes) spec = s.moduleSpecifier;
+      } else if (ts.isExportDeclaration(s) && !s.isTypeOnly) {
+        spec = s.moduleSpecifier;
+      }
+      if (spec && ts.isStringLiteral(spec) && spec.text.startsWith('.')) visit(resolve(file, spec.text));
+    }
+  };
+  visit(entry);
+  return [...seen].sort();
+}
+
+const SEVERITY_OF = `
+  const { ESLint } = require('eslint');
+  const files = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+  (async () => {
+    const eslint = new ESLint();
+    const out = [];
+    for (const f of files) out.push((await eslint.calculateConfigForFile(f)).rules['no-restricted-imports']?.[0] ?? 0);
+    process.stdout.write(JSON.stringify(out));
+  })();
+`;
+
+test('every file the bundle loads (lib/ aside) is under the rule', () => {
+  const files = bundled(ENTRY).filter((f) => !path.relative(ROOT, f).startsWith(`lib${path.sep}`));
+  expect(files).toContain(ENTRY);
+  const r = spawnSync(process.execPath, ['-e', SEVERITY_OF], { cwd: ROOT, input: JSON.stringify(files), encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  const severities = JSON.parse(r.stdout) as (number | string)[];
+  expect(files.filter((_, i) => ![2, 'error'].includes(severities[i]!)).map((f) => path.relative(ROOT, f))).toEqual([]);
 });
 
 test('the real workflow code lints clean', () => {

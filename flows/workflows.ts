@@ -1,0 +1,6 @@
+// The workflow bundle's entry: every workflow type the worker registers.
+export { bindPhone, bindEmail } from '../workflows/bind-contact';
+export { phoneRebind, emailRebind } from '../workflows/rebind-contact';
+export { realName } from '../workflows/real-name';
+export { faceCheck } from '../workflows/face-check';
+export { webhookDispatcher, webhookSweep } from '../workflows/webhooks';
