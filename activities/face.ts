@@ -28,7 +28,7 @@ import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '.
 import type { FaceFailure } from '../providers/dcloud-face/client';
 import { timed } from '../lib/metrics';
 import type { FaceIdentity } from '../workflows/real-name-definitions';
-import type { RequestMeta } from '../workflows/definitions';
+import type { RequestMeta } from '../flows/shared/contract';
 
 export interface IssueCertifyIdInput {
   faceCheckId: string;

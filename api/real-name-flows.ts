@@ -11,7 +11,7 @@ import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { precheckRealName } from '../db/real-name';
 import { realName } from '../workflows/real-name';
-import type { RequestMeta } from '../workflows/definitions';
+import type { RequestMeta } from '../flows/shared/contract';
 import {
   beginRealNameUpdate,
   faceCheckStateQuery,

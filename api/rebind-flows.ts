@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { emailRebind, phoneRebind } from '../workflows/rebind-contact';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,

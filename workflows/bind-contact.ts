@@ -13,9 +13,7 @@ import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
 import { FlowStatus } from './flow-status';
 import { flowRun } from './run-key';
 import {
-  cancelFlowUpdate,
   cancelSignal,
-  requestCodeUpdate,
   stateQuery,
   submitCodeUpdate,
   type BindInput,
@@ -23,8 +21,8 @@ import {
   type BindResult,
   type BindStage,
   type BindState,
-  type CodeSent,
-} from './definitions';
+} from '../flows/bind/contract';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
 const { commitBind } = proxyActivities<Activities>(DURABLE_STEP);

@@ -7,8 +7,8 @@ import type { Activities } from '../activities';
 import type { CodePrecheck } from '../activities/codes';
 import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
 import type { Channel, Scene } from '../lib/scenes';
-import type { CodeLimits, CodeSent } from './definitions';
-import type { ContactKind } from './definitions';
+import type { CodeLimits, CodeSent } from '../flows/shared/contract';
+import type { ContactKind } from '../flows/shared/contract';
 
 const { sendCode, checkCode } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

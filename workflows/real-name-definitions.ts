@@ -17,7 +17,7 @@
 //                                  the same certifyId, cached: true)
 //   query          realNameState
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RequestMeta } from './definitions';
+import type { RequestMeta } from '../flows/shared/contract';
 
 /** Where a face check is used; one quota pool for all of them (the seed shares it). */
 export type FaceScene = 'personal' | 'rebind_phone' | 'rebind_email' | 'recovery';

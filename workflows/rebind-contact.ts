@@ -22,7 +22,7 @@ import type { Activities } from '../activities';
 import { DURABLE_STEP } from './activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from './definitions';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
 import { startFaceCheck, type faceCheck } from './face-check';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from './real-name-definitions';
 import { FlowStatus } from './flow-status';
