@@ -19,7 +19,7 @@ import {
   type RebindInput,
   type RebindResult,
   type RebindState,
-} from '../workflows/rebind-definitions';
+} from '../flows/rebind/contract';
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
 import { tokenForStartedCheck } from '../lib/face-token';

@@ -44,7 +44,7 @@ import {
   type RebindResult,
   type RebindStage,
   type RebindState,
-} from './rebind-definitions';
+} from '../flows/rebind/contract';
 
 const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
 const { commitRebind } = proxyActivities<Activities>(DURABLE_STEP);
