@@ -14,18 +14,14 @@ import { realName } from '../workflows/real-name';
 import type { RequestMeta } from '../flows/shared/contract';
 import {
   beginRealNameUpdate,
-  faceCheckStateQuery,
-  faceCompletionSignal,
   realNameFlowIdOf,
   realNameStateQuery,
-  type CompletionVerdict,
-  type FaceCheckResult,
-  type FaceScene,
   type RealNameResult,
   type RealNameSettings,
   type RealNameStarted,
   type RealNameState,
-} from '../workflows/real-name-definitions';
+} from '../flows/real-name/contract';
+import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult, type FaceScene } from '../flows/face-check/contract';
 
 export interface StartRealNameRequest {
   realName: string;

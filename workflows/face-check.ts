@@ -1,6 +1,6 @@
 // One face check (DCloud face liveness against an identity), as a child workflow any flow
 // can reuse with its own scene: real-name verification (scene personal), the rebind face
-// method, account recovery. Its signal, query and shapes are in ./real-name-definitions.ts.
+// method, account recovery. Its signal, query and shapes are in ../flows/face-check/contract.ts.
 //
 //   hold one quota unit (none left: FACE_QUOTA_REQUIRED) ─► issue certifyId + 'wait' row
 //     ─► tell the parent (faceCheckReady)
@@ -40,9 +40,9 @@ import {
   type FaceCheckResult,
   type FaceCheckStage,
   type FaceCompletion,
-  type FlowError,
   type PictureState,
-} from './real-name-definitions';
+} from '../flows/face-check/contract';
+import type { FlowError } from '../flows/shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 const provider = proxyActivities<Activities>({

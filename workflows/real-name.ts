@@ -27,20 +27,17 @@ import { errorOf, flowError, startFaceCheck } from './face-check';
 import { flowRun } from './run-key';
 import {
   beginRealNameUpdate,
-  faceCheckIdOf,
-  faceCheckReadySignal,
   realNameFlowIdOf,
   realNameStateQuery,
   VERIFIED_MESSAGE,
-  type FaceCheckReady,
-  type FaceCheckResult,
-  type FlowError,
   type RealNameInput,
   type RealNameOutcome,
   type RealNameResult,
   type RealNameStage,
   type RealNameStarted,
-} from './real-name-definitions';
+} from '../flows/real-name/contract';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
+import type { FlowError } from '../flows/shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */

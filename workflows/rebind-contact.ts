@@ -24,7 +24,7 @@ import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
 import { startFaceCheck, type faceCheck } from './face-check';
-import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from './real-name-definitions';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
 import { FlowStatus } from './flow-status';
 import { flowRun } from './run-key';
 import {

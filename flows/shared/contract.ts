@@ -1,8 +1,8 @@
 // Messages and shapes several flows share, defined once and imported by the workflows,
 // the API, the activities and the tests alike: who asked (RequestMeta), which contact
-// (ContactKind), a code's limits and its sending (bind's code and rebind's proof use the
-// same requestCode update), and cancelFlow, the cancel update meant for every kind (bind
-// and rebind answer it today).
+// (ContactKind), a code's limits and its sending (bind's code and rebind's proof answer
+// the same requestCode update), the error a flow reports with its details (FlowError),
+// and cancelFlow, the cancel update meant for every kind (bind and rebind answer it today).
 import { defineUpdate } from '@temporalio/workflow';
 
 export type ContactKind = 'phone' | 'email';
@@ -20,6 +20,13 @@ export interface CodeLimits {
   perDay: number;
   maxWrong: number;
   flowTtlSec: number;
+}
+
+/** An error a flow reports (real-name, face check): its catalogue code, text and details. */
+export interface FlowError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 export interface CodeSent {
