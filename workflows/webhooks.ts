@@ -19,7 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { dispatcherStateQuery, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from './webhook-definitions';
+import { dispatcherStateQuery, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from '../flows/webhooks/contract';
 
 const { fanOutWebhookEvents, markWebhookDeliveryFailed } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
