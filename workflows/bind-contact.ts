@@ -7,7 +7,7 @@
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
 import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
+import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
 import { FlowStatus } from './flow-status';

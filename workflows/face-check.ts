@@ -27,7 +27,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
+import { DURABLE_STEP } from '../flows/shared/activity-options';
 import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import {

@@ -19,7 +19,7 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
+import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
