@@ -11,7 +11,7 @@ import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
 import { FlowStatus } from './flow-status';
-import { flowRun } from './run-key';
+import { flowRun } from '../flows/shared/run-key';
 import {
   cancelSignal,
   stateQuery,

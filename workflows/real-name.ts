@@ -24,7 +24,7 @@ import { DURABLE_STEP } from '../flows/shared/activity-options';
 import { ERRORS } from '../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
 import { errorOf, flowError, startFaceCheck } from './face-check';
-import { flowRun } from './run-key';
+import { flowRun } from '../flows/shared/run-key';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,

@@ -26,7 +26,7 @@ import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/sha
 import { startFaceCheck, type faceCheck } from './face-check';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
 import { FlowStatus } from './flow-status';
-import { flowRun } from './run-key';
+import { flowRun } from '../flows/shared/run-key';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
