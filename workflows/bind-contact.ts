@@ -10,7 +10,7 @@ import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
-import { FlowStatus } from './flow-status';
+import { FlowStatus } from '../flows/shared/flow-status';
 import { flowRun } from '../flows/shared/run-key';
 import {
   cancelSignal,

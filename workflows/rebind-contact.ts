@@ -25,7 +25,7 @@ import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './co
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
 import { startFaceCheck, type faceCheck } from './face-check';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
-import { FlowStatus } from './flow-status';
+import { FlowStatus } from '../flows/shared/flow-status';
 import { flowRun } from '../flows/shared/run-key';
 import {
   beginFaceProofUpdate,
