@@ -9,7 +9,7 @@ import { allHandlersFinished, condition, proxyActivities, setHandler, type Appli
 import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
-import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
+import { asFailure, CodeChallenge, failure, iso } from '../flows/shared/code-challenge';
 import { FlowStatus } from '../flows/shared/flow-status';
 import { flowRun } from '../flows/shared/run-key';
 import {

@@ -21,7 +21,7 @@ import {
 import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
-import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
+import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../flows/shared/code-challenge';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
 import { startFaceCheck, type faceCheck } from './face-check';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
