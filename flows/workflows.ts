@@ -1,5 +1,5 @@
 // The workflow bundle's entry: every workflow type the worker registers.
-export { bindPhone, bindEmail } from '../workflows/bind-contact';
+export { bindPhone, bindEmail } from './bind/workflow';
 export { phoneRebind, emailRebind } from '../workflows/rebind-contact';
 export { realName } from '../workflows/real-name';
 export { faceCheck } from '../workflows/face-check';
