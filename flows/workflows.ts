@@ -2,5 +2,5 @@
 export { bindPhone, bindEmail } from './bind/workflow';
 export { phoneRebind, emailRebind } from '../workflows/rebind-contact';
 export { realName } from '../workflows/real-name';
-export { faceCheck } from '../workflows/face-check';
+export { faceCheck } from './face-check/workflow';
 export { webhookDispatcher, webhookSweep } from '../workflows/webhooks';

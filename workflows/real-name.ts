@@ -23,7 +23,7 @@ import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../flows/shared/activity-options';
 import { ERRORS } from '../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
-import { errorOf, flowError, startFaceCheck } from './face-check';
+import { errorOf, flowError, startFaceCheck } from '../flows/face-check/workflow';
 import { flowRun } from '../flows/shared/run-key';
 import {
   beginRealNameUpdate,

@@ -23,7 +23,7 @@ import { DURABLE_STEP } from '../flows/shared/activity-options';
 import type { ErrorCode } from '../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../flows/shared/code-challenge';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../flows/shared/contract';
-import { startFaceCheck, type faceCheck } from './face-check';
+import { startFaceCheck, type faceCheck } from '../flows/face-check/workflow';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
 import { FlowStatus } from '../flows/shared/flow-status';
 import { flowRun } from '../flows/shared/run-key';

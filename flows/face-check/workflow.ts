@@ -1,6 +1,6 @@
 // One face check (DCloud face liveness against an identity), as a child workflow any flow
 // can reuse with its own scene: real-name verification (scene personal), the rebind face
-// method, account recovery. Its signal, query and shapes are in ../flows/face-check/contract.ts.
+// method, account recovery. Its signal, query and shapes are in ./contract.ts.
 //
 //   hold one quota unit (none left: FACE_QUOTA_REQUIRED) ─► issue certifyId + 'wait' row
 //     ─► tell the parent (faceCheckReady)
@@ -26,10 +26,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DURABLE_STEP } from '../flows/shared/activity-options';
-import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import type { Activities } from '../../activities';
+import { DURABLE_STEP } from '../shared/activity-options';
+import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -41,8 +41,8 @@ import {
   type FaceCheckStage,
   type FaceCompletion,
   type PictureState,
-} from '../flows/face-check/contract';
-import type { FlowError } from '../flows/shared/contract';
+} from './contract';
+import type { FlowError } from '../shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 const provider = proxyActivities<Activities>({
