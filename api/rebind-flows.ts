@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { emailRebind, phoneRebind } from '../workflows/rebind-contact';
+import { emailRebind, phoneRebind } from '../flows/rebind/workflow';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
 import {
   beginFaceProofUpdate,

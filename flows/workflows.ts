@@ -1,6 +1,6 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { bindPhone, bindEmail } from './bind/workflow';
-export { phoneRebind, emailRebind } from '../workflows/rebind-contact';
+export { phoneRebind, emailRebind } from './rebind/workflow';
 export { realName } from '../workflows/real-name';
 export { faceCheck } from './face-check/workflow';
 export { webhookDispatcher, webhookSweep } from '../workflows/webhooks';
