@@ -10,7 +10,7 @@ import type { AbuseLimits } from './abuse-limits';
 import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { precheckRealName } from '../db/real-name';
-import { realName } from '../workflows/real-name';
+import { realName } from '../flows/real-name/workflow';
 import type { RequestMeta } from '../flows/shared/contract';
 import {
   beginRealNameUpdate,

@@ -19,12 +19,12 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DURABLE_STEP } from '../flows/shared/activity-options';
-import { ERRORS } from '../lib/errors';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
-import { errorOf, flowError, startFaceCheck } from '../flows/face-check/workflow';
-import { flowRun } from '../flows/shared/run-key';
+import type { Activities } from '../../activities';
+import { DURABLE_STEP } from '../shared/activity-options';
+import { ERRORS } from '../../lib/errors';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
+import { errorOf, flowError, startFaceCheck } from '../face-check/workflow';
+import { flowRun } from '../shared/run-key';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,
@@ -35,9 +35,9 @@ import {
   type RealNameResult,
   type RealNameStage,
   type RealNameStarted,
-} from '../flows/real-name/contract';
-import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../flows/face-check/contract';
-import type { FlowError } from '../flows/shared/contract';
+} from './contract';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
+import type { FlowError } from '../shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */
