@@ -3,4 +3,4 @@ export { bindPhone, bindEmail } from './bind/workflow';
 export { phoneRebind, emailRebind } from './rebind/workflow';
 export { realName } from './real-name/workflow';
 export { faceCheck } from './face-check/workflow';
-export { webhookDispatcher, webhookSweep } from '../workflows/webhooks';
+export { webhookDispatcher, webhookSweep } from './webhooks/workflow';
