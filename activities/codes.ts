@@ -22,7 +22,7 @@ export type CodePrecheck =
 
 export interface SendCodeInput {
   flowId: string;
-  /** the flow run's key (workflows/run-key.ts); absent in flows recorded before it */
+  /** the flow run's key (flows/shared/run-key.ts); absent in flows recorded before it */
   runKey?: string;
   requestKey: string;
   accountId: string;

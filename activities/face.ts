@@ -27,8 +27,8 @@ import {
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
 import type { FaceFailure } from '../providers/dcloud-face/client';
 import { timed } from '../lib/metrics';
-import type { FaceIdentity } from '../workflows/real-name-definitions';
-import type { RequestMeta } from '../workflows/definitions';
+import type { FaceIdentity } from '../flows/face-check/contract';
+import type { RequestMeta } from '../flows/shared/contract';
 
 export interface IssueCertifyIdInput {
   faceCheckId: string;

@@ -38,7 +38,7 @@ export interface IdCheckInput {
 
 export interface RecordRealNameInput {
   flowId: string;
-  /** workflows/run-key.ts; flows recorded before it key their rows by flow id */
+  /** flows/shared/run-key.ts; flows recorded before it key their rows by flow id */
   runKey?: string;
   accountId: string;
   faceRecordId: string;

@@ -14,7 +14,7 @@ export function createSessionActivities(deps: ActivityDeps) {
 
   /**
    * The outcome other parts of the platform subscribe to; once per flow run and type
-   * (runKey: workflows/run-key.ts; flows recorded before it key by flow id).
+   * (runKey: flows/shared/run-key.ts; flows recorded before it key by flow id).
    */
   async function recordCallback(input: { flowId: string; runKey?: string; accountId: string; type: string; payload: Record<string, unknown> }): Promise<void> {
     await recordCallbackEvent(deps.pool, {

@@ -17,7 +17,7 @@ import { dispatcherRunning, ensureWebhookSweeper, signalDispatcher } from '../li
 import { nonPublicReason } from '../lib/ip-address';
 import { SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature';
 import { postPinned, type Resolve } from '../lib/webhook-http';
-import type { DeliveryOutcome, PendingDelivery } from '../workflows/webhook-definitions';
+import type { DeliveryOutcome, PendingDelivery } from '../flows/webhooks/contract';
 
 export const WEBHOOK_USER_AGENT = 'verification-saga-webhooks/1';
 

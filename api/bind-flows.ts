@@ -4,19 +4,9 @@ import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { bindEmail, bindPhone } from '../workflows';
-import {
-  cancelFlowUpdate,
-  requestCodeUpdate,
-  stateQuery,
-  submitCodeUpdate,
-  type BindInput,
-  type BindResult,
-  type BindState,
-  type CodeSent,
-  type ContactKind,
-  type RequestMeta,
-} from '../workflows/definitions';
+import { bindEmail, bindPhone } from '../flows/bind/workflow';
+import { stateQuery, submitCodeUpdate, type BindInput, type BindResult, type BindState } from '../flows/bind/contract';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
 import { flowIdOf, parseFlowId } from './flow-ids';
 import { updateFlow } from './flow-updates';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../lib/config';
 import { SCENES, type Scene } from '../lib/scenes';
-import type { CodeLimits } from '../workflows/definitions';
+import type { CodeLimits } from '../flows/shared/contract';
 
 /** A scene's limits from SPEC.md's table, with config's test/demo overrides. */
 export function codeLimits(cfg: Config, scene: Scene, flowTtlSec: number): CodeLimits {

@@ -10,22 +10,18 @@ import type { AbuseLimits } from './abuse-limits';
 import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { precheckRealName } from '../db/real-name';
-import { realName } from '../workflows/real-name';
-import type { RequestMeta } from '../workflows/definitions';
+import { realName } from '../flows/real-name/workflow';
+import type { RequestMeta } from '../flows/shared/contract';
 import {
   beginRealNameUpdate,
-  faceCheckStateQuery,
-  faceCompletionSignal,
   realNameFlowIdOf,
   realNameStateQuery,
-  type CompletionVerdict,
-  type FaceCheckResult,
-  type FaceScene,
   type RealNameResult,
   type RealNameSettings,
   type RealNameStarted,
   type RealNameState,
-} from '../workflows/real-name-definitions';
+} from '../flows/real-name/contract';
+import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult, type FaceScene } from '../flows/face-check/contract';
 
 export interface StartRealNameRequest {
   realName: string;

@@ -3,8 +3,8 @@ import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { emailRebind, phoneRebind } from '../workflows';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../workflows/definitions';
+import { emailRebind, phoneRebind } from '../flows/rebind/workflow';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
@@ -19,7 +19,7 @@ import {
   type RebindInput,
   type RebindResult,
   type RebindState,
-} from '../workflows/rebind-definitions';
+} from '../flows/rebind/contract';
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
 import { tokenForStartedCheck } from '../lib/face-token';

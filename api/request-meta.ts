@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../lib/errors';
-import type { RequestMeta } from '../workflows/definitions';
+import type { RequestMeta } from '../flows/shared/contract';
 import { text } from './schemas';
 import { parse } from './validation';
 

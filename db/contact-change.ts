@@ -1,6 +1,6 @@
 // The moment a contact changes (bind or rebind): the account row, the end of the other
 // sessions, the audit row and the callback event are written in the caller's transaction,
-// so none of them exists without the others. Keyed by the flow run (workflows/run-key.ts):
+// so none of them exists without the others. Keyed by the flow run (flows/shared/run-key.ts):
 // a retry of the step finds what its first attempt committed and answers the same.
 import type { PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';

@@ -18,7 +18,7 @@
 // passRate = passes / submissions (4 decimals), null when there were no submissions.
 import type { Pool, PoolClient } from 'pg';
 import { SCENES, type Scene as CodeScene } from '../lib/scenes';
-import type { FaceScene } from '../workflows/real-name-definitions';
+import type { FaceScene } from '../flows/face-check/contract';
 
 export const FACE_REPORT_SCENES = ['personal', 'rebind_phone', 'rebind_email', 'recovery'] as const satisfies readonly FaceScene[];
 export const CODE_REPORT_SCENES = ['bind_phone', 'bind_email', 'unbind_phone', 'unbind_email'] as const satisfies readonly CodeScene[];

@@ -4,7 +4,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from './config';
 import { ACCOUNT_ID, FLOW_KIND } from './search-attributes';
-import { dispatcherWorkflowId, eventsRecordedSignal, type DispatcherInput } from '../workflows/webhook-definitions';
+import { dispatcherWorkflowId, eventsRecordedSignal, type DispatcherInput } from '../flows/webhooks/contract';
 
 export function dispatcherInput(cfg: Pick<Config, 'webhooks'>, accountId: string): DispatcherInput {
   const w = cfg.webhooks;

@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../activities/deps';
 import type { Config } from '../lib/config';
 import { createDataConverter } from '../lib/payload-codec';
 
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows', 'index.ts');
+export const WORKFLOWS_PATH = path.join(__dirname, '..', 'flows', 'workflows.ts');
 
 export interface WorkerOptions {
   cfg: Config;

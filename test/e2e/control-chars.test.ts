@@ -8,7 +8,7 @@ import { errorHandler } from '../../api/errors';
 import { metaOf } from '../../api/request-meta';
 import { text } from '../../api/schemas';
 import { createLogger } from '../../lib/logger';
-import { faceCheckStateQuery } from '../../workflows/real-name-definitions';
+import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { seedAccount } from '../support/accounts';
 import { readyAccount, startRealName } from '../support/real-name';
 import { API_KEY, call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Answer, type Stack } from '../support/stack';

@@ -6,7 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec';
-import { faceCheckStateQuery, faceCompletionSignal, type RealNameInput } from '../../workflows/real-name-definitions';
+import { faceCheckStateQuery, faceCompletionSignal } from '../../flows/face-check/contract';
+import type { RealNameInput } from '../../flows/real-name/contract';
 import { startStack, type Stack } from '../support/stack';
 import { complete, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
 

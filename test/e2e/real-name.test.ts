@@ -3,7 +3,7 @@
 // signed wire protocols) → back; the app's completion reaches the workflow as a signal.
 import { FLOW_KIND, FLOW_OUTCOME, ACCOUNT_ID } from '../../lib/search-attributes';
 import { IDCARD_MAGIC } from '../../providers/idcard-market/sandbox';
-import { faceCheckStateQuery } from '../../workflows/real-name-definitions';
+import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { call, READ_ONLY_KEY, startStack, uniqueAccountId, type Stack } from '../support/stack';
 import { complete, counters, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber, uniqueIp } from '../support/real-name';
 

@@ -1,6 +1,6 @@
 // One face check (DCloud face liveness against an identity), as a child workflow any flow
 // can reuse with its own scene: real-name verification (scene personal), the rebind face
-// method, account recovery. Its signal, query and shapes are in ./real-name-definitions.ts.
+// method, account recovery. Its signal, query and shapes are in ./contract.ts.
 //
 //   hold one quota unit (none left: FACE_QUOTA_REQUIRED) ─► issue certifyId + 'wait' row
 //     ─► tell the parent (faceCheckReady)
@@ -26,10 +26,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
-import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import type { Activities } from '../../activities';
+import { DURABLE_STEP } from '../shared/activity-options';
+import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -40,9 +40,9 @@ import {
   type FaceCheckResult,
   type FaceCheckStage,
   type FaceCompletion,
-  type FlowError,
   type PictureState,
-} from './real-name-definitions';
+} from './contract';
+import type { FlowError } from '../shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 const provider = proxyActivities<Activities>({

@@ -6,16 +6,14 @@
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
 import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
-import type { ErrorCode } from '../lib/errors';
-import { asFailure, CodeChallenge, failure, iso } from './code-challenge';
-import { FlowStatus } from './flow-status';
-import { flowRun } from './run-key';
+import type { Activities } from '../../activities';
+import { DURABLE_STEP } from '../shared/activity-options';
+import type { ErrorCode } from '../../lib/errors';
+import { asFailure, CodeChallenge, failure, iso } from '../shared/code-challenge';
+import { FlowStatus } from '../shared/flow-status';
+import { flowRun } from '../shared/run-key';
 import {
-  cancelFlowUpdate,
   cancelSignal,
-  requestCodeUpdate,
   stateQuery,
   submitCodeUpdate,
   type BindInput,
@@ -23,8 +21,8 @@ import {
   type BindResult,
   type BindStage,
   type BindState,
-  type CodeSent,
-} from './definitions';
+} from './contract';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../shared/contract';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
 const { commitBind } = proxyActivities<Activities>(DURABLE_STEP);

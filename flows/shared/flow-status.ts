@@ -1,6 +1,6 @@
 // Where a flow stands, mirrored into the search attributes operators filter on.
 import { upsertSearchAttributes, type ApplicationFailure } from '@temporalio/workflow';
-import { FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
+import { FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
 
 export class FlowStatus<Stage extends string, Outcome extends string> {
   outcome: Outcome | null = null;

@@ -1,7 +1,8 @@
 // Messages and shapes of the phone / email rebind flows, defined once for the
-// workflow, the API and the tests. The proof step reuses bind's requestCode.
+// workflow, the API and the tests. The proof step answers requestCode, as bind's code
+// does (../shared/contract.ts).
 import { defineSignal, defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CodeLimits, CodeSent, ContactKind, RequestMeta } from './definitions';
+import type { CodeLimits, CodeSent, ContactKind, RequestMeta } from '../shared/contract';
 
 /** How the user proves control: a code to the bound phone or email, or a face check
  *  against the account's real-name identity (verified accounts only). */

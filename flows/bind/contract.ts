@@ -1,24 +1,9 @@
 // Messages and shapes of the bind flows, defined once and imported by the workflow,
-// the API and the tests alike.
+// the API and the tests alike. What bind shares with rebind (the code request, the
+// cancel update, request meta, code limits) is in ../shared/contract.ts.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Channel, Scene } from '../lib/scenes';
-
-export type ContactKind = 'phone' | 'email';
-
-export interface RequestMeta {
-  ip?: string;
-  userAgent?: string;
-  fingerprint?: string;
-}
-
-/** The limits a flow runs under, resolved from config and the scene table at start. */
-export interface CodeLimits {
-  codeTtlSec: number;
-  resendGapSec: number;
-  perDay: number;
-  maxWrong: number;
-  flowTtlSec: number;
-}
+import type { Channel, Scene } from '../../lib/scenes';
+import type { CodeLimits, ContactKind, RequestMeta } from '../shared/contract';
 
 export interface BindInput {
   accountId: string;
@@ -53,13 +38,6 @@ export interface BindState {
   error: { code: string; message: string } | null;
 }
 
-export interface CodeSent {
-  flowId: string;
-  sentTo: string; // masked
-  codeExpiresAt: string;
-  resendAvailableAt: string;
-}
-
 export interface BindResult {
   flowId: string;
   outcome: BindOutcome;
@@ -70,13 +48,6 @@ export interface BindResult {
   error: { code: string; message: string } | null;
 }
 
-export const requestCodeUpdate = defineUpdate<CodeSent, []>('requestCode');
 export const submitCodeUpdate = defineUpdate<BindResult, [{ code: string }]>('submitCode');
 export const cancelSignal = defineSignal<[]>('cancel');
-/**
- * Cancels a flow of any kind. An update, not a signal, so the caller learns the truth: it
- * waits for a step in progress to end, then cancels, or answers FLOW_CLOSED when that step
- * ended the flow. (The 'cancel' signals stay for flows recorded before it.)
- */
-export const cancelFlowUpdate = defineUpdate<void, []>('cancelFlow');
 export const stateQuery = defineQuery<BindState>('state');

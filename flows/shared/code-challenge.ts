@@ -3,12 +3,11 @@
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { CodePrecheck } from '../activities/codes';
-import { ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
-import type { Channel, Scene } from '../lib/scenes';
-import type { CodeLimits, CodeSent } from './definitions';
-import type { ContactKind } from './definitions';
+import type { Activities } from '../../activities';
+import type { CodePrecheck } from '../../activities/codes';
+import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
+import type { Channel, Scene } from '../../lib/scenes';
+import type { CodeLimits, CodeSent, ContactKind } from './contract';
 
 const { sendCode, checkCode } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

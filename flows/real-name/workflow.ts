@@ -19,28 +19,25 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
-import { ERRORS } from '../lib/errors';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../lib/search-attributes';
-import { errorOf, flowError, startFaceCheck } from './face-check';
-import { flowRun } from './run-key';
+import type { Activities } from '../../activities';
+import { DURABLE_STEP } from '../shared/activity-options';
+import { ERRORS } from '../../lib/errors';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
+import { errorOf, flowError, startFaceCheck } from '../face-check/workflow';
+import { flowRun } from '../shared/run-key';
 import {
   beginRealNameUpdate,
-  faceCheckIdOf,
-  faceCheckReadySignal,
   realNameFlowIdOf,
   realNameStateQuery,
   VERIFIED_MESSAGE,
-  type FaceCheckReady,
-  type FaceCheckResult,
-  type FlowError,
   type RealNameInput,
   type RealNameOutcome,
   type RealNameResult,
   type RealNameStage,
   type RealNameStarted,
-} from './real-name-definitions';
+} from './contract';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
+import type { FlowError } from '../shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */

@@ -18,15 +18,15 @@ import {
   type ApplicationFailure,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { DURABLE_STEP } from './activity-options';
-import type { ErrorCode } from '../lib/errors';
-import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from './code-challenge';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from './definitions';
-import { startFaceCheck, type faceCheck } from './face-check';
-import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from './real-name-definitions';
-import { FlowStatus } from './flow-status';
-import { flowRun } from './run-key';
+import type { Activities } from '../../activities';
+import { DURABLE_STEP } from '../shared/activity-options';
+import type { ErrorCode } from '../../lib/errors';
+import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../shared/contract';
+import { startFaceCheck, type faceCheck } from '../face-check/workflow';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
+import { FlowStatus } from '../shared/flow-status';
+import { flowRun } from '../shared/run-key';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
@@ -44,7 +44,7 @@ import {
   type RebindResult,
   type RebindStage,
   type RebindState,
-} from './rebind-definitions';
+} from './contract';
 
 const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
 const { commitRebind } = proxyActivities<Activities>(DURABLE_STEP);

@@ -18,8 +18,8 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { dispatcherStateQuery, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from './webhook-definitions';
+import type { Activities } from '../../activities';
+import { dispatcherStateQuery, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from './contract';
 
 const { fanOutWebhookEvents, markWebhookDeliveryFailed } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',

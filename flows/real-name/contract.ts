@@ -1,0 +1,89 @@
+// Messages and shapes of the real-name saga, defined once and imported by the workflow,
+// the API and the tests alike. Its face step is the face check (../face-check/contract.ts).
+//
+// Real-name saga (./workflow.ts):
+//   workflow type  realName, id `real-name:<accountId>`
+//   update         beginRealName   update-with-start; answers once the certifyId is issued
+//                                  (a repeat from the same device with the same request answers
+//                                  the same certifyId, cached: true)
+//   query          realNameState
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { FlowError, RequestMeta } from '../shared/contract';
+
+export interface RealNameSettings {
+  ttlSec: number;
+  subjectLimit: number;
+  freePerAccount: number;
+  needPicture: boolean;
+  idCheckPerDay: number;
+  idCheckGapSec: number;
+}
+
+export interface RealNameInput {
+  accountId: string;
+  /** normalized; sealed by the payload codec in history, never in ids, attributes or logs */
+  realName: string;
+  idNumber: string;
+  deviceId: string;
+  environmentSafe: boolean;
+  requestDigest: string;
+  settings: RealNameSettings;
+  meta: RequestMeta;
+}
+
+export type RealNameStage =
+  | 'prechecking'
+  | 'id_check'
+  | 'issuing_certify_id'
+  | 'awaiting_face'
+  | 'face_result'
+  | 'recording'
+  | 'compensating'
+  | 'verified'
+  | 'failed'
+  | 'expired'
+  | 'rejected';
+export type RealNameOutcome = 'verified' | 'fail' | 'expired' | 'rejected';
+
+export interface RealNameStarted {
+  flowId: string;
+  faceCheckId: string;
+  certifyId: string;
+  faceRecordId: string;
+  expiresAt: string;
+  /** true when a repeat request got the live certifyId again (no second provider call) */
+  cache: boolean;
+}
+
+export interface RealNameState {
+  flowId: string;
+  accountId: string;
+  stage: RealNameStage;
+  faceCheckId: string | null;
+  certifyId: string | null;
+  faceRecordId: string | null;
+  expiresAt: string | null;
+  outcome: RealNameOutcome | null;
+  message: string | null;
+  error: FlowError | null;
+}
+
+export interface RealNameResult {
+  flowId: string;
+  accountId: string;
+  outcome: RealNameOutcome;
+  /** the seed's answer: 刷脸成功:账户实名认证成功 / 刷脸失败:人证信息比对不一致 / the error's text */
+  message: string;
+  certifyId: string | null;
+  faceRecordId: string | null;
+  realNameRecordId: string | null;
+  error: FlowError | null;
+}
+
+export const VERIFIED_MESSAGE = '刷脸成功:账户实名认证成功';
+
+export const beginRealNameUpdate = defineUpdate<RealNameStarted, [{ deviceId: string; requestDigest: string }]>('beginRealName');
+export const realNameStateQuery = defineQuery<RealNameState>('realNameState');
+
+/** The real-name flow of an account: one live flow per account, no personal data in the id. */
+export const realNameFlowIdOf = (accountId: string) => `real-name:${accountId}`;
