@@ -47,6 +47,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const realNameFlowId = realNameFlowIdOf;
 
+/** Outcomes a face check reaches through a completion (expiry is not one). */
+const COMPLETION_VERDICTS = new Set<FaceCheckResult['outcome']>(['success', 'fail', 'rejected']);
+
 export class RealNameFlows {
   constructor(
     private readonly client: Client,
@@ -152,8 +155,12 @@ export class RealNameFlows {
         cause: body.cause,
       });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new AppError('FACE_TOKEN_INVALID');
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // the check has closed: a completion repeated because its first answer was lost gets
+      // that answer again; a token for a check that never was stays invalid
+      const closed = body.certifyId ? await this.resultOfClosedCheck(claims.faceCheckId, body.certifyId) : null;
+      if (closed) return { result: closed };
+      throw new AppError('FACE_TOKEN_INVALID');
     }
 
     let verdict: CompletionVerdict | undefined;
@@ -174,5 +181,26 @@ export class RealNameFlows {
     if (result) return { result };
     const stage = (await face.query(faceCheckStateQuery)).stage;
     return { result: { outcome: null, stage } };
+  }
+
+  /**
+   * A completion of a check that has closed: when the check's verdict came from a completion
+   * of this very certifyId, the answer that completion got (the owning real-name run's
+   * result — that run, by the parent's run id — or the check's own for the other scenes).
+   * Null otherwise: an expired check, another check's certifyId, a check that never was.
+   */
+  private async resultOfClosedCheck(faceCheckId: string, certifyId: string): Promise<RealNameResult | FaceCheckResult | null> {
+    const face = this.client.workflow.getHandle(faceCheckId);
+    const described = await face.describe().catch(() => null);
+    if (described?.status.name !== 'COMPLETED') return null;
+    const checked = (await face.result()) as FaceCheckResult;
+    if (checked.certifyId !== certifyId || !COMPLETION_VERDICTS.has(checked.outcome)) return null;
+    const parent = described.parentExecution;
+    if (parent?.workflowId?.startsWith('real-name:')) {
+      const owner = this.client.workflow.getHandle<typeof realName>(parent.workflowId, parent.runId ?? undefined);
+      if ((await owner.describe()).status.name !== 'COMPLETED') return null;
+      return owner.result();
+    }
+    return checked;
   }
 }

@@ -70,6 +70,25 @@ describe('real-name after a failure', () => {
     expect(events.map((r) => r.type)).toEqual(['real_name.failed', 'real_name.verified']);
   });
 
+  test('a completion repeated after its check closed gets its answer again, for that run only', async () => {
+    const { id, deviceId } = await readyAccount(stack, { magic: 'fail' });
+    const first = (await startRealName(stack, id, deviceId)).body.flow;
+    const answer = await complete(stack, first.clientToken, sdkOk(first.certifyId, deviceId));
+    expect(answer.body.result.outcome).toBe('fail');
+    const calls = stack.face.calls('getAuthResult');
+    const again = await complete(stack, first.clientToken, sdkOk(first.certifyId, deviceId));
+    expect(again.status).toBe(200);
+    expect(again.body.result).toEqual(answer.body.result);
+    expect(stack.face.calls('getAuthResult')).toBe(calls); // answered from the closed run, no provider call
+    // a second run of the same flow id does not change what the first run's repeat answers
+    await q('UPDATE accounts SET face_number = 1 WHERE id = $1', [id]);
+    const second = (await startRealName(stack, id, deviceId, { idNumber: uniqueIdNumber() })).body.flow;
+    const repeat = await complete(stack, first.clientToken, sdkOk(first.certifyId, deviceId));
+    expect(repeat.body.result).toEqual(answer.body.result);
+    expect(repeat.body.result.certifyId).not.toBe(second.certifyId);
+    expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 1 });
+  });
+
   test('the old client token cannot complete the new run', async () => {
     const { id, deviceId } = await readyAccount(stack, { magic: 'fail' });
     const first = await startRealName(stack, id, deviceId);
