@@ -534,11 +534,18 @@ class RealNameComplete extends Step {
     const relayed = a.completions[face.faceCheckId] ?? 0;
     const r = await completeFace(sys, a, face);
     if (relayed >= LIMITS.completionsPerCheck) return expectAnswer(r, 429, 'FACE_COMPLETION_LIMIT', what);
-    // the check this token belongs to has closed: its token is dead
-    if (!f) return expectAnswer(r, 403, 'FACE_TOKEN_INVALID', what);
+    if (!f) {
+      // closed by a completion: a repeat (its answer lost) gets that answer again; closed
+      // otherwise (expired): the token is dead
+      if (!face.answer) return expectAnswer(r, 403, 'FACE_TOKEN_INVALID', what);
+      expectAnswer(r, 200, null, what);
+      if (r.body.result.outcome !== face.answer || r.body.result.certifyId !== face.certifyId) throw new ModelError(`${what}: repeat answered ${JSON.stringify(r.body.result)}, expected ${face.answer}`);
+      return;
+    }
     delete a.flows['real-name'];
     expectAnswer(r, 200, null, what);
     const outcome = r.body.result.outcome;
+    face.answer = outcome;
     const source = consume(a);
     if (f.device === 'fail') return expectOutcome(a, outcome, 'fail', 'real_name.failed', what);
     if (f.device === 'processing' || subjectHolder(w, f.idNumber)) {

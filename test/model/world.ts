@@ -80,6 +80,8 @@ export interface FaceCheckModel {
   clientToken: string;
   faceCheckId: string;
   deadline: number;
+  /** the outcome a completion of this check was answered with (a repeat gets it again) */
+  answer?: string;
 }
 
 export type Flow = BindFlow | RebindFlow | RealNameFlow;
