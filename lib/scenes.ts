@@ -20,4 +20,3 @@ export const SCENES: Record<Scene, ScenePolicy> = {
 };
 
 export const CODE_LENGTH = 6;
-export const CODE_PATTERN = /^\d{6}$/;
