@@ -116,10 +116,10 @@ describe('codeMatches', () => {
 describe('SCENES', () => {
   it("equals SPEC's table", () => {
     expect(SCENES).toEqual({
-      unbind_phone: { perDay: 5, lifetimeSec: 300, resendGapSec: 60, channels: ['sms', 'mail'] },
-      bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60, channels: ['sms'] },
-      unbind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60, channels: ['sms', 'mail'] },
-      bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60, channels: ['mail'] },
+      unbind_phone: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+      bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
+      unbind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+      bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
     });
   });
 
