@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
 // (requests) and answer with (api/response-schemas.ts). Served at /openapi.json and
-// rendered at /docs. test/unit/openapi.test.ts proves every mounted route is here and
+// rendered at /docs. test/e2e/openapi.test.ts proves every mounted route is here and
 // every example fits its schema.
 import path from 'node:path';
 import express, { Router } from 'express';
