@@ -1,12 +1,7 @@
 // The HTTP API: authenticated callers (the platform's backend) create accounts and
 // drive flows. Every input is validated; every error has the catalogue's shape.
 import express from 'express';
-import type { Pool } from 'pg';
-import type { Redis } from 'ioredis';
-import type { Client } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import type { FieldCrypto } from '../lib/field-crypto';
-import type { Logger } from '../lib/logger';
+import type { ApiDeps } from './deps';
 import { authenticate } from './auth';
 import { BindFlows } from './bind-flows';
 import { errorHandler, notFound } from './errors';
@@ -25,15 +20,6 @@ import { webhookRoutes } from './routes/webhooks';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
 import { AbuseLimits } from './abuse-limits';
-
-export interface ApiDeps {
-  cfg: Config;
-  pool: Pool;
-  redis: Redis;
-  client: Client;
-  fieldCrypto: FieldCrypto;
-  log: Logger;
-}
 
 export function createApp(d: ApiDeps): express.Express {
   const app = express();

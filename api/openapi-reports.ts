@@ -1,6 +1,6 @@
 // OpenAPI entries of the report routes (api/routes/reports.ts): the JSON report and the
 // operators' HTML page.
-import type { RouteDoc } from './openapi';
+import type { RouteDoc } from './route-doc';
 import { reportBody } from './response-schemas';
 import { reportQuery } from './routes/reports';
 

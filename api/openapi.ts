@@ -1,11 +1,11 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
 // (requests) and answer with (api/response-schemas.ts). Served at /openapi.json and
-// rendered at /docs. test/unit/openapi.test.ts proves every mounted route is here and
+// rendered at /docs. test/e2e/openapi.test.ts proves every mounted route is here and
 // every example fits its schema.
 import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ERRORS, type ErrorCode } from '../lib/errors';
+import { ERRORS } from '../lib/errors';
 import * as req from './schemas';
 import * as res from './response-schemas';
 import * as devices from './routes/devices';
@@ -14,26 +14,7 @@ import { WEBHOOK_ROUTES } from './openapi-webhooks';
 import { REPORT_ROUTES } from './openapi-reports';
 import { COUNTER_KEYS } from '../db/counters';
 import { CONSOLE_ROUTES } from './openapi-console';
-
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-export interface RouteDoc {
-  method: Method;
-  /** Express pattern, e.g. /v1/accounts/:id */
-  path: string;
-  summary: string;
-  tag: string;
-  /** 'none' for public routes; otherwise the API key scope */
-  auth: 'none' | 'apiKey' | 'clientToken';
-  scope?: string;
-  params?: Record<string, z.ZodType>;
-  query?: Record<string, z.ZodType>;
-  body?: z.ZodType;
-  requestExample?: unknown;
-  /** status → schema + example; errors list the catalogue codes this route answers with */
-  responses: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
-  errors?: ErrorCode[];
-}
+import type { RouteDoc } from './route-doc';
 
 const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');
 const at = '2026-11-22T08:00:00.000Z';

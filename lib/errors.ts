@@ -21,7 +21,6 @@ export const ERRORS = {
 
   // accounts
   ACCOUNT_NOT_FOUND: { status: 404, zh: '账户不存在', en: 'No account with this id' },
-  ACCOUNT_EXISTS: { status: 409, zh: '账户已存在', en: 'An account with this id exists with different data' },
 
   // contacts
   INVALID_PHONE: { status: 400, zh: '请输入正确的手机号 注:目前仅支持国内手机号码段', en: 'Enter a valid mainland China mobile number' },

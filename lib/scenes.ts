@@ -1,5 +1,6 @@
-// The code scenes of SPEC.md's table. No imports: workflows read it for the resend gap
-// and the code lifetime; activities read it for the daily cap.
+// The code scenes of SPEC.md's table. No imports. api/code-limits.ts turns a scene into the
+// code limits a flow starts with (lifetime, resend gap, daily cap); db/reports.ts reads the
+// lifetime.
 
 export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email';
 export type Channel = 'sms' | 'mail';
@@ -9,15 +10,13 @@ export interface ScenePolicy {
   perDay: number;
   lifetimeSec: number;
   resendGapSec: number;
-  channels: readonly Channel[];
 }
 
 export const SCENES: Record<Scene, ScenePolicy> = {
-  unbind_phone: { perDay: 5, lifetimeSec: 300, resendGapSec: 60, channels: ['sms', 'mail'] },
-  bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60, channels: ['sms'] },
-  unbind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60, channels: ['sms', 'mail'] },
-  bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60, channels: ['mail'] },
+  unbind_phone: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+  bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
+  unbind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+  bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
 };
 
 export const CODE_LENGTH = 6;
-export const CODE_PATTERN = /^\d{6}$/;

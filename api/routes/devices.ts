@@ -2,7 +2,7 @@
 // the platform from the app's launch hook; a face check needs it for the starting device.
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { requireScope } from '../auth';
 import { metaOf } from '../request-meta';
 import { accountId, clientMeta, text } from '../schemas';

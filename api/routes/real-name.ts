@@ -3,7 +3,7 @@
 // identity (masked; whole with pii:read). Also mounts the device and counter routes.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import type { AbuseLimits } from '../abuse-limits';
 import { authenticate, hasScope, requireScope } from '../auth';
 import { metaOf } from '../request-meta';

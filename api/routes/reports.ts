@@ -3,7 +3,7 @@
 // middleware: the JSON route authenticates itself, the page needs no key.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../deps';
 import { authenticate, requireScope } from '../auth';
 import { text } from '../schemas';
 import { parse } from '../validation';
