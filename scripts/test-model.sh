@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run test:model -- [--runs N] [--seed S] [--path P] [--replay-path R] [--max-commands M]
+# npm run test:model -- [--runs N] [--seed S] [--path P] [--replay-path R] [--max-commands M] [--no-shrink]
 # The model-based test (test/model) in long mode: N random sequences (default 50) against the
 # real stack; prints the seed, how many sequences and steps ran, and the outcomes they reached.
 # A failure prints fast-check's seed, path and the sequence's replayPath: pass the three back
@@ -15,7 +15,8 @@ while [ $# -gt 0 ]; do
     --path) export MODEL_PATH=$2; shift 2 ;;
     --replay-path) export MODEL_REPLAY_PATH=$2; shift 2 ;;
     --max-commands) export MODEL_MAX_COMMANDS=$2; shift 2 ;;
-    *) echo "test:model: unknown option $1 (use --runs, --seed, --path, --replay-path, --max-commands)" >&2; exit 2 ;;
+    --no-shrink) export MODEL_NO_SHRINK=1; shift ;;
+    *) echo "test:model: unknown option $1 (use --runs, --seed, --path, --replay-path, --max-commands, --no-shrink)" >&2; exit 2 ;;
   esac
 done
 exec node_modules/.bin/jest test/model/model.test.ts

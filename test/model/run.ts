@@ -116,7 +116,7 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
         }
       }
     }),
-    { numRuns: opts.runs, seed: opts.seed, path: opts.path, interruptAfterTimeLimit: opts.timeLimitMs, endOnFailure: false },
+    { numRuns: opts.runs, seed: opts.seed, path: opts.path, interruptAfterTimeLimit: opts.timeLimitMs, endOnFailure: process.env.MODEL_NO_SHRINK === "1" },
   );
   return stats;
 }
