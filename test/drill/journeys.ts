@@ -43,7 +43,6 @@ export interface JourneyEnv {
   sms: SmsGateway;
   smtp: SmtpSink;
   noticeTemplate: string;
-  rand: () => number;
   /** how long one step may take before the journey gives it up */
   stepMs: number;
   deviceId(accountId: string, device: 'ok' | 'fail'): string;

@@ -87,7 +87,6 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       sms: stack.sms,
       smtp: stack.smtp,
       noticeTemplate: stack.cfg.sms.templates.rebind_notice,
-      rand,
       stepMs: 240_000,
       deviceId: (id, d) => `${id}-${d}`,
     };
