@@ -6,7 +6,7 @@ import { rejection } from './failures';
 import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
 import type { CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
-import { inTransaction } from '../db/pool';
+import { inTransaction, isUniqueViolation } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { commitContactChange } from './contact-change';
 
@@ -37,10 +37,6 @@ export interface CommitBindInput {
 
 const TAKEN = { phone: 'PHONE_TAKEN', email: 'EMAIL_TAKEN' } as const;
 const ALREADY = { phone: 'PHONE_ALREADY_BOUND', email: 'EMAIL_ALREADY_BOUND' } as const;
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505';
-}
 
 export function createBindActivities(deps: ActivityDeps) {
   /** Legacy: flows started before commitBind (in flight across an upgrade) still call it. */

@@ -9,7 +9,7 @@ import { rejection } from './failures';
 import { notifyWebhookDispatcher } from './webhooks';
 import { findAccount, type AccountRow } from '../db/accounts';
 import { applyContactChange, committedChange, type CommittedChange, type ContactChange } from '../db/contact-change';
-import { inTransaction } from '../db/pool';
+import { inTransaction, isUniqueViolation } from '../db/pool';
 import type { ErrorCode } from '../lib/errors';
 
 export async function commitContactChange(
@@ -31,7 +31,7 @@ export async function commitContactChange(
       return applyContactChange(c, deps.fieldCrypto, account, change);
     });
   } catch (err) {
-    if ((err as { code?: string }).code === '23505') throw rejection(taken);
+    if (isUniqueViolation(err)) throw rejection(taken);
     throw err;
   }
   await notifyWebhookDispatcher(deps, accountId, change.eventType);

@@ -10,7 +10,7 @@ import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccou
 import type { CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
 import { noticeOutbox, queueNotice } from '../db/notices';
-import { inTransaction } from '../db/pool';
+import { inTransaction, isUniqueViolation } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { REBIND_NOTICE_MAIL } from '../lib/templates';
 import { commitContactChange } from './contact-change';
@@ -160,7 +160,7 @@ export function createRebindActivities(deps: ActivityDeps) {
         return { contactVersion };
       });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
+      if (isUniqueViolation(err)) throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
       throw err;
     }
   }

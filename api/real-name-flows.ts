@@ -158,8 +158,8 @@ export class RealNameFlows {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // the check has closed: a completion repeated because its first answer was lost gets
       // that answer again; a token for a check that never was stays invalid
-      const closed = body.certifyId ? await this.resultOfClosedCheck(claims.faceCheckId, body.certifyId) : null;
-      if (closed) return { result: closed };
+      const repeat = body.certifyId ? await this.repeatOfClosedCheck(claims.faceCheckId, body.certifyId) : null;
+      if (repeat) return repeat;
       throw new AppError('FACE_TOKEN_INVALID');
     }
 
@@ -173,8 +173,17 @@ export class RealNameFlows {
     if (!verdict.accepted) throw new AppError((verdict.error?.code ?? 'INTERNAL') as never, verdict.error?.details);
 
     // Accepted: the outcome follows in a moment (quota, getAuthResult, picture, records).
-    const owner = claims.flowId.startsWith('real-name:') ? this.client.workflow.getHandle<typeof realName>(claims.flowId) : null;
-    const wait = owner ? owner.result() : (face.result() as Promise<FaceCheckResult>);
+    return this.outcome(claims.faceCheckId, claims.flowId.startsWith('real-name:') ? claims.flowId : null);
+  }
+
+  /**
+   * The completion's answer: the owning real-name run's result (ownerRunId: that run, not a
+   * later one of the same flow id), or the check's own for the other scenes; after 30 s
+   * without one, the check's stage (the app reads the flow).
+   */
+  private async outcome(faceCheckId: string, ownerFlowId: string | null, ownerRunId?: string): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
+    const face = this.client.workflow.getHandle(faceCheckId);
+    const wait = ownerFlowId ? this.client.workflow.getHandle<typeof realName>(ownerFlowId, ownerRunId).result() : (face.result() as Promise<FaceCheckResult>);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), 30_000)));
     const result = await Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
@@ -184,23 +193,18 @@ export class RealNameFlows {
   }
 
   /**
-   * A completion of a check that has closed: when the check's verdict came from a completion
-   * of this very certifyId, the answer that completion got (the owning real-name run's
-   * result — that run, by the parent's run id — or the check's own for the other scenes).
-   * Null otherwise: an expired check, another check's certifyId, a check that never was.
+   * A completion of a check that has closed is answered again only when the check's verdict
+   * came from a completion of this very certifyId (its first answer was lost); not for an
+   * expired check, another check's certifyId, or a check that never was.
    */
-  private async resultOfClosedCheck(faceCheckId: string, certifyId: string): Promise<RealNameResult | FaceCheckResult | null> {
+  private async repeatOfClosedCheck(faceCheckId: string, certifyId: string): Promise<Awaited<ReturnType<RealNameFlows['outcome']>> | null> {
     const face = this.client.workflow.getHandle(faceCheckId);
     const described = await face.describe().catch(() => null);
     if (described?.status.name !== 'COMPLETED') return null;
     const checked = (await face.result()) as FaceCheckResult;
     if (checked.certifyId !== certifyId || !COMPLETION_VERDICTS.has(checked.outcome)) return null;
     const parent = described.parentExecution;
-    if (parent?.workflowId?.startsWith('real-name:')) {
-      const owner = this.client.workflow.getHandle<typeof realName>(parent.workflowId, parent.runId ?? undefined);
-      if ((await owner.describe()).status.name !== 'COMPLETED') return null;
-      return owner.result();
-    }
-    return checked;
+    const owner = parent?.workflowId?.startsWith('real-name:') ? parent.workflowId : null;
+    return this.outcome(faceCheckId, owner, parent?.runId ?? undefined);
   }
 }

@@ -8,6 +8,11 @@ export function createPool(databaseUrl: string, max = 10): Pool {
   return pool;
 }
 
+/** A unique constraint refused the write (Postgres 23505): another writer got there first. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
 /** Runs fn in one transaction; rolls back on any error. */
 export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

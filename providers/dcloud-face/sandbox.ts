@@ -46,6 +46,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { httpUrl, listen } from '../../lib/listen';
 import { readBody } from '../shared/http-body';
 import { validateChineseName, validateIdNumber } from '../../lib/idcard';
+import { closeServer } from '../shared/close-server';
 
 export type FaceOutcome = 'SUCCESS' | 'FAIL';
 export type FaceMagic = 'fail' | 'processing' | 'pending' | 'picture_error' | 'balance' | 'not_activated' | 'upstream';
@@ -316,13 +317,7 @@ export async function startFaceFunction(opts: FaceFunctionOptions): Promise<Face
       e.outcome = outcome;
     },
     pictureRequests: () => pictureCount,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const res of held) res.destroy();
-        held.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, held),
   };
 }
 

@@ -44,6 +44,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, listen } from '../../lib/listen';
 import { maskIdNumber, validateChineseName, validateIdNumber } from '../../lib/idcard';
+import { closeServer } from '../shared/close-server';
 
 export interface IdCardGatewayOptions {
   host?: string;
@@ -246,15 +247,11 @@ export async function startIdCardGateway(opts: IdCardGatewayOptions): Promise<Id
       }
       failure = mode;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
-        for (const res of held) res.destroy();
-        held.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      return closeServer(server, held);
+    },
   };
 }
 

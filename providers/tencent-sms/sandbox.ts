@@ -32,6 +32,7 @@ import { createHash, createHmac, randomInt, randomUUID, timingSafeEqual } from '
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { httpUrl, listen } from '../../lib/listen';
 import { readBody } from '../shared/http-body';
+import { closeServer } from '../shared/close-server';
 
 export interface SmsRecord {
   serialNo: string;
@@ -329,14 +330,7 @@ export async function startSmsGateway(opts: SmsGatewayOptions): Promise<SmsGatew
       failure = mode;
     },
     requests: (action) => (action === undefined ? requestCount : (actionCounts.get(action) ?? 0)),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const res of held) res.destroy();
-        held.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Idle keep-alive sockets of the SDK's agent would otherwise delay close().
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, held),
   };
 }
 
