@@ -5,8 +5,8 @@ import { codeLimits } from './code-limits';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { bindEmail, bindPhone } from '../flows/bind/workflow';
-import { stateQuery, submitCodeUpdate, type BindInput, type BindResult, type BindState } from '../flows/bind/contract';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
+import { submitCodeUpdate, type BindInput, type BindResult } from '../flows/bind/contract';
+import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
 import { flowIdOf, parseFlowId } from './flow-ids';
 import { updateFlow } from './flow-updates';
 
@@ -53,17 +53,5 @@ export class BindFlows {
   async submit(flowId: string, code: string): Promise<BindResult> {
     parseFlowId(flowId);
     return updateFlow(this.client.workflow.getHandle(flowId), submitCodeUpdate, { code });
-  }
-
-  async state(flowId: string): Promise<BindState> {
-    parseFlowId(flowId);
-    return this.client.workflow.getHandle(flowId).query(stateQuery);
-  }
-
-  async cancel(flowId: string): Promise<BindState> {
-    parseFlowId(flowId);
-    const handle = this.client.workflow.getHandle(flowId);
-    await updateFlow(handle, cancelFlowUpdate);
-    return handle.query(stateQuery);
   }
 }

@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import { codeLimits } from './code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { emailRebind, phoneRebind } from '../flows/rebind/workflow';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
+import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
@@ -123,11 +123,5 @@ export class RebindFlows {
 
   state(flowId: string): Promise<RebindState> {
     return this.client.workflow.getHandle(flowId).query(rebindStateQuery);
-  }
-
-  async cancel(flowId: string): Promise<RebindState> {
-    const handle = this.client.workflow.getHandle(flowId);
-    await updateFlow(handle, cancelFlowUpdate);
-    return handle.query(rebindStateQuery);
   }
 }

@@ -1,44 +1,57 @@
-// Routes every flow kind shares: read its state, cancel it, ask for and submit the
-// (first) code. The flow id says which kind it is.
+// Routes every flow kind shares: read its state and cancel it, whatever the kind (one
+// `state` query and one cancelFlow update). The code routes serve the kinds that have a
+// code: bind's completes it, rebind's proves the old contact. The flow id says the kind.
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
+import { FLOW_KINDS } from '../../flows/registry';
+import { anyFlowStateQuery, cancelFlowUpdate } from '../../flows/shared/contract';
 import { requireScope } from '../auth';
 import type { BindFlows } from '../bind-flows';
 import { parseFlowId } from '../flow-ids';
+import { updateFlow } from '../flow-updates';
 import type { RebindFlows } from '../rebind-flows';
 import { submitCodeBody } from '../schemas';
 import { parse } from '../validation';
 
 export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows): Router {
   const r = Router();
-  const isRebind = (flowId: string) => parseFlowId(flowId).kind.startsWith('rebind-');
+  const familyOf = (flowId: string) => FLOW_KINDS[parseFlowId(flowId).kind].family;
+  /** bind or rebind: the kinds with a code; any other id has no code routes */
+  const codeFamilyOf = (flowId: string) => {
+    const family = familyOf(flowId);
+    if (family !== 'bind' && family !== 'rebind') throw new AppError('FLOW_NOT_FOUND');
+    return family;
+  };
 
   r.get('/v1/flows/:flowId', requireScope('flows:read'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    res.json({ flow: isRebind(flowId) ? await rebind.state(flowId) : await bind.state(flowId) });
+    parseFlowId(flowId);
+    res.json({ flow: await client.workflow.getHandle(flowId).query(anyFlowStateQuery) });
   });
 
   r.delete('/v1/flows/:flowId', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    const rebinding = isRebind(flowId);
-    const { status } = await client.workflow.getHandle(flowId).describe();
+    parseFlowId(flowId);
+    const handle = client.workflow.getHandle(flowId);
+    const { status } = await handle.describe();
     if (status.name !== 'RUNNING') throw new AppError('FLOW_CLOSED');
-    res.json({ flow: rebinding ? await rebind.cancel(flowId) : await bind.cancel(flowId) });
+    await updateFlow(handle, cancelFlowUpdate);
+    res.json({ flow: await handle.query(anyFlowStateQuery) });
   });
 
   // bind: a new code to the new address; rebind: a new proof code to the old contact
   r.post('/v1/flows/:flowId/code/resend', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    res.json({ flow: isRebind(flowId) ? await rebind.resendProof(flowId) : await bind.resend(flowId) });
+    res.json({ flow: codeFamilyOf(flowId) === 'rebind' ? await rebind.resendProof(flowId) : await bind.resend(flowId) });
   });
 
   // bind: the code that completes the bind; rebind: the proof code, answered with the unbind token
   r.post('/v1/flows/:flowId/code', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    const rebinding = isRebind(flowId);
+    const family = codeFamilyOf(flowId);
     const { code } = parse(submitCodeBody, req.body);
-    if (rebinding) res.json({ proof: await rebind.submitProof(flowId, code) });
+    if (family === 'rebind') res.json({ proof: await rebind.submitProof(flowId, code) });
     else res.json({ result: await bind.submit(flowId, code) });
   });
 

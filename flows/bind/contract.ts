@@ -1,9 +1,9 @@
 // Messages and shapes of the bind flows, defined once and imported by the workflow,
 // the API and the tests alike. What bind shares with rebind (the code request, the
 // cancel update, request meta, code limits) is in ../shared/contract.ts.
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Channel, Scene } from '../../lib/scenes';
-import type { CodeLimits, ContactKind, RequestMeta } from '../shared/contract';
+import { STATE_QUERY, type CodeLimits, type ContactKind, type RequestMeta } from '../shared/contract';
 
 export interface BindInput {
   accountId: string;
@@ -49,5 +49,4 @@ export interface BindResult {
 }
 
 export const submitCodeUpdate = defineUpdate<BindResult, [{ code: string }]>('submitCode');
-export const cancelSignal = defineSignal<[]>('cancel');
-export const stateQuery = defineQuery<BindState>('state');
+export const stateQuery = defineQuery<BindState>(STATE_QUERY);

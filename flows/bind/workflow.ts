@@ -13,7 +13,6 @@ import { asFailure, CodeChallenge, failure, iso } from '../shared/code-challenge
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
 import {
-  cancelSignal,
   stateQuery,
   submitCodeUpdate,
   type BindInput,
@@ -22,7 +21,7 @@ import {
   type BindStage,
   type BindState,
 } from './contract';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../shared/contract';
+import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
 const { commitBind } = proxyActivities<Activities>(DURABLE_STEP);
@@ -164,7 +163,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     },
   );
 
-  setHandler(cancelSignal, () => {
+  setHandler(legacyCancelSignal, () => {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
   let cancelling = false;

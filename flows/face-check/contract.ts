@@ -11,9 +11,9 @@
 //   result         FaceCheckResult { outcome: 'success'|'fail'|'expired'|'rejected', certifyId, faceRecordId, error, … }
 //   signal IN      faceCompletion  (FaceCompletion)   the app's SDK completion, relayed by the API
 //   signal OUT     faceCheckReady  (FaceCheckReady)   sent to the PARENT once the certifyId is issued
-//   query          faceCheckState  (FaceCheckState)   incl. the verdict on every completion received
+//   query          state           (FaceCheckState)   incl. the verdict on every completion received
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { FlowError, RequestMeta } from '../shared/contract';
+import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
 
 /** Where a face check is used; one quota pool for all of them (the seed shares it). */
 export type FaceScene = 'personal' | 'rebind_phone' | 'rebind_email' | 'recovery';
@@ -91,7 +91,7 @@ export interface FaceCheckResult {
 
 export const faceCompletionSignal = defineSignal<[FaceCompletion]>('faceCompletion');
 export const faceCheckReadySignal = defineSignal<[FaceCheckReady]>('faceCheckReady');
-export const faceCheckStateQuery = defineQuery<FaceCheckState>('faceCheckState');
+export const faceCheckStateQuery = defineQuery<FaceCheckState>(STATE_QUERY);
 
 /** The face check's workflow id for an owner flow recorded before per-run keys. */
 export const faceCheckIdOf = (ownerFlowId: string) => `${ownerFlowId}/face`;

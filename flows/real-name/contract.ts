@@ -6,9 +6,11 @@
 //   update         beginRealName   update-with-start; answers once the certifyId is issued
 //                                  (a repeat from the same device with the same request answers
 //                                  the same certifyId, cached: true)
-//   query          realNameState
+//   query          state (RealNameState)
+//   update         cancelFlow     cancels a flow waiting for the face (the face check gives its
+//                                  hold back); answers FLOW_CLOSED when the flow ended otherwise
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { FlowError, RequestMeta } from '../shared/contract';
+import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
 
 export interface RealNameSettings {
   ttlSec: number;
@@ -42,8 +44,9 @@ export type RealNameStage =
   | 'verified'
   | 'failed'
   | 'expired'
-  | 'rejected';
-export type RealNameOutcome = 'verified' | 'fail' | 'expired' | 'rejected';
+  | 'rejected'
+  | 'cancelled';
+export type RealNameOutcome = 'verified' | 'fail' | 'expired' | 'rejected' | 'cancelled';
 
 export interface RealNameStarted {
   flowId: string;
@@ -83,7 +86,7 @@ export interface RealNameResult {
 export const VERIFIED_MESSAGE = '刷脸成功:账户实名认证成功';
 
 export const beginRealNameUpdate = defineUpdate<RealNameStarted, [{ deviceId: string; requestDigest: string }]>('beginRealName');
-export const realNameStateQuery = defineQuery<RealNameState>('realNameState');
+export const realNameStateQuery = defineQuery<RealNameState>(STATE_QUERY);
 
 /** The real-name flow of an account: one live flow per account, no personal data in the id. */
 export const realNameFlowIdOf = (accountId: string) => `real-name:${accountId}`;

@@ -12,6 +12,7 @@
 // certifyId (cache: true) without a second provider call.
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   condition,
   allHandlersFinished,
@@ -37,7 +38,7 @@ import {
   type RealNameStarted,
 } from './contract';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
-import type { FlowError } from '../shared/contract';
+import { cancelFlowUpdate, type FlowError } from '../shared/contract';
 
 const steps = proxyActivities<Activities>(DURABLE_STEP);
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */
@@ -60,6 +61,10 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   let realNameRecordId: string | null = null;
   let faceResult: FaceCheckResult | null = null;
   let begun = false;
+  // Cancelling it asks the face check to close: it gives its quota hold back unless a
+  // completion was accepted first, in which case the check (paid for) decides the outcome.
+  const faceScope = new CancellationScope();
+  let cancelled = false;
 
   const setStage = (next: RealNameStage) => {
     stage = next;
@@ -110,10 +115,31 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     },
   );
 
+  setHandler(
+    cancelFlowUpdate,
+    async () => {
+      // before the face step the flow is seconds from waiting: cancel it there
+      await condition(() => outcome !== null || ready !== null);
+      if (outcome === null) {
+        cancelled = true;
+        faceScope.cancel();
+      }
+      await condition(() => outcome !== null);
+      if (outcome !== 'cancelled') throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true, details: [{ outcome }] });
+    },
+    {
+      validator: () => {
+        if (outcome !== null) throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true });
+        // one cancel is enough; more would only grow the history
+        if (cancelled) throw ApplicationFailure.create({ type: 'FLOW_IN_PROGRESS', message: ERRORS.FLOW_IN_PROGRESS.en, nonRetryable: true, details: [{ reason: 'a cancel is pending' }] });
+      },
+    },
+  );
+
   const finish = async (o: RealNameOutcome, e: FlowError | null): Promise<RealNameResult> => {
     outcome = o;
     error = e;
-    setStage(o === 'verified' ? 'verified' : o === 'fail' ? 'failed' : o);
+    setStage(o === 'fail' ? 'failed' : o);
     upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
     await condition(allHandlersFinished);
     return {
@@ -171,20 +197,23 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   setStage('issuing_certify_id');
   try {
     const owner = realNameFlowIdOf(input.accountId);
-    const child = await startFaceCheck(
-      // from the input, not workflowInfo(): the same id when a history replays under another id
-      perRun ? childId(owner, 'face') : faceCheckIdOf(owner),
-      perRun,
-      {
-        accountId: input.accountId,
-        scene: 'personal',
-        identity: { realName: input.realName, idNumber: input.idNumber },
-        deviceId: input.deviceId,
-        requestDigest: input.requestDigest,
-        needPicture: s.needPicture,
-        ttlSec: s.ttlSec,
-        meta: input.meta,
-      },
+    // started in faceScope so a cancel reaches it; its result is awaited whatever happens
+    const child = await faceScope.run(() =>
+      startFaceCheck(
+        // from the input, not workflowInfo(): the same id when a history replays under another id
+        perRun ? childId(owner, 'face') : faceCheckIdOf(owner),
+        perRun,
+        {
+          accountId: input.accountId,
+          scene: 'personal',
+          identity: { realName: input.realName, idNumber: input.idNumber },
+          deviceId: input.deviceId,
+          requestDigest: input.requestDigest,
+          needPicture: s.needPicture,
+          ttlSec: s.ttlSec,
+          meta: input.meta,
+        },
+      ),
     );
     faceResult = await child.result();
   } catch (err) {
@@ -194,6 +223,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
 
   const face: FaceCheckResult = faceResult;
   setStage('face_result');
+  if (cancelled && face.outcome === 'expired') return finish('cancelled', flowError('FLOW_CANCELLED'));
   if (face.outcome !== 'success') {
     if (face.certifyId !== null) {
       await steps.recordCallback({

@@ -1,8 +1,8 @@
 // Messages and shapes of the phone / email rebind flows, defined once for the
 // workflow, the API and the tests. The proof step answers requestCode, as bind's code
 // does (../shared/contract.ts).
-import { defineSignal, defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CodeLimits, CodeSent, ContactKind, RequestMeta } from '../shared/contract';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { STATE_QUERY, type CodeLimits, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
 
 /** How the user proves control: a code to the bound phone or email, or a face check
  *  against the account's real-name identity (verified accounts only). */
@@ -110,8 +110,7 @@ export const submitProofUpdate = defineUpdate<ProofAccepted, [{ code: string }]>
 /** target: normalized phone or email, validated at the API */
 export const requestNewCodeUpdate = defineUpdate<CodeSent, [{ target: string; targetMasked: string; token: string }]>('requestNewCode');
 export const submitNewCodeUpdate = defineUpdate<RebindResult, [{ code: string; token: string }]>('submitNewCode');
-export const rebindStateQuery = defineQuery<RebindState>('rebindState');
-export const rebindCancelSignal = defineSignal<[]>('cancel');
+export const rebindStateQuery = defineQuery<RebindState>(STATE_QUERY);
 
 /** One live rebind flow per account and kind; no personal data in the id. */
 export const rebindFlowIdOf = (kind: ContactKind, accountId: string) => `rebind-${kind}:${accountId}`;

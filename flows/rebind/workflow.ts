@@ -22,7 +22,7 @@ import type { Activities } from '../../activities';
 import { DURABLE_STEP } from '../shared/activity-options';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent } from '../shared/contract';
+import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 import { startFaceCheck, type faceCheck } from '../face-check/workflow';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
 import { FlowStatus } from '../shared/flow-status';
@@ -30,7 +30,6 @@ import { flowRun } from '../shared/run-key';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
-  rebindCancelSignal,
   rebindFlowIdOf,
   rebindStateQuery,
   requestNewCodeUpdate,
@@ -414,7 +413,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     },
   );
 
-  setHandler(rebindCancelSignal, () => {
+  setHandler(legacyCancelSignal, () => {
     if (open() && !busy) finish('cancelled', 'cancelled');
   });
   let cancelling = false;

@@ -2,8 +2,9 @@
 // the API, the activities and the tests alike: who asked (RequestMeta), which contact
 // (ContactKind), a code's limits and its sending (bind's code and rebind's proof answer
 // the same requestCode update), the error a flow reports with its details (FlowError),
-// and cancelFlow, the cancel update meant for every kind (bind and rebind answer it today).
-import { defineUpdate } from '@temporalio/workflow';
+// and what every flow kind answers alike: its `state` query (each flow types it, one wire
+// name so GET /v1/flows/:flowId reads any kind) and the cancelFlow update.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export type ContactKind = 'phone' | 'email';
 
@@ -43,3 +44,9 @@ export const requestCodeUpdate = defineUpdate<CodeSent, []>('requestCode');
  * ended the flow. (The 'cancel' signals stay for flows recorded before it.)
  */
 export const cancelFlowUpdate = defineUpdate<void, []>('cancelFlow');
+/** Bind and rebind flows recorded before cancelFlow were cancelled by this signal; kept for them. */
+export const legacyCancelSignal = defineSignal<[]>('cancel');
+/** The wire name of every flow's state query; each contract types its own with it. */
+export const STATE_QUERY = 'state';
+/** A flow's state, untyped: for callers that serve every kind (GET /v1/flows/:flowId). */
+export const anyFlowStateQuery = defineQuery<unknown>(STATE_QUERY);

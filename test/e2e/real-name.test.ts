@@ -280,6 +280,37 @@ describe('real-name verification over HTTP', () => {
     expect((await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body.identity.status).toBe('none');
   });
 
+  test('cancel: DELETE /v1/flows/:flowId ends a flow waiting for the face, gives the hold back; a repeat or a late completion is refused; then a new flow runs', async () => {
+    const { id, deviceId } = await readyAccount(stack);
+    const { flow } = (await startRealName(stack, id, deviceId)).body;
+    const flowId = `real-name:${id}`;
+    // the shared read serves real-name too (one `state` query for every kind)
+    expect((await call(stack, 'GET', `/v1/flows/${flowId}`)).body.flow).toMatchObject({ flowId, stage: 'awaiting_face', certifyId: flow.certifyId, outcome: null });
+    const cancelled = await call(stack, 'DELETE', `/v1/flows/${flowId}`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.flow).toMatchObject({ flowId, stage: 'cancelled', outcome: 'cancelled', error: { code: 'FLOW_CANCELLED' } });
+    expect((await call(stack, 'DELETE', `/v1/flows/${flowId}`)).body.error.code).toBe('FLOW_CLOSED');
+    // the face check closed its row as expired (owner closed): nothing billed, the hold is free
+    const face = await stack.deps.pool.query('SELECT status FROM face_verifications WHERE account_id = $1', [id]);
+    expect(face.rows).toEqual([{ status: 'expired' }]);
+    expect(await quotaOf(stack, id)).toEqual({ free: 0, purchased: 0 });
+    expect((await stack.client.workflow.getHandle(flow.faceCheckId).result()).outcome).toBe('expired');
+    const late = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
+    expect(late.body.error.code).toBe('FACE_TOKEN_INVALID');
+    const events = await stack.deps.pool.query('SELECT type FROM callback_events WHERE account_id = $1', [id]);
+    expect(events.rows).toEqual([]);
+    // a face check is read and cancelled through its owner, never on its own
+    expect((await call(stack, 'DELETE', `/v1/flows/${encodeURIComponent(flow.faceCheckId)}`)).body.error.code).toBe('FLOW_NOT_FOUND');
+    const again = (await startRealName(stack, id, deviceId)).body.flow;
+    expect(again.certifyId).not.toBe(flow.certifyId);
+    expect((await complete(stack, again.clientToken, sdkOk(again.certifyId, deviceId))).body.result.outcome).toBe('verified');
+    // a flow that ended by itself: the cancel says so, the state stays
+    expect((await call(stack, 'DELETE', `/v1/flows/${flowId}`)).body.error.code).toBe('FLOW_CLOSED');
+    expect((await call(stack, 'GET', `/v1/flows/${flowId}`)).body.flow).toMatchObject({ outcome: 'verified' });
+    // no code routes on a real-name flow
+    expect((await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: '123456' })).body.error.code).toBe('FLOW_NOT_FOUND');
+  });
+
   test('quota: free count first, then purchased face_number; exhausted → payment required', async () => {
     const { id, deviceId } = await readyAccount(stack);
     await stack.deps.pool.query('UPDATE accounts SET face_free_used = 1, face_number = 2 WHERE id = $1', [id]);

@@ -1,0 +1,72 @@
+// Every flow kind once. What used to be spread over flow-ids, the metrics kind list, the
+// API's bind-or-rebind switches, the replay test's type list and the webhook event list is
+// read from here, so a new kind is its folder plus one entry below.
+//
+// Pure data and tiny functions, no imports: workflows, the API, lib/ and tests may all read it.
+//
+//   kind          the workflow id prefix (`<kind>:<accountId>`) and the VsFlowKind attribute
+//   workflowType  the exported workflow function (flows/workflows.ts), as histories record it
+//   family        which flow folder drives it (bind-phone and bind-email share flows/bind/)
+//   startedBy     'api': a caller starts it, GET/DELETE /v1/flows/:flowId serve it;
+//                 'flow': a child of another flow, read and cancelled through its owner;
+//                 'system': internal machinery (webhook delivery)
+//   outcomes      what VsFlowOutcome may hold when it closes (the metrics count each)
+//   events        the callback event types it records (what a webhook may subscribe to)
+
+interface FlowKindEntry {
+  workflowType: string;
+  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'webhooks';
+  startedBy: 'api' | 'flow' | 'system';
+  contact?: 'phone' | 'email';
+  outcomes: readonly string[];
+  events: readonly string[];
+}
+
+export const FLOW_KINDS = {
+  'bind-phone': { workflowType: 'bindPhone', family: 'bind', startedBy: 'api', contact: 'phone', outcomes: ['bound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['phone.bound'] },
+  'bind-email': { workflowType: 'bindEmail', family: 'bind', startedBy: 'api', contact: 'email', outcomes: ['bound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['email.bound'] },
+  'rebind-phone': { workflowType: 'phoneRebind', family: 'rebind', startedBy: 'api', contact: 'phone', outcomes: ['rebound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['phone.rebound'] },
+  'rebind-email': { workflowType: 'emailRebind', family: 'rebind', startedBy: 'api', contact: 'email', outcomes: ['rebound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['email.rebound'] },
+  'real-name': {
+    workflowType: 'realName',
+    family: 'real-name',
+    startedBy: 'api',
+    outcomes: ['verified', 'fail', 'expired', 'rejected', 'cancelled'],
+    events: ['real_name.verified', 'real_name.failed', 'real_name.expired'],
+  },
+  'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [] },
+  webhooks: { workflowType: 'webhookDispatcher', family: 'webhooks', startedBy: 'system', outcomes: [], events: [] },
+  'webhooks-sweep': { workflowType: 'webhookSweep', family: 'webhooks', startedBy: 'system', outcomes: [], events: [] },
+} as const satisfies Record<string, FlowKindEntry>;
+
+export type FlowKind = keyof typeof FLOW_KINDS;
+type ApiKind = { [K in FlowKind]: (typeof FLOW_KINDS)[K]['startedBy'] extends 'api' ? K : never }[FlowKind];
+/** The kinds a caller starts and GET/DELETE /v1/flows/:flowId serve. */
+export type ApiFlowKind = ApiKind;
+export type FlowFamily = FlowKindEntry['family'];
+
+const kinds = Object.keys(FLOW_KINDS) as FlowKind[];
+export const API_FLOW_KINDS = kinds.filter((k) => FLOW_KINDS[k].startedBy === 'api') as ApiFlowKind[];
+
+/** Every callback event type a flow records, once each. */
+export const EVENT_TYPES = [...new Set(kinds.flatMap((k) => FLOW_KINDS[k].events))] as string[];
+/** Every value VsFlowOutcome takes. */
+export const FLOW_OUTCOMES = [...new Set(kinds.flatMap((k) => FLOW_KINDS[k].outcomes))] as string[];
+/** Every workflow type the worker registers (and the replay test wants recorded). */
+export const WORKFLOW_TYPES = kinds.map((k) => FLOW_KINDS[k].workflowType) as string[];
+
+/** One live flow per account and kind; the account id is the platform's opaque id, no personal data. */
+export function flowIdOf(kind: ApiFlowKind, accountId: string): string {
+  return `${kind}:${accountId}`;
+}
+
+const ACCOUNT_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A flow id a caller may address, or null (unknown kind, a child's or the system's id). */
+export function parseFlowId(flowId: string): { kind: ApiFlowKind; accountId: string } | null {
+  const i = flowId.indexOf(':');
+  const kind = flowId.slice(0, i) as ApiFlowKind;
+  const accountId = flowId.slice(i + 1);
+  if (i <= 0 || !(API_FLOW_KINDS as string[]).includes(kind) || !ACCOUNT_ID.test(accountId)) return null;
+  return { kind, accountId };
+}
