@@ -1,10 +1,10 @@
 // The HTTP API: authenticated callers (the platform's backend) create accounts and
 // drive flows. Every input is validated; every error has the catalogue's shape.
 import express from 'express';
-import type { ApiDeps } from './deps';
-import { authenticate } from './auth';
+import type { ApiDeps } from '../http/deps';
+import { authenticate } from '../http/auth';
 import { BindFlows } from './bind-flows';
-import { errorHandler, notFound } from './errors';
+import { errorHandler, notFound } from '../http/errors';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './openapi';
@@ -19,7 +19,7 @@ import { realNameRoutes } from './routes/real-name';
 import { webhookRoutes } from './routes/webhooks';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
-import { AbuseLimits } from './abuse-limits';
+import { AbuseLimits } from '../http/abuse-limits';
 
 export function createApp(d: ApiDeps): express.Express {
   const app = express();

@@ -1,7 +1,7 @@
 // OpenAPI entries of the report routes (api/routes/reports.ts): the JSON report and the
 // operators' HTML page.
-import type { RouteDoc } from './route-doc';
-import { reportBody } from './response-schemas';
+import type { RouteDoc } from '../http/route-doc';
+import { reportBody } from '../http/response-schemas';
 import { reportQuery } from './routes/reports';
 
 const tag = 'reports';

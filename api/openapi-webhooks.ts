@@ -1,7 +1,7 @@
 // OpenAPI entries of the webhook routes (api/routes/webhooks.ts), built from the same zod
 // schemas the routes validate with.
 import { z } from 'zod';
-import type { RouteDoc } from './route-doc';
+import type { RouteDoc } from '../http/route-doc';
 import { DELIVERY_STATES } from '../db/webhooks';
 import { createWebhookBody, deliveryQuery, updateWebhookBody } from './routes/webhooks';
 

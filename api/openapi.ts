@@ -1,20 +1,20 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
-// (requests) and answer with (api/response-schemas.ts). Served at /openapi.json and
+// (requests) and answer with (http/response-schemas.ts). Served at /openapi.json and
 // rendered at /docs. test/e2e/openapi.test.ts proves every mounted route is here and
 // every example fits its schema.
 import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS } from '../lib/errors';
-import * as req from './schemas';
-import * as res from './response-schemas';
+import * as req from '../http/schemas';
+import * as res from '../http/response-schemas';
 import * as devices from './routes/devices';
 import * as realName from './routes/real-name';
 import { WEBHOOK_ROUTES } from './openapi-webhooks';
 import { REPORT_ROUTES } from './openapi-reports';
 import { COUNTER_KEYS } from '../db/counters';
 import { CONSOLE_ROUTES } from './openapi-console';
-import type { RouteDoc } from './route-doc';
+import type { RouteDoc } from '../http/route-doc';
 
 const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');
 const at = '2026-11-22T08:00:00.000Z';

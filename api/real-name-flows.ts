@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
-import type { AbuseLimits } from './abuse-limits';
+import type { AbuseLimits } from '../http/abuse-limits';
 import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { precheckRealName } from '../db/real-name';

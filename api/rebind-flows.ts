@@ -1,7 +1,7 @@
 // Starting and driving the phone / email rebind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
-import { codeLimits } from './code-limits';
+import { codeLimits } from '../http/code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
 import { emailRebind, phoneRebind } from '../flows/rebind/workflow';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
@@ -23,9 +23,9 @@ import {
 import { AppError } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
 import { tokenForStartedCheck } from '../lib/face-token';
-import { toAppError } from './errors';
+import { toAppError } from '../http/errors';
 import { flowIdOf } from './flow-ids';
-import { updateFlow } from './flow-updates';
+import { updateFlow } from '../http/flow-updates';
 
 interface StartRebind {
   kind: ContactKind;

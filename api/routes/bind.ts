@@ -3,12 +3,12 @@ import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
 import { normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
-import { requireScope } from '../auth';
-import type { AbuseLimits } from '../abuse-limits';
+import { requireScope } from '../../http/auth';
+import type { AbuseLimits } from '../../http/abuse-limits';
 import type { BindFlows } from '../bind-flows';
-import { metaOf } from '../request-meta';
-import { accountId, bindEmailBody, bindPhoneBody } from '../schemas';
-import { parse } from '../validation';
+import { metaOf } from '../../http/request-meta';
+import { accountId, bindEmailBody, bindPhoneBody } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): Router {
   const r = Router();

@@ -2,11 +2,11 @@
 // the platform from the app's launch hook; a face check needs it for the starting device.
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps';
-import { requireScope } from '../auth';
-import { metaOf } from '../request-meta';
-import { accountId, clientMeta, text } from '../schemas';
-import { parse } from '../validation';
+import type { ApiDeps } from '../../http/deps';
+import { requireScope } from '../../http/auth';
+import { metaOf } from '../../http/request-meta';
+import { accountId, clientMeta, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { upsertDevice } from '../../db/real-name';
 import { AppError } from '../../lib/errors';

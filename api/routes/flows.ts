@@ -3,12 +3,12 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
-import { requireScope } from '../auth';
+import { requireScope } from '../../http/auth';
 import type { BindFlows } from '../bind-flows';
 import { parseFlowId } from '../flow-ids';
 import type { RebindFlows } from '../rebind-flows';
-import { submitCodeBody } from '../schemas';
-import { parse } from '../validation';
+import { submitCodeBody } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows): Router {
   const r = Router();

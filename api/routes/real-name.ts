@@ -3,13 +3,13 @@
 // identity (masked; whole with pii:read). Also mounts the device and counter routes.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps';
-import type { AbuseLimits } from '../abuse-limits';
-import { authenticate, hasScope, requireScope } from '../auth';
-import { metaOf } from '../request-meta';
+import type { ApiDeps } from '../../http/deps';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import { authenticate, hasScope, requireScope } from '../../http/auth';
+import { metaOf } from '../../http/request-meta';
 import { RealNameFlows } from '../real-name-flows';
-import { accountId, clientMeta, text } from '../schemas';
-import { parse } from '../validation';
+import { accountId, clientMeta, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { findRealNameRecord, viewIdentity } from '../../db/real-name';
 import { AppError } from '../../lib/errors';

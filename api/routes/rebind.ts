@@ -7,13 +7,13 @@ import { faceQuota, quotaRequiredDetails } from '../../db/real-name';
 import type { Config } from '../../lib/config';
 import { maskEmail, maskPhone, normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
-import type { AbuseLimits } from '../abuse-limits';
-import { requireScope } from '../auth';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import { requireScope } from '../../http/auth';
 import { parseFlowId } from '../flow-ids';
 import type { RebindFlows } from '../rebind-flows';
-import { metaOf } from '../request-meta';
-import { accountId, newContactBody, newContactCodeBody, rebindBody } from '../schemas';
-import { parse } from '../validation';
+import { metaOf } from '../../http/request-meta';
+import { accountId, newContactBody, newContactCodeBody, rebindBody } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits, cfg: Config): Router {
   const r = Router();

@@ -29,9 +29,9 @@ import {
 } from '../../db/webhooks';
 import { ensureWebhookSweeper, signalDispatcher } from '../../lib/webhook-dispatch';
 import { webhookUrlProblem } from '../../lib/webhook-url';
-import { requireScope } from '../auth';
-import { accountId, text } from '../schemas';
-import { parse } from '../validation';
+import { requireScope } from '../../http/auth';
+import { accountId, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 /** The callback event types flows record; a subscriber lists some of them or '*'. */
 export const WEBHOOK_EVENT_TYPES = [

@@ -3,7 +3,7 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { ROUTE_DOCS } from '../../api/openapi';
-import * as res from '../../api/response-schemas';
+import * as res from '../../http/response-schemas';
 import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
