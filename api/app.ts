@@ -3,14 +3,14 @@
 import express from 'express';
 import type { ApiDeps } from '../http/deps';
 import { authenticate } from '../http/auth';
-import { BindFlows } from './bind-flows';
+import { BindFlows } from '../flows/bind/start';
 import { errorHandler, notFound } from '../http/errors';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './openapi';
 import { createRegistry, httpMetrics } from '../lib/metrics';
 import { accountRoutes } from './routes/accounts';
-import { bindRoutes } from './routes/bind';
+import { bindRoutes } from '../flows/bind/routes';
 import { flowRoutes } from './routes/flows';
 import { rebindRoutes } from './routes/rebind';
 import { RebindFlows } from './rebind-flows';

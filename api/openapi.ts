@@ -15,11 +15,12 @@ import { REPORT_ROUTES } from './openapi-reports';
 import { COUNTER_KEYS } from '../db/counters';
 import { CONSOLE_ROUTES } from './openapi-console';
 import type { RouteDoc } from '../http/route-doc';
+import { BIND_ROUTES, bindResultBody } from '../flows/bind/openapi';
 
 const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');
 const at = '2026-11-22T08:00:00.000Z';
 const later = '2026-11-22T08:05:00.000Z';
-const sent = { flowId: 'bind-phone:u1001', sentTo: '138****8000', codeExpiresAt: later, resendAvailableAt: '2026-11-22T08:01:00.000Z' };
+const sent = res.codeSentExample;
 const account = {
   id: 'u1001',
   phone: '138****8000',
@@ -63,18 +64,7 @@ export const CORE_ROUTES: RouteDoc[] = [
     method: 'delete', path: '/v1/accounts/:id/sessions/:sessionId', summary: 'End a session (sign-out)', tag: 'sessions', auth: 'apiKey', scope: 'accounts:write',
     params: { id: req.accountId, sessionId: req.sessionId }, responses: { 200: { description: 'ended', schema: res.sessionBody } }, errors: ['SESSION_NOT_FOUND'],
   },
-  {
-    method: 'post', path: '/v1/accounts/:id/phone/bind', summary: 'Start binding a first phone: a code goes out by SMS (scene bind_phone)', tag: 'bind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.bindPhoneBody, requestExample: { phone: '13800138000', sessionId: 'web-1', client: { ip: '203.0.113.7' } },
-    responses: { 201: { description: 'flow started, code sent', schema: res.codeSentBody, example: { flow: sent } } },
-    errors: ['INVALID_PHONE', 'ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'PHONE_TAKEN', 'FLOW_IN_PROGRESS', 'CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/email/bind', summary: 'Start binding a first email: a code goes out by mail (scene bind_email)', tag: 'bind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.bindEmailBody, requestExample: { email: 'example@test.com' },
-    responses: { 201: { description: 'flow started, code sent', schema: res.codeSentBody, example: { flow: { ...sent, flowId: 'bind-email:u1001', sentTo: 'examp*****@test.com' } } } },
-    errors: ['INVALID_EMAIL', 'ACCOUNT_NOT_FOUND', 'EMAIL_ALREADY_BOUND', 'EMAIL_TAKEN', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'MAIL_SEND_FAILED'],
-  },
+  ...BIND_ROUTES,
   {
     method: 'post', path: '/v1/accounts/:id/phone/rebind', summary: 'Start a phone rebind: a proof code to the bound phone (sms) or email (email), or a face check (face)', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
     params: { id: req.accountId }, body: req.rebindBody, requestExample: { method: 'sms', sessionId: 'web-1' },
@@ -111,7 +101,7 @@ export const CORE_ROUTES: RouteDoc[] = [
     method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
     params: { flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
     responses: {
-      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([res.bindResultBody, res.proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
+      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, res.proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
     },
     errors: ['CODE_INVALID_FORMAT', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'FLOW_CLOSED'],
   },

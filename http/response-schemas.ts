@@ -2,8 +2,8 @@
 // OpenAPI document, and the OpenAPI test checks real answers against them.
 import { z } from 'zod';
 
-const iso = z.iso.datetime();
-const masked = z.string();
+export const iso = z.iso.datetime();
+export const masked = z.string();
 
 export const errorBody = z
   .object({
@@ -27,20 +27,11 @@ export const accountBody = z.object({ account: accountView }).strict();
 
 export const codeSent = z.object({ flowId: z.string(), sentTo: masked, codeExpiresAt: iso, resendAvailableAt: iso }).strict();
 export const codeSentBody = z.object({ flow: codeSent }).strict();
+/** the code-sent answer the bind and rebind documents show (their flow ids put in) */
+export const codeSentExample = { flowId: 'bind-phone:u1001', sentTo: '138****8000', codeExpiresAt: '2026-11-22T08:05:00.000Z', resendAvailableAt: '2026-11-22T08:01:00.000Z' };
 
-const flowError = z.object({ code: z.string(), message: z.string() }).passthrough().nullable();
-
-export const bindResult = z
-  .object({
-    flowId: z.string(),
-    outcome: z.enum(['bound', 'rejected', 'expired', 'locked', 'cancelled']),
-    accountId: z.string(),
-    target: masked,
-    sessionsEnded: z.array(z.string()),
-    error: flowError,
-  })
-  .strict();
-export const bindResultBody = z.object({ result: bindResult }).strict();
+/** why a flow ended without success (null when it succeeded) */
+export const flowError = z.object({ code: z.string(), message: z.string() }).passthrough().nullable();
 
 export const proofAcceptedBody = z.object({ proof: z.object({ flowId: z.string(), unbindToken: z.string(), tokenExpiresAt: iso }).strict() }).strict();
 

@@ -38,8 +38,6 @@ export const createAccountBody = z.object({ id: accountId }).strict();
 
 export const sessionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1–128)');
 
-export const bindPhoneBody = z.object({ phone: text({ max: 256 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
-export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
 export const rebindBody = z
   .object({
     method: z.enum(['sms', 'email', 'face']),

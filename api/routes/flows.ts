@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
 import { requireScope } from '../../http/auth';
-import type { BindFlows } from '../bind-flows';
+import type { BindFlows } from '../../flows/bind/start';
 import { parseFlowId } from '../flow-ids';
 import type { RebindFlows } from '../rebind-flows';
 import { submitCodeBody } from '../../http/schemas';

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { z } from 'zod';
 import { ROUTE_DOCS } from '../../api/openapi';
 import * as res from '../../http/response-schemas';
+import { bindResultBody } from '../../flows/bind/openapi';
 import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
@@ -94,7 +95,7 @@ test('real answers fit the documented response schemas', async () => {
   expectShape(res.flowStateBody, (await call(stack, 'GET', `/v1/flows/bind-phone:${id}`)).body);
   expectShape(res.errorBody, (await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code: 'x' })).body);
   const code = await waitFor(() => stack.sms.forPhone(phone)[0]?.params[0]);
-  expectShape(res.bindResultBody, (await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code })).body);
+  expectShape(bindResultBody, (await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code })).body);
   expectShape(res.accountBody, (await call(stack, 'GET', `/v1/accounts/${id}`)).body);
   expectShape(res.sessionsBody, (await call(stack, 'GET', `/v1/accounts/${id}/sessions`)).body);
   expectShape(res.countersBody, (await call(stack, 'GET', '/v1/counters')).body);

@@ -1,14 +1,14 @@
 // Starting and driving the first-time bind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import { codeLimits } from '../http/code-limits';
-import { maskEmail, maskPhone } from '../lib/contacts';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { bindEmail, bindPhone } from '../flows/bind/workflow';
-import { stateQuery, submitCodeUpdate, type BindInput, type BindResult, type BindState } from '../flows/bind/contract';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
-import { flowIdOf, parseFlowId } from './flow-ids';
-import { updateFlow } from '../http/flow-updates';
+import type { Config } from '../../lib/config';
+import { codeLimits } from '../../http/code-limits';
+import { maskEmail, maskPhone } from '../../lib/contacts';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import { bindEmail, bindPhone } from './workflow';
+import { stateQuery, submitCodeUpdate, type BindInput, type BindResult, type BindState } from './contract';
+import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
+import { flowIdOf, parseFlowId } from '../../api/flow-ids';
+import { updateFlow } from '../../http/flow-updates';
 
 export class BindFlows {
   constructor(
