@@ -16,11 +16,10 @@ import { COUNTER_KEYS } from '../db/counters';
 import { CONSOLE_ROUTES } from './openapi-console';
 import type { RouteDoc } from '../http/route-doc';
 import { BIND_ROUTES, bindResultBody } from '../flows/bind/openapi';
+import { REBIND_ROUTES, proofAcceptedBody } from '../flows/rebind/openapi';
 
-const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');
 const at = '2026-11-22T08:00:00.000Z';
 const later = '2026-11-22T08:05:00.000Z';
-const sent = res.codeSentExample;
 const account = {
   id: 'u1001',
   phone: '138****8000',
@@ -65,68 +64,26 @@ export const CORE_ROUTES: RouteDoc[] = [
     params: { id: req.accountId, sessionId: req.sessionId }, responses: { 200: { description: 'ended', schema: res.sessionBody } }, errors: ['SESSION_NOT_FOUND'],
   },
   ...BIND_ROUTES,
-  {
-    method: 'post', path: '/v1/accounts/:id/phone/rebind', summary: 'Start a phone rebind: a proof code to the bound phone (sms) or email (email), or a face check (face)', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.rebindBody, requestExample: { method: 'sms', sessionId: 'web-1' },
-    responses: {
-      201: {
-        description: 'flow started: proof code sent ({flow: code sent}), or with method face the certifyId and client token for the app',
-        schema: z.union([res.codeSentBody, res.faceProofStartedBody]),
-        example: { flow: { ...sent, flowId: 'rebind-phone:u1001' } },
-      },
-    },
-    errors: ['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'REAL_NAME_REQUIRED', 'MISSING_PARAMETERS', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED', 'MAIL_SEND_FAILED'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/email/rebind', summary: 'Start an email rebind: a proof code to the bound email (email) or phone (sms)', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.rebindBody, requestExample: { method: 'email' },
-    responses: { 201: { description: 'flow started: proof code sent, or (face) the certifyId and client token', schema: z.union([res.codeSentBody, res.faceProofStartedBody]) } },
-    errors: ['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'REAL_NAME_REQUIRED', 'MISSING_PARAMETERS', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT'],
-  },
-  { method: 'delete', path: '/v1/accounts/:id/phone', summary: 'Refused: a phone can only be rebound', tag: 'rebind', auth: 'apiKey', scope: 'accounts:write', params: { id: req.accountId }, responses: {}, errors: ['PHONE_UNBIND_FORBIDDEN'] },
-  { method: 'delete', path: '/v1/accounts/:id/email', summary: 'Refused: an email can only be rebound', tag: 'rebind', auth: 'apiKey', scope: 'accounts:write', params: { id: req.accountId }, responses: {}, errors: ['EMAIL_UNBIND_FORBIDDEN'] },
+  ...REBIND_ROUTES,
   {
     method: 'get', path: '/v1/flows/:flowId', summary: "A flow's state (any kind)", tag: 'flows', auth: 'apiKey', scope: 'flows:read',
-    params: { flowId }, responses: { 200: { description: 'state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
+    params: { flowId: req.flowId }, responses: { 200: { description: 'state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
   },
   {
     method: 'delete', path: '/v1/flows/:flowId', summary: 'Cancel a live flow', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'cancelled; its state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND', 'FLOW_CLOSED'],
+    params: { flowId: req.flowId }, responses: { 200: { description: 'cancelled; its state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND', 'FLOW_CLOSED'],
   },
   {
     method: 'post', path: '/v1/flows/:flowId/code/resend', summary: 'Another code (bind: to the new address; rebind: the proof code)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'code sent', schema: res.codeSentBody } }, errors: ['CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'FLOW_CLOSED'],
+    params: { flowId: req.flowId }, responses: { 200: { description: 'code sent', schema: res.codeSentBody } }, errors: ['CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'FLOW_CLOSED'],
   },
   {
     method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
+    params: { flowId: req.flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
     responses: {
-      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, res.proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
+      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
     },
     errors: ['CODE_INVALID_FORMAT', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/proof', summary: "Rebind by face: the unbind token once the face check succeeded", tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'the unbind token', schema: res.proofAcceptedBody, example: { proof: { flowId: 'rebind-phone:u1001', unbindToken: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', tokenExpiresAt: later } } } },
-    errors: ['PROOF_NOT_DONE', 'PROOF_METHOD_MISMATCH', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/new-contact', summary: 'Rebind: the new phone / email with the unbind token; its code goes out', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, body: req.newContactBody, requestExample: { phone: '13900139000', token: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c' },
-    responses: { 200: { description: 'code sent to the new contact', schema: res.codeSentBody } },
-    errors: ['MISSING_PARAMETERS', 'UNBIND_TOKEN_INVALID', 'PROOF_NOT_DONE', 'INVALID_PHONE', 'INVALID_EMAIL', 'PHONE_TAKEN', 'REBIND_EMAIL_TAKEN', 'SAME_CONTACT'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/new-contact/code', summary: "Rebind: the new contact's code; notices, change, sessions, callback", tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, body: req.newContactCodeBody, requestExample: { code: '123456', token: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c' },
-    responses: {
-      200: {
-        description: 'rebound',
-        schema: res.rebindResultBody,
-        example: { result: { flowId: 'rebind-phone:u1001', outcome: 'rebound', accountId: 'u1001', kind: 'phone', target: '139****9000', notices: [{ channel: 'sms', to: '138****8000', status: 'sent', providerCode: 'Ok' }], sessionsEnded: ['app-2'], error: null } },
-      },
-    },
-    errors: ['MISSING_PARAMETERS', 'UNBIND_TOKEN_INVALID', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'REBIND_EMAIL_TAKEN', 'CONTACT_CHANGED'],
   },
 ];
 

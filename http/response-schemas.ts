@@ -33,28 +33,6 @@ export const codeSentExample = { flowId: 'bind-phone:u1001', sentTo: '138****800
 /** why a flow ended without success (null when it succeeded) */
 export const flowError = z.object({ code: z.string(), message: z.string() }).passthrough().nullable();
 
-export const proofAcceptedBody = z.object({ proof: z.object({ flowId: z.string(), unbindToken: z.string(), tokenExpiresAt: iso }).strict() }).strict();
-
-export const faceProofStartedBody = z
-  .object({
-    flow: z.object({ flowId: z.string(), faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, clientToken: z.string() }).strict(),
-  })
-  .strict();
-
-export const rebindResult = z
-  .object({
-    flowId: z.string(),
-    outcome: z.enum(['rebound', 'rejected', 'expired', 'locked', 'cancelled']),
-    accountId: z.string(),
-    kind: z.enum(['phone', 'email']),
-    target: masked.nullable(),
-    notices: z.array(z.object({ channel: z.enum(['sms', 'mail']), to: masked, status: z.enum(['sent', 'failed']), providerCode: z.string() }).strict()),
-    sessionsEnded: z.array(z.string()),
-    error: flowError,
-  })
-  .strict();
-export const rebindResultBody = z.object({ result: rebindResult }).strict();
-
 /** State of any flow kind: the fields every kind has, the rest documented per kind in README. */
 export const flowStateBody = z.object({ flow: z.object({ flowId: z.string(), accountId: z.string(), stage: z.string(), outcome: z.string().nullable() }).passthrough() }).strict();
 

@@ -6,7 +6,7 @@ import { AppError } from '../../lib/errors';
 import { requireScope } from '../../http/auth';
 import type { BindFlows } from '../../flows/bind/start';
 import { parseFlowId } from '../flow-ids';
-import type { RebindFlows } from '../rebind-flows';
+import type { RebindFlows } from '../../flows/rebind/start';
 import { submitCodeBody } from '../../http/schemas';
 import { parse } from '../../http/validation';
 
