@@ -15,7 +15,7 @@ import { flowRoutes } from './routes/flows';
 import { rebindRoutes } from '../flows/rebind/routes';
 import { RebindFlows } from '../flows/rebind/start';
 import { sessionRoutes } from './routes/sessions';
-import { realNameRoutes } from './routes/real-name';
+import { realNameRoutes } from '../flows/real-name/routes';
 import { webhookRoutes } from './routes/webhooks';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';

@@ -3,15 +3,15 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { Config } from '../lib/config';
-import { AppError } from '../lib/errors';
-import type { FieldCrypto } from '../lib/field-crypto';
-import type { AbuseLimits } from '../http/abuse-limits';
-import { tokenForStartedCheck, verifyFaceToken } from '../lib/face-token';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { precheckRealName } from '../db/real-name';
-import { realName } from '../flows/real-name/workflow';
-import type { RequestMeta } from '../flows/shared/contract';
+import type { Config } from '../../lib/config';
+import { AppError } from '../../lib/errors';
+import type { FieldCrypto } from '../../lib/field-crypto';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import { tokenForStartedCheck, verifyFaceToken } from '../../lib/face-token';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import { precheckRealName } from '../../db/real-name';
+import { realName } from './workflow';
+import type { RequestMeta } from '../shared/contract';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,
@@ -20,8 +20,8 @@ import {
   type RealNameSettings,
   type RealNameStarted,
   type RealNameState,
-} from '../flows/real-name/contract';
-import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult, type FaceScene } from '../flows/face-check/contract';
+} from './contract';
+import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult, type FaceScene } from '../face-check/contract';
 
 export interface StartRealNameRequest {
   realName: string;

@@ -7,14 +7,14 @@ import type { ApiDeps } from '../../http/deps';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { authenticate, hasScope, requireScope } from '../../http/auth';
 import { metaOf } from '../../http/request-meta';
-import { RealNameFlows } from '../real-name-flows';
+import { RealNameFlows } from './start';
 import { accountId, clientMeta, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { findRealNameRecord, viewIdentity } from '../../db/real-name';
 import { AppError } from '../../lib/errors';
-import { deviceId, deviceRoutes } from './devices';
-import { counterRoutes } from './counters';
+import { deviceId, deviceRoutes } from '../face-check/routes';
+import { counterRoutes } from '../../api/routes/counters';
 
 export const startRealNameBody = z
   .object({
