@@ -16,6 +16,8 @@ import { rebindRoutes } from '../flows/rebind/routes';
 import { RebindFlows } from '../flows/rebind/start';
 import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from '../flows/real-name/routes';
+import { faceCheckRoutes } from '../flows/face-check/routes';
+import { counterRoutes } from './routes/counters';
 import { webhookRoutes } from './routes/webhooks';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
@@ -32,7 +34,10 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(metricsRoutes(registry, d.client));
   app.use(openApiRoutes());
   const limits = new AbuseLimits(d.redis, d.fieldCrypto, d.cfg);
-  app.use(realNameRoutes(d, limits)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
+  // real-name, devices, face completion (token-authenticated), counters: before the API-key check, each route authenticates itself
+  app.use(realNameRoutes(d, limits));
+  app.use(faceCheckRoutes(d, limits));
+  app.use(counterRoutes(d, authenticate(d.cfg.api.keys)));
   app.use(consoleRoutes(d.cfg)); // the demo console page and config (public); its inbox proxy checks the key itself
   app.use(reportRoutes(d)); // GET /reports (static page) and the report JSON (authenticates itself); before the API-key check
   app.use(authenticate(d.cfg.api.keys));

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { ERRORS } from '../lib/errors';
 import * as req from '../http/schemas';
 import * as res from '../http/response-schemas';
-import * as devices from '../flows/face-check/routes';
-import * as realName from '../flows/real-name/routes';
+import { FACE_CHECK_ROUTES } from '../flows/face-check/openapi';
+import { REAL_NAME_ROUTES } from '../flows/real-name/openapi';
 import { WEBHOOK_ROUTES } from './openapi-webhooks';
 import { REPORT_ROUTES } from './openapi-reports';
 import { COUNTER_KEYS } from '../db/counters';
@@ -19,7 +19,6 @@ import { BIND_ROUTES, bindResultBody } from '../flows/bind/openapi';
 import { REBIND_ROUTES, proofAcceptedBody } from '../flows/rebind/openapi';
 
 const at = '2026-11-22T08:00:00.000Z';
-const later = '2026-11-22T08:05:00.000Z';
 const account = {
   id: 'u1001',
   phone: '138****8000',
@@ -87,43 +86,10 @@ export const CORE_ROUTES: RouteDoc[] = [
   },
 ];
 
-const idExample = '110101199001010015';
 const counterExample = { key: 'api:face', timezone: 'Asia/Shanghai', total: 12, today: 2, yesterday: 3, thisWeek: 5, lastWeek: 4, thisMonth: 12, lastMonth: 0, thisYear: 12, lastYear: 0 };
 
-/** Real-name verification, the app's face completion, devices, counters. */
-export const REAL_NAME_ROUTES: RouteDoc[] = [
-  {
-    method: 'put', path: '/v1/accounts/:id/devices/:deviceId', summary: "Register an app device's face metaInfo (from the app launch)", tag: 'real-name', auth: 'apiKey', scope: 'accounts:write',
-    params: { id: req.accountId, deviceId: devices.deviceId }, body: devices.registerDeviceBody, requestExample: { metaInfo: '{"apdidToken":"…","deviceModel":"iPhone15,2"}', platform: 'ios' },
-    responses: { 201: { description: 'registered', schema: res.deviceBody, example: { device: { accountId: 'u1001', deviceId: 'phone-1', platform: 'ios', registered: true } } }, 200: { description: 'updated', schema: res.deviceBody } },
-    errors: ['ACCOUNT_NOT_FOUND', 'INVALID_INPUT'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/real-name', summary: 'Start real-name verification: ID two-factor check, then a face check (certifyId + client token for the app)', tag: 'real-name', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: realName.startRealNameBody,
-    requestExample: { realName: '张三', idNumber: idExample, deviceId: 'phone-1', environmentSafe: true, client: { ip: '203.0.113.7' } },
-    responses: {
-      201: { description: 'started; the app starts the face SDK with certifyId', schema: res.realNameStartedBody, example: { flow: { flowId: 'real-name:u1001', faceCheckId: 'real-name:u1001/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, cache: false, clientToken: 'eyJ…' } } },
-      200: { description: 'a repeat from the same device and request: the live certifyId again (cache: true)', schema: res.realNameStartedBody },
-    },
-    errors: ['ACCOUNT_NOT_FOUND', 'REAL_NAME_PHONE_REQUIRED', 'REAL_NAME_ALREADY_VERIFIED', 'REAL_NAME_UNSAFE_ENVIRONMENT', 'FACE_METAINFO_MISSING', 'REAL_NAME_INVALID_NAME', 'REAL_NAME_INVALID_ID', 'REAL_NAME_SUBJECT_LIMIT', 'FACE_QUOTA_REQUIRED', 'ID_CHECK_TOO_SOON', 'ID_CHECK_DAILY_LIMIT', 'ID_MISMATCH', 'ID_NO_RECORD', 'ID_CHECK_UNAVAILABLE', 'FACE_PROVIDER_ERROR'],
-  },
-  {
-    method: 'get', path: '/v1/accounts/:id/real-name/flow', summary: "The account's real-name flow state", tag: 'real-name', auth: 'apiKey', scope: 'flows:read',
-    params: { id: req.accountId }, responses: { 200: { description: 'state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
-  },
-  {
-    method: 'get', path: '/v1/accounts/:id/real-name', summary: 'The verified identity, masked (张*, 1101**********0015); whole with pii:read and ?unmasked=true', tag: 'real-name', auth: 'apiKey', scope: 'accounts:read',
-    params: { id: req.accountId }, query: { unmasked: z.enum(['true', 'false']).optional() },
-    responses: { 200: { description: 'identity', schema: res.identityBody, example: { identity: { status: 'verified', realName: '张*', idNumber: '1101**********0015', verifiedAt: at, masked: true } } } },
-    errors: ['ACCOUNT_NOT_FOUND', 'FORBIDDEN'],
-  },
-  {
-    method: 'post', path: '/v1/face/completion', summary: "The app posts the face SDK's completion (X-Face-Token, no API key); the server then asks the provider", tag: 'real-name', auth: 'clientToken',
-    body: realName.faceCompletionBody, requestExample: { deviceId: 'phone-1', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', errCode: 0, errMsg: 'success' },
-    responses: { 200: { description: 'the outcome (刷脸成功:账户实名认证成功 / 刷脸失败:人证信息比对不一致) or, while pending, the stage', schema: res.faceCompletionAnswer } },
-    errors: ['FACE_TOKEN_INVALID', 'FACE_DEVICE_MISMATCH', 'FACE_CERTIFY_MISMATCH', 'FACE_SDK_ERROR', 'FACE_ALREADY_COMPLETED', 'FACE_EXPIRED'],
-  },
+/** The counters of provider calls and messages (every flow's, so the API's own). */
+export const COUNTER_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls and messages (api:face, api:face_certify, api:idcard_verification, sms:sent|failed, mail:sent|failed)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: res.countersBody, example: { counters: [counterExample] } } } },
   {
     method: 'get', path: '/v1/counters/:key', summary: 'One counter: total, today, yesterday, this/last week, this/last month, this/last year (Asia/Shanghai)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read',
@@ -132,7 +98,7 @@ export const REAL_NAME_ROUTES: RouteDoc[] = [
 ];
 
 /** Every documented route; other route sets add their lists here. */
-export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...WEBHOOK_ROUTES, ...CONSOLE_ROUTES, ...REPORT_ROUTES];
+export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...FACE_CHECK_ROUTES, ...COUNTER_ROUTES, ...WEBHOOK_ROUTES, ...CONSOLE_ROUTES, ...REPORT_ROUTES];
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z]+)/g, '{$1}');
 const jsonSchema = (s: z.ZodType) => {

@@ -46,28 +46,6 @@ export const healthBody = z
   .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.enum(['ok', 'down'])) })
   .strict();
 
-export const realNameStartedBody = z
-  .object({
-    flow: z
-      .object({ flowId: z.string(), faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, cache: z.boolean(), clientToken: z.string() })
-      .strict(),
-  })
-  .strict();
-
-export const faceCompletionAnswer = z.object({ result: z.object({ outcome: z.string().nullable() }).passthrough() }).strict();
-
-export const identityBody = z
-  .object({
-    identity: z
-      .object({ status: z.enum(['none', 'verified']), realName: z.string().nullable(), idNumber: z.string().nullable(), verifiedAt: iso.nullable(), masked: z.boolean() })
-      .strict(),
-  })
-  .strict();
-
-export const deviceBody = z
-  .object({ device: z.object({ accountId: z.string(), deviceId: z.string(), platform: z.string().nullable(), registered: z.literal(true) }).strict() })
-  .strict();
-
 const counter = z
   .object({
     key: z.string(),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ROUTE_DOCS } from '../../api/openapi';
 import * as res from '../../http/response-schemas';
 import { bindResultBody } from '../../flows/bind/openapi';
+import { identityBody } from '../../flows/real-name/openapi';
 import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
@@ -99,6 +100,6 @@ test('real answers fit the documented response schemas', async () => {
   expectShape(res.accountBody, (await call(stack, 'GET', `/v1/accounts/${id}`)).body);
   expectShape(res.sessionsBody, (await call(stack, 'GET', `/v1/accounts/${id}/sessions`)).body);
   expectShape(res.countersBody, (await call(stack, 'GET', '/v1/counters')).body);
-  expectShape(res.identityBody, (await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body);
+  expectShape(identityBody, (await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body);
   expectShape(res.healthBody, (await call(stack, 'GET', '/health', undefined, { key: null })).body);
 });
