@@ -18,7 +18,7 @@ import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from '../flows/real-name/routes';
 import { faceCheckRoutes } from '../flows/face-check/routes';
 import { counterRoutes } from './routes/counters';
-import { webhookRoutes } from './routes/webhooks';
+import { webhookRoutes } from '../flows/webhooks/routes';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
 import { AbuseLimits } from '../http/abuse-limits';

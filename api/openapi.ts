@@ -10,7 +10,7 @@ import * as req from '../http/schemas';
 import * as res from '../http/response-schemas';
 import { FACE_CHECK_ROUTES } from '../flows/face-check/openapi';
 import { REAL_NAME_ROUTES } from '../flows/real-name/openapi';
-import { WEBHOOK_ROUTES } from './openapi-webhooks';
+import { WEBHOOK_ROUTES } from '../flows/webhooks/openapi';
 import { REPORT_ROUTES } from './openapi-reports';
 import { COUNTER_KEYS } from '../db/counters';
 import { CONSOLE_ROUTES } from './openapi-console';
