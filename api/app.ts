@@ -1,5 +1,10 @@
 // The HTTP API: authenticated callers (the platform's backend) create accounts and
 // drive flows. Every input is validated; every error has the catalogue's shape.
+// This file only composes: each flow's folder (flows/<kind>/) brings its routes (routes.ts),
+// what drives its workflow (start.ts) and its OpenAPI entries (openapi.ts); shared plumbing
+// is in http/. The routers are mounted and the docs listed here, in one place, so a route
+// that is mounted but not documented (or the reverse) shows in one diff (and in
+// test/e2e/openapi.test.ts).
 import express from 'express';
 import type { ApiDeps } from '../http/deps';
 import { authenticate } from '../http/auth';
@@ -7,7 +12,16 @@ import { BindFlows } from '../flows/bind/start';
 import { errorHandler, notFound } from '../http/errors';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
-import { openApiRoutes } from './openapi';
+import { COUNTER_ROUTES, openApiRoutes, PLATFORM_ROUTES } from './openapi';
+import { FLOW_ROUTES } from './openapi-flows';
+import { REPORT_ROUTES } from './openapi-reports';
+import { CONSOLE_ROUTES } from './openapi-console';
+import type { RouteDoc } from '../http/route-doc';
+import { BIND_ROUTES } from '../flows/bind/openapi';
+import { REBIND_ROUTES } from '../flows/rebind/openapi';
+import { REAL_NAME_ROUTES } from '../flows/real-name/openapi';
+import { FACE_CHECK_ROUTES } from '../flows/face-check/openapi';
+import { WEBHOOK_ROUTES } from '../flows/webhooks/openapi';
 import { createRegistry, httpMetrics } from '../lib/metrics';
 import { accountRoutes } from './routes/accounts';
 import { bindRoutes } from '../flows/bind/routes';
@@ -23,6 +37,20 @@ import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
 import { AbuseLimits } from '../http/abuse-limits';
 
+/** Every documented route: the tags first appear in this order in the rendered reference. */
+export const ROUTE_DOCS: RouteDoc[] = [
+  ...PLATFORM_ROUTES,
+  ...BIND_ROUTES,
+  ...REBIND_ROUTES,
+  ...FLOW_ROUTES,
+  ...REAL_NAME_ROUTES,
+  ...FACE_CHECK_ROUTES,
+  ...COUNTER_ROUTES,
+  ...WEBHOOK_ROUTES,
+  ...CONSOLE_ROUTES,
+  ...REPORT_ROUTES,
+];
+
 export function createApp(d: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -32,7 +60,7 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(d));
   app.use(metricsRoutes(registry, d.client));
-  app.use(openApiRoutes());
+  app.use(openApiRoutes(() => ROUTE_DOCS));
   const limits = new AbuseLimits(d.redis, d.fieldCrypto, d.cfg);
   // real-name, devices, face completion (token-authenticated), counters: before the API-key check, each route authenticates itself
   app.use(realNameRoutes(d, limits));

@@ -1,24 +1,64 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
-// (requests) and answer with (http/response-schemas.ts). Served at /openapi.json and
-// rendered at /docs. test/e2e/openapi.test.ts proves every mounted route is here and
-// every example fits its schema.
+// (requests) and answer with (responses). Served at /openapi.json and rendered at /docs.
+// Each part documents its own routes (flows/*/openapi.ts, api/openapi-*.ts); this file
+// documents the API's own (operations, accounts, sessions, counters) and builds the
+// document from the list api/app.ts composes, so no part's docs import the builder.
+// test/e2e/openapi.test.ts proves every mounted route is here and every example fits its schema.
 import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS } from '../lib/errors';
 import * as req from '../http/schemas';
-import * as res from '../http/response-schemas';
-import { FACE_CHECK_ROUTES } from '../flows/face-check/openapi';
-import { REAL_NAME_ROUTES } from '../flows/real-name/openapi';
-import { WEBHOOK_ROUTES } from '../flows/webhooks/openapi';
-import { REPORT_ROUTES } from './openapi-reports';
-import { COUNTER_KEYS } from '../db/counters';
-import { CONSOLE_ROUTES } from './openapi-console';
+import { errorBody } from '../http/response-schemas';
 import type { RouteDoc } from '../http/route-doc';
-import { BIND_ROUTES, bindResultBody } from '../flows/bind/openapi';
-import { REBIND_ROUTES, proofAcceptedBody } from '../flows/rebind/openapi';
+import { COUNTER_KEYS } from '../db/counters';
 
+const iso = z.iso.datetime();
+const masked = z.string();
 const at = '2026-11-22T08:00:00.000Z';
+
+export const accountView = z
+  .object({
+    id: z.string(),
+    phone: masked.nullable(),
+    email: masked.nullable(),
+    realNameStatus: z.enum(['none', 'verified']),
+    realNameVerifiedAt: iso.nullable(),
+    faceQuota: z.object({ freeUsed: z.number().int(), purchased: z.number().int() }).strict(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .passthrough();
+export const accountBody = z.object({ account: accountView }).strict();
+
+export const session = z
+  .object({ id: z.string(), live: z.boolean(), createdAt: iso, endedAt: iso.nullable(), endedReason: z.string().nullable(), endedByFlow: z.string().nullable() })
+  .strict();
+export const sessionBody = z.object({ session }).strict();
+export const sessionsBody = z.object({ sessions: z.array(session) }).strict();
+
+export const healthBody = z
+  .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.enum(['ok', 'down'])) })
+  .strict();
+
+const counter = z
+  .object({
+    key: z.string(),
+    timezone: z.literal('Asia/Shanghai'),
+    total: z.number().int(),
+    today: z.number().int(),
+    yesterday: z.number().int(),
+    thisWeek: z.number().int(),
+    lastWeek: z.number().int(),
+    thisMonth: z.number().int(),
+    lastMonth: z.number().int(),
+    thisYear: z.number().int(),
+    lastYear: z.number().int(),
+  })
+  .strict();
+export const counterBody = z.object({ counter }).strict();
+export const countersBody = z.object({ counters: z.array(counter) }).strict();
+
 const account = {
   id: 'u1001',
   phone: '138****8000',
@@ -30,59 +70,37 @@ const account = {
   updatedAt: at,
 };
 
-/** Routes of the platform, bind and rebind flows, sessions, health and metrics. */
-export const CORE_ROUTES: RouteDoc[] = [
-  { method: 'get', path: '/health', summary: 'Readiness: Postgres, Redis, Temporal', tag: 'operations', auth: 'none', responses: { 200: { description: 'all up', schema: res.healthBody, example: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', temporal: 'ok' } } }, 503: { description: 'a dependency is down', schema: res.healthBody } } },
+/** The API's own routes: operations, accounts, sessions. */
+export const PLATFORM_ROUTES: RouteDoc[] = [
+  { method: 'get', path: '/health', summary: 'Readiness: Postgres, Redis, Temporal', tag: 'operations', auth: 'none', responses: { 200: { description: 'all up', schema: healthBody, example: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', temporal: 'ok' } } }, 503: { description: 'a dependency is down', schema: healthBody } } },
   { method: 'get', path: '/health/live', summary: 'Liveness', tag: 'operations', auth: 'none', responses: { 200: { description: 'the process answers' } } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics (HTTP, flows, process)', tag: 'operations', auth: 'none', responses: { 200: { description: 'text exposition format' } } },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } },
   {
     method: 'post', path: '/v1/accounts', summary: "Create the platform user's account (idempotent)", tag: 'accounts', auth: 'apiKey', scope: 'accounts:write',
     body: req.createAccountBody, requestExample: { id: 'u1001' },
-    responses: { 201: { description: 'created', schema: res.accountBody, example: { account: { ...account, phone: null } } }, 200: { description: 'existed already', schema: res.accountBody } },
+    responses: { 201: { description: 'created', schema: accountBody, example: { account: { ...account, phone: null } } }, 200: { description: 'existed already', schema: accountBody } },
     errors: ['INVALID_INPUT'],
   },
   {
     method: 'get', path: '/v1/accounts/:id', summary: 'Read an account, contacts masked (whole with pii:read and ?unmasked=true)', tag: 'accounts', auth: 'apiKey', scope: 'accounts:read',
     params: { id: req.accountId }, query: { unmasked: z.enum(['true', 'false']).optional() },
-    responses: { 200: { description: 'the account', schema: res.accountBody, example: { account } } },
+    responses: { 200: { description: 'the account', schema: accountBody, example: { account } } },
     errors: ['ACCOUNT_NOT_FOUND', 'FORBIDDEN'],
   },
   {
     method: 'post', path: '/v1/accounts/:id/sessions', summary: "Register one of the user's sessions (idempotent)", tag: 'sessions', auth: 'apiKey', scope: 'accounts:write',
     params: { id: req.accountId }, body: req.registerSessionBody, requestExample: { sessionId: 'web-1', client: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0' } },
-    responses: { 201: { description: 'registered', schema: res.sessionBody, example: { session: { id: 'web-1', live: true, createdAt: at, endedAt: null, endedReason: null, endedByFlow: null } } }, 200: { description: 'known already', schema: res.sessionBody } },
+    responses: { 201: { description: 'registered', schema: sessionBody, example: { session: { id: 'web-1', live: true, createdAt: at, endedAt: null, endedReason: null, endedByFlow: null } } }, 200: { description: 'known already', schema: sessionBody } },
     errors: ['ACCOUNT_NOT_FOUND', 'INVALID_INPUT'],
   },
   {
     method: 'get', path: '/v1/accounts/:id/sessions', summary: "The account's sessions, live and ended", tag: 'sessions', auth: 'apiKey', scope: 'accounts:read',
-    params: { id: req.accountId }, responses: { 200: { description: 'sessions', schema: res.sessionsBody } }, errors: ['ACCOUNT_NOT_FOUND'],
+    params: { id: req.accountId }, responses: { 200: { description: 'sessions', schema: sessionsBody } }, errors: ['ACCOUNT_NOT_FOUND'],
   },
   {
     method: 'delete', path: '/v1/accounts/:id/sessions/:sessionId', summary: 'End a session (sign-out)', tag: 'sessions', auth: 'apiKey', scope: 'accounts:write',
-    params: { id: req.accountId, sessionId: req.sessionId }, responses: { 200: { description: 'ended', schema: res.sessionBody } }, errors: ['SESSION_NOT_FOUND'],
-  },
-  ...BIND_ROUTES,
-  ...REBIND_ROUTES,
-  {
-    method: 'get', path: '/v1/flows/:flowId', summary: "A flow's state (any kind)", tag: 'flows', auth: 'apiKey', scope: 'flows:read',
-    params: { flowId: req.flowId }, responses: { 200: { description: 'state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
-  },
-  {
-    method: 'delete', path: '/v1/flows/:flowId', summary: 'Cancel a live flow', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId: req.flowId }, responses: { 200: { description: 'cancelled; its state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/code/resend', summary: 'Another code (bind: to the new address; rebind: the proof code)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId: req.flowId }, responses: { 200: { description: 'code sent', schema: res.codeSentBody } }, errors: ['CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId: req.flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
-    responses: {
-      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
-    },
-    errors: ['CODE_INVALID_FORMAT', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'FLOW_CLOSED'],
+    params: { id: req.accountId, sessionId: req.sessionId }, responses: { 200: { description: 'ended', schema: sessionBody } }, errors: ['SESSION_NOT_FOUND'],
   },
 ];
 
@@ -90,15 +108,12 @@ const counterExample = { key: 'api:face', timezone: 'Asia/Shanghai', total: 12, 
 
 /** The counters of provider calls and messages (every flow's, so the API's own). */
 export const COUNTER_ROUTES: RouteDoc[] = [
-  { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls and messages (api:face, api:face_certify, api:idcard_verification, sms:sent|failed, mail:sent|failed)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: res.countersBody, example: { counters: [counterExample] } } } },
+  { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls and messages (api:face, api:face_certify, api:idcard_verification, sms:sent|failed, mail:sent|failed)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: countersBody, example: { counters: [counterExample] } } } },
   {
     method: 'get', path: '/v1/counters/:key', summary: 'One counter: total, today, yesterday, this/last week, this/last month, this/last year (Asia/Shanghai)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read',
-    params: { key: z.enum(COUNTER_KEYS) }, responses: { 200: { description: 'counter', schema: res.counterBody, example: { counter: counterExample } } }, errors: ['NOT_FOUND'],
+    params: { key: z.enum(COUNTER_KEYS) }, responses: { 200: { description: 'counter', schema: counterBody, example: { counter: counterExample } } }, errors: ['NOT_FOUND'],
   },
 ];
-
-/** Every documented route; other route sets add their lists here. */
-export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...FACE_CHECK_ROUTES, ...COUNTER_ROUTES, ...WEBHOOK_ROUTES, ...CONSOLE_ROUTES, ...REPORT_ROUTES];
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z]+)/g, '{$1}');
 const jsonSchema = (s: z.ZodType) => {
@@ -106,7 +121,7 @@ const jsonSchema = (s: z.ZodType) => {
   return rest;
 };
 
-export function buildOpenApi(docs: RouteDoc[] = ROUTE_DOCS): Record<string, unknown> {
+export function buildOpenApi(docs: RouteDoc[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const d of docs) {
     const parameters = [
@@ -126,12 +141,12 @@ export function buildOpenApi(docs: RouteDoc[] = ROUTE_DOCS): Record<string, unkn
       const prior = responses[key] as { description: string } | undefined;
       responses[key] = {
         description: prior ? `${prior.description}; ${code}` : code,
-        content: { 'application/json': { schema: jsonSchema(res.errorBody), example: { error: { code, message: e.zh } } } },
+        content: { 'application/json': { schema: jsonSchema(errorBody), example: { error: { code, message: e.zh } } } },
       };
     }
     if (d.auth === 'apiKey') {
-      responses['401'] = { description: 'UNAUTHENTICATED', content: { 'application/json': { schema: jsonSchema(res.errorBody) } } };
-      responses['403'] ??= { description: 'FORBIDDEN (scope)', content: { 'application/json': { schema: jsonSchema(res.errorBody) } } };
+      responses['401'] = { description: 'UNAUTHENTICATED', content: { 'application/json': { schema: jsonSchema(errorBody) } } };
+      responses['403'] ??= { description: 'FORBIDDEN (scope)', content: { 'application/json': { schema: jsonSchema(errorBody) } } };
     }
     const op: Record<string, unknown> = {
       summary: d.summary,
@@ -172,7 +187,7 @@ const DOCS_HTML = `<!doctype html>
 <script src="/docs/init.js"></script></body></html>`;
 
 /** /openapi.json and /docs (Swagger UI from the installed package: no CDN). */
-export function openApiRoutes(docs: () => RouteDoc[] = () => ROUTE_DOCS): Router {
+export function openApiRoutes(docs: () => RouteDoc[]): Router {
   const r = Router();
   let cached: Record<string, unknown> | null = null;
   r.get('/openapi.json', (_req, res) => void res.json((cached ??= buildOpenApi(docs()))));
