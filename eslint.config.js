@@ -22,9 +22,10 @@ const RESTRICTED_PACKAGES = [
   })),
 ];
 
-/** activities/, db/, providers/, api/, worker/ at any depth (flows/x/workflow.ts reaches them by ../../). */
+/** activities/, db/, providers/, api/, http/, worker/ at any depth (flows/x/workflow.ts reaches them by ../../).
+ *  A flow's start.ts, routes.ts and openapi.ts are API code beside its workflow: no glob above names them. */
 const SIDE_EFFECTING_CODE = (allowTypeImports) => ({
-  regex: '^(\\.\\.?/)+(activities|db|providers|api|worker)(/.*)?$',
+  regex: '^(\\.\\.?/)+(activities|db|providers|api|http|worker)(/.*)?$',
   allowTypeImports,
   message: allowTypeImports ? 'Workflows may import only types from side-effecting code.' : 'A contract imports nothing from side-effecting code, not even types.',
 });

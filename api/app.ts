@@ -1,25 +1,55 @@
 // The HTTP API: authenticated callers (the platform's backend) create accounts and
 // drive flows. Every input is validated; every error has the catalogue's shape.
+// This file only composes: each flow's folder (flows/<kind>/) brings its routes (routes.ts),
+// what drives its workflow (start.ts) and its OpenAPI entries (openapi.ts); shared plumbing
+// is in http/. The routers are mounted and the docs listed here, in one place, so a route
+// that is mounted but not documented (or the reverse) shows in one diff (and in
+// test/e2e/openapi.test.ts).
 import express from 'express';
-import type { ApiDeps } from './deps';
-import { authenticate } from './auth';
-import { BindFlows } from './bind-flows';
-import { errorHandler, notFound } from './errors';
+import type { ApiDeps } from '../http/deps';
+import { authenticate } from '../http/auth';
+import { BindFlows } from '../flows/bind/start';
+import { errorHandler, notFound } from '../http/errors';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
-import { openApiRoutes } from './openapi';
+import { COUNTER_ROUTES, openApiRoutes, PLATFORM_ROUTES } from './openapi';
+import { FLOW_ROUTES } from './openapi-flows';
+import { REPORT_ROUTES } from './openapi-reports';
+import { CONSOLE_ROUTES } from './openapi-console';
+import type { RouteDoc } from '../http/route-doc';
+import { BIND_ROUTES } from '../flows/bind/openapi';
+import { REBIND_ROUTES } from '../flows/rebind/openapi';
+import { REAL_NAME_ROUTES } from '../flows/real-name/openapi';
+import { FACE_CHECK_ROUTES } from '../flows/face-check/openapi';
+import { WEBHOOK_ROUTES } from '../flows/webhooks/openapi';
 import { createRegistry, httpMetrics } from '../lib/metrics';
 import { accountRoutes } from './routes/accounts';
-import { bindRoutes } from './routes/bind';
+import { bindRoutes } from '../flows/bind/routes';
 import { flowRoutes } from './routes/flows';
-import { rebindRoutes } from './routes/rebind';
-import { RebindFlows } from './rebind-flows';
+import { rebindRoutes } from '../flows/rebind/routes';
+import { RebindFlows } from '../flows/rebind/start';
 import { sessionRoutes } from './routes/sessions';
-import { realNameRoutes } from './routes/real-name';
-import { webhookRoutes } from './routes/webhooks';
+import { realNameRoutes } from '../flows/real-name/routes';
+import { faceCheckRoutes } from '../flows/face-check/routes';
+import { counterRoutes } from './routes/counters';
+import { webhookRoutes } from '../flows/webhooks/routes';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
-import { AbuseLimits } from './abuse-limits';
+import { AbuseLimits } from '../http/abuse-limits';
+
+/** Every documented route: the tags first appear in this order in the rendered reference. */
+export const ROUTE_DOCS: RouteDoc[] = [
+  ...PLATFORM_ROUTES,
+  ...BIND_ROUTES,
+  ...REBIND_ROUTES,
+  ...FLOW_ROUTES,
+  ...REAL_NAME_ROUTES,
+  ...FACE_CHECK_ROUTES,
+  ...COUNTER_ROUTES,
+  ...WEBHOOK_ROUTES,
+  ...CONSOLE_ROUTES,
+  ...REPORT_ROUTES,
+];
 
 export function createApp(d: ApiDeps): express.Express {
   const app = express();
@@ -30,9 +60,12 @@ export function createApp(d: ApiDeps): express.Express {
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(d));
   app.use(metricsRoutes(registry, d.client));
-  app.use(openApiRoutes());
+  app.use(openApiRoutes(() => ROUTE_DOCS));
   const limits = new AbuseLimits(d.redis, d.fieldCrypto, d.cfg);
-  app.use(realNameRoutes(d, limits)); // real-name, devices, counters, face completion (token-authenticated); mounted before the API-key check
+  // real-name, devices, face completion (token-authenticated), counters: before the API-key check, each route authenticates itself
+  app.use(realNameRoutes(d, limits));
+  app.use(faceCheckRoutes(d, limits));
+  app.use(counterRoutes(d, authenticate(d.cfg.api.keys)));
   app.use(consoleRoutes(d.cfg)); // the demo console page and config (public); its inbox proxy checks the key itself
   app.use(reportRoutes(d)); // GET /reports (static page) and the report JSON (authenticates itself); before the API-key check
   app.use(authenticate(d.cfg.api.keys));

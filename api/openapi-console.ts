@@ -1,6 +1,6 @@
 // OpenAPI entries of the demo console (api/routes/console.ts): the page, its assets, its config
 // and the sandbox-inbox proxy (development / test only).
-import type { RouteDoc } from './route-doc';
+import type { RouteDoc } from '../http/route-doc';
 import { consoleConfigBody, inboxCodeBody, inboxMailQuery, inboxSmsQuery } from './routes/console';
 
 const tag = 'console';

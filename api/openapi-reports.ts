@@ -1,8 +1,25 @@
 // OpenAPI entries of the report routes (api/routes/reports.ts): the JSON report and the
 // operators' HTML page.
-import type { RouteDoc } from './route-doc';
-import { reportBody } from './response-schemas';
+import type { RouteDoc } from '../http/route-doc';
+import { z } from 'zod';
+import { iso } from '../http/response-schemas';
 import { reportQuery } from './routes/reports';
+
+const reportRow = {
+  submissions: z.number().int().min(0),
+  passes: z.number().int().min(0),
+  failures: z.number().int().min(0),
+  pending: z.number().int().min(0),
+  passRate: z.number().min(0).max(1).nullable().describe('passes / submissions; null without submissions'),
+};
+export const reportBody = z
+  .object({
+    scene: z.string(),
+    window: z.object({ from: iso, to: iso, granularity: z.enum(['hour', 'day']), timezone: z.literal('Asia/Shanghai'), clamped: z.boolean() }).strict(),
+    totals: z.object(reportRow).strict(),
+    series: z.array(z.object({ bucket: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:00:00\+08:00$/), ...reportRow }).strict()),
+  })
+  .strict();
 
 const tag = 'reports';
 const bucket = (h: string, s: number, p: number, f: number) => ({ bucket: `2026-11-22T${h}:00:00+08:00`, submissions: s, passes: p, failures: f, pending: s - p - f, passRate: s ? Math.round((p / s) * 10_000) / 10_000 : null });

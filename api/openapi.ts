@@ -1,25 +1,64 @@
 // The OpenAPI 3.1 document, generated from the zod schemas the routes validate with
-// (requests) and answer with (api/response-schemas.ts). Served at /openapi.json and
-// rendered at /docs. test/e2e/openapi.test.ts proves every mounted route is here and
-// every example fits its schema.
+// (requests) and answer with (responses). Served at /openapi.json and rendered at /docs.
+// Each part documents its own routes (flows/*/openapi.ts, api/openapi-*.ts); this file
+// documents the API's own (operations, accounts, sessions, counters) and builds the
+// document from the list api/app.ts composes, so no part's docs import the builder.
+// test/e2e/openapi.test.ts proves every mounted route is here and every example fits its schema.
 import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS } from '../lib/errors';
-import * as req from './schemas';
-import * as res from './response-schemas';
-import * as devices from './routes/devices';
-import * as realName from './routes/real-name';
-import { WEBHOOK_ROUTES } from './openapi-webhooks';
-import { REPORT_ROUTES } from './openapi-reports';
+import * as req from '../http/schemas';
+import { errorBody } from '../http/response-schemas';
+import type { RouteDoc } from '../http/route-doc';
 import { COUNTER_KEYS } from '../db/counters';
-import { CONSOLE_ROUTES } from './openapi-console';
-import type { RouteDoc } from './route-doc';
 
-const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');
+const iso = z.iso.datetime();
+const masked = z.string();
 const at = '2026-11-22T08:00:00.000Z';
-const later = '2026-11-22T08:05:00.000Z';
-const sent = { flowId: 'bind-phone:u1001', sentTo: '138****8000', codeExpiresAt: later, resendAvailableAt: '2026-11-22T08:01:00.000Z' };
+
+export const accountView = z
+  .object({
+    id: z.string(),
+    phone: masked.nullable(),
+    email: masked.nullable(),
+    realNameStatus: z.enum(['none', 'verified']),
+    realNameVerifiedAt: iso.nullable(),
+    faceQuota: z.object({ freeUsed: z.number().int(), purchased: z.number().int() }).strict(),
+    createdAt: iso,
+    updatedAt: iso,
+  })
+  .passthrough();
+export const accountBody = z.object({ account: accountView }).strict();
+
+export const session = z
+  .object({ id: z.string(), live: z.boolean(), createdAt: iso, endedAt: iso.nullable(), endedReason: z.string().nullable(), endedByFlow: z.string().nullable() })
+  .strict();
+export const sessionBody = z.object({ session }).strict();
+export const sessionsBody = z.object({ sessions: z.array(session) }).strict();
+
+export const healthBody = z
+  .object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), z.enum(['ok', 'down'])) })
+  .strict();
+
+const counter = z
+  .object({
+    key: z.string(),
+    timezone: z.literal('Asia/Shanghai'),
+    total: z.number().int(),
+    today: z.number().int(),
+    yesterday: z.number().int(),
+    thisWeek: z.number().int(),
+    lastWeek: z.number().int(),
+    thisMonth: z.number().int(),
+    lastMonth: z.number().int(),
+    thisYear: z.number().int(),
+    lastYear: z.number().int(),
+  })
+  .strict();
+export const counterBody = z.object({ counter }).strict();
+export const countersBody = z.object({ counters: z.array(counter) }).strict();
+
 const account = {
   id: 'u1001',
   phone: '138****8000',
@@ -31,161 +70,50 @@ const account = {
   updatedAt: at,
 };
 
-/** Routes of the platform, bind and rebind flows, sessions, health and metrics. */
-export const CORE_ROUTES: RouteDoc[] = [
-  { method: 'get', path: '/health', summary: 'Readiness: Postgres, Redis, Temporal', tag: 'operations', auth: 'none', responses: { 200: { description: 'all up', schema: res.healthBody, example: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', temporal: 'ok' } } }, 503: { description: 'a dependency is down', schema: res.healthBody } } },
+/** The API's own routes: operations, accounts, sessions. */
+export const PLATFORM_ROUTES: RouteDoc[] = [
+  { method: 'get', path: '/health', summary: 'Readiness: Postgres, Redis, Temporal', tag: 'operations', auth: 'none', responses: { 200: { description: 'all up', schema: healthBody, example: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', temporal: 'ok' } } }, 503: { description: 'a dependency is down', schema: healthBody } } },
   { method: 'get', path: '/health/live', summary: 'Liveness', tag: 'operations', auth: 'none', responses: { 200: { description: 'the process answers' } } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics (HTTP, flows, process)', tag: 'operations', auth: 'none', responses: { 200: { description: 'text exposition format' } } },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } },
   {
     method: 'post', path: '/v1/accounts', summary: "Create the platform user's account (idempotent)", tag: 'accounts', auth: 'apiKey', scope: 'accounts:write',
     body: req.createAccountBody, requestExample: { id: 'u1001' },
-    responses: { 201: { description: 'created', schema: res.accountBody, example: { account: { ...account, phone: null } } }, 200: { description: 'existed already', schema: res.accountBody } },
+    responses: { 201: { description: 'created', schema: accountBody, example: { account: { ...account, phone: null } } }, 200: { description: 'existed already', schema: accountBody } },
     errors: ['INVALID_INPUT'],
   },
   {
     method: 'get', path: '/v1/accounts/:id', summary: 'Read an account, contacts masked (whole with pii:read and ?unmasked=true)', tag: 'accounts', auth: 'apiKey', scope: 'accounts:read',
     params: { id: req.accountId }, query: { unmasked: z.enum(['true', 'false']).optional() },
-    responses: { 200: { description: 'the account', schema: res.accountBody, example: { account } } },
+    responses: { 200: { description: 'the account', schema: accountBody, example: { account } } },
     errors: ['ACCOUNT_NOT_FOUND', 'FORBIDDEN'],
   },
   {
     method: 'post', path: '/v1/accounts/:id/sessions', summary: "Register one of the user's sessions (idempotent)", tag: 'sessions', auth: 'apiKey', scope: 'accounts:write',
     params: { id: req.accountId }, body: req.registerSessionBody, requestExample: { sessionId: 'web-1', client: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0' } },
-    responses: { 201: { description: 'registered', schema: res.sessionBody, example: { session: { id: 'web-1', live: true, createdAt: at, endedAt: null, endedReason: null, endedByFlow: null } } }, 200: { description: 'known already', schema: res.sessionBody } },
+    responses: { 201: { description: 'registered', schema: sessionBody, example: { session: { id: 'web-1', live: true, createdAt: at, endedAt: null, endedReason: null, endedByFlow: null } } }, 200: { description: 'known already', schema: sessionBody } },
     errors: ['ACCOUNT_NOT_FOUND', 'INVALID_INPUT'],
   },
   {
     method: 'get', path: '/v1/accounts/:id/sessions', summary: "The account's sessions, live and ended", tag: 'sessions', auth: 'apiKey', scope: 'accounts:read',
-    params: { id: req.accountId }, responses: { 200: { description: 'sessions', schema: res.sessionsBody } }, errors: ['ACCOUNT_NOT_FOUND'],
+    params: { id: req.accountId }, responses: { 200: { description: 'sessions', schema: sessionsBody } }, errors: ['ACCOUNT_NOT_FOUND'],
   },
   {
     method: 'delete', path: '/v1/accounts/:id/sessions/:sessionId', summary: 'End a session (sign-out)', tag: 'sessions', auth: 'apiKey', scope: 'accounts:write',
-    params: { id: req.accountId, sessionId: req.sessionId }, responses: { 200: { description: 'ended', schema: res.sessionBody } }, errors: ['SESSION_NOT_FOUND'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/phone/bind', summary: 'Start binding a first phone: a code goes out by SMS (scene bind_phone)', tag: 'bind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.bindPhoneBody, requestExample: { phone: '13800138000', sessionId: 'web-1', client: { ip: '203.0.113.7' } },
-    responses: { 201: { description: 'flow started, code sent', schema: res.codeSentBody, example: { flow: sent } } },
-    errors: ['INVALID_PHONE', 'ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'PHONE_TAKEN', 'FLOW_IN_PROGRESS', 'CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/email/bind', summary: 'Start binding a first email: a code goes out by mail (scene bind_email)', tag: 'bind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.bindEmailBody, requestExample: { email: 'example@test.com' },
-    responses: { 201: { description: 'flow started, code sent', schema: res.codeSentBody, example: { flow: { ...sent, flowId: 'bind-email:u1001', sentTo: 'examp*****@test.com' } } } },
-    errors: ['INVALID_EMAIL', 'ACCOUNT_NOT_FOUND', 'EMAIL_ALREADY_BOUND', 'EMAIL_TAKEN', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'MAIL_SEND_FAILED'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/phone/rebind', summary: 'Start a phone rebind: a proof code to the bound phone (sms) or email (email), or a face check (face)', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.rebindBody, requestExample: { method: 'sms', sessionId: 'web-1' },
-    responses: {
-      201: {
-        description: 'flow started: proof code sent ({flow: code sent}), or with method face the certifyId and client token for the app',
-        schema: z.union([res.codeSentBody, res.faceProofStartedBody]),
-        example: { flow: { ...sent, flowId: 'rebind-phone:u1001' } },
-      },
-    },
-    errors: ['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'REAL_NAME_REQUIRED', 'MISSING_PARAMETERS', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED', 'MAIL_SEND_FAILED'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/email/rebind', summary: 'Start an email rebind: a proof code to the bound email (email) or phone (sms)', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: req.rebindBody, requestExample: { method: 'email' },
-    responses: { 201: { description: 'flow started: proof code sent, or (face) the certifyId and client token', schema: z.union([res.codeSentBody, res.faceProofStartedBody]) } },
-    errors: ['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'REAL_NAME_REQUIRED', 'MISSING_PARAMETERS', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT'],
-  },
-  { method: 'delete', path: '/v1/accounts/:id/phone', summary: 'Refused: a phone can only be rebound', tag: 'rebind', auth: 'apiKey', scope: 'accounts:write', params: { id: req.accountId }, responses: {}, errors: ['PHONE_UNBIND_FORBIDDEN'] },
-  { method: 'delete', path: '/v1/accounts/:id/email', summary: 'Refused: an email can only be rebound', tag: 'rebind', auth: 'apiKey', scope: 'accounts:write', params: { id: req.accountId }, responses: {}, errors: ['EMAIL_UNBIND_FORBIDDEN'] },
-  {
-    method: 'get', path: '/v1/flows/:flowId', summary: "A flow's state (any kind)", tag: 'flows', auth: 'apiKey', scope: 'flows:read',
-    params: { flowId }, responses: { 200: { description: 'state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
-  },
-  {
-    method: 'delete', path: '/v1/flows/:flowId', summary: 'Cancel a live flow', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'cancelled; its state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/code/resend', summary: 'Another code (bind: to the new address; rebind: the proof code)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'code sent', schema: res.codeSentBody } }, errors: ['CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
-    responses: {
-      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([res.bindResultBody, res.proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
-    },
-    errors: ['CODE_INVALID_FORMAT', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/proof', summary: "Rebind by face: the unbind token once the face check succeeded", tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'the unbind token', schema: res.proofAcceptedBody, example: { proof: { flowId: 'rebind-phone:u1001', unbindToken: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', tokenExpiresAt: later } } } },
-    errors: ['PROOF_NOT_DONE', 'PROOF_METHOD_MISMATCH', 'FLOW_CLOSED'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/new-contact', summary: 'Rebind: the new phone / email with the unbind token; its code goes out', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, body: req.newContactBody, requestExample: { phone: '13900139000', token: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c' },
-    responses: { 200: { description: 'code sent to the new contact', schema: res.codeSentBody } },
-    errors: ['MISSING_PARAMETERS', 'UNBIND_TOKEN_INVALID', 'PROOF_NOT_DONE', 'INVALID_PHONE', 'INVALID_EMAIL', 'PHONE_TAKEN', 'REBIND_EMAIL_TAKEN', 'SAME_CONTACT'],
-  },
-  {
-    method: 'post', path: '/v1/flows/:flowId/new-contact/code', summary: "Rebind: the new contact's code; notices, change, sessions, callback", tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, body: req.newContactCodeBody, requestExample: { code: '123456', token: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c' },
-    responses: {
-      200: {
-        description: 'rebound',
-        schema: res.rebindResultBody,
-        example: { result: { flowId: 'rebind-phone:u1001', outcome: 'rebound', accountId: 'u1001', kind: 'phone', target: '139****9000', notices: [{ channel: 'sms', to: '138****8000', status: 'sent', providerCode: 'Ok' }], sessionsEnded: ['app-2'], error: null } },
-      },
-    },
-    errors: ['MISSING_PARAMETERS', 'UNBIND_TOKEN_INVALID', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'REBIND_EMAIL_TAKEN', 'CONTACT_CHANGED'],
+    params: { id: req.accountId, sessionId: req.sessionId }, responses: { 200: { description: 'ended', schema: sessionBody } }, errors: ['SESSION_NOT_FOUND'],
   },
 ];
 
-const idExample = '110101199001010015';
 const counterExample = { key: 'api:face', timezone: 'Asia/Shanghai', total: 12, today: 2, yesterday: 3, thisWeek: 5, lastWeek: 4, thisMonth: 12, lastMonth: 0, thisYear: 12, lastYear: 0 };
 
-/** Real-name verification, the app's face completion, devices, counters. */
-export const REAL_NAME_ROUTES: RouteDoc[] = [
-  {
-    method: 'put', path: '/v1/accounts/:id/devices/:deviceId', summary: "Register an app device's face metaInfo (from the app launch)", tag: 'real-name', auth: 'apiKey', scope: 'accounts:write',
-    params: { id: req.accountId, deviceId: devices.deviceId }, body: devices.registerDeviceBody, requestExample: { metaInfo: '{"apdidToken":"…","deviceModel":"iPhone15,2"}', platform: 'ios' },
-    responses: { 201: { description: 'registered', schema: res.deviceBody, example: { device: { accountId: 'u1001', deviceId: 'phone-1', platform: 'ios', registered: true } } }, 200: { description: 'updated', schema: res.deviceBody } },
-    errors: ['ACCOUNT_NOT_FOUND', 'INVALID_INPUT'],
-  },
-  {
-    method: 'post', path: '/v1/accounts/:id/real-name', summary: 'Start real-name verification: ID two-factor check, then a face check (certifyId + client token for the app)', tag: 'real-name', auth: 'apiKey', scope: 'flows:write',
-    params: { id: req.accountId }, body: realName.startRealNameBody,
-    requestExample: { realName: '张三', idNumber: idExample, deviceId: 'phone-1', environmentSafe: true, client: { ip: '203.0.113.7' } },
-    responses: {
-      201: { description: 'started; the app starts the face SDK with certifyId', schema: res.realNameStartedBody, example: { flow: { flowId: 'real-name:u1001', faceCheckId: 'real-name:u1001/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, cache: false, clientToken: 'eyJ…' } } },
-      200: { description: 'a repeat from the same device and request: the live certifyId again (cache: true)', schema: res.realNameStartedBody },
-    },
-    errors: ['ACCOUNT_NOT_FOUND', 'REAL_NAME_PHONE_REQUIRED', 'REAL_NAME_ALREADY_VERIFIED', 'REAL_NAME_UNSAFE_ENVIRONMENT', 'FACE_METAINFO_MISSING', 'REAL_NAME_INVALID_NAME', 'REAL_NAME_INVALID_ID', 'REAL_NAME_SUBJECT_LIMIT', 'FACE_QUOTA_REQUIRED', 'ID_CHECK_TOO_SOON', 'ID_CHECK_DAILY_LIMIT', 'ID_MISMATCH', 'ID_NO_RECORD', 'ID_CHECK_UNAVAILABLE', 'FACE_PROVIDER_ERROR'],
-  },
-  {
-    method: 'get', path: '/v1/accounts/:id/real-name/flow', summary: "The account's real-name flow state", tag: 'real-name', auth: 'apiKey', scope: 'flows:read',
-    params: { id: req.accountId }, responses: { 200: { description: 'state', schema: res.flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
-  },
-  {
-    method: 'get', path: '/v1/accounts/:id/real-name', summary: 'The verified identity, masked (张*, 1101**********0015); whole with pii:read and ?unmasked=true', tag: 'real-name', auth: 'apiKey', scope: 'accounts:read',
-    params: { id: req.accountId }, query: { unmasked: z.enum(['true', 'false']).optional() },
-    responses: { 200: { description: 'identity', schema: res.identityBody, example: { identity: { status: 'verified', realName: '张*', idNumber: '1101**********0015', verifiedAt: at, masked: true } } } },
-    errors: ['ACCOUNT_NOT_FOUND', 'FORBIDDEN'],
-  },
-  {
-    method: 'post', path: '/v1/face/completion', summary: "The app posts the face SDK's completion (X-Face-Token, no API key); the server then asks the provider", tag: 'real-name', auth: 'clientToken',
-    body: realName.faceCompletionBody, requestExample: { deviceId: 'phone-1', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', errCode: 0, errMsg: 'success' },
-    responses: { 200: { description: 'the outcome (刷脸成功:账户实名认证成功 / 刷脸失败:人证信息比对不一致) or, while pending, the stage', schema: res.faceCompletionAnswer } },
-    errors: ['FACE_TOKEN_INVALID', 'FACE_DEVICE_MISMATCH', 'FACE_CERTIFY_MISMATCH', 'FACE_SDK_ERROR', 'FACE_ALREADY_COMPLETED', 'FACE_EXPIRED'],
-  },
-  { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls and messages (api:face, api:face_certify, api:idcard_verification, sms:sent|failed, mail:sent|failed)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: res.countersBody, example: { counters: [counterExample] } } } },
+/** The counters of provider calls and messages (every flow's, so the API's own). */
+export const COUNTER_ROUTES: RouteDoc[] = [
+  { method: 'get', path: '/v1/counters', summary: 'Multi-period counters of provider calls and messages (api:face, api:face_certify, api:idcard_verification, sms:sent|failed, mail:sent|failed)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read', responses: { 200: { description: 'counters', schema: countersBody, example: { counters: [counterExample] } } } },
   {
     method: 'get', path: '/v1/counters/:key', summary: 'One counter: total, today, yesterday, this/last week, this/last month, this/last year (Asia/Shanghai)', tag: 'real-name', auth: 'apiKey', scope: 'flows:read',
-    params: { key: z.enum(COUNTER_KEYS) }, responses: { 200: { description: 'counter', schema: res.counterBody, example: { counter: counterExample } } }, errors: ['NOT_FOUND'],
+    params: { key: z.enum(COUNTER_KEYS) }, responses: { 200: { description: 'counter', schema: counterBody, example: { counter: counterExample } } }, errors: ['NOT_FOUND'],
   },
 ];
-
-/** Every documented route; other route sets add their lists here. */
-export const ROUTE_DOCS: RouteDoc[] = [...CORE_ROUTES, ...REAL_NAME_ROUTES, ...WEBHOOK_ROUTES, ...CONSOLE_ROUTES, ...REPORT_ROUTES];
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z]+)/g, '{$1}');
 const jsonSchema = (s: z.ZodType) => {
@@ -193,7 +121,7 @@ const jsonSchema = (s: z.ZodType) => {
   return rest;
 };
 
-export function buildOpenApi(docs: RouteDoc[] = ROUTE_DOCS): Record<string, unknown> {
+export function buildOpenApi(docs: RouteDoc[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const d of docs) {
     const parameters = [
@@ -213,12 +141,12 @@ export function buildOpenApi(docs: RouteDoc[] = ROUTE_DOCS): Record<string, unkn
       const prior = responses[key] as { description: string } | undefined;
       responses[key] = {
         description: prior ? `${prior.description}; ${code}` : code,
-        content: { 'application/json': { schema: jsonSchema(res.errorBody), example: { error: { code, message: e.zh } } } },
+        content: { 'application/json': { schema: jsonSchema(errorBody), example: { error: { code, message: e.zh } } } },
       };
     }
     if (d.auth === 'apiKey') {
-      responses['401'] = { description: 'UNAUTHENTICATED', content: { 'application/json': { schema: jsonSchema(res.errorBody) } } };
-      responses['403'] ??= { description: 'FORBIDDEN (scope)', content: { 'application/json': { schema: jsonSchema(res.errorBody) } } };
+      responses['401'] = { description: 'UNAUTHENTICATED', content: { 'application/json': { schema: jsonSchema(errorBody) } } };
+      responses['403'] ??= { description: 'FORBIDDEN (scope)', content: { 'application/json': { schema: jsonSchema(errorBody) } } };
     }
     const op: Record<string, unknown> = {
       summary: d.summary,
@@ -259,7 +187,7 @@ const DOCS_HTML = `<!doctype html>
 <script src="/docs/init.js"></script></body></html>`;
 
 /** /openapi.json and /docs (Swagger UI from the installed package: no CDN). */
-export function openApiRoutes(docs: () => RouteDoc[] = () => ROUTE_DOCS): Router {
+export function openApiRoutes(docs: () => RouteDoc[]): Router {
   const r = Router();
   let cached: Record<string, unknown> | null = null;
   r.get('/openapi.json', (_req, res) => void res.json((cached ??= buildOpenApi(docs()))));

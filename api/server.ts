@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestListener } from 'node:http';
 import { ERRORS, type ErrorCode } from '../lib/errors';
-import { errorBody, languageOf, type Lang } from './errors';
+import { errorBody, languageOf, type Lang } from '../http/errors';
 
 /** A whole HTTP/1.1 answer in the envelope, for a socket Express never got. */
 export function rawAnswer(code: ErrorCode, lang: Lang = 'zh', details?: Record<string, unknown>): string {

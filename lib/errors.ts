@@ -65,7 +65,6 @@ export const ERRORS = {
   FLOW_CLOSED: { status: 410, zh: '操作已结束,请重新发起', en: 'This flow has ended' },
   FLOW_EXPIRED: { status: 410, zh: '操作已超时,请重新发起', en: 'This flow expired' },
   FLOW_CANCELLED: { status: 410, zh: '操作已取消,请重新发起', en: 'This flow was cancelled' },
-  FLOW_NOT_CANCELLABLE: { status: 409, zh: '该操作不能单独取消', en: 'This flow ends with the flow that started it; cancel that one' },
 
   // real-name: pre-checks in SPEC.md's order, then the ID check, the face check and its completion
   REAL_NAME_DISABLED: { status: 403, zh: '实名认证功能已关闭', en: 'Real-name verification is switched off' },

@@ -2,7 +2,7 @@
 // running `npm start` stack started with short lifetimes, so the expiry paths end quickly:
 //
 //   WEBHOOK_DISPATCHER_IDLE_SEC=3 WEBHOOK_DISPATCHER_MAX_PER_RUN=1 BIND_FLOW_TTL_SEC=6 \
-//   FACE_TOKEN_TTL_SEC=6 npm start
+//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 npm start
 //   npm run record-histories -- <folder> [name-prefix…]
 //
 // It drives every path over the HTTP API like a caller would and saves each workflow's history
@@ -188,6 +188,30 @@ const scenarios: Record<string, Scenario> = {
       [`real-name:${expired}`, 'real-name-expired'],
       [expiredFace, 'face-check-expired'],
     ];
+  },
+  async 'real-name-cancelled'() {
+    // cancelled while the face check waits for the app: the check closes and gives its hold back
+    const id = await account(phone('133'));
+    const deviceId = await device(id, null);
+    const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, client: { ip: ip() } });
+    await send('DELETE', `/v1/flows/real-name:${id}`);
+    return [
+      [`real-name:${id}`, 'real-name-cancelled'],
+      [started.flow.faceCheckId, 'face-check-owner-cancelled'],
+    ];
+  },
+  async 'webhook-sweep'() {
+    // the Schedule starts one every WEBHOOK_SWEEP_INTERVAL_SEC; the newest finished run
+    const client = await connectClient(cfg);
+    try {
+      for (let i = 0; i < 120; i++) {
+        for await (const w of client.workflow.list({ query: "WorkflowType = 'webhookSweep' AND ExecutionStatus = 'Completed'" })) return [[w.workflowId, 'webhook-sweep']];
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } finally {
+      await client.connection.close();
+    }
+    throw new Error('no webhookSweep run finished within 2 minutes (is WEBHOOK_SWEEP_INTERVAL_SEC short?)');
   },
   async webhooks() {
     // a local endpoint subscribed to everything; two events of one account through the

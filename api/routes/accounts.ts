@@ -3,9 +3,9 @@ import type { Pool } from 'pg';
 import { findAccount, insertAccount, viewAccount } from '../../db/accounts';
 import { AppError } from '../../lib/errors';
 import type { FieldCrypto } from '../../lib/field-crypto';
-import { hasScope, requireScope } from '../auth';
-import { accountId, createAccountBody } from '../schemas';
-import { parse } from '../validation';
+import { hasScope, requireScope } from '../../http/auth';
+import { accountId, createAccountBody } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 export function accountRoutes(pool: Pool, crypto: FieldCrypto): Router {
   const r = Router();

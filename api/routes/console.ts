@@ -17,9 +17,9 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Config } from '../../lib/config';
 import { AppError } from '../../lib/errors';
-import { authenticate, requireScope } from '../auth';
-import { text } from '../schemas';
-import { parse } from '../validation';
+import { authenticate, requireScope } from '../../http/auth';
+import { text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 const DIR = path.join(__dirname, '..', '..', 'console');
 const FILES = { html: 'index.html', js: 'console.js', css: 'console.css' } as const;

@@ -1,7 +1,7 @@
 // Multi-period provider counters (api:face, api:idcard_verification), computed from Postgres.
 import { Router, type RequestHandler } from 'express';
-import type { ApiDeps } from '../deps';
-import { requireScope } from '../auth';
+import type { ApiDeps } from '../../http/deps';
+import { requireScope } from '../../http/auth';
 import { COUNTER_KEYS, isCounterKey, readCounter } from '../../db/counters';
 import { AppError } from '../../lib/errors';
 

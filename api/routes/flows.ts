@@ -6,13 +6,13 @@ import type { Client } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
 import { FLOW_KINDS } from '../../flows/registry';
 import { anyFlowStateQuery, cancelFlowUpdate } from '../../flows/shared/contract';
-import { requireScope } from '../auth';
-import type { BindFlows } from '../bind-flows';
-import { parseFlowId } from '../flow-ids';
-import { updateFlow } from '../flow-updates';
-import type { RebindFlows } from '../rebind-flows';
-import { submitCodeBody } from '../schemas';
-import { parse } from '../validation';
+import { requireScope } from '../../http/auth';
+import type { BindFlows } from '../../flows/bind/start';
+import { parseFlowId } from '../../http/flow-ids';
+import { updateFlow } from '../../http/flow-updates';
+import type { RebindFlows } from '../../flows/rebind/start';
+import { submitCodeBody } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows): Router {
   const r = Router();

@@ -2,7 +2,7 @@
 // down, so an orchestrator (and a person) can tell what to fix.
 import { Router } from 'express';
 import type { Connection } from '@temporalio/client';
-import type { ApiDeps } from '../deps';
+import type { ApiDeps } from '../../http/deps';
 
 async function probe(fn: () => Promise<unknown>, ms = 2000): Promise<'ok' | 'down'> {
   let timer: NodeJS.Timeout | undefined;

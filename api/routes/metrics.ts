@@ -4,9 +4,7 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
-
-const KINDS = ['bind-phone', 'bind-email', 'rebind-phone', 'rebind-email', 'real-name'];
-const OUTCOMES = ['bound', 'rebound', 'verified', 'fail', 'rejected', 'expired', 'locked', 'cancelled'];
+import { API_FLOW_KINDS, FLOW_KINDS } from '../../flows/registry';
 
 export function metricsRoutes(registry: Registry, client: Client): Router {
   const flows = new Gauge({
@@ -17,7 +15,8 @@ export function metricsRoutes(registry: Registry, client: Client): Router {
     async collect() {
       const count = async (q: string) => Number((await client.workflow.count(q)).count);
       await Promise.all(
-        KINDS.map(async (kind) => {
+        API_FLOW_KINDS.map(async (kind) => {
+          const OUTCOMES = FLOW_KINDS[kind].outcomes;
           const base = `VsFlowKind = '${kind}'`;
           const [started, open, ...closed] = await Promise.all([
             count(base),

@@ -3,10 +3,10 @@
 // middleware: the JSON route authenticates itself, the page needs no key.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps';
-import { authenticate, requireScope } from '../auth';
-import { text } from '../schemas';
-import { parse } from '../validation';
+import type { ApiDeps } from '../../http/deps';
+import { authenticate, requireScope } from '../../http/auth';
+import { text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 import { AppError } from '../../lib/errors';
 import { isReportScene, readReport, REPORT_SCENES, resolveWindow, WindowError } from '../../db/reports';
 import { REPORT_PAGE_CSP, reportPageHtml } from '../report-page';

@@ -5,10 +5,10 @@ import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
 import { endSession, listSessions, registerSession, viewSession } from '../../db/sessions';
 import { AppError } from '../../lib/errors';
-import { requireScope } from '../auth';
-import { metaOf } from '../request-meta';
-import { accountId, registerSessionBody, sessionId } from '../schemas';
-import { parse } from '../validation';
+import { requireScope } from '../../http/auth';
+import { metaOf } from '../../http/request-meta';
+import { accountId, registerSessionBody, sessionId } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
 export function sessionRoutes(pool: Pool): Router {
   const r = Router();

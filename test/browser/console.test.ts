@@ -10,7 +10,7 @@ import express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createInboxApp } from '../../sandbox/inbox-http';
 import { consoleRoutes } from '../../api/routes/console';
-import { errorHandler, notFound } from '../../api/errors';
+import { errorHandler, notFound } from '../../http/errors';
 import { createLogger } from '../../lib/logger';
 import { API_KEY, call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 

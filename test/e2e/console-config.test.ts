@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import express from 'express';
 import { consoleRoutes, isLoopbackPeer } from '../../api/routes/console';
-import { errorHandler, notFound } from '../../api/errors';
+import { errorHandler, notFound } from '../../http/errors';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 

@@ -4,9 +4,9 @@
 // to reach PostgreSQL, which refuses it: a 500, and inside a flow a burnt code.)
 import express from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { errorHandler } from '../../api/errors';
-import { metaOf } from '../../api/request-meta';
-import { text } from '../../api/schemas';
+import { errorHandler } from '../../http/errors';
+import { metaOf } from '../../http/request-meta';
+import { text } from '../../http/schemas';
 import { createLogger } from '../../lib/logger';
 import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { seedAccount } from '../support/accounts';

@@ -2,8 +2,11 @@
 // example fits its schema, and real answers fit the documented response schemas.
 import type { Express } from 'express';
 import { z } from 'zod';
-import { ROUTE_DOCS } from '../../api/openapi';
-import * as res from '../../api/response-schemas';
+import { ROUTE_DOCS } from '../../api/app';
+import { accountBody, countersBody, healthBody, sessionBody, sessionsBody } from '../../api/openapi';
+import * as res from '../../http/response-schemas';
+import { bindResultBody } from '../../flows/bind/openapi';
+import { identityBody } from '../../flows/real-name/openapi';
 import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
@@ -88,16 +91,16 @@ test('real answers fit the documented response schemas', async () => {
   };
   const id = uniqueAccountId('oa');
   const phone = uniquePhone();
-  expectShape(res.accountBody, (await call(stack, 'POST', '/v1/accounts', { id })).body);
-  expectShape(res.sessionBody, (await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-s` })).body);
+  expectShape(accountBody, (await call(stack, 'POST', '/v1/accounts', { id })).body);
+  expectShape(sessionBody, (await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-s` })).body);
   expectShape(res.codeSentBody, (await call(stack, 'POST', `/v1/accounts/${id}/phone/bind`, { phone })).body);
   expectShape(res.flowStateBody, (await call(stack, 'GET', `/v1/flows/bind-phone:${id}`)).body);
   expectShape(res.errorBody, (await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code: 'x' })).body);
   const code = await waitFor(() => stack.sms.forPhone(phone)[0]?.params[0]);
-  expectShape(res.bindResultBody, (await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code })).body);
-  expectShape(res.accountBody, (await call(stack, 'GET', `/v1/accounts/${id}`)).body);
-  expectShape(res.sessionsBody, (await call(stack, 'GET', `/v1/accounts/${id}/sessions`)).body);
-  expectShape(res.countersBody, (await call(stack, 'GET', '/v1/counters')).body);
-  expectShape(res.identityBody, (await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body);
-  expectShape(res.healthBody, (await call(stack, 'GET', '/health', undefined, { key: null })).body);
+  expectShape(bindResultBody, (await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code })).body);
+  expectShape(accountBody, (await call(stack, 'GET', `/v1/accounts/${id}`)).body);
+  expectShape(sessionsBody, (await call(stack, 'GET', `/v1/accounts/${id}/sessions`)).body);
+  expectShape(countersBody, (await call(stack, 'GET', '/v1/counters')).body);
+  expectShape(identityBody, (await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body);
+  expectShape(healthBody, (await call(stack, 'GET', '/health', undefined, { key: null })).body);
 });

@@ -7,7 +7,7 @@
 import { waitFor } from '../support/wait';
 import { readCounter } from '../../db/counters';
 import { REPORT_SCENES } from '../../db/reports';
-import { reportBody } from '../../api/response-schemas';
+import { reportBody } from '../../api/openapi-reports';
 import { call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 import { complete, readyAccount, sdkOk, startRealName } from '../support/real-name';
 

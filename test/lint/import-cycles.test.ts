@@ -12,6 +12,10 @@
 // contract and db/reports.ts types its scenes by the face check's. The lint keeps contracts
 // free of side-effecting imports (test/lint/workflow-imports.test.ts), so that edge runs
 // down, not up.
+//
+// http/ holds what api/ and each flow's API code (flows/<kind>/start.ts, routes.ts, openapi.ts,
+// face-check/completion.ts) share, and imports neither: the app imports the flows' routers
+// and docs, they import http/, never the other way.
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
@@ -128,7 +132,9 @@ function cycles(graph: Graph): string[][] {
 }
 
 const LOWER = /^(lib|db)\//;
-const UPPER = /^(api|activities|worker|providers|sandbox|scripts)\//;
+const UPPER = /^(api|http|activities|worker|providers|sandbox|scripts)\//;
+/** a flow's API code (flows/<kind>/{start,routes,openapi,completion}.ts): above http/, below api/ */
+const FLOW_API = /^flows\/[^/]+\/(start|routes|openapi|completion)\.ts$/;
 /** a flow's contract: the lowest layer of a flow, which lib/ and db/ may import (see the header) */
 const CONTRACT = /^flows\/[^/]+\/contract\.ts$/;
 
@@ -137,6 +143,13 @@ function upward(from: string, to: string): string | null {
   if (!LOWER.test(from)) return null;
   if (UPPER.test(to)) return `${from} imports ${to}: lib/ and db/ never import upward`;
   if (to.startsWith('flows/') && !CONTRACT.test(to)) return `${from} imports ${to}: from flows/ lib/ and db/ import contracts only`;
+  return null;
+}
+
+/** why the import `from` → `to` reaches from http/ (what the API's parts share) up into them, or null */
+function intoApiParts(from: string, to: string): string | null {
+  if (!from.startsWith('http/')) return null;
+  if (to.startsWith('api/') || FLOW_API.test(to)) return `${from} imports ${to}: http/ is shared by api/ and the flows' API code, and imports neither`;
   return null;
 }
 
@@ -189,8 +202,21 @@ describe('the checker', () => {
     ['db/x.ts', 'flows/shared/contract.ts', false],
     ['db/x.ts', 'lib/errors.ts', false],
     ['api/app.ts', 'activities/index.ts', false],
+    ['lib/x.ts', 'http/auth.ts', true],
+    ['db/x.ts', 'flows/bind/routes.ts', true],
   ])('%s -> %s runs upward: %s', (from, to, refused) => {
     expect(upward(from, to) !== null).toBe(refused);
+  });
+
+  test.each([
+    ['http/x.ts', 'api/app.ts', true],
+    ['http/x.ts', 'flows/bind/start.ts', true],
+    ['http/x.ts', 'flows/face-check/completion.ts', true],
+    ['http/x.ts', 'flows/shared/contract.ts', false],
+    ['flows/bind/routes.ts', 'http/auth.ts', false],
+    ['api/app.ts', 'flows/bind/routes.ts', false],
+  ])('%s -> %s reaches from http/ into the parts that share it: %s', (from, to, refused) => {
+    expect(intoApiParts(from, to) !== null).toBe(refused);
   });
 });
 
@@ -209,6 +235,11 @@ describe("the project's import graph", () => {
 
   test('lib/ and db/ import nothing above them (a flow contract is the accepted exception)', () => {
     const problems = [...graph].flatMap(([from, tos]) => [...tos].map((to) => upward(from, to)).filter((p): p is string => p !== null));
+    expect(problems).toEqual([]);
+  });
+
+  test("http/ imports neither api/ nor a flow's API code", () => {
+    const problems = [...graph].flatMap(([from, tos]) => [...tos].map((to) => intoApiParts(from, to)).filter((p): p is string => p !== null));
     expect(problems).toEqual([]);
   });
 

@@ -86,6 +86,20 @@ describe.each(WORKFLOW_FILES)('%s', (file) => {
   }
 });
 
+describe.each(WORKFLOW_FILES)('%s and the API code', (file) => {
+  // http/ is the API's plumbing (express, the Temporal client): side-effecting like api/
+  const fromHttp = problems(`import { parse } from '${from(file, 'http/validation')}';\nexport const p = parse;\n`, file);
+  test('may not import http/', () => expect(fromHttp()).toHaveLength(1));
+});
+
+describe("a flow's API code (start.ts, routes.ts, openapi.ts) is not workflow code", () => {
+  const code = "import express from 'express';\nimport { Client } from '@temporalio/client';\nimport { parse } from '../../http/validation';\nexport const x = [express, Client, parse];\n";
+  describe.each(['flows/probe/start.ts', 'flows/probe/routes.ts', 'flows/probe/openapi.ts'])('%s', (file) => {
+    const found = problems(code, file);
+    test('may import express, the client and http/', () => expect(found()).toEqual([]));
+  });
+});
+
 describe('a contract (the API, activities and lib/ import it)', () => {
   const file = 'flows/probe/contract.ts';
   describe.each([

@@ -1,5 +1,5 @@
 // api/errors.ts (languageOf, errorBody) and the lib/errors.ts catalogue.
-import { errorBody, languageOf } from '../../api/errors';
+import { errorBody, languageOf } from '../../http/errors';
 import { AppError, ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
 
 describe('languageOf', () => {

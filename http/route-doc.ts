@@ -1,6 +1,6 @@
-// One route's entry in the OpenAPI document: the shape api/openapi.ts and the
-// api/openapi-*.ts route lists share. Its own module, so those lists do not import
-// openapi.ts, which imports them.
+// One route's entry in the OpenAPI document: the shape api/openapi.ts and every route
+// list (api/openapi-*.ts, flows/*/openapi.ts) share. Its own module, so those lists do not
+// import the document's builder, which the app composes them for.
 import type { z } from 'zod';
 import type { ErrorCode } from '../lib/errors';
 

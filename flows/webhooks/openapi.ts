@@ -1,9 +1,9 @@
-// OpenAPI entries of the webhook routes (api/routes/webhooks.ts), built from the same zod
+// OpenAPI entries of the webhook routes (flows/webhooks/routes.ts), built from the same zod
 // schemas the routes validate with.
 import { z } from 'zod';
-import type { RouteDoc } from './route-doc';
-import { DELIVERY_STATES } from '../db/webhooks';
-import { createWebhookBody, deliveryQuery, updateWebhookBody } from './routes/webhooks';
+import type { RouteDoc } from '../../http/route-doc';
+import { DELIVERY_STATES } from '../../db/webhooks';
+import { createWebhookBody, deliveryQuery, updateWebhookBody } from './routes';
 
 const at = '2026-11-22T08:00:00.000Z';
 const iso = z.string().describe('ISO 8601 time');

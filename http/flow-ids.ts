@@ -3,8 +3,6 @@
 import { AppError } from '../lib/errors';
 import { parseFlowId as parse, type ApiFlowKind } from '../flows/registry';
 
-export { flowIdOf } from '../flows/registry';
-export type FlowKind = ApiFlowKind;
 
 export function parseFlowId(flowId: string): { kind: ApiFlowKind; accountId: string } {
   const parsed = parse(flowId);

@@ -1,20 +1,20 @@
-// Real-name verification over HTTP: start (name + ID + device), the app's face completion
-// (authenticated by the client token, not the API key), the flow's state, the account's
-// identity (masked; whole with pii:read). Also mounts the device and counter routes.
+// Real-name verification over HTTP: start (name + ID + device), the flow's state, the
+// account's identity (masked; whole with pii:read). The app's face completion and device
+// registration are the face check's (flows/face-check/routes.ts); the counters, which count
+// every provider and channel, are the API's (api/routes/counters.ts).
 import { Router } from 'express';
 import { z } from 'zod';
-import type { ApiDeps } from '../deps';
-import type { AbuseLimits } from '../abuse-limits';
-import { authenticate, hasScope, requireScope } from '../auth';
-import { metaOf } from '../request-meta';
-import { RealNameFlows } from '../real-name-flows';
-import { accountId, clientMeta, text } from '../schemas';
-import { parse } from '../validation';
+import type { ApiDeps } from '../../http/deps';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import { authenticate, hasScope, requireScope } from '../../http/auth';
+import { metaOf } from '../../http/request-meta';
+import { RealNameFlows } from './start';
+import { accountId, clientMeta, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { findRealNameRecord, viewIdentity } from '../../db/real-name';
 import { AppError } from '../../lib/errors';
-import { deviceId, deviceRoutes } from './devices';
-import { counterRoutes } from './counters';
+import { deviceId } from '../face-check/routes';
 
 export const startRealNameBody = z
   .object({
@@ -26,16 +26,6 @@ export const startRealNameBody = z
     client: clientMeta,
   })
   .strict();
-
-/** The face SDK's completion object as the app got it, plus the posting device. */
-export const faceCompletionBody = z.object({
-  deviceId,
-  certifyId: text({ max: 128 }).optional(),
-  errCode: z.union([z.number().int(), text({ max: 32 })]),
-  errMsg: text({ max: 500 }).optional(),
-  errSubject: text({ max: 64 }).optional(),
-  cause: z.object({ code: z.union([z.number().int(), text({ max: 32 })]).optional(), message: text({ max: 500 }).optional() }).optional(),
-});
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
 export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
@@ -62,15 +52,5 @@ export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
     res.json({ identity: viewIdentity(d.fieldCrypto, await findRealNameRecord(d.pool, id), whole) });
   });
 
-  // The app itself posts here after startFacialRecognitionVerify: X-Face-Token, no API key.
-  r.post('/v1/face/completion', async (req, res) => {
-    const header = req.get('x-face-token') ?? (req.get('authorization')?.startsWith('FaceToken ') ? req.get('authorization')!.slice(10).trim() : undefined);
-    if (!header) throw new AppError('FACE_TOKEN_INVALID');
-    const body = parse(faceCompletionBody, req.body);
-    res.json(await flows.complete(header, body));
-  });
-
-  r.use(deviceRoutes(d, auth));
-  r.use(counterRoutes(d, auth));
   return r;
 }

@@ -1,14 +1,20 @@
+// First-time bind of a phone or email over HTTP. The request bodies live beside the only
+// routes that parse them; flows/bind/openapi.ts documents both.
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
 import { normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
-import { requireScope } from '../auth';
-import type { AbuseLimits } from '../abuse-limits';
-import type { BindFlows } from '../bind-flows';
-import { metaOf } from '../request-meta';
-import { accountId, bindEmailBody, bindPhoneBody } from '../schemas';
-import { parse } from '../validation';
+import { requireScope } from '../../http/auth';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import type { BindFlows } from './start';
+import { metaOf } from '../../http/request-meta';
+import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
+
+export const bindPhoneBody = z.object({ phone: text({ max: 256 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
+export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
 
 export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): Router {
   const r = Router();

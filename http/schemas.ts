@@ -38,21 +38,8 @@ export const createAccountBody = z.object({ id: accountId }).strict();
 
 export const sessionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits, _ . : - (1–128)');
 
-export const bindPhoneBody = z.object({ phone: text({ max: 256 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
-export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
-export const rebindBody = z
-  .object({
-    method: z.enum(['sms', 'email', 'face']),
-    /** method 'face': the app device that runs the face SDK (its metaInfo registered) */
-    deviceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
-    sessionId: sessionId.optional(),
-    client: clientMeta,
-  })
-  .strict();
-// fields the seed checks by hand ("核心参数缺失") are optional here so a missing one gets that code
-export const newContactBody = z
-  .object({ phone: text({ max: 256 }).optional(), email: text({ max: 1024 }).optional(), token: text({ max: 128 }).optional(), client: clientMeta })
-  .strict();
-export const newContactCodeBody = z.object({ code: text({ max: 16 }).optional(), token: text({ max: 128 }).optional() }).strict();
 export const registerSessionBody = z.object({ sessionId: sessionId, client: clientMeta }).strict();
 export const submitCodeBody = z.object({ code: text({ max: 16 }) }).strict();
+
+/** documents a :flowId path parameter; the routes read it with parseFlowId (api/flow-ids.ts) */
+export const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');

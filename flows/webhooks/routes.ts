@@ -1,5 +1,6 @@
 // Webhook subscribers (integrators' endpoints) and their deliveries, for operators.
 // The signing secret is answered once, at creation and at rotation; it is stored sealed.
+import { EVENT_TYPES } from '../registry';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Pool } from 'pg';
@@ -29,20 +30,12 @@ import {
 } from '../../db/webhooks';
 import { ensureWebhookSweeper, signalDispatcher } from '../../lib/webhook-dispatch';
 import { webhookUrlProblem } from '../../lib/webhook-url';
-import { requireScope } from '../auth';
-import { accountId, text } from '../schemas';
-import { parse } from '../validation';
+import { requireScope } from '../../http/auth';
+import { accountId, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
 
-/** The callback event types flows record; a subscriber lists some of them or '*'. */
-export const WEBHOOK_EVENT_TYPES = [
-  'phone.bound',
-  'email.bound',
-  'phone.rebound',
-  'email.rebound',
-  'real_name.verified',
-  'real_name.failed',
-  'real_name.expired',
-] as const;
+/** The callback event types flows record (each kind lists its own in the registry); a subscriber lists some of them or '*'. */
+export const WEBHOOK_EVENT_TYPES: readonly string[] = EVENT_TYPES;
 
 const eventTypes = z.array(text({ max: 64 })).min(1).max(WEBHOOK_EVENT_TYPES.length + 1);
 export const createWebhookBody = z
@@ -86,7 +79,7 @@ export function webhookRoutes(d: WebhookRouteDeps): Router {
   }
 
   function checkTypes(types: string[]): string[] {
-    const unknown = types.filter((t) => t !== '*' && !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(t));
+    const unknown = types.filter((t) => t !== '*' && !WEBHOOK_EVENT_TYPES.includes(t));
     if (unknown.length) throw new AppError('WEBHOOK_EVENT_TYPE_UNKNOWN', { unknown, known: [...WEBHOOK_EVENT_TYPES, '*'] });
     return types.includes('*') ? ['*'] : [...new Set(types)];
   }

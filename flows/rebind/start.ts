@@ -1,10 +1,10 @@
 // Starting and driving the phone / email rebind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import { codeLimits } from './code-limits';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { emailRebind, phoneRebind } from '../flows/rebind/workflow';
-import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
+import type { Config } from '../../lib/config';
+import { codeLimits } from '../../http/code-limits';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import { emailRebind, phoneRebind } from './workflow';
+import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
 import {
   beginFaceProofUpdate,
   collectProofUpdate,
@@ -19,13 +19,13 @@ import {
   type RebindInput,
   type RebindResult,
   type RebindState,
-} from '../flows/rebind/contract';
-import { AppError } from '../lib/errors';
-import type { FieldCrypto } from '../lib/field-crypto';
-import { tokenForStartedCheck } from '../lib/face-token';
-import { toAppError } from './errors';
-import { flowIdOf } from './flow-ids';
-import { updateFlow } from './flow-updates';
+} from './contract';
+import { AppError } from '../../lib/errors';
+import type { FieldCrypto } from '../../lib/field-crypto';
+import { tokenForStartedCheck } from '../../lib/face-token';
+import { toAppError } from '../../http/errors';
+import { flowIdOf } from '../registry';
+import { updateFlow } from '../../http/flow-updates';
 
 interface StartRebind {
   kind: ContactKind;

@@ -1,14 +1,15 @@
 // Starting and driving the first-time bind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import { codeLimits } from './code-limits';
-import { maskEmail, maskPhone } from '../lib/contacts';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../lib/search-attributes';
-import { bindEmail, bindPhone } from '../flows/bind/workflow';
-import { submitCodeUpdate, type BindInput, type BindResult } from '../flows/bind/contract';
-import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../flows/shared/contract';
-import { flowIdOf, parseFlowId } from './flow-ids';
-import { updateFlow } from './flow-updates';
+import type { Config } from '../../lib/config';
+import { codeLimits } from '../../http/code-limits';
+import { maskEmail, maskPhone } from '../../lib/contacts';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import { bindEmail, bindPhone } from './workflow';
+import { submitCodeUpdate, type BindInput, type BindResult } from './contract';
+import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
+import { parseFlowId } from '../../http/flow-ids';
+import { flowIdOf } from '../registry';
+import { updateFlow } from '../../http/flow-updates';
 
 export class BindFlows {
   constructor(

@@ -1,19 +1,36 @@
 // Phone and email rebind: start with a proof method, then the new contact with the
-// unbind token. A contact can only be rebound, never simply removed.
+// unbind token. A contact can only be rebound, never simply removed. The request bodies live
+// beside the only routes that parse them; flows/rebind/openapi.ts documents both.
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Pool } from 'pg';
 import { findAccount } from '../../db/accounts';
 import { faceQuota, quotaRequiredDetails } from '../../db/real-name';
 import type { Config } from '../../lib/config';
 import { maskEmail, maskPhone, normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
-import type { AbuseLimits } from '../abuse-limits';
-import { requireScope } from '../auth';
-import { parseFlowId } from '../flow-ids';
-import type { RebindFlows } from '../rebind-flows';
-import { metaOf } from '../request-meta';
-import { accountId, newContactBody, newContactCodeBody, rebindBody } from '../schemas';
-import { parse } from '../validation';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import { requireScope } from '../../http/auth';
+import { parseFlowId } from '../../http/flow-ids';
+import type { RebindFlows } from './start';
+import { metaOf } from '../../http/request-meta';
+import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
+
+export const rebindBody = z
+  .object({
+    method: z.enum(['sms', 'email', 'face']),
+    /** method 'face': the app device that runs the face SDK (its metaInfo registered) */
+    deviceId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/).optional(),
+    sessionId: sessionId.optional(),
+    client: clientMeta,
+  })
+  .strict();
+// fields the seed checks by hand ("核心参数缺失") are optional here so a missing one gets that code
+export const newContactBody = z
+  .object({ phone: text({ max: 256 }).optional(), email: text({ max: 1024 }).optional(), token: text({ max: 128 }).optional(), client: clientMeta })
+  .strict();
+export const newContactCodeBody = z.object({ code: text({ max: 16 }).optional(), token: text({ max: 128 }).optional() }).strict();
 
 export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits, cfg: Config): Router {
   const r = Router();

@@ -1,3 +1,5 @@
+// Bind and rebind both start flows with a scene's code limits; shared here so neither
+// flow's start.ts imports the other's.
 import type { Config } from '../lib/config';
 import { SCENES, type Scene } from '../lib/scenes';
 import type { CodeLimits } from '../flows/shared/contract';

@@ -1,0 +1,32 @@
+// OpenAPI entries of the routes every code flow shares (api/routes/flows.ts): a flow's state,
+// cancelling it, its code. They answer with bind's or rebind's shapes, so they import both
+// flows' documents; no flow imports these.
+import { z } from 'zod';
+import type { RouteDoc } from '../http/route-doc';
+import * as req from '../http/schemas';
+import { codeSentBody, flowStateBody } from '../http/response-schemas';
+import { bindResultBody } from '../flows/bind/openapi';
+import { proofAcceptedBody } from '../flows/rebind/openapi';
+
+export const FLOW_ROUTES: RouteDoc[] = [
+  {
+    method: 'get', path: '/v1/flows/:flowId', summary: "A flow's state (any kind)", tag: 'flows', auth: 'apiKey', scope: 'flows:read',
+    params: { flowId: req.flowId }, responses: { 200: { description: 'state', schema: flowStateBody } }, errors: ['FLOW_NOT_FOUND'],
+  },
+  {
+    method: 'delete', path: '/v1/flows/:flowId', summary: 'Cancel a live flow (any kind; a real-name flow gives its face hold back)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
+    params: { flowId: req.flowId }, responses: { 200: { description: 'cancelled; its state', schema: flowStateBody } }, errors: ['FLOW_NOT_FOUND', 'FLOW_CLOSED', 'FLOW_IN_PROGRESS'],
+  },
+  {
+    method: 'post', path: '/v1/flows/:flowId/code/resend', summary: 'Another code (bind: to the new address; rebind: the proof code)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
+    params: { flowId: req.flowId }, responses: { 200: { description: 'code sent', schema: codeSentBody } }, errors: ['CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'FLOW_CLOSED'],
+  },
+  {
+    method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
+    params: { flowId: req.flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
+    responses: {
+      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
+    },
+    errors: ['CODE_INVALID_FORMAT', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'FLOW_CLOSED'],
+  },
+];

@@ -1,0 +1,109 @@
+// Relaying the app's face SDK completion to its face check, whichever flow started it
+// (real-name, or a rebind by face), and answering with the outcome once it is known.
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../../lib/config';
+import { AppError } from '../../lib/errors';
+import { verifyFaceToken } from '../../lib/face-token';
+import type { AbuseLimits } from '../../http/abuse-limits';
+import type { RealNameResult } from '../real-name/contract';
+import type { realName } from '../real-name/workflow';
+import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult } from './contract';
+
+export interface CompletionRequest {
+  deviceId: string;
+  certifyId?: string;
+  errCode: number | string;
+  errMsg?: string;
+  cause?: { code?: number | string; message?: string };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Outcomes a face check reaches through a completion (expiry is not one). */
+const COMPLETION_VERDICTS = new Set<FaceCheckResult['outcome']>(['success', 'fail', 'rejected']);
+
+export class FaceCompletions {
+  constructor(
+    private readonly client: Client,
+    private readonly cfg: Config,
+    private readonly limits: AbuseLimits,
+  ) {}
+
+  /**
+   * The app's SDK completion: token checked here, everything else (device, certifyId,
+   * errCode) by the face check, which records a verdict per completion. Answers with that
+   * verdict's error, or with the flow's outcome once it is known.
+   */
+  async complete(token: string | undefined, body: CompletionRequest): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
+    const claims = verifyFaceToken(this.cfg.realName.clientTokenKey, token);
+    if (!claims) throw new AppError('FACE_TOKEN_INVALID');
+    // refused here what the check would refuse anyway, so it never enters the check's history
+    if (body.deviceId !== claims.deviceId) throw new AppError('FACE_DEVICE_MISMATCH');
+    await this.limits.faceCompletion(claims.faceCheckId);
+    const completionId = randomUUID();
+    const face = this.client.workflow.getHandle(claims.faceCheckId);
+    try {
+      await face.signal(faceCompletionSignal, {
+        completionId,
+        deviceId: body.deviceId,
+        tokenDeviceId: claims.deviceId,
+        certifyId: body.certifyId,
+        errCode: body.errCode,
+        errMsg: body.errMsg,
+        cause: body.cause,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // the check has closed: a completion repeated because its first answer was lost gets
+      // that answer again; a token for a check that never was stays invalid
+      const repeat = body.certifyId ? await this.repeatOfClosedCheck(claims.faceCheckId, body.certifyId) : null;
+      if (repeat) return repeat;
+      throw new AppError('FACE_TOKEN_INVALID');
+    }
+
+    let verdict: CompletionVerdict | undefined;
+    for (const deadline = Date.now() + 10_000; !verdict; ) {
+      verdict = (await face.query(faceCheckStateQuery)).completions.find((c) => c.completionId === completionId);
+      if (verdict) break;
+      if (Date.now() > deadline) throw new AppError('SERVICE_UNAVAILABLE');
+      await sleep(50);
+    }
+    if (!verdict.accepted) throw new AppError((verdict.error?.code ?? 'INTERNAL') as never, verdict.error?.details);
+
+    // Accepted: the outcome follows in a moment (quota, getAuthResult, picture, records).
+    return this.outcome(claims.faceCheckId, claims.flowId.startsWith('real-name:') ? claims.flowId : null);
+  }
+
+  /**
+   * The completion's answer: the owning real-name run's result (ownerRunId: that run, not a
+   * later one of the same flow id), or the check's own for the other scenes; after 30 s
+   * without one, the check's stage (the app reads the flow).
+   */
+  private async outcome(faceCheckId: string, ownerFlowId: string | null, ownerRunId?: string): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
+    const face = this.client.workflow.getHandle(faceCheckId);
+    const wait = ownerFlowId ? this.client.workflow.getHandle<typeof realName>(ownerFlowId, ownerRunId).result() : (face.result() as Promise<FaceCheckResult>);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), 30_000)));
+    const result = await Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
+    if (result) return { result };
+    const stage = (await face.query(faceCheckStateQuery)).stage;
+    return { result: { outcome: null, stage } };
+  }
+
+  /**
+   * A completion of a check that has closed is answered again only when the check's verdict
+   * came from a completion of this very certifyId (its first answer was lost); not for an
+   * expired check, another check's certifyId, or a check that never was.
+   */
+  private async repeatOfClosedCheck(faceCheckId: string, certifyId: string): Promise<Awaited<ReturnType<FaceCompletions['outcome']>> | null> {
+    const face = this.client.workflow.getHandle(faceCheckId);
+    const described = await face.describe().catch(() => null);
+    if (described?.status.name !== 'COMPLETED') return null;
+    const checked = (await face.result()) as FaceCheckResult;
+    if (checked.certifyId !== certifyId || !COMPLETION_VERDICTS.has(checked.outcome)) return null;
+    const parent = described.parentExecution;
+    const owner = parent?.workflowId?.startsWith('real-name:') ? parent.workflowId : null;
+    return this.outcome(faceCheckId, owner, parent?.runId ?? undefined);
+  }
+}
