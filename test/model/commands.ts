@@ -250,7 +250,7 @@ function wrongCode(a: AccountModel, name: FlowName, f: BindFlow | RebindFlow, r:
 }
 
 class Cancel extends Step {
-  constructor(readonly acct: number, readonly name: Exclude<FlowName, 'real-name'>) {
+  constructor(readonly acct: number, readonly name: FlowName) {
     super();
   }
   toString() {
@@ -263,6 +263,7 @@ class Cancel extends Step {
     if (!f) return expectNoFlow(r, a, this.name, this.toString());
     expectAnswer(r, 200, null, this.toString());
     if (r.body.flow.outcome !== 'cancelled') throw new ModelError(`${this}: outcome ${r.body.flow.outcome}`);
+    // a cancelled real-name check never answers: a late completion finds its token dead
     delete a.flows[this.name];
     // a face check of the flow is cancelled with it and gives its quota hold back
     await eventually(async () => (await heldRows(sys, w)) === w.accounts.reduce((n, x) => n + held(x), 0), 'a cancelled face check released its hold');
@@ -775,7 +776,7 @@ export const COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
   fc.tuple(acct, kind, addr).map(([a, k, i]) => new BindStart(a, k, i)),
   fc.tuple(acct, kind).map(([a, k]) => new BindResend(a, k)),
   fc.tuple(acct, kind, right).map(([a, k, r]) => new BindSubmit(a, k, r)),
-  fc.tuple(acct, fc.constantFrom<Exclude<FlowName, 'real-name'>>('bind-phone', 'bind-email', 'rebind-phone', 'rebind-email')).map(([a, n]) => new Cancel(a, n)),
+  fc.tuple(acct, fc.constantFrom<FlowName>('bind-phone', 'bind-email', 'rebind-phone', 'rebind-email', 'real-name')).map(([a, n]) => new Cancel(a, n)),
   fc.tuple(acct, kind, fc.constantFrom<Method>('sms', 'email', 'face'), device).map(([a, k, m, d]) => new RebindStart(a, k, m, d)),
   fc.tuple(acct, kind).map(([a, k]) => new RebindResendProof(a, k)),
   fc.tuple(acct, kind, right).map(([a, k, r]) => new RebindProof(a, k, r)),
