@@ -200,19 +200,6 @@ const scenarios: Record<string, Scenario> = {
       [started.flow.faceCheckId, 'face-check-owner-cancelled'],
     ];
   },
-  async 'webhook-sweep'() {
-    // the Schedule starts one every WEBHOOK_SWEEP_INTERVAL_SEC; the newest finished run
-    const client = await connectClient(cfg);
-    try {
-      for (let i = 0; i < 120; i++) {
-        for await (const w of client.workflow.list({ query: "WorkflowType = 'webhookSweep' AND ExecutionStatus = 'Completed'" })) return [[w.workflowId, 'webhook-sweep']];
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    } finally {
-      await client.connection.close();
-    }
-    throw new Error('no webhookSweep run finished within 2 minutes (is WEBHOOK_SWEEP_INTERVAL_SEC short?)');
-  },
   async webhooks() {
     // a local endpoint subscribed to everything; two events of one account through the
     // per-account dispatcher (WEBHOOK_DISPATCHER_MAX_PER_RUN=1: its first run continues as new)
@@ -232,6 +219,20 @@ const scenarios: Record<string, Scenario> = {
     await post(`/v1/accounts/${id}/email/bind`, { email });
     await post(`/v1/flows/bind-email:${id}/code`, { code: await latestCode('mail', email) });
     return [[`webhooks:${id}`, 'webhook-dispatcher-delivered']];
+  },
+  async 'webhook-sweep'() {
+    // after webhooks (which creates the sweeper's Schedule): it starts one every
+    // WEBHOOK_SWEEP_INTERVAL_SEC; a finished run
+    const client = await connectClient(cfg);
+    try {
+      for (let i = 0; i < 120; i++) {
+        for await (const w of client.workflow.list({ query: "WorkflowType = 'webhookSweep' AND ExecutionStatus = 'Completed'" })) return [[w.workflowId, 'webhook-sweep']];
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } finally {
+      await client.connection.close();
+    }
+    throw new Error('no webhookSweep run finished within 2 minutes (is WEBHOOK_SWEEP_INTERVAL_SEC short?)');
   },
 };
 
