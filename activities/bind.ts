@@ -1,7 +1,7 @@
 // Applying a first-time bind: one transaction that re-checks everything the code
 // request checked (time has passed since), so two accounts racing for one address
 // end with exactly one owner: the unique blind index decides.
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection } from './failures';
 import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
 import type { CommittedChange } from '../db/contact-change';

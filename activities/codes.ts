@@ -2,7 +2,7 @@
 // timer, not a clock compared here; these activities own the rate lock, the hash and
 // single use.
 import { randomUUID } from 'node:crypto';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from './outbox';
 import { SendRateLimiter } from './rate-limit';

@@ -4,7 +4,7 @@
 // for one address lost at the unique blind index is the flow's "taken" rejection. The webhook
 // dispatcher is woken after the commit (best effort: the sweeper is the net).
 import type { PoolClient } from 'pg';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection } from './failures';
 import { notifyWebhookDispatcher } from './webhooks';
 import { findAccount, type AccountRow } from '../db/accounts';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
 import { recordProviderCall } from '../db/counters';
 import { inTransaction } from '../db/pool';

@@ -15,7 +15,7 @@
 //    Every send of one request key carries the same Message-ID, so a repeat is recognisably
 //    the same message to mail clients.
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import type { Channel } from '../lib/scenes';
 import { timed } from '../lib/metrics';
 

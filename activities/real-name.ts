@@ -1,7 +1,7 @@
 // Real-name saga steps that are not the face check itself: the pre-checks, the ID two-factor
 // check (rate-limited per client IP, slot given back when the provider is at fault), and the
 // final record under the subject-limit lock.
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
 import { SendRateLimiter } from './rate-limit';
 import { findAccount } from '../db/accounts';

@@ -3,7 +3,7 @@
 // transaction), and the queued notices sent to the old contacts.
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from './outbox';
 import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';

@@ -1,5 +1,5 @@
 // After a contact changes: end the account's other sessions, then announce the change.
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import { endOtherSessions } from '../db/sessions';
 import { recordCallbackEvent } from '../db/events';
 import { notifyWebhookDispatcher } from './webhooks';

@@ -3,7 +3,7 @@
 // after the retry window, and the sweeper's pass. The signing secret is decrypted here,
 // per attempt; it never travels through workflow inputs or results.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import {
   accountsNeedingDispatch,
   deliveryPublicId,

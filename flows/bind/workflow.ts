@@ -6,7 +6,7 @@
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
 import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../shared/activity-options';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from '../shared/code-challenge';

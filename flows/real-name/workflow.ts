@@ -19,7 +19,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { ERRORS } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';

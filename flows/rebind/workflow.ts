@@ -18,7 +18,7 @@ import {
   type ApplicationFailure,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { Activities } from '../activities';
 import { DURABLE_STEP } from '../shared/activity-options';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';

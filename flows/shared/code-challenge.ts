@@ -3,7 +3,7 @@
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { Activities } from '../activities';
 import type { CodePrecheck } from '../../activities/codes';
 import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
 import type { Channel, Scene } from '../../lib/scenes';

@@ -18,7 +18,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { Activities } from '../activities';
 import { dispatcherStateQuery, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from './contract';
 
 const { fanOutWebhookEvents, markWebhookDeliveryFailed } = proxyActivities<Activities>({

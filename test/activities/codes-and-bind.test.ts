@@ -2,7 +2,7 @@
 // retry (a worker dying mid-step) must not break — no second message, no second
 // write, a code consumed by exactly one submission.
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../../activities';
+import { createActivities } from '../../flows/activities';
 import { contactIndex } from '../../db/accounts';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 import type { SendCodeInput } from '../../activities/codes';

@@ -1,12 +1,12 @@
 // All activities, built over injected clients. Workflows import only the type.
-import type { ActivityDeps } from './deps';
-import { createBindActivities } from './bind';
-import { createCodeActivities } from './codes';
-import { createSessionActivities } from './sessions';
-import { createRebindActivities } from './rebind';
-import { createRealNameActivities } from './real-name';
-import { createFaceActivities } from './face';
-import { createWebhookActivities } from './webhooks';
+import type { ActivityDeps } from './activity-deps';
+import { createBindActivities } from '../activities/bind';
+import { createCodeActivities } from '../activities/codes';
+import { createSessionActivities } from '../activities/sessions';
+import { createRebindActivities } from '../activities/rebind';
+import { createRealNameActivities } from '../activities/real-name';
+import { createFaceActivities } from '../activities/face';
+import { createWebhookActivities } from '../activities/webhooks';
 
 export function createActivities(deps: ActivityDeps) {
   return {
