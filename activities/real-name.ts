@@ -3,7 +3,7 @@
 // final record under the subject-limit lock.
 import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
-import { SendRateLimiter } from './rate-limit';
+import { SendRateLimiter } from '../lib/rate-limit';
 import { findAccount } from '../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../db/counters';
 import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
