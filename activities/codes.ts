@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
-import { sendAndLog } from './outbox';
+import { sendAndLog } from '../providers/outbox';
 import { SendRateLimiter } from '../lib/rate-limit';
 import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
 import { inTransaction } from '../db/pool';

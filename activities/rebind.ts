@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../flows/activity-deps';
 import { rejection, transient } from './failures';
-import { sendAndLog } from './outbox';
+import { sendAndLog } from '../providers/outbox';
 import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
 import type { CommittedChange } from '../db/contact-change';
 import { recordAudit, type EventMeta } from '../db/events';
