@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection, transient } from './failures';
+import { rejection, transient } from '../flows/shared/activities/failures';
 import { recordProviderCall } from '../db/counters';
 import { inTransaction } from '../db/pool';
 import {

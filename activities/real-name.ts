@@ -2,7 +2,7 @@
 // check (rate-limited per client IP, slot given back when the provider is at fault), and the
 // final record under the subject-limit lock.
 import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection, transient } from './failures';
+import { rejection, transient } from '../flows/shared/activities/failures';
 import { SendRateLimiter } from '../lib/rate-limit';
 import { findAccount } from '../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../db/counters';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection, transient } from './failures';
+import { rejection, transient } from '../flows/shared/activities/failures';
 import { sendAndLog } from '../providers/outbox';
 import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
 import type { CommittedChange } from '../db/contact-change';
@@ -13,7 +13,7 @@ import { noticeOutbox, queueNotice } from '../db/notices';
 import { inTransaction, isUniqueViolation } from '../db/pool';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { REBIND_NOTICE_MAIL } from '../lib/templates';
-import { commitContactChange } from './contact-change';
+import { commitContactChange } from '../flows/shared/activities/contact-change';
 
 export interface NoticeResult {
   channel: 'sms' | 'mail';

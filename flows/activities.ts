@@ -1,8 +1,8 @@
 // All activities, built over injected clients. Workflows import only the type.
 import type { ActivityDeps } from './activity-deps';
 import { createBindActivities } from '../activities/bind';
-import { createCodeActivities } from '../activities/codes';
-import { createSessionActivities } from '../activities/sessions';
+import { createCodeActivities } from './shared/activities/codes';
+import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from '../activities/rebind';
 import { createRealNameActivities } from '../activities/real-name';
 import { createFaceActivities } from '../activities/face';

@@ -4,7 +4,7 @@
 // the flow, across its challenges and resends.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CodePrecheck } from '../../activities/codes';
+import type { CodePrecheck } from './activities/codes';
 import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
 import type { Channel, Scene } from '../../lib/scenes';
 import type { CodeLimits, CodeSent, ContactKind } from './contract';

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../flows/activities';
 import { contactIndex } from '../../db/accounts';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
-import type { SendCodeInput } from '../../activities/codes';
+import type { SendCodeInput } from '../../flows/shared/activities/codes';
 
 let stack: Stack;
 let acts: ReturnType<typeof createActivities>;

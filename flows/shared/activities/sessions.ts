@@ -1,8 +1,8 @@
 // After a contact changes: end the account's other sessions, then announce the change.
-import type { ActivityDeps } from '../flows/activity-deps';
-import { endOtherSessions } from '../db/sessions';
-import { recordCallbackEvent } from '../db/events';
-import { notifyWebhookDispatcher } from './webhooks';
+import type { ActivityDeps } from '../../activity-deps';
+import { endOtherSessions } from '../../../db/sessions';
+import { recordCallbackEvent } from '../../../db/events';
+import { notifyWebhookDispatcher } from '../../../activities/webhooks';
 
 export function createSessionActivities(deps: ActivityDeps) {
   /** Legacy: flows started before the change and its session endings became one transaction. */

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ERRORS, type ErrorCode } from '../lib/errors';
+import { ERRORS, type ErrorCode } from '../../../lib/errors';
 
 /** A business rejection: not retried, its type is our error code. */
 export function rejection(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {

@@ -2,17 +2,17 @@
 // timer, not a clock compared here; these activities own the rate lock, the hash and
 // single use.
 import { randomUUID } from 'node:crypto';
-import type { ActivityDeps } from '../flows/activity-deps';
+import type { ActivityDeps } from '../../activity-deps';
 import { rejection, transient } from './failures';
-import { sendAndLog } from '../providers/outbox';
-import { SendRateLimiter } from '../lib/rate-limit';
-import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
-import { inTransaction } from '../db/pool';
-import { codeFor, codeMatches, hashCode } from '../lib/codes';
-import type { ErrorCode } from '../lib/errors';
-import type { Channel, Scene } from '../lib/scenes';
-import { MAIL_CODE_TEMPLATES } from '../lib/templates';
-import { maskEmail, maskPhone } from '../lib/contacts';
+import { sendAndLog } from '../../../providers/outbox';
+import { SendRateLimiter } from '../../../lib/rate-limit';
+import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../../../db/accounts';
+import { inTransaction } from '../../../db/pool';
+import { codeFor, codeMatches, hashCode } from '../../../lib/codes';
+import type { ErrorCode } from '../../../lib/errors';
+import type { Channel, Scene } from '../../../lib/scenes';
+import { MAIL_CODE_TEMPLATES } from '../../../lib/templates';
+import { maskEmail, maskPhone } from '../../../lib/contacts';
 
 /** Checks made before a code goes out, so nobody receives a code that cannot succeed. */
 export type CodePrecheck =
