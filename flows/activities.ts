@@ -1,6 +1,6 @@
 // All activities, built over injected clients. Workflows import only the type.
 import type { ActivityDeps } from './activity-deps';
-import { createBindActivities } from '../activities/bind';
+import { createBindActivities } from './bind/activities';
 import { createCodeActivities } from './shared/activities/codes';
 import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from '../activities/rebind';

@@ -1,14 +1,14 @@
 // Applying a first-time bind: one transaction that re-checks everything the code
 // request checked (time has passed since), so two accounts racing for one address
 // end with exactly one owner: the unique blind index decides.
-import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection } from '../flows/shared/activities/failures';
-import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
-import type { CommittedChange } from '../db/contact-change';
-import { recordAudit, type EventMeta } from '../db/events';
-import { inTransaction, isUniqueViolation } from '../db/pool';
-import { maskEmail, maskPhone } from '../lib/contacts';
-import { commitContactChange } from '../flows/shared/activities/contact-change';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection } from '../shared/activities/failures';
+import { contactAad, contactIndex, findAccount, type ContactKind } from '../../db/accounts';
+import type { CommittedChange } from '../../db/contact-change';
+import { recordAudit, type EventMeta } from '../../db/events';
+import { inTransaction, isUniqueViolation } from '../../db/pool';
+import { maskEmail, maskPhone } from '../../lib/contacts';
+import { commitContactChange } from '../shared/activities/contact-change';
 
 export interface ApplyBindInput {
   flowId: string;
