@@ -3,7 +3,7 @@ import type { ActivityDeps } from './activity-deps';
 import { createBindActivities } from './bind/activities';
 import { createCodeActivities } from './shared/activities/codes';
 import { createSessionActivities } from './shared/activities/sessions';
-import { createRebindActivities } from '../activities/rebind';
+import { createRebindActivities } from './rebind/activities';
 import { createRealNameActivities } from '../activities/real-name';
 import { createFaceActivities } from '../activities/face';
 import { createWebhookActivities } from '../activities/webhooks';

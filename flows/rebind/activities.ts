@@ -3,17 +3,17 @@
 // transaction), and the queued notices sent to the old contacts.
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection, transient } from '../flows/shared/activities/failures';
-import { sendAndLog } from '../providers/outbox';
-import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
-import type { CommittedChange } from '../db/contact-change';
-import { recordAudit, type EventMeta } from '../db/events';
-import { noticeOutbox, queueNotice } from '../db/notices';
-import { inTransaction, isUniqueViolation } from '../db/pool';
-import { maskEmail, maskPhone } from '../lib/contacts';
-import { REBIND_NOTICE_MAIL } from '../lib/templates';
-import { commitContactChange } from '../flows/shared/activities/contact-change';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection, transient } from '../shared/activities/failures';
+import { sendAndLog } from '../../providers/outbox';
+import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../../db/accounts';
+import type { CommittedChange } from '../../db/contact-change';
+import { recordAudit, type EventMeta } from '../../db/events';
+import { noticeOutbox, queueNotice } from '../../db/notices';
+import { inTransaction, isUniqueViolation } from '../../db/pool';
+import { maskEmail, maskPhone } from '../../lib/contacts';
+import { REBIND_NOTICE_MAIL } from '../../lib/templates';
+import { commitContactChange } from '../shared/activities/contact-change';
 
 export interface NoticeResult {
   channel: 'sms' | 'mail';
