@@ -4,7 +4,7 @@ import { createBindActivities } from './bind/activities';
 import { createCodeActivities } from './shared/activities/codes';
 import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from './rebind/activities';
-import { createRealNameActivities } from '../activities/real-name';
+import { createRealNameActivities } from './real-name/activities';
 import { createFaceActivities } from '../activities/face';
 import { createWebhookActivities } from '../activities/webhooks';
 

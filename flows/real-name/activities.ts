@@ -1,17 +1,17 @@
 // Real-name saga steps that are not the face check itself: the pre-checks, the ID two-factor
 // check (rate-limited per client IP, slot given back when the provider is at fault), and the
 // final record under the subject-limit lock.
-import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection, transient } from '../flows/shared/activities/failures';
-import { SendRateLimiter } from '../lib/rate-limit';
-import { findAccount } from '../db/accounts';
-import { providerCallOutcome, recordProviderCall } from '../db/counters';
-import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
-import { notifyWebhookDispatcher } from './webhooks';
-import { inTransaction } from '../db/pool';
-import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
-import { maskIdNumber, maskName } from '../lib/idcard';
-import { timed } from '../lib/metrics';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection, transient } from '../shared/activities/failures';
+import { SendRateLimiter } from '../../lib/rate-limit';
+import { findAccount } from '../../db/accounts';
+import { providerCallOutcome, recordProviderCall } from '../../db/counters';
+import { recordAudit, recordCallbackEvent, type EventMeta } from '../../db/events';
+import { notifyWebhookDispatcher } from '../../activities/webhooks';
+import { inTransaction } from '../../db/pool';
+import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../../db/real-name';
+import { maskIdNumber, maskName } from '../../lib/idcard';
+import { timed } from '../../lib/metrics';
 
 export interface RealNamePrecheckInput {
   flowId: string;
