@@ -5,7 +5,7 @@ import { createCodeActivities } from './shared/activities/codes';
 import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from './rebind/activities';
 import { createRealNameActivities } from './real-name/activities';
-import { createFaceActivities } from '../activities/face';
+import { createFaceActivities } from './face-check/activities';
 import { createWebhookActivities } from '../activities/webhooks';
 
 export function createActivities(deps: ActivityDeps) {

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from '../flows/activity-deps';
-import { rejection, transient } from '../flows/shared/activities/failures';
-import { recordProviderCall } from '../db/counters';
-import { inTransaction } from '../db/pool';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection, transient } from '../shared/activities/failures';
+import { recordProviderCall } from '../../db/counters';
+import { inTransaction } from '../../db/pool';
 import {
   closeFaceRow,
   consumeQuota,
@@ -23,12 +23,12 @@ import {
   insertFaceRow,
   refundQuota,
   type QuotaSource,
-} from '../db/real-name';
-import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
-import type { FaceFailure } from '../providers/dcloud-face/client';
-import { timed } from '../lib/metrics';
-import type { FaceIdentity } from '../flows/face-check/contract';
-import type { RequestMeta } from '../flows/shared/contract';
+} from '../../db/real-name';
+import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
+import type { FaceFailure } from '../../providers/dcloud-face/client';
+import { timed } from '../../lib/metrics';
+import type { FaceIdentity } from './contract';
+import type { RequestMeta } from '../shared/contract';
 
 export interface IssueCertifyIdInput {
   faceCheckId: string;
