@@ -6,7 +6,7 @@ import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from './rebind/activities';
 import { createRealNameActivities } from './real-name/activities';
 import { createFaceActivities } from './face-check/activities';
-import { createWebhookActivities } from '../activities/webhooks';
+import { createWebhookActivities } from './webhooks/activities';
 
 export function createActivities(deps: ActivityDeps) {
   return {

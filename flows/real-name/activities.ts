@@ -7,7 +7,7 @@ import { SendRateLimiter } from '../../lib/rate-limit';
 import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
 import { recordAudit, recordCallbackEvent, type EventMeta } from '../../db/events';
-import { notifyWebhookDispatcher } from '../../activities/webhooks';
+import { notifyWebhookDispatcher } from '../webhooks/activities';
 import { inTransaction } from '../../db/pool';
 import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../../db/real-name';
 import { maskIdNumber, maskName } from '../../lib/idcard';

@@ -3,7 +3,7 @@
 // after the retry window, and the sweeper's pass. The signing secret is decrypted here,
 // per attempt; it never travels through workflow inputs or results.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from '../flows/activity-deps';
+import type { ActivityDeps } from '../activity-deps';
 import {
   accountsNeedingDispatch,
   deliveryPublicId,
@@ -12,12 +12,12 @@ import {
   markUnwantedEvents,
   pendingDeliveries,
   secretAad,
-} from '../db/webhooks';
-import { dispatcherRunning, ensureWebhookSweeper, signalDispatcher } from '../lib/webhook-dispatch';
-import { nonPublicReason } from '../lib/ip-address';
-import { SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature';
-import { postPinned, type Resolve } from '../lib/webhook-http';
-import type { DeliveryOutcome, PendingDelivery } from '../flows/webhooks/contract';
+} from '../../db/webhooks';
+import { dispatcherRunning, ensureWebhookSweeper, signalDispatcher } from '../../lib/webhook-dispatch';
+import { nonPublicReason } from '../../lib/ip-address';
+import { SIGNATURE_HEADER, signatureHeader } from '../../lib/webhook-signature';
+import { postPinned, type Resolve } from '../../lib/webhook-http';
+import type { DeliveryOutcome, PendingDelivery } from './contract';
 
 export const WEBHOOK_USER_AGENT = 'verification-saga-webhooks/1';
 
