@@ -7,7 +7,7 @@ import { SendRateLimiter } from '../../lib/rate-limit';
 import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
 import { recordAudit, recordCallbackEvent, type EventMeta } from '../../db/events';
-import { notifyWebhookDispatcher } from '../webhooks/activities';
+import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import { inTransaction } from '../../db/pool';
 import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../../db/real-name';
 import { maskIdNumber, maskName } from '../../lib/idcard';

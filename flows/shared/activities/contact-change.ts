@@ -6,7 +6,7 @@
 import type { PoolClient } from 'pg';
 import type { ActivityDeps } from '../../activity-deps';
 import { rejection } from './failures';
-import { notifyWebhookDispatcher } from '../../webhooks/activities';
+import { notifyWebhookDispatcher } from './notify-dispatcher';
 import { findAccount, type AccountRow } from '../../../db/accounts';
 import { applyContactChange, committedChange, type CommittedChange, type ContactChange } from '../../../db/contact-change';
 import { inTransaction, isUniqueViolation } from '../../../db/pool';

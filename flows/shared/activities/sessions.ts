@@ -2,7 +2,7 @@
 import type { ActivityDeps } from '../../activity-deps';
 import { endOtherSessions } from '../../../db/sessions';
 import { recordCallbackEvent } from '../../../db/events';
-import { notifyWebhookDispatcher } from '../../webhooks/activities';
+import { notifyWebhookDispatcher } from './notify-dispatcher';
 
 export function createSessionActivities(deps: ActivityDeps) {
   /** Legacy: flows started before the change and its session endings became one transaction. */
