@@ -5,8 +5,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Channel } from '../lib/scenes';
-
-const AAD = 'message_log.target';
+import { MESSAGE_TARGET_AAD as AAD } from './messages';
 
 export interface QueuedNotice {
   requestKey: string;

@@ -17,11 +17,12 @@ import {
   quotaRequiredDetails,
   releaseQuota,
   deviceMetaInfo,
-  faceAad,
   findFaceRow,
   findRealNameRecord,
   insertFaceRow,
+  recordPictureError,
   refundQuota,
+  storePicturePath,
   type QuotaSource,
 } from '../../db/real-name';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
@@ -198,16 +199,15 @@ export function createFaceActivities(deps: ActivityDeps) {
       const dir = deps.cfg.realName.pictureDir;
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       file = await writeNew(dir, ext, body);
-      const sealed = deps.fieldCrypto.encrypt(file, faceAad('picture', input.faceCheckId));
-      const upd = await deps.pool.query('UPDATE face_verifications SET picture_enc = $2, picture_error = NULL WHERE id = $1 AND picture_enc IS NULL', [input.faceRecordId, sealed]);
-      if (upd.rowCount !== 1) await fs.rm(file, { force: true }); // a concurrent attempt stored it first
+      const stored = await storePicturePath(deps.pool, deps.fieldCrypto, { id: input.faceRecordId, faceCheckId: input.faceCheckId, file });
+      if (!stored) await fs.rm(file, { force: true }); // a concurrent attempt stored it first
       deps.log.info({ faceCheckId: input.faceCheckId, bytes: body.length }, 'face picture stored');
       return { stored: true };
     } catch (err) {
       const message = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timeout: ' : ''}${err.message}` : String(err);
       deps.log.warn({ tag: TAG, faceCheckId: input.faceCheckId, attempt, error: message }, 'face picture download failed');
       if (attempt < PICTURE_ATTEMPTS) throw transient('FACE_PROVIDER_ERROR', { picture: message });
-      await deps.pool.query('UPDATE face_verifications SET picture_error = $2 WHERE id = $1 AND picture_enc IS NULL', [input.faceRecordId, message.slice(0, 500)]);
+      await recordPictureError(deps.pool, input.faceRecordId, message);
       return { stored: false, error: message };
     }
   }
