@@ -96,3 +96,6 @@ export function createBindActivities(deps: ActivityDeps) {
 
   return { applyBind, commitBind };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type BindActivities = ReturnType<typeof createBindActivities>;

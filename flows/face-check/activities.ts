@@ -222,6 +222,9 @@ export function createFaceActivities(deps: ActivityDeps) {
   return { issueCertifyId, consumeFaceQuota, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };
 }
 
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type FaceCheckActivities = ReturnType<typeof createFaceActivities>;
+
 /** <unixtime>_<unique>.<ext>, created exclusively: an existing name is never overwritten. */
 async function writeNew(dir: string, ext: string, body: Buffer): Promise<string> {
   for (let i = 0; i < 5; i++) {

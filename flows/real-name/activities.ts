@@ -170,3 +170,6 @@ export function createRealNameActivities(deps: ActivityDeps) {
 
   return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type RealNameActivities = ReturnType<typeof createRealNameActivities>;

@@ -233,3 +233,6 @@ export function createRebindActivities(deps: ActivityDeps) {
 
   return { issueUnbindToken, sendRebindNotices, assertRebindable, applyRebind, commitRebind, sendQueuedRebindNotices };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type RebindActivities = ReturnType<typeof createRebindActivities>;

@@ -156,3 +156,6 @@ export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}
 
   return { fanOutWebhookEvents, deliverWebhook, markWebhookDeliveryFailed, sweepWebhookEvents };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

@@ -169,3 +169,6 @@ export function createCodeActivities(deps: ActivityDeps) {
 
   return { sendCode, checkCode };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type CodeActivities = ReturnType<typeof createCodeActivities>;

@@ -30,3 +30,6 @@ export function createSessionActivities(deps: ActivityDeps) {
 
   return { endSessionsAfterChange, recordCallback };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type SessionActivities = ReturnType<typeof createSessionActivities>;
