@@ -1,9 +1,14 @@
 // Lint: TypeScript's recommended rules everywhere, and in workflow code a ban on Node
 // built-ins and on modules that do I/O — workflow code must stay deterministic and
 // runs in Temporal's sandbox, where those cannot work. Workflow code is what the bundle
-// (flows/workflows.ts) pulls in: each flow's workflow.ts and contract.ts, and flows/shared/.
+// (flows/workflows.ts) pulls in: each flow's workflow.ts and contract.ts, and the files
+// directly in flows/shared/. A flow's folder also holds its activities (activities.ts), and
+// flows/shared/activities/ the ones flows share: those run in the worker's Node process, use
+// pg, Redis and the providers, and are side-effecting code the workflows may only type by.
 // A contract is also imported by the API, activities and lib/, so it imports no
 // side-effecting code at all (not even types) and, within flows/, only other contracts.
+// The other way round, activity code never loads workflow code (its functions throw
+// outside a workflow), except as types.
 const { builtinModules } = require('node:module');
 const tseslint = require('typescript-eslint');
 const js = require('@eslint/js');
@@ -11,8 +16,10 @@ const js = require('@eslint/js');
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /** Files the workflow bundle pulls in (test/lint checks that it pulls in no other file of flows/). */
-const WORKFLOW_CODE = ['flows/workflows.ts', 'flows/**/workflow.ts', 'flows/**/contract.ts', 'flows/shared/**/*.ts'];
-const CONTRACTS = ['flows/**/contract.ts'];
+const WORKFLOW_CODE = ['flows/workflows.ts', 'flows/*/workflow.ts', 'flows/*/contract.ts', 'flows/shared/*.ts'];
+const CONTRACTS = ['flows/*/contract.ts'];
+/** The activities of flows/: all of them, each flow's, the shared ones and what they are built over. */
+const ACTIVITY_CODE = ['flows/activities.ts', 'flows/activity-deps.ts', 'flows/*/activities.ts', 'flows/shared/activities/**/*.ts'];
 
 const RESTRICTED_PACKAGES = [
   ...nodeBuiltins.map((name) => ({ name, message: 'Node built-ins are not allowed in workflow code (use activities).' })),
@@ -22,13 +29,32 @@ const RESTRICTED_PACKAGES = [
   })),
 ];
 
-/** activities/, db/, providers/, api/, http/, worker/ at any depth (flows/x/workflow.ts reaches them by ../../).
+/** db/, providers/, api/, http/, worker/ at any depth (flows/x/workflow.ts reaches them by ../../).
  *  A flow's start.ts, routes.ts and openapi.ts are API code beside its workflow: no glob above names them. */
 const SIDE_EFFECTING_CODE = (allowTypeImports) => ({
-  regex: '^(\\.\\.?/)+(activities|db|providers|api|http|worker)(/.*)?$',
+  regex: '^(\\.\\.?/)+(db|providers|api|http|worker)(/.*)?$',
   allowTypeImports,
   message: allowTypeImports ? 'Workflows may import only types from side-effecting code.' : 'A contract imports nothing from side-effecting code, not even types.',
 });
+
+/**
+ * Activity code in flows/, however it is reached: a flow's activities (./activities,
+ * ../bind/activities), all of them (../activities), the shared ones (../shared/activities/…,
+ * ./activities/… from flows/shared/) and their deps (../activity-deps). A contract needs no
+ * pattern of its own for these: it imports nothing in flows/ but contracts.
+ */
+const ACTIVITY_CODE_IN_WORKFLOWS = {
+  regex: '^(\\.\\.?/)+(.*/)?(activities|activity-deps)(/.*)?$',
+  allowTypeImports: true,
+  message: 'Workflows may import only types from activity code.',
+};
+
+/** Workflow code as activity code reaches it: a flow's workflow, the bundle entry, the workflow-side shared files. */
+const WORKFLOW_CODE_FROM_ACTIVITIES = {
+  regex: '^(\\.\\.?/)+(.*/)?(workflows?|code-challenge|flow-status|activity-options|run-key)$',
+  allowTypeImports: true,
+  message: 'Activity code imports only types from workflow code (it calls workflow APIs at load and in its functions).',
+};
 
 /** Within flows/ (./x or ../y/x, never ../../), a contract imports only contracts. */
 const WORKFLOW_CODE_IN_CONTRACTS = {
@@ -61,11 +87,23 @@ module.exports = tseslint.config(
   },
   {
     files: WORKFLOW_CODE,
-    rules: { 'no-restricted-imports': ['error', { paths: RESTRICTED_PACKAGES, patterns: [SIDE_EFFECTING_CODE(true)] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: RESTRICTED_PACKAGES, patterns: [SIDE_EFFECTING_CODE(true), ACTIVITY_CODE_IN_WORKFLOWS] }] },
   },
   {
     // after the block above: for a contract these options replace its
     files: CONTRACTS,
     rules: { 'no-restricted-imports': ['error', { paths: RESTRICTED_PACKAGES, patterns: [SIDE_EFFECTING_CODE(false), WORKFLOW_CODE_IN_CONTRACTS] }] },
+  },
+  {
+    files: ACTIVITY_CODE,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@temporalio/workflow', allowTypeImports: true, message: 'Activity code runs outside a workflow: the workflow SDK is for types here.' }],
+          patterns: [WORKFLOW_CODE_FROM_ACTIVITIES],
+        },
+      ],
+    },
   },
 );

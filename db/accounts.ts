@@ -58,6 +58,16 @@ export async function accountIdByContact(db: Pool | PoolClient, kind: ContactKin
   return rows[0]?.id ?? null;
 }
 
+/** Sets a contact (sealed, with its blind index) and counts the change: the new contact version. */
+export async function setContact(db: Pool | PoolClient, crypto: FieldCrypto, accountId: string, kind: ContactKind, normalized: string): Promise<number> {
+  const { rows } = await db.query<{ contact_version: number }>(
+    `UPDATE accounts SET ${kind}_enc = $2, ${kind}_idx = $3, contact_version = contact_version + 1, updated_at = now()
+     WHERE id = $1 RETURNING contact_version`,
+    [accountId, crypto.encrypt(normalized, contactAad(kind, accountId)), contactIndex(crypto, kind, normalized)],
+  );
+  return rows[0]!.contact_version;
+}
+
 export function decryptContact(crypto: FieldCrypto, row: AccountRow, kind: ContactKind): string | null {
   const sealed = kind === 'phone' ? row.phone_enc : row.email_enc;
   return sealed ? crypto.decrypt(sealed, contactAad(kind, row.id)) : null;

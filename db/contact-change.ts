@@ -4,7 +4,7 @@
 // a retry of the step finds what its first attempt committed and answers the same.
 import type { PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
-import { contactAad, contactIndex, type AccountRow, type ContactKind } from './accounts';
+import { setContact, type AccountRow, type ContactKind } from './accounts';
 import { recordAudit, recordCallbackEvent, type EventMeta } from './events';
 
 export interface ContactChange {
@@ -37,12 +37,7 @@ export async function committedChange(c: PoolClient, runKey: string, eventType: 
 
 /** The account row must be locked by the caller (findAccount(c, id, true)). */
 export async function applyContactChange(c: PoolClient, crypto: FieldCrypto, account: AccountRow, ch: ContactChange): Promise<CommittedChange> {
-  const { rows } = await c.query<{ contact_version: number }>(
-    `UPDATE accounts SET ${ch.kind}_enc = $2, ${ch.kind}_idx = $3, contact_version = contact_version + 1, updated_at = now()
-     WHERE id = $1 RETURNING contact_version`,
-    [account.id, crypto.encrypt(ch.target, contactAad(ch.kind, account.id)), contactIndex(crypto, ch.kind, ch.target)],
-  );
-  const contactVersion = rows[0]!.contact_version;
+  const contactVersion = await setContact(c, crypto, account.id, ch.kind, ch.target);
   // a contact is a security credential: every other session of the account ends with the change
   const ended = await c.query<{ id: string }>(
     `UPDATE sessions SET ended_at = now(), ended_reason = $4, ended_by_flow = $3

@@ -28,3 +28,9 @@ export async function recordCallbackEvent(
     [e.eventKey, e.type, e.accountId, e.flowId, JSON.stringify(e.payload)],
   );
 }
+
+/** Whether the audit row of this key was written (a retried step finding its own write). */
+export async function auditRecorded(db: Pool | PoolClient, dedupeKey: string): Promise<boolean> {
+  const { rowCount } = await db.query('SELECT 1 FROM audit_events WHERE dedupe_key = $1', [dedupeKey]);
+  return !!rowCount;
+}

@@ -1,12 +1,11 @@
 // Notices owed by a committed change, queued in message_log (status 'pending') in the same
 // transaction as the change, then sent by an activity that updates the same row. The
 // recipient is sealed: it is the contact the account had before the change. A code being
-// sent has a 'pending' row too (activities/outbox.ts), so a queued notice is kind 'notice'.
+// sent has a 'pending' row too (providers/outbox.ts), so a queued notice is kind 'notice'.
 import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Channel } from '../lib/scenes';
-
-const AAD = 'message_log.target';
+import { MESSAGE_TARGET_AAD as AAD } from './messages';
 
 export interface QueuedNotice {
   requestKey: string;

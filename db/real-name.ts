@@ -179,6 +179,18 @@ export async function closeFaceRow(db: Db, id: string, status: 'success' | 'fail
   return r.rowCount === 1;
 }
 
+/** The stored picture's path, sealed, once: false when a concurrent attempt stored one first. */
+export async function storePicturePath(db: Db, crypto: FieldCrypto, r: { id: string; faceCheckId: string; file: string }): Promise<boolean> {
+  const sealed = crypto.encrypt(r.file, faceAad('picture', r.faceCheckId));
+  const upd = await db.query('UPDATE face_verifications SET picture_enc = $2, picture_error = NULL WHERE id = $1 AND picture_enc IS NULL', [r.id, sealed]);
+  return upd.rowCount === 1;
+}
+
+/** Why the picture could not be stored (cut to 500 characters), unless one was stored meanwhile. */
+export async function recordPictureError(db: Db, id: string, message: string): Promise<void> {
+  await db.query('UPDATE face_verifications SET picture_error = $2 WHERE id = $1 AND picture_enc IS NULL', [id, message.slice(0, 500)]);
+}
+
 // ---------------------------------------------------------------------------------------
 // Real-name records
 
@@ -200,6 +212,50 @@ export async function findRealNameRecord(db: Db, accountId: string): Promise<Rea
     [accountId],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Locks the ID subject's row (created on first use) for the caller's transaction, so two
+ * accounts racing with one ID number are serialized and the subject limit holds.
+ */
+export async function lockSubject(c: PoolClient, idIdx: Buffer): Promise<void> {
+  await c.query('INSERT INTO real_name_subjects (id_idx) VALUES ($1) ON CONFLICT (id_idx) DO NOTHING', [idIdx]);
+  await c.query('SELECT 1 FROM real_name_subjects WHERE id_idx = $1 FOR UPDATE', [idIdx]);
+}
+
+/** The record of a verified face row: its identity re-sealed for this table (AAD per account). */
+export async function insertRealNameRecord(
+  c: PoolClient,
+  crypto: FieldCrypto,
+  r: {
+    accountId: string;
+    flowId: string;
+    face: FaceRow;
+    realName: string;
+    idNumber: string;
+    picture: string | null;
+    meta: { ip?: string; userAgent?: string; fingerprint?: string };
+  },
+): Promise<string> {
+  const { rows } = await c.query<{ id: string }>(
+    `INSERT INTO real_name_records (account_id, flow_id, face_record_id, certify_id, name_enc, id_enc, id_idx, picture_enc,
+       provider_data, ip, user_agent, fingerprint)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id::text AS id`,
+    [
+      r.accountId, r.flowId, r.face.id, r.face.certify_id,
+      crypto.encrypt(r.realName, recordAad('name', r.accountId)),
+      crypto.encrypt(r.idNumber, recordAad('id_number', r.accountId)),
+      r.face.id_idx,
+      r.picture ? crypto.encrypt(r.picture, recordAad('picture', r.accountId)) : null,
+      JSON.stringify(r.face.provider_data ?? {}),
+      r.meta.ip ?? null, r.meta.userAgent ?? null, r.meta.fingerprint ?? null,
+    ],
+  );
+  return rows[0]!.id;
+}
+
+export async function markAccountVerified(c: PoolClient, accountId: string): Promise<void> {
+  await c.query("UPDATE accounts SET real_name_status = 'verified', real_name_verified_at = now(), updated_at = now() WHERE id = $1", [accountId]);
 }
 
 export function decryptIdentity(crypto: FieldCrypto, row: RealNameRecordRow): { realName: string; idNumber: string } {

@@ -296,3 +296,119 @@ export async function restartDelivery(db: Pool, id: string): Promise<DeliveryRow
   );
   return rows[0] ?? null;
 }
+
+// ---------------------------------------------------------------------------------------
+// One delivery attempt (the dispatcher's activities)
+
+/** Whether some live endpoint wants events of this type (whatever their age). */
+export async function someSubscriberWants(db: Pool, type: string): Promise<boolean> {
+  const { rows } = await db.query<{ wanted: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM webhook_subscribers s WHERE s.enabled AND s.deleted_at IS NULL
+       AND ('*' = ANY (s.event_types) OR $1 = ANY (s.event_types))) AS wanted`,
+    [type],
+  );
+  return !!rows[0]?.wanted;
+}
+
+/** What one attempt of a delivery needs: its state, its endpoint (secrets sealed) and its event. */
+export interface AttemptTarget {
+  state: string;
+  run: number;
+  account_id: string;
+  subscriber_id: string;
+  url: string;
+  enabled: boolean;
+  deleted_at: Date | null;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | null;
+  event_id: string;
+  type: string;
+  created_at: Date;
+  payload: Record<string, unknown>;
+}
+
+export async function attemptTarget(db: Pool, deliveryId: string): Promise<AttemptTarget | undefined> {
+  const { rows } = await db.query<AttemptTarget>(
+    `SELECT d.state, d.run, d.account_id, d.subscriber_id, s.url, s.enabled, s.deleted_at, s.secret_enc,
+            s.previous_secret_enc, s.previous_secret_expires_at, e.id AS event_id, e.type, e.created_at, e.payload
+       FROM webhook_deliveries d
+       JOIN webhook_subscribers s ON s.id = d.subscriber_id
+       JOIN callback_events e ON e.id = d.event_id
+      WHERE d.id = $1`,
+    [deliveryId],
+  );
+  return rows[0];
+}
+
+/** The run's delivery, still pending, fails at once: its endpoint is disabled or deleted. */
+export async function failForDisabledSubscriber(db: Pool, deliveryId: string, run: number): Promise<void> {
+  await db.query(
+    `UPDATE webhook_deliveries SET state = 'failed', last_error = 'subscriber disabled', updated_at = now()
+      WHERE id = $1 AND run = $2 AND state = 'pending'`,
+    [deliveryId, run],
+  );
+}
+
+/** Counts an attempt of the run's pending delivery: its number, or undefined when it is no longer pending in that run. */
+export async function countAttempt(db: Pool, deliveryId: string, run: number): Promise<number | undefined> {
+  const { rows } = await db.query<{ attempts: number }>(
+    `UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = now()
+      WHERE id = $1 AND run = $2 AND state = 'pending' RETURNING attempts`,
+    [deliveryId, run],
+  );
+  return rows[0]?.attempts;
+}
+
+/** An attempt's answer, once per attempt number (a repeated activity attempt writes nothing). */
+export async function recordAttempt(
+  db: Pool,
+  a: { deliveryId: string; run: number; attempt: number; status: number | null; error: string | null; durationMs: number },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO webhook_attempts (delivery_id, run, attempt, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+    [a.deliveryId, a.run, a.attempt, a.status, a.error, a.durationMs],
+  );
+}
+
+/** The run's delivery is delivered; its event too once no delivery of it is left undelivered. */
+export async function markDelivered(db: Pool, d: { deliveryId: string; run: number; status: number | null; eventId: string }): Promise<void> {
+  await db.query(
+    `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL, updated_at = now()
+      WHERE id = $1 AND run = $2 AND state = 'pending'`,
+    [d.deliveryId, d.run, d.status],
+  );
+  await db.query(
+    `UPDATE callback_events SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE event_id = $1 AND state <> 'delivered')`,
+    [d.eventId],
+  );
+}
+
+/**
+ * A failed attempt's answer kept on the delivery; whether the run's retry window is over. The
+ * window counts from run_started_at in Postgres, so a dispatcher that continued-as-new (and
+ * restarted the activity) cannot stretch it.
+ */
+export async function recordAttemptFailure(
+  db: Pool,
+  f: { deliveryId: string; run: number; status: number | null; error: string; retryWindowSec: number },
+): Promise<boolean> {
+  const { rows } = await db.query<{ over: boolean }>(
+    `UPDATE webhook_deliveries SET last_status_code = $3, last_error = $4, updated_at = now() WHERE id = $1 AND run = $2
+     RETURNING now() - run_started_at >= make_interval(secs => $5) AS over`,
+    [f.deliveryId, f.run, f.status, f.error, f.retryWindowSec],
+  );
+  return !!rows[0]?.over;
+}
+
+/** The retry window is over: the run's delivery is failed, its last error kept. */
+export async function failAfterRetryWindow(db: Pool, deliveryId: string, run: number, reason: string): Promise<void> {
+  await db.query(
+    `UPDATE webhook_deliveries SET state = 'failed', updated_at = now(),
+            last_error = left('retry window over: ' || COALESCE(last_error, $3), 500)
+      WHERE id = $1 AND run = $2 AND state = 'pending'`,
+    [deliveryId, run, reason],
+  );
+}

@@ -4,7 +4,7 @@
 // a cap on the completions relayed to one face check, so no check's history grows unbounded.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { SendRateLimiter } from '../activities/rate-limit';
+import { SendRateLimiter } from '../lib/rate-limit';
 import type { Config } from '../lib/config';
 import { AppError, type ErrorCode } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';

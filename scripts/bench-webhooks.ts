@@ -6,7 +6,7 @@
 //   npx tsx scripts/bench-webhooks.ts --running  # against `npm start` (its API, database and worker)
 //   BENCH_EVENTS=200 BENCH_ACCOUNTS=20 …         # sizes (defaults 50 and 10)
 import { randomUUID } from 'node:crypto';
-import { createActivities } from '../activities';
+import { createActivities } from '../flows/activities';
 import { loadConfig } from '../lib/config';
 import { migrate } from '../db/migrate';
 import { createActivityDeps } from '../worker/deps';

@@ -1,6 +1,6 @@
 // Builds the real clients activities run over, from config. Used by the worker
 // process and by tests, so tests exercise what production wires.
-import type { ActivityDeps } from '../activities/deps';
+import type { ActivityDeps } from '../flows/activity-deps';
 import type { Config } from '../lib/config';
 import { FieldCrypto } from '../lib/field-crypto';
 import { createLogger } from '../lib/logger';

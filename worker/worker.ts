@@ -1,8 +1,8 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import type { ActivityDeps } from '../activities/deps';
+import { createActivities } from '../flows/activities';
+import type { ActivityDeps } from '../flows/activity-deps';
 import type { Config } from '../lib/config';
 import { createDataConverter } from '../lib/payload-codec';
 

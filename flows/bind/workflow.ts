@@ -6,7 +6,8 @@
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
 import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { BindActivities } from './activities';
+import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from '../shared/code-challenge';
@@ -23,8 +24,8 @@ import {
 } from './contract';
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 
-const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
-const { commitBind } = proxyActivities<Activities>(DURABLE_STEP);
+const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<BindActivities & SessionActivities>(DURABLE_STEP);
+const { commitBind } = proxyActivities<BindActivities>(DURABLE_STEP);
 
 /** Rejections that mean this flow can never succeed, so it ends. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);

@@ -26,7 +26,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { FaceCheckActivities } from './activities';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
@@ -44,13 +44,13 @@ import {
 } from './contract';
 import type { FlowError } from '../shared/contract';
 
-const steps = proxyActivities<Activities>(DURABLE_STEP);
-const provider = proxyActivities<Activities>({
+const steps = proxyActivities<FaceCheckActivities>(DURABLE_STEP);
+const provider = proxyActivities<FaceCheckActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 // A certifyId may be queried at most 5 times; the result may lag the app by a few seconds.
-const result = proxyActivities<Activities>({
+const result = proxyActivities<FaceCheckActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
 });
@@ -219,7 +219,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
 
     // 4. the server-side result decides
     setStage('fetching_result');
-    let auth: Awaited<ReturnType<Activities['fetchAuthResult']>>;
+    let auth: Awaited<ReturnType<FaceCheckActivities['fetchAuthResult']>>;
     try {
       auth = await result.fetchAuthResult({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId });
     } catch (err) {

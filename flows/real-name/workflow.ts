@@ -20,7 +20,9 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { RealNameActivities } from './activities';
+import type { FaceCheckActivities } from '../face-check/activities';
+import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { ERRORS } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
@@ -40,11 +42,12 @@ import {
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
 import { cancelFlowUpdate, type FlowError } from '../shared/contract';
 
-const steps = proxyActivities<Activities>(DURABLE_STEP);
+// the face check's quota unit is refunded here when the record cannot be made
+const steps = proxyActivities<RealNameActivities & SessionActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */
 const MAX_REPEATS = 10;
 // The user waits on these: a short retry budget, then an answer.
-const idCheck = proxyActivities<Activities>({
+const idCheck = proxyActivities<RealNameActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
 });

@@ -18,7 +18,8 @@ import {
   type ApplicationFailure,
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { RebindActivities } from './activities';
+import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
@@ -45,15 +46,15 @@ import {
   type RebindState,
 } from './contract';
 
-const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<Activities>(DURABLE_STEP);
-const { commitRebind } = proxyActivities<Activities>(DURABLE_STEP);
+const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<RebindActivities & SessionActivities>(DURABLE_STEP);
+const { commitRebind } = proxyActivities<RebindActivities>(DURABLE_STEP);
 const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
-// legacy: NOTICE_ATTEMPTS (activities/rebind.ts) is this maximumAttempts, the last attempt reports
-const { sendRebindNotices } = proxyActivities<Activities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } });
+// legacy: NOTICE_ATTEMPTS (./activities.ts) is this maximumAttempts, the last attempt reports
+const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } });
 // The notices a committed change owes are sent whatever fails meanwhile: retried until our own
 // database answers; the activity itself stops retrying a provider's fault after NOTICE_ATTEMPTS
 // and reports it, so a notice never holds the flow hostage.
-const { sendQueuedRebindNotices } = proxyActivities<Activities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } });
+const { sendQueuedRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } });
 
 /** Flows recorded before the cap could try any number of new contacts. */
 const DEFAULT_NEW_CONTACTS = 3;

@@ -3,13 +3,12 @@
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
-import type { CodePrecheck } from '../../activities/codes';
+import type { CodeActivities, CodePrecheck } from './activities/codes';
 import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
 import type { Channel, Scene } from '../../lib/scenes';
 import type { CodeLimits, CodeSent, ContactKind } from './contract';
 
-const { sendCode, checkCode } = proxyActivities<Activities>({
+const { sendCode, checkCode } = proxyActivities<CodeActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });

@@ -18,16 +18,16 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { WebhookActivities } from './activities';
 import { dispatcherStateQuery, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from './contract';
 
-const { fanOutWebhookEvents, markWebhookDeliveryFailed } = proxyActivities<Activities>({
+const { fanOutWebhookEvents, markWebhookDeliveryFailed } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '30 seconds',
   // Postgres steps: retried until they succeed (no maximumAttempts), backing off to a minute
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-const { sweepWebhookEvents } = proxyActivities<Activities>({
+const { sweepWebhookEvents } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
@@ -39,7 +39,7 @@ interface Lane {
 }
 
 export async function webhookDispatcher(input: DispatcherInput): Promise<void> {
-  const { deliverWebhook } = proxyActivities<Activities>({
+  const { deliverWebhook } = proxyActivities<WebhookActivities>({
     // one HTTP request per attempt; the activity's own timeout is the HTTP timeout
     startToCloseTimeout: input.httpTimeoutMs + 5_000,
     scheduleToCloseTimeout: input.retry.windowSec * 1000,

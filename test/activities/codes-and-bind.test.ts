@@ -2,10 +2,10 @@
 // retry (a worker dying mid-step) must not break — no second message, no second
 // write, a code consumed by exactly one submission.
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../../activities';
+import { createActivities } from '../../flows/activities';
 import { contactIndex } from '../../db/accounts';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
-import type { SendCodeInput } from '../../activities/codes';
+import type { SendCodeInput } from '../../flows/shared/activities/codes';
 
 let stack: Stack;
 let acts: ReturnType<typeof createActivities>;

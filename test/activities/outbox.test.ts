@@ -2,7 +2,7 @@
 // earlier attempt may have reached the provider and died before logging its answer.
 import { contactIndex } from '../../db/accounts';
 import { noticeOutbox } from '../../db/notices';
-import { sendAndLog, type OutgoingMessage } from '../../activities/outbox';
+import { sendAndLog, type OutgoingMessage } from '../../providers/outbox';
 import { messageIdFor } from '../../providers/smtp/client';
 import { waitFor } from '../support/wait';
 import { startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';

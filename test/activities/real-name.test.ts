@@ -2,7 +2,7 @@
 // retry (a worker dying mid-step) must not break — quota consumed once and never below
 // zero, a refund given once, one paid ID check per flow run — and the counters' periods on
 // the China calendar.
-import { createActivities } from '../../activities';
+import { createActivities } from '../../flows/activities';
 import { readCounter, recordProviderCall } from '../../db/counters';
 import { startStack, type Stack } from '../support/stack';
 import { NAME, quotaOf, readyAccount, uniqueIdNumber, uniqueIp } from '../support/real-name';

@@ -6,7 +6,7 @@
 // refusal is the policy's and not a broken setup.
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { createWebhookActivities } from '../../activities/webhooks';
+import { createWebhookActivities } from '../../flows/webhooks/activities';
 import { recordCallbackEvent } from '../../db/events';
 import { fanOutAccountEvents, insertSubscriber, secretAad } from '../../db/webhooks';
 import type { Resolve } from '../../lib/webhook-http';

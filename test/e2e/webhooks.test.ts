@@ -2,7 +2,7 @@
 // (or by the real recordCallback activity), delivered by the dispatcher workflow on the
 // real worker to a local receiver that verifies every signature with the documented helper.
 import { randomUUID } from 'node:crypto';
-import { createActivities } from '../../activities';
+import { createActivities } from '../../flows/activities';
 import { recordCallbackEvent } from '../../db/events';
 import { secretAad } from '../../db/webhooks';
 import { FieldCrypto } from '../../lib/field-crypto';

@@ -5,9 +5,10 @@
 // them as well), `import x = require()`, `require()`, `import()` and `import('…')` types.
 // A specifier that resolves to nothing fails the test, so no edge is silently lost.
 //
-// Layering: lib/ and db/ are the lowest layers; they never import from api/, activities/,
-// worker/, providers/, sandbox/, scripts/ or the code of flows/. Known, accepted edge: they
-// may import a flow's contract (flows/<kind>/contract.ts, flows/shared/contract.ts), the
+// Layering: lib/ and db/ are the lowest layers; they never import from api/, worker/,
+// providers/, sandbox/, scripts/ or the code of flows/ (workflows and activities alike).
+// Known, accepted edge: they may import a flow's contract (flows/<kind>/contract.ts,
+// flows/shared/contract.ts), the
 // lowest layer of a flow — lib/webhook-dispatch.ts signals the dispatcher through its
 // contract and db/reports.ts types its scenes by the face check's. The lint keeps contracts
 // free of side-effecting imports (test/lint/workflow-imports.test.ts), so that edge runs
@@ -132,7 +133,7 @@ function cycles(graph: Graph): string[][] {
 }
 
 const LOWER = /^(lib|db)\//;
-const UPPER = /^(api|http|activities|worker|providers|sandbox|scripts)\//;
+const UPPER = /^(api|http|worker|providers|sandbox|scripts)\//;
 /** a flow's API code (flows/<kind>/{start,routes,openapi,completion}.ts): above http/, below api/ */
 const FLOW_API = /^flows\/[^/]+\/(start|routes|openapi|completion)\.ts$/;
 /** a flow's contract: the lowest layer of a flow, which lib/ and db/ may import (see the header) */
@@ -193,7 +194,10 @@ describe('the checker', () => {
 
   test.each([
     ['lib/x.ts', 'api/app.ts', true],
-    ['db/x.ts', 'activities/index.ts', true],
+    ['db/x.ts', 'flows/activities.ts', true],
+    ['lib/x.ts', 'flows/bind/activities.ts', true],
+    ['db/x.ts', 'flows/shared/activities/codes.ts', true],
+    ['lib/x.ts', 'flows/activity-deps.ts', true],
     ['lib/x.ts', 'worker/deps.ts', true],
     ['db/x.ts', 'providers/smtp/client.ts', true],
     ['lib/x.ts', 'flows/bind/workflow.ts', true],
@@ -201,7 +205,7 @@ describe('the checker', () => {
     ['lib/x.ts', 'flows/webhooks/contract.ts', false],
     ['db/x.ts', 'flows/shared/contract.ts', false],
     ['db/x.ts', 'lib/errors.ts', false],
-    ['api/app.ts', 'activities/index.ts', false],
+    ['api/app.ts', 'flows/activities.ts', false],
     ['lib/x.ts', 'http/auth.ts', true],
     ['db/x.ts', 'flows/bind/routes.ts', true],
   ])('%s -> %s runs upward: %s', (from, to, refused) => {

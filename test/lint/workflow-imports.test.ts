@@ -1,6 +1,8 @@
 // The lint rule that keeps workflow code deterministic really fires, where the workflow code
-// lives: each flow's workflow.ts and contract.ts, flows/shared/ and the bundle entry
-// flows/workflows.ts. Contracts, imported by the API and activities too, are stricter.
+// lives: each flow's workflow.ts and contract.ts, the files directly in flows/shared/ and the
+// bundle entry flows/workflows.ts. Contracts, imported by the API and activities too, are
+// stricter. The activities beside them in flows/ are side-effecting code: outside the rule,
+// reachable from workflow code only as types, and themselves kept off workflow code.
 // ESLint loads its flat config with a dynamic import, which jest's VM cannot do, so
 // ESLint runs in a child process: once for every probe (their code comes on stdin, as
 // JSON, so none of the probe files needs to exist), once for the config of every file the
@@ -65,8 +67,10 @@ describe.each(WORKFLOW_FILES)('%s', (file) => {
     ["import fs from 'node:fs';"],
     ["import { randomUUID } from 'crypto';"],
     ["import { Pool } from 'pg';"],
-    [`import { createActivities } from '${from(file, 'activities')}';`],
-    [`import { sendCode } from '${from(file, 'activities/codes')}';`],
+    [`import { createActivities } from '${from(file, 'flows/activities')}';`],
+    [`import { createBindActivities } from '${from(file, 'flows/bind/activities')}';`],
+    [`import { createCodeActivities } from '${from(file, 'flows/shared/activities/codes')}';`],
+    [`import '${from(file, 'flows/activity-deps')}';`],
     [`import { pool } from '${from(file, 'db/pool')}';`],
     [`import { createSmsSender } from '${from(file, 'providers/tencent-sms/client')}';`],
   ])('%s', (line) => {
@@ -81,7 +85,15 @@ describe.each(WORKFLOW_FILES)('%s', (file) => {
   test('may import the workflow SDK and lib/', () => expect(sdkAndLib()).toEqual([]));
 
   if (!file.endsWith('contract.ts')) {
-    const types = problems(`import type { Activities } from '${from(file, 'activities')}';\nexport type A = Activities;\n`, file);
+    const types = problems(
+      [
+        `import type { BindActivities } from '${from(file, 'flows/bind/activities')}';`,
+        `import type { CodeActivities } from '${from(file, 'flows/shared/activities/codes')}';`,
+        'export type A = BindActivities & CodeActivities;',
+        '',
+      ].join('\n'),
+      file,
+    );
     test('may import types from activities', () => expect(types()).toEqual([]));
   }
 });
@@ -103,7 +115,8 @@ describe("a flow's API code (start.ts, routes.ts, openapi.ts) is not workflow co
 describe('a contract (the API, activities and lib/ import it)', () => {
   const file = 'flows/probe/contract.ts';
   describe.each([
-    ["import type { Activities } from '../../activities';"],
+    ["import type { BindActivities } from '../bind/activities';"],
+    ["import type { CodeActivities } from '../shared/activities/codes';"],
     ["import type { Queryable } from '../../db/pool';"],
     ["import type { Stack } from '../../api/app';"],
     ["import { bindPhone } from '../bind/workflow';"],
@@ -128,13 +141,48 @@ describe('a contract (the API, activities and lib/ import it)', () => {
   test('may import other contracts, lib/ and the workflow SDK', () => expect(allowed()).toEqual([]));
 });
 
-describe('outside workflow code Node built-ins are fine', () => {
-  const code = "import fs from 'node:fs';\nexport const f = fs;\n";
-  const inActivities = problems(code, 'activities/probe.ts');
-  // a flow's folder will also hold code the bundle never loads (its activities, routes)
-  const inAFlowsActivities = problems(code, 'flows/probe/activities.ts');
-  test('activities/', () => expect(inActivities()).toEqual([]));
-  test("a flow's activities", () => expect(inAFlowsActivities()).toEqual([]));
+// a flow's folder also holds code the bundle never loads (its activities)
+const ACTIVITY_FILES = ['flows/probe/activities.ts', 'flows/shared/activities/probe.ts', 'flows/activities.ts', 'flows/activity-deps.ts'];
+
+describe.each(ACTIVITY_FILES)('%s (activity code)', (file) => {
+  const sideEffects = problems(
+    [
+      "import fs from 'node:fs';",
+      "import { Pool } from 'pg';",
+      "import { ApplicationFailure } from '@temporalio/activity';",
+      `import { findAccount } from '${from(file, 'db/accounts')}';`,
+      `import { sendAndLog } from '${from(file, 'providers/outbox')}';`,
+      `import { rejection } from '${from(file, 'flows/shared/activities/failures')}';`,
+      `import { bindPhoneSignal } from '${from(file, 'flows/bind/contract')}';`,
+      'export const x = [fs, Pool, ApplicationFailure, findAccount, sendAndLog, rejection, bindPhoneSignal];',
+      '',
+    ].join('\n'),
+    file,
+  );
+  test('may use Node, pg, db/, providers/, other activities and contracts', () => expect(sideEffects()).toEqual([]));
+
+  describe.each([
+    ["import { proxyActivities } from '@temporalio/workflow';"],
+    [`import { bindPhone } from '${from(file, 'flows/bind/workflow')}';`],
+    [`import { bindPhone } from '${from(file, 'flows/workflows')}';`],
+    [`import { CodeChallenge } from '${from(file, 'flows/shared/code-challenge')}';`],
+    [`import { flowRun } from '${from(file, 'flows/shared/run-key')}';`],
+    [`import { DURABLE_STEP } from '${from(file, 'flows/shared/activity-options')}';`],
+  ])('%s', (line) => {
+    const found = problems(`${line}\nexport const x = 1;\n`, file);
+    test('is refused: workflow code is for types only here', () => expect(found()).toHaveLength(1));
+  });
+
+  const types = problems(
+    [
+      "import type { ActivityOptions } from '@temporalio/workflow';",
+      `import type { ChallengeSpec } from '${from(file, 'flows/shared/code-challenge')}';`,
+      'export type T = ActivityOptions | ChallengeSpec;',
+      '',
+    ].join('\n'),
+    file,
+  );
+  test('may import types from workflow code', () => expect(types()).toEqual([]));
 });
 
 const ENTRY = path.join(ROOT, 'flows', 'workflows.ts');

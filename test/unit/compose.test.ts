@@ -144,7 +144,7 @@ function processEnvReads(): Set<string> {
       else if (e.name.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
     }
   };
-  for (const d of ['lib', 'api', 'worker', 'db', 'sandbox', 'activities', 'providers', 'flows']) {
+  for (const d of ['lib', 'api', 'worker', 'db', 'sandbox', 'providers', 'flows']) {
     if (fs.existsSync(path.join(ROOT, d))) walk(path.join(ROOT, d));
   }
   return names;

@@ -1,8 +1,8 @@
-// activities/rate-limit.ts against the real local Redis (127.0.0.1:6379). Every key
+// lib/rate-limit.ts against the real local Redis (127.0.0.1:6379). Every key
 // lives under a prefix unique to this run and is deleted afterwards.
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { chinaDay, SendRateLimiter } from '../../activities/rate-limit';
+import { chinaDay, SendRateLimiter } from '../../lib/rate-limit';
 
 const REDIS_URL = process.env.VSAGA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const PREFIX = `vsaga-unit-rl:${process.pid}:${randomBytes(6).toString('hex')}:`;

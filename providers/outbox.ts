@@ -15,9 +15,14 @@
 //    Every send of one request key carries the same Message-ID, so a repeat is recognisably
 //    the same message to mail clients.
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { Pool } from 'pg';
+import { logMessageOutcome, markAttemptStarted, type MessageLogEntry } from '../db/messages';
+import type { FieldCrypto } from '../lib/field-crypto';
+import type { Logger } from '../lib/logger';
 import type { Channel } from '../lib/scenes';
-import { timed } from '../lib/metrics';
+import { timed, type ProviderMetrics } from '../lib/metrics';
+import type { SmsSender } from './tencent-sms/client';
+import type { Mailer } from './smtp/client';
 
 export interface OutgoingMessage {
   requestKey: string;
@@ -41,22 +46,35 @@ export interface SendOutcome {
   providerRef: string | null;
 }
 
+/** What the courier works with (the activities' deps have all of it). */
+export interface OutboxDeps {
+  pool: Pool;
+  fieldCrypto: FieldCrypto;
+  sms: SmsSender;
+  mailer: Mailer;
+  log: Logger;
+  metrics?: ProviderMetrics;
+}
+
 /** Reports are looked for from this long before the earlier attempt started: clocks differ. */
 const REPORT_LOOKBACK_SEC = 60;
 
-interface EarlierAttempt {
-  status: 'pending' | 'sent' | 'failed';
-  send_started_at: Date | null;
-  provider_code: string | null;
-  provider_message: string | null;
-  provider_ref: string | null;
-}
-
-export async function sendAndLog(deps: ActivityDeps, m: OutgoingMessage): Promise<SendOutcome> {
+export async function sendAndLog(deps: OutboxDeps, m: OutgoingMessage): Promise<SendOutcome> {
   const template = m.channel === 'sms' ? m.sms?.templateId : m.mail?.subject;
   if (template === undefined) throw new Error(m.channel === 'sms' ? 'sms message without template' : 'mail message without subject');
+  const entry: MessageLogEntry = {
+    requestKey: m.requestKey,
+    accountId: m.accountId,
+    flowId: m.flowId,
+    kind: m.kind,
+    scene: m.scene,
+    channel: m.channel,
+    target: m.target,
+    targetIdx: m.targetIdx,
+    template,
+  };
 
-  const earlier = await markAttemptStarted(deps, m, template);
+  const earlier = await markAttemptStarted(deps.pool, deps.fieldCrypto, entry);
   if (earlier?.status === 'sent') {
     // Callers skip sent messages themselves; this holds even for one that does not.
     return { ok: true, retryable: false, providerCode: earlier.provider_code ?? 'Ok', providerMessage: earlier.provider_message ?? '', providerRef: earlier.provider_ref };
@@ -85,18 +103,7 @@ export async function sendAndLog(deps: ActivityDeps, m: OutgoingMessage): Promis
       ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: r.response, providerRef: r.messageId }
       : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: null };
   }
-  await persistently(() => deps.pool.query(
-    `INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status, provider_code, provider_message, provider_ref, send_started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
-     ON CONFLICT (request_key, channel) DO UPDATE SET status = EXCLUDED.status, provider_code = EXCLUDED.provider_code,
-       provider_message = EXCLUDED.provider_message, provider_ref = EXCLUDED.provider_ref, created_at = now(),
-       send_started_at = COALESCE(message_log.send_started_at, EXCLUDED.send_started_at)`,
-    [
-      m.requestKey, m.accountId, m.flowId, m.kind, m.scene, m.channel,
-      deps.fieldCrypto.encrypt(m.target, 'message_log.target'), m.targetIdx, template,
-      outcome.ok ? 'sent' : 'failed', outcome.providerCode, outcome.providerMessage.slice(0, 500), outcome.providerRef,
-    ],
-  ));
+  await persistently(() => logMessageOutcome(deps.pool, deps.fieldCrypto, entry, outcome));
   return outcome;
 }
 
@@ -121,33 +128,10 @@ async function persistently<T>(write: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Writes (and commits) that an attempt is about to call the provider, and answers what the
- * row said before. A new code gets a 'pending' row of kind 'code' (readers of queued notices
- * select kind 'notice'); an existing row keeps its status, so counters still see each message
- * once at its last outcome. The earliest start is kept: a report of any earlier attempt must
- * fall inside the window a retry asks about.
- */
-async function markAttemptStarted(deps: ActivityDeps, m: OutgoingMessage, template: string): Promise<EarlierAttempt | undefined> {
-  const { rows } = await deps.pool.query<EarlierAttempt>(
-    `WITH earlier AS (
-       SELECT status, send_started_at, provider_code, provider_message, provider_ref
-       FROM message_log WHERE request_key = $1 AND channel = $6
-     ), started AS (
-       INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status, send_started_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now())
-       ON CONFLICT (request_key, channel) DO UPDATE SET send_started_at = COALESCE(message_log.send_started_at, now())
-     )
-     SELECT * FROM earlier`,
-    [m.requestKey, m.accountId, m.flowId, m.kind, m.scene, m.channel, deps.fieldCrypto.encrypt(m.target, 'message_log.target'), m.targetIdx, template],
-  );
-  return rows[0];
-}
-
-/**
  * An earlier attempt started and did not log its answer: its message may be out. The outcome
  * to log if it is, or a retryable failure if we cannot tell; null when no report has it.
  */
-async function earlierDelivery(deps: ActivityDeps, m: OutgoingMessage, startedAt: Date): Promise<SendOutcome | null> {
+async function earlierDelivery(deps: OutboxDeps, m: OutgoingMessage, startedAt: Date): Promise<SendOutcome | null> {
   const since = Math.floor(startedAt.getTime() / 1000) - REPORT_LOOKBACK_SEC;
   const r = await timed(deps.metrics, 'sms_reports', () => deps.sms.sentWith(m.target, m.requestKey, since), (x) =>
     x.ok ? { outcome: x.found ? 'found' : 'not_found', error: false } : { outcome: x.code, error: true },

@@ -2,17 +2,19 @@
 // timer, not a clock compared here; these activities own the rate lock, the hash and
 // single use.
 import { randomUUID } from 'node:crypto';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../../activity-deps';
 import { rejection, transient } from './failures';
-import { sendAndLog } from './outbox';
-import { SendRateLimiter } from './rate-limit';
-import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
-import { inTransaction } from '../db/pool';
-import { codeFor, codeMatches, hashCode } from '../lib/codes';
-import type { ErrorCode } from '../lib/errors';
-import type { Channel, Scene } from '../lib/scenes';
-import { MAIL_CODE_TEMPLATES } from '../lib/templates';
-import { maskEmail, maskPhone } from '../lib/contacts';
+import { sendAndLog } from '../../../providers/outbox';
+import { SendRateLimiter } from '../../../lib/rate-limit';
+import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../../../db/accounts';
+import { codeOfRequest, findFlowCode, markCodeFailed, markCodeSent, upsertPendingCode, useCode } from '../../../db/codes';
+import { messageSent } from '../../../db/messages';
+import { inTransaction } from '../../../db/pool';
+import { codeFor, codeMatches, hashCode } from '../../../lib/codes';
+import type { ErrorCode } from '../../../lib/errors';
+import type { Channel, Scene } from '../../../lib/scenes';
+import { MAIL_CODE_TEMPLATES } from '../../../lib/templates';
+import { maskEmail, maskPhone } from '../../../lib/contacts';
 
 /** Checks made before a code goes out, so nobody receives a code that cannot succeed. */
 export type CodePrecheck =
@@ -72,20 +74,16 @@ export function createCodeActivities(deps: ActivityDeps) {
     const channelKind: ContactKind = input.channel === 'sms' ? 'phone' : 'email';
 
     // A retry after the message went out must not send a second code.
-    const prior = await deps.pool.query<{ id: string; status: string }>(
-      'SELECT id, status FROM verification_codes WHERE request_key = $1',
-      [input.requestKey],
-    );
+    const prior = await codeOfRequest(deps.pool, input.requestKey);
     const target = await resolveTarget(input, channelKind);
     const targetIdx = contactIndex(deps.fieldCrypto, channelKind, target);
     const sentTo = channelKind === 'phone' ? maskPhone(target) : maskEmail(target);
-    if (prior.rows[0]?.status === 'sent') return { codeId: prior.rows[0].id, sentTo };
+    if (prior?.status === 'sent') return { codeId: prior.id, sentTo };
     // The attempt that sent it may have died before marking it: the message log knows.
-    if (prior.rows[0]?.status === 'pending') {
-      const logged = await deps.pool.query("SELECT 1 FROM message_log WHERE request_key = $1 AND channel = $2 AND status = 'sent'", [input.requestKey, input.channel]);
-      if (logged.rowCount) {
-        await markSent(input, prior.rows[0].id);
-        return { codeId: prior.rows[0].id, sentTo };
+    if (prior?.status === 'pending') {
+      if (await messageSent(deps.pool, input.requestKey, input.channel)) {
+        await markSent(input, prior.id);
+        return { codeId: prior.id, sentTo };
       }
     }
 
@@ -104,13 +102,17 @@ export function createCodeActivities(deps: ActivityDeps) {
     // the same code for every attempt of this request: a retry after the gateway took the
     // message (but before we heard) can only repeat it
     const code = codeFor(pepper, input.requestKey);
-    const codeId = prior.rows[0]?.id ?? randomUUID();
-    await deps.pool.query(
-      `INSERT INTO verification_codes (id, request_key, account_id, flow_id, scene, channel, target_idx, code_hash, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')
-       ON CONFLICT (request_key) DO UPDATE SET code_hash = EXCLUDED.code_hash, status = 'pending'`,
-      [codeId, input.requestKey, input.accountId, input.flowId, input.scene, input.channel, targetIdx, hashCode(pepper, codeId, code)],
-    );
+    const codeId = prior?.id ?? randomUUID();
+    await upsertPendingCode(deps.pool, {
+      id: codeId,
+      requestKey: input.requestKey,
+      accountId: input.accountId,
+      flowId: input.flowId,
+      scene: input.scene,
+      channel: input.channel,
+      targetIdx,
+      codeHash: hashCode(pepper, codeId, code),
+    });
 
     const mailTemplate = MAIL_CODE_TEMPLATES[input.scene];
     const smsTemplate = input.channel === 'sms' ? (deps.cfg.sms.templates as Record<string, string | undefined>)[input.scene] : undefined;
@@ -133,7 +135,7 @@ export function createCodeActivities(deps: ActivityDeps) {
     if (!outcome.ok) {
       // The user must not lose a slot to our gateway's failure.
       await limiter.release({ scene: input.scene, targetIdx, requestKey: input.requestKey });
-      await deps.pool.query("UPDATE verification_codes SET status = 'failed' WHERE id = $1", [codeId]);
+      await markCodeFailed(deps.pool, codeId);
       deps.log.warn(
         { flowId: input.flowId, scene: input.scene, channel: input.channel, providerCode: outcome.providerCode, retryable: outcome.retryable },
         'code message not sent',
@@ -150,14 +152,7 @@ export function createCodeActivities(deps: ActivityDeps) {
 
   /** The newest code of a flow run is the only live one (other runs' rows are theirs). */
   async function markSent(input: SendCodeInput, codeId: string): Promise<void> {
-    await inTransaction(deps.pool, async (c) => {
-      await c.query(
-        `UPDATE verification_codes SET status = 'superseded'
-         WHERE flow_id = $1 AND id <> $2 AND status = 'sent' AND ($3::text IS NULL OR starts_with(request_key, $3 || '/'))`,
-        [input.flowId, codeId, input.runKey ?? null],
-      );
-      await c.query("UPDATE verification_codes SET status = 'sent', sent_at = COALESCE(sent_at, now()) WHERE id = $1", [codeId]);
-    });
+    await inTransaction(deps.pool, (c) => markCodeSent(c, input.flowId, codeId, input.runKey ?? null));
   }
 
   /**
@@ -165,20 +160,15 @@ export function createCodeActivities(deps: ActivityDeps) {
    * of that same submission answers ok again; any other submission finds it spent.
    */
   async function checkCode(input: { flowId: string; codeId: string; code: string; submissionKey: string }): Promise<{ ok: boolean }> {
-    const { rows } = await deps.pool.query<{ code_hash: Buffer; status: string; used_by: string | null }>(
-      'SELECT code_hash, status, used_by FROM verification_codes WHERE id = $1 AND flow_id = $2',
-      [input.codeId, input.flowId],
-    );
-    const row = rows[0];
+    const row = await findFlowCode(deps.pool, input.codeId, input.flowId);
     if (!row || !codeMatches(pepper, input.codeId, input.code, row.code_hash)) return { ok: false };
     if (row.status === 'used') return { ok: row.used_by === input.submissionKey };
     if (row.status !== 'sent') return { ok: false };
-    const won = await deps.pool.query(
-      "UPDATE verification_codes SET status = 'used', used_at = now(), used_by = $2 WHERE id = $1 AND status = 'sent'",
-      [input.codeId, input.submissionKey],
-    );
-    return { ok: won.rowCount === 1 };
+    return { ok: await useCode(deps.pool, input.codeId, input.submissionKey) };
   }
 
   return { sendCode, checkCode };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type CodeActivities = ReturnType<typeof createCodeActivities>;

@@ -4,13 +4,13 @@
 // for one address lost at the unique blind index is the flow's "taken" rejection. The webhook
 // dispatcher is woken after the commit (best effort: the sweeper is the net).
 import type { PoolClient } from 'pg';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../../activity-deps';
 import { rejection } from './failures';
-import { notifyWebhookDispatcher } from './webhooks';
-import { findAccount, type AccountRow } from '../db/accounts';
-import { applyContactChange, committedChange, type CommittedChange, type ContactChange } from '../db/contact-change';
-import { inTransaction, isUniqueViolation } from '../db/pool';
-import type { ErrorCode } from '../lib/errors';
+import { notifyWebhookDispatcher } from './notify-dispatcher';
+import { findAccount, type AccountRow } from '../../../db/accounts';
+import { applyContactChange, committedChange, type CommittedChange, type ContactChange } from '../../../db/contact-change';
+import { inTransaction, isUniqueViolation } from '../../../db/pool';
+import type { ErrorCode } from '../../../lib/errors';
 
 export async function commitContactChange(
   deps: ActivityDeps,

@@ -3,17 +3,18 @@
 // transaction), and the queued notices sent to the old contacts.
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
-import { rejection, transient } from './failures';
-import { sendAndLog } from './outbox';
-import { accountIdByContact, contactAad, contactIndex, decryptContact, findAccount, type ContactKind } from '../db/accounts';
-import type { CommittedChange } from '../db/contact-change';
-import { recordAudit, type EventMeta } from '../db/events';
-import { noticeOutbox, queueNotice } from '../db/notices';
-import { inTransaction, isUniqueViolation } from '../db/pool';
-import { maskEmail, maskPhone } from '../lib/contacts';
-import { REBIND_NOTICE_MAIL } from '../lib/templates';
-import { commitContactChange } from './contact-change';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection, transient } from '../shared/activities/failures';
+import { sendAndLog } from '../../providers/outbox';
+import { accountIdByContact, contactIndex, decryptContact, findAccount, setContact, type ContactKind } from '../../db/accounts';
+import type { CommittedChange } from '../../db/contact-change';
+import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
+import { messageStatus } from '../../db/messages';
+import { noticeOutbox, queueNotice } from '../../db/notices';
+import { inTransaction, isUniqueViolation } from '../../db/pool';
+import { maskEmail, maskPhone } from '../../lib/contacts';
+import { REBIND_NOTICE_MAIL } from '../../lib/templates';
+import { commitContactChange } from '../shared/activities/contact-change';
 
 export interface NoticeResult {
   channel: 'sms' | 'mail';
@@ -84,12 +85,9 @@ export function createRebindActivities(deps: ActivityDeps) {
       const to = decryptContact(deps.fieldCrypto, account, kind);
       if (!to) continue;
       const channel = kind === 'phone' ? 'sms' : 'mail';
-      const prior = await deps.pool.query<{ status: string; provider_code: string }>(
-        'SELECT status, provider_code FROM message_log WHERE request_key = $1 AND channel = $2',
-        [requestKey, channel],
-      );
-      if (prior.rows[0]?.status === 'sent') {
-        results.push({ channel, to: mask(kind, to), status: 'sent', providerCode: prior.rows[0].provider_code });
+      const prior = await messageStatus(deps.pool, requestKey, channel);
+      if (prior?.status === 'sent') {
+        results.push({ channel, to: mask(kind, to), status: 'sent', providerCode: prior.provider_code });
         continue;
       }
       const outcome = await sendAndLog(deps, {
@@ -146,16 +144,11 @@ export function createRebindActivities(deps: ActivityDeps) {
         const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
         if (!current || current.toString('hex') !== input.expectedContactIdx) {
           // A retry of this very step finds its own write: answer as the first run did.
-          const mine = await c.query('SELECT 1 FROM audit_events WHERE dedupe_key = $1', [dedupeKey]);
-          if (current?.equals(idx) && mine.rowCount) return { contactVersion: account.contact_version };
+          const mine = await auditRecorded(c, dedupeKey);
+          if (current?.equals(idx) && mine) return { contactVersion: account.contact_version };
           throw rejection('CONTACT_CHANGED');
         }
-        const { rows } = await c.query<{ contact_version: number }>(
-          `UPDATE accounts SET ${input.kind}_enc = $2, ${input.kind}_idx = $3, contact_version = contact_version + 1, updated_at = now()
-           WHERE id = $1 RETURNING contact_version`,
-          [account.id, deps.fieldCrypto.encrypt(input.target, contactAad(input.kind, account.id)), idx],
-        );
-        const contactVersion = rows[0]!.contact_version;
+        const contactVersion = await setContact(c, deps.fieldCrypto, account.id, input.kind, input.target);
         await recordAudit(c, { dedupeKey, accountId: account.id, flowId: input.flowId, type: eventType, data: { contactVersion }, meta: input.meta });
         return { contactVersion };
       });
@@ -240,3 +233,6 @@ export function createRebindActivities(deps: ActivityDeps) {
 
   return { issueUnbindToken, sendRebindNotices, assertRebindable, applyRebind, commitRebind, sendQueuedRebindNotices };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type RebindActivities = ReturnType<typeof createRebindActivities>;

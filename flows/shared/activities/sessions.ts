@@ -1,8 +1,8 @@
 // After a contact changes: end the account's other sessions, then announce the change.
-import type { ActivityDeps } from './deps';
-import { endOtherSessions } from '../db/sessions';
-import { recordCallbackEvent } from '../db/events';
-import { notifyWebhookDispatcher } from './webhooks';
+import type { ActivityDeps } from '../../activity-deps';
+import { endOtherSessions } from '../../../db/sessions';
+import { recordCallbackEvent } from '../../../db/events';
+import { notifyWebhookDispatcher } from './notify-dispatcher';
 
 export function createSessionActivities(deps: ActivityDeps) {
   /** Legacy: flows started before the change and its session endings became one transaction. */
@@ -30,3 +30,6 @@ export function createSessionActivities(deps: ActivityDeps) {
 
   return { endSessionsAfterChange, recordCallback };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type SessionActivities = ReturnType<typeof createSessionActivities>;

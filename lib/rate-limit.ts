@@ -1,6 +1,8 @@
 // The send-rate lock of a code scene, in Redis: a resend gap and a daily cap per
 // address and scene. Acquiring is idempotent per request key (an activity retry does
-// not count twice), and a failed send gives its slot back.
+// not count twice), and a failed send gives its slot back. In lib/, not with the flows'
+// activities: the API's abuse limits take their slots through it too, and it needs
+// nothing above a Redis client.
 import type { Redis } from 'ioredis';
 
 const ACQUIRE = `

@@ -1,17 +1,27 @@
 // Real-name saga steps that are not the face check itself: the pre-checks, the ID two-factor
 // check (rate-limited per client IP, slot given back when the provider is at fault), and the
 // final record under the subject-limit lock.
-import type { ActivityDeps } from './deps';
-import { rejection, transient } from './failures';
-import { SendRateLimiter } from './rate-limit';
-import { findAccount } from '../db/accounts';
-import { providerCallOutcome, recordProviderCall } from '../db/counters';
-import { recordAudit, recordCallbackEvent, type EventMeta } from '../db/events';
-import { notifyWebhookDispatcher } from './webhooks';
-import { inTransaction } from '../db/pool';
-import { findFaceRow, findRealNameRecord, faceAad, idNumberIndex, precheckRealName, recordAad } from '../db/real-name';
-import { maskIdNumber, maskName } from '../lib/idcard';
-import { timed } from '../lib/metrics';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection, transient } from '../shared/activities/failures';
+import { SendRateLimiter } from '../../lib/rate-limit';
+import { findAccount } from '../../db/accounts';
+import { providerCallOutcome, recordProviderCall } from '../../db/counters';
+import { recordAudit, recordCallbackEvent, type EventMeta } from '../../db/events';
+import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
+import { inTransaction } from '../../db/pool';
+import {
+  findFaceRow,
+  findRealNameRecord,
+  faceAad,
+  idNumberIndex,
+  insertRealNameRecord,
+  lockSubject,
+  markAccountVerified,
+  precheckRealName,
+  subjectCount,
+} from '../../db/real-name';
+import { maskIdNumber, maskName } from '../../lib/idcard';
+import { timed } from '../../lib/metrics';
 
 export interface RealNamePrecheckInput {
   flowId: string;
@@ -113,8 +123,7 @@ export function createRealNameActivities(deps: ActivityDeps) {
     const recorded = await inTransaction(deps.pool, async (c) => {
       const face = await findFaceRow(c, { id: input.faceRecordId });
       if (!face || face.account_id !== input.accountId || face.status !== 'success') throw rejection('FACE_FAILED');
-      await c.query('INSERT INTO real_name_subjects (id_idx) VALUES ($1) ON CONFLICT (id_idx) DO NOTHING', [face.id_idx]);
-      await c.query('SELECT 1 FROM real_name_subjects WHERE id_idx = $1 FOR UPDATE', [face.id_idx]);
+      await lockSubject(c, face.id_idx);
 
       const existing = await findRealNameRecord(c, input.accountId);
       if (existing) {
@@ -122,8 +131,7 @@ export function createRealNameActivities(deps: ActivityDeps) {
         if (existing.face_record_id === face.id) return { realNameRecordId: existing.id };
         throw rejection('REAL_NAME_ALREADY_VERIFIED');
       }
-      const { rows: n } = await c.query<{ n: string }>('SELECT count(*) AS n FROM real_name_records WHERE id_idx = $1', [face.id_idx]);
-      if (Number(n[0]!.n) >= input.subjectLimit) throw rejection('REAL_NAME_SUBJECT_LIMIT', { limit: input.subjectLimit });
+      if ((await subjectCount(c, face.id_idx)) >= input.subjectLimit) throw rejection('REAL_NAME_SUBJECT_LIMIT', { limit: input.subjectLimit });
       const account = await findAccount(c, input.accountId, true);
       if (!account) throw rejection('REAL_NAME_LOGIN_REQUIRED');
       if (account.real_name_status === 'verified') throw rejection('REAL_NAME_ALREADY_VERIFIED');
@@ -133,22 +141,8 @@ export function createRealNameActivities(deps: ActivityDeps) {
       const idNumber = fc.decrypt(face.id_enc, faceAad('id_number', face.face_check_id));
       if (!idNumberIndex(fc, idNumber).equals(face.id_idx)) throw new Error('face row blind index does not match its ID number');
       const picture = face.picture_enc ? fc.decrypt(face.picture_enc, faceAad('picture', face.face_check_id)) : null;
-      const { rows } = await c.query<{ id: string }>(
-        `INSERT INTO real_name_records (account_id, flow_id, face_record_id, certify_id, name_enc, id_enc, id_idx, picture_enc,
-           provider_data, ip, user_agent, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id::text AS id`,
-        [
-          input.accountId, input.flowId, face.id, face.certify_id,
-          fc.encrypt(realName, recordAad('name', input.accountId)),
-          fc.encrypt(idNumber, recordAad('id_number', input.accountId)),
-          face.id_idx,
-          picture ? fc.encrypt(picture, recordAad('picture', input.accountId)) : null,
-          JSON.stringify(face.provider_data ?? {}),
-          input.meta.ip ?? null, input.meta.userAgent ?? null, input.meta.fingerprint ?? null,
-        ],
-      );
-      const realNameRecordId = rows[0]!.id;
-      await c.query("UPDATE accounts SET real_name_status = 'verified', real_name_verified_at = now(), updated_at = now() WHERE id = $1", [input.accountId]);
+      const realNameRecordId = await insertRealNameRecord(c, fc, { accountId: input.accountId, flowId: input.flowId, face, realName, idNumber, picture, meta: input.meta });
+      await markAccountVerified(c, input.accountId);
       const key = `${input.runKey ?? input.flowId}/real_name.verified`;
       await recordAudit(c, {
         dedupeKey: key,
@@ -176,3 +170,6 @@ export function createRealNameActivities(deps: ActivityDeps) {
 
   return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type RealNameActivities = ReturnType<typeof createRealNameActivities>;

@@ -1,14 +1,14 @@
 // Applying a first-time bind: one transaction that re-checks everything the code
 // request checked (time has passed since), so two accounts racing for one address
 // end with exactly one owner: the unique blind index decides.
-import type { ActivityDeps } from './deps';
-import { rejection } from './failures';
-import { contactAad, contactIndex, findAccount, type ContactKind } from '../db/accounts';
-import type { CommittedChange } from '../db/contact-change';
-import { recordAudit, type EventMeta } from '../db/events';
-import { inTransaction, isUniqueViolation } from '../db/pool';
-import { maskEmail, maskPhone } from '../lib/contacts';
-import { commitContactChange } from './contact-change';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection } from '../shared/activities/failures';
+import { contactIndex, findAccount, setContact, type ContactKind } from '../../db/accounts';
+import type { CommittedChange } from '../../db/contact-change';
+import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
+import { inTransaction, isUniqueViolation } from '../../db/pool';
+import { maskEmail, maskPhone } from '../../lib/contacts';
+import { commitContactChange } from '../shared/activities/contact-change';
 
 export interface ApplyBindInput {
   flowId: string;
@@ -51,17 +51,11 @@ export function createBindActivities(deps: ActivityDeps) {
         const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
         if (current) {
           // A retry of this very step finds its own write: answer as the first run did.
-          const mine = await c.query('SELECT 1 FROM audit_events WHERE dedupe_key = $1', [`${input.flowId}/${eventType}`]);
-          if (current.equals(idx) && mine.rowCount) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
+          const mine = await auditRecorded(c, `${input.flowId}/${eventType}`);
+          if (current.equals(idx) && mine) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
           throw rejection(input.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND');
         }
-        const col = input.kind;
-        const { rows } = await c.query<{ contact_version: number }>(
-          `UPDATE accounts SET ${col}_enc = $2, ${col}_idx = $3, contact_version = contact_version + 1, updated_at = now()
-           WHERE id = $1 RETURNING contact_version`,
-          [account.id, deps.fieldCrypto.encrypt(input.target, contactAad(input.kind, account.id)), idx],
-        );
-        const contactVersion = rows[0]!.contact_version;
+        const contactVersion = await setContact(c, deps.fieldCrypto, account.id, input.kind, input.target);
         await recordAudit(c, {
           dedupeKey: `${input.flowId}/${eventType}`,
           accountId: account.id,
@@ -102,3 +96,6 @@ export function createBindActivities(deps: ActivityDeps) {
 
   return { applyBind, commitBind };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type BindActivities = ReturnType<typeof createBindActivities>;

@@ -3,61 +3,30 @@
 // after the retry window, and the sweeper's pass. The signing secret is decrypted here,
 // per attempt; it never travels through workflow inputs or results.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from '../activity-deps';
 import {
   accountsNeedingDispatch,
+  attemptTarget,
+  countAttempt,
   deliveryPublicId,
   eventPublicId,
+  failAfterRetryWindow,
+  failForDisabledSubscriber,
   fanOutAccountEvents,
+  markDelivered,
   markUnwantedEvents,
   pendingDeliveries,
+  recordAttempt,
+  recordAttemptFailure,
   secretAad,
-} from '../db/webhooks';
-import { dispatcherRunning, ensureWebhookSweeper, signalDispatcher } from '../lib/webhook-dispatch';
-import { nonPublicReason } from '../lib/ip-address';
-import { SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature';
-import { postPinned, type Resolve } from '../lib/webhook-http';
-import type { DeliveryOutcome, PendingDelivery } from '../flows/webhooks/contract';
+} from '../../db/webhooks';
+import { dispatcherRunning, signalDispatcher } from '../../lib/webhook-dispatch';
+import { nonPublicReason } from '../../lib/ip-address';
+import { SIGNATURE_HEADER, signatureHeader } from '../../lib/webhook-signature';
+import { postPinned, type Resolve } from '../../lib/webhook-http';
+import type { DeliveryOutcome, PendingDelivery } from './contract';
 
 export const WEBHOOK_USER_AGENT = 'verification-saga-webhooks/1';
-
-/**
- * After an event is recorded: wake the account's dispatcher if some endpoint wants the
- * event type. Best effort — the sweeper finds whatever this misses — so it never fails
- * the flow that recorded the event.
- */
-export async function notifyWebhookDispatcher(deps: ActivityDeps, accountId: string, type: string): Promise<void> {
-  if (!deps.temporal) return;
-  try {
-    const { rows } = await deps.pool.query<{ wanted: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM webhook_subscribers s WHERE s.enabled AND s.deleted_at IS NULL
-         AND ('*' = ANY (s.event_types) OR $1 = ANY (s.event_types))) AS wanted`,
-      [type],
-    );
-    if (!rows[0]?.wanted) return;
-    await signalDispatcher(deps.temporal, deps.cfg, accountId);
-    await ensureWebhookSweeper(deps.temporal, deps.cfg);
-  } catch (err) {
-    deps.log.warn({ accountId, type, err: err instanceof Error ? err.message : String(err) }, 'webhook dispatcher not signalled; the sweeper will pick the event up');
-  }
-}
-
-interface AttemptTarget {
-  state: string;
-  run: number;
-  account_id: string;
-  subscriber_id: string;
-  url: string;
-  enabled: boolean;
-  deleted_at: Date | null;
-  secret_enc: string;
-  previous_secret_enc: string | null;
-  previous_secret_expires_at: Date | null;
-  event_id: string;
-  type: string;
-  created_at: Date;
-  payload: Record<string, unknown>;
-}
 
 function describeError(err: unknown, timeoutMs: number): string {
   const e = err as { name?: string; code?: string; message?: string; cause?: { name?: string; code?: string; message?: string } };
@@ -94,23 +63,10 @@ export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}
    * and the retry window still ends it. A delivery no longer pending in this run is skipped.
    */
   async function deliverWebhook(input: { deliveryId: string; run: number }): Promise<DeliveryOutcome> {
-    const { rows } = await pool.query<AttemptTarget>(
-      `SELECT d.state, d.run, d.account_id, d.subscriber_id, s.url, s.enabled, s.deleted_at, s.secret_enc,
-              s.previous_secret_enc, s.previous_secret_expires_at, e.id AS event_id, e.type, e.created_at, e.payload
-         FROM webhook_deliveries d
-         JOIN webhook_subscribers s ON s.id = d.subscriber_id
-         JOIN callback_events e ON e.id = d.event_id
-        WHERE d.id = $1`,
-      [input.deliveryId],
-    );
-    const t = rows[0];
+    const t = await attemptTarget(pool, input.deliveryId);
     if (!t || t.state !== 'pending' || t.run !== input.run) return 'skipped';
     if (!t.enabled || t.deleted_at) {
-      await pool.query(
-        `UPDATE webhook_deliveries SET state = 'failed', last_error = 'subscriber disabled', updated_at = now()
-          WHERE id = $1 AND run = $2 AND state = 'pending'`,
-        [input.deliveryId, input.run],
-      );
+      await failForDisabledSubscriber(pool, input.deliveryId, input.run);
       return 'failed';
     }
 
@@ -120,12 +76,7 @@ export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}
     }
     const body = JSON.stringify({ id: eventPublicId(t.event_id), type: t.type, createdAt: t.created_at.toISOString(), accountId: t.account_id, data: t.payload });
 
-    const counted = await pool.query<{ attempts: number }>(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, updated_at = now()
-        WHERE id = $1 AND run = $2 AND state = 'pending' RETURNING attempts`,
-      [input.deliveryId, input.run],
-    );
-    const attempt = counted.rows[0]?.attempts;
+    const attempt = await countAttempt(pool, input.deliveryId, input.run);
     if (attempt === undefined) return 'skipped';
 
     const timeoutMs = cfg.webhooks.httpTimeoutMs;
@@ -158,47 +109,23 @@ export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}
     }
     const durationMs = Math.round(performance.now() - started);
 
-    await pool.query(
-      `INSERT INTO webhook_attempts (delivery_id, run, attempt, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (delivery_id, attempt) DO NOTHING`,
-      [input.deliveryId, input.run, attempt, status, error, durationMs],
-    );
+    await recordAttempt(pool, { deliveryId: input.deliveryId, run: input.run, attempt, status, error, durationMs });
     // the URL may carry a token in its query string, so it is not logged
     log.info({ deliveryId: input.deliveryId, subscriberId: t.subscriber_id, attempt, status, durationMs, error }, 'webhook attempt');
 
     if (error === null) {
-      await pool.query(
-        `UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status_code = $3, last_error = NULL, updated_at = now()
-          WHERE id = $1 AND run = $2 AND state = 'pending'`,
-        [input.deliveryId, input.run, status],
-      );
-      await pool.query(
-        `UPDATE callback_events SET delivered_at = now() WHERE id = $1 AND delivered_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE event_id = $1 AND state <> 'delivered')`,
-        [t.event_id],
-      );
+      await markDelivered(pool, { deliveryId: input.deliveryId, run: input.run, status, eventId: t.event_id });
       return 'delivered';
     }
-    // the run's retry window counts from run_started_at in Postgres, so a dispatcher that
-    // continued-as-new (and restarted this activity) cannot stretch it
-    const failed = await pool.query<{ over: boolean }>(
-      `UPDATE webhook_deliveries SET last_status_code = $3, last_error = $4, updated_at = now() WHERE id = $1 AND run = $2
-       RETURNING now() - run_started_at >= make_interval(secs => $5) AS over`,
-      [input.deliveryId, input.run, status, error, cfg.webhooks.retryWindowSec],
-    );
+    const over = await recordAttemptFailure(pool, { deliveryId: input.deliveryId, run: input.run, status, error, retryWindowSec: cfg.webhooks.retryWindowSec });
     const message = `webhook attempt ${attempt} failed: ${error}`;
-    if (failed.rows[0]?.over) throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_RETRY_WINDOW_OVER');
+    if (over) throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_RETRY_WINDOW_OVER');
     throw ApplicationFailure.retryable(message, 'WEBHOOK_ATTEMPT_FAILED');
   }
 
   /** The retry window is over: the delivery is failed, its last error kept. */
   async function markWebhookDeliveryFailed(input: { deliveryId: string; run: number; reason: string }): Promise<void> {
-    await pool.query(
-      `UPDATE webhook_deliveries SET state = 'failed', updated_at = now(),
-              last_error = left('retry window over: ' || COALESCE(last_error, $3), 500)
-        WHERE id = $1 AND run = $2 AND state = 'pending'`,
-      [input.deliveryId, input.run, input.reason],
-    );
+    await failAfterRetryWindow(pool, input.deliveryId, input.run, input.reason);
     log.warn({ deliveryId: input.deliveryId, run: input.run }, 'webhook delivery failed');
   }
 
@@ -229,3 +156,6 @@ export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}
 
   return { fanOutWebhookEvents, deliverWebhook, markWebhookDeliveryFailed, sweepWebhookEvents };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type WebhookActivities = ReturnType<typeof createWebhookActivities>;

@@ -1,5 +1,8 @@
+// How activities fail, for every flow's activities alike: the workflows tell the two apart by
+// nonRetryable and keep the error code (flows/shared/code-challenge.ts asFailure). Why the
+// shared activities are a folder of their own: flows/activities.ts.
 import { ApplicationFailure } from '@temporalio/activity';
-import { ERRORS, type ErrorCode } from '../lib/errors';
+import { ERRORS, type ErrorCode } from '../../../lib/errors';
 
 /** A business rejection: not retried, its type is our error code. */
 export function rejection(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { ActivityDeps } from './deps';
-import { rejection, transient } from './failures';
-import { recordProviderCall } from '../db/counters';
-import { inTransaction } from '../db/pool';
+import type { ActivityDeps } from '../activity-deps';
+import { rejection, transient } from '../shared/activities/failures';
+import { recordProviderCall } from '../../db/counters';
+import { inTransaction } from '../../db/pool';
 import {
   closeFaceRow,
   consumeQuota,
@@ -17,18 +17,19 @@ import {
   quotaRequiredDetails,
   releaseQuota,
   deviceMetaInfo,
-  faceAad,
   findFaceRow,
   findRealNameRecord,
   insertFaceRow,
+  recordPictureError,
   refundQuota,
+  storePicturePath,
   type QuotaSource,
-} from '../db/real-name';
-import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
-import type { FaceFailure } from '../providers/dcloud-face/client';
-import { timed } from '../lib/metrics';
-import type { FaceIdentity } from '../flows/face-check/contract';
-import type { RequestMeta } from '../flows/shared/contract';
+} from '../../db/real-name';
+import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
+import type { FaceFailure } from '../../providers/dcloud-face/client';
+import { timed } from '../../lib/metrics';
+import type { FaceIdentity } from './contract';
+import type { RequestMeta } from '../shared/contract';
 
 export interface IssueCertifyIdInput {
   faceCheckId: string;
@@ -198,16 +199,15 @@ export function createFaceActivities(deps: ActivityDeps) {
       const dir = deps.cfg.realName.pictureDir;
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       file = await writeNew(dir, ext, body);
-      const sealed = deps.fieldCrypto.encrypt(file, faceAad('picture', input.faceCheckId));
-      const upd = await deps.pool.query('UPDATE face_verifications SET picture_enc = $2, picture_error = NULL WHERE id = $1 AND picture_enc IS NULL', [input.faceRecordId, sealed]);
-      if (upd.rowCount !== 1) await fs.rm(file, { force: true }); // a concurrent attempt stored it first
+      const stored = await storePicturePath(deps.pool, deps.fieldCrypto, { id: input.faceRecordId, faceCheckId: input.faceCheckId, file });
+      if (!stored) await fs.rm(file, { force: true }); // a concurrent attempt stored it first
       deps.log.info({ faceCheckId: input.faceCheckId, bytes: body.length }, 'face picture stored');
       return { stored: true };
     } catch (err) {
       const message = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timeout: ' : ''}${err.message}` : String(err);
       deps.log.warn({ tag: TAG, faceCheckId: input.faceCheckId, attempt, error: message }, 'face picture download failed');
       if (attempt < PICTURE_ATTEMPTS) throw transient('FACE_PROVIDER_ERROR', { picture: message });
-      await deps.pool.query('UPDATE face_verifications SET picture_error = $2 WHERE id = $1 AND picture_enc IS NULL', [input.faceRecordId, message.slice(0, 500)]);
+      await recordPictureError(deps.pool, input.faceRecordId, message);
       return { stored: false, error: message };
     }
   }
@@ -221,6 +221,9 @@ export function createFaceActivities(deps: ActivityDeps) {
 
   return { issueCertifyId, consumeFaceQuota, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };
 }
+
+/** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */
+export type FaceCheckActivities = ReturnType<typeof createFaceActivities>;
 
 /** <unixtime>_<unique>.<ext>, created exclusively: an existing name is never overwritten. */
 async function writeNew(dir: string, ext: string, body: Buffer): Promise<string> {
