@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm test: installs what is missing, then typecheck, lint and every jest suite
-# against a real Temporal dev server, PostgreSQL, Redis and the sandboxes.
+# npm test: installs what is missing, then typecheck, lint and every jest suite: the unit
+# project first (no server), then the others against a real Temporal dev server,
+# PostgreSQL, Redis and the sandboxes (jest.config.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
@@ -21,8 +22,9 @@ ensure_deb "(CJK font for the console screenshot)" "fc-list | grep -qi 'wenquany
 
 echo "== typecheck"; node_modules/.bin/tsc --noEmit -p .
 echo "== lint"; node_modules/.bin/eslint .
-echo "== tests"
-[ $# -gt 0 ] && exec node_modules/.bin/jest "$@"
-node_modules/.bin/jest --testPathIgnorePatterns /test/drill/
+[ $# -gt 0 ] && { echo "== tests"; exec node_modules/.bin/jest "$@"; }
+# the suites that need no server first (seconds), then the rest, each suite once
+echo "== unit tests"; bash scripts/test-unit.sh
+echo "== tests"; node_modules/.bin/jest --selectProjects lint stack --testPathIgnorePatterns /test/drill/
 # alone: it SIGKILLs and restarts worker processes, which would starve the timed suites
 echo "== fault drill"; exec node_modules/.bin/jest test/drill

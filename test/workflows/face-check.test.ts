@@ -1,0 +1,156 @@
+// faceCheck (flows/face-check/workflow.ts) on its own, as a top-level workflow with stubbed
+// activities: completions that are refused with a recorded verdict (and keep it waiting), a
+// second completion while the first is being billed, the result that stays pending through
+// its retry budget (refund, then the row closed as error), and the token's expiry.
+import { randomUUID } from 'node:crypto';
+import { faceCheck } from '../../flows/face-check/workflow';
+import { faceCheckStateQuery, faceCompletionSignal, type FaceCheckInput, type FaceCompletion } from '../../flows/face-check/contract';
+import { eventually, gate, rejection, startWorkflowTestEnv, transient, type Stubs, type WorkflowTestEnv } from './env';
+
+let t: WorkflowTestEnv;
+beforeAll(async () => {
+  t = await startWorkflowTestEnv();
+});
+afterAll(async () => {
+  await t?.teardown();
+});
+
+function input(o: Partial<FaceCheckInput> = {}): FaceCheckInput {
+  return {
+    accountId: `acct-${randomUUID()}`,
+    scene: 'recovery',
+    identity: { ofAccount: true },
+    deviceId: 'device-1',
+    requestDigest: 'digest-fc',
+    needPicture: false,
+    ttlSec: 60,
+    meta: {},
+    ...o,
+  };
+}
+
+const stubs = (o: Stubs = {}): Stubs => ({
+  issueCertifyId: async () => ({ certifyId: 'cert-1', faceRecordId: 'face-row-3' }),
+  consumeFaceQuota: async () => ({ source: 'free' }),
+  refundFaceQuota: async () => ({ refunded: true }),
+  fetchAuthResult: async () => ({ authState: 'SUCCESS', score: 90 }),
+  closeFaceRecord: async () => undefined,
+  ...o,
+});
+
+const completion = (o: Partial<FaceCompletion> = {}): FaceCompletion => ({
+  completionId: randomUUID(),
+  deviceId: 'device-1',
+  tokenDeviceId: 'device-1',
+  certifyId: 'cert-1',
+  errCode: 0,
+  ...o,
+});
+
+describe('face check: completions', () => {
+  it('refused completions get their verdict and leave it waiting; a good one after succeeds', async () => {
+    await t.run(stubs(), async (r) => {
+      const h = await r.start(faceCheck, [input()]);
+      await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
+      const bad = [
+        completion({ completionId: 'other-device', deviceId: 'device-2', tokenDeviceId: 'device-2' }),
+        completion({ completionId: 'other-token', tokenDeviceId: 'device-2' }),
+        completion({ completionId: 'other-cert', certifyId: 'cert-2' }),
+        completion({ completionId: 'sdk-error', errCode: 'Z5120', errMsg: 'user cancelled', cause: { code: 1001 } }),
+      ];
+      for (const c of bad) await h.signal(faceCompletionSignal, c);
+      await eventually(async () => (await h.query(faceCheckStateQuery)).completions.length === 4, 'four verdicts');
+      const state = await h.query(faceCheckStateQuery);
+      expect(state.stage).toBe('awaiting_completion');
+      expect(state.completions.map((v) => [v.completionId, v.accepted, v.error?.code])).toEqual([
+        ['other-device', false, 'FACE_DEVICE_MISMATCH'],
+        ['other-token', false, 'FACE_DEVICE_MISMATCH'],
+        ['other-cert', false, 'FACE_CERTIFY_MISMATCH'],
+        ['sdk-error', false, 'FACE_SDK_ERROR'],
+      ]);
+      expect(state.completions[3]!.error!.details).toEqual({ errCode: 'Z5120', errMsg: 'user cancelled', causeCode: 1001 });
+      expect(r.calls.names()).toEqual(['issueCertifyId']);
+
+      await h.signal(faceCompletionSignal, completion({ completionId: 'good' }));
+      expect(await h.result()).toEqual({
+        faceCheckId: h.workflowId,
+        outcome: 'success',
+        certifyId: 'cert-1',
+        faceRecordId: 'face-row-3',
+        quota: { source: 'free' },
+        picture: 'off',
+        error: null,
+      });
+      // a top-level check has no owner
+      expect(r.calls.of('issueCertifyId')[0]).toMatchObject({ faceCheckId: h.workflowId, ownerFlowId: null, scene: 'recovery' });
+      expect(r.calls.of('fetchAuthResult')[0]).toEqual({ faceCheckId: h.workflowId, ownerFlowId: null, accountId: expect.any(String), certifyId: 'cert-1' });
+    });
+  });
+
+  it('a second completion while the first is being billed is FACE_ALREADY_COMPLETED; billed once', async () => {
+    const fetching = gate<Awaited<ReturnType<NonNullable<Stubs['fetchAuthResult']>>>>();
+    const fetchAuthResult: Stubs['fetchAuthResult'] = async () => {
+      fetching.enter();
+      return fetching.promise;
+    };
+    await t.run(stubs({ fetchAuthResult }), async (r) => {
+      const h = await r.start(faceCheck, [input()]);
+      await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
+      await h.signal(faceCompletionSignal, completion({ completionId: 'first' }));
+      await fetching.entered;
+      await h.signal(faceCompletionSignal, completion({ completionId: 'second' }));
+      await eventually(async () => (await h.query(faceCheckStateQuery)).completions.length === 2, 'two verdicts');
+      expect((await h.query(faceCheckStateQuery)).completions.map((v) => [v.completionId, v.accepted, v.error?.code ?? null])).toEqual([
+        ['first', true, null],
+        ['second', false, 'FACE_ALREADY_COMPLETED'],
+      ]);
+      fetching.open({ authState: 'SUCCESS' });
+      expect((await h.result()).outcome).toBe('success');
+      expect(r.calls.count('consumeFaceQuota')).toBe(1);
+    });
+  });
+});
+
+describe('face check: failures after billing, and expiry', () => {
+  it('a result still pending after its retry budget: refunded, the row closed as error, rejected', async () => {
+    await t.run(stubs({ fetchAuthResult: async () => Promise.reject(transient('FACE_RESULT_PENDING', { authState: 'PROCESSING' })) }), async (r) => {
+      const h = await r.start(faceCheck, [input()]);
+      await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
+      await h.signal(faceCompletionSignal, completion());
+      const result = await h.result();
+      expect(result).toMatchObject({ outcome: 'rejected', quota: null, error: { code: 'FACE_RESULT_PENDING', details: { authState: 'PROCESSING' } } });
+      expect(r.calls.attempts('fetchAuthResult')).toEqual([1, 2, 3, 4]);
+      expect(r.calls.names().slice(-3)).toEqual(['fetchAuthResult', 'refundFaceQuota', 'closeFaceRecord']);
+      expect(r.calls.of('refundFaceQuota')).toEqual([{ faceCheckId: h.workflowId, reason: 'face_result_unavailable' }]);
+      expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-3', status: 'error', data: { error: 'FACE_RESULT_PENDING', authState: 'PROCESSING' } }]);
+    });
+  });
+
+  it('a picture refused after a success is recorded failed; the outcome stands', async () => {
+    await t.run(
+      stubs({
+        fetchAuthResult: async () => ({ authState: 'SUCCESS', score: 90, pictureUrl: 'https://face.example/p.jpg' }),
+        // a durable step: only a refusal (not retried) reaches the flow; the activity reports
+        // a download it gave up on as { stored: false } (see real-name.test.ts)
+        storeFacePicture: async () => Promise.reject(rejection('FACE_PROVIDER_ERROR', { picture: 'HTTP 404' })),
+      }),
+      async (r) => {
+        const h = await r.start(faceCheck, [input({ needPicture: true })]);
+        await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
+        await h.signal(faceCompletionSignal, completion());
+        expect(await h.result()).toMatchObject({ outcome: 'success', picture: 'failed', quota: { source: 'free' } });
+        expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-3', status: 'success', data: { authState: 'SUCCESS', score: 90, quality: null, picture: 'failed' } }]);
+        expect(r.calls.count('refundFaceQuota')).toBe(0);
+      },
+    );
+  });
+
+  it('no completion before the token dies: the row closed expired, nothing billed', async () => {
+    await t.run(stubs(), async (r) => {
+      const h = await r.start(faceCheck, [input({ ttlSec: 1 })]);
+      expect(await h.result()).toMatchObject({ outcome: 'expired', quota: null, error: { code: 'FACE_EXPIRED' } });
+      expect(r.calls.names()).toEqual(['issueCertifyId', 'closeFaceRecord']);
+      expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-3', status: 'expired', data: { reason: 'token_expired' } }]);
+    });
+  });
+});

@@ -1,0 +1,196 @@
+// realName (flows/real-name/workflow.ts) with stubbed activities, started as the API starts
+// it (update-with-start of beginRealName), its faceCheck child running for real on the same
+// worker: pre-check and ID check refusals (no face call), an ID provider fault (retried, then
+// refused), the face check's FAIL / expiry / no quota, and the compensation when the record
+// cannot be written after a successful, billed check (refund, then real_name.failed).
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { realName } from '../../flows/real-name/workflow';
+import { beginRealNameUpdate, realNameFlowIdOf, realNameStateQuery, VERIFIED_MESSAGE, type RealNameInput, type RealNameSettings } from '../../flows/real-name/contract';
+import { faceCheckStateQuery, faceCompletionSignal } from '../../flows/face-check/contract';
+import { ERRORS } from '../../lib/errors';
+import { rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
+
+let t: WorkflowTestEnv;
+beforeAll(async () => {
+  t = await startWorkflowTestEnv();
+});
+afterAll(async () => {
+  await t?.teardown();
+});
+
+const settings = (o: Partial<RealNameSettings> = {}): RealNameSettings => ({
+  ttlSec: 60,
+  subjectLimit: 3,
+  freePerAccount: 1,
+  needPicture: true,
+  idCheckPerDay: 5,
+  idCheckGapSec: 0,
+  ...o,
+});
+
+function input(o: Partial<RealNameInput> = {}): RealNameInput {
+  return {
+    accountId: `acct-${randomUUID()}`,
+    realName: '张三',
+    idNumber: '11010519491231002X',
+    deviceId: 'device-1',
+    environmentSafe: true,
+    requestDigest: 'digest-rn',
+    settings: settings(),
+    meta: { ip: '203.0.113.9' },
+    ...o,
+  };
+}
+
+const stubs = (o: Stubs = {}): Stubs => ({
+  precheckRealName: async () => ({ quota: 'free' }),
+  checkIdentity: async () => ({ sex: 'M', birthday: '1949-12-31' }),
+  issueCertifyId: async (i) => ({ certifyId: `cert-${i.faceCheckId}`, faceRecordId: 'face-row-7' }),
+  consumeFaceQuota: async () => ({ source: 'purchased' }),
+  refundFaceQuota: async () => ({ refunded: true }),
+  fetchAuthResult: async () => ({ authState: 'SUCCESS', score: 95, pictureUrl: 'https://face.example/p.jpg' }),
+  storeFacePicture: async () => ({ stored: true }),
+  closeFaceRecord: async () => undefined,
+  recordRealName: async () => ({ realNameRecordId: 'rn-1' }),
+  recordCallback: async () => undefined,
+  ...o,
+});
+
+/** As the API starts it: the flow and its beginRealName update in one call. */
+function begin(r: TestRun, i: RealNameInput) {
+  const workflowId = realNameFlowIdOf(i.accountId);
+  r.track(workflowId);
+  const startWorkflowOperation = new WithStartWorkflowOperation(realName, { workflowId, taskQueue: r.taskQueue, args: [i], workflowIdConflictPolicy: 'FAIL' });
+  const started = r.client.workflow.executeUpdateWithStart(beginRealNameUpdate, { args: [{ deviceId: i.deviceId, requestDigest: i.requestDigest }], startWorkflowOperation });
+  return { started, handle: r.client.workflow.getHandle<typeof realName>(workflowId) };
+}
+
+async function completeFace(r: TestRun, started: { faceCheckId: string; certifyId: string }) {
+  await r.client.workflow.getHandle(started.faceCheckId).signal(faceCompletionSignal, {
+    completionId: randomUUID(),
+    deviceId: 'device-1',
+    tokenDeviceId: 'device-1',
+    certifyId: started.certifyId,
+    errCode: 0,
+  });
+}
+
+describe('real-name: refused before the face check', () => {
+  it('the ID check says mismatch: rejected ID_MISMATCH, no face call', async () => {
+    await t.run(stubs({ checkIdentity: async () => Promise.reject(rejection('ID_MISMATCH')) }), async (r) => {
+      const i = input();
+      const { started, handle } = begin(r, i);
+      expect((await updateRejection(started)).type).toBe('ID_MISMATCH');
+      const result = await handle.result();
+      expect(result).toMatchObject({ outcome: 'rejected', message: ERRORS.ID_MISMATCH.zh, certifyId: null, realNameRecordId: null, error: { code: 'ID_MISMATCH' } });
+      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity']);
+      expect(r.calls.of('checkIdentity')[0]).toEqual({
+        flowId: handle.workflowId,
+        callKey: expect.stringMatching(new RegExp(`^${handle.workflowId}/[0-9a-f]{12}/id-check$`)),
+        accountId: i.accountId,
+        realName: '张三',
+        idNumber: '11010519491231002X',
+        clientIp: '203.0.113.9',
+        perDay: 5,
+        gapSec: 0,
+      });
+    });
+  });
+
+  it('an ID provider fault is retried three times, then the flow is rejected ID_CHECK_UNAVAILABLE, no face call', async () => {
+    await t.run(stubs({ checkIdentity: async () => Promise.reject(transient('ID_CHECK_UNAVAILABLE', { provider: 'transport' })) }), async (r) => {
+      const { started, handle } = begin(r, input());
+      expect(await updateRejection(started)).toEqual({ type: 'ID_CHECK_UNAVAILABLE', details: [{ provider: 'transport' }] });
+      expect(await handle.result()).toMatchObject({ outcome: 'rejected', error: { code: 'ID_CHECK_UNAVAILABLE', details: { provider: 'transport' } } });
+      expect(r.calls.attempts('checkIdentity')).toEqual([1, 2, 3]);
+      expect(r.calls.count('issueCertifyId') + r.calls.count('recordCallback')).toBe(0);
+    });
+  });
+
+  it('a pre-check refusal stops before any paid call', async () => {
+    await t.run(stubs({ precheckRealName: async () => Promise.reject(rejection('REAL_NAME_SUBJECT_LIMIT', { limit: 3 })) }), async (r) => {
+      const { started, handle } = begin(r, input());
+      expect((await updateRejection(started)).type).toBe('REAL_NAME_SUBJECT_LIMIT');
+      expect(await handle.result()).toMatchObject({ outcome: 'rejected', error: { code: 'REAL_NAME_SUBJECT_LIMIT', message: ERRORS.REAL_NAME_SUBJECT_LIMIT.zh.replace('{limit}', '3') } });
+      expect(r.calls.names()).toEqual(['precheckRealName']);
+    });
+  });
+});
+
+describe('real-name: the face check', () => {
+  it('success: verified, the record written once; a picture that could not be stored does not decide', async () => {
+    await t.run(stubs({ storeFacePicture: async () => ({ stored: false, error: 'HTTP 404' }) }), async (r) => {
+      const i = input();
+      const { started, handle } = begin(r, i);
+      const s = await started;
+      expect(s).toMatchObject({ flowId: handle.workflowId, certifyId: `cert-${s.faceCheckId}`, faceRecordId: 'face-row-7', cache: false });
+      // a repeat from the same device gets the same certifyId; another device is refused
+      const again = await handle.executeUpdate(beginRealNameUpdate, { args: [{ deviceId: 'device-1', requestDigest: 'digest-rn' }] });
+      expect(again).toMatchObject({ certifyId: s.certifyId, cache: true });
+      expect((await updateRejection(handle.executeUpdate(beginRealNameUpdate, { args: [{ deviceId: 'device-2', requestDigest: 'digest-rn' }] }))).type).toBe('FLOW_IN_PROGRESS');
+      await completeFace(r, s);
+      const result = await handle.result();
+      expect(result).toEqual({ flowId: handle.workflowId, accountId: i.accountId, outcome: 'verified', message: VERIFIED_MESSAGE, certifyId: s.certifyId, faceRecordId: 'face-row-7', realNameRecordId: 'rn-1', error: null });
+      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'consumeFaceQuota', 'fetchAuthResult', 'storeFacePicture', 'closeFaceRecord', 'recordRealName']);
+      expect(r.calls.of('issueCertifyId')[0]).toMatchObject({ scene: 'personal', identity: { realName: '张三', idNumber: '11010519491231002X' }, needPicture: true, ownerFlowId: handle.workflowId });
+      expect(r.calls.of('closeFaceRecord')[0]).toEqual({ faceRecordId: 'face-row-7', status: 'success', data: { authState: 'SUCCESS', score: 95, quality: null, picture: 'failed' } });
+      expect(r.calls.of('recordRealName')[0]).toMatchObject({ flowId: handle.workflowId, accountId: i.accountId, faceRecordId: 'face-row-7', subjectLimit: 3 });
+    });
+  });
+
+  it('the record refused after a billed success: the quota refunded, then real_name.failed; rejected', async () => {
+    await t.run(stubs({ recordRealName: async () => Promise.reject(rejection('REAL_NAME_SUBJECT_LIMIT', { limit: 3 })) }), async (r) => {
+      const i = input();
+      const { started, handle } = begin(r, i);
+      const s = await started;
+      await completeFace(r, s);
+      expect(await handle.result()).toMatchObject({ outcome: 'rejected', realNameRecordId: null, certifyId: s.certifyId, error: { code: 'REAL_NAME_SUBJECT_LIMIT' } });
+      // compensations newest first, and the event after them
+      expect(r.calls.names().slice(-3)).toEqual(['recordRealName', 'refundFaceQuota', 'recordCallback']);
+      expect(r.calls.of('refundFaceQuota')).toEqual([{ faceCheckId: s.faceCheckId, reason: 'real_name_not_recorded' }]);
+      expect(r.calls.of('recordCallback')).toEqual([
+        {
+          flowId: handle.workflowId,
+          runKey: expect.stringMatching(new RegExp(`^${handle.workflowId}/[0-9a-f]{12}$`)),
+          accountId: i.accountId,
+          type: 'real_name.failed',
+          payload: { accountId: i.accountId, flowId: handle.workflowId, type: 'personal', id: 'face-row-7', table_name: 'face_verifications', reason: 'rejected', code: 'REAL_NAME_SUBJECT_LIMIT' },
+        },
+      ]);
+      expect(await handle.query(realNameStateQuery)).toMatchObject({ stage: 'rejected', outcome: 'rejected' });
+    });
+  });
+
+  it('a FAIL verdict: outcome fail, real_name.failed, no record and no refund', async () => {
+    await t.run(stubs({ fetchAuthResult: async () => ({ authState: 'FAIL', score: 20 }) }), async (r) => {
+      const { started, handle } = begin(r, input());
+      await completeFace(r, await started);
+      expect(await handle.result()).toMatchObject({ outcome: 'fail', message: ERRORS.FACE_FAILED.zh, error: { code: 'FACE_FAILED' } });
+      expect(r.calls.count('recordRealName') + r.calls.count('refundFaceQuota')).toBe(0);
+      expect(r.calls.of('recordCallback')).toMatchObject([{ type: 'real_name.failed', payload: { reason: 'fail', code: 'FACE_FAILED' } }]);
+    });
+  });
+
+  it('the face token dies with no completion: expired, real_name.expired, nothing billed', async () => {
+    await t.run(stubs(), async (r) => {
+      const { started, handle } = begin(r, input({ settings: settings({ ttlSec: 1 }) }));
+      const s = await started;
+      expect(await handle.result()).toMatchObject({ outcome: 'expired', error: { code: 'FACE_EXPIRED' } });
+      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'closeFaceRecord', 'recordCallback']);
+      expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-7', status: 'expired', data: { reason: 'token_expired' } }]);
+      expect(r.calls.of('recordCallback')).toMatchObject([{ type: 'real_name.expired', payload: { id: 'face-row-7', reason: 'expired', code: 'FACE_EXPIRED' } }]);
+      expect(await r.client.workflow.getHandle(s.faceCheckId).query(faceCheckStateQuery)).toMatchObject({ stage: 'closed', outcome: 'expired' });
+    });
+  });
+
+  it('no face quota: the certifyId is never issued; rejected FACE_QUOTA_REQUIRED, no event', async () => {
+    await t.run(stubs({ issueCertifyId: async () => Promise.reject(rejection('FACE_QUOTA_REQUIRED', { free: 1 })) }), async (r) => {
+      const { started, handle } = begin(r, input());
+      expect((await updateRejection(started)).type).toBe('FACE_QUOTA_REQUIRED');
+      expect(await handle.result()).toMatchObject({ outcome: 'rejected', certifyId: null, error: { code: 'FACE_QUOTA_REQUIRED' } });
+      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId']);
+    });
+  });
+
+});
