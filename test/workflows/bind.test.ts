@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { bindEmail, bindPhone } from '../../flows/bind/workflow';
-import { cancelSignal, stateQuery, submitCodeUpdate, type BindInput } from '../../flows/bind/contract';
+import { stateQuery, submitCodeUpdate, type BindInput } from '../../flows/bind/contract';
+import { legacyCancelSignal as cancelSignal } from '../../flows/shared/contract';
 import { cancelFlowUpdate, requestCodeUpdate, type CodeLimits } from '../../flows/shared/contract';
 import { eventually, gate, rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type WorkflowTestEnv } from './env';
 

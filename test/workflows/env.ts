@@ -28,11 +28,12 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle, type Workf
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { Activities } from '../../activities';
+import type { createActivities } from '../../flows/activities';
 import { ERRORS, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/temporal-dev';
 
+type Activities = ReturnType<typeof createActivities>;
 const ROOT = path.join(__dirname, '..', '..');
 /** below jest's testTimeout (jest.config.js), so a hung test still shuts its worker down */
 const RUN_TIMEOUT_MS = 45_000;
