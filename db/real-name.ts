@@ -1,4 +1,4 @@
-// Real-name persistence: device metaInfo, the pre-checks (in SPEC.md's order), the face rows,
+// Real-name persistence: device metaInfo, the pre-checks (docs/rules.md#pre-checks), the face rows,
 // the real-name record under the subject-limit lock, and the face quota ledger.
 // Name, ID number and picture path are only ever stored sealed (AAD = column + row key).
 import type { Pool, PoolClient } from 'pg';
@@ -63,7 +63,7 @@ export type PrecheckResult =
   | { ok: false; code: ErrorCode; details?: Record<string, unknown> };
 
 /**
- * SPEC.md's order: switched on; account exists; phone bound; not yet verified; environment
+ * In order (docs/rules.md#pre-checks): switched on; account exists; phone bound; not yet verified; environment
  * flagged safe; device metaInfo present; name; ID number; subject limit; face quota.
  */
 export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckInput, now = Date.now()): Promise<PrecheckResult> {

@@ -4,7 +4,7 @@ import type { Config } from '../lib/config';
 import { SCENES, type Scene } from '../lib/scenes';
 import type { CodeLimits } from '../flows/shared/contract';
 
-/** A scene's limits from SPEC.md's table, with config's test/demo overrides. */
+/** A scene's limits from the scene table (docs/rules.md#code-scenes), with config's test/demo overrides. */
 export function codeLimits(cfg: Config, scene: Scene, flowTtlSec: number): CodeLimits {
   const p = SCENES[scene];
   return {

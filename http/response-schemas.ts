@@ -21,5 +21,5 @@ export const codeSentExample = { flowId: 'bind-phone:u1001', sentTo: '138****800
 /** why a flow ended without success (null when it succeeded) */
 export const flowError = z.object({ code: z.string(), message: z.string() }).passthrough().nullable();
 
-/** State of any flow kind: the fields every kind has, the rest documented per kind in README. */
+/** State of any flow kind: the fields every kind has, the rest documented per kind in docs/flows/. */
 export const flowStateBody = z.object({ flow: z.object({ flowId: z.string(), accountId: z.string(), stage: z.string(), outcome: z.string().nullable() }).passthrough() }).strict();

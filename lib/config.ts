@@ -163,7 +163,7 @@ const schema = z.object({
   UNBIND_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
   REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
 
-  // real-name verification (SPEC.md "Real-name verification saga")
+  // real-name verification (docs/rules.md#real-name-verification)
   REAL_NAME_ENABLED: z.stringbool().default(true),
   FACE_ENABLED: z.stringbool().default(true),
   FACE_TOKEN_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
@@ -188,7 +188,7 @@ const schema = z.object({
   // completions the API relays to one face check (below the 20 verdicts the check keeps)
   FACE_COMPLETIONS_PER_CHECK: z.coerce.number().int().min(1).max(19).default(10),
 
-  // webhook delivery of callback events (README "Webhooks")
+  // webhook delivery of callback events (docs/flows/webhooks.md)
   WEBHOOK_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
   WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),

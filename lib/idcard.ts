@@ -5,7 +5,7 @@
 // Masking follows the seed (xc_maskStringInRange): a name keeps its first character and
 // stars every other one (张三 → 张*, 张三丰 → 张**); an ID keeps its first and last four
 // characters (1234**********5678). The seed's prose says "all but the last four", but its
-// own example and SPEC keep the first four as well; we follow the example.
+// own example and our rules (docs/rules.md#personal-data) keep the first four as well; we follow the example.
 
 export type IdNumberCheck =
   | { ok: true; normalized: string; birthDate: string; sex: 'M' | 'F' }

@@ -1,4 +1,4 @@
-// The code scenes of SPEC.md's table. No imports. http/code-limits.ts turns a scene into the
+// The code scenes (docs/rules.md#code-scenes). No imports. http/code-limits.ts turns a scene into the
 // code limits a flow starts with (lifetime, resend gap, daily cap); db/reports.ts reads the
 // lifetime.
 

@@ -1,4 +1,4 @@
-// The demo console (README "Demo console"): a self-contained page under console/ that plays
+// The demo console (docs/operations.md#demo-console): a self-contained page under console/ that plays
 // the app and the platform for a newcomer. The page itself and its config are public (mounted
 // before the API-key check); every data call it makes carries an API key.
 //

@@ -1,5 +1,5 @@
-// First-time bind of a phone or an email (SPEC.md "First-time bind phone / bind email").
-// Its states are drawn in README.md ("How a bind flow runs"):
+// First-time bind of a phone or an email (docs/rules.md#first-time-bind).
+// Its states are drawn in docs/flows/bind.md:
 //
 //   requestCode ─► awaiting_code ─ submitCode ─► verifying ─► bound → other sessions ended → callback
 //       ▲               │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)

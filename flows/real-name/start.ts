@@ -66,7 +66,7 @@ export class RealNameFlows {
   /** relayedIp: the end user's IP as the caller relayed it (per-IP start limit). */
   async start(accountId: string, req: StartRealNameRequest, meta: RequestMeta, relayedIp?: string): Promise<StartedForApp> {
     const s = this.settings();
-    // The pre-checks in SPEC's order answer at once, without a workflow; the saga runs them
+    // The pre-checks in their order (docs/rules.md#pre-checks) answer at once, without a workflow; the saga runs them
     // again (time passes between here and there).
     const pre = await precheckRealName(this.pool, this.crypto, {
       accountId,

@@ -1,7 +1,7 @@
-// Real-name verification (SPEC.md "Real-name verification saga", scene personal). Reads like
-// the spec; its states are drawn in README.md ("Real-name verification"):
+// Real-name verification (docs/rules.md#real-name-verification, scene personal). Reads like
+// the rules; its states are drawn in docs/flows/real-name.md:
 //
-//   pre-checks (in SPEC's order) ─► ID two-factor check (rate-limited per IP)
+//   pre-checks (docs/rules.md#pre-checks) ─► ID two-factor check (rate-limited per IP)
 //     ─► face check (child workflow: certifyId → app completion signal → getAuthResult → picture)
 //          expired / rejected / FAIL ─► ended (real_name.failed for a check that ran)
 //     ─► SUCCESS ─► real-name record + account verified + real_name.verified, in one transaction

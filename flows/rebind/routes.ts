@@ -41,7 +41,7 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
       const body = parse(rebindBody, req.body);
       const account = await findAccount(pool, id);
       if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
-      // SPEC: only a bound contact can be rebound; an email rebind needs a phone in every case
+      // docs/rules.md#rebind: only a bound contact can be rebound; an email rebind needs a phone in every case
       if (!account.phone_idx) throw new AppError('PHONE_NOT_BOUND');
       if ((kind === 'email' || body.method === 'email') && !account.email_idx) throw new AppError('EMAIL_NOT_BOUND');
       const current = kind === 'phone' ? account.phone_idx : account.email_idx;

@@ -1,5 +1,5 @@
-// Phone rebind and email rebind (SPEC.md "Phone rebind saga", "Email rebind saga").
-// States are drawn in README.md ("How a rebind flow runs"):
+// Phone rebind and email rebind (docs/rules.md#rebind).
+// States are drawn in docs/flows/rebind.md:
 //
 //   proof code (old contact, or the other one) or face check ─► unbind token (timer)
 //     ─► new contact's code (at most REBIND_NEW_CONTACTS_PER_FLOW different contacts)

@@ -1,4 +1,4 @@
-// Webhook delivery (README "Webhooks"): one dispatcher per account, `webhooks:<accountId>`.
+// Webhook delivery (docs/flows/webhooks.md): one dispatcher per account, `webhooks:<accountId>`.
 //
 //   signal eventsRecorded ─► fan out the account's new events into deliveries (one per
 //   subscribed endpoint) ─► one lane per endpoint delivers its deliveries in event order,

@@ -2,7 +2,7 @@
 // HTTP at a configured URL with our own secret header, as the seed's xc_dcloud_face does.
 // Every outcome becomes a value; the caller (an activity) decides about retries.
 //
-// Wire (shared/PROVIDERS.md): POST <url> with JSON { way, ...params } and the secret header.
+// Wire (docs/providers.md#dcloud-face-function): POST <url> with JSON { way, ...params } and the secret header.
 //   way getCertifyId  { realName, idCard, metaInfo, needPicture } → { errCode: 0, certifyId }
 //   way getAuthResult { certifyId } → { errCode: 0, authState, score?, quality?, pictureUrl? }
 //   errors: uni error objects { errCode, errMsg }; the wrapper's own -3 (secret) and -2 (body).

@@ -2,7 +2,7 @@
 // number → does this person exist with this name? Every outcome becomes a value; the caller
 // (an activity) decides about rate-limit slots and retries, so nothing here throws.
 //
-// Wire (see shared/PROVIDERS.md): POST <base>/id_name/check?idcard=…&name=… signed with the
+// Wire (docs/providers.md#id-two-factor-check): POST <base>/id_name/check?idcard=…&name=… signed with the
 // market's HMAC key pair; the gateway answers its own errors as HTTP 401/403 with
 // { message }, the API answers { code, msg, data: { result, sex, birthday, address, message } }.
 //

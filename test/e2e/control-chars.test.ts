@@ -1,4 +1,4 @@
-// Control characters (README "Bad input"): a NUL or any other C0 / DEL / C1 character, or an
+// Control characters (docs/api.md#bad-input): a NUL or any other C0 / DEL / C1 character, or an
 // unpaired surrogate, in any text the API stores or relays is refused with 400 INVALID_INPUT by
 // the shared schemas — before a row is written, a flow starts or a provider is paid. (A NUL used
 // to reach PostgreSQL, which refuses it: a 500, and inside a flow a burnt code.)

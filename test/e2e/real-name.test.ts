@@ -118,7 +118,7 @@ describe('real-name verification over HTTP', () => {
     expect(twice.body.error).toEqual({ code: 'REAL_NAME_ALREADY_VERIFIED', message: '认证失败:当前账户已完成实名' });
   });
 
-  test('pre-checks answer in SPEC order with their own code and the seed message, before any paid call', async () => {
+  test('pre-checks answer in their order (docs/rules.md#pre-checks) with their own code and the seed message, before any paid call', async () => {
     const idCalls = stack.idcard.calls();
     const faceCalls = stack.face.calls();
     const expectError = async (r: { status: number; body: any }, status: number, code: string, message: string) => {

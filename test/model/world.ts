@@ -1,4 +1,4 @@
-// The reference model of SPEC.md's rules the model-based test checks the real stack against:
+// The reference model of the product's rules (docs/rules.md) the model-based test checks the real stack against:
 // who holds which contact, who is verified with which ID number, face quota, the live flows
 // and their codes, which callback events and notices are due, how many codes each address
 // got (daily caps), and the per-day slots the abuse limits count. Small on purpose: it says

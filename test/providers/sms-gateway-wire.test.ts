@@ -1,5 +1,5 @@
 // Hand-made requests against the gateway, signed by an implementation written here from
-// PROVIDERS.md (not shared with the gateway), for cases the SDK cannot produce.
+// docs/providers.md#tc3-signature (not shared with the gateway), for cases the SDK cannot produce.
 import { createHash, createHmac } from 'node:crypto';
 import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sandbox';
 import { waitFor } from '../support/wait';

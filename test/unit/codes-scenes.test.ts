@@ -114,7 +114,7 @@ describe('codeMatches', () => {
 });
 
 describe('SCENES', () => {
-  it("equals SPEC's table", () => {
+  it('equals the scene table of docs/rules.md#code-scenes', () => {
     expect(SCENES).toEqual({
       unbind_phone: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
       bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
