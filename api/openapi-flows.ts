@@ -1,6 +1,6 @@
-// OpenAPI entries of the routes every code flow shares (api/routes/flows.ts): a flow's state,
-// cancelling it, its code. They answer with bind's or rebind's shapes, so they import both
-// flows' documents; no flow imports these.
+// OpenAPI entries of the routes flows share (api/routes/flows.ts): the state of any kind a
+// caller starts and cancelling it; the code of bind and rebind, answered with their shapes,
+// so this imports both flows' documents; no flow imports these.
 import { z } from 'zod';
 import type { RouteDoc } from '../http/route-doc';
 import * as req from '../http/schemas';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm run test:unit: the suites that need no server (jest project `unit`: test/unit and
-# test/lint). No global setup, so nothing is started: no database, Redis or Temporal.
+# npm run test:unit: the suites that need no server (jest project `unit`: test/unit; the
+# slower test/lint suites are their own project, run by npm test). No global setup, so nothing is started: no database, Redis or Temporal.
 # Prints how long the whole run took, jest's start included.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 // Messages and shapes of the webhook workflows, defined once and imported by the
 // workflows, the activities that start them, the API and the tests.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { STATE_QUERY } from '../shared/contract';
 
 /** Everything a dispatcher run needs, resolved from config by whoever starts it. */
 export interface DispatcherInput {
@@ -32,6 +33,6 @@ export interface DispatcherState {
 
 /** "Look for new events / pending deliveries of this account." Carries no data. */
 export const eventsRecordedSignal = defineSignal<[]>('eventsRecorded');
-export const dispatcherStateQuery = defineQuery<DispatcherState>('state');
+export const dispatcherStateQuery = defineQuery<DispatcherState>(STATE_QUERY);
 
 export const dispatcherWorkflowId = (accountId: string) => `webhooks:${accountId}`;

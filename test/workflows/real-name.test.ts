@@ -2,10 +2,12 @@
 // it (update-with-start of beginRealName), its faceCheck child running for real on the same
 // worker: pre-check and ID check refusals (no face call), an ID provider fault (retried, then
 // refused), the face check's FAIL / expiry / no quota, and the compensation when the record
-// cannot be written after a successful, billed check (refund, then real_name.failed).
+// cannot be written after a successful, billed check (refund, then real_name.failed); a cancel
+// while the face waits, and one raced by an accepted completion.
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { realName } from '../../flows/real-name/workflow';
+import { cancelFlowUpdate } from '../../flows/shared/contract';
 import { beginRealNameUpdate, realNameFlowIdOf, realNameStateQuery, VERIFIED_MESSAGE, type RealNameInput, type RealNameSettings } from '../../flows/real-name/contract';
 import { faceCheckStateQuery, faceCompletionSignal } from '../../flows/face-check/contract';
 import { ERRORS } from '../../lib/errors';
@@ -192,5 +194,40 @@ describe('real-name: the face check', () => {
       expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId']);
     });
   });
+});
 
+describe('real-name: cancel (cancelFlow)', () => {
+  it('while the face check waits: the check closes its row expired (owner_closed), nothing billed; cancelled, no event', async () => {
+    await t.run(stubs(), async (r) => {
+      const { started, handle } = begin(r, input());
+      const s = await started;
+      await handle.executeUpdate(cancelFlowUpdate);
+      expect(await handle.result()).toMatchObject({ outcome: 'cancelled', certifyId: s.certifyId, realNameRecordId: null, error: { code: 'FLOW_CANCELLED' } });
+      expect(await handle.query(realNameStateQuery)).toMatchObject({ stage: 'cancelled', outcome: 'cancelled' });
+      expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-7', status: 'expired', data: { reason: 'owner_closed' } }]);
+      expect(r.calls.count('consumeFaceQuota') + r.calls.count('fetchAuthResult') + r.calls.count('recordCallback')).toBe(0);
+      // once closed, the server itself refuses another (the API answers FLOW_CLOSED)
+      await expect(handle.executeUpdate(cancelFlowUpdate)).rejects.toThrow(/already completed/);
+    });
+  });
+
+  it('a completion accepted first: the paid check decides (verified) and the cancel answers FLOW_CLOSED', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const fetchAuthResult = async () => {
+      await held; // the result is being fetched when the cancel arrives
+      return { authState: 'SUCCESS' as const, score: 95 };
+    };
+    await t.run(stubs({ fetchAuthResult }), async (r) => {
+      const { started, handle } = begin(r, input());
+      const s = await started;
+      await completeFace(r, s);
+      for (let i = 0; i < 100 && (await r.client.workflow.getHandle(s.faceCheckId).query(faceCheckStateQuery)).stage !== 'fetching_result'; i++) await new Promise((res) => setTimeout(res, 50));
+      const cancel = updateRejection(handle.executeUpdate(cancelFlowUpdate));
+      release();
+      expect(await cancel).toEqual({ type: 'FLOW_CLOSED', details: [{ outcome: 'verified' }] });
+      expect(await handle.result()).toMatchObject({ outcome: 'verified', message: VERIFIED_MESSAGE, realNameRecordId: 'rn-1' });
+      expect(r.calls.count('consumeFaceQuota')).toBe(1);
+    });
+  });
 });
