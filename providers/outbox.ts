@@ -19,20 +19,12 @@ import type { Pool } from 'pg';
 import { logMessageOutcome, markAttemptStarted, type MessageLogEntry } from '../db/messages';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Logger } from '../lib/logger';
-import type { Channel } from '../lib/scenes';
 import { timed, type ProviderMetrics } from '../lib/metrics';
 import type { SmsSender } from './tencent-sms/client';
 import type { Mailer } from './smtp/client';
 
-export interface OutgoingMessage {
-  requestKey: string;
-  accountId: string | null;
-  flowId: string | null;
-  kind: 'code' | 'notice';
-  scene: string;
-  channel: Channel;
-  target: string;
-  targetIdx: Buffer;
+/** What the log row holds (its template comes from the content below), and the content. */
+export interface OutgoingMessage extends Omit<MessageLogEntry, 'template'> {
   /** SMS: template id and params; mail: subject and text */
   sms?: { templateId: string; params: string[] };
   mail?: { subject: string; text: string };

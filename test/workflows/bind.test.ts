@@ -6,8 +6,8 @@ import { WorkflowUpdateStage } from '@temporalio/client';
 import { bindEmail, bindPhone } from '../../flows/bind/workflow';
 import { stateQuery, submitCodeUpdate, type BindInput } from '../../flows/bind/contract';
 import { legacyCancelSignal as cancelSignal } from '../../flows/shared/contract';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeLimits } from '../../flows/shared/contract';
-import { eventually, gate, rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type WorkflowTestEnv } from './env';
+import { cancelFlowUpdate, requestCodeUpdate } from '../../flows/shared/contract';
+import { codeLimits, eventually, gate, rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type WorkflowTestEnv } from './env';
 
 let t: WorkflowTestEnv;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(async () => {
   await t?.teardown();
 });
 
-const limits = (o: Partial<CodeLimits> = {}): CodeLimits => ({ codeTtlSec: 60, resendGapSec: 0, perDay: 5, maxWrong: 3, flowTtlSec: 60, ...o });
+const limits = codeLimits;
 
 function phoneInput(o: Partial<BindInput> = {}): BindInput {
   return {

@@ -29,6 +29,8 @@ import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { createActivities } from '../../flows/activities';
+import { faceCompletionSignal } from '../../flows/face-check/contract';
+import type { CodeLimits } from '../../flows/shared/contract';
 import { ERRORS, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/temporal-dev';
@@ -271,4 +273,18 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
     },
     teardown: () => env.teardown(),
   };
+}
+
+/** Code limits generous enough that a test meets only the limit it sets. */
+export const codeLimits = (o: Partial<CodeLimits> = {}): CodeLimits => ({ codeTtlSec: 60, resendGapSec: 0, perDay: 5, maxWrong: 3, flowTtlSec: 60, ...o });
+
+/** The app's good completion of a face check (device-1, as the inputs here start it). */
+export async function completeFaceCheck(r: TestRun, started: { faceCheckId: string; certifyId: string }): Promise<void> {
+  await r.client.workflow.getHandle(started.faceCheckId).signal(faceCompletionSignal, {
+    completionId: randomUUID(),
+    deviceId: 'device-1',
+    tokenDeviceId: 'device-1',
+    certifyId: started.certifyId,
+    errCode: 0,
+  });
 }

@@ -9,9 +9,9 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { realName } from '../../flows/real-name/workflow';
 import { cancelFlowUpdate } from '../../flows/shared/contract';
 import { beginRealNameUpdate, realNameFlowIdOf, realNameStateQuery, VERIFIED_MESSAGE, type RealNameInput, type RealNameSettings } from '../../flows/real-name/contract';
-import { faceCheckStateQuery, faceCompletionSignal } from '../../flows/face-check/contract';
+import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { ERRORS } from '../../lib/errors';
-import { rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
+import { completeFaceCheck, rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
 
 let t: WorkflowTestEnv;
 beforeAll(async () => {
@@ -68,16 +68,6 @@ function begin(r: TestRun, i: RealNameInput) {
   return { started, handle: r.client.workflow.getHandle<typeof realName>(workflowId) };
 }
 
-async function completeFace(r: TestRun, started: { faceCheckId: string; certifyId: string }) {
-  await r.client.workflow.getHandle(started.faceCheckId).signal(faceCompletionSignal, {
-    completionId: randomUUID(),
-    deviceId: 'device-1',
-    tokenDeviceId: 'device-1',
-    certifyId: started.certifyId,
-    errCode: 0,
-  });
-}
-
 describe('real-name: refused before the face check', () => {
   it('the ID check says mismatch: rejected ID_MISMATCH, no face call', async () => {
     await t.run(stubs({ checkIdentity: async () => Promise.reject(rejection('ID_MISMATCH')) }), async (r) => {
@@ -131,7 +121,7 @@ describe('real-name: the face check', () => {
       const again = await handle.executeUpdate(beginRealNameUpdate, { args: [{ deviceId: 'device-1', requestDigest: 'digest-rn' }] });
       expect(again).toMatchObject({ certifyId: s.certifyId, cache: true });
       expect((await updateRejection(handle.executeUpdate(beginRealNameUpdate, { args: [{ deviceId: 'device-2', requestDigest: 'digest-rn' }] }))).type).toBe('FLOW_IN_PROGRESS');
-      await completeFace(r, s);
+      await completeFaceCheck(r, s);
       const result = await handle.result();
       expect(result).toEqual({ flowId: handle.workflowId, accountId: i.accountId, outcome: 'verified', message: VERIFIED_MESSAGE, certifyId: s.certifyId, faceRecordId: 'face-row-7', realNameRecordId: 'rn-1', error: null });
       expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'consumeFaceQuota', 'fetchAuthResult', 'storeFacePicture', 'closeFaceRecord', 'recordRealName']);
@@ -146,7 +136,7 @@ describe('real-name: the face check', () => {
       const i = input();
       const { started, handle } = begin(r, i);
       const s = await started;
-      await completeFace(r, s);
+      await completeFaceCheck(r, s);
       expect(await handle.result()).toMatchObject({ outcome: 'rejected', realNameRecordId: null, certifyId: s.certifyId, error: { code: 'REAL_NAME_SUBJECT_LIMIT' } });
       // compensations newest first, and the event after them
       expect(r.calls.names().slice(-3)).toEqual(['recordRealName', 'refundFaceQuota', 'recordCallback']);
@@ -167,7 +157,7 @@ describe('real-name: the face check', () => {
   it('a FAIL verdict: outcome fail, real_name.failed, no record and no refund', async () => {
     await t.run(stubs({ fetchAuthResult: async () => ({ authState: 'FAIL', score: 20 }) }), async (r) => {
       const { started, handle } = begin(r, input());
-      await completeFace(r, await started);
+      await completeFaceCheck(r, await started);
       expect(await handle.result()).toMatchObject({ outcome: 'fail', message: ERRORS.FACE_FAILED.zh, error: { code: 'FACE_FAILED' } });
       expect(r.calls.count('recordRealName') + r.calls.count('refundFaceQuota')).toBe(0);
       expect(r.calls.of('recordCallback')).toMatchObject([{ type: 'real_name.failed', payload: { reason: 'fail', code: 'FACE_FAILED' } }]);
@@ -221,7 +211,7 @@ describe('real-name: cancel (cancelFlow)', () => {
     await t.run(stubs({ fetchAuthResult }), async (r) => {
       const { started, handle } = begin(r, input());
       const s = await started;
-      await completeFace(r, s);
+      await completeFaceCheck(r, s);
       for (let i = 0; i < 100 && (await r.client.workflow.getHandle(s.faceCheckId).query(faceCheckStateQuery)).stage !== 'fetching_result'; i++) await new Promise((res) => setTimeout(res, 50));
       const cancel = updateRejection(handle.executeUpdate(cancelFlowUpdate));
       release();

@@ -17,9 +17,8 @@ import {
   type NoticeOutcome,
   type RebindInput,
 } from '../../flows/rebind/contract';
-import { faceCompletionSignal } from '../../flows/face-check/contract';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeLimits } from '../../flows/shared/contract';
-import { eventually, rejection, startWorkflowTestEnv, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
+import { cancelFlowUpdate, requestCodeUpdate } from '../../flows/shared/contract';
+import { codeLimits, completeFaceCheck, eventually, rejection, startWorkflowTestEnv, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
 
 let t: WorkflowTestEnv;
 beforeAll(async () => {
@@ -29,7 +28,7 @@ afterAll(async () => {
   await t?.teardown();
 });
 
-const limits = (o: Partial<CodeLimits> = {}): CodeLimits => ({ codeTtlSec: 60, resendGapSec: 0, perDay: 5, maxWrong: 3, flowTtlSec: 60, ...o });
+const limits = codeLimits;
 
 function input(o: Partial<RebindInput> = {}): RebindInput {
   return {
@@ -224,16 +223,6 @@ const faceStubs = (o: Stubs = {}): Stubs => ({
 });
 
 /** The app's completion for a started check, as the API relays it. */
-async function complete(r: TestRun, started: { faceCheckId: string; certifyId: string }) {
-  await r.client.workflow.getHandle(started.faceCheckId).signal(faceCompletionSignal, {
-    completionId: randomUUID(),
-    deviceId: 'device-1',
-    tokenDeviceId: 'device-1',
-    certifyId: started.certifyId,
-    errCode: 0,
-  });
-}
-
 describe('rebind by face', () => {
   it('a successful check gives the unbind token; the child is the flow\'s own, with the rebind scene', async () => {
     await t.run(faceStubs(), async (r) => {
@@ -243,7 +232,7 @@ describe('rebind by face', () => {
       expect(started.faceCheckId).toMatch(new RegExp(`^${rebindFlowIdOf('phone', i.accountId)}/[0-9a-f]{12}/face$`));
       expect(await h.query(rebindStateQuery)).toMatchObject({ stage: 'awaiting_face', face: { faceCheckId: started.faceCheckId, certifyId: started.certifyId, outcome: null } });
       expect((await updateRejection(h.executeUpdate(collectProofUpdate))).type).toBe('PROOF_NOT_DONE');
-      await complete(r, started);
+      await completeFaceCheck(r, started);
       await eventually(async () => (await h.query(rebindStateQuery)).stage === 'awaiting_new_contact', 'the token');
       expect(await h.executeUpdate(collectProofUpdate)).toMatchObject({ unbindToken: 'tok-face' });
       expect(r.calls.of('issueCertifyId')[0]).toMatchObject({
@@ -265,7 +254,7 @@ describe('rebind by face', () => {
     await t.run(faceStubs({ fetchAuthResult: async () => Promise.reject(rejection('FACE_PROVIDER_ERROR', { providerCode: 'InternalError' })) }), async (r) => {
       const h = await start(r, faceInput());
       const started = await h.executeUpdate(beginFaceProofUpdate);
-      await complete(r, started);
+      await completeFaceCheck(r, started);
       expect(await h.result()).toMatchObject({ outcome: 'rejected', error: { code: 'FACE_PROVIDER_ERROR' } });
       expect(r.calls.names()).toEqual(['issueCertifyId', 'consumeFaceQuota', 'fetchAuthResult', 'refundFaceQuota', 'closeFaceRecord']);
       expect(r.calls.of('refundFaceQuota')).toEqual([{ faceCheckId: started.faceCheckId, reason: 'face_result_unavailable' }]);
@@ -279,7 +268,7 @@ describe('rebind by face', () => {
     await t.run(faceStubs({ fetchAuthResult: async () => ({ authState: 'FAIL', score: 12 }) }), async (r) => {
       const h = await start(r, faceInput());
       const started = await h.executeUpdate(beginFaceProofUpdate);
-      await complete(r, started);
+      await completeFaceCheck(r, started);
       expect(await h.result()).toMatchObject({ outcome: 'rejected', error: { code: 'FACE_FAILED' } });
       expect(r.calls.names()).toEqual(['issueCertifyId', 'consumeFaceQuota', 'fetchAuthResult', 'closeFaceRecord']);
       expect(r.calls.of('closeFaceRecord')[0]).toMatchObject({ status: 'fail', data: { authState: 'FAIL', score: 12 } });
