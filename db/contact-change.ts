@@ -3,8 +3,9 @@
 // so none of them exists without the others. Keyed by the flow run (flows/shared/run-key.ts):
 // a retry of the step finds what its first attempt committed and answers the same.
 import type { PoolClient } from 'pg';
+import type { ContactKind } from '../lib/contact-kinds';
 import type { FieldCrypto } from '../lib/field-crypto';
-import { setContact, type AccountRow, type ContactKind } from './accounts';
+import { setContact, type AccountRow } from './accounts';
 import { recordAudit, recordCallbackEvent, type EventMeta } from './events';
 
 export interface ContactChange {

@@ -21,6 +21,7 @@ import {
 import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
+import { CONTACT } from '../../lib/contact-kinds';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
@@ -67,14 +68,14 @@ const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHO
 /** Where the proof code goes, per SPEC.md: an email rebind always needs a bound phone.
  *  (With method 'face' no code is sent; the spec is never used.) */
 function proofSpec(input: RebindInput): ChallengeSpec {
-  const scene = input.kind === 'phone' ? 'unbind_phone' : 'unbind_email';
+  const { unbindScene: scene, rebindNeeds } = CONTACT[input.kind];
   const viaSms = input.method === 'sms';
   return {
     name: 'proof',
     scene,
     channel: viaSms ? 'sms' : 'mail',
     targetOfAccount: viaSms ? 'phone' : 'email',
-    prechecks: input.kind === 'phone' ? [{ has: 'phone' }] : [{ has: 'phone' }, { has: 'email' }],
+    prechecks: rebindNeeds.map((has) => ({ has })),
   };
 }
 
@@ -207,7 +208,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         const start = () =>
           startFaceCheck(faceCheckId, perRun, {
             accountId: input.accountId,
-            scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
+            scene: CONTACT[input.kind].faceScene,
             identity: { ofAccount: true },
             deviceId: face.deviceId,
             requestDigest: face.requestDigest,
@@ -322,10 +323,10 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         if (!fresh || newTarget?.value !== target) {
           const spec: ChallengeSpec = {
             name: `new-${++newTargets}`,
-            scene: input.kind === 'phone' ? 'bind_phone' : 'bind_email',
-            channel: input.kind === 'phone' ? 'sms' : 'mail',
+            scene: CONTACT[input.kind].bindScene,
+            channel: CONTACT[input.kind].channel,
             target,
-            prechecks: [{ has: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN' }],
+            prechecks: [{ has: input.kind }, { unclaimed: CONTACT[input.kind].errors.rebindTaken }],
           };
           fresh = new CodeChallenge(flowId, runKey, input.accountId, input.newLimits, spec);
           newTarget = { value: target, masked: targetMasked };
