@@ -5,6 +5,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { ErrorCode } from '../lib/errors';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
+import type { RequestMeta } from '../flows/shared/contract';
 import { findAccount } from './accounts';
 
 type Db = Pool | PoolClient;
@@ -18,7 +19,7 @@ export const recordAad = (column: 'name' | 'id_number' | 'picture', accountId: s
 
 export async function upsertDevice(
   db: Db,
-  d: { accountId: string; deviceId: string; metaInfo: string; platform?: string; ip?: string; userAgent?: string },
+  d: { accountId: string; deviceId: string; metaInfo: string; platform?: string } & Pick<RequestMeta, 'ip' | 'userAgent'>,
 ): Promise<{ created: boolean }> {
   const { rows } = await db.query<{ created: boolean }>(
     `INSERT INTO face_devices (account_id, device_id, meta_info, platform, ip, user_agent)
@@ -149,7 +150,7 @@ export async function insertFaceRow(
     realName: string;
     idNumber: string;
     metaInfo: string;
-    meta: { ip?: string; userAgent?: string; fingerprint?: string };
+    meta: RequestMeta;
   },
 ): Promise<string> {
   const ins = await db.query<{ id: string }>(
@@ -234,7 +235,7 @@ export async function insertRealNameRecord(
     realName: string;
     idNumber: string;
     picture: string | null;
-    meta: { ip?: string; userAgent?: string; fingerprint?: string };
+    meta: RequestMeta;
   },
 ): Promise<string> {
   const { rows } = await c.query<{ id: string }>(

@@ -5,7 +5,8 @@ import type { ActivityDeps } from '../activity-deps';
 import { rejection } from '../shared/activities/failures';
 import { boundIndex, contactIndex, findAccount, setContact } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
-import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
+import { auditRecorded, recordAudit } from '../../db/events';
+import type { RequestMeta } from '../shared/contract';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
 import { CONTACT, type ContactKind } from '../../lib/contact-kinds';
 import { commitContactChange } from '../shared/activities/contact-change';
@@ -15,7 +16,7 @@ export interface ApplyBindInput {
   accountId: string;
   kind: ContactKind;
   target: string;
-  meta: EventMeta;
+  meta: RequestMeta;
 }
 
 export interface ApplyBindResult {
@@ -30,7 +31,7 @@ export interface CommitBindInput {
   accountId: string;
   kind: ContactKind;
   target: string;
-  meta: EventMeta;
+  meta: RequestMeta;
   /** the session that asked for the change: kept when the others are ended */
   keepSessionId: string | null;
 }

@@ -6,7 +6,8 @@ import { rejection, transient } from '../shared/activities/failures';
 import { SendRateLimiter } from '../../lib/rate-limit';
 import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
-import { recordAudit, recordCallbackEvent, type EventMeta } from '../../db/events';
+import { recordAudit, recordCallbackEvent } from '../../db/events';
+import type { RequestMeta } from '../shared/contract';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import { inTransaction } from '../../db/pool';
 import {
@@ -53,7 +54,7 @@ export interface RecordRealNameInput {
   accountId: string;
   faceRecordId: string;
   subjectLimit: number;
-  meta: EventMeta;
+  meta: RequestMeta;
 }
 
 const ID_SCENE = 'idcard_verification';

@@ -8,7 +8,8 @@ import { rejection, transient } from '../shared/activities/failures';
 import { sendAndLog } from '../../providers/outbox';
 import { accountIdByContact, boundIndex, contactIndex, decryptContact, findAccount, setContact } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
-import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
+import { auditRecorded, recordAudit } from '../../db/events';
+import type { RequestMeta } from '../shared/contract';
 import { messageStatus } from '../../db/messages';
 import { noticeOutbox, queueNotice } from '../../db/notices';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
@@ -54,7 +55,7 @@ export interface CommitRebindInput {
   targetMasked: string;
   /** blind index (hex) of the contact the flow started from: changed only if still that one */
   expectedContactIdx: string;
-  meta: EventMeta;
+  meta: RequestMeta;
   keepSessionId: string | null;
 }
 
@@ -135,7 +136,7 @@ export function createRebindActivities(deps: ActivityDeps) {
     kind: ContactKind;
     target: string;
     expectedContactIdx: string;
-    meta: EventMeta;
+    meta: RequestMeta;
   }): Promise<{ contactVersion: number }> {
     const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
     const eventType = `${input.kind}.rebound`;
