@@ -6,6 +6,7 @@ import type { FieldCrypto } from '../lib/field-crypto';
 import type { ErrorCode } from '../lib/errors';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
 import type { RequestMeta } from '../flows/shared/contract';
+import type { RealNameInput } from '../flows/real-name/contract';
 import { findAccount } from './accounts';
 
 type Db = Pool | PoolClient;
@@ -40,12 +41,8 @@ export async function deviceMetaInfo(db: Db, accountId: string, deviceId: string
 // ---------------------------------------------------------------------------------------
 // Pre-checks, before any paid call
 
-export interface PrecheckInput {
-  accountId: string;
-  realName: string;
-  idNumber: string;
-  deviceId: string;
-  environmentSafe: boolean;
+/** The request's fields as the saga's input names them (here still as the caller sent them: the checks normalize). */
+export interface PrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
   enabled: boolean;
   faceEnabled: boolean;
   subjectLimit: number;
