@@ -8,6 +8,7 @@ import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
 import { recordAudit, recordCallbackEvent } from '../../db/events';
 import type { RequestMeta } from '../shared/contract';
+import type { RealNameInput } from './contract';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import { inTransaction } from '../../db/pool';
 import {
@@ -24,13 +25,9 @@ import {
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
 
-export interface RealNamePrecheckInput {
+/** The saga's request fields, with the limits it runs under. */
+export interface RealNamePrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
   flowId: string;
-  accountId: string;
-  realName: string;
-  idNumber: string;
-  deviceId: string;
-  environmentSafe: boolean;
   subjectLimit: number;
   freePerAccount: number;
 }
