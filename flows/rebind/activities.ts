@@ -16,16 +16,7 @@ import { inTransaction, isUniqueViolation } from '../../db/pool';
 import { CONTACT, CONTACT_KINDS, contactOfChannel, type ContactKind } from '../../lib/contact-kinds';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
 import { commitContactChange } from '../shared/activities/contact-change';
-
-export interface NoticeResult {
-  channel: 'sms' | 'mail';
-  to: string; // masked
-  status: 'sent' | 'failed';
-  providerCode: string;
-}
-
-/** A provider's transient fault is retried this many attempts, then the notice is reported failed. */
-export const NOTICE_ATTEMPTS = 3;
+import { NOTICE_ATTEMPTS, type NoticeOutcome } from './contract';
 
 function heartbeat(): void {
   try {
@@ -78,11 +69,11 @@ export function createRebindActivities(deps: ActivityDeps) {
    * and does not stop the change; a transient fault is retried by Temporal.
    */
   /** Legacy: flows started before commitRebind notified before the change with this. */
-  async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
+  async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
     const requestKey = `${input.flowId}/rebind-notice`;
-    const results: NoticeResult[] = [];
+    const results: NoticeOutcome[] = [];
     let transientFault: string | null = null;
     for (const kind of CONTACT_KINDS) {
       heartbeat(); // a worker that dies mid-notice is noticed within the heartbeat timeout
@@ -206,8 +197,8 @@ export function createRebindActivities(deps: ActivityDeps) {
    * A refused notice is logged and does not undo anything; a transient fault is retried by
    * Temporal, and the last attempt reports what went out and what did not.
    */
-  async function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
-    const results: NoticeResult[] = [];
+  async function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
+    const results: NoticeOutcome[] = [];
     let transientFault: string | null = null;
     for (const n of await noticeOutbox(deps.pool, deps.fieldCrypto, noticeKey(input.runKey))) {
       heartbeat();

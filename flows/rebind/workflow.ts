@@ -33,6 +33,7 @@ import {
   beginFaceProofUpdate,
   collectProofUpdate,
   rebindFlowIdOf,
+  NOTICE_RETRY,
   rebindStateQuery,
   requestNewCodeUpdate,
   submitNewCodeUpdate,
@@ -50,8 +51,8 @@ import {
 const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<RebindActivities & SessionActivities>(DURABLE_STEP);
 const { commitRebind } = proxyActivities<RebindActivities>(DURABLE_STEP);
 const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
-// legacy: NOTICE_ATTEMPTS (./activities.ts) is this maximumAttempts, the last attempt reports
-const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } });
+// legacy: its last attempt (NOTICE_ATTEMPTS, the policy's maximumAttempts) reports
+const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: NOTICE_RETRY });
 // The notices a committed change owes are sent whatever fails meanwhile: retried until our own
 // database answers; the activity itself stops retrying a provider's fault after NOTICE_ATTEMPTS
 // and reports it, so a notice never holds the flow hostage.
