@@ -2,10 +2,9 @@
 // looked up by blind index; callers only ever see plaintext through decrypt here.
 import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
+import { CONTACT, type ContactKind } from '../lib/contact-kinds';
 import { maskEmail, maskPhone } from '../lib/contacts';
 import { AppError } from '../lib/errors';
-
-export type ContactKind = 'phone' | 'email';
 
 export interface AccountRow {
   id: string;
@@ -39,6 +38,11 @@ export function contactIndex(crypto: FieldCrypto, kind: ContactKind, normalized:
   return crypto.blindIndex(kind, normalized);
 }
 
+/** The blind index of the account's bound contact of this kind, or null (none bound). */
+export function boundIndex(row: AccountRow, kind: ContactKind): Buffer | null {
+  return row[CONTACT[kind].columns.idx];
+}
+
 export async function insertAccount(pool: Pool, id: string): Promise<{ created: boolean; row: AccountRow }> {
   const ins = await pool.query<AccountRow>('INSERT INTO accounts (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING *', [id]);
   if (ins.rows[0]) return { created: true, row: ins.rows[0] };
@@ -53,8 +57,7 @@ export async function findAccount(db: Pool | PoolClient, id: string, forUpdate =
 }
 
 export async function accountIdByContact(db: Pool | PoolClient, kind: ContactKind, idx: Buffer): Promise<string | null> {
-  const col = kind === 'phone' ? 'phone_idx' : 'email_idx';
-  const { rows } = await db.query<{ id: string }>(`SELECT id FROM accounts WHERE ${col} = $1`, [idx]);
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM accounts WHERE ${CONTACT[kind].columns.idx} = $1`, [idx]);
   return rows[0]?.id ?? null;
 }
 
@@ -69,7 +72,7 @@ export async function setContact(db: Pool | PoolClient, crypto: FieldCrypto, acc
 }
 
 export function decryptContact(crypto: FieldCrypto, row: AccountRow, kind: ContactKind): string | null {
-  const sealed = kind === 'phone' ? row.phone_enc : row.email_enc;
+  const sealed = row[CONTACT[kind].columns.enc];
   return sealed ? crypto.decrypt(sealed, contactAad(kind, row.id)) : null;
 }
 

@@ -3,9 +3,11 @@
 // so none of them exists without the others. Keyed by the flow run (flows/shared/run-key.ts):
 // a retry of the step finds what its first attempt committed and answers the same.
 import type { PoolClient } from 'pg';
+import type { ContactKind } from '../lib/contact-kinds';
 import type { FieldCrypto } from '../lib/field-crypto';
-import { setContact, type AccountRow, type ContactKind } from './accounts';
-import { recordAudit, recordCallbackEvent, type EventMeta } from './events';
+import { setContact, type AccountRow } from './accounts';
+import type { RequestMeta } from '../flows/shared/contract';
+import { recordAudit, recordCallbackEvent } from './events';
 
 export interface ContactChange {
   runKey: string;
@@ -16,7 +18,7 @@ export interface ContactChange {
   /** phone.bound, email.rebound, … */
   eventType: string;
   keepSessionId: string | null;
-  meta: EventMeta;
+  meta: RequestMeta;
   /** the callback event's payload, without contactVersion and sessionsEnded (added here) */
   payload: Record<string, unknown>;
 }

@@ -1,15 +1,10 @@
 // Audit trail and callback events. Both are keyed so an activity retry writes once.
 import type { Pool, PoolClient } from 'pg';
-
-export interface EventMeta {
-  ip?: string;
-  userAgent?: string;
-  fingerprint?: string;
-}
+import type { RequestMeta } from '../flows/shared/contract';
 
 export async function recordAudit(
   db: Pool | PoolClient,
-  e: { dedupeKey: string; accountId: string | null; flowId: string | null; type: string; data?: Record<string, unknown>; meta?: EventMeta },
+  e: { dedupeKey: string; accountId: string | null; flowId: string | null; type: string; data?: Record<string, unknown>; meta?: RequestMeta },
 ): Promise<void> {
   await db.query(
     `INSERT INTO audit_events (dedupe_key, account_id, flow_id, type, data, ip, user_agent, fingerprint)

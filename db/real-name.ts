@@ -5,6 +5,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { ErrorCode } from '../lib/errors';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
+import type { RequestMeta } from '../flows/shared/contract';
+import type { RealNameInput } from '../flows/real-name/contract';
 import { findAccount } from './accounts';
 
 type Db = Pool | PoolClient;
@@ -18,7 +20,7 @@ export const recordAad = (column: 'name' | 'id_number' | 'picture', accountId: s
 
 export async function upsertDevice(
   db: Db,
-  d: { accountId: string; deviceId: string; metaInfo: string; platform?: string; ip?: string; userAgent?: string },
+  d: { accountId: string; deviceId: string; metaInfo: string; platform?: string } & Pick<RequestMeta, 'ip' | 'userAgent'>,
 ): Promise<{ created: boolean }> {
   const { rows } = await db.query<{ created: boolean }>(
     `INSERT INTO face_devices (account_id, device_id, meta_info, platform, ip, user_agent)
@@ -39,12 +41,8 @@ export async function deviceMetaInfo(db: Db, accountId: string, deviceId: string
 // ---------------------------------------------------------------------------------------
 // Pre-checks, before any paid call
 
-export interface PrecheckInput {
-  accountId: string;
-  realName: string;
-  idNumber: string;
-  deviceId: string;
-  environmentSafe: boolean;
+/** The request's fields as the saga's input names them (here still as the caller sent them: the checks normalize). */
+export interface PrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
   enabled: boolean;
   faceEnabled: boolean;
   subjectLimit: number;
@@ -149,7 +147,7 @@ export async function insertFaceRow(
     realName: string;
     idNumber: string;
     metaInfo: string;
-    meta: { ip?: string; userAgent?: string; fingerprint?: string };
+    meta: RequestMeta;
   },
 ): Promise<string> {
   const ins = await db.query<{ id: string }>(
@@ -234,7 +232,7 @@ export async function insertRealNameRecord(
     realName: string;
     idNumber: string;
     picture: string | null;
-    meta: { ip?: string; userAgent?: string; fingerprint?: string };
+    meta: RequestMeta;
   },
 ): Promise<string> {
   const { rows } = await c.query<{ id: string }>(

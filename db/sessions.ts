@@ -1,7 +1,7 @@
 // The session registry: the platform registers its users' sessions here; flows that
 // change a contact end all but the one that made the change.
 import type { Pool, PoolClient } from 'pg';
-import type { EventMeta } from './events';
+import type { RequestMeta } from '../flows/shared/contract';
 
 export interface SessionRow {
   id: string;
@@ -36,7 +36,7 @@ export function viewSession(r: SessionRow): SessionView {
 }
 
 /** Idempotent: registering a known session of the same account answers it. */
-export async function registerSession(pool: Pool, accountId: string, id: string, meta: EventMeta): Promise<{ created: boolean; row: SessionRow | null }> {
+export async function registerSession(pool: Pool, accountId: string, id: string, meta: RequestMeta): Promise<{ created: boolean; row: SessionRow | null }> {
   const ins = await pool.query<SessionRow>(
     `INSERT INTO sessions (id, account_id, ip, user_agent, fingerprint) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (id) DO NOTHING RETURNING *`,

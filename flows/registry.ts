@@ -40,10 +40,8 @@ export const FLOW_KINDS = {
 } as const satisfies Record<string, FlowKindEntry>;
 
 export type FlowKind = keyof typeof FLOW_KINDS;
-type ApiKind = { [K in FlowKind]: (typeof FLOW_KINDS)[K]['startedBy'] extends 'api' ? K : never }[FlowKind];
 /** The kinds a caller starts and GET/DELETE /v1/flows/:flowId serve. */
-export type ApiFlowKind = ApiKind;
-export type FlowFamily = FlowKindEntry['family'];
+export type ApiFlowKind = { [K in FlowKind]: (typeof FLOW_KINDS)[K]['startedBy'] extends 'api' ? K : never }[FlowKind];
 
 const kinds = Object.keys(FLOW_KINDS) as FlowKind[];
 export const API_FLOW_KINDS = kinds.filter((k) => FLOW_KINDS[k].startedBy === 'api') as ApiFlowKind[];

@@ -3,11 +3,12 @@
 // end with exactly one owner: the unique blind index decides.
 import type { ActivityDeps } from '../activity-deps';
 import { rejection } from '../shared/activities/failures';
-import { contactIndex, findAccount, setContact, type ContactKind } from '../../db/accounts';
+import { boundIndex, contactIndex, findAccount, setContact } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
-import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
+import { auditRecorded, recordAudit } from '../../db/events';
+import type { RequestMeta } from '../shared/contract';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
-import { maskEmail, maskPhone } from '../../lib/contacts';
+import { CONTACT, type ContactKind } from '../../lib/contact-kinds';
 import { commitContactChange } from '../shared/activities/contact-change';
 
 export interface ApplyBindInput {
@@ -15,7 +16,7 @@ export interface ApplyBindInput {
   accountId: string;
   kind: ContactKind;
   target: string;
-  meta: EventMeta;
+  meta: RequestMeta;
 }
 
 export interface ApplyBindResult {
@@ -30,30 +31,27 @@ export interface CommitBindInput {
   accountId: string;
   kind: ContactKind;
   target: string;
-  meta: EventMeta;
+  meta: RequestMeta;
   /** the session that asked for the change: kept when the others are ended */
   keepSessionId: string | null;
 }
-
-const TAKEN = { phone: 'PHONE_TAKEN', email: 'EMAIL_TAKEN' } as const;
-const ALREADY = { phone: 'PHONE_ALREADY_BOUND', email: 'EMAIL_ALREADY_BOUND' } as const;
 
 export function createBindActivities(deps: ActivityDeps) {
   /** Legacy: flows started before commitBind (in flight across an upgrade) still call it. */
   async function applyBind(input: ApplyBindInput): Promise<ApplyBindResult> {
     const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
-    const masked = input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target);
+    const masked = CONTACT[input.kind].mask(input.target);
     const eventType = `${input.kind}.bound`;
     try {
       return await inTransaction(deps.pool, async (c) => {
         const account = await findAccount(c, input.accountId, true);
         if (!account) throw rejection('ACCOUNT_NOT_FOUND');
-        const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+        const current = boundIndex(account, input.kind);
         if (current) {
           // A retry of this very step finds its own write: answer as the first run did.
           const mine = await auditRecorded(c, `${input.flowId}/${eventType}`);
           if (current.equals(idx) && mine) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
-          throw rejection(input.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND');
+          throw rejection(CONTACT[input.kind].errors.alreadyBound);
         }
         const contactVersion = await setContact(c, deps.fieldCrypto, account.id, input.kind, input.target);
         await recordAudit(c, {
@@ -67,7 +65,7 @@ export function createBindActivities(deps: ActivityDeps) {
         return { accountId: account.id, target: masked, contactVersion };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN');
+      if (isUniqueViolation(err)) throw rejection(CONTACT[input.kind].errors.taken);
       throw err;
     }
   }
@@ -78,7 +76,7 @@ export function createBindActivities(deps: ActivityDeps) {
    * decides a race for one address (exactly one account wins).
    */
   function commitBind(input: CommitBindInput): Promise<CommittedChange> {
-    const masked = input.kind === 'phone' ? maskPhone(input.target) : maskEmail(input.target);
+    const masked = CONTACT[input.kind].mask(input.target);
     const change = {
       runKey: input.runKey,
       flowId: input.flowId,
@@ -89,8 +87,8 @@ export function createBindActivities(deps: ActivityDeps) {
       meta: input.meta,
       payload: { accountId: input.accountId, [input.kind]: masked, flowId: input.flowId },
     };
-    return commitContactChange(deps, input.accountId, change, TAKEN[input.kind], async (_c, account) => {
-      if (input.kind === 'phone' ? account.phone_idx : account.email_idx) throw rejection(ALREADY[input.kind]);
+    return commitContactChange(deps, input.accountId, change, CONTACT[input.kind].errors.taken, async (_c, account) => {
+      if (boundIndex(account, input.kind)) throw rejection(CONTACT[input.kind].errors.alreadyBound);
     });
   }
 

@@ -2,7 +2,7 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../../lib/config';
 import { codeLimits } from '../../http/code-limits';
-import { maskEmail, maskPhone } from '../../lib/contacts';
+import { CONTACT } from '../../lib/contact-kinds';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { bindEmail, bindPhone } from './workflow';
 import { submitCodeUpdate, type BindInput, type BindResult } from './contract';
@@ -10,6 +10,9 @@ import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } 
 import { parseFlowId } from '../../http/flow-ids';
 import { flowIdOf } from '../registry';
 import { updateFlow } from '../../http/flow-updates';
+
+/** The workflow function of each kind (its name is the workflow type histories record). */
+const WORKFLOW = { phone: bindPhone, email: bindEmail } as const satisfies Record<ContactKind, unknown>;
 
 export class BindFlows {
   constructor(
@@ -19,20 +22,19 @@ export class BindFlows {
 
   /** Starts the flow and sends the first code in one call (update-with-start). */
   async start(kind: ContactKind, accountId: string, target: string, meta: RequestMeta, sessionId?: string): Promise<CodeSent> {
-    const scene = kind === 'phone' ? 'bind_phone' : 'bind_email';
-    const flowKind = kind === 'phone' ? 'bind-phone' : 'bind-email';
+    const { bindScene: scene, bindFlow: flowKind, channel, mask } = CONTACT[kind];
     const input: BindInput = {
       accountId,
       kind,
       target,
-      targetMasked: kind === 'phone' ? maskPhone(target) : maskEmail(target),
+      targetMasked: mask(target),
       scene,
-      channel: kind === 'phone' ? 'sms' : 'mail',
+      channel,
       limits: codeLimits(this.cfg, scene, this.cfg.flows.bindFlowTtlSec),
       meta,
       sessionId,
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation(kind === 'phone' ? bindPhone : bindEmail, {
+    const startWorkflowOperation = new WithStartWorkflowOperation(WORKFLOW[kind], {
       workflowId: flowIdOf(flowKind, accountId),
       taskQueue: this.cfg.temporal.taskQueue,
       args: [input],

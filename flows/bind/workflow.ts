@@ -9,6 +9,7 @@ import { allHandlersFinished, condition, proxyActivities, setHandler, type Appli
 import type { BindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
+import { CONTACT } from '../../lib/contact-kinds';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
@@ -47,7 +48,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     scene: input.scene,
     channel: input.channel,
     target: input.target,
-    prechecks: [{ lacks: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN' }],
+    prechecks: [{ lacks: input.kind }, { unclaimed: CONTACT[input.kind].errors.taken }],
   });
 
   const status = new FlowStatus<BindStage, BindOutcome>('sending_code');

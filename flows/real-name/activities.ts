@@ -6,7 +6,9 @@ import { rejection, transient } from '../shared/activities/failures';
 import { SendRateLimiter } from '../../lib/rate-limit';
 import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
-import { recordAudit, recordCallbackEvent, type EventMeta } from '../../db/events';
+import { recordAudit, recordCallbackEvent } from '../../db/events';
+import type { RequestMeta } from '../shared/contract';
+import type { RealNameInput } from './contract';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import { inTransaction } from '../../db/pool';
 import {
@@ -23,13 +25,9 @@ import {
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
 
-export interface RealNamePrecheckInput {
+/** The saga's request fields, with the limits it runs under. */
+export interface RealNamePrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
   flowId: string;
-  accountId: string;
-  realName: string;
-  idNumber: string;
-  deviceId: string;
-  environmentSafe: boolean;
   subjectLimit: number;
   freePerAccount: number;
 }
@@ -53,7 +51,7 @@ export interface RecordRealNameInput {
   accountId: string;
   faceRecordId: string;
   subjectLimit: number;
-  meta: EventMeta;
+  meta: RequestMeta;
 }
 
 const ID_SCENE = 'idcard_verification';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { accountId } from '../../http/schemas';
 import { flowStateBody, iso } from '../../http/response-schemas';
-import { startRealNameBody } from './routes';
+import { startRealNameBody } from './request';
 
 const at = '2026-11-22T08:00:00.000Z';
 const later = '2026-11-22T08:05:00.000Z';

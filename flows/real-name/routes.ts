@@ -3,29 +3,17 @@
 // registration are the face check's (flows/face-check/routes.ts); the counters, which count
 // every provider and channel, are the API's (api/routes/counters.ts).
 import { Router } from 'express';
-import { z } from 'zod';
 import type { ApiDeps } from '../../http/deps';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { authenticate, hasScope, requireScope } from '../../http/auth';
 import { metaOf } from '../../http/request-meta';
 import { RealNameFlows } from './start';
-import { accountId, clientMeta, text } from '../../http/schemas';
+import { accountId } from '../../http/schemas';
 import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { findRealNameRecord, viewIdentity } from '../../db/real-name';
 import { AppError } from '../../lib/errors';
-import { deviceId } from '../face-check/routes';
-
-export const startRealNameBody = z
-  .object({
-    realName: text({ max: 64 }),
-    idNumber: text({ max: 32 }),
-    deviceId,
-    /** the platform's verdict on the client environment (the seed's xc_is_security) */
-    environmentSafe: z.boolean(),
-    client: clientMeta,
-  })
-  .strict();
+import { startRealNameBody } from './request';
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
 export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {

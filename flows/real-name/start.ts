@@ -22,13 +22,7 @@ import {
   type RealNameState,
 } from './contract';
 import type { FaceScene } from '../face-check/contract';
-
-export interface StartRealNameRequest {
-  realName: string;
-  idNumber: string;
-  deviceId: string;
-  environmentSafe: boolean;
-}
+import type { StartRealNameRequest } from './request';
 
 export interface StartedForApp extends RealNameStarted {
   /** the app posts the SDK completion with this (X-Face-Token), not with an API key */

@@ -6,25 +6,17 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
 import { rejection, transient } from '../shared/activities/failures';
 import { sendAndLog } from '../../providers/outbox';
-import { accountIdByContact, contactIndex, decryptContact, findAccount, setContact, type ContactKind } from '../../db/accounts';
+import { accountIdByContact, boundIndex, contactIndex, decryptContact, findAccount, setContact } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
-import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
+import { auditRecorded, recordAudit } from '../../db/events';
+import type { RequestMeta } from '../shared/contract';
 import { messageStatus } from '../../db/messages';
 import { noticeOutbox, queueNotice } from '../../db/notices';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
-import { maskEmail, maskPhone } from '../../lib/contacts';
+import { CONTACT, CONTACT_KINDS, contactOfChannel, type ContactKind } from '../../lib/contact-kinds';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
 import { commitContactChange } from '../shared/activities/contact-change';
-
-export interface NoticeResult {
-  channel: 'sms' | 'mail';
-  to: string; // masked
-  status: 'sent' | 'failed';
-  providerCode: string;
-}
-
-/** A provider's transient fault is retried this many attempts, then the notice is reported failed. */
-export const NOTICE_ATTEMPTS = 3;
+import { NOTICE_ATTEMPTS, type NoticeOutcome } from './contract';
 
 function heartbeat(): void {
   try {
@@ -42,9 +34,6 @@ function attempt(): number {
   }
 }
 
-const OPERATION: Record<ContactKind, string> = { phone: '手机号换绑', email: '邮箱换绑' };
-const mask = (kind: ContactKind, v: string) => (kind === 'phone' ? maskPhone(v) : maskEmail(v));
-const TAKEN = { phone: 'PHONE_TAKEN', email: 'REBIND_EMAIL_TAKEN' } as const;
 const noticeKey = (runKey: string) => `${runKey}/rebind-notice`;
 
 export interface CommitRebindInput {
@@ -57,11 +46,17 @@ export interface CommitRebindInput {
   targetMasked: string;
   /** blind index (hex) of the contact the flow started from: changed only if still that one */
   expectedContactIdx: string;
-  meta: EventMeta;
+  meta: RequestMeta;
   keepSessionId: string | null;
 }
 
 export function createRebindActivities(deps: ActivityDeps) {
+  /** What a queued notice is sent with: the SMS template's id, the mail's subject. */
+  const noticeTemplate: Record<ContactKind, () => string> = {
+    phone: () => deps.cfg.sms.templates.rebind_notice,
+    email: () => REBIND_NOTICE_MAIL.subject,
+  };
+
   /** 256 random bits; the workflow keeps it (sealed by the payload codec) and its timer. */
   async function issueUnbindToken(): Promise<string> {
     return randomBytes(32).toString('base64url');
@@ -74,20 +69,20 @@ export function createRebindActivities(deps: ActivityDeps) {
    * and does not stop the change; a transient fault is retried by Temporal.
    */
   /** Legacy: flows started before commitRebind notified before the change with this. */
-  async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
+  async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
     const requestKey = `${input.flowId}/rebind-notice`;
-    const results: NoticeResult[] = [];
+    const results: NoticeOutcome[] = [];
     let transientFault: string | null = null;
-    for (const kind of ['phone', 'email'] as const) {
+    for (const kind of CONTACT_KINDS) {
       heartbeat(); // a worker that dies mid-notice is noticed within the heartbeat timeout
       const to = decryptContact(deps.fieldCrypto, account, kind);
       if (!to) continue;
-      const channel = kind === 'phone' ? 'sms' : 'mail';
+      const { channel } = CONTACT[kind];
       const prior = await messageStatus(deps.pool, requestKey, channel);
       if (prior?.status === 'sent') {
-        results.push({ channel, to: mask(kind, to), status: 'sent', providerCode: prior.provider_code });
+        results.push({ channel, to: CONTACT[kind].mask(to), status: 'sent', providerCode: prior.provider_code });
         continue;
       }
       const outcome = await sendAndLog(deps, {
@@ -99,11 +94,11 @@ export function createRebindActivities(deps: ActivityDeps) {
         channel,
         target: to,
         targetIdx: contactIndex(deps.fieldCrypto, kind, to),
-        sms: channel === 'sms' ? { templateId: deps.cfg.sms.templates.rebind_notice, params: [OPERATION[input.kind], input.newTargetMasked] } : undefined,
-        mail: channel === 'mail' ? { subject: REBIND_NOTICE_MAIL.subject, text: REBIND_NOTICE_MAIL.text(OPERATION[input.kind], input.newTargetMasked) } : undefined,
+        sms: channel === 'sms' ? { templateId: deps.cfg.sms.templates.rebind_notice, params: [CONTACT[input.kind].rebindOperation, input.newTargetMasked] } : undefined,
+        mail: channel === 'mail' ? { subject: REBIND_NOTICE_MAIL.subject, text: REBIND_NOTICE_MAIL.text(CONTACT[input.kind].rebindOperation, input.newTargetMasked) } : undefined,
       });
       if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
-      results.push({ channel, to: mask(kind, to), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
+      results.push({ channel, to: CONTACT[kind].mask(to), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
     }
     // Retried while attempts remain; the last attempt reports what went out and what
     // did not, so the change is never held hostage by a notice.
@@ -119,10 +114,10 @@ export function createRebindActivities(deps: ActivityDeps) {
   async function assertRebindable(input: { accountId: string; kind: ContactKind; target: string; expectedContactIdx: string }): Promise<void> {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
-    const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+    const current = boundIndex(account, input.kind);
     if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
     const owner = await accountIdByContact(deps.pool, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
-    if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
+    if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
   }
 
   /** Legacy, as sendRebindNotices. */
@@ -132,7 +127,7 @@ export function createRebindActivities(deps: ActivityDeps) {
     kind: ContactKind;
     target: string;
     expectedContactIdx: string;
-    meta: EventMeta;
+    meta: RequestMeta;
   }): Promise<{ contactVersion: number }> {
     const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
     const eventType = `${input.kind}.rebound`;
@@ -141,7 +136,7 @@ export function createRebindActivities(deps: ActivityDeps) {
       return await inTransaction(deps.pool, async (c) => {
         const account = await findAccount(c, input.accountId, true);
         if (!account) throw rejection('ACCOUNT_NOT_FOUND');
-        const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+        const current = boundIndex(account, input.kind);
         if (!current || current.toString('hex') !== input.expectedContactIdx) {
           // A retry of this very step finds its own write: answer as the first run did.
           const mine = await auditRecorded(c, dedupeKey);
@@ -153,7 +148,7 @@ export function createRebindActivities(deps: ActivityDeps) {
         return { contactVersion };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN');
+      if (isUniqueViolation(err)) throw rejection(CONTACT[input.kind].errors.rebindTaken);
       throw err;
     }
   }
@@ -176,22 +171,22 @@ export function createRebindActivities(deps: ActivityDeps) {
       meta: input.meta,
       payload: { accountId: input.accountId, [input.kind]: input.targetMasked, method: input.method, flowId: input.flowId },
     };
-    return commitContactChange(deps, input.accountId, change, TAKEN[input.kind], async (c, account) => {
-      const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
+    return commitContactChange(deps, input.accountId, change, CONTACT[input.kind].errors.rebindTaken, async (c, account) => {
+      const current = boundIndex(account, input.kind);
       if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
       const owner = await accountIdByContact(c, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
-      if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : TAKEN[input.kind]);
-      for (const kind of ['phone', 'email'] as const) {
+      if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
+      for (const kind of CONTACT_KINDS) {
         const to = decryptContact(deps.fieldCrypto, account, kind);
         if (!to) continue;
         await queueNotice(c, deps.fieldCrypto, {
           requestKey: noticeKey(input.runKey),
           accountId: account.id,
           flowId: input.flowId,
-          channel: kind === 'phone' ? 'sms' : 'mail',
+          channel: CONTACT[kind].channel,
           target: to,
           targetIdx: contactIndex(deps.fieldCrypto, kind, to),
-          template: kind === 'phone' ? deps.cfg.sms.templates.rebind_notice : REBIND_NOTICE_MAIL.subject,
+          template: noticeTemplate[kind](),
         });
       }
     });
@@ -202,14 +197,14 @@ export function createRebindActivities(deps: ActivityDeps) {
    * A refused notice is logged and does not undo anything; a transient fault is retried by
    * Temporal, and the last attempt reports what went out and what did not.
    */
-  async function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeResult[]> {
-    const results: NoticeResult[] = [];
+  async function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
+    const results: NoticeOutcome[] = [];
     let transientFault: string | null = null;
     for (const n of await noticeOutbox(deps.pool, deps.fieldCrypto, noticeKey(input.runKey))) {
       heartbeat();
-      const kind: ContactKind = n.channel === 'sms' ? 'phone' : 'email';
+      const kind = contactOfChannel(n.channel);
       if (n.status === 'sent') {
-        results.push({ channel: n.channel, to: mask(kind, n.target), status: 'sent', providerCode: n.providerCode ?? 'Ok' });
+        results.push({ channel: n.channel, to: CONTACT[kind].mask(n.target), status: 'sent', providerCode: n.providerCode ?? 'Ok' });
         continue;
       }
       const outcome = await sendAndLog(deps, {
@@ -221,11 +216,11 @@ export function createRebindActivities(deps: ActivityDeps) {
         channel: n.channel,
         target: n.target,
         targetIdx: n.targetIdx,
-        sms: n.channel === 'sms' ? { templateId: n.template, params: [OPERATION[input.kind], input.newTargetMasked] } : undefined,
-        mail: n.channel === 'mail' ? { subject: n.template, text: REBIND_NOTICE_MAIL.text(OPERATION[input.kind], input.newTargetMasked) } : undefined,
+        sms: n.channel === 'sms' ? { templateId: n.template, params: [CONTACT[input.kind].rebindOperation, input.newTargetMasked] } : undefined,
+        mail: n.channel === 'mail' ? { subject: n.template, text: REBIND_NOTICE_MAIL.text(CONTACT[input.kind].rebindOperation, input.newTargetMasked) } : undefined,
       });
       if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
-      results.push({ channel: n.channel, to: mask(kind, n.target), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
+      results.push({ channel: n.channel, to: CONTACT[kind].mask(n.target), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
     }
     if (transientFault && attempt() < NOTICE_ATTEMPTS) throw transient('SERVICE_UNAVAILABLE', { providerCode: transientFault });
     return results;

@@ -4,10 +4,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { findAccount } from '../../db/accounts';
+import { boundIndex, findAccount } from '../../db/accounts';
 import { faceQuota, quotaRequiredDetails } from '../../db/real-name';
 import type { Config } from '../../lib/config';
-import { maskEmail, maskPhone, normalizeEmail, normalizePhone } from '../../lib/contacts';
+import { CONTACT, CONTACT_KINDS } from '../../lib/contact-kinds';
 import { AppError } from '../../lib/errors';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { requireScope } from '../../http/auth';
@@ -35,16 +35,17 @@ export const newContactCodeBody = z.object({ code: text({ max: 16 }).optional(),
 export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits, cfg: Config): Router {
   const r = Router();
 
-  for (const kind of ['phone', 'email'] as const) {
+  for (const kind of CONTACT_KINDS) {
     r.post(`/v1/accounts/:id/${kind}/rebind`, requireScope('flows:write'), async (req, res) => {
       const id = parse(accountId, req.params.id);
       const body = parse(rebindBody, req.body);
       const account = await findAccount(pool, id);
       if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
-      // docs/rules.md#rebind: only a bound contact can be rebound; an email rebind needs a phone in every case
-      if (!account.phone_idx) throw new AppError('PHONE_NOT_BOUND');
-      if ((kind === 'email' || body.method === 'email') && !account.email_idx) throw new AppError('EMAIL_NOT_BOUND');
-      const current = kind === 'phone' ? account.phone_idx : account.email_idx;
+      // docs/rules.md#rebind: only a bound contact can be rebound; an email rebind needs a phone in every case,
+      // and a proof by mail needs the email
+      for (const need of CONTACT[kind].rebindNeeds) if (!boundIndex(account, need)) throw new AppError(CONTACT[need].errors.notBound);
+      if (body.method === 'email' && !account.email_idx) throw new AppError('EMAIL_NOT_BOUND');
+      const current = boundIndex(account, kind);
       const start = { kind, accountId: id, method: body.method, expectedContactIdx: current!.toString('hex'), meta: metaOf(req, body.client), sessionId: body.sessionId };
       if (body.method !== 'face') return void res.status(201).json({ flow: await flows.start(start) });
       // the face method: against the account's real-name identity, from the user's app
@@ -58,14 +59,15 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
     });
 
     r.delete(`/v1/accounts/:id/${kind}`, requireScope('accounts:write'), () => {
-      throw new AppError(kind === 'phone' ? 'PHONE_UNBIND_FORBIDDEN' : 'EMAIL_UNBIND_FORBIDDEN');
+      throw new AppError(CONTACT[kind].errors.unbindForbidden);
     });
   }
 
   function rebindFlow(flowId: string) {
     const { kind } = parseFlowId(flowId);
-    if (!kind.startsWith('rebind-')) throw new AppError('FLOW_NOT_FOUND');
-    return kind === 'rebind-phone' ? 'phone' : 'email';
+    const contact = CONTACT_KINDS.find((k) => CONTACT[k].rebindFlow === kind);
+    if (!contact) throw new AppError('FLOW_NOT_FOUND');
+    return contact;
   }
 
   // method 'face': the unbind token once the face check succeeded (PROOF_NOT_DONE before)
@@ -79,11 +81,12 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
     const flowId = req.params.flowId as string;
     const kind = rebindFlow(flowId);
     const body = parse(newContactBody, req.body);
-    const raw = kind === 'phone' ? body.phone : body.email;
+    const contact = CONTACT[kind];
+    const raw = body[kind];
     if (!raw || !body.token) throw new AppError('MISSING_PARAMETERS');
-    const target = kind === 'phone' ? normalizePhone(raw) : normalizeEmail(raw);
-    if (!target) throw new AppError(kind === 'phone' ? 'INVALID_PHONE' : 'INVALID_EMAIL');
-    const masked = kind === 'phone' ? maskPhone(target) : maskEmail(target);
+    const target = contact.normalize(raw);
+    if (!target) throw new AppError(contact.errors.invalid);
+    const masked = contact.mask(target);
     await limits.contactCheck(parseFlowId(flowId).accountId, body.client?.ip); // the flow answers PHONE_TAKEN
     res.json({ flow: await flows.requestNewCode(flowId, target, masked, body.token) });
   });

@@ -1,6 +1,7 @@
 // Starting and driving the phone / email rebind flows through the Temporal client.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Config } from '../../lib/config';
+import { CONTACT } from '../../lib/contact-kinds';
 import { codeLimits } from '../../http/code-limits';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { emailRebind, phoneRebind } from './workflow';
@@ -36,6 +37,9 @@ interface StartRebind {
   sessionId?: string;
 }
 
+/** The workflow function of each kind (its name is the workflow type histories record). */
+const WORKFLOW = { phone: phoneRebind, email: emailRebind } as const satisfies Record<ContactKind, unknown>;
+
 export class RebindFlows {
   constructor(
     private readonly client: Client,
@@ -64,14 +68,14 @@ export class RebindFlows {
 
   private operation(p: StartRebind, face?: FaceProofInput) {
     const flowTtlSec = this.cfg.flows.rebindFlowTtlSec;
-    const flowKind = p.kind === 'phone' ? 'rebind-phone' : 'rebind-email';
+    const { rebindFlow: flowKind, unbindScene, bindScene } = CONTACT[p.kind];
     const input: RebindInput = {
       accountId: p.accountId,
       kind: p.kind,
       method: p.method,
       expectedContactIdx: p.expectedContactIdx,
-      proofLimits: codeLimits(this.cfg, p.kind === 'phone' ? 'unbind_phone' : 'unbind_email', flowTtlSec),
-      newLimits: codeLimits(this.cfg, p.kind === 'phone' ? 'bind_phone' : 'bind_email', flowTtlSec),
+      proofLimits: codeLimits(this.cfg, unbindScene, flowTtlSec),
+      newLimits: codeLimits(this.cfg, bindScene, flowTtlSec),
       tokenTtlSec: this.cfg.flows.unbindTokenTtlSec,
       flowTtlSec,
       meta: p.meta,
@@ -79,7 +83,7 @@ export class RebindFlows {
       face,
       newContactLimit: this.cfg.limits.newContactsPerRebind,
     };
-    return new WithStartWorkflowOperation(p.kind === 'phone' ? phoneRebind : emailRebind, {
+    return new WithStartWorkflowOperation(WORKFLOW[p.kind], {
       workflowId: flowIdOf(flowKind, p.accountId),
       taskQueue: this.cfg.temporal.taskQueue,
       args: [input],

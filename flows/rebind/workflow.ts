@@ -21,6 +21,7 @@ import {
 import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
+import { CONTACT } from '../../lib/contact-kinds';
 import type { ErrorCode } from '../../lib/errors';
 import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
@@ -32,6 +33,7 @@ import {
   beginFaceProofUpdate,
   collectProofUpdate,
   rebindFlowIdOf,
+  NOTICE_RETRY,
   rebindStateQuery,
   requestNewCodeUpdate,
   submitNewCodeUpdate,
@@ -49,8 +51,8 @@ import {
 const { issueUnbindToken, assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<RebindActivities & SessionActivities>(DURABLE_STEP);
 const { commitRebind } = proxyActivities<RebindActivities>(DURABLE_STEP);
 const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
-// legacy: NOTICE_ATTEMPTS (./activities.ts) is this maximumAttempts, the last attempt reports
-const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } });
+// legacy: its last attempt (NOTICE_ATTEMPTS, the policy's maximumAttempts) reports
+const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: NOTICE_RETRY });
 // The notices a committed change owes are sent whatever fails meanwhile: retried until our own
 // database answers; the activity itself stops retrying a provider's fault after NOTICE_ATTEMPTS
 // and reports it, so a notice never holds the flow hostage.
@@ -67,14 +69,14 @@ const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHO
 /** Where the proof code goes, per SPEC.md: an email rebind always needs a bound phone.
  *  (With method 'face' no code is sent; the spec is never used.) */
 function proofSpec(input: RebindInput): ChallengeSpec {
-  const scene = input.kind === 'phone' ? 'unbind_phone' : 'unbind_email';
+  const { unbindScene: scene, rebindNeeds } = CONTACT[input.kind];
   const viaSms = input.method === 'sms';
   return {
     name: 'proof',
     scene,
     channel: viaSms ? 'sms' : 'mail',
     targetOfAccount: viaSms ? 'phone' : 'email',
-    prechecks: input.kind === 'phone' ? [{ has: 'phone' }] : [{ has: 'phone' }, { has: 'email' }],
+    prechecks: rebindNeeds.map((has) => ({ has })),
   };
 }
 
@@ -207,7 +209,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         const start = () =>
           startFaceCheck(faceCheckId, perRun, {
             accountId: input.accountId,
-            scene: input.kind === 'phone' ? 'rebind_phone' : 'rebind_email',
+            scene: CONTACT[input.kind].faceScene,
             identity: { ofAccount: true },
             deviceId: face.deviceId,
             requestDigest: face.requestDigest,
@@ -322,10 +324,10 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         if (!fresh || newTarget?.value !== target) {
           const spec: ChallengeSpec = {
             name: `new-${++newTargets}`,
-            scene: input.kind === 'phone' ? 'bind_phone' : 'bind_email',
-            channel: input.kind === 'phone' ? 'sms' : 'mail',
+            scene: CONTACT[input.kind].bindScene,
+            channel: CONTACT[input.kind].channel,
             target,
-            prechecks: [{ has: input.kind }, { unclaimed: input.kind === 'phone' ? 'PHONE_TAKEN' : 'REBIND_EMAIL_TAKEN' }],
+            prechecks: [{ has: input.kind }, { unclaimed: CONTACT[input.kind].errors.rebindTaken }],
           };
           fresh = new CodeChallenge(flowId, runKey, input.accountId, input.newLimits, spec);
           newTarget = { value: target, masked: targetMasked };

@@ -6,7 +6,8 @@
 // name so GET /v1/flows/:flowId reads any kind) and the cancelFlow update.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-export type ContactKind = 'phone' | 'email';
+/** phone or email; what differs between them is in lib/contact-kinds.ts */
+export type { ContactKind } from '../../lib/contact-kinds';
 
 export interface RequestMeta {
   ip?: string;

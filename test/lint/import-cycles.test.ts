@@ -10,7 +10,8 @@
 // Known, accepted edge: they may import a flow's contract (flows/<kind>/contract.ts,
 // flows/shared/contract.ts), the
 // lowest layer of a flow — lib/webhook-dispatch.ts signals the dispatcher through its
-// contract and db/reports.ts types its scenes by the face check's. The lint keeps contracts
+// contract, db/reports.ts types its scenes by the face check's, and db/ stores the one
+// RequestMeta of flows/shared/contract.ts. The lint keeps contracts
 // free of side-effecting imports (test/lint/workflow-imports.test.ts), so that edge runs
 // down, not up.
 //
@@ -249,6 +250,16 @@ describe("the project's import graph", () => {
 
   test('the contracts lib/ and db/ import are the known ones (a new one is a choice: add it here)', () => {
     const contractEdges = [...graph].flatMap(([from, tos]) => (LOWER.test(from) ? [...tos].filter((to) => CONTRACT.test(to)).map((to) => `${from} -> ${to}`) : []));
-    expect(contractEdges.sort()).toEqual(['db/reports.ts -> flows/face-check/contract.ts', 'lib/webhook-dispatch.ts -> flows/webhooks/contract.ts']);
+    expect(contractEdges.sort()).toEqual([
+      // the one RequestMeta, stored with audit rows, sessions and face / real-name records
+      'db/contact-change.ts -> flows/shared/contract.ts',
+      'db/events.ts -> flows/shared/contract.ts',
+      // the real-name pre-checks take the request's fields as the saga's input names them
+      'db/real-name.ts -> flows/real-name/contract.ts',
+      'db/real-name.ts -> flows/shared/contract.ts',
+      'db/reports.ts -> flows/face-check/contract.ts',
+      'db/sessions.ts -> flows/shared/contract.ts',
+      'lib/webhook-dispatch.ts -> flows/webhooks/contract.ts',
+    ]);
   });
 });

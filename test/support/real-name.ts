@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
 import { idCheckChar } from '../../lib/idcard';
+import type { StartRealNameRequest } from '../../flows/real-name/request';
 import { call, uniqueAccountId, uniquePhone, type Answer, type Stack } from './stack';
 
 export const NAME = '张三';
@@ -47,13 +48,8 @@ export async function readyAccount(stack: Stack, opts: { magic?: string; phone?:
   return { id, deviceId };
 }
 
-export interface StartBody {
-  realName?: string;
-  idNumber?: string;
-  deviceId?: string;
-  environmentSafe?: boolean;
-  ip?: string;
-}
+/** The request's fields, each defaulted, and the relayed client IP. */
+export type StartBody = Partial<StartRealNameRequest> & { ip?: string };
 
 export function startRealName(stack: Stack, id: string, deviceId: string, b: StartBody = {}): Promise<Answer> {
   return call(stack, 'POST', `/v1/accounts/${id}/real-name`, {

@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../../activity-deps';
 import { rejection, transient } from './failures';
 import { sendAndLog } from '../../../providers/outbox';
 import { SendRateLimiter } from '../../../lib/rate-limit';
-import { accountIdByContact, contactIndex, decryptContact, findAccount, type ContactKind } from '../../../db/accounts';
+import { accountIdByContact, contactIndex, decryptContact, findAccount } from '../../../db/accounts';
 import { codeOfRequest, findFlowCode, markCodeFailed, markCodeSent, upsertPendingCode, useCode } from '../../../db/codes';
 import { messageSent } from '../../../db/messages';
 import { inTransaction } from '../../../db/pool';
@@ -14,7 +14,7 @@ import { codeFor, codeMatches, hashCode } from '../../../lib/codes';
 import type { ErrorCode } from '../../../lib/errors';
 import type { Channel, Scene } from '../../../lib/scenes';
 import { MAIL_CODE_TEMPLATES } from '../../../lib/templates';
-import { maskEmail, maskPhone } from '../../../lib/contacts';
+import { CONTACT, contactOfChannel, type ContactKind } from '../../../lib/contact-kinds';
 
 /** Checks made before a code goes out, so nobody receives a code that cannot succeed. */
 export type CodePrecheck =
@@ -44,9 +44,6 @@ export interface SendCodeResult {
   sentTo: string; // masked
 }
 
-const ALREADY: Record<ContactKind, ErrorCode> = { phone: 'PHONE_ALREADY_BOUND', email: 'EMAIL_ALREADY_BOUND' };
-const MISSING: Record<ContactKind, ErrorCode> = { phone: 'PHONE_NOT_BOUND', email: 'EMAIL_NOT_BOUND' };
-
 export function createCodeActivities(deps: ActivityDeps) {
   const limiter = new SendRateLimiter(deps.redis);
   const pepper = deps.cfg.crypto.codePepper;
@@ -56,11 +53,11 @@ export function createCodeActivities(deps: ActivityDeps) {
     const account = await findAccount(deps.pool, input.accountId);
     if (!account) throw rejection('ACCOUNT_NOT_FOUND');
     for (const check of input.prechecks) {
-      if ('has' in check && decryptContact(deps.fieldCrypto, account, check.has) === null) throw rejection(MISSING[check.has]);
-      if ('lacks' in check && decryptContact(deps.fieldCrypto, account, check.lacks) !== null) throw rejection(ALREADY[check.lacks]);
+      if ('has' in check && decryptContact(deps.fieldCrypto, account, check.has) === null) throw rejection(CONTACT[check.has].errors.notBound);
+      if ('lacks' in check && decryptContact(deps.fieldCrypto, account, check.lacks) !== null) throw rejection(CONTACT[check.lacks].errors.alreadyBound);
     }
     const target = input.target ?? (input.targetOfAccount ? decryptContact(deps.fieldCrypto, account, input.targetOfAccount) : null);
-    if (target === null) throw rejection(MISSING[input.targetOfAccount ?? channelKind]);
+    if (target === null) throw rejection(CONTACT[input.targetOfAccount ?? channelKind].errors.notBound);
     for (const check of input.prechecks) {
       if (!('unclaimed' in check)) continue;
       const owner = await accountIdByContact(deps.pool, channelKind, contactIndex(deps.fieldCrypto, channelKind, target));
@@ -71,13 +68,13 @@ export function createCodeActivities(deps: ActivityDeps) {
   }
 
   async function sendCode(input: SendCodeInput): Promise<SendCodeResult> {
-    const channelKind: ContactKind = input.channel === 'sms' ? 'phone' : 'email';
+    const channelKind = contactOfChannel(input.channel);
 
     // A retry after the message went out must not send a second code.
     const prior = await codeOfRequest(deps.pool, input.requestKey);
     const target = await resolveTarget(input, channelKind);
     const targetIdx = contactIndex(deps.fieldCrypto, channelKind, target);
-    const sentTo = channelKind === 'phone' ? maskPhone(target) : maskEmail(target);
+    const sentTo = CONTACT[channelKind].mask(target);
     if (prior?.status === 'sent') return { codeId: prior.id, sentTo };
     // The attempt that sent it may have died before marking it: the message log knows.
     if (prior?.status === 'pending') {

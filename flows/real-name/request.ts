@@ -1,0 +1,21 @@
+// The real-name start request, declared once: the zod schema POST /v1/accounts/:id/real-name
+// validates with (./routes.ts) and documents (./openapi.ts), and the type the API starts the
+// saga with (./start.ts), inferred from it. The saga's own input, as histories record it, is
+// RealNameInput (./contract.ts).
+import { z } from 'zod';
+import { clientMeta, text } from '../../http/schemas';
+import { deviceId } from '../face-check/routes';
+
+export const startRealNameBody = z
+  .object({
+    realName: text({ max: 64 }),
+    idNumber: text({ max: 32 }),
+    deviceId,
+    /** the platform's verdict on the client environment (the seed's xc_is_security) */
+    environmentSafe: z.boolean(),
+    client: clientMeta,
+  })
+  .strict();
+
+/** What the saga is started with; the relayed `client` becomes the request meta. */
+export type StartRealNameRequest = Omit<z.infer<typeof startRealNameBody>, 'client'>;
