@@ -2,7 +2,7 @@
 // request checked (time has passed since), so two accounts racing for one address
 // end with exactly one owner: the unique blind index decides.
 import type { ActivityDeps } from '../activity-deps';
-import { rejection } from '../shared/activities/failures';
+import { failure } from '../../lib/errors';
 import { contactIndex, findAccount, setContact, type ContactKind } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
 import { auditRecorded, recordAudit, type EventMeta } from '../../db/events';
@@ -47,13 +47,13 @@ export function createBindActivities(deps: ActivityDeps) {
     try {
       return await inTransaction(deps.pool, async (c) => {
         const account = await findAccount(c, input.accountId, true);
-        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        if (!account) throw failure('ACCOUNT_NOT_FOUND');
         const current = input.kind === 'phone' ? account.phone_idx : account.email_idx;
         if (current) {
           // A retry of this very step finds its own write: answer as the first run did.
           const mine = await auditRecorded(c, `${input.flowId}/${eventType}`);
           if (current.equals(idx) && mine) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
-          throw rejection(input.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND');
+          throw failure(input.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND');
         }
         const contactVersion = await setContact(c, deps.fieldCrypto, account.id, input.kind, input.target);
         await recordAudit(c, {
@@ -67,7 +67,7 @@ export function createBindActivities(deps: ActivityDeps) {
         return { accountId: account.id, target: masked, contactVersion };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw rejection(input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN');
+      if (isUniqueViolation(err)) throw failure(input.kind === 'phone' ? 'PHONE_TAKEN' : 'EMAIL_TAKEN');
       throw err;
     }
   }
@@ -90,7 +90,7 @@ export function createBindActivities(deps: ActivityDeps) {
       payload: { accountId: input.accountId, [input.kind]: masked, flowId: input.flowId },
     };
     return commitContactChange(deps, input.accountId, change, TAKEN[input.kind], async (_c, account) => {
-      if (input.kind === 'phone' ? account.phone_idx : account.email_idx) throw rejection(ALREADY[input.kind]);
+      if (input.kind === 'phone' ? account.phone_idx : account.email_idx) throw failure(ALREADY[input.kind]);
     });
   }
 

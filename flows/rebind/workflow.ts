@@ -21,8 +21,8 @@ import {
 import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
-import type { ErrorCode } from '../../lib/errors';
-import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
+import { failure, failureOf, type ErrorCode } from '../../lib/errors';
+import { CodeChallenge, iso, type ChallengeSpec } from '../shared/code-challenge';
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 import { startFaceCheck, type faceCheck } from '../face-check/workflow';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
@@ -148,7 +148,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     try {
       return await body();
     } catch (err) {
-      const f = asFailure(err);
+      const f = failureOf(err);
       if (open() && FATAL.has(f.type ?? '')) finish('rejected', 'rejected', f);
       throw f;
     } finally {
@@ -277,7 +277,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         try {
           return await proof.send();
         } catch (err) {
-          const f = asFailure(err);
+          const f = failureOf(err);
           if (open() && proof.codesSent === 0) finish('rejected', 'rejected', f);
           throw f;
         }
