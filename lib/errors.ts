@@ -1,8 +1,9 @@
 // One catalogue of error codes for API, activities and workflows alike, and the one path a
 // failure takes through them. The code is the stable contract: it travels as an
 // ApplicationFailure's type through Temporal and is recorded in histories, so codes,
-// retryability and details never change for a code already in use; messages are not compared
-// on replay. zh is the seed's wording shown to end users; en is for integrators and logs.
+// retryability and details never change for a code already in use (the webhook attempt
+// failures, uncatalogued before, gained { attempt, error } for their message; nothing reads
+// them); messages are not compared on replay. zh is the seed's wording shown to end users; en is for integrators and logs.
 //
 //   failure(code, details, { retryable })  an activity or workflow refuses (ApplicationFailure:
 //                                          type = code, message = en text filled, details = [details])
@@ -12,11 +13,12 @@
 //   messageOf(code, lang, details)         the text, its {placeholders} filled by fillPlaceholders
 //
 // Which text a flow keeps: flows keep { code, message, details? } because their state and
-// results are read as they are (the Temporal UI, webhooks' readers, workflow tests, results
-// of runs recorded long ago), and that message is always messageOf(code, 'zh', details): the
+// results are read as they are (the Temporal UI, workflow tests, results of runs recorded
+// long ago), and that message is always messageOf(code, 'zh', details): the
 // seed's wording, the API's default language, what real-name and face-check results carried
 // from the start. Bind and rebind used to keep the ApplicationFailure's English message; they
-// keep zh now too, so one flow kind no longer reads differently from another. The stored text
+// keep zh now too (and the error's details, like the others), so one flow kind no longer
+// reads differently from another. The stored text
 // is a default only: the API renders every error it answers with, flow states and results
 // included (http/errors.ts localized), again from code and details in the caller's
 // Accept-Language, so an English caller reads English and a run recorded before this change
