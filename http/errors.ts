@@ -9,17 +9,40 @@ import {
   ServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
-import { AppError, ERRORS, isErrorCode, type ErrorCode } from '../lib/errors';
+import { AppError, detailsOf, isErrorCode, messageOf, type ErrorCode, type Lang } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
-export type Lang = 'zh' | 'en';
+export type { Lang };
 
 export function errorBody(code: ErrorCode, lang: Lang, details?: Record<string, unknown>) {
-  const entry = ERRORS[code];
   // a message may name a detail, e.g. 身份主体最多认证 {limit} 个账户
-  const message = (lang === 'en' ? entry.en : entry.zh).replace(/\{(\w+)\}/g, (m, k: string) => (details && k in details ? String(details[k]) : m));
-  return { error: { code, message, ...(details && Object.keys(details).length ? { details } : {}) } };
+  return { error: { code, message: messageOf(code, lang, details), ...(details && Object.keys(details).length ? { details } : {}) } };
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A flow's state or result in the caller's language: every `error` it holds ({ code,
+ * message, details? }, a catalogued code) gets its message again from code and details, and a
+ * `message` beside a non-null `error` (real-name's answer) is that error's message. Flows keep
+ * the zh text (lib/errors.ts says why); runs recorded earlier may hold English.
+ */
+export function localized<T>(value: T, lang: Lang): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => localized(v, lang)) as T;
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = localized(v, lang);
+  const e = out.error;
+  if (isRecord(e) && isErrorCode(e.code) && typeof e.message === 'string') {
+    const message = messageOf(e.code, lang, isRecord(e.details) ? e.details : undefined);
+    out.error = { ...e, message };
+    if (typeof out.message === 'string') out.message = message;
+  }
+  return out as T;
+}
+
+/** localized for a request: its Accept-Language decides. */
+export const localizedFor = <T>(req: { get(name: string): string | undefined }, value: T): T => localized(value, languageOf(req.get('accept-language')));
 
 /** zh-CN by default (the platform's users), English when the caller asks for it. */
 export function languageOf(acceptLanguage: string | undefined): Lang {
@@ -27,10 +50,7 @@ export function languageOf(acceptLanguage: string | undefined): Lang {
 }
 
 function fromFailure(f: unknown): AppError | null {
-  if (f instanceof ApplicationFailure && isErrorCode(f.type)) {
-    const d = f.details?.[0];
-    return new AppError(f.type, d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined);
-  }
+  if (f instanceof ApplicationFailure && isErrorCode(f.type)) return new AppError(f.type, detailsOf(f));
   return null;
 }
 

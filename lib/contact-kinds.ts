@@ -39,7 +39,7 @@ interface ContactKindEntry {
     /** a contact can only be rebound, never removed */
     unbindForbidden: ErrorCode;
   };
-  /** the contacts that must be bound before a rebind of this kind (SPEC: an email rebind needs a phone too) */
+  /** the contacts that must be bound before a rebind of this kind (docs/rules.md#rebind: an email rebind needs a phone too) */
   rebindNeeds: readonly ContactKind[];
   /** what the rebind notice calls the change */
   rebindOperation: string;

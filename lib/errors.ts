@@ -1,7 +1,33 @@
-// One catalogue of error codes for API, activities and workflows alike. The code is
-// the stable contract (it travels as an ApplicationFailure type through Temporal);
-// zh is the seed's wording shown to end users; en is for integrators and logs.
-// This file has no imports so workflow code may use it.
+// One catalogue of error codes for API, activities and workflows alike, and the one path a
+// failure takes through them. The code is the stable contract: it travels as an
+// ApplicationFailure's type through Temporal and is recorded in histories, so codes,
+// retryability and details never change for a code already in use (the webhook attempt
+// failures, uncatalogued before, gained { attempt, error } for their message; nothing reads
+// them); messages are not compared on replay. zh is the seed's wording shown to end users; en is for integrators and logs.
+//
+//   failure(code, details, { retryable })  an activity or workflow refuses (ApplicationFailure:
+//                                          type = code, message = en text filled, details = [details])
+//   errorOf(err)                           what a flow got back from an activity or child, as
+//                                          { code, message, details? } (no code: SERVICE_UNAVAILABLE)
+//   flowError(code, details)               an error a flow reports in its state or result
+//   messageOf(code, lang, details)         the text, its {placeholders} filled by fillPlaceholders
+//
+// Which text a flow keeps: flows keep { code, message, details? } because their state and
+// results are read as they are (the Temporal UI, workflow tests, results of runs recorded
+// long ago), and that message is always messageOf(code, 'zh', details): the
+// seed's wording, the API's default language, what real-name and face-check results carried
+// from the start. Bind and rebind used to keep the ApplicationFailure's English message; they
+// keep zh now too (and the error's details, like the others), so one flow kind no longer
+// reads differently from another. The stored text
+// is a default only: the API renders every error it answers with, flow states and results
+// included (http/errors.ts localized), again from code and details in the caller's
+// Accept-Language, so an English caller reads English and a run recorded before this change
+// reads like a new one. A code that is not catalogued is a bug (test/unit/errors.test.ts scans
+// the source for them).
+//
+// The only import is the Temporal SDK's common package, which the workflow SDK re-exports and
+// which does no I/O, so workflow code may use this file too.
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
 
 export const ERRORS = {
   // request shape and access
@@ -66,7 +92,7 @@ export const ERRORS = {
   FLOW_EXPIRED: { status: 410, zh: '操作已超时,请重新发起', en: 'This flow expired' },
   FLOW_CANCELLED: { status: 410, zh: '操作已取消,请重新发起', en: 'This flow was cancelled' },
 
-  // real-name: pre-checks in SPEC.md's order, then the ID check, the face check and its completion
+  // real-name: pre-checks in their order (docs/rules.md#pre-checks), then the ID check, the face check and its completion
   REAL_NAME_DISABLED: { status: 403, zh: '实名认证功能已关闭', en: 'Real-name verification is switched off' },
   FACE_DISABLED: { status: 403, zh: '人脸识别功能已关闭', en: 'Face verification is switched off' },
   REAL_NAME_LOGIN_REQUIRED: { status: 404, zh: '认证失败:请登录后再操作', en: 'No such account; the user must sign in first' },
@@ -101,6 +127,9 @@ export const ERRORS = {
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, zh: '回调投递记录不存在', en: 'No such webhook delivery' },
   WEBHOOK_DELIVERY_PENDING: { status: 409, zh: '回调投递进行中', en: 'This delivery is still being attempted; redeliver it once it is delivered or failed' },
   WEBHOOK_SUBSCRIBER_DISABLED: { status: 409, zh: '回调订阅已停用', en: 'The subscriber is disabled or deleted; enable it first' },
+  // a delivery attempt's failure (activity to the dispatcher; never an API answer)
+  WEBHOOK_ATTEMPT_FAILED: { status: 502, zh: '回调投递失败,稍后重试', en: 'Webhook attempt {attempt} failed: {error}' },
+  WEBHOOK_RETRY_WINDOW_OVER: { status: 502, zh: '回调投递失败,重试时间已用完', en: 'Webhook attempt {attempt} failed: {error}; the retry window is over' },
 
   // reports
   REPORT_SCENE_UNKNOWN: { status: 400, zh: '报表场景不存在', en: 'Unknown scene; see details.known for the report scenes' },
@@ -113,6 +142,68 @@ export function isErrorCode(s: unknown): s is ErrorCode {
   return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, s);
 }
 
+export type Lang = 'zh' | 'en';
+
+/** The language flows keep their messages in (see the header). */
+export const FLOW_LANG: Lang = 'zh';
+
+/** An error as flows report it and the API answers it. */
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** A text's {placeholders} filled from the details; a placeholder without a detail stays as it is. */
+export function fillPlaceholders(text: string, details?: Record<string, unknown>): string {
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (details && Object.prototype.hasOwnProperty.call(details, k) ? String(details[k]) : m));
+}
+
+/** The catalogue's text for a code in a language, e.g. 身份主体最多认证 {limit} 个账户 with limit filled. */
+export function messageOf(code: ErrorCode, lang: Lang, details?: Record<string, unknown>): string {
+  return fillPlaceholders(ERRORS[code][lang], details);
+}
+
+/**
+ * A refusal as Temporal carries it, from an activity or a workflow (its update validators and
+ * handlers): the code as the type, not retried unless `retryable` (a transient fault an
+ * activity's retry policy should try again).
+ */
+export function failure(code: ErrorCode, details?: Record<string, unknown>, { retryable = false }: { retryable?: boolean } = {}): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message: messageOf(code, 'en', details), nonRetryable: !retryable, details: details ? [details] : [] });
+}
+
+/** An error a flow reports: its code, the catalogue's text in FLOW_LANG, its details. */
+export function flowError(code: ErrorCode, details?: Record<string, unknown>): ErrorInfo {
+  return { code, message: messageOf(code, FLOW_LANG, details), ...(details ? { details } : {}) };
+}
+
+/** The first detail of a failure, when it is an object (failure() puts one there). */
+export function detailsOf(f: ApplicationFailure): Record<string, unknown> | undefined {
+  const d = f.details?.[0];
+  return d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined;
+}
+
+/**
+ * What a flow got back, as its error: a catalogued failure (thrown by the flow itself, or the
+ * cause of an activity's or a child workflow's failure) keeps its code and details; any other
+ * activity or child failure is our outage (SERVICE_UNAVAILABLE). Anything else (a
+ * cancellation, a bug) is not an error a flow reports: it is rethrown.
+ */
+export function errorOf(err: unknown): ErrorInfo {
+  const wrapped = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure;
+  const f = wrapped ? err.cause : err;
+  if (f instanceof ApplicationFailure && isErrorCode(f.type)) return flowError(f.type, detailsOf(f));
+  if (wrapped) return flowError('SERVICE_UNAVAILABLE');
+  throw err;
+}
+
+/** errorOf as the failure a flow's handler rethrows to its caller (not retried). */
+export function failureOf(err: unknown): ApplicationFailure {
+  const e = errorOf(err);
+  return failure(e.code as ErrorCode, e.details);
+}
+
 /** A business error that the API turns into `{ error: { code, message } }`. */
 export class AppError extends Error {
   override name = 'AppError';
@@ -121,7 +212,7 @@ export class AppError extends Error {
     readonly details?: Record<string, unknown>,
     message?: string,
   ) {
-    super(message ?? ERRORS[code].en);
+    super(message ?? messageOf(code, 'en', details));
   }
   get status(): number {
     return ERRORS[this.code].status;

@@ -7,6 +7,7 @@ import { AppError } from '../../lib/errors';
 import { FLOW_KINDS } from '../../flows/registry';
 import { anyFlowStateQuery, cancelFlowUpdate } from '../../flows/shared/contract';
 import { requireScope } from '../../http/auth';
+import { localizedFor } from '../../http/errors';
 import type { BindFlows } from '../../flows/bind/start';
 import { parseFlowId } from '../../http/flow-ids';
 import { updateFlow } from '../../http/flow-updates';
@@ -27,7 +28,7 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows)
   r.get('/v1/flows/:flowId', requireScope('flows:read'), async (req, res) => {
     const flowId = req.params.flowId as string;
     parseFlowId(flowId);
-    res.json({ flow: await client.workflow.getHandle(flowId).query(anyFlowStateQuery) });
+    res.json({ flow: localizedFor(req, await client.workflow.getHandle(flowId).query(anyFlowStateQuery)) });
   });
 
   r.delete('/v1/flows/:flowId', requireScope('flows:write'), async (req, res) => {
@@ -37,7 +38,7 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows)
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') throw new AppError('FLOW_CLOSED');
     await updateFlow(handle, cancelFlowUpdate);
-    res.json({ flow: await handle.query(anyFlowStateQuery) });
+    res.json({ flow: localizedFor(req, await handle.query(anyFlowStateQuery)) });
   });
 
   // bind: a new code to the new address; rebind: a new proof code to the old contact

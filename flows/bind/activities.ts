@@ -2,7 +2,7 @@
 // request checked (time has passed since), so two accounts racing for one address
 // end with exactly one owner: the unique blind index decides.
 import type { ActivityDeps } from '../activity-deps';
-import { rejection } from '../shared/activities/failures';
+import { failure } from '../../lib/errors';
 import { boundIndex, contactIndex, findAccount, setContact } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
 import { auditRecorded, recordAudit } from '../../db/events';
@@ -45,13 +45,13 @@ export function createBindActivities(deps: ActivityDeps) {
     try {
       return await inTransaction(deps.pool, async (c) => {
         const account = await findAccount(c, input.accountId, true);
-        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        if (!account) throw failure('ACCOUNT_NOT_FOUND');
         const current = boundIndex(account, input.kind);
         if (current) {
           // A retry of this very step finds its own write: answer as the first run did.
           const mine = await auditRecorded(c, `${input.flowId}/${eventType}`);
           if (current.equals(idx) && mine) return { accountId: account.id, target: masked, contactVersion: account.contact_version };
-          throw rejection(CONTACT[input.kind].errors.alreadyBound);
+          throw failure(CONTACT[input.kind].errors.alreadyBound);
         }
         const contactVersion = await setContact(c, deps.fieldCrypto, account.id, input.kind, input.target);
         await recordAudit(c, {
@@ -65,7 +65,7 @@ export function createBindActivities(deps: ActivityDeps) {
         return { accountId: account.id, target: masked, contactVersion };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw rejection(CONTACT[input.kind].errors.taken);
+      if (isUniqueViolation(err)) throw failure(CONTACT[input.kind].errors.taken);
       throw err;
     }
   }
@@ -88,7 +88,7 @@ export function createBindActivities(deps: ActivityDeps) {
       payload: { accountId: input.accountId, [input.kind]: masked, flowId: input.flowId },
     };
     return commitContactChange(deps, input.accountId, change, CONTACT[input.kind].errors.taken, async (_c, account) => {
-      if (boundIndex(account, input.kind)) throw rejection(CONTACT[input.kind].errors.alreadyBound);
+      if (boundIndex(account, input.kind)) throw failure(CONTACT[input.kind].errors.alreadyBound);
     });
   }
 

@@ -2,6 +2,7 @@
 // the API and the tests alike. What bind shares with rebind (the code request, the
 // cancel update, request meta, code limits) is in ../shared/contract.ts.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { FlowError } from '../shared/contract';
 import type { Channel, Scene } from '../../lib/scenes';
 import { STATE_QUERY, type CodeLimits, type ContactKind, type RequestMeta } from '../shared/contract';
 
@@ -35,7 +36,7 @@ export interface BindState {
   attemptsLeft: number;
   expiresAt: string;
   outcome: BindOutcome | null;
-  error: { code: string; message: string } | null;
+  error: FlowError | null;
 }
 
 export interface BindResult {
@@ -45,7 +46,7 @@ export interface BindResult {
   target: string; // masked
   /** sessions of the account this change ended */
   sessionsEnded: string[];
-  error: { code: string; message: string } | null;
+  error: FlowError | null;
 }
 
 export const submitCodeUpdate = defineUpdate<BindResult, [{ code: string }]>('submitCode');

@@ -10,8 +10,8 @@ import type { BindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
-import type { ErrorCode } from '../../lib/errors';
-import { asFailure, CodeChallenge, failure, iso } from '../shared/code-challenge';
+import { failure, failureOf, type ErrorCode } from '../../lib/errors';
+import { CodeChallenge, iso } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
 import {
@@ -93,7 +93,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
         if (open()) setStage('awaiting_code');
         return sent;
       } catch (err) {
-        const f = asFailure(err);
+        const f = failureOf(err);
         // A flow that never got a code out, or can no longer succeed, ends here so the
         // caller can start afresh.
         if (open() && (challenge.codesSent === 0 || FATAL.has(f.type ?? ''))) finish('rejected', 'rejected', f);
@@ -148,7 +148,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
         finish('bound', 'completed');
         return result();
       } catch (err) {
-        const f = asFailure(err);
+        const f = failureOf(err);
         if (open() && FATAL.has(f.type ?? '')) finish('rejected', 'rejected', f);
         throw f;
       } finally {

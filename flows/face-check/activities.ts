@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
-import { rejection, transient } from '../shared/activities/failures';
+import { failure } from '../../lib/errors';
 import { recordProviderCall } from '../../db/counters';
 import { inTransaction } from '../../db/pool';
 import {
@@ -66,19 +66,19 @@ export function createFaceActivities(deps: ActivityDeps) {
     // The seed's log line: [time] - [error: code and message] - [user]; personal data masked.
     deps.log.warn({ tag: TAG, ...ctx, errCode: f.error.errCode, errMsg: f.error.errMsg, retryable: f.retryable }, 'face function error');
     const details = { errCode: f.error.errCode, errMsg: f.error.errMsg };
-    return f.retryable ? transient('FACE_PROVIDER_ERROR', details) : rejection('FACE_PROVIDER_ERROR', details);
+    return failure('FACE_PROVIDER_ERROR', details, { retryable: f.retryable });
   }
 
   async function resolveIdentity(input: IssueCertifyIdInput): Promise<{ realName: string; idNumber: string }> {
     if ('ofAccount' in input.identity) {
       const record = await findRealNameRecord(deps.pool, input.accountId);
-      if (!record) throw rejection('REAL_NAME_REQUIRED');
+      if (!record) throw failure('REAL_NAME_REQUIRED');
       return decryptIdentity(deps.fieldCrypto, record);
     }
     const name = validateChineseName(input.identity.realName);
-    if (!name.ok) throw rejection('REAL_NAME_INVALID_NAME', { reason: name.reason });
+    if (!name.ok) throw failure('REAL_NAME_INVALID_NAME', { reason: name.reason });
     const id = validateIdNumber(input.identity.idNumber);
-    if (!id.ok) throw rejection('REAL_NAME_INVALID_ID', { reason: id.reason });
+    if (!id.ok) throw failure('REAL_NAME_INVALID_ID', { reason: id.reason });
     return { realName: name.normalized, idNumber: id.normalized };
   }
 
@@ -96,13 +96,13 @@ export function createFaceActivities(deps: ActivityDeps) {
         existing.owner_flow_id === input.ownerFlowId &&
         existing.device_id === input.deviceId &&
         existing.request_digest === input.requestDigest;
-      if (!same) throw rejection('FACE_TOKEN_INVALID', { reason: 'face check already used' });
+      if (!same) throw failure('FACE_TOKEN_INVALID', { reason: 'face check already used' });
       return { certifyId: existing.certify_id, faceRecordId: existing.id };
     }
-    if (!deps.cfg.realName.faceEnabled) throw rejection('FACE_DISABLED');
+    if (!deps.cfg.realName.faceEnabled) throw failure('FACE_DISABLED');
     const { realName, idNumber } = await resolveIdentity(input);
     const metaInfo = await deviceMetaInfo(deps.pool, input.accountId, input.deviceId);
-    if (!metaInfo) throw rejection('FACE_METAINFO_MISSING');
+    if (!metaInfo) throw failure('FACE_METAINFO_MISSING');
 
     const r = await holdThen(input, () =>
       timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome),
@@ -134,7 +134,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     // the hold outlives the token by a margin, for a completion accepted at the last moment
     const holdSec = (input.ttlSec ?? cfg.faceTokenTtlSec) + 600;
     const held = await inTransaction(deps.pool, (c) => holdQuota(c, input.faceCheckId, input.accountId, cfg.faceFreePerAccount, holdSec));
-    if (!held) throw rejection('FACE_QUOTA_REQUIRED', quotaRequiredDetails(cfg.faceFreePerAccount, cfg.facePriceCny));
+    if (!held) throw failure('FACE_QUOTA_REQUIRED', quotaRequiredDetails(cfg.faceFreePerAccount, cfg.facePriceCny));
     let r: T;
     try {
       r = await call();
@@ -164,10 +164,10 @@ export function createFaceActivities(deps: ActivityDeps) {
   async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
     const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId), faceOutcome);
     if (!r.ok) {
-      if (r.notFinished) throw transient('FACE_RESULT_PENDING', { errCode: r.error.errCode, errMsg: r.error.errMsg });
+      if (r.notFinished) throw failure('FACE_RESULT_PENDING', { errCode: r.error.errCode, errMsg: r.error.errMsg }, { retryable: true });
       throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });
     }
-    if (r.authState === 'PROCESSING') throw transient('FACE_RESULT_PENDING', { authState: 'PROCESSING' });
+    if (r.authState === 'PROCESSING') throw failure('FACE_RESULT_PENDING', { authState: 'PROCESSING' }, { retryable: true });
     await recordProviderCall(deps.pool, { callKey: `${input.faceCheckId}/getAuthResult`, api: 'api:face', accountId: input.accountId, flowId: input.ownerFlowId, outcome: r.authState });
     const out: AuthResultSummary = { authState: r.authState };
     if (r.score !== undefined) out.score = r.score;
@@ -206,7 +206,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     } catch (err) {
       const message = err instanceof Error ? `${err.name === 'TimeoutError' ? 'timeout: ' : ''}${err.message}` : String(err);
       deps.log.warn({ tag: TAG, faceCheckId: input.faceCheckId, attempt, error: message }, 'face picture download failed');
-      if (attempt < PICTURE_ATTEMPTS) throw transient('FACE_PROVIDER_ERROR', { picture: message });
+      if (attempt < PICTURE_ATTEMPTS) throw failure('FACE_PROVIDER_ERROR', { picture: message }, { retryable: true });
       await recordPictureError(deps.pool, input.faceRecordId, message);
       return { stored: false, error: message };
     }

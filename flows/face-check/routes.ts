@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../../http/deps';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { authenticate, requireScope } from '../../http/auth';
+import { localizedFor } from '../../http/errors';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
@@ -57,7 +58,7 @@ export function faceCheckRoutes(d: ApiDeps, limits: AbuseLimits): Router {
     const header = req.get('x-face-token') ?? (req.get('authorization')?.startsWith('FaceToken ') ? req.get('authorization')!.slice(10).trim() : undefined);
     if (!header) throw new AppError('FACE_TOKEN_INVALID');
     const body = parse(faceCompletionBody, req.body);
-    res.json(await completions.complete(header, body));
+    res.json(localizedFor(req, await completions.complete(header, body)));
   });
 
   return r;

@@ -12,8 +12,6 @@
 //     ─► picture (optional, failure recorded) ─► close the row success / fail
 //   Once billed, it finishes even if its owner closes meanwhile (the user paid for it).
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   condition,
   isCancellation,
@@ -28,7 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { FaceCheckActivities } from './activities';
 import { DURABLE_STEP } from '../shared/activity-options';
-import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
+import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
 import {
   faceCheckReadySignal,
@@ -58,23 +56,6 @@ const result = proxyActivities<FaceCheckActivities>({
 /** Verdicts kept for the API to read; the API lets at most FACE_COMPLETIONS_PER_CHECK through,
  *  fewer than this, and the accepted one is kept apart, so no verdict anyone waits on is lost. */
 const MAX_VERDICTS = 20;
-
-/** The catalogue's zh text, its {placeholders} filled from the details. */
-export function flowError(code: ErrorCode, details?: Record<string, unknown>): FlowError {
-  const message = ERRORS[code].zh.replace(/\{(\w+)\}/g, (m, k: string) => (details && k in details ? String(details[k]) : m));
-  return { code, message, ...(details ? { details } : {}) };
-}
-
-/** An activity's failure as our error: its code when it carries one, else our outage. */
-export function errorOf(err: unknown): FlowError {
-  const f = err instanceof ActivityFailure ? err.cause : err;
-  if (f instanceof ApplicationFailure && isErrorCode(f.type)) {
-    const d = f.details?.[0];
-    return flowError(f.type, d && typeof d === 'object' ? (d as Record<string, unknown>) : undefined);
-  }
-  if (err instanceof ActivityFailure) return flowError('SERVICE_UNAVAILABLE');
-  throw err;
-}
 
 /**
  * Starts a face check as a child of the calling flow. When the parent closes first the check is

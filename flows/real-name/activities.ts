@@ -2,7 +2,7 @@
 // check (rate-limited per client IP, slot given back when the provider is at fault), and the
 // final record under the subject-limit lock.
 import type { ActivityDeps } from '../activity-deps';
-import { rejection, transient } from '../shared/activities/failures';
+import { failure } from '../../lib/errors';
 import { SendRateLimiter } from '../../lib/rate-limit';
 import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
@@ -68,7 +68,7 @@ export function createRealNameActivities(deps: ActivityDeps) {
       faceEnabled: deps.cfg.realName.faceEnabled,
       priceCny: deps.cfg.realName.facePriceCny,
     });
-    if (!r.ok) throw rejection(r.code, r.details);
+    if (!r.ok) throw failure(r.code, r.details);
     return { quota: r.quota };
   }
 
@@ -81,8 +81,8 @@ export function createRealNameActivities(deps: ActivityDeps) {
     const who = deps.fieldCrypto.blindIndex('client_ip', input.clientIp ?? 'unknown');
     const slot = await limiter.acquire({ scene: ID_SCENE, targetIdx: who, requestKey: input.callKey, perDay: input.perDay, gapSec: input.gapSec });
     if (!slot.ok) {
-      if (slot.reason === 'daily_limit') throw rejection('ID_CHECK_DAILY_LIMIT', { perDay: input.perDay });
-      throw rejection('ID_CHECK_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
+      if (slot.reason === 'daily_limit') throw failure('ID_CHECK_DAILY_LIMIT', { perDay: input.perDay });
+      throw failure('ID_CHECK_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
     }
 
     // match / mismatch / no_record are answers; the rest are the provider's or the network's failures
@@ -94,7 +94,7 @@ export function createRealNameActivities(deps: ActivityDeps) {
       // Not the user's fault: the slot goes back (the seed's clear_redis_security_check).
       await limiter.release({ scene: ID_SCENE, targetIdx: who, requestKey: input.callKey });
       deps.log.warn({ ...log, status: r.kind, providerCode: r.kind === 'provider_fault' ? String(r.code) : undefined, message: r.message }, 'ID check provider failed');
-      throw transient('ID_CHECK_UNAVAILABLE', { provider: r.kind === 'provider_fault' ? String(r.code) : 'transport' });
+      throw failure('ID_CHECK_UNAVAILABLE', { provider: r.kind === 'provider_fault' ? String(r.code) : 'transport' }, { retryable: true });
     }
     if (ANSWERED.has(r.kind)) {
       await recordProviderCall(deps.pool, { callKey: input.callKey, api: 'api:idcard_verification', accountId: input.accountId, flowId: input.flowId, outcome: r.kind });
@@ -106,9 +106,9 @@ export function createRealNameActivities(deps: ActivityDeps) {
 
   function verdict(outcome: string): { sex?: string; birthday?: string } {
     if (outcome === 'match') return {};
-    if (outcome === 'mismatch') throw rejection('ID_MISMATCH');
-    if (outcome === 'no_record') throw rejection('ID_NO_RECORD');
-    throw rejection('ID_CHECK_REJECTED');
+    if (outcome === 'mismatch') throw failure('ID_MISMATCH');
+    if (outcome === 'no_record') throw failure('ID_NO_RECORD');
+    throw failure('ID_CHECK_REJECTED');
   }
 
   /**
@@ -120,19 +120,19 @@ export function createRealNameActivities(deps: ActivityDeps) {
   async function recordRealName(input: RecordRealNameInput): Promise<{ realNameRecordId: string }> {
     const recorded = await inTransaction(deps.pool, async (c) => {
       const face = await findFaceRow(c, { id: input.faceRecordId });
-      if (!face || face.account_id !== input.accountId || face.status !== 'success') throw rejection('FACE_FAILED');
+      if (!face || face.account_id !== input.accountId || face.status !== 'success') throw failure('FACE_FAILED');
       await lockSubject(c, face.id_idx);
 
       const existing = await findRealNameRecord(c, input.accountId);
       if (existing) {
         // a retry of this step finds its own record: the face row is this run's
         if (existing.face_record_id === face.id) return { realNameRecordId: existing.id };
-        throw rejection('REAL_NAME_ALREADY_VERIFIED');
+        throw failure('REAL_NAME_ALREADY_VERIFIED');
       }
-      if ((await subjectCount(c, face.id_idx)) >= input.subjectLimit) throw rejection('REAL_NAME_SUBJECT_LIMIT', { limit: input.subjectLimit });
+      if ((await subjectCount(c, face.id_idx)) >= input.subjectLimit) throw failure('REAL_NAME_SUBJECT_LIMIT', { limit: input.subjectLimit });
       const account = await findAccount(c, input.accountId, true);
-      if (!account) throw rejection('REAL_NAME_LOGIN_REQUIRED');
-      if (account.real_name_status === 'verified') throw rejection('REAL_NAME_ALREADY_VERIFIED');
+      if (!account) throw failure('REAL_NAME_LOGIN_REQUIRED');
+      if (account.real_name_status === 'verified') throw failure('REAL_NAME_ALREADY_VERIFIED');
 
       const fc = deps.fieldCrypto;
       const realName = fc.decrypt(face.name_enc, faceAad('name', face.face_check_id));

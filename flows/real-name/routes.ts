@@ -6,6 +6,7 @@ import { Router } from 'express';
 import type { ApiDeps } from '../../http/deps';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { authenticate, hasScope, requireScope } from '../../http/auth';
+import { localizedFor } from '../../http/errors';
 import { metaOf } from '../../http/request-meta';
 import { RealNameFlows } from './start';
 import { accountId } from '../../http/schemas';
@@ -29,7 +30,7 @@ export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
   });
 
   r.get('/v1/accounts/:id/real-name/flow', auth, requireScope('flows:read'), async (req, res) => {
-    res.json({ flow: await flows.state(parse(accountId, req.params.id)) });
+    res.json({ flow: localizedFor(req, await flows.state(parse(accountId, req.params.id))) });
   });
 
   r.get('/v1/accounts/:id/real-name', auth, requireScope('accounts:read'), async (req, res) => {

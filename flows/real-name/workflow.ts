@@ -11,7 +11,6 @@
 // the face check issued it; a repeat from the same device with the same request gets the same
 // certifyId (cache: true) without a second provider call.
 import {
-  ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
   condition,
@@ -24,9 +23,9 @@ import type { RealNameActivities } from './activities';
 import type { FaceCheckActivities } from '../face-check/activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
-import { ERRORS } from '../../lib/errors';
+import { errorOf, failure, flowError, type ErrorCode } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
-import { errorOf, flowError, startFaceCheck } from '../face-check/workflow';
+import { startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
 import {
   beginRealNameUpdate,
@@ -100,19 +99,19 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
       if (repeat) repeats += 1;
       begun = true;
       await condition(() => ready !== null || outcome !== null);
-      if (ready === null) throw ApplicationFailure.create({ type: error?.code ?? 'INTERNAL', message: error?.message ?? '', nonRetryable: true, details: error?.details ? [error.details] : [] });
+      if (ready === null) throw failure((error?.code ?? 'INTERNAL') as ErrorCode, error?.details);
       const r: FaceCheckReady = ready;
       return { flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache: repeat };
     },
     {
       // Nothing enters history for a request that cannot be served by this flow.
       validator: ({ deviceId, requestDigest }) => {
-        if (outcome !== null) throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true });
+        if (outcome !== null) throw failure('FLOW_CLOSED');
         if (!begun) return;
         const same = deviceId === input.deviceId && requestDigest === input.requestDigest;
         // a cached answer enters history too: a bounded number of them per run
         if (!same || (ready !== null && stage !== 'awaiting_face') || (perRun && repeats >= MAX_REPEATS)) {
-          throw ApplicationFailure.create({ type: 'FLOW_IN_PROGRESS', message: ERRORS.FLOW_IN_PROGRESS.en, nonRetryable: true, details: [{ flowId }] });
+          throw failure('FLOW_IN_PROGRESS', { flowId });
         }
       },
     },
@@ -128,13 +127,13 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
         faceScope.cancel();
       }
       await condition(() => outcome !== null);
-      if (outcome !== 'cancelled') throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true, details: [{ outcome }] });
+      if (outcome !== 'cancelled') throw failure('FLOW_CLOSED', { outcome });
     },
     {
       validator: () => {
-        if (outcome !== null) throw ApplicationFailure.create({ type: 'FLOW_CLOSED', message: ERRORS.FLOW_CLOSED.en, nonRetryable: true });
+        if (outcome !== null) throw failure('FLOW_CLOSED');
         // one cancel is enough; more would only grow the history
-        if (cancelled) throw ApplicationFailure.create({ type: 'FLOW_IN_PROGRESS', message: ERRORS.FLOW_IN_PROGRESS.en, nonRetryable: true, details: [{ reason: 'a cancel is pending' }] });
+        if (cancelled) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
       },
     },
   );

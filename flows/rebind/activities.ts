@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
-import { rejection, transient } from '../shared/activities/failures';
+import { failure } from '../../lib/errors';
 import { sendAndLog } from '../../providers/outbox';
 import { accountIdByContact, boundIndex, contactIndex, decryptContact, findAccount, setContact } from '../../db/accounts';
 import type { CommittedChange } from '../../db/contact-change';
@@ -71,7 +71,7 @@ export function createRebindActivities(deps: ActivityDeps) {
   /** Legacy: flows started before commitRebind notified before the change with this. */
   async function sendRebindNotices(input: { flowId: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
     const account = await findAccount(deps.pool, input.accountId);
-    if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+    if (!account) throw failure('ACCOUNT_NOT_FOUND');
     const requestKey = `${input.flowId}/rebind-notice`;
     const results: NoticeOutcome[] = [];
     let transientFault: string | null = null;
@@ -102,7 +102,7 @@ export function createRebindActivities(deps: ActivityDeps) {
     }
     // Retried while attempts remain; the last attempt reports what went out and what
     // did not, so the change is never held hostage by a notice.
-    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw transient('SERVICE_UNAVAILABLE', { providerCode: transientFault });
+    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw failure('SERVICE_UNAVAILABLE', { providerCode: transientFault }, { retryable: true });
     return results;
   }
 
@@ -113,11 +113,11 @@ export function createRebindActivities(deps: ActivityDeps) {
   /** Legacy, as sendRebindNotices. */
   async function assertRebindable(input: { accountId: string; kind: ContactKind; target: string; expectedContactIdx: string }): Promise<void> {
     const account = await findAccount(deps.pool, input.accountId);
-    if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+    if (!account) throw failure('ACCOUNT_NOT_FOUND');
     const current = boundIndex(account, input.kind);
-    if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
+    if (!current || current.toString('hex') !== input.expectedContactIdx) throw failure('CONTACT_CHANGED');
     const owner = await accountIdByContact(deps.pool, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
-    if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
+    if (owner !== null) throw failure(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
   }
 
   /** Legacy, as sendRebindNotices. */
@@ -135,20 +135,20 @@ export function createRebindActivities(deps: ActivityDeps) {
     try {
       return await inTransaction(deps.pool, async (c) => {
         const account = await findAccount(c, input.accountId, true);
-        if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+        if (!account) throw failure('ACCOUNT_NOT_FOUND');
         const current = boundIndex(account, input.kind);
         if (!current || current.toString('hex') !== input.expectedContactIdx) {
           // A retry of this very step finds its own write: answer as the first run did.
           const mine = await auditRecorded(c, dedupeKey);
           if (current?.equals(idx) && mine) return { contactVersion: account.contact_version };
-          throw rejection('CONTACT_CHANGED');
+          throw failure('CONTACT_CHANGED');
         }
         const contactVersion = await setContact(c, deps.fieldCrypto, account.id, input.kind, input.target);
         await recordAudit(c, { dedupeKey, accountId: account.id, flowId: input.flowId, type: eventType, data: { contactVersion }, meta: input.meta });
         return { contactVersion };
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw rejection(CONTACT[input.kind].errors.rebindTaken);
+      if (isUniqueViolation(err)) throw failure(CONTACT[input.kind].errors.rebindTaken);
       throw err;
     }
   }
@@ -173,9 +173,9 @@ export function createRebindActivities(deps: ActivityDeps) {
     };
     return commitContactChange(deps, input.accountId, change, CONTACT[input.kind].errors.rebindTaken, async (c, account) => {
       const current = boundIndex(account, input.kind);
-      if (!current || current.toString('hex') !== input.expectedContactIdx) throw rejection('CONTACT_CHANGED');
+      if (!current || current.toString('hex') !== input.expectedContactIdx) throw failure('CONTACT_CHANGED');
       const owner = await accountIdByContact(c, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
-      if (owner !== null) throw rejection(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
+      if (owner !== null) throw failure(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
       for (const kind of CONTACT_KINDS) {
         const to = decryptContact(deps.fieldCrypto, account, kind);
         if (!to) continue;
@@ -222,7 +222,7 @@ export function createRebindActivities(deps: ActivityDeps) {
       if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
       results.push({ channel: n.channel, to: CONTACT[kind].mask(n.target), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
     }
-    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw transient('SERVICE_UNAVAILABLE', { providerCode: transientFault });
+    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw failure('SERVICE_UNAVAILABLE', { providerCode: transientFault }, { retryable: true });
     return results;
   }
 

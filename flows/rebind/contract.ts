@@ -1,6 +1,7 @@
 // Messages and shapes of the phone / email rebind flows, defined once for the
 // workflow, the API and the tests. The proof step answers requestCode, as bind's code
 // does (../shared/contract.ts).
+import type { FlowError } from '../shared/contract';
 import { defineQuery, defineUpdate, type RetryPolicy } from '@temporalio/workflow';
 import { STATE_QUERY, type CodeLimits, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
 
@@ -87,7 +88,7 @@ export interface RebindState {
   attemptsLeft: number;
   expiresAt: string;
   outcome: RebindOutcome | null;
-  error: { code: string; message: string } | null;
+  error: FlowError | null;
 }
 
 export interface ProofAccepted {
@@ -105,7 +106,7 @@ export interface RebindResult {
   target: string | null; // masked new contact
   notices: NoticeOutcome[];
   sessionsEnded: string[];
-  error: { code: string; message: string } | null;
+  error: FlowError | null;
 }
 
 /** method 'face': starts the face check; answers once its certifyId is issued */

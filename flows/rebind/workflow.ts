@@ -22,8 +22,8 @@ import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
-import type { ErrorCode } from '../../lib/errors';
-import { asFailure, CodeChallenge, failure, iso, type ChallengeSpec } from '../shared/code-challenge';
+import { failure, failureOf, type ErrorCode } from '../../lib/errors';
+import { CodeChallenge, iso, type ChallengeSpec } from '../shared/code-challenge';
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 import { startFaceCheck, type faceCheck } from '../face-check/workflow';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
@@ -66,7 +66,7 @@ const MAX_COLLECTS = 5;
 /** Rejections that mean the flow can never succeed. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'CONTACT_CHANGED']);
 
-/** Where the proof code goes, per SPEC.md: an email rebind always needs a bound phone.
+/** Where the proof code goes (docs/rules.md#rebind): an email rebind always needs a bound phone.
  *  (With method 'face' no code is sent; the spec is never used.) */
 function proofSpec(input: RebindInput): ChallengeSpec {
   const { unbindScene: scene, rebindNeeds } = CONTACT[input.kind];
@@ -150,7 +150,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     try {
       return await body();
     } catch (err) {
-      const f = asFailure(err);
+      const f = failureOf(err);
       if (open() && FATAL.has(f.type ?? '')) finish('rejected', 'rejected', f);
       throw f;
     } finally {
@@ -279,7 +279,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
         try {
           return await proof.send();
         } catch (err) {
-          const f = asFailure(err);
+          const f = failureOf(err);
           if (open() && proof.codesSent === 0) finish('rejected', 'rejected', f);
           throw f;
         }

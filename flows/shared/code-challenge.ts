@@ -2,9 +2,9 @@
 // in workflow time), its lifetime, and checking a submission. Bind uses one; rebind
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { CodeActivities, CodePrecheck } from './activities/codes';
-import { ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
+import { failure } from '../../lib/errors';
 import type { Channel, Scene } from '../../lib/scenes';
 import type { CodeLimits, CodeSent, ContactKind } from './contract';
 
@@ -12,25 +12,6 @@ const { sendCode, checkCode } = proxyActivities<CodeActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });
-
-export function failure(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {
-  return ApplicationFailure.create({ type: code, message: ERRORS[code].en, nonRetryable: true, details: details ? [details] : [] });
-}
-
-/** An activity's business rejection keeps its code; anything else is our outage. */
-export function asFailure(err: unknown): ApplicationFailure {
-  if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && isErrorCode(err.cause.type)) {
-    return ApplicationFailure.create({
-      type: err.cause.type,
-      message: err.cause.message,
-      nonRetryable: true,
-      details: err.cause.details ? [...err.cause.details] : [],
-    });
-  }
-  if (err instanceof ActivityFailure) return failure('SERVICE_UNAVAILABLE');
-  throw err;
-}
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 

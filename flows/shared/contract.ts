@@ -5,6 +5,7 @@
 // and what every flow kind answers alike: its `state` query (each flow types it, one wire
 // name so GET /v1/flows/:flowId reads any kind) and the cancelFlow update.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ErrorInfo } from '../../lib/errors';
 
 /** phone or email; what differs between them is in lib/contact-kinds.ts */
 export type { ContactKind } from '../../lib/contact-kinds';
@@ -24,12 +25,8 @@ export interface CodeLimits {
   flowTtlSec: number;
 }
 
-/** An error a flow reports (real-name, face check): its catalogue code, text and details. */
-export interface FlowError {
-  code: string;
-  message: string;
-  details?: Record<string, unknown>;
-}
+/** An error a flow reports: its catalogue code, text and details (lib/errors.ts flowError, errorOf). */
+export type FlowError = ErrorInfo;
 
 export interface CodeSent {
   flowId: string;

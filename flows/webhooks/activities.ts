@@ -2,8 +2,9 @@
 // signed HTTP attempt per activity attempt (Temporal retries with backoff), give up
 // after the retry window, and the sweeper's pass. The signing secret is decrypted here,
 // per attempt; it never travels through workflow inputs or results.
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
+import { failure } from '../../lib/errors';
 import {
   accountsNeedingDispatch,
   attemptTarget,
@@ -118,9 +119,7 @@ export function createWebhookActivities(deps: ActivityDeps, net: WebhookNet = {}
       return 'delivered';
     }
     const over = await recordAttemptFailure(pool, { deliveryId: input.deliveryId, run: input.run, status, error, retryWindowSec: cfg.webhooks.retryWindowSec });
-    const message = `webhook attempt ${attempt} failed: ${error}`;
-    if (over) throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_RETRY_WINDOW_OVER');
-    throw ApplicationFailure.retryable(message, 'WEBHOOK_ATTEMPT_FAILED');
+    throw failure(over ? 'WEBHOOK_RETRY_WINDOW_OVER' : 'WEBHOOK_ATTEMPT_FAILED', { attempt, error }, { retryable: !over });
   }
 
   /** The retry window is over: the delivery is failed, its last error kept. */

@@ -152,14 +152,15 @@ describe.each(ACTIVITY_FILES)('%s (activity code)', (file) => {
       "import { ApplicationFailure } from '@temporalio/activity';",
       `import { findAccount } from '${from(file, 'db/accounts')}';`,
       `import { sendAndLog } from '${from(file, 'providers/outbox')}';`,
-      `import { rejection } from '${from(file, 'flows/shared/activities/failures')}';`,
+      `import { createCodeActivities } from '${from(file, 'flows/shared/activities/codes')}';`,
+      `import { failure } from '${from(file, 'lib/errors')}';`,
       `import { bindPhoneSignal } from '${from(file, 'flows/bind/contract')}';`,
-      'export const x = [fs, Pool, ApplicationFailure, findAccount, sendAndLog, rejection, bindPhoneSignal];',
+      'export const x = [fs, Pool, ApplicationFailure, findAccount, sendAndLog, createCodeActivities, failure, bindPhoneSignal];',
       '',
     ].join('\n'),
     file,
   );
-  test('may use Node, pg, db/, providers/, other activities and contracts', () => expect(sideEffects()).toEqual([]));
+  test('may use Node, pg, db/, providers/, lib/, other activities and contracts', () => expect(sideEffects()).toEqual([]));
 
   describe.each([
     ["import { proxyActivities } from '@temporalio/workflow';"],

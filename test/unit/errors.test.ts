@@ -1,6 +1,11 @@
-// api/errors.ts (languageOf, errorBody) and the lib/errors.ts catalogue.
-import { errorBody, languageOf } from '../../http/errors';
-import { AppError, ERRORS, isErrorCode, type ErrorCode } from '../../lib/errors';
+// http/errors.ts (languageOf, errorBody, localized), the lib/errors.ts catalogue and the one
+// failure path (failure, errorOf, flowError, messageOf, fillPlaceholders), and a scan of the
+// source: every error code it uses is catalogued.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, RetryState, TerminatedFailure } from '@temporalio/common';
+import { errorBody, languageOf, localized } from '../../http/errors';
+import { AppError, ERRORS, errorOf, failure, failureOf, fillPlaceholders, flowError, isErrorCode, messageOf, type ErrorCode } from '../../lib/errors';
 
 describe('languageOf', () => {
   it.each([
@@ -130,5 +135,161 @@ describe('AppError', () => {
   it('takes an explicit message', () => {
     expect(new AppError('INTERNAL', undefined, 'boom').message).toBe('boom');
     expect(new AppError('INTERNAL').status).toBe(500);
+  });
+});
+
+describe('fillPlaceholders and messageOf', () => {
+  it('fills each {placeholder} from the details, leaves one without a detail as it is', () => {
+    expect(fillPlaceholders('at most {limit} of {limit}, {other}', { limit: 3 })).toBe('at most 3 of 3, {other}');
+    expect(fillPlaceholders('no {limit}')).toBe('no {limit}');
+    expect(fillPlaceholders('{toString}', {})).toBe('{toString}');
+  });
+
+  it('gives the catalogue text in either language', () => {
+    expect(messageOf('REAL_NAME_SUBJECT_LIMIT', 'zh', { limit: 2 })).toBe('认证失败:身份主体最多认证 2 个账户');
+    expect(messageOf('REAL_NAME_SUBJECT_LIMIT', 'en', { limit: 2 })).toBe('This ID number has verified the maximum number of accounts (2)');
+    expect(messageOf('CODE_WRONG', 'en')).toBe('Wrong code');
+  });
+});
+
+describe('failure', () => {
+  it('is an ApplicationFailure typed by the code, not retried, with its details and the filled en text', () => {
+    const f = failure('NEW_CONTACT_LIMIT', { limit: 3 });
+    expect(f).toBeInstanceOf(ApplicationFailure);
+    expect(f.type).toBe('NEW_CONTACT_LIMIT');
+    expect(f.nonRetryable).toBe(true);
+    expect(f.details).toEqual([{ limit: 3 }]);
+    expect(f.message).toBe('This proof was used for 3 different new contacts already; start a new rebind');
+  });
+
+  it('is retried when asked, and carries no details when given none', () => {
+    const f = failure('SERVICE_UNAVAILABLE', undefined, { retryable: true });
+    expect(f.nonRetryable).toBe(false);
+    expect(f.details).toEqual([]);
+  });
+});
+
+describe('errorOf', () => {
+  const activity = (cause?: Error) => new ActivityFailure('Activity task failed', 'sendCode', '1', RetryState.MAXIMUM_ATTEMPTS_REACHED, 'worker', cause);
+  const child = (cause?: Error) => new ChildWorkflowFailure('default', { workflowId: 'w', runId: 'r' }, 'faceCheck', RetryState.NON_RETRYABLE_FAILURE, cause);
+
+  it('keeps the code and details of a failure, its own or an activity’s or a child’s, with the zh text', () => {
+    const expected = { code: 'REAL_NAME_SUBJECT_LIMIT', message: '认证失败:身份主体最多认证 3 个账户', details: { limit: 3 } };
+    expect(errorOf(failure('REAL_NAME_SUBJECT_LIMIT', { limit: 3 }))).toEqual(expected);
+    expect(errorOf(activity(failure('REAL_NAME_SUBJECT_LIMIT', { limit: 3 }, { retryable: true })))).toEqual(expected);
+    expect(errorOf(child(failure('REAL_NAME_SUBJECT_LIMIT', { limit: 3 })))).toEqual(expected);
+    expect(errorOf(activity(failure('ID_MISMATCH')))).toEqual({ code: 'ID_MISMATCH', message: ERRORS.ID_MISMATCH.zh });
+  });
+
+  it('makes any other activity or child failure our outage', () => {
+    const outage = { code: 'SERVICE_UNAVAILABLE', message: ERRORS.SERVICE_UNAVAILABLE.zh };
+    expect(errorOf(activity(ApplicationFailure.create({ type: 'Error', message: 'boom' })))).toEqual(outage);
+    expect(errorOf(activity())).toEqual(outage);
+    expect(errorOf(child(new TerminatedFailure('terminated')))).toEqual(outage);
+  });
+
+  it('rethrows anything else', () => {
+    const bug = new TypeError('x is undefined');
+    expect(() => errorOf(bug)).toThrow(bug);
+    const foreign = ApplicationFailure.create({ type: 'NOT_OURS', message: 'm' });
+    expect(() => errorOf(foreign)).toThrow(foreign);
+  });
+
+  it('failureOf gives the failure a handler rethrows: same code and details, not retried', () => {
+    const f = failureOf(activity(failure('SMS_SEND_FAILED', { providerCode: 'LimitExceeded' }, { retryable: true })));
+    expect([f.type, f.nonRetryable, f.details]).toEqual(['SMS_SEND_FAILED', true, [{ providerCode: 'LimitExceeded' }]]);
+  });
+});
+
+describe('flowError', () => {
+  it('is the zh text, details only when given', () => {
+    expect(flowError('FACE_FAILED')).toEqual({ code: 'FACE_FAILED', message: '刷脸失败:人证信息比对不一致' });
+    expect(flowError('FACE_FAILED', { faceRecordId: 'f1' })).toEqual({ code: 'FACE_FAILED', message: ERRORS.FACE_FAILED.zh, details: { faceRecordId: 'f1' } });
+  });
+});
+
+describe('localized (flow states and results in the caller’s language)', () => {
+  const result = { outcome: 'rejected', message: '认证失败:身份主体最多认证 1 个账户', error: flowError('REAL_NAME_SUBJECT_LIMIT', { limit: 1 }) };
+
+  it('renders every error again from code and details, and a message beside it', () => {
+    expect(localized({ result }, 'en')).toEqual({
+      result: { outcome: 'rejected', message: 'This ID number has verified the maximum number of accounts (1)', error: { code: 'REAL_NAME_SUBJECT_LIMIT', message: 'This ID number has verified the maximum number of accounts (1)', details: { limit: 1 } } },
+    });
+    expect(localized({ result }, 'zh')).toEqual({ result });
+  });
+
+  it('turns an English message a run recorded earlier into zh', () => {
+    const state = { stage: 'rejected', error: { code: 'PHONE_TAKEN', message: ERRORS.PHONE_TAKEN.en } };
+    expect(localized(state, 'zh')).toEqual({ stage: 'rejected', error: { code: 'PHONE_TAKEN', message: ERRORS.PHONE_TAKEN.zh } });
+  });
+
+  it('reaches errors in arrays, and leaves the rest alone', () => {
+    const state = { completions: [{ completionId: 'c1', accepted: false, error: flowError('FACE_DEVICE_MISMATCH') }, { completionId: 'c2', accepted: true, error: null }], message: 'verified', error: null };
+    const en = localized(state, 'en');
+    expect(en.completions[0]!.error).toEqual({ code: 'FACE_DEVICE_MISMATCH', message: ERRORS.FACE_DEVICE_MISMATCH.en });
+    expect(en.completions[1]).toEqual(state.completions[1]);
+    expect(en.message).toBe('verified');
+    expect(localized({ error: { code: 'NOT_OURS', message: 'm' } }, 'en')).toEqual({ error: { code: 'NOT_OURS', message: 'm' } });
+  });
+});
+
+// Every code the source uses is catalogued. The compiler checks what is typed ErrorCode;
+// this also catches a code written where nothing types it (an ApplicationFailure's type, a
+// cast, a webhook activity's failure).
+describe('every error code the source uses', () => {
+  const ROOT = path.join(__dirname, '..', '..');
+  const DIRS = ['api', 'db', 'flows', 'http', 'lib', 'worker'];
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? files(p) : e.name.endsWith('.ts') ? [p] : [];
+    });
+  /** The code argument of each call of `callee` in `src` (brackets matched): the first, or
+   *  for ApplicationFailure.retryable / nonRetryable (message, type) the second. */
+  const codeArgsOf = (src: string, callee: RegExp): string[] => {
+    const out: string[] = [];
+    for (const m of src.matchAll(callee)) {
+      const args: string[] = [];
+      let depth = 1;
+      let i = m.index! + m[0].length;
+      let start = i;
+      for (; i < src.length && depth > 0; i++) {
+        const c = src[i]!;
+        if ('([{'.includes(c)) depth += 1;
+        else if (')]}'.includes(c)) depth -= 1;
+        if ((depth === 1 && c === ',') || depth === 0) {
+          args.push(src.slice(start, i));
+          start = i + 1;
+        }
+      }
+      out.push((/\.(?:retryable|nonRetryable)\($/.test(m[0]) ? args[1] : args[0]) ?? '');
+    }
+    return out;
+  };
+  const CODE = /'([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[A-Z]{4,})'/g;
+  // where a code is written: the failure path's calls, AppError, error bodies, casts to ErrorCode, code/type fields
+  const CALLS = /\b(?:failure|flowError|messageOf|errorBody|AppError|ApplicationFailure\.\w+)\(/g;
+  const used = new Map<string, string>();
+  for (const file of DIRS.flatMap((d) => files(path.join(ROOT, d)))) {
+    const src = fs.readFileSync(file, 'utf8');
+    // only files on the catalogue's side: providers/ have failure() helpers and codes of their own
+    if (!/lib\/errors'|from '\.\/errors'|@temporalio\/(?:activity|common|workflow)'/.test(src)) continue;
+    const texts = [
+      ...codeArgsOf(src, CALLS),
+      ...[...src.matchAll(/('[A-Z_]+')\s+as\s+(?:ErrorCode|never)\b/g)].map((m) => m[1]!),
+      ...[...src.matchAll(/\b(?:Set|Record)<ErrorCode[^>]*>\(?\[([^\]]*)\]/g)].map((m) => m[1]!),
+      ...[...src.matchAll(/\b(?:code|type):\s*('[A-Z][A-Z0-9_]+')/g)].map((m) => m[1]!),
+    ];
+    for (const t of texts) for (const m of t.matchAll(CODE)) if (!used.has(m[1]!)) used.set(m[1]!, path.relative(ROOT, file));
+  }
+
+  it('finds the codes (the scan is not empty)', () => {
+    for (const code of ['FLOW_CLOSED', 'PHONE_TAKEN', 'FACE_PROVIDER_ERROR', 'WEBHOOK_ATTEMPT_FAILED', 'WEBHOOK_RETRY_WINDOW_OVER', 'EXPECTATION_FAILED', 'SERVICE_UNAVAILABLE']) {
+      expect(used.has(code)).toBe(true);
+    }
+  });
+
+  it('are all in the catalogue', () => {
+    expect([...used].filter(([code]) => !isErrorCode(code)).map(([code, file]) => `${code} (${file})`)).toEqual([]);
   });
 });

@@ -31,7 +31,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { createActivities } from '../../flows/activities';
 import { faceCompletionSignal } from '../../flows/face-check/contract';
 import type { CodeLimits } from '../../flows/shared/contract';
-import { ERRORS, type ErrorCode } from '../../lib/errors';
+import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/temporal-dev';
 
@@ -120,14 +120,14 @@ function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) =
   return out;
 }
 
-/** A business rejection, as activities/failures.ts makes it: not retried. */
+/** A business rejection, as activities make it (lib/errors.ts failure): not retried. */
 export function rejection(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {
-  return ApplicationFailure.create({ type: code, message: ERRORS[code].en, nonRetryable: true, details: details ? [details] : [] });
+  return failure(code, details);
 }
 
 /** A transient fault: Temporal retries the activity with backoff. */
 export function transient(code: ErrorCode, details?: Record<string, unknown>): ApplicationFailure {
-  return ApplicationFailure.create({ type: code, message: ERRORS[code].en, nonRetryable: false, details: details ? [details] : [] });
+  return failure(code, details, { retryable: true });
 }
 
 /** A promise the test resolves: a stub awaits it to hold a step in progress. */

@@ -3,7 +3,6 @@
 // single use.
 import { randomUUID } from 'node:crypto';
 import type { ActivityDeps } from '../../activity-deps';
-import { rejection, transient } from './failures';
 import { sendAndLog } from '../../../providers/outbox';
 import { SendRateLimiter } from '../../../lib/rate-limit';
 import { accountIdByContact, contactIndex, decryptContact, findAccount } from '../../../db/accounts';
@@ -11,7 +10,7 @@ import { codeOfRequest, findFlowCode, markCodeFailed, markCodeSent, upsertPendin
 import { messageSent } from '../../../db/messages';
 import { inTransaction } from '../../../db/pool';
 import { codeFor, codeMatches, hashCode } from '../../../lib/codes';
-import type { ErrorCode } from '../../../lib/errors';
+import { failure, type ErrorCode } from '../../../lib/errors';
 import type { Channel, Scene } from '../../../lib/scenes';
 import { MAIL_CODE_TEMPLATES } from '../../../lib/templates';
 import { CONTACT, contactOfChannel, type ContactKind } from '../../../lib/contact-kinds';
@@ -51,18 +50,18 @@ export function createCodeActivities(deps: ActivityDeps) {
   /** Runs the prechecks and resolves the address the code goes to. */
   async function resolveTarget(input: SendCodeInput, channelKind: ContactKind): Promise<string> {
     const account = await findAccount(deps.pool, input.accountId);
-    if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+    if (!account) throw failure('ACCOUNT_NOT_FOUND');
     for (const check of input.prechecks) {
-      if ('has' in check && decryptContact(deps.fieldCrypto, account, check.has) === null) throw rejection(CONTACT[check.has].errors.notBound);
-      if ('lacks' in check && decryptContact(deps.fieldCrypto, account, check.lacks) !== null) throw rejection(CONTACT[check.lacks].errors.alreadyBound);
+      if ('has' in check && decryptContact(deps.fieldCrypto, account, check.has) === null) throw failure(CONTACT[check.has].errors.notBound);
+      if ('lacks' in check && decryptContact(deps.fieldCrypto, account, check.lacks) !== null) throw failure(CONTACT[check.lacks].errors.alreadyBound);
     }
     const target = input.target ?? (input.targetOfAccount ? decryptContact(deps.fieldCrypto, account, input.targetOfAccount) : null);
-    if (target === null) throw rejection(CONTACT[input.targetOfAccount ?? channelKind].errors.notBound);
+    if (target === null) throw failure(CONTACT[input.targetOfAccount ?? channelKind].errors.notBound);
     for (const check of input.prechecks) {
       if (!('unclaimed' in check)) continue;
       const owner = await accountIdByContact(deps.pool, channelKind, contactIndex(deps.fieldCrypto, channelKind, target));
-      if (owner === account.id) throw rejection('SAME_CONTACT');
-      if (owner !== null) throw rejection(check.unclaimed);
+      if (owner === account.id) throw failure('SAME_CONTACT');
+      if (owner !== null) throw failure(check.unclaimed);
     }
     return target;
   }
@@ -92,8 +91,8 @@ export function createCodeActivities(deps: ActivityDeps) {
       gapSec: input.resendGapSec,
     });
     if (!slot.ok) {
-      if (slot.reason === 'daily_limit') throw rejection('CODE_DAILY_LIMIT', { perDay: input.perDay });
-      throw rejection('CODE_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
+      if (slot.reason === 'daily_limit') throw failure('CODE_DAILY_LIMIT', { perDay: input.perDay });
+      throw failure('CODE_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
     }
 
     // the same code for every attempt of this request: a retry after the gateway took the
@@ -114,7 +113,7 @@ export function createCodeActivities(deps: ActivityDeps) {
     const mailTemplate = MAIL_CODE_TEMPLATES[input.scene];
     const smsTemplate = input.channel === 'sms' ? (deps.cfg.sms.templates as Record<string, string | undefined>)[input.scene] : undefined;
     if (input.channel === 'mail' ? !mailTemplate : !smsTemplate) {
-      throw rejection('INVALID_INPUT', { reason: `scene ${input.scene} has no ${input.channel} template` });
+      throw failure('INVALID_INPUT', { reason: `scene ${input.scene} has no ${input.channel} template` });
     }
     const outcome = await sendAndLog(deps, {
       requestKey: input.requestKey,
@@ -139,7 +138,7 @@ export function createCodeActivities(deps: ActivityDeps) {
       );
       const code = input.channel === 'sms' ? 'SMS_SEND_FAILED' : 'MAIL_SEND_FAILED';
       const details = { providerCode: outcome.providerCode };
-      throw outcome.retryable ? transient(code, details) : rejection(code, details);
+      throw failure(code, details, { retryable: outcome.retryable });
     }
 
     await markSent(input, codeId);

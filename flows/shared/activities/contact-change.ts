@@ -5,12 +5,11 @@
 // dispatcher is woken after the commit (best effort: the sweeper is the net).
 import type { PoolClient } from 'pg';
 import type { ActivityDeps } from '../../activity-deps';
-import { rejection } from './failures';
 import { notifyWebhookDispatcher } from './notify-dispatcher';
 import { findAccount, type AccountRow } from '../../../db/accounts';
 import { applyContactChange, committedChange, type CommittedChange, type ContactChange } from '../../../db/contact-change';
 import { inTransaction, isUniqueViolation } from '../../../db/pool';
-import type { ErrorCode } from '../../../lib/errors';
+import { failure, type ErrorCode } from '../../../lib/errors';
 
 export async function commitContactChange(
   deps: ActivityDeps,
@@ -24,14 +23,14 @@ export async function commitContactChange(
   try {
     committed = await inTransaction(deps.pool, async (c) => {
       const account = await findAccount(c, accountId, true);
-      if (!account) throw rejection('ACCOUNT_NOT_FOUND');
+      if (!account) throw failure('ACCOUNT_NOT_FOUND');
       const prior = await committedChange(c, change.runKey, change.eventType);
       if (prior) return prior;
       await guard(c, account);
       return applyContactChange(c, deps.fieldCrypto, account, change);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw rejection(taken);
+    if (isUniqueViolation(err)) throw failure(taken);
     throw err;
   }
   await notifyWebhookDispatcher(deps, accountId, change.eventType);
