@@ -54,7 +54,6 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   const status = new FlowStatus<BindStage, BindOutcome>('sending_code');
   let wrongAttempts = 0;
   let sessionsEnded: string[] = [];
-  let busy = false;
 
   const open = () => status.open;
   const setStage = (s: BindStage) => status.setStage(s);
@@ -87,7 +86,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   setHandler(
     requestCodeUpdate,
     async (): Promise<CodeSent> => {
-      busy = true;
+      status.busy = true;
       try {
         const sent = await challenge.send();
         if (open()) setStage('awaiting_code');
@@ -99,13 +98,12 @@ async function bindContact(input: BindInput): Promise<BindResult> {
         if (open() && (challenge.codesSent === 0 || FATAL.has(f.type ?? ''))) finish('rejected', 'rejected', f);
         throw f;
       } finally {
-        busy = false;
+        status.busy = false;
       }
     },
     {
       validator: () => {
-        if (!open()) throw failure('FLOW_CLOSED');
-        if (busy) throw failure('FLOW_IN_PROGRESS');
+        status.assertIdle();
         challenge.assertMaySend();
       },
     },
@@ -114,7 +112,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   setHandler(
     submitCodeUpdate,
     async ({ code }): Promise<BindResult> => {
-      busy = true;
+      status.busy = true;
       setStage('verifying');
       try {
         if (!(await challenge.check(code))) {
@@ -152,34 +150,33 @@ async function bindContact(input: BindInput): Promise<BindResult> {
         if (open() && FATAL.has(f.type ?? '')) finish('rejected', 'rejected', f);
         throw f;
       } finally {
-        busy = false;
+        status.busy = false;
         if (open()) setStage('awaiting_code');
       }
     },
     {
       validator: ({ code }) => {
-        if (!open()) throw failure('FLOW_CLOSED');
-        if (busy) throw failure('FLOW_IN_PROGRESS');
+        status.assertIdle();
         challenge.assertMaySubmit(code, wrongAttempts);
       },
     },
   );
 
   setHandler(legacyCancelSignal, () => {
-    if (open() && !busy) finish('cancelled', 'cancelled');
+    if (open() && !status.busy) finish('cancelled', 'cancelled');
   });
   let cancelling = false;
   setHandler(
     cancelFlowUpdate,
     async () => {
       cancelling = true;
-      await condition(() => !busy);
+      await condition(() => !status.busy);
       if (!open()) throw failure('FLOW_CLOSED');
       finish('cancelled', 'cancelled');
     },
     {
       validator: () => {
-        if (!open()) throw failure('FLOW_CLOSED');
+        status.assertOpen();
         // one cancel waits for the step in progress; more would only grow the history
         if (cancelling) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
       },
@@ -191,8 +188,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   while (open()) {
     const left = expiresAt - Date.now();
     if (left <= 0) {
-      if (!busy) finish('expired', 'expired', failure('FLOW_EXPIRED'));
-      else await condition(() => !busy);
+      if (!status.busy) finish('expired', 'expired', failure('FLOW_EXPIRED'));
+      else await condition(() => !status.busy);
       continue;
     }
     const seen = challenge.codesSent;

@@ -21,13 +21,13 @@ import {
   type ChildWorkflowHandle,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FaceCheckActivities } from './activities';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import { FlowStatus } from '../shared/flow-status';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -79,9 +79,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   const faceCheckId = info.workflowId;
   const ownerFlowId = info.parent?.workflowId ?? null;
 
-  let stage: FaceCheckStage = 'issuing';
-  let outcome: FaceCheckOutcome | null = null;
-  let error: FlowError | null = null;
+  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>('issuing');
   let certifyId: string | null = null;
   let faceRecordId: string | null = null;
   let expiresAt = 0;
@@ -89,21 +87,18 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   let acceptedVerdict: CompletionVerdict | null = null;
   const verdicts: CompletionVerdict[] = [];
 
-  const setStage = (s: FaceCheckStage) => {
-    stage = s;
-    upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
-  };
+  const setStage = (s: FaceCheckStage) => status.setStage(s);
 
   setHandler(faceCheckStateQuery, () => ({
     faceCheckId,
     scene: input.scene,
-    stage,
+    stage: status.stage,
     certifyId,
     faceRecordId,
     expiresAt: expiresAt ? new Date(expiresAt).toISOString() : null,
     completions: acceptedVerdict ? [acceptedVerdict, ...verdicts] : verdicts,
-    outcome,
-    error,
+    outcome: status.outcome,
+    error: status.error,
   }));
 
   // The app's completion. Signals cannot answer their sender, so every one gets a recorded
@@ -117,7 +112,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       if (verdicts.length > MAX_VERDICTS) verdicts.shift();
     };
     if (accepted !== null) return verdict(flowError('FACE_ALREADY_COMPLETED'));
-    if (stage !== 'awaiting_completion' || Date.now() >= expiresAt) return verdict(flowError('FACE_TOKEN_INVALID'));
+    if (status.stage !== 'awaiting_completion' || Date.now() >= expiresAt) return verdict(flowError('FACE_TOKEN_INVALID'));
     if (c.deviceId !== input.deviceId || c.tokenDeviceId !== input.deviceId) return verdict(flowError('FACE_DEVICE_MISMATCH'));
     if (!c.certifyId || c.certifyId !== certifyId) return verdict(flowError('FACE_CERTIFY_MISMATCH'));
     if (String(c.errCode) !== '0') {
@@ -134,10 +129,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   });
 
   const end = (o: FaceCheckOutcome, err: FlowError | null, quota: FaceCheckResult['quota'] = null, picture: PictureState = 'off'): FaceCheckResult => {
-    outcome = o;
-    error = err;
-    setStage('closed');
-    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+    status.finish(o, 'closed', err);
     return { faceCheckId, outcome: o, certifyId, faceRecordId, quota, picture, error: err };
   };
 

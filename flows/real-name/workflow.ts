@@ -24,7 +24,8 @@ import type { FaceCheckActivities } from '../face-check/activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP } from '../shared/activity-options';
 import { errorOf, failure, flowError, type ErrorCode } from '../../lib/errors';
-import { ACCOUNT_ID, FLOW_KIND, FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
+import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import { FlowStatus } from '../shared/flow-status';
 import { startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
 import {
@@ -56,9 +57,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const s = input.settings;
   let repeats = 0;
 
-  let stage: RealNameStage = 'prechecking';
-  let outcome: RealNameOutcome | null = null;
-  let error: FlowError | null = null;
+  const status = new FlowStatus<RealNameStage, RealNameOutcome>('prechecking');
   let ready: FaceCheckReady | null = null;
   let realNameRecordId: string | null = null;
   let faceResult: FaceCheckResult | null = null;
@@ -68,28 +67,25 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const faceScope = new CancellationScope();
   let cancelled = false;
 
-  const setStage = (next: RealNameStage) => {
-    stage = next;
-    upsertSearchAttributes([{ key: FLOW_STAGE, value: next }]);
-  };
+  const setStage = (next: RealNameStage) => status.setStage(next);
   const messageOf = (o: RealNameOutcome | null, e: FlowError | null) => (o === 'verified' ? VERIFIED_MESSAGE : (e?.message ?? null));
 
   setHandler(realNameStateQuery, () => ({
     flowId,
     accountId: input.accountId,
-    stage,
+    stage: status.stage,
     faceCheckId: ready?.faceCheckId ?? null,
     certifyId: ready?.certifyId ?? null,
     faceRecordId: ready?.faceRecordId ?? null,
     expiresAt: ready?.expiresAt ?? null,
-    outcome,
-    message: messageOf(outcome, error),
-    error,
+    outcome: status.outcome,
+    message: messageOf(status.outcome, status.error),
+    error: status.error,
   }));
 
   setHandler(faceCheckReadySignal, (r) => {
     ready = r;
-    if (outcome === null && stage === 'issuing_certify_id') setStage('awaiting_face');
+    if (status.open && status.stage === 'issuing_certify_id') setStage('awaiting_face');
   });
 
   setHandler(
@@ -98,19 +94,19 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
       const repeat = begun;
       if (repeat) repeats += 1;
       begun = true;
-      await condition(() => ready !== null || outcome !== null);
-      if (ready === null) throw failure((error?.code ?? 'INTERNAL') as ErrorCode, error?.details);
+      await condition(() => ready !== null || !status.open);
+      if (ready === null) throw failure((status.error?.code ?? 'INTERNAL') as ErrorCode, status.error?.details);
       const r: FaceCheckReady = ready;
       return { flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache: repeat };
     },
     {
       // Nothing enters history for a request that cannot be served by this flow.
       validator: ({ deviceId, requestDigest }) => {
-        if (outcome !== null) throw failure('FLOW_CLOSED');
+        status.assertOpen();
         if (!begun) return;
         const same = deviceId === input.deviceId && requestDigest === input.requestDigest;
         // a cached answer enters history too: a bounded number of them per run
-        if (!same || (ready !== null && stage !== 'awaiting_face') || (perRun && repeats >= MAX_REPEATS)) {
+        if (!same || (ready !== null && status.stage !== 'awaiting_face') || (perRun && repeats >= MAX_REPEATS)) {
           throw failure('FLOW_IN_PROGRESS', { flowId });
         }
       },
@@ -121,17 +117,17 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     cancelFlowUpdate,
     async () => {
       // before the face step the flow is seconds from waiting: cancel it there
-      await condition(() => outcome !== null || ready !== null);
-      if (outcome === null) {
+      await condition(() => !status.open || ready !== null);
+      if (status.open) {
         cancelled = true;
         faceScope.cancel();
       }
-      await condition(() => outcome !== null);
-      if (outcome !== 'cancelled') throw failure('FLOW_CLOSED', { outcome });
+      await condition(() => !status.open);
+      if (status.outcome !== 'cancelled') throw failure('FLOW_CLOSED', { outcome: status.outcome });
     },
     {
       validator: () => {
-        if (outcome !== null) throw failure('FLOW_CLOSED');
+        status.assertOpen();
         // one cancel is enough; more would only grow the history
         if (cancelled) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
       },
@@ -139,10 +135,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   );
 
   const finish = async (o: RealNameOutcome, e: FlowError | null): Promise<RealNameResult> => {
-    outcome = o;
-    error = e;
-    setStage(o === 'fail' ? 'failed' : o);
-    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+    status.finish(o, o === 'fail' ? 'failed' : o, e);
     await condition(allHandlersFinished);
     return {
       flowId,
@@ -159,7 +152,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   upsertSearchAttributes([
     { key: FLOW_KIND, value: 'real-name' },
     { key: ACCOUNT_ID, value: input.accountId },
-    { key: FLOW_STAGE, value: stage },
+    { key: FLOW_STAGE, value: status.stage },
   ]);
 
   // 1. pre-checks, before any paid call

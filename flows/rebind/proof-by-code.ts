@@ -30,7 +30,7 @@ export function proofChallenge(run: RebindRun): CodeChallenge {
 export function proveByCode(run: RebindRun, proof: CodeChallenge): void {
   const { input, flowId } = run;
   const assertMayProve = () => {
-    if (!run.open) throw failure('FLOW_CLOSED');
+    run.status.assertOpen();
     if (input.method === 'face') throw failure('PROOF_METHOD_MISMATCH');
     if (run.busy) throw failure('FLOW_IN_PROGRESS');
     if (run.token !== null) throw failure('FLOW_IN_PROGRESS', { reason: 'proof already accepted' });

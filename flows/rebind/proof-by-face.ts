@@ -87,7 +87,7 @@ export function proveByFace(run: RebindRun): FaceProof {
       }),
     {
       validator: () => {
-        if (!run.open) throw failure('FLOW_CLOSED');
+        run.status.assertOpen();
         if (input.method !== 'face' || !input.face) throw failure('PROOF_METHOD_MISMATCH');
         if (run.busy || readyNow() !== null) throw failure('FLOW_IN_PROGRESS');
       },

@@ -33,7 +33,6 @@ export class RebindRun {
   tokenExpiresAt = 0;
   /** counted per flow, across the proof code and the new contact's code */
   wrongAttempts = 0;
-  busy = false;
 
   constructor(readonly input: RebindInput) {
     const { flowId, runKey, perRun, childId } = flowRun();
@@ -46,6 +45,10 @@ export class RebindRun {
 
   get open(): boolean {
     return this.status.open;
+  }
+
+  get busy(): boolean {
+    return this.status.busy;
   }
 
   get maxWrong(): number {
@@ -90,7 +93,7 @@ export class RebindRun {
 
   /** Runs a handler body with the flow marked busy; fatal rejections end the flow. */
   async step<T>(during: RebindStage, after: RebindStage | null, body: () => Promise<T>): Promise<T> {
-    this.busy = true;
+    this.status.busy = true;
     this.setStage(during);
     try {
       return await body();
@@ -99,7 +102,7 @@ export class RebindRun {
       if (this.open && FATAL.has(f.type ?? '')) this.finish('rejected', 'rejected', f);
       throw f;
     } finally {
-      this.busy = false;
+      this.status.busy = false;
       if (this.open && after && this.status.stage === during) this.setStage(after);
     }
   }

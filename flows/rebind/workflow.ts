@@ -103,8 +103,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
 
   // Step 2: the new contact and its own code (scene bind_phone / bind_email).
   const assertMayChange = (given: unknown) => {
-    if (!run.open) throw failure('FLOW_CLOSED');
-    if (run.busy) throw failure('FLOW_IN_PROGRESS');
+    run.status.assertIdle();
     if (run.token === null) throw failure('PROOF_NOT_DONE');
     run.assertToken(given);
   };
@@ -218,7 +217,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     },
     {
       validator: () => {
-        if (!run.open) throw failure('FLOW_CLOSED');
+        run.status.assertOpen();
         // one cancel waits for the step in progress; more would only grow the history
         if (cancelling) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
       },
