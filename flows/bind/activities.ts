@@ -9,7 +9,7 @@ import { auditRecorded, recordAudit } from '../../db/events';
 import type { RequestMeta } from '../shared/contract';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
 import { CONTACT, type ContactKind } from '../../lib/contact-kinds';
-import { commitContactChange } from '../shared/activities/contact-change';
+import { commitContactChange, contactChange } from '../shared/activities/contact-change';
 
 export interface ApplyBindInput {
   flowId: string;
@@ -76,17 +76,7 @@ export function createBindActivities(deps: ActivityDeps) {
    * decides a race for one address (exactly one account wins).
    */
   function commitBind(input: CommitBindInput): Promise<CommittedChange> {
-    const masked = CONTACT[input.kind].mask(input.target);
-    const change = {
-      runKey: input.runKey,
-      flowId: input.flowId,
-      kind: input.kind,
-      target: input.target,
-      eventType: `${input.kind}.bound`,
-      keepSessionId: input.keepSessionId,
-      meta: input.meta,
-      payload: { accountId: input.accountId, [input.kind]: masked, flowId: input.flowId },
-    };
+    const change = contactChange(input, 'bound', CONTACT[input.kind].mask(input.target));
     return commitContactChange(deps, input.accountId, change, CONTACT[input.kind].errors.taken, async (_c, account) => {
       if (boundIndex(account, input.kind)) throw failure(CONTACT[input.kind].errors.alreadyBound);
     });

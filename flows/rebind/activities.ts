@@ -15,7 +15,7 @@ import { noticeOutbox, queueNotice } from '../../db/notices';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
 import { CONTACT, CONTACT_KINDS, contactOfChannel, type ContactKind } from '../../lib/contact-kinds';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
-import { commitContactChange } from '../shared/activities/contact-change';
+import { commitContactChange, contactChange } from '../shared/activities/contact-change';
 import { NOTICE_ATTEMPTS, type NoticeOutcome } from './contract';
 
 function heartbeat(): void {
@@ -161,16 +161,7 @@ export function createRebindActivities(deps: ActivityDeps) {
    * and for none that did not; sendQueuedRebindNotices delivers them.
    */
   function commitRebind(input: CommitRebindInput): Promise<CommittedChange> {
-    const change = {
-      runKey: input.runKey,
-      flowId: input.flowId,
-      kind: input.kind,
-      target: input.target,
-      eventType: `${input.kind}.rebound`,
-      keepSessionId: input.keepSessionId,
-      meta: input.meta,
-      payload: { accountId: input.accountId, [input.kind]: input.targetMasked, method: input.method, flowId: input.flowId },
-    };
+    const change = contactChange(input, 'rebound', input.targetMasked, { method: input.method });
     return commitContactChange(deps, input.accountId, change, CONTACT[input.kind].errors.rebindTaken, async (c, account) => {
       const current = boundIndex(account, input.kind);
       if (!current || current.toString('hex') !== input.expectedContactIdx) throw failure('CONTACT_CHANGED');

@@ -7,15 +7,9 @@ import { bindEmail, bindPhone } from '../../flows/bind/workflow';
 import { stateQuery, submitCodeUpdate, type BindInput } from '../../flows/bind/contract';
 import { legacyCancelSignal as cancelSignal } from '../../flows/shared/contract';
 import { cancelFlowUpdate, requestCodeUpdate } from '../../flows/shared/contract';
-import { codeLimits, eventually, gate, rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type WorkflowTestEnv } from './env';
+import { codeLimits, eventually, gate, rejection, workflowSuite, transient, updateRejection, type Stubs } from './env';
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.teardown();
-});
+const t = workflowSuite();
 
 const limits = codeLimits;
 

@@ -288,3 +288,15 @@ export async function completeFaceCheck(r: TestRun, started: { faceCheckId: stri
     errCode: 0,
   });
 }
+
+/** A suite's environment: started before its tests, torn down after; `run` as WorkflowTestEnv's. */
+export function workflowSuite(): Pick<WorkflowTestEnv, 'run'> {
+  let t: WorkflowTestEnv | undefined;
+  beforeAll(async () => {
+    t = await startWorkflowTestEnv();
+  });
+  afterAll(async () => {
+    await t?.teardown();
+  });
+  return { run: (stubs, body) => t!.run(stubs, body) };
+}

@@ -5,15 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { faceCheck } from '../../flows/face-check/workflow';
 import { faceCheckStateQuery, faceCompletionSignal, type FaceCheckInput, type FaceCompletion } from '../../flows/face-check/contract';
-import { eventually, gate, rejection, startWorkflowTestEnv, transient, type Stubs, type WorkflowTestEnv } from './env';
+import { eventually, gate, rejection, workflowSuite, transient, type Stubs } from './env';
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.teardown();
-});
+const t = workflowSuite();
 
 function input(o: Partial<FaceCheckInput> = {}): FaceCheckInput {
   return {

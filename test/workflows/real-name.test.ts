@@ -11,15 +11,9 @@ import { cancelFlowUpdate } from '../../flows/shared/contract';
 import { beginRealNameUpdate, realNameFlowIdOf, realNameStateQuery, VERIFIED_MESSAGE, type RealNameInput, type RealNameSettings } from '../../flows/real-name/contract';
 import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { ERRORS } from '../../lib/errors';
-import { completeFaceCheck, rejection, startWorkflowTestEnv, transient, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
+import { completeFaceCheck, rejection, workflowSuite, transient, updateRejection, type Stubs, type TestRun } from './env';
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.teardown();
-});
+const t = workflowSuite();
 
 const settings = (o: Partial<RealNameSettings> = {}): RealNameSettings => ({
   ttlSec: 60,

@@ -18,15 +18,9 @@ import {
   type RebindInput,
 } from '../../flows/rebind/contract';
 import { cancelFlowUpdate, requestCodeUpdate } from '../../flows/shared/contract';
-import { codeLimits, completeFaceCheck, eventually, rejection, startWorkflowTestEnv, updateRejection, type Stubs, type TestRun, type WorkflowTestEnv } from './env';
+import { codeLimits, completeFaceCheck, eventually, rejection, workflowSuite, updateRejection, type Stubs, type TestRun } from './env';
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.teardown();
-});
+const t = workflowSuite();
 
 const limits = codeLimits;
 

@@ -5,15 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { webhookDispatcher } from '../../flows/webhooks/workflow';
 import { dispatcherWorkflowId, eventsRecordedSignal, type DispatcherInput, type PendingDelivery } from '../../flows/webhooks/contract';
-import { eventually, startWorkflowTestEnv, type Stubs, type WorkflowTestEnv } from './env';
+import { eventually, workflowSuite, type Stubs } from './env';
 
-let t: WorkflowTestEnv;
-beforeAll(async () => {
-  t = await startWorkflowTestEnv();
-});
-afterAll(async () => {
-  await t?.teardown();
-});
+const t = workflowSuite();
 
 function input(o: Partial<DispatcherInput> = {}): DispatcherInput {
   return {

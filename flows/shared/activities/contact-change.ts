@@ -11,6 +11,17 @@ import { applyContactChange, committedChange, type CommittedChange, type Contact
 import { inTransaction, isUniqueViolation } from '../../../db/pool';
 import { failure, type ErrorCode } from '../../../lib/errors';
 
+/** What a bind or rebind step asks to commit; the event is `<kind>.<verb>`. */
+export interface ChangeRequest extends Omit<ContactChange, 'eventType' | 'payload'> {
+  accountId: string;
+}
+
+/** The change to commit, its event carrying the account, the masked contact, the flow and `extra`. */
+export function contactChange(input: ChangeRequest, verb: 'bound' | 'rebound', masked: string, extra: Record<string, unknown> = {}): ContactChange {
+  const { runKey, flowId, kind, target, keepSessionId, meta, accountId } = input;
+  return { runKey, flowId, kind, target, eventType: `${kind}.${verb}`, keepSessionId, meta, payload: { accountId, [kind]: masked, ...extra, flowId } };
+}
+
 export async function commitContactChange(
   deps: ActivityDeps,
   accountId: string,
