@@ -830,7 +830,15 @@ const realNameRepeat = fc
   .tuple(verifier, fc.integer({ min: 1, max: 7 }))
   .map(([a, n]) => new Compose('RealNameRepeat', [...Array.from({ length: n }, () => new RealNameStart(a, 0, 'ok')), new RealNameComplete(a)]));
 
+/** A flow cancelled while it waits (the face, a code), then a late step of it, then a new one. */
+const cancelThenAgain = fc.oneof(
+  fc.tuple(verifier, device).map(([a, d]) => new Compose('RealNameCancelled', [new RealNameStart(a, 0, d), new Cancel(a, 'real-name'), new RealNameComplete(a), new RealNameStart(a, 0, 'ok'), new RealNameComplete(a)])),
+  fc.tuple(binder, kind, addr).map(([a, k, i]) => new Compose('BindCancelled', [new BindStart(a, k, i), new Cancel(a, `bind-${k}`), new BindSubmit(a, k, true), new BindStart(a, k, i)])),
+  fc.tuple(rebinder, kind, method, device).map(([a, k, m, d]) => new Compose('RebindCancelled', [new RebindStart(a, k, m, d), new Cancel(a, `rebind-${k}`), new RebindProof(a, k, true)])),
+);
+
 COMMANDS.push(
+  cancelThenAgain,
   lockedThenAgain,
   resendMany,
   manyNewContacts,
