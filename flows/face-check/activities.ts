@@ -57,9 +57,6 @@ const MAX_PICTURE_BYTES = 10 * 1024 * 1024;
 const PICTURE_ATTEMPTS = 3;
 const PICTURE_TYPES: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
-/** a face answer's metric outcome: ok, or the uni error code */
-const faceOutcome = (r: { ok: true } | FaceFailure) => (r.ok ? { outcome: 'ok', error: false } : { outcome: r.code, error: true });
-
 /** What the API's error details and the log carry of a face failure: the function's errCode and errMsg. */
 const uniError = (f: FaceFailure) => ({ errCode: uniErrCode(f.code), errMsg: f.message });
 
@@ -107,7 +104,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     if (!metaInfo) throw failure('FACE_METAINFO_MISSING');
 
     const r = await holdThen(input, () =>
-      timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome),
+      timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture })),
     );
     if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
     const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
@@ -164,7 +161,7 @@ export function createFaceActivities(deps: ActivityDeps) {
 
   /** Server-side getAuthResult: the only thing that decides. Counts api:face once per check. */
   async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
-    const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId), faceOutcome);
+    const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId));
     if (!r.ok) {
       if (r.notFinished) throw failure('FACE_RESULT_PENDING', uniError(r), { retryable: true });
       throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });
