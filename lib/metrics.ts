@@ -81,7 +81,10 @@ export function providerMetrics(registry: Registry): ProviderMetrics {
   };
 }
 
-/** Wraps an async provider call so it is timed and counted; `outcomeOf` names its answer. */
+/**
+ * Wraps an async provider call so it is timed and counted; `outcomeOf` names its answer (by
+ * default a ProviderResult's: `ok`, or the failure's code).
+ */
 export async function timed<T>(
   m: ProviderMetrics | undefined,
   provider: string,

@@ -84,7 +84,7 @@ export async function sendAndLog(deps: OutboxDeps, m: OutgoingMessage): Promise<
       );
       outcome = r.ok
         ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: 'send success', providerRef: r.serialNo }
-        : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: r.requestId ?? null };
+        : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: r.ref ?? null };
     }
   } else {
     const mail = m.mail!;
@@ -93,7 +93,7 @@ export async function sendAndLog(deps: OutboxDeps, m: OutgoingMessage): Promise<
     );
     outcome = r.ok
       ? { ok: true, retryable: false, providerCode: 'Ok', providerMessage: r.response, providerRef: r.messageId }
-      : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: null };
+      : { ok: false, retryable: r.retryable, providerCode: r.code, providerMessage: r.message, providerRef: r.ref ?? null };
   }
   await persistently(() => logMessageOutcome(deps.pool, deps.fieldCrypto, entry, outcome));
   return outcome;
@@ -131,7 +131,7 @@ async function earlierDelivery(deps: OutboxDeps, m: OutgoingMessage, startedAt: 
   heartbeat(); // the send may follow: a second provider call in one step
   if (!r.ok) {
     deps.log.warn({ flowId: m.flowId, scene: m.scene, providerCode: r.code }, 'delivery report query failed; not sending blind');
-    return { ok: false, retryable: true, providerCode: r.code, providerMessage: `delivery report query failed: ${r.message}`, providerRef: r.requestId ?? null };
+    return { ok: false, retryable: true, providerCode: r.code, providerMessage: `delivery report query failed: ${r.message}`, providerRef: r.ref ?? null };
   }
   if (!r.found) return null;
   deps.log.info({ flowId: m.flowId, scene: m.scene, reportStatus: r.reportStatus }, 'an earlier attempt delivered this SMS; not sending it again');

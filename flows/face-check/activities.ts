@@ -26,7 +26,7 @@ import {
   type QuotaSource,
 } from '../../db/real-name';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
-import type { FaceFailure } from '../../providers/dcloud-face/client';
+import { uniErrCode, type FaceFailure } from '../../providers/dcloud-face/client';
 import { timed } from '../../lib/metrics';
 import type { FaceIdentity } from './contract';
 import type { RequestMeta } from '../shared/contract';
@@ -57,15 +57,14 @@ const MAX_PICTURE_BYTES = 10 * 1024 * 1024;
 const PICTURE_ATTEMPTS = 3;
 const PICTURE_TYPES: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
-/** a face answer's metric outcome: ok, or the uni error code */
-const faceOutcome = (r: { ok: true } | { ok: false; error: { errCode: number | string } }) =>
-  r.ok ? { outcome: 'ok', error: false } : { outcome: String(r.error.errCode), error: true };
+/** What the API's error details and the log carry of a face failure: the function's errCode and errMsg. */
+const uniError = (f: FaceFailure) => ({ errCode: uniErrCode(f.code), errMsg: f.message });
 
 export function createFaceActivities(deps: ActivityDeps) {
   function providerError(f: FaceFailure, ctx: Record<string, unknown>) {
     // The seed's log line: [time] - [error: code and message] - [user]; personal data masked.
-    deps.log.warn({ tag: TAG, ...ctx, errCode: f.error.errCode, errMsg: f.error.errMsg, retryable: f.retryable }, 'face function error');
-    const details = { errCode: f.error.errCode, errMsg: f.error.errMsg };
+    const details = uniError(f);
+    deps.log.warn({ tag: TAG, ...ctx, ...details, retryable: f.retryable }, 'face function error');
     return failure('FACE_PROVIDER_ERROR', details, { retryable: f.retryable });
   }
 
@@ -105,7 +104,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     if (!metaInfo) throw failure('FACE_METAINFO_MISSING');
 
     const r = await holdThen(input, () =>
-      timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture }), faceOutcome),
+      timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture })),
     );
     if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
     const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
@@ -162,9 +161,9 @@ export function createFaceActivities(deps: ActivityDeps) {
 
   /** Server-side getAuthResult: the only thing that decides. Counts api:face once per check. */
   async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
-    const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId), faceOutcome);
+    const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId));
     if (!r.ok) {
-      if (r.notFinished) throw failure('FACE_RESULT_PENDING', { errCode: r.error.errCode, errMsg: r.error.errMsg }, { retryable: true });
+      if (r.notFinished) throw failure('FACE_RESULT_PENDING', uniError(r), { retryable: true });
       throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });
     }
     if (r.authState === 'PROCESSING') throw failure('FACE_RESULT_PENDING', { authState: 'PROCESSING' }, { retryable: true });

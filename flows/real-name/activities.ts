@@ -24,6 +24,7 @@ import {
 } from '../../db/real-name';
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
+import { TRANSPORT_ERROR, type ProviderFailure } from '../../providers/shared/result';
 
 /** The saga's request fields, with the limits it runs under. */
 export interface RealNamePrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
@@ -55,7 +56,9 @@ export interface RecordRealNameInput {
 }
 
 const ID_SCENE = 'idcard_verification';
-const ANSWERED = new Set(['match', 'mismatch', 'no_record', 'bad_request']);
+
+/** How the logs and metrics name an ID check failure: the network's, or the provider's. */
+const failureKind = (f: ProviderFailure) => (f.code === TRANSPORT_ERROR ? 'transport_error' : 'provider_fault');
 
 export function createRealNameActivities(deps: ActivityDeps) {
   const limiter = new SendRateLimiter(deps.redis);
@@ -85,23 +88,21 @@ export function createRealNameActivities(deps: ActivityDeps) {
       throw failure('ID_CHECK_TOO_SOON', { retryAfterSec: Math.ceil(slot.retryAfterMs / 1000) });
     }
 
-    // match / mismatch / no_record are answers; the rest are the provider's or the network's failures
-    const r = await timed(deps.metrics, 'idcard', () => deps.idcard.check(input.realName, input.idNumber), (x) => ({
-      outcome: x.kind,
-      error: x.kind === 'bad_request' || x.kind === 'provider_fault' || x.kind === 'transport_error',
-    }));
-    if (r.kind === 'transport_error' || r.kind === 'provider_fault') {
+    // match / mismatch / no_record / bad_request are answers; failures are the provider's or the network's
+    const r = await timed(deps.metrics, 'idcard', () => deps.idcard.check(input.realName, input.idNumber), (x) =>
+      x.ok ? { outcome: x.verdict, error: x.verdict === 'bad_request' } : { outcome: failureKind(x), error: true },
+    );
+    if (!r.ok) {
       // Not the user's fault: the slot goes back (the seed's clear_redis_security_check).
       await limiter.release({ scene: ID_SCENE, targetIdx: who, requestKey: input.callKey });
-      deps.log.warn({ ...log, status: r.kind, providerCode: r.kind === 'provider_fault' ? String(r.code) : undefined, message: r.message }, 'ID check provider failed');
-      throw failure('ID_CHECK_UNAVAILABLE', { provider: r.kind === 'provider_fault' ? String(r.code) : 'transport' }, { retryable: true });
+      const status = failureKind(r);
+      deps.log.warn({ ...log, status, providerCode: status === 'provider_fault' ? r.code : undefined, message: r.message }, 'ID check provider failed');
+      throw failure('ID_CHECK_UNAVAILABLE', { provider: status === 'provider_fault' ? r.code : 'transport' }, { retryable: true });
     }
-    if (ANSWERED.has(r.kind)) {
-      await recordProviderCall(deps.pool, { callKey: input.callKey, api: 'api:idcard_verification', accountId: input.accountId, flowId: input.flowId, outcome: r.kind });
-    }
-    if (r.kind !== 'match') deps.log.info({ ...log, status: r.kind }, 'ID check refused');
-    if (r.kind === 'match') return { ...(r.sex ? { sex: r.sex } : {}), ...(r.birthday ? { birthday: r.birthday } : {}) };
-    return verdict(r.kind);
+    await recordProviderCall(deps.pool, { callKey: input.callKey, api: 'api:idcard_verification', accountId: input.accountId, flowId: input.flowId, outcome: r.verdict });
+    if (r.verdict !== 'match') deps.log.info({ ...log, status: r.verdict }, 'ID check refused');
+    if (r.verdict === 'match') return { ...(r.sex ? { sex: r.sex } : {}), ...(r.birthday ? { birthday: r.birthday } : {}) };
+    return verdict(r.verdict);
   }
 
   function verdict(outcome: string): { sex?: string; birthday?: string } {

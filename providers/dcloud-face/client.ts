@@ -1,6 +1,10 @@
 // The DCloud face cloud function (uni-cloud-verify, backed by Alibaba Cloud), reached over
 // HTTP at a configured URL with our own secret header, as the seed's xc_dcloud_face does.
-// Every outcome becomes a value; the caller (an activity) decides about retries.
+// Every outcome becomes a value, a ProviderResult (providers/shared/result.ts); the caller
+// (an activity) decides about retries. A failure's `code` is the uni errCode as a string
+// ('-3', '55001', '424') or our own ('TIMEOUT', 'TRANSPORT', 'HTTP_502', 'INVALID_RESPONSE');
+// uniErrCode gives back the errCode as the function answered it (a number for uni's numeric
+// codes), which is what the API's error details carry.
 //
 // Wire (docs/providers.md#dcloud-face-function): POST <url> with JSON { way, ...params } and the secret header.
 //   way getCertifyId  { realName, idCard, metaInfo, needPicture } → { errCode: 0, certifyId }
@@ -14,6 +18,7 @@
 // (balance), 55023 (not activated), 56001 (expired), 56002 (queried too often), and any
 // code we do not know.
 import { isRecord, isTimeout, parseJson, scrubIdentity, snippet, transportMessage } from '../shared/http-answer';
+import type { ProviderFailure, ProviderResult } from '../shared/result';
 
 export interface FaceConfig {
   /** The URL-ized cloud function, e.g. https://fc-mp-….next.bspapp.com/face */
@@ -24,15 +29,12 @@ export interface FaceConfig {
   timeoutMs: number;
 }
 
-export type FaceError = { errCode: number | string; errMsg: string };
+/** notFinished: 424, the user has not finished the check (or it is in progress). */
+export type FaceFailure = ProviderFailure & { notFinished?: true };
 
-export type FaceFailure = { ok: false; error: FaceError; retryable: boolean; notFinished?: true };
+export type CertifyIdResult = ProviderResult<{ certifyId: string }, FaceFailure>;
 
-export type CertifyIdResult = { ok: true; certifyId: string } | FaceFailure;
-
-export type AuthResult =
-  | { ok: true; authState: 'SUCCESS' | 'FAIL' | 'PROCESSING'; score?: number; quality?: number; pictureUrl?: string }
-  | FaceFailure;
+export type AuthResult = ProviderResult<{ authState: 'SUCCESS' | 'FAIL' | 'PROCESSING'; score?: number; quality?: number; pictureUrl?: string }, FaceFailure>;
 
 export interface FaceClient {
   getCertifyId(p: { realName: string; idCard: string; metaInfo: string; needPicture: boolean }): Promise<CertifyIdResult>;
@@ -74,7 +76,7 @@ export function createFaceClient(cfg: FaceConfig): FaceClient {
       if (code === 0) return { ok: true, data };
       const errMsg = scrub(typeof data.errMsg === 'string' ? data.errMsg : typeof data.message === 'string' ? data.message : '');
       const key = String(code);
-      if (key === NOT_FINISHED_CODE) return { ok: false, error: { errCode: code, errMsg }, retryable: false, notFinished: true };
+      if (key === NOT_FINISHED_CODE) return { ok: false, code: key, message: errMsg, retryable: false, notFinished: true };
       return failure(code, errMsg, RETRYABLE_CODES.has(key) || (status >= 500 && !/^-?\d+$/.test(key)));
     }
     if (status >= 500 || status === 429) return failure(`HTTP_${status}`, scrub(`HTTP ${status} ${snippet(text)}`.trim()), true);
@@ -116,7 +118,12 @@ export function createFaceClient(cfg: FaceConfig): FaceClient {
 }
 
 function failure(errCode: number | string, errMsg: string, retryable: boolean): FaceFailure {
-  return { ok: false, error: { errCode, errMsg }, retryable };
+  return { ok: false, code: String(errCode), message: errMsg, retryable };
+}
+
+/** A failure's code as the function answered it: uni's numeric codes as numbers, the others as they are. */
+export function uniErrCode(code: string): number | string {
+  return /^-?\d+$/.test(code) ? Number(code) : code;
 }
 
 /** 55001 and "55001" are the same code; other strings stay strings. */
@@ -131,9 +138,3 @@ function toNumber(v: unknown): number | undefined {
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   return undefined;
 }
-
-
-
-
-
-

@@ -1,24 +1,29 @@
 // ID two-factor check (身份证二要素) through the Tencent Cloud API market gateway: name + ID
-// number → does this person exist with this name? Every outcome becomes a value; the caller
-// (an activity) decides about rate-limit slots and retries, so nothing here throws.
+// number → does this person exist with this name? Every outcome becomes a value, a
+// ProviderResult (providers/shared/result.ts); the caller (an activity) decides about
+// rate-limit slots and retries, so nothing here throws.
 //
 // Wire (docs/providers.md#id-two-factor-check): POST <base>/id_name/check?idcard=…&name=… signed with the
 // market's HMAC key pair; the gateway answers its own errors as HTTP 401/403 with
 // { message }, the API answers { code, msg, data: { result, sex, birthday, address, message } }.
 //
-// Outcomes, following the seed's xc_idcard_verification_hook:
-//   code 200, result 1 → match (sex, birthday, address)
-//   code 200, result 2 → mismatch  "核验失败:身份证信息不匹配"
-//   code 200, result 3 → no_record (户口迁出/现役军人/移民/身份证不存在)
-//   code 400           → bad_request (our parameters)
-//   any other code, a gateway 401/403, a 5xx, a body that is not the envelope → provider_fault
-//   refused / reset / timeout → transport_error
-// The seed releases the user's rate-limit slot for provider_fault and transport_error.
+// Outcomes, following the seed's xc_idcard_verification_hook. The provider's verdicts are
+// answers (ok: true), whatever they say:
+//   code 200, result 1 → verdict match (sex, birthday, address)
+//   code 200, result 2 → verdict mismatch  "核验失败:身份证信息不匹配"
+//   code 200, result 3 → verdict no_record (户口迁出/现役军人/移民/身份证不存在)
+//   code 400           → verdict bad_request (our parameters)
+// Everything else is a failure, always retryable (the seed's provider fault and transport
+// error, for which it releases the user's rate-limit slot):
+//   any other code, a gateway 401/403, a 5xx, a body that is not the envelope → code: the
+//     provider's code (500, 604, …), http_<status>, invalid_response or result_<result>
+//   refused / reset / timeout → code TransportError
 //
 // Personal data never leaves this module in clear: messages the provider echoes are
 // scrubbed of the name and ID number we sent.
 import { createHmac } from 'node:crypto';
 import { isRecord, parseJson, scrubIdentity, snippet, transportMessage } from '../shared/http-answer';
+import { providerFailure, TRANSPORT_ERROR, type ProviderResult } from '../shared/result';
 
 export interface IdCardConfig {
   /** e.g. https://service-xxxx.gz.apigw.tencentcs.com/release (no trailing path of the API itself) */
@@ -28,13 +33,15 @@ export interface IdCardConfig {
   timeoutMs: number;
 }
 
-export type IdCheckResult =
-  | { kind: 'match'; sex?: string; birthday?: string; address?: string; requestId?: string }
-  | { kind: 'mismatch'; message: string }
-  | { kind: 'no_record'; message: string }
-  | { kind: 'bad_request'; message: string }
-  | { kind: 'provider_fault'; code: number | string; message: string }
-  | { kind: 'transport_error'; message: string };
+export type IdVerdict = 'match' | 'mismatch' | 'no_record' | 'bad_request';
+
+/** What the provider said: a match with what it knows of the person, or why not. */
+export type IdCheckAnswer =
+  | { verdict: 'match'; sex?: string; birthday?: string; address?: string; requestId?: string }
+  | { verdict: 'mismatch' | 'no_record' | 'bad_request'; message: string };
+
+/** A failure is the provider's fault or the network's (code TransportError), and always retryable. */
+export type IdCheckResult = ProviderResult<IdCheckAnswer>;
 
 export interface IdCardChecker {
   check(name: string, idNumber: string): Promise<IdCheckResult>;
@@ -82,7 +89,7 @@ export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
         headerRequestId = res.headers.get('x-api-requestid');
         text = (await res.text()).slice(0, MAX_BODY_CHARS);
       } catch (err) {
-        return { kind: 'transport_error', message: scrub(transportMessage(err, cfg.timeoutMs)) };
+        return providerFailure(TRANSPORT_ERROR, scrub(transportMessage(err, cfg.timeoutMs)), true);
       }
 
       const body = parseJson(text);
@@ -92,9 +99,9 @@ export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
       if (status < 200 || status >= 300) {
         // The gateway's own answers (401/403 { message }) and load-balancer pages.
         const msg = isRecord(body) && typeof body.message === 'string' ? body.message : snippet(text);
-        return { kind: 'provider_fault', code: `http_${status}`, message: scrub(`HTTP ${status}${msg ? ` ${msg}` : ''}`) };
+        return providerFault(`http_${status}`, scrub(`HTTP ${status}${msg ? ` ${msg}` : ''}`));
       }
-      return { kind: 'provider_fault', code: 'invalid_response', message: scrub(`answer is not the API envelope: ${snippet(text)}`) };
+      return providerFault('invalid_response', scrub(`answer is not the API envelope: ${snippet(text)}`));
     },
   };
 }
@@ -102,17 +109,15 @@ export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
 function fromEnvelope(body: Record<string, unknown>, headerRequestId: string | null, scrub: (s: string) => string): IdCheckResult {
   const code = typeof body.code === 'string' && /^\d+$/.test(body.code) ? Number(body.code) : body.code;
   const msg = scrub(stringOf(body.msg) ?? stringOf(body.message) ?? '');
-  if (code === 400) return { kind: 'bad_request', message: msg || '请求参数错误' };
-  if (code !== 200) {
-    return { kind: 'provider_fault', code: typeof code === 'number' ? code : String(code), message: msg || UNKNOWN_MESSAGE };
-  }
+  if (code === 400) return { ok: true, verdict: 'bad_request', message: msg || '请求参数错误' };
+  if (code !== 200) return providerFault(String(code), msg || UNKNOWN_MESSAGE);
 
   const data = isRecord(body.data) ? body.data : {};
   const result = data.result === undefined || data.result === null ? '' : String(data.result);
   const requestId = stringOf(body.taskNo) ?? stringOf(body.requestId) ?? stringOf(body.seqNo) ?? headerRequestId ?? undefined;
   switch (result) {
     case '1': {
-      const match: IdCheckResult & { kind: 'match' } = { kind: 'match' };
+      const match: IdCheckResult & { verdict: 'match' } = { ok: true, verdict: 'match' };
       const sex = stringOf(data.sex);
       const birthday = stringOf(data.birthday);
       const address = stringOf(data.address);
@@ -123,22 +128,22 @@ function fromEnvelope(body: Record<string, unknown>, headerRequestId: string | n
       return match;
     }
     case '2':
-      return { kind: 'mismatch', message: MISMATCH_MESSAGE };
+      return { ok: true, verdict: 'mismatch', message: MISMATCH_MESSAGE };
     case '3':
-      return { kind: 'no_record', message: NO_RECORD_MESSAGE };
+      return { ok: true, verdict: 'no_record', message: NO_RECORD_MESSAGE };
     default:
       // The seed: "其它错误,目前不可知。直接返回验失败:未知原因".
-      return { kind: 'provider_fault', code: `result_${result || 'missing'}`, message: UNKNOWN_MESSAGE };
+      return providerFault(`result_${result || 'missing'}`, UNKNOWN_MESSAGE);
   }
 }
 
-
-
-
+/** The provider answered, but not with a verdict: worth another try, and not the user's fault. */
+function providerFault(code: string, message: string): IdCheckResult {
+  return providerFailure(code, message, true);
+}
 
 function stringOf(v: unknown): string | undefined {
   if (typeof v === 'string') return v || undefined;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return undefined;
 }
-

@@ -1,5 +1,6 @@
-// Mail over SMTP with nodemailer. Like the SMS sender it never throws: the caller decides
-// whether a failure is worth a retry, guided by `retryable`.
+// Mail over SMTP with nodemailer. Like every provider client it never throws and answers a
+// ProviderResult (providers/shared/result.ts): the caller decides whether a failure is worth
+// a retry, guided by `retryable`.
 //
 // SMTP has nothing to ask whether an earlier attempt was delivered, so a retry after a lost
 // answer sends the mail again (at least once). A `messageKey` makes every send of one message
@@ -8,10 +9,9 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../lib/config';
+import { TRANSPORT_ERROR, type ProviderResult } from '../shared/result';
 
-export type MailResult =
-  | { ok: true; messageId: string; response: string }
-  | { ok: false; code: string; message: string; retryable: boolean };
+export type MailResult = ProviderResult<{ messageId: string; response: string }>;
 
 export interface Mailer {
   /** messageKey: stable across retries of one message, no personal data (it is hashed anyway). */
@@ -79,7 +79,7 @@ function fromError(err: unknown): MailResult {
     return { ok: false, code: `SmtpError.${e.responseCode}`, message, retryable: transient };
   }
   const code = typeof e.code === 'string' ? e.code : '';
-  if (TRANSPORT_CODES.has(code)) return { ok: false, code: 'TransportError', message, retryable: true };
+  if (TRANSPORT_CODES.has(code)) return { ok: false, code: TRANSPORT_ERROR, message, retryable: true };
   // EENVELOPE without a reply (bad address), EMESSAGE, EAUTH, ETLS: retrying will not help.
   return { ok: false, code: code || 'MailError', message, retryable: false };
 }

@@ -1,5 +1,6 @@
-// Tencent Cloud SMS through the official SDK. Every outcome becomes a value: the caller
-// (an activity) decides about retries, so nothing here throws for a provider answer.
+// Tencent Cloud SMS through the official SDK. Every outcome becomes a value, a ProviderResult
+// (providers/shared/result.ts; a failure's `ref` is Tencent's RequestId): the caller (an
+// activity) decides about retries, so nothing here throws for a provider answer.
 //
 // How the SDK (tencentcloud-sdk-nodejs-common 4.x) reports failures, read from its source:
 //  - request-level Error envelope → throws TencentCloudSDKHttpException with .code and .requestId;
@@ -17,13 +18,13 @@
 import http from 'node:http';
 import { sms } from 'tencentcloud-sdk-nodejs-sms';
 import type { Config } from '../../lib/config';
+import { TRANSPORT_ERROR, type ProviderFailure, type ProviderResult } from '../shared/result';
 
-export type SmsFailure = { ok: false; code: string; message: string; requestId?: string; retryable: boolean };
-
-export type SmsResult = { ok: true; serialNo: string; fee: number; requestId: string } | SmsFailure;
+/** A failure carries Tencent's RequestId, when it gave one, as `ref`. */
+export type SmsResult = ProviderResult<{ serialNo: string; fee: number; requestId: string }>;
 
 /** Whether a delivery report carries a SessionContext; a failed query says nothing either way. */
-export type SentWithResult = { ok: true; found: true; serialNo: string; reportStatus: string } | { ok: true; found: false } | SmsFailure;
+export type SentWithResult = ProviderResult<{ found: true; serialNo: string; reportStatus: string } | { found: false }>;
 
 export interface SmsSender {
   /**
@@ -104,7 +105,7 @@ export function createSmsSender(cfg: Config['sms']): SmsSender {
           SmsSdkAppId: cfg.sdkAppId,
         });
         if (!Array.isArray(res.PullSmsSendStatusSet)) {
-          return { ok: false, code: 'InvalidResponse', message: 'PullSmsSendStatusByPhoneNumber answered without a PullSmsSendStatusSet', requestId: res.RequestId ?? '', retryable: true };
+          return { ok: false, code: 'InvalidResponse', message: 'PullSmsSendStatusByPhoneNumber answered without a PullSmsSendStatusSet', retryable: true, ref: res.RequestId ?? '' };
         }
         const hit = res.PullSmsSendStatusSet.find((r) => r.SessionContext === sessionContext && !!r.SerialNo);
         return hit ? { ok: true, found: true, serialNo: hit.SerialNo!, reportStatus: hit.ReportStatus ?? '' } : { ok: true, found: false };
@@ -117,7 +118,7 @@ export function createSmsSender(cfg: Config['sms']): SmsSender {
 
 const MAINLAND = /^1\d{10}$/;
 
-function incorrectPhone(): SmsFailure {
+function incorrectPhone(): ProviderFailure {
   return { ok: false, code: 'InvalidParameterValue.IncorrectPhoneNumber', message: 'phone must be an 11-digit mainland number without +86', retryable: false };
 }
 
@@ -128,7 +129,7 @@ function fromResponse(res: SendSmsResponse): SmsResult {
   const status = res.SendStatusSet?.[0];
   if (!status) {
     // Nothing says whether the message went out; let the caller's retry policy decide.
-    return { ok: false, code: 'InvalidResponse', message: 'SendSms answered without a SendStatusSet', requestId, retryable: true };
+    return { ok: false, code: 'InvalidResponse', message: 'SendSms answered without a SendStatusSet', retryable: true, ref: requestId };
   }
   if (status.Code === 'Ok') {
     return { ok: true, serialNo: status.SerialNo ?? '', fee: status.Fee ?? 0, requestId };
@@ -138,8 +139,8 @@ function fromResponse(res: SendSmsResponse): SmsResult {
     ok: false,
     code: status.Code || 'UnknownError',
     message: maskPhones(status.Message ?? ''),
-    requestId,
     retryable: false,
+    ref: requestId,
   };
 }
 
@@ -152,18 +153,18 @@ interface SdkError {
   message?: unknown;
 }
 
-function fromException(err: unknown): SmsFailure {
+function fromException(err: unknown): ProviderFailure {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkError;
   const message = maskPhones(typeof e.message === 'string' ? e.message : String(err));
   const requestId = typeof e.requestId === 'string' && e.requestId ? e.requestId : undefined;
 
   if (e.name === 'FetchError') {
     // Raw node-fetch errors only escape while reading a 200 body: garbage or a cut connection.
-    const code = e.type === 'invalid-json' ? 'InvalidResponse' : 'TransportError';
+    const code = e.type === 'invalid-json' ? 'InvalidResponse' : TRANSPORT_ERROR;
     return { ok: false, code, message, retryable: true };
   }
   if (typeof e.code === 'string' && e.code) {
-    return { ok: false, code: e.code, message, ...(requestId && { requestId }), retryable: isRetryableApiCode(e.code) };
+    return { ok: false, code: e.code, message, retryable: isRetryableApiCode(e.code), ...(requestId && { ref: requestId }) };
   }
   if (typeof e.httpCode === 'number') {
     return { ok: false, code: `HttpError.${e.httpCode}`, message: `HTTP ${e.httpCode} ${message}`.trim(), retryable: e.httpCode >= 500 };
@@ -172,7 +173,7 @@ function fromException(err: unknown): SmsFailure {
     // A 200 JSON body without the Response envelope.
     return { ok: false, code: 'InvalidResponse', message, retryable: true };
   }
-  return { ok: false, code: 'TransportError', message, retryable: true };
+  return { ok: false, code: TRANSPORT_ERROR, message, retryable: true };
 }
 
 /** Request-level codes that describe the provider's state, not a fault in our request. */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createFaceClient, type AuthResult, type CertifyIdResult, type FaceConfig } from '../../providers/dcloud-face/client';
+import { createFaceClient, uniErrCode, type AuthResult, type CertifyIdResult, type FaceConfig } from '../../providers/dcloud-face/client';
 import { SANDBOX_JPEG, startFaceFunction, type FaceFunction } from '../../providers/dcloud-face/sandbox';
 import { closedPort } from './helpers';
 
@@ -73,12 +73,12 @@ describe("the seed's wrapper: secret header and body", () => {
 
   it('wrong secret through the client → -3, not retryable', async () => {
     const r = failed(await createFaceClient(cfg({ secret: 'wrong-secret' })).getCertifyId({ realName: NAME, idCard: ID, metaInfo: metaInfo(), needPicture: false }));
-    expect(r).toEqual({ ok: false, error: { errCode: -3, errMsg: '非法请求[-3]' }, retryable: false });
+    expect(r).toEqual({ ok: false, code: '-3', message: '非法请求[-3]', retryable: false });
   });
 
   it('the secret under another header name → -3', async () => {
     const r = failed(await createFaceClient(cfg({ secretHeader: 'x-other-secret' })).getAuthResult('0'.repeat(32)));
-    expect(r.error.errCode).toBe(-3);
+    expect(r.code).toBe('-3');
   });
 
   it('a secret that only shares a prefix → -3', async () => {
@@ -123,15 +123,15 @@ describe('getCertifyId', () => {
   });
 
   it.each([
-    ['realName missing', { realName: '' }, 50001],
-    ['idCard missing', { idCard: '' }, 50001],
-    ['metaInfo missing', { metaInfo: '' }, 50001],
-    ['realName not Chinese', { realName: 'Zhang San' }, 50002],
-    ['idCard with a wrong check character', { idCard: '110105194912310021' }, 50002],
+    ['realName missing', { realName: '' }, '50001'],
+    ['idCard missing', { idCard: '' }, '50001'],
+    ['metaInfo missing', { metaInfo: '' }, '50001'],
+    ['realName not Chinese', { realName: 'Zhang San' }, '50002'],
+    ['idCard with a wrong check character', { idCard: '110105194912310021' }, '50002'],
   ])('%s → %s, not retryable', async (_what, override, errCode) => {
     const before = fn.certifyIds().length;
     const r = failed(await createFaceClient(cfg()).getCertifyId({ realName: NAME, idCard: ID, metaInfo: metaInfo(), needPicture: false, ...override }));
-    expect(r.error.errCode).toBe(errCode);
+    expect(r.code).toBe(errCode);
     expect(r.retryable).toBe(false);
     expect(fn.certifyIds()).toHaveLength(before);
     expect(JSON.stringify(r)).not.toContain(ID);
@@ -143,18 +143,18 @@ describe('getCertifyId', () => {
   });
 
   it.each([
-    ['balance', 54100, false],
-    ['not_activated', 55023, false],
-    ['upstream', 55001, true],
+    ['balance', '54100', false],
+    ['not_activated', '55023', false],
+    ['upstream', '55001', true],
   ])('metaInfo magic %s → %s (retryable %s)', async (magic, errCode, retryable) => {
     const r = failed(await createFaceClient(cfg()).getCertifyId({ realName: NAME, idCard: ID, metaInfo: metaInfo(magic), needPicture: false }));
-    expect(r.error.errCode).toBe(errCode);
+    expect(r.code).toBe(errCode);
     expect(r.retryable).toBe(retryable);
   });
 
   it('the magic word also works in a metaInfo that is not JSON', async () => {
     const r = failed(await createFaceClient(cfg()).getCertifyId({ realName: NAME, idCard: ID, metaInfo: 'device=1;sandbox:balance', needPicture: false }));
-    expect(r.error.errCode).toBe(54100);
+    expect(r.code).toBe('54100');
     expect(ok(await createFaceClient(cfg()).getCertifyId({ realName: NAME, idCard: ID, metaInfo: 'device=1', needPicture: false })).certifyId).toMatch(/^[0-9a-f]{32}$/);
   });
 });
@@ -178,7 +178,7 @@ describe('getCertifyId → getAuthResult', () => {
     const id = await certify('processing');
     const client = createFaceClient(cfg());
     const r = failed(await client.getAuthResult(id));
-    expect(r).toEqual({ ok: false, error: { errCode: 424, errMsg: '该certifyId用户未完成认证或认证进行中' }, retryable: false, notFinished: true });
+    expect(r).toEqual({ ok: false, code: '424', message: '该certifyId用户未完成认证或认证进行中', retryable: false, notFinished: true });
     fn.complete(id, 'SUCCESS');
     expect(ok(await client.getAuthResult(id)).authState).toBe('SUCCESS');
   });
@@ -199,12 +199,12 @@ describe('getCertifyId → getAuthResult', () => {
 
   it('unknown certifyId → 54020, not retryable', async () => {
     const r = failed(await createFaceClient(cfg()).getAuthResult('0123456789abcdef0123456789abcdef'));
-    expect(r.error.errCode).toBe(54020);
+    expect(r.code).toBe('54020');
     expect(r.retryable).toBe(false);
   });
 
   it('empty certifyId → 50001', async () => {
-    expect(failed(await createFaceClient(cfg()).getAuthResult('')).error.errCode).toBe(50001);
+    expect(failed(await createFaceClient(cfg()).getAuthResult('')).code).toBe('50001');
   });
 
   it('at most 5 queries per certifyId; the 6th → 56002 请求次数已超限', async () => {
@@ -212,7 +212,7 @@ describe('getCertifyId → getAuthResult', () => {
     const client = createFaceClient(cfg());
     for (let i = 0; i < 5; i++) expect(ok(await client.getAuthResult(id)).authState).toBe('SUCCESS');
     const r = failed(await client.getAuthResult(id));
-    expect(r).toEqual({ ok: false, error: { errCode: 56002, errMsg: '请求次数已超限' }, retryable: false });
+    expect(r).toEqual({ ok: false, code: '56002', message: '请求次数已超限', retryable: false });
     expect(fn.certifyIds().find((c) => c.certifyId === id)?.queries).toBe(6);
   });
 
@@ -221,7 +221,7 @@ describe('getCertifyId → getAuthResult', () => {
     const client = createFaceClient(cfg());
     for (let i = 0; i < 5; i++) expect(failed(await client.getAuthResult(id)).notFinished).toBe(true);
     fn.complete(id, 'SUCCESS');
-    expect(failed(await client.getAuthResult(id)).error.errCode).toBe(56002);
+    expect(failed(await client.getAuthResult(id)).code).toBe('56002');
   });
 
   it('queryable for 24 h; after that 56001 请求记录已过期 (injected clock)', async () => {
@@ -233,7 +233,7 @@ describe('getCertifyId → getAuthResult', () => {
       expect(ok(await client.getAuthResult(id)).authState).toBe('SUCCESS');
       clock = start + 24 * HOUR + 1;
       const r = failed(await client.getAuthResult(id));
-      expect(r).toEqual({ ok: false, error: { errCode: 56001, errMsg: '请求记录已过期' }, retryable: false });
+      expect(r).toEqual({ ok: false, code: '56001', message: '请求记录已过期', retryable: false });
     } finally {
       clock = start;
     }
@@ -315,9 +315,9 @@ describe('pictures', () => {
 
 describe('outages and transport', () => {
   it.each([
-    ['55001', 55001, true],
-    ['55000', 55000, true],
-    ['60000', 60000, true],
+    ['55001', '55001', true],
+    ['55000', '55000', true],
+    ['60000', '60000', true],
     ['http500', 'HTTP_500', true],
   ] as const)('setFailure(%s) → %s, retryable %s, on both ways', async (mode, errCode, retryable) => {
     const id = await certify();
@@ -325,7 +325,7 @@ describe('outages and transport', () => {
     const client = createFaceClient(cfg());
     const a = failed(await client.getCertifyId({ realName: NAME, idCard: ID, metaInfo: metaInfo(), needPicture: false }));
     const b = failed(await client.getAuthResult(id));
-    for (const r of [a, b]) expect(r).toMatchObject({ error: { errCode }, retryable });
+    for (const r of [a, b]) expect(r).toMatchObject({ code: errCode, retryable });
     fn.setFailure(null);
     expect(ok(await client.getAuthResult(id)).authState).toBe('SUCCESS');
   });
@@ -334,13 +334,13 @@ describe('outages and transport', () => {
     fn.setFailure('timeout');
     const started = Date.now();
     const r = failed(await createFaceClient(cfg({ timeoutMs: 300 })).getAuthResult('0'.repeat(32)));
-    expect(r).toEqual({ ok: false, error: { errCode: 'TIMEOUT', errMsg: 'no answer within 300 ms' }, retryable: true });
+    expect(r).toEqual({ ok: false, code: 'TIMEOUT', message: 'no answer within 300 ms', retryable: true });
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('the secret check still comes first during an upstream outage', async () => {
     fn.setFailure('55001');
-    expect(failed(await createFaceClient(cfg({ secret: 'nope' })).getAuthResult('x')).error.errCode).toBe(-3);
+    expect(failed(await createFaceClient(cfg({ secret: 'nope' })).getAuthResult('x')).code).toBe('-3');
   });
 
   it('refuses an unknown failure mode', () => {
@@ -349,8 +349,8 @@ describe('outages and transport', () => {
 
   it('connection refused → TRANSPORT, retryable', async () => {
     const r = failed(await createFaceClient(cfg({ url: `http://127.0.0.1:${await closedPort()}/face` })).getCertifyId({ realName: NAME, idCard: ID, metaInfo: metaInfo(), needPicture: false }));
-    expect(r.error.errCode).toBe('TRANSPORT');
-    expect(r.error.errMsg).toMatch(/ECONNREFUSED/);
+    expect(r.code).toBe('TRANSPORT');
+    expect(r.message).toMatch(/ECONNREFUSED/);
     expect(r.retryable).toBe(true);
   });
 
@@ -386,27 +386,33 @@ describe('answers the sandbox never gives', () => {
   const getCid = () => client().getCertifyId({ realName: NAME, idCard: ID, metaInfo: '{}', needPicture: false });
 
   it.each([
-    ['a 200 that is not JSON', 200, 'text/html', '<html></html>', { errCode: 'INVALID_RESPONSE' }, true],
-    ['errCode 0 without certifyId', 200, 'application/json', '{"errCode":0}', { errCode: 'INVALID_RESPONSE' }, true],
-    ['errCode as a string "55001"', 200, 'application/json', '{"errCode":"55001","errMsg":"x"}', { errCode: 55001 }, true],
-    ['a 502 HTML page', 502, 'text/html', '<h1>Bad Gateway</h1>', { errCode: 'HTTP_502' }, true],
-    ['a 404', 404, 'text/plain', 'not found', { errCode: 'HTTP_404' }, false],
-    ['uniCloud\'s own failure with a string code on 500', 500, 'application/json', '{"errCode":"FUNCTION_EXECUTION_FAIL","errMsg":"boom"}', { errCode: 'FUNCTION_EXECUTION_FAIL' }, true],
-    ['balance insufficient', 200, 'application/json', '{"errCode":54100,"errMsg":"余额不足"}', { errCode: 54100 }, false],
-    ['an errMsg echoing the person', 200, 'application/json', JSON.stringify({ errCode: 50002, errMsg: `参数错误:${ID} ${NAME}` }), { errCode: 50002, errMsg: '参数错误:1101**********002X 张*' }, false],
-  ])('getCertifyId: %s', async (_what, status, type, body, error, retryable) => {
+    ['a 200 that is not JSON', 200, 'text/html', '<html></html>', { code: 'INVALID_RESPONSE' }, true],
+    ['errCode 0 without certifyId', 200, 'application/json', '{"errCode":0}', { code: 'INVALID_RESPONSE' }, true],
+    ['errCode as a string "55001"', 200, 'application/json', '{"errCode":"55001","errMsg":"x"}', { code: '55001' }, true],
+    ['a 502 HTML page', 502, 'text/html', '<h1>Bad Gateway</h1>', { code: 'HTTP_502' }, true],
+    ['a 404', 404, 'text/plain', 'not found', { code: 'HTTP_404' }, false],
+    ['uniCloud\'s own failure with a string code on 500', 500, 'application/json', '{"errCode":"FUNCTION_EXECUTION_FAIL","errMsg":"boom"}', { code: 'FUNCTION_EXECUTION_FAIL' }, true],
+    ['balance insufficient', 200, 'application/json', '{"errCode":54100,"errMsg":"余额不足"}', { code: '54100' }, false],
+    ['an errMsg echoing the person', 200, 'application/json', JSON.stringify({ errCode: 50002, errMsg: `参数错误:${ID} ${NAME}` }), { code: '50002', message: '参数错误:1101**********002X 张*' }, false],
+  ])('getCertifyId: %s', async (_what, status, type, body, failure, retryable) => {
     next = { status, type, body };
     const r: CertifyIdResult = await getCid();
-    expect(failed(r)).toMatchObject({ error, retryable });
+    expect(failed(r)).toMatchObject({ ...failure, retryable });
     expect(JSON.stringify(r)).not.toContain(ID);
   });
 
   it.each([
-    ['an unknown authState', '{"errCode":0,"authState":"MAYBE"}', { ok: false, error: { errCode: 'INVALID_RESPONSE' }, retryable: true }],
+    ['an unknown authState', '{"errCode":0,"authState":"MAYBE"}', { ok: false, code: 'INVALID_RESPONSE', retryable: true }],
     ['numbers sent as strings', '{"errCode":0,"authState":"SUCCESS","score":"99.5","quality":"88"}', { ok: true, authState: 'SUCCESS', score: 99.5, quality: 88 }],
   ])('getAuthResult: %s', async (_what, body, want) => {
     next = { status: 200, type: 'application/json', body };
     const r: AuthResult = await client().getAuthResult('abc');
     expect(r).toMatchObject(want);
+  });
+
+  it('uniErrCode gives the API the errCode as the function answered it: numbers for uni codes, our own codes as they are', async () => {
+    next = { status: 200, type: 'application/json', body: '{"errCode":"55001","errMsg":"x"}' };
+    expect(uniErrCode(failed(await getCid()).code)).toBe(55001);
+    expect([uniErrCode('-3'), uniErrCode('424'), uniErrCode('TIMEOUT'), uniErrCode('HTTP_502'), uniErrCode('FUNCTION_EXECUTION_FAIL')]).toEqual([-3, 424, 'TIMEOUT', 'HTTP_502', 'FUNCTION_EXECUTION_FAIL']);
   });
 });

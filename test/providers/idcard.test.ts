@@ -66,16 +66,16 @@ describe('signing', () => {
 describe('magic ID numbers', () => {
   // Independent of the gateway's table, so a wrong entry there fails here.
   const expected: Record<keyof typeof IDCARD_MAGIC, (r: IdCheckResult) => void> = {
-    matchMale: (r) => expect(r).toEqual({ kind: 'match', sex: '男', birthday: '19900101', address: '北京市东城区景山前街4号', requestId: expect.stringMatching(/^[0-9a-f]{32}$/) }),
-    matchFemale: (r) => expect(r).toMatchObject({ kind: 'match', sex: '女', birthday: '19900101' }),
-    mismatch: (r) => expect(r).toEqual({ kind: 'mismatch', message: '核验失败:身份证信息不匹配' }),
-    noRecord: (r) => expect(r).toEqual({ kind: 'no_record', message: expect.stringMatching(/^核验失败:.*(户口迁出|不存在)/) }),
-    badRequest: (r) => expect(r).toEqual({ kind: 'bad_request', message: expect.stringMatching(/^参数错误/) }),
-    maintenance: (r) => expect(r).toEqual({ kind: 'provider_fault', code: 500, message: '系统维护,请稍后再试' }),
-    http502: (r) => expect(r).toEqual({ kind: 'provider_fault', code: 'http_502', message: expect.stringMatching(/^HTTP 502/) }),
-    arrears: (r) => expect(r).toEqual({ kind: 'provider_fault', code: 'http_403', message: 'HTTP 403 Found no validate usage plan' }),
-    centerError: (r) => expect(r).toEqual({ kind: 'provider_fault', code: 999, message: '核验中心异常' }),
-    slow: (r) => expect(r).toMatchObject({ kind: 'match', sex: '女', birthday: '19900101' }), // sequence 504: even
+    matchMale: (r) => expect(r).toEqual({ ok: true, verdict: 'match', sex: '男', birthday: '19900101', address: '北京市东城区景山前街4号', requestId: expect.stringMatching(/^[0-9a-f]{32}$/) }),
+    matchFemale: (r) => expect(r).toMatchObject({ ok: true, verdict: 'match', sex: '女', birthday: '19900101' }),
+    mismatch: (r) => expect(r).toEqual({ ok: true, verdict: 'mismatch', message: '核验失败:身份证信息不匹配' }),
+    noRecord: (r) => expect(r).toEqual({ ok: true, verdict: 'no_record', message: expect.stringMatching(/^核验失败:.*(户口迁出|不存在)/) }),
+    badRequest: (r) => expect(r).toEqual({ ok: true, verdict: 'bad_request', message: expect.stringMatching(/^参数错误/) }),
+    maintenance: (r) => expect(r).toEqual({ ok: false, code: '500', message: '系统维护,请稍后再试', retryable: true }),
+    http502: (r) => expect(r).toEqual({ ok: false, code: 'http_502', message: expect.stringMatching(/^HTTP 502/), retryable: true }),
+    arrears: (r) => expect(r).toEqual({ ok: false, code: 'http_403', message: 'HTTP 403 Found no validate usage plan', retryable: true }),
+    centerError: (r) => expect(r).toEqual({ ok: false, code: '999', message: '核验中心异常', retryable: true }),
+    slow: (r) => expect(r).toMatchObject({ ok: true, verdict: 'match', sex: '女', birthday: '19900101' }), // sequence 504: even
   };
 
   it('every documented magic number has an expectation, and all are valid, distinct ID numbers', () => {
@@ -109,18 +109,18 @@ describe('other numbers and names', () => {
   it('any other valid number matches, with sex and birthday from the number', async () => {
     const female = withCheck('44030520000229124');
     const r = await createIdCardChecker(cfg()).check('欧阳娜娜', female);
-    expect(r).toMatchObject({ kind: 'match', sex: '女', birthday: '20000229', address: '广东省' });
+    expect(r).toMatchObject({ ok: true, verdict: 'match', sex: '女', birthday: '20000229', address: '广东省' });
     const male = withCheck('31010419851215123');
-    expect(await createIdCardChecker(cfg()).check('李四', male)).toMatchObject({ kind: 'match', sex: '男', birthday: '19851215' });
+    expect(await createIdCardChecker(cfg()).check('李四', male)).toMatchObject({ ok: true, verdict: 'match', sex: '男', birthday: '19851215' });
   });
 
   it('sends the Chinese name URL-encoded: dots, Extension A and reserved characters arrive intact', async () => {
     const id = IDCARD_MAGIC.matchMale;
-    expect((await createIdCardChecker(cfg()).check('买买提·艾力', id)).kind).toBe('match');
-    expect((await createIdCardChecker(cfg()).check('\u3400\u4e00', id)).kind).toBe('match');
+    expect(await createIdCardChecker(cfg()).check('买买提·艾力', id)).toMatchObject({ ok: true, verdict: 'match' });
+    expect(await createIdCardChecker(cfg()).check('\u3400\u4e00', id)).toMatchObject({ ok: true, verdict: 'match' });
     // If '&' or '=' leaked unencoded the gateway would read a valid name "张三" and match.
-    expect((await createIdCardChecker(cfg()).check(`张三&idcard=${id}`, id)).kind).toBe('bad_request');
-    expect((await createIdCardChecker(cfg()).check('张三+', id)).kind).toBe('bad_request');
+    expect(await createIdCardChecker(cfg()).check(`张三&idcard=${id}`, id)).toMatchObject({ ok: true, verdict: 'bad_request' });
+    expect(await createIdCardChecker(cfg()).check('张三+', id)).toMatchObject({ ok: true, verdict: 'bad_request' });
   });
 
   it.each([
@@ -131,7 +131,7 @@ describe('other numbers and names', () => {
     ['an empty name', '', IDCARD_MAGIC.matchMale],
   ])('%s → bad_request (code 400)', async (_what, name, id) => {
     const r = await createIdCardChecker(cfg()).check(name, id);
-    expect(r).toMatchObject({ kind: 'bad_request', message: expect.stringMatching(/^参数错误/) });
+    expect(r).toMatchObject({ ok: true, verdict: 'bad_request', message: expect.stringMatching(/^参数错误/) });
     if (id) expectNoPii(r, name || '张', id);
   });
 
@@ -145,16 +145,16 @@ describe('other numbers and names', () => {
 });
 
 describe('gateway authentication', () => {
-  it('wrong SecretKey → provider_fault 403 "HMAC signature does not match", not counted as an API call', async () => {
+  it('wrong SecretKey → a retryable failure http_403 "HMAC signature does not match", not counted as an API call', async () => {
     const before = gw.requests().length;
     const r = await createIdCardChecker(cfg({ secretKey: 'not-the-key' })).check(NAME, IDCARD_MAGIC.matchMale);
-    expect(r).toEqual({ kind: 'provider_fault', code: 'http_403', message: 'HTTP 403 HMAC signature does not match' });
+    expect(r).toEqual({ ok: false, code: 'http_403', message: 'HTTP 403 HMAC signature does not match', retryable: true });
     expect(gw.requests()).toHaveLength(before);
   });
 
-  it('unknown SecretId → provider_fault 403 "HMAC signature cannot be verified"', async () => {
+  it('unknown SecretId → a retryable failure http_403 "HMAC signature cannot be verified"', async () => {
     const r = await createIdCardChecker(cfg({ secretId: 'AKIDunknown' })).check(NAME, IDCARD_MAGIC.matchMale);
-    expect(r).toEqual({ kind: 'provider_fault', code: 'http_403', message: 'HTTP 403 HMAC signature cannot be verified' });
+    expect(r).toEqual({ ok: false, code: 'http_403', message: 'HTTP 403 HMAC signature cannot be verified', retryable: true });
   });
 
   it('no Authorization → 401 with the gateway message', async () => {
@@ -206,32 +206,32 @@ describe('gateway authentication', () => {
 });
 
 describe('transport and outages', () => {
-  it('client timeout shorter than the slow magic → transport_error quickly', async () => {
+  it('client timeout shorter than the slow magic → TransportError quickly', async () => {
     const started = Date.now();
     const r = await createIdCardChecker(cfg({ timeoutMs: 500 })).check(NAME, IDCARD_MAGIC.slow);
-    expect(r).toEqual({ kind: 'transport_error', message: 'no answer within 500 ms' });
+    expect(r).toEqual({ ok: false, code: 'TransportError', message: 'no answer within 500 ms', retryable: true });
     expect(Date.now() - started).toBeLessThan(2500);
   });
 
-  it('connection refused → transport_error naming ECONNREFUSED', async () => {
+  it('connection refused → TransportError naming ECONNREFUSED', async () => {
     const r = await createIdCardChecker(cfg({ baseUrl: `http://127.0.0.1:${await closedPort()}` })).check(NAME, IDCARD_MAGIC.matchMale);
-    expect(r.kind).toBe('transport_error');
-    expect(r.kind === 'transport_error' && r.message).toMatch(/ECONNREFUSED/);
+    expect(r).toMatchObject({ ok: false, code: 'TransportError', retryable: true });
+    expect(!r.ok && r.message).toMatch(/ECONNREFUSED/);
     expectNoPii(r, NAME, IDCARD_MAGIC.matchMale);
   });
 
   it.each([
-    ['http500', { kind: 'provider_fault', code: 'http_500' }],
-    ['maintenance', { kind: 'provider_fault', code: 500, message: '系统维护,请稍后再试' }],
-    ['arrears', { kind: 'provider_fault', code: 'http_403', message: 'HTTP 403 Found no validate usage plan' }],
-    ['reset', { kind: 'transport_error' }],
-    ['timeout', { kind: 'transport_error', message: 'no answer within 400 ms' }],
+    ['http500', { ok: false, code: 'http_500', retryable: true }],
+    ['maintenance', { ok: false, code: '500', message: '系统维护,请稍后再试' }],
+    ['arrears', { ok: false, code: 'http_403', message: 'HTTP 403 Found no validate usage plan' }],
+    ['reset', { ok: false, code: 'TransportError', retryable: true }],
+    ['timeout', { ok: false, code: 'TransportError', message: 'no answer within 400 ms' }],
   ] as const)('setFailure(%s)', async (mode, want) => {
     gw.setFailure(mode);
     const checker = createIdCardChecker(cfg({ timeoutMs: 400 }));
     expect(await checker.check(NAME, IDCARD_MAGIC.matchMale)).toMatchObject(want);
     gw.setFailure(null);
-    expect((await checker.check(NAME, IDCARD_MAGIC.matchMale)).kind).toBe('match');
+    expect(await checker.check(NAME, IDCARD_MAGIC.matchMale)).toMatchObject({ ok: true, verdict: 'match' });
   });
 
   it('refuses an unknown failure mode', () => {
@@ -258,14 +258,14 @@ describe('answers the sandbox never gives', () => {
 
   const id = IDCARD_MAGIC.matchMale;
   it.each([
-    ['a 200 that is not JSON', 200, 'text/html', '<html>ok</html>', { kind: 'provider_fault', code: 'invalid_response' }],
-    ['JSON without code', 200, 'application/json', '{"data":{}}', { kind: 'provider_fault', code: 'invalid_response' }],
-    ['code as a string "200" with result 1', 200, 'application/json', '{"code":"200","msg":"ok","data":{"result":"1"}}', { kind: 'match' }],
-    ['code 200 with result as a number 2', 200, 'application/json', '{"code":200,"data":{"result":2}}', { kind: 'mismatch' }],
-    ['code 200 with an unknown result', 200, 'application/json', '{"code":200,"data":{"result":"9"}}', { kind: 'provider_fault', code: 'result_9', message: '核验失败:未知原因' }],
-    ['an arrears code', 200, 'application/json', '{"code":604,"msg":"账户余额不足"}', { kind: 'provider_fault', code: 604, message: '账户余额不足' }],
-    ['a 500 carrying the envelope', 500, 'application/json', '{"code":500,"msg":"系统错误"}', { kind: 'provider_fault', code: 500 }],
-    ['a message echoing the number and name', 200, 'application/json', JSON.stringify({ code: 400, msg: `参数错误:${id} ${NAME}` }), { kind: 'bad_request', message: '参数错误:1101**********0015 张*' }],
+    ['a 200 that is not JSON', 200, 'text/html', '<html>ok</html>', { ok: false, code: 'invalid_response', retryable: true }],
+    ['JSON without code', 200, 'application/json', '{"data":{}}', { ok: false, code: 'invalid_response', retryable: true }],
+    ['code as a string "200" with result 1', 200, 'application/json', '{"code":"200","msg":"ok","data":{"result":"1"}}', { ok: true, verdict: 'match' }],
+    ['code 200 with result as a number 2', 200, 'application/json', '{"code":200,"data":{"result":2}}', { ok: true, verdict: 'mismatch' }],
+    ['code 200 with an unknown result', 200, 'application/json', '{"code":200,"data":{"result":"9"}}', { ok: false, code: 'result_9', message: '核验失败:未知原因' }],
+    ['an arrears code', 200, 'application/json', '{"code":604,"msg":"账户余额不足"}', { ok: false, code: '604', message: '账户余额不足' }],
+    ['a 500 carrying the envelope', 500, 'application/json', '{"code":500,"msg":"系统错误"}', { ok: false, code: '500' }],
+    ['a message echoing the number and name', 200, 'application/json', JSON.stringify({ code: 400, msg: `参数错误:${id} ${NAME}` }), { ok: true, verdict: 'bad_request', message: '参数错误:1101**********0015 张*' }],
   ])('%s', async (_what, status, type, body, want) => {
     next = { status, type, body };
     const r = await createIdCardChecker({ baseUrl: url, secretId: 'x', secretKey: 'y', timeoutMs: 2000 }).check(NAME, id);

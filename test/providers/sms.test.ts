@@ -84,9 +84,9 @@ describe('SDK client → sandbox gateway', () => {
       expect(gw.requests()).toBe(before + 1);
       expect(gw.forPhone(phone)).toHaveLength(0);
       if (phone === '17000000504') expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      // Envelope answers carry the provider's RequestId; HTTP and transport failures have none.
-      if (want.retryable) expect(r.requestId).toBeUndefined();
-      else expect(r.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      // Envelope answers carry the provider's RequestId as ref; HTTP and transport failures have none.
+      if (want.retryable) expect(r.ref).toBeUndefined();
+      else expect(r.ref).toMatch(/^[0-9a-f-]{36}$/);
     });
   });
 
@@ -94,7 +94,7 @@ describe('SDK client → sandbox gateway', () => {
     it('wrong SecretKey → AuthFailure.SignatureFailure', async () => {
       const sender = createSmsSender(smsConfig(gw.port, { secretKey: 'not-the-key' }));
       const r = failure(await sender.send({ phone: '13800138000', templateId: BIND_PHONE_TEMPLATE, params: ['123456'] }));
-      expect(r).toMatchObject({ code: 'AuthFailure.SignatureFailure', retryable: false, requestId: expect.any(String) });
+      expect(r).toMatchObject({ code: 'AuthFailure.SignatureFailure', retryable: false, ref: expect.any(String) });
       expect(gw.messages()).toHaveLength(0);
     });
 
@@ -249,7 +249,7 @@ describe('sentWith: delivery reports through the SDK (PullSmsSendStatusByPhoneNu
 
   it('a wrong SecretKey → AuthFailure.SignatureFailure, not retryable, with the RequestId', async () => {
     const r = lookupFailure(await createSmsSender(smsConfig(gw.port, { secretKey: 'not-the-key' })).sentWith('13800138000', KEY, now() - 60));
-    expect(r).toMatchObject({ code: 'AuthFailure.SignatureFailure', retryable: false, requestId: expect.any(String) });
+    expect(r).toMatchObject({ code: 'AuthFailure.SignatureFailure', retryable: false, ref: expect.any(String) });
   });
 
   it('connection refused → TransportError, retryable', async () => {
