@@ -1,7 +1,7 @@
 // npm run bench: journeys over the HTTP API against the sandboxes, held against the Temporal
 // floor and the direct baseline, measured in one run (docs/testing.md#benchmarks).
 //
-//   npm run bench                                   # own stack, 32 journeys at concurrency 8
+//   npm run bench                                   # own stack, 64 journeys at concurrency 16
 //   npm run bench -- --journeys 64 --concurrency 16 # sizes
 //   npm run bench -- --sweep --journeys 64          # concurrency 1, 4, 16, 32, 64, and an SVG chart
 //   npm run bench -- --rebind                       # a phone rebind (by SMS) in every journey
@@ -40,7 +40,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULTS: BenchOptions = { journeys: 32, concurrency: 8, sweep: false, running: false, rebind: false, floorRuns: 20, outDir: path.join(ROOT, '.data', 'bench') };
+export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, outDir: path.join(ROOT, '.data', 'bench') };
 
 /** floor workflows per kind at a concurrency: enough for a throughput figure, a few seconds */
 const floorWorkflowsAt = (o: BenchOptions, c: number) => Math.max(2 * o.floorRuns, 4 * c);

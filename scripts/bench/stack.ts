@@ -3,7 +3,7 @@
 // database and a Redis prefix of its own — or (`--running`) a running `npm start`, whose
 // processes are found by the ports they listen on. Either way the bench knows each part's pid,
 // to read its CPU time and peak RSS.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,6 @@ import { temporal as proto } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../lib/config';
-import { migrate } from '../../db/migrate';
 import { writeWorkflowBundle } from '../../worker/bundle';
 import { freePort, startDevServer, type DevServer } from '../temporal-dev';
 import { pidListeningOn } from './proc';
@@ -186,7 +185,8 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
       env.TEMPORAL_ADDRESS = server.address;
     }
     cfg = loadConfig(env);
-    await migrate(databaseUrl);
+    // in a process of its own, as npm start's migrations (node-pg-migrate is an ES module jest cannot load)
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'migrate.ts')], { cwd: ROOT, env: { ...env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
 
     const spawnPart = (name: ProcName, file: string) => {
       const out = fs.openSync(path.join(o.workDir, `${name}.log`), 'a');
