@@ -2,8 +2,8 @@
 // is written to callback_events and the dispatcher signalled) to a receiver holding the
 // verified POST. Prints p50 / p95 / max for events one at a time and for a burst.
 //
-//   npx tsx scripts/bench-webhooks.ts            # in-process: own Temporal dev server, database, worker, API
-//   npx tsx scripts/bench-webhooks.ts --running  # against `npm start` (its API, database and worker)
+//   npm run bench:webhooks                       # in-process: own Temporal dev server, database, worker, API
+//   npm run bench:webhooks -- --running          # against `npm start` (its API, database and worker)
 //   BENCH_EVENTS=200 BENCH_ACCOUNTS=20 …         # sizes (defaults 50 and 10)
 import { randomUUID } from 'node:crypto';
 import { createActivities } from '../flows/activities';

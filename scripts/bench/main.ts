@@ -1,0 +1,154 @@
+// npm run bench: journeys over the HTTP API against the sandboxes, held against the Temporal
+// floor and the direct baseline, measured in one run (docs/testing.md#benchmarks).
+//
+//   npm run bench                                   # own stack, 64 journeys at concurrency 16
+//   npm run bench -- --journeys 64 --concurrency 16 # sizes
+//   npm run bench -- --sweep --journeys 64          # concurrency 1, 4, 16, 32, 64, and an SVG chart
+//   npm run bench -- --rebind                       # a phone rebind (by SMS) in every journey
+//   npm run bench -- --running                      # against a running `npm start`
+//
+// Prints markdown and writes .data/bench/<timestamp>.{json,md} (and .svg with --sweep).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { connectClient } from '../../lib/temporal';
+import { startDirect } from './direct';
+import { bundleFloor, FLOOR_KINDS, startFloor, type FloorUnloaded } from './floor';
+import { journeyHistories } from './histories';
+import { ApiDriver, JourneyIdentities, runJourney } from './journey';
+import { runLevel, type LevelResult } from './level';
+import { toMarkdown, type BenchReport } from './report';
+import { attachRunning, startOwnStack, type OwnStackOptions } from './stack';
+import { sweepSvg } from './svg';
+
+const ROOT = path.join(__dirname, '..', '..');
+export const SWEEP = [1, 4, 16, 32, 64];
+
+export interface BenchOptions {
+  journeys: number;
+  concurrency: number;
+  sweep: boolean;
+  running: boolean;
+  rebind: boolean;
+  /** floor workflows one at a time, per kind */
+  floorRuns: number;
+  /** where the .json / .md / .svg go; null: nowhere */
+  outDir: string | null;
+  /** own-stack overrides (the test passes its suite's server, database and bundle) */
+  stack?: Partial<OwnStackOptions>;
+  log?: (line: string) => void;
+}
+
+export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, outDir: path.join(ROOT, '.data', 'bench') };
+
+/** floor workflows per kind at a concurrency: enough for a throughput figure, a few seconds */
+const floorWorkflowsAt = (o: BenchOptions, c: number) => Math.max(2 * o.floorRuns, 4 * c);
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const o = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const num = () => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
+      return v;
+    };
+    if (a === '--journeys') o.journeys = num();
+    else if (a === '--concurrency') o.concurrency = num();
+    else if (a === '--floor-runs') o.floorRuns = num();
+    else if (a === '--sweep') o.sweep = true;
+    else if (a === '--running') o.running = true;
+    else if (a === '--rebind') o.rebind = true;
+    else if (a === '--out') o.outDir = argv[++i] ?? null;
+    else if (a === '--help' || a === '-h') {
+      console.log('npm run bench -- [--journeys N] [--concurrency C] [--sweep] [--rebind] [--running] [--floor-runs R] [--out DIR]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  return o;
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const log = o.log ?? ((line: string) => console.error(line));
+  const startedAt = new Date().toISOString();
+  const loadBefore = os.loadavg();
+  const stamp = startedAt.replace(/[:.]/g, '-');
+  const floorBundle = bundleFloor(); // webpack, meanwhile
+  log(o.running ? 'attaching to the running npm start…' : 'starting the bench stack…');
+  const stack = o.running
+    ? await attachRunning()
+    : await startOwnStack({ workDir: path.join(os.tmpdir(), `vsaga-bench-${process.pid}`), log, ...o.stack });
+  const client = await connectClient(stack.cfg);
+  await floorBundle;
+  const floor = await startFloor(stack.cfg);
+  const api = new ApiDriver(stack);
+  const direct = startDirect(stack.cfg, api);
+  const ids = new JourneyIdentities();
+  try {
+    log(`stack up (${Object.entries(stack.pids).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}); warming up…`);
+    // connections, JIT, the first workflow tasks of each type: not measured
+    await runJourney(api, ids.next(), { rebind: o.rebind });
+    await direct.run(ids.next('bench-direct'), { rebind: o.rebind });
+    for (const kind of FLOOR_KINDS) await floor.unloaded(kind, 3);
+
+    log(`the floor, unloaded (${o.floorRuns} each)…`);
+    const floorUnloaded: FloorUnloaded[] = [];
+    for (const kind of FLOOR_KINDS) floorUnloaded.push(await floor.unloaded(kind, o.floorRuns));
+
+    const levels: LevelResult[] = [];
+    for (const concurrency of o.sweep ? SWEEP : [o.concurrency]) {
+      levels.push(
+        await runLevel(stack, api, ids, floor, direct, { journeys: o.journeys, concurrency, rebind: o.rebind, floorWorkflows: floorWorkflowsAt(o, concurrency), log }),
+      );
+    }
+    const sample = levels.find((l) => l.sample)?.sample ?? null;
+    const histories = sample ? await journeyHistories(client, sample) : null;
+    const report: BenchReport = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      valid: levels.every((l) => l.api.failures.length === 0 && l.direct.failures.length === 0),
+      mode: stack.mode,
+      engine: stack.engine,
+      machine: { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(), node: process.version },
+      options: { journeys: o.journeys, concurrency: levels.map((l) => l.concurrency), rebind: o.rebind, floorRuns: o.floorRuns, floorWorkflows: floorWorkflowsAt(o, o.concurrency) },
+      floorUnloaded,
+      histories,
+      levels,
+    };
+    if (o.outDir) {
+      fs.mkdirSync(o.outDir, { recursive: true });
+      const base = path.join(o.outDir, stamp);
+      fs.writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+      fs.writeFileSync(`${base}.md`, toMarkdown(report));
+      if (o.sweep) fs.writeFileSync(`${base}.svg`, sweepSvg(report));
+      log(`written: ${base}.{json,md${o.sweep ? ',svg' : ''}}`);
+    }
+    return report;
+  } finally {
+    await floor.close();
+    await direct.close();
+    await client.connection.close();
+    await stack.close();
+  }
+}
+
+if (require.main === module) {
+  let options: BenchOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runBench(options)
+    .then((report) => {
+      process.stdout.write(toMarkdown(report));
+      process.exit(report.valid ? 0 : 1);
+    })
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.stack : err);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,128 @@
+// The run's figures as one JSON document and as markdown tables (what stdout shows and
+// .data/bench/<timestamp>.md keeps).
+import type { FloorUnloaded } from './floor';
+import type { HistoryCount } from './histories';
+import { REBIND_STEPS, STEPS } from './journey';
+import type { LevelResult } from './level';
+
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  valid: boolean;
+  mode: 'own' | 'running';
+  engine: string;
+  machine: { cpus: number; loadAverageBefore: number[]; loadAverageAfter: number[]; node: string };
+  options: { journeys: number; concurrency: number[]; rebind: boolean; floorRuns: number; floorWorkflows: number };
+  floorUnloaded: FloorUnloaded[];
+  histories: { workflows: HistoryCount[]; total: HistoryCount } | null;
+  levels: LevelResult[];
+}
+
+const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const x = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || !b || Number.isNaN(a) ? '–' : `${(a / b).toFixed(1)}×`);
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const table = (head: string[], rows: (string | number)[][]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+
+function stepsOf(r: BenchReport): string[] {
+  return [...STEPS, ...(r.options.rebind ? REBIND_STEPS : [])];
+}
+
+function levelMarkdown(r: BenchReport, l: LevelResult): string {
+  const floorOne = r.floorUnloaded.find((f) => f.kind === 'one activity')?.latency.p50;
+  const floorOneAtC = l.floor.find((f) => f.kind === 'one activity');
+  const out: string[] = [];
+  const a = l.api;
+  out.push(
+    `### ${a.journeys} journeys at concurrency ${l.concurrency}: ${a.perSec.toFixed(2)} journeys/s, ${a.failures.length} failures${a.failures.length ? ' — INVALID' : ''}`,
+  );
+  out.push('');
+  const steps = stepsOf(r);
+  out.push(
+    table(
+      ['step', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', '× floor (unloaded)', `× floor (at ${l.concurrency})`, 'direct p50 ms', '× direct'],
+      [
+        ...steps.map((s) => {
+          const v = a.steps[s];
+          const d = l.direct.steps[s];
+          return [s, v?.n ?? 0, ms(v?.p50), ms(v?.p95), ms(v?.p99), ms(v?.max), x(v?.p50, floorOne), x(v?.p50, floorOneAtC?.latency.p50), ms(d?.p50), x(v?.p50, d?.p50)];
+        }),
+        ['whole journey (with reading codes)', a.journey.n, ms(a.journey.p50), ms(a.journey.p95), ms(a.journey.p99), ms(a.journey.max), x(a.journey.p50, floorOne), x(a.journey.p50, floorOneAtC?.latency.p50), ms(l.direct.journey.p50), x(a.journey.p50, l.direct.journey.p50)],
+      ],
+    ),
+  );
+  if (a.failures.length) {
+    out.push('', `Failures (${a.failures.length}):`, '', ...a.failures.slice(0, 10).map((f) => `- ${f}`));
+  }
+  out.push('');
+  out.push(
+    table(
+      ['at concurrency ' + l.concurrency, 'per s', 'p50 ms', 'p99 ms', 'journeys/s ÷', 'failures'],
+      [
+        ['journeys over the API (Temporal)', a.perSec.toFixed(2), ms(a.journey.p50), ms(a.journey.p99), '1', a.failures.length],
+        ['direct baseline (same calls, no Temporal)', l.direct.perSec.toFixed(2), ms(l.direct.journey.p50), ms(l.direct.journey.p99), x(l.direct.perSec, a.perSec), l.direct.failures.length],
+        ...l.floor.map((f) => [`floor: workflow with ${f.kind} (${f.workflows})`, f.perSec.toFixed(1), ms(f.latency.p50), ms(f.latency.p99), x(f.perSec, a.perSec), '–']),
+      ],
+    ),
+  );
+  out.push('');
+  out.push(
+    table(
+      ['process', 'pid', 'CPU s', 'CPU s / journey', 'cores busy', 'peak RSS MB'],
+      l.cpu.map((c) => [c.name, c.pid, c.cpuSec.toFixed(2), c.cpuSecPerJourney.toFixed(3), c.cores.toFixed(2), c.peakRssMb === null ? '–' : c.peakRssMb.toFixed(0)]),
+    ),
+  );
+  return out.join('\n');
+}
+
+export function toMarkdown(r: BenchReport): string {
+  const out: string[] = [];
+  out.push(`## npm run bench — ${r.startedAt}${r.valid ? '' : ' — INVALID (failures)'}`);
+  out.push('');
+  out.push(
+    `Stack: ${r.mode === 'own' ? "the bench's own, one process per part" : 'a running npm start'}; Temporal: ${r.engine}. ` +
+      `Machine: ${r.machine.cpus} CPUs, load average ${r.machine.loadAverageBefore.map((n) => n.toFixed(1)).join(' ')} before, ${r.machine.loadAverageAfter.map((n) => n.toFixed(1)).join(' ')} after; Node ${r.machine.node}. ` +
+      `Everything co-located: figures are noisy when the machine does other work.`,
+  );
+  out.push('');
+  out.push('### The Temporal floor, unloaded (same server, same run)');
+  out.push('');
+  out.push(
+    table(
+      ['workflow', 'runs', 'p50 ms', 'p95 ms', 'max ms'],
+      r.floorUnloaded.map((f) => [`${f.kind}`, f.latency.n, ms(f.latency.p50), ms(f.latency.p95), ms(f.latency.max)]),
+    ),
+  );
+  if (r.levels.length > 1) {
+    out.push('', '### Sweep', '');
+    const steps = stepsOf(r);
+    out.push(
+      table(
+        ['concurrency', 'journeys/s', ...steps.map((s) => `${s} p50`), 'floor 1-act wf/s', 'direct journeys/s', 'failures'],
+        r.levels.map((l) => [
+          l.concurrency,
+          l.api.perSec.toFixed(2),
+          ...steps.map((s) => ms(l.api.steps[s]?.p50)),
+          l.floor.find((f) => f.kind === 'one activity')?.perSec.toFixed(1) ?? '–',
+          l.direct.perSec.toFixed(1),
+          l.api.failures.length,
+        ]),
+      ),
+    );
+  }
+  for (const l of r.levels) out.push('', levelMarkdown(r, l));
+  if (r.histories) {
+    out.push('', '### History of one journey', '');
+    out.push(
+      table(
+        ['workflow', 'events', 'workflow tasks', 'activities', 'local activities', 'search-attribute upserts', 'timers', 'signals', 'updates', 'children'],
+        [...r.histories.workflows, r.histories.total].map((h) => [h.workflow, h.events, h.workflowTasks, h.activities, h.localActivities, h.searchAttributeUpserts, h.timers, h.signals, h.updates, h.children]),
+      ),
+    );
+  }
+  out.push(
+    '',
+    '× floor: a step’s p50 over the p50 of a workflow with one activity (unloaded, and at the same concurrency). × direct: over the same calls made without Temporal. ' +
+      'CPU s / journey: the process’s CPU time during the journeys over the successful journeys; peak RSS: VmHWM since the process started.',
+  );
+  return out.join('\n') + '\n';
+}
