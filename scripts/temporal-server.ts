@@ -191,7 +191,7 @@ export interface FullServerOptions {
   metricsPort?: number;
   logFile?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** drop the databases when stopped (test runs) */
+  /** drop the databases and the config folder when stopped (test runs) */
   dropOnStop?: boolean;
   /** say what each step does on stderr */
   verbose?: boolean;
@@ -410,7 +410,11 @@ export async function startFullServer(o: FullServerOptions): Promise<FullServer>
         resolve();
       });
       child.kill('SIGTERM');
-    }).then(() => (o.dropOnStop ? dropDatabases(databases, pg) : undefined));
+    }).then(async () => {
+      if (!o.dropOnStop) return;
+      await dropDatabases(databases, pg);
+      fs.rmSync(root, { recursive: true, force: true });
+    });
 
   try {
     say(`starting on ${address} (ports ${o.port}–${o.port + 7})`);
