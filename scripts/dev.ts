@@ -1,6 +1,10 @@
 // `npm start`: the whole service on one machine with embedded defaults: migrations,
 // the Temporal dev server with its Web UI (data kept in .data/), the provider
 // sandboxes, the worker and the API. Ctrl-C stops everything it started.
+//
+// `npm start -- --engine=server` (or VSAGA_TEMPORAL_ENGINE=server): the full Temporal
+// server on this machine's PostgreSQL instead of the dev server (scripts/temporal-server.ts,
+// the production engine); everything else the same.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -10,6 +14,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { loadConfig, ConfigError } from '../lib/config';
 import { migrate } from '../db/migrate';
 import { startDevServer, type DevServer } from './temporal-dev';
+import { serverPorts, startFullServer, type FullServer } from './temporal-server';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -83,8 +88,24 @@ async function waitForPoller(address: string, namespace: string, taskQueue: stri
   }
 }
 
+type Engine = 'dev' | 'server';
+
+/** --engine=dev|server (or --engine server), else VSAGA_TEMPORAL_ENGINE, else dev. */
+function engineOf(argv: string[], env: NodeJS.ProcessEnv): Engine {
+  let value = env.VSAGA_TEMPORAL_ENGINE || 'dev';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--engine=')) value = a.slice('--engine='.length);
+    else if (a === '--engine' && argv[i + 1]) value = argv[++i]!;
+    else throw new ConfigError(`unknown argument ${a} (npm start [-- --engine=dev|server])`);
+  }
+  if (value !== 'dev' && value !== 'server') throw new ConfigError(`engine ${value}: dev (the Temporal CLI dev server) or server (the full Temporal server on PostgreSQL)`);
+  return value;
+}
+
 async function main() {
   const started = Date.now();
+  const engine = engineOf(process.argv.slice(2), process.env);
   // This stack is one developer's machine: the demo console may fill in the dev key for a
   // browser on it (still only to loopback peers). Set CONSOLE_DEMO_API_KEY=false to paste
   // a key instead; production refuses the flag, so it is left alone there.
@@ -92,9 +113,15 @@ async function main() {
   const cfg = loadConfig();
   const temporal = hostPort(cfg.temporal.address);
   const uiPort = Number(new URL(cfg.temporal.uiUrl).port || 8233);
+  const temporalPorts: [string, string, number][] =
+    engine === 'dev'
+      ? [
+          ['TEMPORAL_ADDRESS', temporal.host, temporal.port],
+          ['TEMPORAL_UI_URL', temporal.host, uiPort],
+        ]
+      : Object.values(serverPorts(temporal.port)).flatMap((p) => [p.grpcPort, p.membershipPort].map((port): [string, string, number] => ['TEMPORAL_ADDRESS', temporal.host, port]));
   const ports: [string, string, number][] = [
-    ['TEMPORAL_ADDRESS', temporal.host, temporal.port],
-    ['TEMPORAL_UI_URL', temporal.host, uiPort],
+    ...temporalPorts,
     ['API_PORT', cfg.api.host, cfg.api.port],
     ['CODEC_PORT', cfg.codec.host, cfg.codec.port],
     ['SANDBOX_SMS_PORT', cfg.sandbox.host, cfg.sandbox.smsPort],
@@ -107,7 +134,8 @@ async function main() {
   ];
   for (const [setting, host, port] of ports) {
     if (!(await portFree(host, port))) {
-      throw new ConfigError(`port ${host}:${port} is in use (is another npm start running?); free it or set ${setting}`);
+      const why = engine === 'server' && setting === 'TEMPORAL_ADDRESS' ? ` (the full server takes ${temporal.port}–${temporal.port + 7})` : '';
+      throw new ConfigError(`port ${host}:${port} is in use${why} (is another npm start running?); free it or set ${setting}`);
     }
   }
 
@@ -116,7 +144,7 @@ async function main() {
   console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
 
   const children: ChildProcess[] = [];
-  let server: DevServer | null = null;
+  let server: DevServer | FullServer | null = null;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
@@ -140,15 +168,27 @@ async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
-  server = await startDevServer({
-    ip: temporal.host,
-    port: temporal.port,
-    uiPort,
-    dbFile: path.join(cfg.dataDir, 'temporal.sqlite'),
-    codecEndpoint: `http://${cfg.codec.host}:${cfg.codec.port}`,
-    logFile: path.join(cfg.dataDir, 'logs', 'temporal.log'),
-  });
-  console.log(`temporal dev server ready on ${server.address}`);
+  const temporalDbs = { temporal: process.env.TEMPORAL_DB_NAME || 'temporal', visibility: process.env.TEMPORAL_VISIBILITY_DB_NAME || 'temporal_visibility' };
+  server =
+    engine === 'server'
+      ? await startFullServer({
+          ip: temporal.host,
+          port: temporal.port,
+          dataDir: cfg.dataDir,
+          databases: temporalDbs,
+          namespace: cfg.temporal.namespace,
+          logFile: path.join(cfg.dataDir, 'logs', 'temporal-server.log'),
+          verbose: true,
+        })
+      : await startDevServer({
+          ip: temporal.host,
+          port: temporal.port,
+          uiPort,
+          dbFile: path.join(cfg.dataDir, 'temporal.sqlite'),
+          codecEndpoint: `http://${cfg.codec.host}:${cfg.codec.port}`,
+          logFile: path.join(cfg.dataDir, 'logs', 'temporal.log'),
+        });
+  console.log(`temporal ${engine === 'server' ? 'server (full, PostgreSQL)' : 'dev server'} ready on ${server.address}`);
 
   const spawnAll: [string, string][] = [
     ['sandbox', 'sandbox/main.ts'],
@@ -176,7 +216,9 @@ async function main() {
   }
   const rows = [
     ['API', apiUrl, `Authorization: Bearer <key> (dev key: ${cfg.api.keys[0]?.secret})`],
-    ['Temporal Web UI', server.uiUrl ?? '-', 'payloads decoded through the codec server'],
+    engine === 'server'
+      ? ['Temporal Web UI', '-', `none embedded in the full server: run temporalio/ui against ${server.address} (docker-compose.yml's temporal-ui)`]
+      : ['Temporal Web UI', server.uiUrl ?? '-', 'payloads decoded through the codec server'],
     ['Demo console', `${apiUrl}/console`, `bind, real-name, rebind in the browser (${cfg.console.demoApiKey ? 'dev key filled in' : 'paste an API key'})`],
     ['Temporal gRPC', server.address, `namespace ${cfg.temporal.namespace}, task queue ${cfg.temporal.taskQueue}`],
     ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
@@ -188,7 +230,9 @@ async function main() {
     ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],
     ['ID check (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.idcardPort}`, 'API-market HMAC gateway, 身份证二要素'],
     ['Face function (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.facePort}/face`, 'DCloud uni-cloud-verify'],
-    ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],
+    engine === 'server'
+      ? ['Data', cfg.dataDir, `logs; Temporal in PostgreSQL databases ${temporalDbs.temporal}, ${temporalDbs.visibility} (kept)`]
+      : ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],
   ];
   console.log(`\nverification-saga is up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   for (const [what, where, note] of rows) console.log(`  ${what!.padEnd(24)} ${where!.padEnd(36)} ${note}`);

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # npm test: installs what is missing, then typecheck, lint and every jest suite: the unit
 # project first (no server), then the others against a real Temporal dev server,
-# PostgreSQL, Redis and the sandboxes (jest.config.js).
+# PostgreSQL, Redis and the sandboxes (jest.config.js); test/engine against the full
+# Temporal server on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-services.sh
+# the production engine's suite (test/engine) runs on the full Temporal server: built here
+# once per machine (several minutes the first time, then cached under ~/.cache/vsaga);
+# exit 3 is "no Go and nothing cached": the suite then skips, saying so
+bash scripts/ensure-temporal-server.sh || [ $? -eq 3 ]
 
 # Debian packages some tests drive; installed once per machine when missing.
 ensure_deb() { # <why> <check command> <packages…>

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
+import { DEFAULT_PG, serverConfig, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server';
 import { SandboxInProductionError, refuseProduction } from '../../sandbox/main';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -227,6 +228,17 @@ describe('docker-compose.yml', () => {
     const pg = servicesWithImage('postgres');
     expect(pg.length).toBe(2); // Temporal's and ours
     expect(pg.some((n) => imageOf(n).tag.startsWith('15'))).toBe(true);
+  });
+
+  it("is the container twin of the production engine (npm start -- --engine=server): the same release, postgres12, SQL visibility, the same shards", () => {
+    const temporal = onlyService('temporalio/server');
+    expect(`v${imageOf(temporal).tag}`).toBe(TEMPORAL_SERVER_VERSION);
+    const env = envOf(temporal);
+    expect(env.DB).toBe('postgres12');
+    expect(env.ENABLE_ES ?? 'false').toBe('false'); // visibility in SQL, as scripts/temporal-server.ts has it
+    const ours = serverConfig({ ip: '127.0.0.1', port: 7233, databases: { temporal: 't', visibility: 'v' }, pg: DEFAULT_PG, historyShards: 4, logLevel: 'warn', dynamicConfigFile: 'x' });
+    expect(Number(env.NUM_HISTORY_SHARDS)).toBe(ours.persistence.numHistoryShards);
+    expect(ours.persistence.datastores['postgres-visibility'].sql.pluginName).toBe(env.DB);
   });
 
   it('starts things in order: every depends_on target exists and can satisfy its condition', () => {
