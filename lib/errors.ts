@@ -3,7 +3,8 @@
 // ApplicationFailure's type through Temporal and is recorded in histories, so codes,
 // retryability and details never change for a code already in use (the webhook attempt
 // failures, uncatalogued before, gained { attempt, error } for their message; nothing reads
-// them); messages are not compared on replay. zh is the seed's wording shown to end users; en is for integrators and logs.
+// them); messages are not compared on replay. zh is the seed's wording shown to end users;
+// en is for integrators and logs.
 //
 //   failure(code, details, { retryable })  an activity or workflow refuses (ApplicationFailure:
 //                                          type = code, message = en text filled, details = [details])
@@ -18,8 +19,7 @@
 // seed's wording, the API's default language, what real-name and face-check results carried
 // from the start. Bind and rebind used to keep the ApplicationFailure's English message; they
 // keep zh now too (and the error's details, like the others), so one flow kind no longer
-// reads differently from another. The stored text
-// is a default only: the API renders every error it answers with, flow states and results
+// reads differently from another. The stored text is a default only: the API renders every error it answers with, flow states and results
 // included (http/errors.ts localized), again from code and details in the caller's
 // Accept-Language, so an English caller reads English and a run recorded before this change
 // reads like a new one. A code that is not catalogued is a bug (test/unit/errors.test.ts scans
