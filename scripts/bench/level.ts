@@ -48,7 +48,7 @@ export interface LevelOptions {
   log: (line: string) => void;
 }
 
-async function drive(count: number, concurrency: number, run: (i: number) => Promise<JourneyResult>): Promise<{ set: JourneySet; results: JourneyResult[] }> {
+export async function drive(count: number, concurrency: number, run: (i: number) => Promise<JourneyResult>): Promise<{ set: JourneySet; results: JourneyResult[] }> {
   const steps: Record<string, number[]> = {};
   const totals: number[] = [];
   const failures: string[] = [];

@@ -6,6 +6,7 @@
 //   npm run bench -- --sweep --journeys 64          # concurrency 1, 4, 16, 32, 64, and an SVG chart
 //   npm run bench -- --rebind                       # a phone rebind (by SMS) in every journey
 //   npm run bench -- --running                      # against a running `npm start`
+//   npm run bench -- --open-flows 1000              # N waiting flows: RSS, sticky cache, journeys while they wait
 //
 // Prints markdown and writes .data/bench/<timestamp>.{json,md} (and .svg with --sweep).
 import fs from 'node:fs';
@@ -18,6 +19,7 @@ import { bundleFloor, FLOOR_KINDS, startFloor, type FloorUnloaded } from './floo
 import { journeyHistories } from './histories';
 import { ApiDriver, JourneyIdentities, runJourney } from './journey';
 import { runLevel, type LevelResult } from './level';
+import { OPEN_FLOWS_ENV, runOpenFlows } from './open-flows';
 import { toMarkdown, type BenchReport } from './report';
 import { attachRunning, startOwnStack, type OwnStackOptions } from './stack';
 import { sweepSvg } from './svg';
@@ -33,6 +35,10 @@ export interface BenchOptions {
   rebind: boolean;
   /** floor workflows one at a time, per kind */
   floorRuns: number;
+  /** open-flows mode: this many waiting flows (null: the journey bench) */
+  openFlows: number | null;
+  /** the concurrency the flows are opened at */
+  openConcurrency: number;
   /** where the .json / .md / .svg go; null: nowhere */
   outDir: string | null;
   /** own-stack overrides (the test passes its suite's server, database and bundle) */
@@ -40,15 +46,17 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, outDir: path.join(ROOT, '.data', 'bench') };
+export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, openFlows: null, openConcurrency: 16, outDir: path.join(ROOT, '.data', 'bench') };
 
 /** floor workflows per kind at a concurrency: enough for a throughput figure, a few seconds */
 const floorWorkflowsAt = (o: BenchOptions, c: number) => Math.max(2 * o.floorRuns, 4 * c);
 
 export function parseArgs(argv: string[]): BenchOptions {
   const o = { ...DEFAULTS };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    given.add(a);
     const num = () => {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
@@ -57,23 +65,89 @@ export function parseArgs(argv: string[]): BenchOptions {
     if (a === '--journeys') o.journeys = num();
     else if (a === '--concurrency') o.concurrency = num();
     else if (a === '--floor-runs') o.floorRuns = num();
+    else if (a === '--open-flows') o.openFlows = num();
+    else if (a === '--open-concurrency') o.openConcurrency = num();
     else if (a === '--sweep') o.sweep = true;
     else if (a === '--running') o.running = true;
     else if (a === '--rebind') o.rebind = true;
     else if (a === '--out') o.outDir = argv[++i] ?? null;
     else if (a === '--help' || a === '-h') {
-      console.log('npm run bench -- [--journeys N] [--concurrency C] [--sweep] [--rebind] [--running] [--floor-runs R] [--out DIR]');
+      console.log(
+        'npm run bench -- [--journeys N] [--concurrency C] [--sweep] [--rebind] [--running] [--floor-runs R] [--out DIR]\n' +
+          '               --open-flows N [--open-concurrency C] [--journeys M] [--concurrency C]   (M: 16, C: 4 by default)',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  if (o.openFlows !== null) {
+    if (o.sweep || o.rebind) throw new Error('--open-flows runs plain journeys: no --sweep, no --rebind');
+    // new journeys among the waiting flows: fewer and less concurrent than the journey bench's
+    if (!given.has('--journeys')) o.journeys = 16;
+    if (!given.has('--concurrency')) o.concurrency = 4;
   }
   return o;
 }
 
-export async function runBench(o: BenchOptions): Promise<BenchReport> {
-  const log = o.log ?? ((line: string) => console.error(line));
+function writeOut(o: BenchOptions, report: BenchReport, log: (line: string) => void): void {
+  if (!o.outDir) return;
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const base = path.join(o.outDir, report.startedAt.replace(/[:.]/g, '-'));
+  fs.writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(`${base}.md`, toMarkdown(report));
+  if (o.sweep) fs.writeFileSync(`${base}.svg`, sweepSvg(report));
+  log(`written: ${base}.{json,md${o.sweep ? ',svg' : ''}}`);
+}
+
+/** --open-flows N: journeys on the empty system, N flows opened, journeys while they wait. */
+async function runOpenFlowsBench(o: BenchOptions & { openFlows: number }, log: (line: string) => void): Promise<BenchReport> {
   const startedAt = new Date().toISOString();
   const loadBefore = os.loadavg();
-  const stamp = startedAt.replace(/[:.]/g, '-');
+  log(o.running ? 'attaching to the running npm start…' : 'starting the bench stack (long flow lifetimes)…');
+  const stack = o.running
+    ? await attachRunning()
+    : await startOwnStack({ workDir: path.join(os.tmpdir(), `vsaga-bench-${process.pid}`), log, ...o.stack, env: { ...OPEN_FLOWS_ENV, ...o.stack?.env } });
+  const client = await connectClient(stack.cfg);
+  const api = new ApiDriver(stack);
+  const ids = new JourneyIdentities();
+  try {
+    log(`stack up (${Object.entries(stack.pids).map(([k, v]) => `${k} ${v ?? '?'}`).join(', ')}); warming up…`);
+    await runJourney(api, ids.next(), { rebind: false });
+    // a server of the bench's own goes with its stack; any other keeps what it is given: cancel
+    const ownServer = stack.mode === 'own' && !o.stack?.temporalAddress;
+    const openFlows = await runOpenFlows(stack, client, api, ids, {
+      flows: o.openFlows,
+      openConcurrency: o.openConcurrency,
+      journeys: o.journeys,
+      concurrency: o.concurrency,
+      cancel: !ownServer,
+      log,
+    });
+    const report: BenchReport = {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      valid: openFlows.failures.length === 0 && openFlows.empty.failures.length === 0 && openFlows.loaded.failures.length === 0,
+      mode: stack.mode,
+      engine: stack.engine,
+      machine: { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(), node: process.version },
+      options: { journeys: o.journeys, concurrency: [o.concurrency], rebind: false, floorRuns: 0, floorWorkflows: 0, openFlows: o.openFlows, openConcurrency: o.openConcurrency },
+      floorUnloaded: [],
+      histories: null,
+      levels: [],
+      openFlows,
+    };
+    writeOut(o, report, log);
+    return report;
+  } finally {
+    await client.connection.close();
+    await stack.close();
+  }
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const log = o.log ?? ((line: string) => console.error(line));
+  if (o.openFlows !== null) return runOpenFlowsBench({ ...o, openFlows: o.openFlows }, log);
+  const startedAt = new Date().toISOString();
+  const loadBefore = os.loadavg();
   const floorBundle = bundleFloor(); // webpack, meanwhile
   log(o.running ? 'attaching to the running npm start…' : 'starting the bench stack…');
   const stack = o.running
@@ -111,19 +185,13 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       mode: stack.mode,
       engine: stack.engine,
       machine: { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(), node: process.version },
-      options: { journeys: o.journeys, concurrency: levels.map((l) => l.concurrency), rebind: o.rebind, floorRuns: o.floorRuns, floorWorkflows: floorWorkflowsAt(o, o.concurrency) },
+      options: { journeys: o.journeys, concurrency: levels.map((l) => l.concurrency), rebind: o.rebind, floorRuns: o.floorRuns, floorWorkflows: floorWorkflowsAt(o, o.concurrency), openFlows: null, openConcurrency: null },
       floorUnloaded,
       histories,
       levels,
+      openFlows: null,
     };
-    if (o.outDir) {
-      fs.mkdirSync(o.outDir, { recursive: true });
-      const base = path.join(o.outDir, stamp);
-      fs.writeFileSync(`${base}.json`, JSON.stringify(report, null, 2) + '\n');
-      fs.writeFileSync(`${base}.md`, toMarkdown(report));
-      if (o.sweep) fs.writeFileSync(`${base}.svg`, sweepSvg(report));
-      log(`written: ${base}.{json,md${o.sweep ? ',svg' : ''}}`);
-    }
+    writeOut(o, report, log);
     return report;
   } finally {
     await floor.close();

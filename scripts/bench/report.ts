@@ -4,6 +4,7 @@ import type { FloorUnloaded } from './floor';
 import type { HistoryCount } from './histories';
 import { REBIND_STEPS, STEPS } from './journey';
 import type { LevelResult } from './level';
+import type { OpenFlowsResult } from './open-flows';
 
 export interface BenchReport {
   startedAt: string;
@@ -12,10 +13,12 @@ export interface BenchReport {
   mode: 'own' | 'running';
   engine: string;
   machine: { cpus: number; loadAverageBefore: number[]; loadAverageAfter: number[]; node: string };
-  options: { journeys: number; concurrency: number[]; rebind: boolean; floorRuns: number; floorWorkflows: number };
+  options: { journeys: number; concurrency: number[]; rebind: boolean; floorRuns: number; floorWorkflows: number; openFlows: number | null; openConcurrency: number | null };
   floorUnloaded: FloorUnloaded[];
   histories: { workflows: HistoryCount[]; total: HistoryCount } | null;
   levels: LevelResult[];
+  /** --open-flows N: the waiting flows' cost and the journeys among them (levels are then empty) */
+  openFlows: OpenFlowsResult | null;
 }
 
 const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '–' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
@@ -74,6 +77,71 @@ function levelMarkdown(r: BenchReport, l: LevelResult): string {
   return out.join('\n');
 }
 
+const mb = (n: number | null | undefined) => (n === null || n === undefined ? '–' : n.toFixed(0));
+const num = (n: number | null) => (n === null ? 'not readable' : String(n));
+
+function openFlowsMarkdown(f: OpenFlowsResult): string {
+  const out: string[] = [];
+  out.push(
+    `### ${f.requested} open flows: ${f.bindFlows} bind flows waiting for their code, ${f.realNameFlows} real-name flows waiting for the face completion (${f.workflowsOpen} workflows open, with the face checks)${f.failures.length ? ` — ${f.failures.length} failed to open, INVALID` : ''}`,
+  );
+  out.push('');
+  out.push(
+    `Opened over the API in ${f.openSec.toFixed(1)} s at concurrency ${f.openConcurrency}: **${f.flowsPerSec.toFixed(1)} flows/s** ` +
+      `(their accounts seeded in the database first, in ${f.seedSec.toFixed(1)} s: bind accounts bare, real-name ones with a sealed phone and a device). ` +
+      `Lifetimes: bind flow ${f.lifetimes.bindFlowTtlSec} s, face token ${f.lifetimes.faceTokenTtlSec} s, code ${f.lifetimes.codeTtlSec ?? 'per policy'} s. ` +
+      `At the end: ${f.cleanup}.`,
+  );
+  if (f.failures.length) out.push('', `Failures (${f.failures.length}):`, '', ...f.failures.slice(0, 10).map((e) => `- ${e}`));
+  out.push('');
+  const proc = (m: OpenFlowsResult['memory'][number], name: string) => m.procs.find((p) => p.name === name);
+  out.push(
+    table(
+      ['when', 'worker RSS MB', 'worker peak MB', 'temporal RSS MB', 'temporal peak MB', 'api RSS MB', 'api peak MB', `sticky cache (max ${f.cacheMax.value})`, 'forced evictions', 'cache hits', 'cache misses'],
+      f.memory.map((m) => [
+        m.label,
+        mb(proc(m, 'worker')?.rssMb),
+        mb(proc(m, 'worker')?.peakRssMb),
+        mb(proc(m, 'temporal')?.rssMb),
+        mb(proc(m, 'temporal')?.peakRssMb),
+        mb(proc(m, 'api')?.rssMb),
+        mb(proc(m, 'api')?.peakRssMb),
+        num(m.cache.size),
+        num(m.cache.forcedEvictions),
+        num(m.cache.hits),
+        num(m.cache.misses),
+      ]),
+    ),
+  );
+  out.push('');
+  const e = f.empty;
+  const l = f.loaded;
+  out.push(`#### ${e.journeys} journeys at concurrency ${e.concurrency}: empty system vs ${f.requested} flows waiting`);
+  out.push('');
+  out.push(
+    table(
+      ['step', 'empty p50 ms', 'empty p95 ms', 'waiting p50 ms', 'waiting p95 ms', 'p50 ×', 'p95 ×'],
+      [
+        ...STEPS.map((s) => {
+          const a = e.steps[s];
+          const b = l.steps[s];
+          return [s, ms(a?.p50), ms(a?.p95), ms(b?.p50), ms(b?.p95), x(b?.p50, a?.p50), x(b?.p95, a?.p95)];
+        }),
+        ['whole journey (with reading codes)', ms(e.journey.p50), ms(e.journey.p95), ms(l.journey.p50), ms(l.journey.p95), x(l.journey.p50, e.journey.p50), x(l.journey.p95, e.journey.p95)],
+        ['journeys/s', e.perSec.toFixed(2), '', l.perSec.toFixed(2), '', x(l.perSec, e.perSec), ''],
+        ['failures', e.failures.length, '', l.failures.length, '', '', ''],
+      ],
+    ),
+  );
+  out.push(
+    '',
+    `RSS: VmRSS when sampled; peak: VmHWM since the process started. Sticky cache: the worker's Temporal SDK metrics (temporal_sticky_cache_size, ` +
+      `temporal_sticky_cache_total_forced_eviction, _hit, _miss; counters since the worker started); max: ${f.cacheMax.source}. ` +
+      `×: the journeys while the flows wait over the same journeys on the empty system, measured first in the same run.`,
+  );
+  return out.join('\n');
+}
+
 export function toMarkdown(r: BenchReport): string {
   const out: string[] = [];
   out.push(`## npm run bench — ${r.startedAt}${r.valid ? '' : ' — INVALID (failures)'}`);
@@ -83,15 +151,18 @@ export function toMarkdown(r: BenchReport): string {
       `Machine: ${r.machine.cpus} CPUs, load average ${r.machine.loadAverageBefore.map((n) => n.toFixed(1)).join(' ')} before, ${r.machine.loadAverageAfter.map((n) => n.toFixed(1)).join(' ')} after; Node ${r.machine.node}. ` +
       `Everything co-located: figures are noisy when the machine does other work.`,
   );
-  out.push('');
-  out.push('### The Temporal floor, unloaded (same server, same run)');
-  out.push('');
-  out.push(
-    table(
-      ['workflow', 'runs', 'p50 ms', 'p95 ms', 'max ms'],
-      r.floorUnloaded.map((f) => [`${f.kind}`, f.latency.n, ms(f.latency.p50), ms(f.latency.p95), ms(f.latency.max)]),
-    ),
-  );
+  if (r.openFlows) out.push('', openFlowsMarkdown(r.openFlows));
+  if (r.floorUnloaded.length) {
+    out.push('');
+    out.push('### The Temporal floor, unloaded (same server, same run)');
+    out.push('');
+    out.push(
+      table(
+        ['workflow', 'runs', 'p50 ms', 'p95 ms', 'max ms'],
+        r.floorUnloaded.map((f) => [`${f.kind}`, f.latency.n, ms(f.latency.p50), ms(f.latency.p95), ms(f.latency.max)]),
+      ),
+    );
+  }
   if (r.levels.length > 1) {
     out.push('', '### Sweep', '');
     const steps = stepsOf(r);
@@ -119,7 +190,7 @@ export function toMarkdown(r: BenchReport): string {
       ),
     );
   }
-  out.push(
+  if (r.levels.length) out.push(
     '',
     '× floor: a step’s p50 over the p50 of a workflow with one activity (unloaded, and at the same concurrency). × direct: over the same calls made without Temporal. ' +
       'CPU s / journey: the process’s CPU time during the journeys over the successful journeys; peak RSS: VmHWM since the process started.',

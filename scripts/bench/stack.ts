@@ -30,6 +30,8 @@ export interface BenchStack {
   apiKey: string;
   inboxUrl: string;
   pids: Record<ProcName, number | null>;
+  /** the worker's /metrics (ours and the Temporal SDK's), null when unknown */
+  workerMetricsUrl: string | null;
   /** what the Temporal server is, for the report */
   engine: string;
   close(): Promise<void>;
@@ -44,6 +46,8 @@ export interface OwnStackOptions {
   workflowBundle?: string;
   /** where logs, the SQLite file and the bundle go; removed after a run unless BENCH_KEEP_WORKDIR is set */
   workDir: string;
+  /** settings for the worker and the API over the bench's (the open-flows mode's lifetimes) */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -168,6 +172,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
     WORKER_METRICS_PORT: String(ports.metrics),
     WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
+    ...o.env,
   };
   let cfg = loadConfig(env);
 
@@ -216,6 +221,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
       apiKey,
       inboxUrl,
       pids: { temporal: temporalPid, worker: worker.pid ?? null, api: api.pid ?? null, sandbox: sandbox.pid ?? null },
+      workerMetricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
       engine: server ? 'temporal CLI dev server (SQLite file, WAL, synchronous=OFF), as npm start runs it' : `Temporal server at ${env.TEMPORAL_ADDRESS}`,
       async close() {
         await cleanup();
@@ -248,6 +254,7 @@ export async function attachRunning(): Promise<BenchStack> {
       api: pidListeningOn(cfg.api.port),
       sandbox: pidListeningOn(cfg.sandbox.httpPort),
     },
+    workerMetricsUrl: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics`,
     engine: `the server npm start runs at ${cfg.temporal.address}`,
     close: async () => {},
   };

@@ -7,8 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { runBench } from '../../scripts/bench/main';
+import { OPEN_FLOWS_ENV } from '../../scripts/bench/open-flows';
 import { REBIND_STEPS, STEPS } from '../../scripts/bench/journey';
 import { FLOOR_KINDS } from '../../scripts/bench/floor';
+import { parseArgs } from '../../scripts/bench/main';
 import { toMarkdown } from '../../scripts/bench/report';
 import { sweepSvg } from '../../scripts/bench/svg';
 
@@ -27,6 +29,8 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
     running: false,
     rebind: true,
     floorRuns: 2,
+    openFlows: null,
+    openConcurrency: 16,
     outDir,
     stack: { temporalAddress: process.env.TEMPORAL_ADDRESS, databaseUrl: process.env.DATABASE_URL, workflowBundle: process.env.WORKFLOW_BUNDLE },
     log: () => {},
@@ -70,4 +74,48 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   // the chart draws from any report (a sweep has more levels)
   expect(sweepSvg(report)).toMatch(/^<svg [^]*<\/svg>\n$/);
   fs.rmSync(outDir, { recursive: true, force: true });
+}, 60_000);
+
+test('npm run bench -- --open-flows 4: flows opened and cancelled, memory, cache and both journey sets', async () => {
+  expect(parseArgs(['--open-flows', '10'])).toMatchObject({ openFlows: 10, journeys: 16, concurrency: 4 });
+  expect(parseArgs(['--open-flows', '10', '--journeys', '8', '--concurrency', '2'])).toMatchObject({ journeys: 8, concurrency: 2 });
+  const report = await runBench({
+    journeys: 2,
+    concurrency: 1,
+    sweep: false,
+    running: false,
+    rebind: false,
+    floorRuns: 2,
+    openFlows: 4,
+    openConcurrency: 4,
+    outDir: null,
+    // the suite's server outlives the run: the bench cancels what it opened
+    stack: { temporalAddress: process.env.TEMPORAL_ADDRESS, databaseUrl: process.env.DATABASE_URL, workflowBundle: process.env.WORKFLOW_BUNDLE },
+    log: () => {},
+  });
+  expect(report.valid).toBe(true);
+  expect(report.levels).toEqual([]);
+  const f = report.openFlows!;
+  expect(f).toMatchObject({ requested: 4, bindFlows: 2, realNameFlows: 2, workflowsOpen: 6, failures: [] });
+  expect(f.lifetimes.bindFlowTtlSec).toBe(Number(OPEN_FLOWS_ENV.BIND_FLOW_TTL_SEC));
+  expect(f.flowsPerSec).toBeGreaterThan(0);
+  expect(f.cleanup).toMatch(/^cancelled \(4 requests accepted, 0 refused\)/);
+  expect(f.memory.map((m) => m.label)).toEqual(['before opening', 'after opening', 'after 2 journeys']);
+  for (const m of f.memory) {
+    expect(m.procs.map((p) => p.name).sort()).toEqual(['api', 'temporal', 'worker']);
+    for (const p of m.procs) expect(p.rssMb).toBeGreaterThan(0);
+    expect(m.cache.size).toBeGreaterThanOrEqual(0);
+  }
+  // the worker's cache holds the waiting workflows (finished ones leave it)
+  expect(f.memory[1]!.cache.size).toBeGreaterThanOrEqual(6);
+  expect(f.memory[1]!.cache.forcedEvictions).toBe(0);
+  expect(f.cacheMax.value).toBeGreaterThanOrEqual(10);
+  for (const set of [f.empty, f.loaded]) {
+    expect(set.failures).toEqual([]);
+    for (const step of STEPS) expect(set.steps[step]?.n).toBe(2);
+  }
+  const md = toMarkdown(report);
+  expect(md).toContain('4 open flows');
+  expect(md).toContain('flows/s');
+  expect(md).toContain('| after opening |');
 }, 60_000);
