@@ -36,3 +36,24 @@ test('refused and accepted completions are answered from the completeFace update
   // one completed update per accepted one: each POST had its answer from the check itself
   expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED)).toHaveLength(3);
 });
+
+test('no worker to answer: SERVICE_UNAVAILABLE after the verdict wait; once one runs, the flow ends verified and a repeat is answered', async () => {
+  const { id, deviceId } = await readyAccount(stack);
+  const { flow } = (await startRealName(stack, id, deviceId)).body;
+  await stack.stopWorker();
+  try {
+    const started = Date.now();
+    const unavailable = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+  } finally {
+    await stack.startWorker();
+  }
+  // the update the API gave up on may still reach the check (as the signal did): either way the
+  // app's repeat gets an answer, and the flow its outcome
+  const repeat = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
+  if (repeat.status === 200) expect(repeat.body.result.outcome).toBe('verified');
+  else expect(repeat.body.error.code).toBe('FACE_ALREADY_COMPLETED');
+  expect((await stack.client.workflow.getHandle(`real-name:${id}`).result()).outcome).toBe('verified');
+}, 60_000);
