@@ -10,6 +10,16 @@ import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 
 export const TEMPORAL_BIN = path.join(__dirname, '..', '.tools', 'bin', 'temporal');
 
+/**
+ * The server's dynamic config, as the production engine sets it too (scripts/temporal-server.ts):
+ * eager activity dispatch hands an activity scheduled by a workflow task to the worker that
+ * completed it, in the same answer, instead of through the task queue (the workers request
+ * it; the server only grants it when enabled, and it is off by default).
+ */
+export const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
+  'system.enableActivityEagerExecution': true,
+};
+
 export interface DevServerOptions {
   port: number;
   uiPort?: number; // absent: headless
@@ -42,6 +52,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const ip = o.ip ?? '127.0.0.1';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(o.port), '--log-level', 'warn', '--log-format', 'json'];
   args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+  for (const [key, value] of Object.entries(DEV_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   // The dev server only knows an update's timeout on long polls; keep defaults.
   if (o.dbFile) {
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });

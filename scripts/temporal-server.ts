@@ -294,6 +294,10 @@ const DYNAMIC_CONFIG = `# written by scripts/temporal-server.ts; edits are overw
 # the visibility API's per-namespace rate (default 10/s): the API and reports list flows
 frontend.namespaceRPS.visibility:
   - value: 100
+# eager activity dispatch (off by default): an activity scheduled by a workflow task goes to the
+# worker that completed it in the same answer, not through the task queue (as the dev server, scripts/temporal-dev.ts)
+system.enableActivityEagerExecution:
+  - value: true
 `;
 
 async function waitReady(address: string, child: ChildProcess, logFile: string | undefined, timeoutMs: number, exited: () => boolean): Promise<void> {

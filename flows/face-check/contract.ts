@@ -9,10 +9,13 @@
 //                  owner's id carries no personal data, so neither does this.
 //   input          FaceCheckInput
 //   result         FaceCheckResult { outcome: 'success'|'fail'|'expired'|'rejected', certifyId, faceRecordId, error, … }
-//   signal IN      faceCompletion  (FaceCompletion)   the app's SDK completion, relayed by the API
+//   update IN      completeFace    (FaceCompletion → CompletionVerdict)  the app's SDK completion, relayed
+//                                  by the API, answered with its verdict in the same round trip
+//   signal IN      faceCompletion  (FaceCompletion)   the same completion as a signal (the API sent it so
+//                                  before completeFace; kept for histories and clients of then)
 //   signal OUT     faceCheckReady  (FaceCheckReady)   sent to the PARENT once the certifyId is issued
 //   query          state           (FaceCheckState)   incl. the verdict on every completion received
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
 
 /** Where a face check is used; one quota pool for all of them (the seed shares it). */
@@ -90,6 +93,8 @@ export interface FaceCheckResult {
 }
 
 export const faceCompletionSignal = defineSignal<[FaceCompletion]>('faceCompletion');
+/** The completion as an update: records the verdict as the signal does, and answers with it. */
+export const completeFaceUpdate = defineUpdate<CompletionVerdict, [FaceCompletion]>('completeFace');
 export const faceCheckReadySignal = defineSignal<[FaceCheckReady]>('faceCheckReady');
 export const faceCheckStateQuery = defineQuery<FaceCheckState>(STATE_QUERY);
 

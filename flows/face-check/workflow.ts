@@ -32,6 +32,7 @@ import {
   faceCheckReadySignal,
   faceCheckStateQuery,
   faceCompletionSignal,
+  completeFaceUpdate,
   type CompletionVerdict,
   type FaceCheckInput,
   type FaceCheckOutcome,
@@ -101,15 +102,16 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     error: status.error,
   }));
 
-  // The app's completion. Signals cannot answer their sender, so every one gets a recorded
-  // verdict (the API reads it by completionId); only a well-formed one from the starting
-  // device with this check's certifyId and errCode 0 moves the check on.
-  setHandler(faceCompletionSignal, (c) => {
+  // The app's completion: every one gets a recorded verdict (kept for the state query too);
+  // only a well-formed one from the starting device with this check's certifyId and errCode 0
+  // moves the check on.
+  const judge = (c: FaceCompletion): CompletionVerdict => {
     const verdict = (err: FlowError | null) => {
       const v = { completionId: String(c.completionId ?? ''), accepted: err === null, error: err };
       if (v.accepted) acceptedVerdict = v;
       else verdicts.push(v);
       if (verdicts.length > MAX_VERDICTS) verdicts.shift();
+      return v;
     };
     if (accepted !== null) return verdict(flowError('FACE_ALREADY_COMPLETED'));
     if (status.stage !== 'awaiting_completion' || Date.now() >= expiresAt) return verdict(flowError('FACE_TOKEN_INVALID'));
@@ -125,7 +127,14 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       );
     }
     accepted = c;
-    verdict(null);
+    return verdict(null);
+  };
+  // The API relays it as an update and gets the verdict back in the same round trip.
+  setHandler(completeFaceUpdate, (c) => judge(c));
+  // Before that it was a signal, which cannot answer its sender: the API polled the state
+  // query for the verdict by completionId. Kept for the histories and clients of then.
+  setHandler(faceCompletionSignal, (c) => {
+    judge(c);
   });
 
   const end = (o: FaceCheckOutcome, err: FlowError | null, quota: FaceCheckResult['quota'] = null, picture: PictureState = 'off'): FaceCheckResult => {

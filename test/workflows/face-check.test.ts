@@ -4,7 +4,7 @@
 // its retry budget (refund, then the row closed as error), and the token's expiry.
 import { randomUUID } from 'node:crypto';
 import { faceCheck } from '../../flows/face-check/workflow';
-import { faceCheckStateQuery, faceCompletionSignal, type FaceCheckInput, type FaceCompletion } from '../../flows/face-check/contract';
+import { completeFaceUpdate, faceCheckStateQuery, faceCompletionSignal, type FaceCheckInput, type FaceCompletion } from '../../flows/face-check/contract';
 import { eventually, gate, rejection, workflowSuite, transient, type Stubs } from './env';
 
 const t = workflowSuite();
@@ -101,6 +101,64 @@ describe('face check: completions', () => {
       fetching.open({ authState: 'SUCCESS' });
       expect((await h.result()).outcome).toBe('success');
       expect(r.calls.count('consumeFaceQuota')).toBe(1);
+    });
+  });
+});
+
+describe('face check: the completeFace update (what the API sends)', () => {
+  it('answers each completion with its verdict, recorded as the signal records it; the accepted one moves the check on', async () => {
+    const fetching = gate<Awaited<ReturnType<NonNullable<Stubs['fetchAuthResult']>>>>();
+    const fetchAuthResult: Stubs['fetchAuthResult'] = async () => {
+      fetching.enter();
+      return fetching.promise;
+    };
+    await t.run(stubs({ fetchAuthResult }), async (r) => {
+      const h = await r.start(faceCheck, [input()]);
+      await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
+      const answer = (c: FaceCompletion) => h.executeUpdate(completeFaceUpdate, { args: [c] });
+      expect(await answer(completion({ completionId: 'other-device', deviceId: 'device-2', tokenDeviceId: 'device-2' }))).toMatchObject({
+        completionId: 'other-device',
+        accepted: false,
+        error: { code: 'FACE_DEVICE_MISMATCH' },
+      });
+      expect((await answer(completion({ completionId: 'other-cert', certifyId: 'cert-2' }))).error?.code).toBe('FACE_CERTIFY_MISMATCH');
+      const sdk = await answer(completion({ completionId: 'sdk-error', errCode: 'Z5120', errMsg: 'user cancelled', cause: { code: 1001 } }));
+      expect(sdk).toMatchObject({ accepted: false, error: { code: 'FACE_SDK_ERROR', details: { errCode: 'Z5120', errMsg: 'user cancelled', causeCode: 1001 } } });
+      expect(r.calls.names()).toEqual(['issueCertifyId']);
+
+      expect(await answer(completion({ completionId: 'good' }))).toEqual({ completionId: 'good', accepted: true, error: null });
+      await fetching.entered;
+      // a signal of before and an update after it: both refused alike
+      await h.signal(faceCompletionSignal, completion({ completionId: 'old-client' }));
+      expect(await answer(completion({ completionId: 'again' }))).toMatchObject({ accepted: false, error: { code: 'FACE_ALREADY_COMPLETED' } });
+      expect((await h.query(faceCheckStateQuery)).completions.map((v) => [v.completionId, v.accepted, v.error?.code ?? null])).toEqual([
+        ['good', true, null],
+        ['other-device', false, 'FACE_DEVICE_MISMATCH'],
+        ['other-cert', false, 'FACE_CERTIFY_MISMATCH'],
+        ['sdk-error', false, 'FACE_SDK_ERROR'],
+        ['old-client', false, 'FACE_ALREADY_COMPLETED'],
+        ['again', false, 'FACE_ALREADY_COMPLETED'],
+      ]);
+      fetching.open({ authState: 'SUCCESS' });
+      expect((await h.result()).outcome).toBe('success');
+      expect(r.calls.count('consumeFaceQuota')).toBe(1);
+    });
+  });
+
+  it('a completion before the certifyId is issued is FACE_TOKEN_INVALID and leaves the check waiting', async () => {
+    const issuing = gate<{ certifyId: string; faceRecordId: string }>();
+    const issueCertifyId: Stubs['issueCertifyId'] = async () => {
+      issuing.enter();
+      return issuing.promise;
+    };
+    await t.run(stubs({ issueCertifyId }), async (r) => {
+      const h = await r.start(faceCheck, [input()]);
+      await issuing.entered;
+      expect(await h.executeUpdate(completeFaceUpdate, { args: [completion({ completionId: 'early' })] })).toMatchObject({ accepted: false, error: { code: 'FACE_TOKEN_INVALID' } });
+      issuing.open({ certifyId: 'cert-1', faceRecordId: 'face-row-3' });
+      await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
+      expect((await h.executeUpdate(completeFaceUpdate, { args: [completion()] })).accepted).toBe(true);
+      expect((await h.result()).outcome).toBe('success');
     });
   });
 });
