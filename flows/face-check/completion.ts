@@ -1,14 +1,14 @@
 // Relaying the app's face SDK completion to its face check, whichever flow started it
 // (real-name, or a rebind by face), and answering with the outcome once it is known.
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../../lib/config';
 import { AppError } from '../../lib/errors';
 import { verifyFaceToken } from '../../lib/face-token';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import type { RealNameResult } from '../real-name/contract';
 import type { realName } from '../real-name/workflow';
-import { completeFaceUpdate, faceCheckStateQuery, type CompletionVerdict, type FaceCheckResult } from './contract';
+import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult } from './contract';
 
 export interface CompletionRequest {
   deviceId: string;
@@ -18,8 +18,7 @@ export interface CompletionRequest {
   cause?: { code?: number | string; message?: string };
 }
 
-/** How long a completion waits for its verdict before the API answers SERVICE_UNAVAILABLE. */
-const VERDICT_WAIT_MS = 10_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Outcomes a face check reaches through a completion (expiry is not one). */
 const COMPLETION_VERDICTS = new Set<FaceCheckResult['outcome']>(['success', 'fail', 'rejected']);
@@ -33,9 +32,8 @@ export class FaceCompletions {
 
   /**
    * The app's SDK completion: token checked here, everything else (device, certifyId,
-   * errCode) by the face check, which records a verdict per completion and answers the
-   * completeFace update with it. Answers with that verdict's error, or with the flow's
-   * outcome once it is known.
+   * errCode) by the face check, which records a verdict per completion. Answers with that
+   * verdict's error, or with the flow's outcome once it is known.
    */
   async complete(token: string | undefined, body: CompletionRequest): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
     const claims = verifyFaceToken(this.cfg.realName.clientTokenKey, token);
@@ -45,34 +43,31 @@ export class FaceCompletions {
     await this.limits.faceCompletion(claims.faceCheckId);
     const completionId = randomUUID();
     const face = this.client.workflow.getHandle(claims.faceCheckId);
-    let verdict: CompletionVerdict;
     try {
-      // one round trip: the check records the verdict and answers with it (no state polling);
-      // a check that cannot answer within 10 s (no worker) is unavailable, as before
-      verdict = await this.client.withDeadline(Date.now() + VERDICT_WAIT_MS, () =>
-        face.executeUpdate(completeFaceUpdate, {
-          updateId: completionId,
-          args: [
-            {
-              completionId,
-              deviceId: body.deviceId,
-              tokenDeviceId: claims.deviceId,
-              certifyId: body.certifyId,
-              errCode: body.errCode,
-              errMsg: body.errMsg,
-              cause: body.cause,
-            },
-          ],
-        }),
-      );
+      await face.signal(faceCompletionSignal, {
+        completionId,
+        deviceId: body.deviceId,
+        tokenDeviceId: claims.deviceId,
+        certifyId: body.certifyId,
+        errCode: body.errCode,
+        errMsg: body.errMsg,
+        cause: body.cause,
+      });
     } catch (err) {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new AppError('SERVICE_UNAVAILABLE');
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // the check has closed: a completion repeated because its first answer was lost gets
       // that answer again; a token for a check that never was stays invalid
       const repeat = body.certifyId ? await this.repeatOfClosedCheck(claims.faceCheckId, body.certifyId) : null;
       if (repeat) return repeat;
       throw new AppError('FACE_TOKEN_INVALID');
+    }
+
+    let verdict: CompletionVerdict | undefined;
+    for (const deadline = Date.now() + 10_000; !verdict; ) {
+      verdict = (await face.query(faceCheckStateQuery)).completions.find((c) => c.completionId === completionId);
+      if (verdict) break;
+      if (Date.now() > deadline) throw new AppError('SERVICE_UNAVAILABLE');
+      await sleep(50);
     }
     if (!verdict.accepted) throw new AppError((verdict.error?.code ?? 'INTERNAL') as never, verdict.error?.details);
 
