@@ -1,4 +1,4 @@
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 
 export function createPool(databaseUrl: string, max = 10): Pool {
   const pool = new Pool({ connectionString: databaseUrl, max });
@@ -6,6 +6,20 @@ export function createPool(databaseUrl: string, max = 10): Pool {
   // here and dropped by the pool; unheard, the 'error' event would end the process.
   pool.on('error', () => {});
   return pool;
+}
+
+/** Drops the database a URL names (connections to it ended), through the server's postgres database. */
+export async function dropDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  u.pathname = '/postgres';
+  const admin = new Client({ connectionString: u.toString() });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** A unique constraint refused the write (Postgres 23505): another writer got there first. */

@@ -12,12 +12,13 @@ import { createIdCardChecker } from '../providers/idcard-market/client';
 import { createFaceClient } from '../providers/dcloud-face/client';
 import { lazyClient } from '../lib/temporal-lazy';
 
-export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promise<void> } {
+/** withTemporal false: no Temporal client (what only the webhook dispatcher's wake-up needs). */
+export function createActivityDeps(cfg: Config, { withTemporal = true }: { withTemporal?: boolean } = {}): ActivityDeps & { close(): Promise<void> } {
   const pool = createPool(cfg.databaseUrl);
   const redis = createRedis(cfg.redis);
   const mailer = createMailer(cfg.mail);
   // connects on first use, so building deps stays synchronous
-  const temporal = lazyClient(cfg);
+  const temporal = withTemporal ? lazyClient(cfg) : undefined;
   return {
     pool,
     redis,
@@ -31,7 +32,7 @@ export function createActivityDeps(cfg: Config): ActivityDeps & { close(): Promi
     temporal,
     async close() {
       mailer.close();
-      await Promise.allSettled([pool.end(), redis.quit(), temporal.connection.close()]);
+      await Promise.allSettled([pool.end(), redis.quit(), temporal?.connection.close()]);
     },
   };
 }

@@ -9,23 +9,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../lib/config';
 import { createActivities } from '../../flows/activities';
-import type { ActivityDeps } from '../../flows/activity-deps';
+import { createActivityDeps } from '../../worker/deps';
 import { CONTACT } from '../../lib/contact-kinds';
 import { codeLimits } from '../../http/code-limits';
 import { AbuseLimits } from '../../http/abuse-limits';
-import { FieldCrypto } from '../../lib/field-crypto';
-import { createLogger } from '../../lib/logger';
-import { createRedis } from '../../lib/redis';
 import { tokenForStartedCheck, verifyFaceToken } from '../../lib/face-token';
-import { createPool } from '../../db/pool';
 import { boundIndex, findAccount, insertAccount } from '../../db/accounts';
 import { precheckRealName, upsertDevice } from '../../db/real-name';
 import { someSubscriberWants } from '../../db/webhooks';
-import { createSmsSender } from '../../providers/tencent-sms/client';
-import { createMailer } from '../../providers/smtp/client';
-import { createIdCardChecker } from '../../providers/idcard-market/client';
-import { createFaceClient } from '../../providers/dcloud-face/client';
-import { ApiDriver, META_INFO, randomIdNumber, randomPhone, StepError, type JourneyResult, type Step } from './journey';
+import { ApiDriver, META_INFO, stepTimer, randomIdNumber, randomPhone, StepError, type JourneyResult } from './journey';
 
 export interface Direct {
   run(who: { accountId: string; ip: string }, opts: { rebind: boolean }): Promise<JourneyResult>;
@@ -35,18 +27,8 @@ export interface Direct {
 const nonce = () => randomBytes(6).toString('hex');
 
 export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
-  const mailer = createMailer(cfg.mail);
-  const deps: ActivityDeps = {
-    pool: createPool(cfg.databaseUrl),
-    redis: createRedis(cfg.redis),
-    fieldCrypto: new FieldCrypto(cfg.crypto),
-    sms: createSmsSender(cfg.sms),
-    mailer,
-    idcard: createIdCardChecker(cfg.idcard),
-    face: createFaceClient(cfg.face),
-    cfg,
-    log: createLogger('direct', 'silent'),
-  };
+  // the worker's own clients; silent, as the worker's log would only add cost here
+  const deps = createActivityDeps({ ...cfg, logLevel: 'silent' }, { withTemporal: false });
   const acts = createActivities(deps);
   const limits = new AbuseLimits(deps.redis, deps.fieldCrypto, cfg);
   const bindLimits = codeLimits(cfg, 'bind_phone', cfg.flows.bindFlowTtlSec);
@@ -56,14 +38,7 @@ export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
   async function run(who: { accountId: string; ip: string }, opts: { rebind: boolean }): Promise<JourneyResult> {
     const { accountId: id, ip } = who;
     const meta = { ip, userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: `dev-${id}` };
-    const steps: [Step, number][] = [];
-    const t0 = performance.now();
-    const step = async <T>(name: Step, fn: () => Promise<T>): Promise<T> => {
-      const s = performance.now();
-      const v = await fn();
-      steps.push([name, performance.now() - s]);
-      return v;
-    };
+    const { steps, t0, step } = stepTimer();
 
     await step('create account', () => insertAccount(deps.pool, id));
 
@@ -217,9 +192,6 @@ export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
 
   return {
     run,
-    async close() {
-      mailer.close();
-      await Promise.allSettled([deps.pool.end(), deps.redis.quit()]);
-    },
+    close: () => deps.close(),
   };
 }

@@ -106,8 +106,8 @@ export class ApiDriver {
   }
 }
 
-export async function runJourney(api: ApiDriver, who: { accountId: string; ip: string }, opts: { rebind: boolean }): Promise<JourneyResult> {
-  const { accountId: id, ip } = who;
+/** Times a journey's steps, each by its name, and the journey from now. */
+export function stepTimer() {
   const steps: [Step, number][] = [];
   const t0 = performance.now();
   const step = async <T>(name: Step, fn: () => Promise<T>): Promise<T> => {
@@ -116,6 +116,12 @@ export async function runJourney(api: ApiDriver, who: { accountId: string; ip: s
     steps.push([name, performance.now() - s]);
     return v;
   };
+  return { steps, t0, step };
+}
+
+export async function runJourney(api: ApiDriver, who: { accountId: string; ip: string }, opts: { rebind: boolean }): Promise<JourneyResult> {
+  const { accountId: id, ip } = who;
+  const { steps, t0, step } = stepTimer();
   const client = { ip, userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: `dev-${id}` };
 
   await step('create account', () => api.call('create account', 'POST', '/v1/accounts', { id }, [201]));

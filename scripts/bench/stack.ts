@@ -10,10 +10,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
-import { Client as PgClient } from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../lib/config';
 import { writeWorkflowBundle } from '../../worker/bundle';
+import { dropDatabase } from '../../db/pool';
 import { freePort, startDevServer, type DevServer } from '../temporal-dev';
 
 /**
@@ -105,19 +105,6 @@ function stopChild(c: ChildProcess): Promise<void> {
     c.once('exit', () => (clearTimeout(t), resolve()));
     c.kill('SIGTERM');
   });
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: u.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
 }
 
 /** Deletes every Redis key under the prefix (the bench's rate-limit slots and locks). */

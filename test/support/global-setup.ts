@@ -3,7 +3,7 @@
 // everything is from the environment this sets.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { Client as PgClient } from 'pg';
+import { dropDatabase } from '../../db/pool';
 import { freePort, startDevServer, type DevServer } from '../../scripts/temporal-dev';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -12,29 +12,12 @@ declare global {
   var __VSAGA_TEMPORAL__: DevServer | undefined;
 }
 
-async function recreateDatabase(url: string): Promise<void> {
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  u.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: u.toString() });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
-export async function dropDatabase(url: string): Promise<void> {
-  await recreateDatabase(url);
-}
-
 export default async function globalSetup(): Promise<void> {
   if (process.env.VSAGA_TEST_NO_STACK) return;
   const dataDir = path.join(ROOT, '.data', 'test');
   // one database per run, so two runs on one machine do not pull it from under each other
   const databaseUrl = process.env.VSAGA_TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/vsaga_test_${process.pid}`;
-  await recreateDatabase(databaseUrl);
+  await dropDatabase(databaseUrl); // afresh: a run before may have left it
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   execFileSync(tsx, [path.join(ROOT, 'db', 'migrate.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
   const bundle = path.join(dataDir, 'workflow-bundle.js');

@@ -1,4 +1,4 @@
-import { dropDatabase } from './global-setup';
+import { dropDatabase } from '../../db/pool';
 
 export default async function globalTeardown(): Promise<void> {
   await globalThis.__VSAGA_TEMPORAL__?.stop();

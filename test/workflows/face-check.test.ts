@@ -41,6 +41,17 @@ const completion = (o: Partial<FaceCompletion> = {}): FaceCompletion => ({
   ...o,
 });
 
+
+/** A fetchAuthResult held until the test opens it, so a step can happen while the check bills. */
+function heldFetch() {
+  const fetching = gate<Awaited<ReturnType<NonNullable<Stubs['fetchAuthResult']>>>>();
+  const fetchAuthResult: Stubs['fetchAuthResult'] = async () => {
+    fetching.enter();
+    return fetching.promise;
+  };
+  return { fetching, fetchAuthResult };
+}
+
 describe('face check: completions', () => {
   it('refused completions get their verdict and leave it waiting; a good one after succeeds', async () => {
     await t.run(stubs(), async (r) => {
@@ -82,11 +93,7 @@ describe('face check: completions', () => {
   });
 
   it('a second completion while the first is being billed is FACE_ALREADY_COMPLETED; billed once', async () => {
-    const fetching = gate<Awaited<ReturnType<NonNullable<Stubs['fetchAuthResult']>>>>();
-    const fetchAuthResult: Stubs['fetchAuthResult'] = async () => {
-      fetching.enter();
-      return fetching.promise;
-    };
+    const { fetching, fetchAuthResult } = heldFetch();
     await t.run(stubs({ fetchAuthResult }), async (r) => {
       const h = await r.start(faceCheck, [input()]);
       await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
@@ -105,13 +112,9 @@ describe('face check: completions', () => {
   });
 });
 
-describe('face check: the completeFace update (what the API sends)', () => {
+describe('face check: the completeFace update (the API relays by the signal until it survives a worker restart)', () => {
   it('answers each completion with its verdict, recorded as the signal records it; the accepted one moves the check on', async () => {
-    const fetching = gate<Awaited<ReturnType<NonNullable<Stubs['fetchAuthResult']>>>>();
-    const fetchAuthResult: Stubs['fetchAuthResult'] = async () => {
-      fetching.enter();
-      return fetching.promise;
-    };
+    const { fetching, fetchAuthResult } = heldFetch();
     await t.run(stubs({ fetchAuthResult }), async (r) => {
       const h = await r.start(faceCheck, [input()]);
       await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
