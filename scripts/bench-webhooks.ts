@@ -10,8 +10,9 @@ import { createActivities } from '../flows/activities';
 import { loadConfig } from '../lib/config';
 import { migrate } from '../db/migrate';
 import { createActivityDeps } from '../worker/deps';
-import { freePort, startDevServer, type DevServer } from './temporal-dev';
+import { startDevServer, type DevServer } from './temporal-dev';
 import { startReceiver, type Receiver } from '../test/support/webhook-receiver';
+import { freePort } from './ports';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 50);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10);

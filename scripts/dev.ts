@@ -7,7 +7,6 @@
 // the production engine); everything else the same.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
@@ -15,16 +14,9 @@ import { loadConfig, ConfigError } from '../lib/config';
 import { migrate } from '../db/migrate';
 import { startDevServer, type DevServer } from './temporal-dev';
 import { serverPorts, startFullServer, type FullServer } from './temporal-server';
+import { portFree } from './ports';
 
 const ROOT = path.join(__dirname, '..');
-
-function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
 
 function hostPort(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');

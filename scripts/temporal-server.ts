@@ -19,7 +19,6 @@
 //      attributes (lib/search-attributes.ts), through the operator service.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +27,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { temporal as proto } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
+import { portFree } from './ports';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -215,25 +215,6 @@ export function serverPorts(port: number) {
     matching: { grpcPort: port + 4, membershipPort: port + 5 },
     worker: { grpcPort: port + 6, membershipPort: port + 7 },
   };
-}
-
-function portFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, host, () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A first port of 8 free consecutive ones (for tests; between 20000 and 29999). */
-export async function freePortBlock(size = 8, host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * (10000 - size));
-    let ok = true;
-    for (let p = base; p < base + size && ok; p++) ok = await portFree(host, p);
-    if (ok) return base;
-  }
-  throw new Error(`no ${size} free consecutive ports found`);
 }
 
 /** The server's static config (YAML is JSON's superset: written as JSON). */

@@ -6,7 +6,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
@@ -14,25 +13,10 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../lib/config';
 import { writeWorkflowBundle } from '../../worker/bundle';
 import { dropDatabase } from '../../db/pool';
-import { freePort, startDevServer, type DevServer } from '../temporal-dev';
+import { startDevServer, type DevServer } from '../temporal-dev';
 
-/**
- * A free port below the kernel's ephemeral range (32768+): the parts are told their ports
- * before they start, and the dev server's own services take ephemeral ports meanwhile, so a
- * port from that range could be gone by then.
- */
-async function freeFixedPort(): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 import { pidListeningOn } from './proc';
+import { freePort } from '../ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -141,15 +125,15 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
   };
 
   const ports = {
-    api: await freeFixedPort(),
-    codec: await freeFixedPort(),
-    sms: await freeFixedPort(),
-    smtp: await freeFixedPort(),
-    inbox: await freeFixedPort(),
-    idcard: await freeFixedPort(),
-    face: await freeFixedPort(),
-    metrics: await freeFixedPort(),
-    sdkMetrics: await freeFixedPort(),
+    api: await freePort(),
+    codec: await freePort(),
+    sms: await freePort(),
+    smtp: await freePort(),
+    inbox: await freePort(),
+    idcard: await freePort(),
+    face: await freePort(),
+    metrics: await freePort(),
+    sdkMetrics: await freePort(),
   };
   const env: Record<string, string | undefined> = {
     ...process.env,

@@ -5,7 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/temporal-dev';
+import { freePort } from '../../scripts/ports';
 
 const PG_VERSION_DIR = '/usr/lib/postgresql';
 

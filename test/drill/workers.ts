@@ -3,7 +3,7 @@
 // memory (workflow caches, activities mid-call) exactly as a crash would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../scripts/temporal-dev';
+import { freePort } from '../../scripts/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 

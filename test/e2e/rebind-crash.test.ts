@@ -7,9 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { waitFor } from '../support/wait';
-import { freePort } from '../../scripts/temporal-dev';
+
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniquePhone, type Stack } from '../support/stack';
+import { freePort } from '../../scripts/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 let stack: Stack;

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FLOW_KIND, FLOW_OUTCOME, ACCOUNT_ID } from '../../lib/search-attributes';
 import { Client as PgClient } from 'pg';
-import { DEFAULT_PG, ensureServerBinaries, engineUnavailableReason, freePortBlock, prepareDatabases, startFullServer, type FullServer } from '../../scripts/temporal-server';
+import { DEFAULT_PG, ensureServerBinaries, engineUnavailableReason, prepareDatabases, startFullServer, type FullServer } from '../../scripts/temporal-server';
 import { waitFor } from '../support/wait';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 import { complete, readyAccount, sdkOk, startRealName } from '../support/real-name';
+import { freePortBlock } from '../../scripts/ports';
 
 const unavailable = engineUnavailableReason();
 if (unavailable) console.warn(`SKIPPED test/engine/server.test.ts: ${unavailable} (bash scripts/ensure-temporal-server.sh builds it)`);
@@ -26,7 +27,7 @@ let stack: Stack;
 beforeAll(async () => {
   if (unavailable) return;
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const port = Number(process.env.VSAGA_TEST_SERVER_PORT) || (await freePortBlock());
+  const port = Number(process.env.VSAGA_TEST_SERVER_PORT) || (await freePortBlock(8));
   const dataDir = path.join(__dirname, '..', '..', '.data', 'test');
   server = await startFullServer({
     port,

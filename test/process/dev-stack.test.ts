@@ -5,8 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/temporal-dev';
+
 import { idCheckChar } from '../../lib/idcard';
+import { freePort } from '../../scripts/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 const KEY = 'dev-stack-test-key-123';

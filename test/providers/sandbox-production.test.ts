@@ -6,8 +6,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { SandboxInProductionError, startSandboxes } from '../../sandbox/main';
-import { freePort } from '../../scripts/temporal-dev';
+
 import { productionEnv } from '../support/production-env';
+import { freePort } from '../../scripts/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 

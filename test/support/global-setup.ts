@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { dropDatabase } from '../../db/pool';
-import { freePort, startDevServer, type DevServer } from '../../scripts/temporal-dev';
+import { startDevServer, type DevServer } from '../../scripts/temporal-dev';
+import { freePort } from '../../scripts/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 
