@@ -3,9 +3,14 @@
 // the server answers with UnhandledCommand), the server aborts the update with "unexpected
 // workflow task failure" although nothing happened. The same update id sent again is either
 // run afresh or, when the first one did complete, answered with its outcome: never twice.
+//
+// An update admitted while the flow's last workflow task runs (a step's local activities hold
+// it) is never delivered when that task closes the flow: the server answers "not found". The
+// flow was there and has closed, which is what its validator would have said (FLOW_CLOSED).
 import { randomUUID } from 'node:crypto';
-import { ServiceError, type WorkflowHandle } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { AppError } from '../lib/errors';
 
 const ATTEMPTS = 3;
 
@@ -25,7 +30,17 @@ export async function updateFlow<Ret, Args extends unknown[]>(handle: WorkflowHa
     try {
       return (await execute.call(handle, def, { args, updateId })) as Ret;
     } catch (err) {
+      if (notFound(err) && (await closed(handle))) throw new AppError('FLOW_CLOSED');
       if (attempt >= ATTEMPTS || !abortedByTaskFailure(err)) throw err;
     }
   }
+}
+
+function notFound(err: unknown): boolean {
+  return err instanceof WorkflowNotFoundError || (err instanceof ServiceError && /not found/i.test(err.message));
+}
+
+async function closed(handle: WorkflowHandle): Promise<boolean> {
+  const described = await handle.describe().catch(() => null);
+  return described !== null && described.status.name !== 'RUNNING';
 }

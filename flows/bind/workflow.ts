@@ -8,7 +8,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { BindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
-import { DURABLE_STEP } from '../shared/activity-options';
+import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
 import { failure, failureOf, type ErrorCode } from '../../lib/errors';
 import { CodeChallenge, iso } from '../shared/code-challenge';
@@ -26,7 +26,7 @@ import {
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<BindActivities & SessionActivities>(DURABLE_STEP);
-const { commitBind } = proxyActivities<BindActivities>(DURABLE_STEP);
+const { commitBind } = shortSteps<BindActivities>(DURABLE_STEP);
 
 /** Rejections that mean this flow can never succeed, so it ends. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);
@@ -51,7 +51,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     prechecks: [{ lacks: input.kind }, { unclaimed: CONTACT[input.kind].errors.taken }],
   });
 
-  const status = new FlowStatus<BindStage, BindOutcome>('sending_code');
+  const status = new FlowStatus<BindStage, BindOutcome>('sending_code', ['awaiting_code']);
   let wrongAttempts = 0;
   let sessionsEnded: string[] = [];
 

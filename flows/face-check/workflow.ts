@@ -24,7 +24,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FaceCheckActivities } from './activities';
-import { DURABLE_STEP } from '../shared/activity-options';
+import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
@@ -43,13 +43,15 @@ import {
 } from './contract';
 import type { FlowError } from '../shared/contract';
 
-const steps = proxyActivities<FaceCheckActivities>(DURABLE_STEP);
-const provider = proxyActivities<FaceCheckActivities>({
+const steps = shortSteps<FaceCheckActivities>(DURABLE_STEP);
+// a picture download may be large and slow: a task of its own
+const pictures = proxyActivities<FaceCheckActivities>(DURABLE_STEP);
+const provider = shortSteps<FaceCheckActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
 });
 // A certifyId may be queried at most 5 times; the result may lag the app by a few seconds.
-const result = proxyActivities<FaceCheckActivities>({
+const result = shortSteps<FaceCheckActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
 });
@@ -80,7 +82,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   const faceCheckId = info.workflowId;
   const ownerFlowId = info.parent?.workflowId ?? null;
 
-  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>('issuing');
+  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>('issuing', ['awaiting_completion']);
   let certifyId: string | null = null;
   let faceRecordId: string | null = null;
   let expiresAt = 0;
@@ -218,7 +220,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       if (auth.pictureUrl) {
         setStage('storing_picture');
         try {
-          picture = (await steps.storeFacePicture({ faceCheckId, faceRecordId, url: auth.pictureUrl })).stored ? 'stored' : 'failed';
+          picture = (await pictures.storeFacePicture({ faceCheckId, faceRecordId, url: auth.pictureUrl })).stored ? 'stored' : 'failed';
         } catch {
           picture = 'failed';
         }

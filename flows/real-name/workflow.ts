@@ -15,19 +15,20 @@ import {
   ChildWorkflowFailure,
   condition,
   allHandlersFinished,
-  proxyActivities,
+  patched,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { RealNameActivities } from './activities';
 import type { FaceCheckActivities } from '../face-check/activities';
 import type { SessionActivities } from '../shared/activities/sessions';
-import { DURABLE_STEP } from '../shared/activity-options';
+import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, failure, flowError, type ErrorCode } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
 import { startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
+import { FEWER_TASKS } from '../shared/patches';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,
@@ -43,11 +44,11 @@ import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceChec
 import { cancelFlowUpdate, type FlowError } from '../shared/contract';
 
 // the face check's quota unit is refunded here when the record cannot be made
-const steps = proxyActivities<RealNameActivities & SessionActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
+const steps = shortSteps<RealNameActivities & SessionActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */
 const MAX_REPEATS = 10;
 // The user waits on these: a short retry budget, then an answer.
-const idCheck = proxyActivities<RealNameActivities>({
+const idCheck = shortSteps<RealNameActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
 });
@@ -57,7 +58,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const s = input.settings;
   let repeats = 0;
 
-  const status = new FlowStatus<RealNameStage, RealNameOutcome>('prechecking');
+  const status = new FlowStatus<RealNameStage, RealNameOutcome>('prechecking', ['awaiting_face']);
   let ready: FaceCheckReady | null = null;
   let realNameRecordId: string | null = null;
   let faceResult: FaceCheckResult | null = null;
@@ -149,11 +150,14 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     };
   };
 
-  upsertSearchAttributes([
-    { key: FLOW_KIND, value: 'real-name' },
-    { key: ACCOUNT_ID, value: input.accountId },
-    { key: FLOW_STAGE, value: status.stage },
-  ]);
+  // the start sets them (./start.ts); flows recorded before FEWER_TASKS set them again here
+  if (!patched(FEWER_TASKS)) {
+    upsertSearchAttributes([
+      { key: FLOW_KIND, value: 'real-name' },
+      { key: ACCOUNT_ID, value: input.accountId },
+      { key: FLOW_STAGE, value: status.stage },
+    ]);
+  }
 
   // 1. pre-checks, before any paid call
   try {

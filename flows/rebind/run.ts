@@ -1,15 +1,15 @@
 // One rebind run's state and the guard every step runs under, shared by the workflow
 // (./workflow.ts) and its two ways of proving the old contact (./proof-by-code.ts,
 // ./proof-by-face.ts). Workflow code: deterministic, no I/O.
-import { proxyActivities, type ApplicationFailure } from '@temporalio/workflow';
+import type { ApplicationFailure } from '@temporalio/workflow';
 import type { RebindActivities } from './activities';
-import { DURABLE_STEP } from '../shared/activity-options';
+import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { failure, failureOf, type ErrorCode } from '../../lib/errors';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
 import type { RebindInput, RebindOutcome, RebindStage } from './contract';
 
-const { issueUnbindToken } = proxyActivities<RebindActivities>(DURABLE_STEP);
+const { issueUnbindToken } = shortSteps<RebindActivities>(DURABLE_STEP);
 
 /** Rejections that mean the flow can never succeed. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'CONTACT_CHANGED']);
@@ -27,7 +27,7 @@ export class RebindRun {
   readonly perRun: boolean;
   readonly childId: (ownerFlowId: string, name: string) => string;
   readonly expiresAt: number;
-  readonly status = new FlowStatus<RebindStage, RebindOutcome>('sending_proof');
+  readonly status = new FlowStatus<RebindStage, RebindOutcome>('sending_proof', ['awaiting_proof_code', 'awaiting_face', 'awaiting_new_contact', 'awaiting_new_code']);
   /** the unbind token, once the old contact is proven */
   token: string | null = null;
   tokenExpiresAt = 0;

@@ -14,7 +14,7 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
-import { DURABLE_STEP } from '../shared/activity-options';
+import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
 import { failure } from '../../lib/errors';
 import { CodeChallenge, iso, type ChallengeSpec } from '../shared/code-challenge';
@@ -34,7 +34,7 @@ import { proveByFace } from './proof-by-face';
 import { RebindRun } from './run';
 
 const { assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<RebindActivities & SessionActivities>(DURABLE_STEP);
-const { commitRebind } = proxyActivities<RebindActivities>(DURABLE_STEP);
+const { commitRebind } = shortSteps<RebindActivities>(DURABLE_STEP);
 const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
 // legacy: its last attempt (NOTICE_ATTEMPTS, the policy's maximumAttempts) reports
 const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: NOTICE_RETRY });

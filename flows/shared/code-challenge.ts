@@ -2,13 +2,13 @@
 // in workflow time), its lifetime, and checking a submission. Bind uses one; rebind
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
-import { proxyActivities } from '@temporalio/workflow';
+import { shortSteps } from './activity-options';
 import type { CodeActivities, CodePrecheck } from './activities/codes';
 import { failure } from '../../lib/errors';
 import type { Channel, Scene } from '../../lib/scenes';
 import type { CodeLimits, CodeSent, ContactKind } from './contract';
 
-const { sendCode, checkCode } = proxyActivities<CodeActivities>({
+const { sendCode, checkCode } = shortSteps<CodeActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 3 },
 });

@@ -1,16 +1,30 @@
 // Where a flow stands, mirrored into the search attributes operators filter on, and the
 // checks every flow's update validators start with. Every flow kind keeps its status here.
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { errorOf, failure, type ErrorInfo } from '../../lib/errors';
 import { FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
+import { FEWER_TASKS } from './patches';
 
 export class FlowStatus<Stage extends string, Outcome extends string> {
   outcome: Outcome | null = null;
   error: ErrorInfo | null = null;
   /** a step (an update's body) is in progress: another waits or is refused */
   busy = false;
+  /** the stage the search attribute holds (the start sets the first) */
+  private indexed: Stage;
 
-  constructor(public stage: Stage) {}
+  /**
+   * @param stage the first stage, which the start sets as the search attribute
+   * @param waits the stages the flow waits in for a person (a code, a face): from FEWER_TASKS on
+   *   only these and the end are indexed; a stage passed through in milliseconds costs a history
+   *   event and is never seen by an operator's filter (the state query tells every stage)
+   */
+  constructor(
+    public stage: Stage,
+    private readonly waits: readonly Stage[] = [],
+  ) {
+    this.indexed = stage;
+  }
 
   get open(): boolean {
     return this.outcome === null;
@@ -18,7 +32,14 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
 
   setStage(s: Stage): void {
     this.stage = s;
-    upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
+    if (!patched(FEWER_TASKS)) {
+      upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
+      return;
+    }
+    if (this.waits.includes(s) && this.indexed !== s) {
+      upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
+      this.indexed = s;
+    }
   }
 
   /** For validators: nothing enters history for a closed flow. */
@@ -35,7 +56,16 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
   finish(o: Outcome, s: Stage, err?: ApplicationFailure | ErrorInfo | null): void {
     this.outcome = o;
     this.error = !err ? null : err instanceof ApplicationFailure ? errorOf(err) : err;
-    this.setStage(s);
-    upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+    if (!patched(FEWER_TASKS)) {
+      this.setStage(s);
+      upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
+      return;
+    }
+    this.stage = s;
+    this.indexed = s;
+    upsertSearchAttributes([
+      { key: FLOW_STAGE, value: s },
+      { key: FLOW_OUTCOME, value: o },
+    ]);
   }
 }

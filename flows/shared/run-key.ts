@@ -4,9 +4,7 @@
 // run's history, so the nonce is the same on every replay and every retry of a step, and a
 // new run (or a reset) draws another.
 import { patched, uuid4, workflowInfo } from '@temporalio/workflow';
-
-/** Flows started before per-run keys replay the ids they were recorded with. */
-export const PER_RUN_KEYS = 'per-run-keys';
+import { PER_RUN_KEYS } from './patches';
 
 export interface FlowRun {
   /** the workflow id, one per account and kind */

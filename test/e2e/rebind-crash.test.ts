@@ -4,15 +4,13 @@
 // acceptance and our log row: an SMS notice is found in the gateway's delivery reports and not
 // sent again, once reported — repeated-runs.test.ts covers it; a mail notice may repeat, with
 // the same Message-ID — at least once, never lost. This test kills after the row.)
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { waitFor } from '../support/wait';
 
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniquePhone, type Stack } from '../support/stack';
-import { freePort } from '../../scripts/ports';
+import { killWorkerProcess, startWorkerProcess } from '../support/worker-process';
 
-const ROOT = path.join(__dirname, '..', '..');
 let stack: Stack;
 let child: ChildProcess | null = null;
 
@@ -24,40 +22,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function startWorkerProcess(): Promise<ChildProcess> {
-  // free metrics ports: a developer's npm start holds the default ones
-  const metricsPorts = { WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) };
-  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info', ...metricsPorts } as NodeJS.ProcessEnv;
-  const proc = (child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
-      clearInterval(poll);
-      reject(new Error(`worker process did not start:\n${out}`));
-    }, 60_000);
-    const poll = setInterval(() => {
-      if (out.includes('worker ready')) {
-        clearInterval(poll);
-        clearTimeout(t);
-        resolve(proc);
-      }
-      if (proc.exitCode !== null) {
-        clearInterval(poll);
-        clearTimeout(t);
-        reject(new Error(`worker process exited:\n${out}`));
-      }
-    }, 50);
-  });
-}
-
 test('killed mid-notice and restarted: one change, one notice per old contact', async () => {
   // the old email's server is slow, so the worker can be killed while that mail is in flight
   const a = await seedAccount(stack, { email: `slow-${Date.now()}@example.com`, sessions: ['s1', 's2'] });
   const flowId = `rebind-phone:${a.id}`;
   await stack.stopWorker();
-  child = await startWorkerProcess();
+  child = await startWorkerProcess(stack);
 
   await call(stack, 'POST', `/v1/accounts/${a.id}/phone/rebind`, { method: 'sms', sessionId: `${a.id}-s1` });
   const proofCode = (await waitFor(() => stack.sms.forPhone(a.phone!)[0])).params[0];
@@ -74,8 +44,7 @@ test('killed mid-notice and restarted: one change, one notice per old contact', 
     if (i > 200) throw new Error('the SMS notice was never logged');
     await new Promise((r) => setTimeout(r, 25));
   }
-  child.kill('SIGKILL');
-  await new Promise((r) => child!.once('exit', r));
+  await killWorkerProcess(child);
   child = null;
   expect(stack.smtp.forRecipient(a.email!)).toHaveLength(0); // the mail notice never completed
   const mid = await stack.deps.pool.query('SELECT contact_version FROM accounts WHERE id = $1', [a.id]);

@@ -1,0 +1,13 @@
+// The ids of the workflow changes made since the first release (`patched()`): histories
+// recorded before each replay the code path they were recorded with (test/histories/).
+// One id per change, however many places it touches: each id is one marker in a history.
+
+/** Every run of a flow has its own side-effect keys (./run-key.ts). */
+export const PER_RUN_KEYS = 'per-run-keys';
+
+/**
+ * Fewer workflow tasks and events (docs/testing.md, "Speed"): a flow's short steps run as
+ * local activities (./activity-options.ts), and the stage search attribute is set at the
+ * stages a flow waits in and when it ends, not at every passing stage (./flow-status.ts).
+ */
+export const FEWER_TASKS = 'fewer-tasks';
