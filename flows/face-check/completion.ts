@@ -64,7 +64,7 @@ export class FaceCompletions {
 
     let verdict: CompletionVerdict | undefined;
     for (const deadline = Date.now() + 10_000; !verdict; ) {
-      verdict = (await face.query(faceCheckStateQuery)).completions.find((c) => c.completionId === completionId);
+      verdict = (await this.stateOf(face))?.completions.find((c) => c.completionId === completionId);
       if (verdict) break;
       if (Date.now() > deadline) throw new AppError('SERVICE_UNAVAILABLE');
       await sleep(50);
@@ -87,8 +87,23 @@ export class FaceCompletions {
     const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), 30_000)));
     const result = await Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
     if (result) return { result };
-    const stage = (await face.query(faceCheckStateQuery)).stage;
-    return { result: { outcome: null, stage } };
+    const state = await this.stateOf(face);
+    if (!state) throw new AppError('SERVICE_UNAVAILABLE');
+    return { result: { outcome: null, stage: state.stage } };
+  }
+
+  /**
+   * The check's state, or null while no worker can answer: the signal is in its history and
+   * the verdict follows, but a query sent while the worker restarts (or while its task is
+   * retried) fails; the caller asks again until its deadline.
+   */
+  private async stateOf(face: ReturnType<Client['workflow']['getHandle']>) {
+    try {
+      return await face.query(faceCheckStateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw err;
+      return null;
+    }
   }
 
   /**
