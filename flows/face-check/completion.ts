@@ -20,8 +20,16 @@ export interface CompletionRequest {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How long an accepted completion usually takes to settle, unloaded (docs/testing.md). */
+const VERDICT_AFTER_MS = 400;
+
 /** Outcomes a face check reaches through a completion (expiry is not one). */
 const COMPLETION_VERDICTS = new Set<FaceCheckResult['outcome']>(['success', 'fail', 'rejected']);
+
+interface Settled {
+  result: Promise<RealNameResult | FaceCheckResult>;
+  stop(): void;
+}
 
 export class FaceCompletions {
   constructor(
@@ -62,17 +70,33 @@ export class FaceCompletions {
       throw new AppError('FACE_TOKEN_INVALID');
     }
 
+    // Most completions are accepted and settle within a few workflow tasks: the answer is the
+    // outcome, and no query is sent. A query that arrives while the check's task runs splits
+    // that task in two (about 20 ms here), so the verdict is asked for only when the outcome
+    // takes longer than VERDICT_AFTER_MS: a refused completion (the check keeps waiting), or a
+    // slow provider result.
+    const ownerFlowId = claims.flowId.startsWith('real-name:') ? claims.flowId : null;
+    const settled = this.settled(claims.faceCheckId, ownerFlowId);
+    const early = await Promise.race([settled.result, sleep(VERDICT_AFTER_MS).then(() => null)]);
+    if (early) return { result: early };
+
     let verdict: CompletionVerdict | undefined;
     for (const deadline = Date.now() + 10_000; !verdict; ) {
       verdict = (await this.stateOf(face))?.completions.find((c) => c.completionId === completionId);
       if (verdict) break;
-      if (Date.now() > deadline) throw new AppError('SERVICE_UNAVAILABLE');
+      if (Date.now() > deadline) {
+        settled.stop();
+        throw new AppError('SERVICE_UNAVAILABLE');
+      }
       await sleep(50);
     }
-    if (!verdict.accepted) throw new AppError((verdict.error?.code ?? 'INTERNAL') as never, verdict.error?.details);
+    if (!verdict.accepted) {
+      settled.stop();
+      throw new AppError((verdict.error?.code ?? 'INTERNAL') as never, verdict.error?.details);
+    }
 
     // Accepted: the outcome follows in a moment (quota, getAuthResult, picture, records).
-    return this.outcome(claims.faceCheckId, claims.flowId.startsWith('real-name:') ? claims.flowId : null);
+    return this.outcome(claims.faceCheckId, ownerFlowId, undefined, settled);
   }
 
   /**
@@ -80,13 +104,18 @@ export class FaceCompletions {
    * later one of the same flow id), or the check's own for the other scenes; after 30 s
    * without one, the check's stage (the app reads the flow).
    */
-  private async outcome(faceCheckId: string, ownerFlowId: string | null, ownerRunId?: string): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
+  private async outcome(
+    faceCheckId: string,
+    ownerFlowId: string | null,
+    ownerRunId?: string,
+    wait = this.settled(faceCheckId, ownerFlowId, ownerRunId),
+  ): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
     const face = this.client.workflow.getHandle(faceCheckId);
-    const wait = ownerFlowId ? this.client.workflow.getHandle<typeof realName>(ownerFlowId, ownerRunId).result() : (face.result() as Promise<FaceCheckResult>);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), 30_000)));
-    const result = await Promise.race([wait, timeout]).finally(() => clearTimeout(timer));
+    const result = await Promise.race([wait.result, timeout]).finally(() => clearTimeout(timer));
     if (result) return { result };
+    wait.stop();
     const state = await this.stateOf(face);
     if (!state) throw new AppError('SERVICE_UNAVAILABLE');
     return { result: { outcome: null, stage: state.stage } };
@@ -104,6 +133,19 @@ export class FaceCompletions {
       if (err instanceof WorkflowNotFoundError) throw err;
       return null;
     }
+  }
+
+  /**
+   * The owning real-name run's result, or the check's own for the other scenes: a long poll
+   * that lasts until the flow ends unless stopped, which a caller that stops waiting does.
+   */
+  private settled(faceCheckId: string, ownerFlowId: string | null, ownerRunId?: string): Settled {
+    const abort = new AbortController();
+    const poll = (): Promise<RealNameResult | FaceCheckResult> =>
+      ownerFlowId ? this.client.workflow.getHandle<typeof realName>(ownerFlowId, ownerRunId).result() : (this.client.workflow.getHandle(faceCheckId).result() as Promise<FaceCheckResult>);
+    const result = this.client.withAbortSignal(abort.signal, poll);
+    result.catch(() => undefined); // awaited by the caller, or stopped
+    return { result, stop: () => abort.abort() };
   }
 
   /**
