@@ -6,7 +6,7 @@
 export const PER_RUN_KEYS = 'per-run-keys';
 
 /**
- * Fewer workflow tasks and events (docs/testing.md, "Speed"): a flow's short steps run as
+ * Fewer workflow tasks and events (docs/testing.md, "Fewer workflow tasks"): a flow's short steps run as
  * local activities (./activity-options.ts), and the stage search attribute is set at the
  * stages a flow waits in and when it ends, not at every passing stage (./flow-status.ts).
  */
