@@ -36,3 +36,10 @@ export async function freePortBlock(size = 1, host = '127.0.0.1'): Promise<numbe
 export function freePort(): Promise<number> {
   return freePortBlock(1);
 }
+
+/** One free port per name, for the parts of one stack. */
+export async function freePorts<K extends string>(...names: K[]): Promise<Record<K, number>> {
+  const ports = {} as Record<K, number>;
+  for (const name of names) ports[name] = await freePort();
+  return ports;
+}

@@ -16,7 +16,7 @@ import { dropDatabase } from '../../db/pool';
 import { startDevServer, type DevServer } from '../temporal-dev';
 
 import { pidListeningOn } from './proc';
-import { freePort } from '../ports';
+import { freePort, freePorts } from '../ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -124,17 +124,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     await dropRedisPrefix(cfg.redis.url, redisPrefix).catch(() => undefined);
   };
 
-  const ports = {
-    api: await freePort(),
-    codec: await freePort(),
-    sms: await freePort(),
-    smtp: await freePort(),
-    inbox: await freePort(),
-    idcard: await freePort(),
-    face: await freePort(),
-    metrics: await freePort(),
-    sdkMetrics: await freePort(),
-  };
+  const ports = await freePorts('api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'metrics', 'sdkMetrics');
   const env: Record<string, string | undefined> = {
     ...process.env,
     VSAGA_ENV: 'development',

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { idCheckChar } from '../../lib/idcard';
-import { freePort } from '../../scripts/ports';
+import { freePorts } from '../../scripts/ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 const KEY = 'dev-stack-test-key-123';
@@ -48,19 +48,7 @@ const json = async (url: string, init?: RequestInit) => {
 };
 
 test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a restart', async () => {
-  const ports = {
-    temporal: await freePort(),
-    ui: await freePort(),
-    api: await freePort(),
-    codec: await freePort(),
-    sms: await freePort(),
-    smtp: await freePort(),
-    inbox: await freePort(),
-    idcard: await freePort(),
-    face: await freePort(),
-    workerMetrics: await freePort(),
-    sdkMetrics: await freePort(),
-  };
+  const ports = await freePorts('temporal', 'ui', 'api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'workerMetrics', 'sdkMetrics');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-dev-'));
   const env = {
     VSAGA_DATA_DIR: dataDir,
