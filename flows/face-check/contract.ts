@@ -14,6 +14,7 @@
 //   signal IN      faceCompletion  (FaceCompletion)   the same completion as a signal (the API sent it so
 //                                  before completeFace; kept for histories and clients of then)
 //   signal OUT     faceCheckReady  (FaceCheckReady)   sent to the PARENT once the certifyId is issued
+//                                  (not when the parent issued it: input.issued)
 //   query          state           (FaceCheckState)   incl. the verdict on every completion received
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
@@ -36,7 +37,15 @@ export interface FaceCheckInput {
   /** the face token's lifetime: a durable timer */
   ttlSec: number;
   meta: RequestMeta;
+  /**
+   * The certifyId its owner issued already (real-name, from fewer-tasks on): the check starts
+   * waiting for the completion, and tells its parent nothing. Absent: it issues one itself and
+   * signals faceCheckReady.
+   */
+  issued?: FaceCheckIssued;
 }
+
+export type FaceCheckIssued = Omit<FaceCheckReady, 'faceCheckId'>;
 
 export interface FaceCheckReady {
   faceCheckId: string;

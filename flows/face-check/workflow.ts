@@ -46,10 +46,12 @@ import type { FlowError } from '../shared/contract';
 const steps = shortSteps<FaceCheckActivities>(DURABLE_STEP);
 // a picture download may be large and slow: a task of its own
 const pictures = proxyActivities<FaceCheckActivities>(DURABLE_STEP);
-const provider = shortSteps<FaceCheckActivities>({
+/** Issuing a certifyId: a provider call the user waits on (the owner flow may issue it too). */
+export const ISSUE_STEP = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
-});
+} as const;
+const provider = shortSteps<FaceCheckActivities>(ISSUE_STEP);
 // A certifyId may be queried at most 5 times; the result may lag the app by a few seconds.
 const result = shortSteps<FaceCheckActivities>({
   startToCloseTimeout: '30 seconds',
@@ -72,17 +74,19 @@ export function startFaceCheck(workflowId: string, cancelWithParent: boolean, in
     typedSearchAttributes: [
       { key: FLOW_KIND, value: 'face-check' },
       { key: ACCOUNT_ID, value: input.accountId },
-      { key: FLOW_STAGE, value: 'issuing' },
+      { key: FLOW_STAGE, value: firstStage(input) },
     ],
   });
 }
+
+const firstStage = (input: FaceCheckInput): FaceCheckStage => (input.issued ? 'awaiting_completion' : 'issuing');
 
 export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult> {
   const info = workflowInfo();
   const faceCheckId = info.workflowId;
   const ownerFlowId = info.parent?.workflowId ?? null;
 
-  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>('issuing', ['awaiting_completion']);
+  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>(firstStage(input), ['awaiting_completion']);
   let certifyId: string | null = null;
   let faceRecordId: string | null = null;
   let expiresAt = 0;
@@ -144,34 +148,47 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     return { faceCheckId, outcome: o, certifyId, faceRecordId, quota, picture, error: err };
   };
 
-  // 1. certifyId and the 'wait' row
-  try {
-    const issued = await provider.issueCertifyId({
-      faceCheckId,
-      ownerFlowId,
-      accountId: input.accountId,
-      scene: input.scene,
-      identity: input.identity,
-      deviceId: input.deviceId,
-      requestDigest: input.requestDigest,
-      needPicture: input.needPicture,
-      ttlSec: input.ttlSec,
-      meta: input.meta,
-    });
-    certifyId = issued.certifyId;
-    faceRecordId = issued.faceRecordId;
-  } catch (err) {
-    return end('rejected', errorOf(err));
+  // 1. certifyId and the 'wait' row, unless the owner issued them
+  if (input.issued) {
+    certifyId = input.issued.certifyId;
+    faceRecordId = input.issued.faceRecordId;
+    expiresAt = Date.parse(input.issued.expiresAt);
+  } else {
+    const early = await issue();
+    if (early) return early;
   }
-  expiresAt = Date.now() + input.ttlSec * 1000;
-  setStage('awaiting_completion');
-  if (info.parent) {
-    await getExternalWorkflowHandle(info.parent.workflowId, info.parent.runId).signal(faceCheckReadySignal, {
-      faceCheckId,
-      certifyId,
-      faceRecordId,
-      expiresAt: new Date(expiresAt).toISOString(),
-    });
+
+  /** Issues the certifyId and tells the parent; the check's result when that fails. */
+  async function issue(): Promise<FaceCheckResult | null> {
+    try {
+      const issued = await provider.issueCertifyId({
+        faceCheckId,
+        ownerFlowId,
+        accountId: input.accountId,
+        scene: input.scene,
+        identity: input.identity,
+        deviceId: input.deviceId,
+        requestDigest: input.requestDigest,
+        needPicture: input.needPicture,
+        ttlSec: input.ttlSec,
+        meta: input.meta,
+      });
+      certifyId = issued.certifyId;
+      faceRecordId = issued.faceRecordId;
+    } catch (err) {
+      return end('rejected', errorOf(err));
+    }
+    expiresAt = Date.now() + input.ttlSec * 1000;
+    setStage('awaiting_completion');
+    if (info.parent) {
+      await getExternalWorkflowHandle(info.parent.workflowId, info.parent.runId).signal(faceCheckReadySignal, {
+        faceCheckId,
+        certifyId,
+        faceRecordId,
+        expiresAt: new Date(expiresAt).toISOString(),
+      });
+    }
+    return null;
   }
 
   // 2. the app's completion, or the face token's timer, or the owner closing (a cancel request)
@@ -186,11 +203,11 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   }
   if (!completed) {
     // closing the row gives the held quota unit back
-    const closing = faceRecordId;
+    const closing = faceRecordId!;
     await CancellationScope.nonCancellable(() => steps.closeFaceRecord({ faceRecordId: closing, status: 'expired', data: { reason } }));
     return end('expired', flowError('FACE_EXPIRED'));
   }
-  const issuedId = faceRecordId;
+  const issuedId = faceRecordId!;
   return CancellationScope.nonCancellable(() => billed(certifyId!, issuedId));
 
   /** From the accepted completion on: the user paid, so nothing cancels this part. */

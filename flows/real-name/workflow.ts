@@ -26,7 +26,7 @@ import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, failure, flowError, type ErrorCode } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
-import { startFaceCheck } from '../face-check/workflow';
+import { ISSUE_STEP, startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
 import { FEWER_TASKS } from '../shared/patches';
 import {
@@ -40,7 +40,7 @@ import {
   type RealNameStage,
   type RealNameStarted,
 } from './contract';
-import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
+import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckInput, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
 import { cancelFlowUpdate, type FlowError } from '../shared/contract';
 
 // the face check's quota unit is refunded here when the record cannot be made
@@ -48,6 +48,7 @@ const steps = shortSteps<RealNameActivities & SessionActivities & Pick<FaceCheck
 /** Repeats of the same start answered with the live certifyId (cache: true), per run. */
 const MAX_REPEATS = 10;
 // The user waits on these: a short retry budget, then an answer.
+const issuing = shortSteps<Pick<FaceCheckActivities, 'issueCertifyId'>>(ISSUE_STEP);
 const idCheck = shortSteps<RealNameActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
@@ -194,26 +195,36 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
 
   // 3–9. the face check, as a child workflow
   setStage('issuing_certify_id');
+  const owner = realNameFlowIdOf(input.accountId);
+  // from the input, not workflowInfo(): the same id when a history replays under another id
+  const faceCheckId = perRun ? childId(owner, 'face') : faceCheckIdOf(owner);
+  const check: FaceCheckInput = {
+    accountId: input.accountId,
+    scene: 'personal',
+    identity: { realName: input.realName, idNumber: input.idNumber },
+    deviceId: input.deviceId,
+    requestDigest: input.requestDigest,
+    needPicture: s.needPicture,
+    ttlSec: s.ttlSec,
+    meta: input.meta,
+  };
+  // From fewer-tasks on the certifyId is issued here, in this task, and the check starts with
+  // it: no task of the child's and no signal back before the caller has its answer.
+  if (patched(FEWER_TASKS)) {
+    try {
+      const issued = await issuing.issueCertifyId({ ...check, faceCheckId, ownerFlowId: flowId });
+      check.issued = { ...issued, expiresAt: new Date(Date.now() + s.ttlSec * 1000).toISOString() };
+    } catch (err) {
+      return finish('rejected', errorOf(err));
+    }
+  }
   try {
-    const owner = realNameFlowIdOf(input.accountId);
     // started in faceScope so a cancel reaches it; its result is awaited whatever happens
-    const child = await faceScope.run(() =>
-      startFaceCheck(
-        // from the input, not workflowInfo(): the same id when a history replays under another id
-        perRun ? childId(owner, 'face') : faceCheckIdOf(owner),
-        perRun,
-        {
-          accountId: input.accountId,
-          scene: 'personal',
-          identity: { realName: input.realName, idNumber: input.idNumber },
-          deviceId: input.deviceId,
-          requestDigest: input.requestDigest,
-          needPicture: s.needPicture,
-          ttlSec: s.ttlSec,
-          meta: input.meta,
-        },
-      ),
-    );
+    const child = await faceScope.run(() => startFaceCheck(faceCheckId, perRun, check));
+    if (check.issued) {
+      ready = { faceCheckId, ...check.issued };
+      setStage('awaiting_face');
+    }
     faceResult = await child.result();
   } catch (err) {
     if (err instanceof ChildWorkflowFailure) return finish('rejected', flowError('SERVICE_UNAVAILABLE'));
