@@ -87,9 +87,11 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   const ownerFlowId = info.parent?.workflowId ?? null;
 
   const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>(firstStage(input), ['awaiting_completion']);
-  let certifyId: string | null = null;
-  let faceRecordId: string | null = null;
-  let expiresAt = 0;
+  // set before the handlers: a completion that arrived with the check's start is judged as
+  // soon as its handler is registered, and must find the certifyId the owner issued
+  let certifyId: string | null = input.issued?.certifyId ?? null;
+  let faceRecordId: string | null = input.issued?.faceRecordId ?? null;
+  let expiresAt = input.issued ? Date.parse(input.issued.expiresAt) : 0;
   let accepted: FaceCompletion | null = null;
   let acceptedVerdict: CompletionVerdict | null = null;
   const verdicts: CompletionVerdict[] = [];
@@ -149,11 +151,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   };
 
   // 1. certifyId and the 'wait' row, unless the owner issued them
-  if (input.issued) {
-    certifyId = input.issued.certifyId;
-    faceRecordId = input.issued.faceRecordId;
-    expiresAt = Date.parse(input.issued.expiresAt);
-  } else {
+  if (!input.issued) {
     const early = await issue();
     if (early) return early;
   }

@@ -112,6 +112,39 @@ describe('face check: completions', () => {
   });
 });
 
+describe('face check: the certifyId issued by its owner (real-name, fewer-tasks)', () => {
+  const issued = { certifyId: 'cert-9', faceRecordId: 'face-row-9' };
+
+  it('waits at once without issuing, and judges a completion that arrived with its start', async () => {
+    await t.run(stubs(), async (r) => {
+      const workflowId = `wf-test-${randomUUID()}`;
+      const expiresAt = new Date(Date.now() + 60_000).toISOString();
+      // the completion is in the check's first task: its handler runs before the workflow body
+      // reads input.issued, so the certifyId must already be known there
+      const h = await r.client.workflow.signalWithStart(faceCheck, {
+        taskQueue: r.taskQueue,
+        workflowId,
+        args: [input({ issued: { ...issued, expiresAt } })],
+        signal: faceCompletionSignal,
+        signalArgs: [completion({ completionId: 'first', certifyId: 'cert-9' })],
+      });
+      r.track(workflowId);
+      expect(await h.result()).toMatchObject({ outcome: 'success', certifyId: 'cert-9', faceRecordId: 'face-row-9' });
+      expect(r.calls.names()).not.toContain('issueCertifyId');
+      expect(r.calls.of('closeFaceRecord')[0]).toMatchObject({ faceRecordId: 'face-row-9', status: 'success' });
+    });
+  });
+
+  it("expires at the owner's expiresAt and closes the owner's row", async () => {
+    await t.run(stubs(), async (r) => {
+      const h = await r.start(faceCheck, [input({ issued: { ...issued, expiresAt: new Date(Date.now() + 1_500).toISOString() } })]);
+      expect(await h.result()).toMatchObject({ outcome: 'expired', certifyId: 'cert-9', error: { code: 'FACE_EXPIRED' } });
+      expect(r.calls.names()).toEqual(['closeFaceRecord']);
+      expect(r.calls.of('closeFaceRecord')[0]).toMatchObject({ faceRecordId: 'face-row-9', status: 'expired' });
+    });
+  });
+});
+
 describe('face check: the completeFace update (the API relays by the signal until it survives a worker restart)', () => {
   it('answers each completion with its verdict, recorded as the signal records it; the accepted one moves the check on', async () => {
     const { fetching, fetchAuthResult } = heldFetch();
