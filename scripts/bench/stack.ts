@@ -174,7 +174,10 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
 
     const spawnPart = (name: ProcName, file: string) => {
       const out = fs.openSync(path.join(o.workDir, `${name}.log`), 'a');
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file)], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+      // BENCH_CPU_PROF=<dir>: each part writes a V8 CPU profile there when it stops (Node does
+      // not take --cpu-prof from NODE_OPTIONS); scripts/bench/profile-top.ts summarizes one
+      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+      const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, file)], { cwd: ROOT, env, stdio: ['ignore', out, out] });
       fs.closeSync(out);
       children.push({ name, child });
       return child;
