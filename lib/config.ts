@@ -101,6 +101,8 @@ const schema = z.object({
 
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   WORKER_STICKY_TIMEOUT_SEC: z.coerce.number().min(1).max(60).default(3),
+  // workflows kept in the worker's memory between their tasks (docs/operations.md)
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(300),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_SDK_METRICS_PORT: port.default(9465),
 
@@ -237,7 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiUrl: e.TEMPORAL_UI_URL,
     },
     workerMetrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT, sdkPort: e.WORKER_SDK_METRICS_PORT },
-    worker: { stickyTimeoutSec: e.WORKER_STICKY_TIMEOUT_SEC },
+    worker: { stickyTimeoutSec: e.WORKER_STICKY_TIMEOUT_SEC, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },

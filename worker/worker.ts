@@ -30,5 +30,9 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     // after a worker dies, its flows' tasks wait this long on its sticky queue before any worker
     // takes them: users wait on these flows, and their histories are short to replay
     stickyQueueScheduleToStartTimeout: `${o.cfg.worker.stickyTimeoutSec}s`,
+    // A cached workflow costs ~0.27 MB here (docs/testing.md, open flows); flows mostly wait on
+    // a person, and one evicted replays its short history (tens of events) when it wakes. The
+    // SDK's default grows with the heap (2,310 on a 4 GiB heap), so memory grew with open flows.
+    maxCachedWorkflows: o.cfg.worker.maxCachedWorkflows,
   });
 }

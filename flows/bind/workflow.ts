@@ -40,9 +40,9 @@ export async function bindEmail(input: BindInput): Promise<BindResult> {
 }
 
 async function bindContact(input: BindInput): Promise<BindResult> {
-  const { flowId, runKey, perRun } = flowRun();
+  const { flowId, runKey, perRun, startedAt } = flowRun();
   const { limits } = input;
-  const expiresAt = Date.now() + limits.flowTtlSec * 1000;
+  const expiresAt = startedAt + limits.flowTtlSec * 1000;
   const challenge = new CodeChallenge(flowId, runKey, input.accountId, limits, {
     name: 'code',
     scene: input.scene,

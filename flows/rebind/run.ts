@@ -35,12 +35,12 @@ export class RebindRun {
   wrongAttempts = 0;
 
   constructor(readonly input: RebindInput) {
-    const { flowId, runKey, perRun, childId } = flowRun();
+    const { flowId, runKey, perRun, childId, startedAt } = flowRun();
     this.flowId = flowId;
     this.runKey = runKey;
     this.perRun = perRun;
     this.childId = childId;
-    this.expiresAt = Date.now() + input.flowTtlSec * 1000;
+    this.expiresAt = startedAt + input.flowTtlSec * 1000;
   }
 
   get open(): boolean {

@@ -15,10 +15,18 @@ export interface FlowRun {
   perRun: boolean;
   /** child workflow ids of this run: `${ownerFlowId}/${nonce}/${name}` */
   childId(ownerFlowId: string, name: string): string;
+  /**
+   * When the run started, the origin of its lifetime. Not Date.now() in its first task: that is
+   * the task's time, and a first task that a dying worker never completed is retried seconds
+   * later (its steps are local activities), which moved the flow's end by as much (the model
+   * test expired a rebind the flow still held open). Never later than the first task's time,
+   * so a history recorded before ends no later than it did.
+   */
+  startedAt: number;
 }
 
 export function flowRun(): FlowRun {
-  const { workflowId, runId } = workflowInfo();
+  const { workflowId, runId, runStartTime } = workflowInfo();
   const nonce = uuid4().replace(/-/g, '').slice(0, 12);
   const perRun = patched(PER_RUN_KEYS);
   return {
@@ -27,5 +35,6 @@ export function flowRun(): FlowRun {
     runKey: perRun ? `${workflowId}/${nonce}` : `${workflowId}/${runId}`,
     perRun,
     childId: (owner, name) => (perRun ? `${owner}/${nonce}/${name}` : `${owner}/${name}`),
+    startedAt: runStartTime.getTime(),
   };
 }

@@ -6,7 +6,6 @@
 // face-check child open). Around the opening it reads the worker's, the API's and the Temporal
 // server's RSS (VmRSS now, VmHWM peak) and the worker's sticky cache (the SDK's Prometheus
 // metrics), and runs M journeys on the empty system first and M more while the flows wait.
-import v8 from 'node:v8';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -60,7 +59,7 @@ export interface OpenFlowsResult {
   flowsPerSec: number;
   failures: string[];
   lifetimes: { bindFlowTtlSec: number; faceTokenTtlSec: number; codeTtlSec: number | null };
-  /** maxCachedWorkflows: what the worker sets, or the SDK default and how it is derived */
+  /** maxCachedWorkflows: what the worker sets, and where from */
   cacheMax: { value: number; source: string };
   memory: MemorySample[];
   empty: JourneySet;
@@ -112,14 +111,9 @@ export async function stickyCache(metricsUrl: string | null): Promise<StickyCach
   return { size, forcedEvictions: counter('sticky_cache_total_forced_eviction'), hits: counter('sticky_cache_hit'), misses: counter('sticky_cache_miss') };
 }
 
-/** worker/worker.ts sets no maxCachedWorkflows: the SDK's default (reuseV8Context on), derived
- *  from V8's heap limit — the worker runs on this node with the same NODE_OPTIONS. */
-export function sdkDefaultCacheMax(): { value: number; source: string } {
-  const heapMiB = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
-  return {
-    value: Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10),
-    source: `SDK default (worker/worker.ts sets none): max(floor((heap limit ${heapMiB.toFixed(0)} MiB − 200) × 600 / 1024), 10)`,
-  };
+/** The worker's maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS of the stack's config. */
+export function workerCacheMax(cfg: Config): { value: number; source: string } {
+  return { value: cfg.worker.maxCachedWorkflows, source: 'WORKER_MAX_CACHED_WORKFLOWS (worker/worker.ts)' };
 }
 
 const sample = async (label: string, stack: BenchStack): Promise<MemorySample> => ({ label, procs: procMemory(stack.pids), cache: await stickyCache(stack.workerMetricsUrl) });
@@ -232,7 +226,7 @@ export async function runOpenFlows(stack: BenchStack, client: Client, api: ApiDr
     flowsPerSec: opened.workflowIds.length / openSec,
     failures: opened.failures,
     lifetimes: { bindFlowTtlSec: cfg.flows.bindFlowTtlSec, faceTokenTtlSec: cfg.realName.faceTokenTtlSec, codeTtlSec: cfg.flows.codeTtlOverrideSec ?? null },
-    cacheMax: sdkDefaultCacheMax(),
+    cacheMax: workerCacheMax(cfg),
     memory,
     empty,
     loaded,
