@@ -43,6 +43,8 @@ const MAINTENANCE_ID = '110101199001015019';
 /** A flow whose deadline falls within this much of a step's start is waited out first. */
 const EXPIRY_WINDOW_MS = 14_000;
 const EXPIRY_MARGIN_MS = 4_000;
+/** how long settle() waits for the expired face checks' holds to be released */
+const HOLDS_CHECK_MS = 10_000;
 
 /** The world of the sequence running now (steps run one at a time), for the outcome counts. */
 let current: World | null = null;
@@ -71,9 +73,16 @@ function expectNoFlow(r: Answer, a: AccountModel, name: FlowName, what: string):
  * the window is waited out (with a margin), then the model applies its expiry.
  */
 async function settle(w: World, sys: System): Promise<void> {
-  const due = w.accounts.flatMap((a) => Object.values(a.flows).map((f) => f!.deadline)).filter((d) => d - Date.now() < EXPIRY_WINDOW_MS);
+  const deadlines = w.accounts.flatMap((a) => Object.values(a.flows).map((f) => f!.deadline));
+  const due = deadlines.filter((d) => d - Date.now() < EXPIRY_WINDOW_MS);
   if (due.length === 0) return;
-  const until = Math.max(...due) + EXPIRY_MARGIN_MS;
+  let until = Math.max(...due) + EXPIRY_MARGIN_MS;
+  // a flow that ends while the holds are checked below (up to HOLDS_CHECK_MS after until) would
+  // race that check: it is waited out too
+  for (let later = deadlines.filter((d) => d > until - EXPIRY_MARGIN_MS && d <= until + HOLDS_CHECK_MS); later.length > 0; ) {
+    until = Math.max(...later) + EXPIRY_MARGIN_MS;
+    later = deadlines.filter((d) => d > until - EXPIRY_MARGIN_MS && d <= until + HOLDS_CHECK_MS);
+  }
   if (until > Date.now()) await new Promise((r) => setTimeout(r, until - Date.now()));
   for (const a of w.accounts) {
     for (const [name, f] of Object.entries(a.flows) as [FlowName, NonNullable<AccountModel['flows'][FlowName]>][]) {
@@ -84,7 +93,7 @@ async function settle(w: World, sys: System): Promise<void> {
     }
   }
   // an expired face check gives its quota hold back as it closes
-  await eventually(async () => (await heldRows(sys, w)) === w.accounts.reduce((n, a) => n + held(a), 0), 'expired face checks released their holds');
+  await eventually(async () => (await heldRows(sys, w)) === w.accounts.reduce((n, a) => n + held(a), 0), 'expired face checks released their holds', HOLDS_CHECK_MS);
 }
 
 async function heldRows(sys: System, w: World): Promise<number> {
