@@ -2,13 +2,14 @@
 // the rules; its states are drawn in docs/flows/real-name.md:
 //
 //   pre-checks (docs/rules.md#pre-checks) ─► ID two-factor check (rate-limited per IP)
-//     ─► face check (child workflow: certifyId → app completion signal → getAuthResult → picture)
+//     ─► certifyId (quota hold + 'wait' row; from fewer-tasks on issued here, before the child)
+//     ─► face check (child workflow: app completion signal → getAuthResult → picture)
 //          expired / rejected / FAIL ─► ended (real_name.failed for a check that ran)
 //     ─► SUCCESS ─► real-name record + account verified + real_name.verified, in one transaction
 //          that refuses when the ID subject is used up meanwhile ─► compensations, newest first
 //
 // The caller starts it with update-with-start (beginRealName) and gets the certifyId as soon as
-// the face check issued it; a repeat from the same device with the same request gets the same
+// the face check that waits for it has started; a repeat from the same device with the same request gets the same
 // certifyId (cache: true) without a second provider call.
 import {
   CancellationScope,
