@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
+import { stopChild } from './stop-child';
 
 export const TEMPORAL_BIN = path.join(__dirname, '..', '.tools', 'bin', 'temporal');
 
@@ -85,15 +86,6 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     address,
     uiUrl: o.uiPort ? `http://${ip}:${o.uiPort}` : null,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child, 10_000),
   };
 }

@@ -28,6 +28,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { SEARCH_ATTRIBUTES } from '../lib/search-attributes';
 import { portFree } from './ports';
+import { stopChild } from './stop-child';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -387,15 +388,7 @@ export async function startFullServer(o: FullServerOptions): Promise<FullServer>
   child.once('exit', () => (exited = true));
   const address = `${ip}:${o.port}`;
   const stop = () =>
-    new Promise<void>((resolve) => {
-      if (exited) return resolve();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    }).then(async () => {
+    stopChild(child).then(async () => {
       if (!o.dropOnStop) return;
       await dropDatabases(databases, pg);
       fs.rmSync(root, { recursive: true, force: true });

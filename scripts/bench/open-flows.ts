@@ -111,11 +111,6 @@ export async function stickyCache(metricsUrl: string | null): Promise<StickyCach
   return { size, forcedEvictions: counter('sticky_cache_total_forced_eviction'), hits: counter('sticky_cache_hit'), misses: counter('sticky_cache_miss') };
 }
 
-/** The worker's maxCachedWorkflows: WORKER_MAX_CACHED_WORKFLOWS of the stack's config. */
-export function workerCacheMax(cfg: Config): { value: number; source: string } {
-  return { value: cfg.worker.maxCachedWorkflows, source: 'WORKER_MAX_CACHED_WORKFLOWS (worker/worker.ts)' };
-}
-
 const sample = async (label: string, stack: BenchStack): Promise<MemorySample> => ({ label, procs: procMemory(stack.pids), cache: await stickyCache(stack.workerMetricsUrl) });
 
 interface Opened {
@@ -226,7 +221,7 @@ export async function runOpenFlows(stack: BenchStack, client: Client, api: ApiDr
     flowsPerSec: opened.workflowIds.length / openSec,
     failures: opened.failures,
     lifetimes: { bindFlowTtlSec: cfg.flows.bindFlowTtlSec, faceTokenTtlSec: cfg.realName.faceTokenTtlSec, codeTtlSec: cfg.flows.codeTtlOverrideSec ?? null },
-    cacheMax: workerCacheMax(cfg),
+    cacheMax: { value: cfg.worker.maxCachedWorkflows, source: 'WORKER_MAX_CACHED_WORKFLOWS (worker/worker.ts)' },
     memory,
     empty,
     loaded,

@@ -17,6 +17,7 @@ import { startDevServer, type DevServer } from '../temporal-dev';
 
 import { pidListeningOn } from './proc';
 import { freePort, freePorts } from '../ports';
+import { stopChild } from '../stop-child';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -82,14 +83,6 @@ async function workerPolling(address: string, namespace: string, taskQueue: stri
   }
 }
 
-function stopChild(c: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    const t = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    c.once('exit', () => (clearTimeout(t), resolve()));
-    c.kill('SIGTERM');
-  });
-}
 
 /** Deletes every Redis key under the prefix (the bench's rate-limit slots and locks). */
 async function dropRedisPrefix(url: string, prefix: string): Promise<void> {
