@@ -2,7 +2,7 @@
 // sessions, the audit row and the callback event are written in the caller's transaction,
 // so none of them exists without the others. Keyed by the flow run (flows/shared/run-key.ts):
 // a retry of the step finds what its first attempt committed and answers the same.
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { ContactKind } from '../lib/contact-kinds';
 import type { FieldCrypto } from '../lib/field-crypto';
 import { setContact, type AccountRow } from './accounts';
@@ -31,7 +31,7 @@ export interface CommittedChange {
 const changeKey = (runKey: string, eventType: string) => `${runKey}/${eventType}`;
 
 /** What this run already committed, if it did. */
-export async function committedChange(c: PoolClient, runKey: string, eventType: string): Promise<CommittedChange | null> {
+export async function committedChange(c: Pool | PoolClient, runKey: string, eventType: string): Promise<CommittedChange | null> {
   const { rows } = await c.query<{ data: Partial<CommittedChange> }>('SELECT data FROM audit_events WHERE dedupe_key = $1', [changeKey(runKey, eventType)]);
   const data = rows[0]?.data;
   return data ? { contactVersion: data.contactVersion ?? 0, sessionsEnded: data.sessionsEnded ?? [] } : null;

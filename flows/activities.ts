@@ -10,6 +10,7 @@
 import type { ActivityDeps } from './activity-deps';
 import { createBindActivities } from './bind/activities';
 import { createCodeActivities } from './shared/activities/codes';
+import { createContactChangeActivities } from './shared/activities/contact-change';
 import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from './rebind/activities';
 import { createRealNameActivities } from './real-name/activities';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCodeActivities(deps),
     ...createBindActivities(deps),
     ...createSessionActivities(deps),
+    ...createContactChangeActivities(deps),
     ...createRebindActivities(deps),
     ...createRealNameActivities(deps),
     ...createFaceActivities(deps),

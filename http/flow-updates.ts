@@ -8,7 +8,8 @@
 // it) is never delivered when that task closes the flow: the server answers "not found". The
 // flow was there and has closed, which is what its validator would have said (FLOW_CLOSED).
 import { randomUUID } from 'node:crypto';
-import { ServiceError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { AppError } from '../lib/errors';
 
@@ -24,16 +25,51 @@ function abortedByTaskFailure(err: unknown): boolean {
 }
 
 export async function updateFlow<Ret, Args extends unknown[]>(handle: WorkflowHandle, def: UpdateDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
+  return send(handle, def, args, null);
+}
+
+/**
+ * updateFlow for a step that can close the flow (the code that completes a bind or a rebind).
+ * When its workflow task was lost after the step committed, the flow learns of the commit from
+ * the database and closes (flows/shared/patches.ts COMMITTED_FIRST), and the step's retry finds
+ * it closed: then `outcome` reads the closed flow's answer, and null means FLOW_CLOSED.
+ */
+export async function closingUpdate<Ret, Args extends unknown[]>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<Ret, Args>,
+  outcome: () => Promise<Ret | null>,
+  ...args: Args
+): Promise<Ret> {
+  return send(handle, def, args, outcome);
+}
+
+async function send<Ret, Args extends unknown[]>(handle: WorkflowHandle, def: UpdateDefinition<Ret, Args>, args: Args, outcome: (() => Promise<Ret | null>) | null): Promise<Ret> {
   const updateId = randomUUID();
   const execute = handle.executeUpdate as unknown as Execute;
   for (let attempt = 1; ; attempt++) {
     try {
       return (await execute.call(handle, def, { args, updateId })) as Ret;
     } catch (err) {
-      if (notFound(err) && (await closed(handle))) throw new AppError('FLOW_CLOSED');
+      if (notFound(err) && (await closed(handle))) {
+        const answer = attempt > 1 && outcome ? await outcome() : null;
+        if (answer !== null) return answer;
+        throw new AppError('FLOW_CLOSED');
+      }
+      // the flow is asking the database what the lost task did (COMMITTED_FIRST): a moment
+      if (outcome && attempt > 1 && attempt < BUSY_ATTEMPTS && refusedAsBusy(err)) {
+        await new Promise((r) => setTimeout(r, BUSY_WAIT_MS));
+        continue;
+      }
       if (attempt >= ATTEMPTS || !abortedByTaskFailure(err)) throw err;
     }
   }
+}
+
+const BUSY_ATTEMPTS = 20;
+const BUSY_WAIT_MS = 100;
+
+function refusedAsBusy(err: unknown): boolean {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'FLOW_IN_PROGRESS';
 }
 
 function notFound(err: unknown): boolean {

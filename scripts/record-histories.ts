@@ -135,6 +135,35 @@ const scenarios: Record<string, Scenario> = {
       [`bind-phone:${expired}`, 'bind-phone-expired'],
     ];
   },
+  async 'bind-lost-commit'() {
+    // the commit's task is refused (a signal arrives while a trigger holds the commit back): the
+    // retried task finds the run's commit in the database and the flow ends bound
+    const p = phone('136');
+    const id = await account();
+    await post(`/v1/accounts/${id}/phone/bind`, { phone: p });
+    const code = await latestCode('sms', p);
+    const pg = new PgClient({ connectionString: cfg.databaseUrl });
+    await pg.connect();
+    const fn = `rec_hold_${id.replace(/\W/g, '_')}`;
+    await pg.query(`CREATE SEQUENCE ${fn}_n`);
+    await pg.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '${id}' THEN PERFORM nextval('${fn}_n'); RAISE EXCEPTION 'held'; END IF; RETURN NEW; END $$`);
+    await pg.query(`CREATE TRIGGER ${fn} BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    try {
+      const submitted = post(`/v1/flows/bind-phone:${id}/code`, { code });
+      while (!(await pg.query(`SELECT is_called FROM ${fn}_n`)).rows[0].is_called) await new Promise((r) => setTimeout(r, 25));
+      const client = await connectClient(cfg);
+      await client.workflow.getHandle(`bind-phone:${id}`).signal('cancel');
+      await client.connection.close();
+      await pg.query(`DROP TRIGGER ${fn} ON accounts`);
+      await submitted;
+    } finally {
+      await pg.query(`DROP TRIGGER IF EXISTS ${fn} ON accounts`);
+      await pg.query(`DROP FUNCTION IF EXISTS ${fn}()`);
+      await pg.query(`DROP SEQUENCE IF EXISTS ${fn}_n`);
+      await pg.end();
+    }
+    return [[`bind-phone:${id}`, 'bind-phone-lost-commit']];
+  },
   async rebind() {
     const p = phone('134');
     const id = await account(p);

@@ -9,7 +9,7 @@ import { submitCodeUpdate, type BindInput, type BindResult } from './contract';
 import { requestCodeUpdate, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
 import { parseFlowId } from '../../http/flow-ids';
 import { flowIdOf } from '../registry';
-import { updateFlow } from '../../http/flow-updates';
+import { closingUpdate, updateFlow } from '../../http/flow-updates';
 
 /** The workflow function of each kind (its name is the workflow type histories record). */
 const WORKFLOW = { phone: bindPhone, email: bindEmail } as const satisfies Record<ContactKind, unknown>;
@@ -55,6 +55,11 @@ export class BindFlows {
 
   async submit(flowId: string, code: string): Promise<BindResult> {
     parseFlowId(flowId);
-    return updateFlow(this.client.workflow.getHandle(flowId), submitCodeUpdate, { code });
+    const handle = this.client.workflow.getHandle<typeof bindPhone>(flowId);
+    const bound = async () => {
+      const r = await handle.result();
+      return r.outcome === 'bound' ? r : null;
+    };
+    return closingUpdate(handle, submitCodeUpdate, bound, { code });
   }
 }

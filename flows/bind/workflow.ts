@@ -5,15 +5,17 @@
 //       ▲               │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
-import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { BindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
+import type { ContactChangeActivities } from '../shared/activities/contact-change';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
 import { failure, failureOf, type ErrorCode } from '../../lib/errors';
 import { CodeChallenge, iso } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
+import { COMMITTED_FIRST } from '../shared/patches';
 import {
   stateQuery,
   submitCodeUpdate,
@@ -26,7 +28,7 @@ import {
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<BindActivities & SessionActivities>(DURABLE_STEP);
-const { commitBind } = shortSteps<BindActivities>(DURABLE_STEP);
+const { commitBind, committedContactChange } = shortSteps<BindActivities & ContactChangeActivities>(DURABLE_STEP);
 
 /** Rejections that mean this flow can never succeed, so it ends. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);
@@ -66,6 +68,34 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     sessionsEnded,
     error: status.error,
   });
+
+  /**
+   * Ends the flow without the bind (cancel, expiry, lock). From COMMITTED_FIRST on it first asks
+   * whether this run committed the bind in a workflow task the history lost (a local step's
+   * commit, then the worker died or the task's completion was refused): then the flow ends
+   * bound, as the database says, and this answers false.
+   */
+  async function endUnbound(o: BindOutcome, s: BindStage, err?: ApplicationFailure): Promise<boolean> {
+    if (perRun && patched(COMMITTED_FIRST)) {
+      const done = await committedContactChange({ runKey, eventType: `${input.kind}.bound` });
+      if (done) {
+        sessionsEnded = done.sessionsEnded;
+        finish('bound', 'completed');
+        return false;
+      }
+    }
+    finish(o, s, err);
+    return true;
+  }
+  /** endUnbound outside a step: the flow is busy while it asks, so no step starts meanwhile */
+  async function endIdle(o: BindOutcome, s: BindStage, err?: ApplicationFailure): Promise<boolean> {
+    status.busy = true;
+    try {
+      return await endUnbound(o, s, err);
+    } finally {
+      status.busy = false;
+    }
+  }
 
   setHandler(stateQuery, (): BindState => ({
     flowId,
@@ -120,7 +150,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
           const attemptsLeft = limits.maxWrong - wrongAttempts;
           if (attemptsLeft <= 0) {
             const f = failure('CODE_ATTEMPTS_EXCEEDED');
-            finish('locked', 'locked', f);
+            if (!(await endUnbound('locked', 'locked', f))) return result();
             throw f;
           }
           throw failure('CODE_WRONG', { attemptsLeft });
@@ -162,8 +192,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     },
   );
 
-  setHandler(legacyCancelSignal, () => {
-    if (open() && !status.busy) finish('cancelled', 'cancelled');
+  setHandler(legacyCancelSignal, async () => {
+    if (open() && !status.busy) await endIdle('cancelled', 'cancelled');
   });
   let cancelling = false;
   setHandler(
@@ -172,7 +202,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
       cancelling = true;
       await condition(() => !status.busy);
       if (!open()) throw failure('FLOW_CLOSED');
-      finish('cancelled', 'cancelled');
+      // the bind had committed: the cancel says the flow closed, as when it waited for the step
+      if (!(await endIdle('cancelled', 'cancelled'))) throw failure('FLOW_CLOSED');
     },
     {
       validator: () => {
@@ -188,7 +219,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
   while (open()) {
     const left = expiresAt - Date.now();
     if (left <= 0) {
-      if (!status.busy) finish('expired', 'expired', failure('FLOW_EXPIRED'));
+      if (!status.busy) await endIdle('expired', 'expired', failure('FLOW_EXPIRED'));
       else await condition(() => !status.busy);
       continue;
     }

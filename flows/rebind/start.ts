@@ -26,7 +26,7 @@ import type { FieldCrypto } from '../../lib/field-crypto';
 import { tokenForStartedCheck } from '../../lib/face-token';
 import { toAppError } from '../../http/errors';
 import { flowIdOf } from '../registry';
-import { updateFlow } from '../../http/flow-updates';
+import { closingUpdate, updateFlow } from '../../http/flow-updates';
 
 interface StartRebind {
   kind: ContactKind;
@@ -109,7 +109,12 @@ export class RebindFlows {
   }
 
   submitNewCode(flowId: string, code: string, token: string): Promise<RebindResult> {
-    return this.withToken(flowId, () => updateFlow(this.client.workflow.getHandle(flowId), submitNewCodeUpdate, { code, token }));
+    const handle = this.client.workflow.getHandle<typeof phoneRebind>(flowId);
+    const rebound = async () => {
+      const r = await handle.result();
+      return r.outcome === 'rebound' ? r : null;
+    };
+    return this.withToken(flowId, () => closingUpdate(handle, submitNewCodeUpdate, rebound, { code, token }));
   }
 
   /** A flow that ended because its unbind token ran out answers as the seed does: 解绑令牌无效. */

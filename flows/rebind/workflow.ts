@@ -11,9 +11,11 @@
 // Step 1 is one of two files, each registering its own handlers: ./proof-by-code.ts (sms,
 // email) and ./proof-by-face.ts; the run's state and step guard are ./run.ts. This file holds
 // step 2, the commit, cancel and the lifetimes.
-import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
+import type { ContactChangeActivities } from '../shared/activities/contact-change';
+import { COMMITTED_FIRST } from '../shared/patches';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
 import { failure } from '../../lib/errors';
@@ -34,7 +36,7 @@ import { proveByFace } from './proof-by-face';
 import { RebindRun } from './run';
 
 const { assertRebindable, applyRebind, endSessionsAfterChange, recordCallback } = proxyActivities<RebindActivities & SessionActivities>(DURABLE_STEP);
-const { commitRebind } = shortSteps<RebindActivities>(DURABLE_STEP);
+const { commitRebind, committedContactChange } = shortSteps<RebindActivities & ContactChangeActivities>(DURABLE_STEP);
 const NOTICE_STEP = { startToCloseTimeout: '60 seconds', heartbeatTimeout: '10 seconds' } as const;
 // legacy: its last attempt (NOTICE_ATTEMPTS, the policy's maximumAttempts) reports
 const { sendRebindNotices } = proxyActivities<RebindActivities>({ ...NOTICE_STEP, retry: NOTICE_RETRY });
@@ -201,8 +203,33 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     },
   );
 
-  setHandler(legacyCancelSignal, () => {
-    if (run.open && !run.busy) run.finish('cancelled', 'cancelled');
+  /**
+   * Ends the flow without the change (cancel, expiry), the flow busy meanwhile. From
+   * COMMITTED_FIRST on it first asks whether this run committed the change in a workflow task
+   * the history lost (a local step's commit, then the worker died): then the flow ends rebound,
+   * as the database says, sends the notices the commit queued, and this answers false.
+   */
+  async function endUnchanged(o: 'cancelled' | 'expired', err?: ApplicationFailure): Promise<boolean> {
+    status.busy = true;
+    try {
+      if (perRun && patched(COMMITTED_FIRST)) {
+        const done = await committedContactChange({ runKey, eventType: `${input.kind}.rebound` });
+        if (done) {
+          sessionsEnded = done.sessionsEnded;
+          notices = await sendQueuedRebindNotices({ runKey, accountId: input.accountId, kind: input.kind, newTargetMasked: newTarget?.masked ?? '' });
+          run.finish('rebound', 'completed');
+          return false;
+        }
+      }
+      run.finish(o, o, err);
+      return true;
+    } finally {
+      status.busy = false;
+    }
+  }
+
+  setHandler(legacyCancelSignal, async () => {
+    if (run.open && !run.busy) await endUnchanged('cancelled');
   });
   let cancelling = false;
   setHandler(
@@ -211,7 +238,8 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
       cancelling = true;
       await condition(() => !run.busy);
       if (!run.open) throw failure('FLOW_CLOSED');
-      run.finish('cancelled', 'cancelled');
+      // the change had committed: the cancel says the flow closed, as when it waited for the step
+      if (!(await endUnchanged('cancelled'))) throw failure('FLOW_CLOSED');
       // answered once a face check of the flow has closed: its quota unit is free again
       await face.close();
     },
@@ -231,7 +259,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
     const tokenDied = run.token !== null && now >= run.tokenExpiresAt;
     if (flowLeft <= 0 || tokenDied) {
       if (run.busy) await condition(() => !run.busy);
-      else run.finish('expired', 'expired', failure(tokenDied ? 'UNBIND_TOKEN_INVALID' : 'FLOW_EXPIRED'));
+      else await endUnchanged('expired', failure(tokenDied ? 'UNBIND_TOKEN_INVALID' : 'FLOW_EXPIRED'));
       continue;
     }
     const wake = Math.min(flowLeft, run.token !== null ? run.tokenExpiresAt - now : Infinity, proof.msToExpiry(), current()?.msToExpiry() ?? Infinity);

@@ -11,3 +11,10 @@ export const PER_RUN_KEYS = 'per-run-keys';
  * stages a flow waits in and when it ends, not at every passing stage (./flow-status.ts).
  */
 export const FEWER_TASKS = 'fewer-tasks';
+
+/**
+ * A flow that ends without its change (cancel, expiry) first asks whether this run committed it
+ * (flows/shared/activities/contact-change.ts): a local step's commit whose workflow task was lost
+ * is in the database but not in the history, and the flow's outcome is the committed state.
+ */
+export const COMMITTED_FIRST = 'committed-first';

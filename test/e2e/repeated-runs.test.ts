@@ -3,10 +3,13 @@
 // the model-based test (test/model) generates such sequences at random.
 import { contactAad, contactIndex } from '../../db/accounts';
 import { decryptIdentity, findRealNameRecord } from '../../db/real-name';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForAsync } from '../support/wait';
 import { seedAccount, type Seeded } from '../support/accounts';
 import { complete, metaInfo, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber, uniqueIp } from '../support/real-name';
 import { call, startStack, uniqueEmail, uniquePhone, type Stack } from '../support/stack';
+import { createActivities } from '../../flows/activities';
+import { cancelFlowUpdate, legacyCancelSignal } from '../../flows/shared/contract';
+import { contactIndex as blindIndex } from '../../db/accounts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -312,6 +315,27 @@ describe('answers that could tell what other accounts hold are rate-limited', ()
   });
 });
 
+/**
+ * Holds an account's commit: a trigger refuses the account row's update (the step retries with
+ * backoff) until released. `refused()` resolves once a commit was refused: the step is running.
+ */
+async function holdingCommits<T>(accountId: string, body: (hold: { refused: () => Promise<void>; release: () => Promise<void> }) => Promise<T>): Promise<T> {
+  const fn = `vsaga_hold_${accountId.replace(/\W/g, '_')}`;
+  // a sequence counts the refusals: nextval() survives the refused transaction's rollback
+  await q(`CREATE SEQUENCE ${fn}_n`, []);
+  await q(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '${accountId}' THEN PERFORM nextval('${fn}_n'); RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$`, []);
+  await q(`CREATE TRIGGER ${fn} BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION ${fn}()`, []);
+  const refused = () => waitForAsync(async () => ((await q(`SELECT is_called FROM ${fn}_n`, []))[0]!.is_called ? true : undefined)).then(() => undefined);
+  const release = () => q(`DROP TRIGGER ${fn} ON accounts`, []).then(() => undefined);
+  try {
+    return await body({ refused, release });
+  } finally {
+    await q(`DROP TRIGGER IF EXISTS ${fn} ON accounts`, []);
+    await q(`DROP FUNCTION IF EXISTS ${fn}()`, []);
+    await q(`DROP SEQUENCE IF EXISTS ${fn}_n`, []);
+  }
+}
+
 describe('cancel', () => {
   test('a cancel sent while a step runs waits for it and tells the truth', async () => {
     const a = await seedAccount(stack, { phone: false });
@@ -320,25 +344,98 @@ describe('cancel', () => {
     await call(stack, 'POST', `/v1/accounts/${a.id}/phone/bind`, { phone });
     const code = (await smsTo(phone, 1)).params[0];
     // the commit is held back (a trigger on this account's row) while the cancel arrives
-    const fn = `vsaga_hold_${a.id.replace(/\W/g, '_')}`;
-    await q(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.id = '${a.id}' THEN RAISE EXCEPTION 'injected'; END IF; RETURN NEW; END $$`, []);
-    await q(`CREATE TRIGGER ${fn} BEFORE UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION ${fn}()`, []);
-    let cancel: Promise<{ status: number; body: any }>;
-    try {
+    const cancel = await holdingCommits(a.id, async ({ refused, release }) => {
       const submitted = call(stack, 'POST', `/v1/flows/${flowId}/code`, { code });
-      await waitForStage(flowId, 'verifying');
-      cancel = call(stack, 'DELETE', `/v1/flows/${flowId}`);
-      await new Promise((r) => setTimeout(r, 1000));
-      await q(`DROP TRIGGER ${fn} ON accounts`, []);
-      expect((await submitted).body.result.outcome).toBe('bound');
-    } finally {
-      await q(`DROP TRIGGER IF EXISTS ${fn} ON accounts`, []);
-      await q(`DROP FUNCTION IF EXISTS ${fn}()`, []);
-    }
+      await refused();
+      const cancelled = call(stack, 'DELETE', `/v1/flows/${flowId}`);
+      await new Promise((r) => setTimeout(r, 300));
+      await release();
+      const answer = await submitted;
+      expect(answer.status).toBe(200);
+      expect(answer.body.result.outcome).toBe('bound');
+      return cancelled;
+    });
     // the step ended the flow: the cancel says so instead of a 200 that did nothing
-    const answer = await cancel!;
+    const answer = await cancel;
     expect(answer.status).toBe(410);
     expect(answer.body.error.code).toBe('FLOW_CLOSED');
+  }, 30_000);
+});
+
+// A short step (a local activity) that committed in a workflow task the history lost: the
+// worker died before the task completed, or the server refused the task's completion because
+// an event arrived meanwhile. The database knows the change; the replayed flow does not, and a
+// cancel or the expiry must not end it as if nothing changed.
+describe('a commit the history lost', () => {
+  /** The run key of a flow's run, from the key of its first code (`<runKey>/<name>/1`). */
+  async function runKeyOf(flowId: string): Promise<string> {
+    const [row] = await q('SELECT request_key FROM verification_codes WHERE flow_id = $1 ORDER BY created_at LIMIT 1', [flowId]);
+    return (row!.request_key as string).split('/').slice(0, -2).join('/');
+  }
+
+  test('bind: the completion of the task that committed is refused (a signal came); the bind is the outcome and the submit answers it', async () => {
+    const a = await seedAccount(stack, { phone: false });
+    const phone = uniquePhone();
+    const flowId = `bind-phone:${a.id}`;
+    await call(stack, 'POST', `/v1/accounts/${a.id}/phone/bind`, { phone });
+    const code = (await smsTo(phone, 1)).params[0];
+    const handle = stack.client.workflow.getHandle(flowId);
+    const answer = await holdingCommits(a.id, async ({ refused, release }) => {
+      const submitted = call(stack, 'POST', `/v1/flows/${flowId}/code`, { code });
+      await refused();
+      // an event during the step's task: the server refuses the completion that closes the flow
+      await handle.signal(legacyCancelSignal);
+      await release();
+      return submitted;
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.result.outcome).toBe('bound');
+    expect((await handle.result()).outcome).toBe('bound');
+    const history = (await handle.fetchHistory()).events ?? [];
+    expect(history.some((e) => e.workflowTaskFailedEventAttributes)).toBe(true);
+    const [row] = await q('SELECT phone_idx FROM accounts WHERE id = $1', [a.id]);
+    expect(row!.phone_idx).toEqual(blindIndex(stack.deps.fieldCrypto, 'phone', phone));
+    expect(await q("SELECT 1 FROM callback_events WHERE account_id = $1 AND type = 'phone.bound'", [a.id])).toHaveLength(1);
+  }, 30_000);
+
+  test('bind: committed while the history lost it, then cancelled: the cancel says closed, the flow ends bound', async () => {
+    const a = await seedAccount(stack, { phone: false, sessions: ['s1'] });
+    const phone = uniquePhone();
+    const flowId = `bind-phone:${a.id}`;
+    await call(stack, 'POST', `/v1/accounts/${a.id}/phone/bind`, { phone });
+    await smsTo(phone, 1);
+    // what the lost task's step did: the same activity, keyed by the same run
+    const committed = await createActivities(stack.deps).commitBind({ runKey: await runKeyOf(flowId), flowId, accountId: a.id, kind: 'phone', target: phone, meta: {}, keepSessionId: null });
+    const cancel = await call(stack, 'DELETE', `/v1/flows/${flowId}`);
+    expect(cancel.status).toBe(410);
+    expect(cancel.body.error.code).toBe('FLOW_CLOSED');
+    const result = await stack.client.workflow.getHandle(flowId).result();
+    expect(result.outcome).toBe('bound');
+    expect(result.sessionsEnded).toEqual(committed.sessionsEnded);
+    expect(committed.sessionsEnded).toEqual([`${a.id}-s1`]);
+  }, 30_000);
+
+  test('rebind: committed while the history lost it, then cancelled: the flow ends rebound and the queued notices go out', async () => {
+    const a = await seedAccount(stack, { email: true });
+    const { flowId, token } = await proven(a, 'phone');
+    const phone = uniquePhone();
+    expect((await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone, token })).status).toBe(200);
+    await smsTo(phone, 1);
+    const runKey = await runKeyOf(flowId);
+    const oldIdx = blindIndex(stack.deps.fieldCrypto, 'phone', a.phone!).toString('hex');
+    await createActivities(stack.deps).commitRebind({
+      runKey, flowId, accountId: a.id, kind: 'phone', method: 'sms', target: phone, targetMasked: 'masked', expectedContactIdx: oldIdx, meta: {}, keepSessionId: null,
+    });
+    const handle = stack.client.workflow.getHandle(flowId);
+    await handle.executeUpdate(cancelFlowUpdate).then(
+      () => { throw new Error('the cancel of a committed rebind was accepted'); },
+      (err) => expect(String(err.cause?.type ?? err)).toContain('FLOW_CLOSED'),
+    );
+    const result = await handle.result();
+    expect(result.outcome).toBe('rebound');
+    // the notices the commit queued went out: to the old phone and the email
+    await smsTo(a.phone!, 2);
+    await mailTo(a.email!, 1);
   }, 30_000);
 });
 
@@ -358,12 +455,4 @@ async function waitForStatus(send: () => Promise<{ status: number; body: any }>,
     if (r.status === status || i > 40) return r;
     await new Promise((res) => setTimeout(res, 100));
   }
-}
-
-async function waitForStage(flowId: string, stage: string) {
-  for (let i = 0; i < 200; i++) {
-    if ((await call(stack, 'GET', `/v1/flows/${flowId}`)).body.flow?.stage === stage) return;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error(`${flowId} never reached ${stage}`);
 }

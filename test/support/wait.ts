@@ -12,3 +12,14 @@ export async function waitFor<T>(fn: () => T | undefined, timeoutMs = 5000): Pro
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/** waitFor for a condition that must be read asynchronously (a database row, a query). */
+export async function waitForAsync<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`waitForAsync: condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

@@ -150,7 +150,8 @@ describe('bind: the commit is refused', () => {
       expect(await updateRejection(h.executeUpdate(submitCodeUpdate, { args: [{ code: '111111' }] }))).toEqual({ type: 'CODE_WRONG', details: [{ attemptsLeft: 1 }] });
       expect((await updateRejection(h.executeUpdate(submitCodeUpdate, { args: [{ code: '222222' }] }))).type).toBe('CODE_ATTEMPTS_EXCEEDED');
       expect(await h.result()).toMatchObject({ outcome: 'locked', error: { code: 'CODE_ATTEMPTS_EXCEEDED' } });
-      expect(calls.names()).toEqual(['sendCode', 'checkCode', 'checkCode']);
+      // before it locks, the flow asks whether the run committed in a task the history lost
+      expect(calls.names()).toEqual(['sendCode', 'checkCode', 'checkCode', 'committedContactChange']);
       // submission keys are the run's own, one per submission
       expect(calls.of('checkCode').map((c) => c.submissionKey.split('/').slice(-2).join('/'))).toEqual(['submit/1', 'submit/2']);
     });
@@ -202,7 +203,29 @@ describe('bind: lifetimes', () => {
       await h.executeUpdate(requestCodeUpdate);
       const result = await h.result();
       expect(result).toMatchObject({ outcome: 'expired', error: { code: 'FLOW_EXPIRED' } });
-      expect(calls.names()).toEqual(['sendCode']);
+      expect(calls.names()).toEqual(['sendCode', 'committedContactChange']);
+      expect(calls.of('committedContactChange')).toEqual([{ runKey: expect.stringMatching(new RegExp(`^${h.workflowId}/[0-9a-f]{12}$`)), eventType: 'phone.bound' }]);
+    });
+  });
+
+  // a commit made in a workflow task the history lost (the worker died after the local step)
+  it("the database holds the run's commit when the flow expires: it ends bound, with the commit's sessions", async () => {
+    const found: Stubs['committedContactChange'] = async () => ({ contactVersion: 2, sessionsEnded: ['sess-other'] });
+    await t.run({ sendCode: sent, committedContactChange: found }, async ({ start, calls }) => {
+      const h = await start(bindPhone, [phoneInput({ limits: limits({ flowTtlSec: 2 }) })]);
+      await h.executeUpdate(requestCodeUpdate);
+      expect(await h.result()).toMatchObject({ outcome: 'bound', sessionsEnded: ['sess-other'], error: null });
+      expect(calls.names()).toEqual(['sendCode', 'committedContactChange']);
+    });
+  });
+
+  it("the database holds the run's commit when a cancel comes: the cancel answers FLOW_CLOSED, the flow ends bound", async () => {
+    const found: Stubs['committedContactChange'] = async () => ({ contactVersion: 2, sessionsEnded: [] });
+    await t.run({ sendCode: sent, committedContactChange: found }, async ({ start }) => {
+      const h = await start(bindPhone, [phoneInput()]);
+      await h.executeUpdate(requestCodeUpdate);
+      expect((await updateRejection(h.executeUpdate(cancelFlowUpdate))).type).toBe('FLOW_CLOSED');
+      expect(await h.result()).toMatchObject({ outcome: 'bound', error: null });
     });
   });
 

@@ -52,6 +52,7 @@ export const ACTIVITY_NAMES = [
   'sendCode',
   'checkCode',
   'commitBind',
+  'committedContactChange',
   'applyBind',
   'endSessionsAfterChange',
   'recordCallback',
@@ -106,13 +107,16 @@ export class Calls {
 /** Thrown by a stub for a call the test did not expect: not retried, not one of our codes. */
 export const UNEXPECTED = 'UNEXPECTED_ACTIVITY';
 
-/** The worker's activities: every proxied name, recorded; the test's stub or UNEXPECTED. */
+/** What a step answers when the test gives no stub: the database holds no commit of the run. */
+const DEFAULTS: Stubs = { committedContactChange: async () => null };
+
+/** The worker's activities: every proxied name, recorded; the test's stub, a default or UNEXPECTED. */
 function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) => Promise<unknown>> {
   const out: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of ACTIVITY_NAMES) {
     out[name] = async (input: unknown) => {
       calls.all.push({ name, input, attempt: Context.current().info.attempt });
-      const stub = stubs[name] as ((i: unknown) => Promise<unknown>) | undefined;
+      const stub = (stubs[name] ?? DEFAULTS[name]) as ((i: unknown) => Promise<unknown>) | undefined;
       if (!stub) throw ApplicationFailure.create({ type: UNEXPECTED, message: `${name} was not expected`, nonRetryable: true });
       return stub(input);
     };

@@ -193,13 +193,30 @@ describe('rebind by code', () => {
     });
   });
 
+  // a commit made in a workflow task the history lost (the worker died after the local step)
+  it("the database holds the run's commit when a cancel comes: the cancel answers FLOW_CLOSED; rebound, the queued notices sent", async () => {
+    const found: Stubs['committedContactChange'] = async () => ({ contactVersion: 3, sessionsEnded: ['sess-other'] });
+    await t.run({ ...codeStubs, committedContactChange: found }, async (r) => {
+      const i = input();
+      const h = await start(r, i);
+      await h.executeUpdate(requestCodeUpdate);
+      await h.executeUpdate(submitProofUpdate, { args: [{ code: '123456' }] });
+      await h.executeUpdate(requestNewCodeUpdate, { args: [{ ...NEW, token: 'tok-1' }] });
+      expect((await updateRejection(h.executeUpdate(cancelFlowUpdate))).type).toBe('FLOW_CLOSED');
+      expect(await h.result()).toMatchObject({ outcome: 'rebound', target: '139****9000', notices: NOTICES, sessionsEnded: ['sess-other'], error: null });
+      expect(r.calls.names()).toEqual(['sendCode', 'checkCode', 'issueUnbindToken', 'sendCode', 'committedContactChange', 'sendQueuedRebindNotices']);
+      expect(r.calls.of('sendQueuedRebindNotices')[0]).toMatchObject({ kind: 'phone', newTargetMasked: '139****9000' });
+    });
+  });
+
   it('the unbind token runs out before a new contact: expired, UNBIND_TOKEN_INVALID', async () => {
     await t.run(codeStubs, async (r) => {
       const h = await start(r, input({ tokenTtlSec: 1 }));
       await h.executeUpdate(requestCodeUpdate);
       await h.executeUpdate(submitProofUpdate, { args: [{ code: '123456' }] });
       expect(await h.result()).toMatchObject({ outcome: 'expired', error: { code: 'UNBIND_TOKEN_INVALID' } });
-      expect(r.calls.names()).toEqual(['sendCode', 'checkCode', 'issueUnbindToken']);
+      expect(r.calls.names()).toEqual(['sendCode', 'checkCode', 'issueUnbindToken', 'committedContactChange']);
+      expect(r.calls.of('committedContactChange')[0]).toMatchObject({ eventType: 'phone.rebound' });
     });
   });
 });

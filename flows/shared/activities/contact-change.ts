@@ -47,3 +47,19 @@ export async function commitContactChange(
   await notifyWebhookDispatcher(deps, accountId, change.eventType);
   return committed;
 }
+
+export function createContactChangeActivities(deps: ActivityDeps) {
+  /**
+   * What this run committed, if it did. A flow asks before it ends without its change (cancel,
+   * expiry): the step that committed may have run in a workflow task that was lost (its worker
+   * died, or the server refused the task's completion), so the history does not know it.
+   */
+  async function committedContactChange(input: { runKey: string; eventType: string }): Promise<CommittedChange | null> {
+    return committedChange(deps.pool, input.runKey, input.eventType);
+  }
+
+  return { committedContactChange };
+}
+
+/** What the workflows that call these type their proxy by (a type-only import). */
+export type ContactChangeActivities = ReturnType<typeof createContactChangeActivities>;
