@@ -7,6 +7,8 @@
 //   npm run bench -- --rebind                       # a phone rebind (by SMS) in every journey
 //   npm run bench -- --running                      # against a running `npm start`
 //   npm run bench -- --open-flows 1000              # N waiting flows: RSS, sticky cache, journeys while they wait
+//   npm run bench -- --engine server                # on the full Temporal server (PostgreSQL) instead of the dev server
+//   npm run bench -- --engine both                  # both, one after the other, and the figures side by side
 //
 // Prints markdown and writes .data/bench/<timestamp>.{json,md} (and .svg with --sweep).
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { connectClient } from '../../lib/temporal';
 import { startDirect } from './direct';
+import { ENGINES, engineComparison, startEngine, type Engine } from './engines';
 import { bundleFloor, FLOOR_KINDS, startFloor, type FloorUnloaded } from './floor';
 import { journeyHistories } from './histories';
 import { ApiDriver, JourneyIdentities, runJourney } from './journey';
@@ -39,6 +42,8 @@ export interface BenchOptions {
   openFlows: number | null;
   /** the concurrency the flows are opened at */
   openConcurrency: number;
+  /** the Temporal engine of the bench's own stack: the dev server, the full server, or both in turn */
+  engine: Engine | 'both';
   /** where the .json / .md / .svg go; null: nowhere */
   outDir: string | null;
   /** own-stack overrides (the test passes its suite's server, database and bundle) */
@@ -46,7 +51,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, openFlows: null, openConcurrency: 16, outDir: path.join(ROOT, '.data', 'bench') };
+export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, openFlows: null, openConcurrency: 16, engine: 'dev', outDir: path.join(ROOT, '.data', 'bench') };
 
 /** floor workflows per kind at a concurrency: enough for a throughput figure, a few seconds */
 const floorWorkflowsAt = (o: BenchOptions, c: number) => Math.max(2 * o.floorRuns, 4 * c);
@@ -71,14 +76,20 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--running') o.running = true;
     else if (a === '--rebind') o.rebind = true;
     else if (a === '--out') o.outDir = argv[++i] ?? null;
+    else if (a === '--engine') {
+      const e = argv[++i];
+      if (e !== 'both' && !ENGINES.includes(e as Engine)) throw new Error(`--engine takes ${[...ENGINES, 'both'].join(', ')}`);
+      o.engine = e as Engine | 'both';
+    }
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench -- [--journeys N] [--concurrency C] [--sweep] [--rebind] [--running] [--floor-runs R] [--out DIR]\n' +
+        'npm run bench -- [--journeys N] [--concurrency C] [--sweep] [--rebind] [--running] [--engine dev|server|both] [--floor-runs R] [--out DIR]\n' +
           '               --open-flows N [--open-concurrency C] [--journeys M] [--concurrency C]   (M: 16, C: 4 by default)',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
+  if (o.running && o.engine !== 'dev') throw new Error('--running measures the engine npm start runs: no --engine');
   if (o.openFlows !== null) {
     if (o.sweep || o.rebind) throw new Error('--open-flows runs plain journeys: no --sweep, no --rebind');
     // new journeys among the waiting flows: fewer and less concurrent than the journey bench's
@@ -201,6 +212,23 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
 }
 
+/** runBench on the engine(s) asked for: the dev server (the stack's own), the full server, or both in turn. */
+export async function runOnEngines(o: BenchOptions): Promise<BenchReport[]> {
+  const log = o.log ?? ((line: string) => console.error(line));
+  const engines: Engine[] = o.running ? ['dev'] : o.engine === 'both' ? ['dev', 'server'] : [o.engine];
+  const reports: BenchReport[] = [];
+  for (const engine of engines) {
+    const run = await startEngine(engine, log);
+    try {
+      const stack = run.temporalAddress ? { ...o.stack, temporalAddress: run.temporalAddress, engineName: run.engineName } : o.stack;
+      reports.push(await runBench({ ...o, stack }));
+    } finally {
+      await run.close();
+    }
+  }
+  return reports;
+}
+
 if (require.main === module) {
   let options: BenchOptions;
   try {
@@ -210,10 +238,11 @@ if (require.main === module) {
     process.exit(2);
   }
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  runBench(options)
-    .then((report) => {
-      process.stdout.write(toMarkdown(report));
-      process.exit(report.valid ? 0 : 1);
+  runOnEngines(options)
+    .then((reports) => {
+      for (const r of reports) process.stdout.write(toMarkdown(r));
+      if (reports.length === 2) process.stdout.write('\n' + engineComparison(reports[0]!, reports[1]!));
+      process.exit(reports.every((r) => r.valid) ? 0 : 1);
     })
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.stack : err);

@@ -43,6 +43,8 @@ export interface BenchStack {
 export interface OwnStackOptions {
   /** a Temporal server already running (the test suite's); else a dev server of the bench's own */
   temporalAddress?: string;
+  /** what that server is, for the report */
+  engineName?: string;
   /** a migrated database to use; else vsaga_bench_<pid>, created here and dropped after */
   databaseUrl?: string;
   /** a workflow bundle already made; else one is written (the worker then starts in seconds) */
@@ -197,7 +199,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
       inboxUrl,
       pids: { temporal: temporalPid, worker: worker.pid ?? null, api: api.pid ?? null, sandbox: sandbox.pid ?? null },
       workerMetricsUrl: `http://127.0.0.1:${ports.metrics}/metrics`,
-      engine: server ? 'temporal CLI dev server (SQLite file, WAL, synchronous=OFF), as npm start runs it' : `Temporal server at ${env.TEMPORAL_ADDRESS}`,
+      engine: server ? 'temporal CLI dev server (SQLite file, WAL, synchronous=OFF), as npm start runs it' : (o.engineName ?? `Temporal server at ${env.TEMPORAL_ADDRESS}`),
       async close() {
         await cleanup();
         // logs, the SQLite file and the bundle; kept when the stack failed to start (see the error)

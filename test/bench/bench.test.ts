@@ -13,6 +13,7 @@ import { FLOOR_KINDS } from '../../scripts/bench/floor';
 import { parseArgs } from '../../scripts/bench/main';
 import { toMarkdown } from '../../scripts/bench/report';
 import { sweepSvg } from '../../scripts/bench/svg';
+import { engineComparison } from '../../scripts/bench/engines';
 
 try {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -31,6 +32,7 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
     floorRuns: 2,
     openFlows: null,
     openConcurrency: 16,
+    engine: 'dev',
     outDir,
     stack: { temporalAddress: process.env.TEMPORAL_ADDRESS, databaseUrl: process.env.DATABASE_URL, workflowBundle: process.env.WORKFLOW_BUNDLE },
     log: () => {},
@@ -73,12 +75,21 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   expect(JSON.parse(fs.readFileSync(path.join(outDir, files[0]!), 'utf8')).levels[0].concurrency).toBe(1);
   // the chart draws from any report (a sweep has more levels)
   expect(sweepSvg(report)).toMatch(/^<svg [^]*<\/svg>\n$/);
+  // --engine both: two reports' figures side by side (this one twice: every ratio 1)
+  const sideBySide = engineComparison(report, report);
+  for (const step of STEPS) expect(sideBySide).toContain(`| ${step} p50 ms |`);
+  expect(sideBySide).toContain('| CPU s / journey: temporal |');
+  expect(sideBySide).toMatch(/\| journeys\/s at 1 \| [0-9.]+ \| [0-9.]+ \| 1\.00× \|/);
   fs.rmSync(outDir, { recursive: true, force: true });
 }, 60_000);
 
 test('npm run bench -- --open-flows 4: flows opened and cancelled, memory, cache and both journey sets', async () => {
   expect(parseArgs(['--open-flows', '10'])).toMatchObject({ openFlows: 10, journeys: 16, concurrency: 4 });
   expect(parseArgs(['--open-flows', '10', '--journeys', '8', '--concurrency', '2'])).toMatchObject({ journeys: 8, concurrency: 2 });
+  expect(parseArgs([]).engine).toBe('dev');
+  expect(parseArgs(['--engine', 'both']).engine).toBe('both');
+  expect(() => parseArgs(['--engine', 'sqlite'])).toThrow('--engine takes dev, server, both');
+  expect(() => parseArgs(['--running', '--engine', 'server'])).toThrow('no --engine');
   const report = await runBench({
     journeys: 2,
     concurrency: 1,
@@ -88,6 +99,7 @@ test('npm run bench -- --open-flows 4: flows opened and cancelled, memory, cache
     floorRuns: 2,
     openFlows: 4,
     openConcurrency: 4,
+    engine: 'dev',
     outDir: null,
     // the suite's server outlives the run: the bench cancels what it opened
     stack: { temporalAddress: process.env.TEMPORAL_ADDRESS, databaseUrl: process.env.DATABASE_URL, workflowBundle: process.env.WORKFLOW_BUNDLE },
