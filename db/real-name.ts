@@ -326,6 +326,12 @@ export async function holdQuota(c: PoolClient, key: string, accountId: string, f
   return true;
 }
 
+/** The ledger state of one check's unit (held, consumed, released, lapsed, refunded), null when it has none. */
+export async function quotaState(db: Db, key: string): Promise<string | null> {
+  const { rows } = await db.query<{ state: string }>('SELECT state FROM face_quota_ledger WHERE key = $1', [key]);
+  return rows[0]?.state ?? null;
+}
+
 export async function releaseQuota(db: Db, key: string): Promise<boolean> {
   const r = await db.query("UPDATE face_quota_ledger SET state = 'released' WHERE key = $1 AND state = 'held'", [key]);
   return r.rowCount === 1;

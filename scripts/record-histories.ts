@@ -218,6 +218,21 @@ const scenarios: Record<string, Scenario> = {
       [expiredFace, 'face-check-expired'],
     ];
   },
+  async 'real-name-lost-billing'() {
+    // a completion accepted in a task the history lost had billed the check (what that task's
+    // consumeFaceQuota left in the ledger); the token then expires: the check finishes on the verdict
+    const id = await account(phone('131'));
+    const faceCheckId = await realName(id, null, false);
+    const pg = new PgClient({ connectionString: cfg.databaseUrl });
+    await pg.connect();
+    await pg.query("UPDATE face_quota_ledger SET state = 'consumed', hold_until = NULL WHERE key = $1", [faceCheckId]);
+    await pg.query('UPDATE accounts SET face_free_used = face_free_used + 1 WHERE id = $1', [id]);
+    await pg.end();
+    return [
+      [`real-name:${id}`, 'real-name-lost-billing'],
+      [faceCheckId, 'face-check-lost-billing'],
+    ];
+  },
   async 'real-name-cancelled'() {
     // cancelled while the face check waits for the app: the check closes and gives its hold back
     const id = await account(phone('133'));

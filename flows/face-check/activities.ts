@@ -15,6 +15,7 @@ import {
   decryptIdentity,
   holdQuota,
   quotaRequiredDetails,
+  quotaState,
   releaseQuota,
   deviceMetaInfo,
   findFaceRow,
@@ -152,6 +153,16 @@ export function createFaceActivities(deps: ActivityDeps) {
     return { source: r.source };
   }
 
+  /**
+   * Whether this check was billed. Its token expiring, the check asks first: a completion
+   * accepted in a workflow task the history lost (the worker died, or the server refused the
+   * task's completion because the timer fired meanwhile) may have consumed the unit.
+   */
+  async function faceCheckBilled(input: { faceCheckId: string }): Promise<boolean> {
+    const state = await quotaState(deps.pool, input.faceCheckId);
+    return state === 'consumed' || state === 'refunded';
+  }
+
   /** Compensation: the unit goes back when the check cannot complete through no fault of the user. */
   async function refundFaceQuota(input: { faceCheckId: string; reason: string }): Promise<{ refunded: boolean }> {
     const r = await inTransaction(deps.pool, (c) => refundQuota(c, input.faceCheckId));
@@ -218,7 +229,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     if (row && (await releaseQuota(deps.pool, row.face_check_id))) deps.log.info({ faceCheckId: row.face_check_id }, 'face quota hold released');
   }
 
-  return { issueCertifyId, consumeFaceQuota, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };
+  return { issueCertifyId, consumeFaceQuota, faceCheckBilled, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };
 }
 
 /** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */

@@ -17,6 +17,7 @@ import {
   isCancellation,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   startChild,
   type ChildWorkflowHandle,
   proxyActivities,
@@ -28,6 +29,7 @@ import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
+import { COMMITTED_FIRST } from '../shared/patches';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -93,6 +95,8 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   let faceRecordId: string | null = input.issued?.faceRecordId ?? null;
   let expiresAt = input.issued ? Date.parse(input.issued.expiresAt) : 0;
   let accepted: FaceCompletion | null = null;
+  /** the token ran out, but a completion accepted in a workflow task the history lost had billed the check */
+  let billedByLostTask = false;
   let acceptedVerdict: CompletionVerdict | null = null;
   const verdicts: CompletionVerdict[] = [];
 
@@ -122,7 +126,9 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       return v;
     };
     if (accepted !== null) return verdict(flowError('FACE_ALREADY_COMPLETED'));
-    if (status.stage !== 'awaiting_completion' || Date.now() >= expiresAt) return verdict(flowError('FACE_TOKEN_INVALID'));
+    // billed by a lost task: that task accepted a completion in time, and its repeat is judged as it was
+    const inTime = billedByLostTask || (status.stage === 'awaiting_completion' && Date.now() < expiresAt);
+    if (!inTime) return verdict(flowError('FACE_TOKEN_INVALID'));
     if (c.deviceId !== input.deviceId || c.tokenDeviceId !== input.deviceId) return verdict(flowError('FACE_DEVICE_MISMATCH'));
     if (!c.certifyId || c.certifyId !== certifyId) return verdict(flowError('FACE_CERTIFY_MISMATCH'));
     if (String(c.errCode) !== '0') {
@@ -137,8 +143,19 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     accepted = c;
     return verdict(null);
   };
-  // The API relays it as an update and gets the verdict back in the same round trip.
-  setHandler(completeFaceUpdate, (c) => judge(c));
+  /** asked once, by the expiry or by a completion judged late, whichever comes first */
+  let billedCheck: Promise<boolean> | null = null;
+  const billedBefore = () => (billedCheck ??= CancellationScope.nonCancellable(() => steps.faceCheckBilled({ faceCheckId })));
+
+  // The API relays it as an update and gets the verdict back in the same round trip. One judged
+  // after the token's time asks first whether a lost task had accepted it (COMMITTED_FIRST): the
+  // API repeats a completion whose task was lost, and the repeat must not be told it came late.
+  setHandler(completeFaceUpdate, async (c) => {
+    if (accepted === null && status.stage === 'awaiting_completion' && Date.now() >= expiresAt && patched(COMMITTED_FIRST)) {
+      billedByLostTask = await billedBefore();
+    }
+    return judge(c);
+  });
   // Before that it was a signal, which cannot answer its sender: the API polled the state
   // query for the verdict by completionId. Kept for the histories and clients of then.
   setHandler(faceCompletionSignal, (c) => {
@@ -198,6 +215,13 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     if (!isCancellation(err)) throw err;
     completed = false;
     reason = 'owner_closed';
+  }
+  if (!completed && patched(COMMITTED_FIRST)) {
+    // A completion accepted in a task the history lost (its worker died, or the server refused
+    // the task's completion because this timer fired meanwhile) may have billed the check: the
+    // user completed in time and paid, so the check finishes on the provider's verdict.
+    billedByLostTask = await billedBefore();
+    completed = billedByLostTask;
   }
   if (!completed) {
     // closing the row gives the held quota unit back

@@ -60,6 +60,7 @@ export function engineComparison(dev: BenchReport, server: BenchReport): string 
     ['CPU s / journey: temporal', cpu(d, 'temporal'), cpu(s, 'temporal'), (n) => (n === undefined ? '–' : n.toFixed(3))],
     ['CPU s / journey: worker', cpu(d, 'worker'), cpu(s, 'worker'), (n) => (n === undefined ? '–' : n.toFixed(3))],
     ['CPU s / journey: api', cpu(d, 'api'), cpu(s, 'api'), (n) => (n === undefined ? '–' : n.toFixed(3))],
+    ['CPU s / journey: postgres (all)', cpu(d, 'postgres (all)'), cpu(s, 'postgres (all)'), (n) => (n === undefined ? '–' : n.toFixed(3))],
   ];
   return [
     `## The two engines side by side (${d.api.journeys} journeys at concurrency ${d.concurrency} each)`,

@@ -92,9 +92,32 @@ export interface ProcUsage {
   peakRssBytes: number | null;
 }
 
-/** CPU used by each named process between start() and stop(), and its peak RSS at the end. */
+/** Every process of this command name (/proc/<pid>/comm): pid → CPU seconds so far. */
+function cpuByCommand(command: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== command) continue;
+    } catch {
+      continue;
+    }
+    const s = cpuSeconds(Number(entry));
+    if (s !== null) out.set(Number(entry), s);
+  }
+  return out;
+}
+
+/**
+ * CPU used by each named process between start() and stop(), and its peak RSS at the end; and
+ * by all of PostgreSQL's processes together (the product's database, and the full Temporal
+ * server's persistence and visibility, run on the machine's one cluster). A backend that exits
+ * in between takes its CPU with it, so PostgreSQL's figure is a lower bound; the pools keep
+ * their connections, so it is close.
+ */
 export class CpuMeter {
   private readonly before = new Map<string, number>();
+  private postgresBefore = new Map<number, number>();
   constructor(private readonly procs: Record<string, number | null>) {}
 
   start(): void {
@@ -102,6 +125,7 @@ export class CpuMeter {
       const s = pid === null ? null : cpuSeconds(pid);
       if (s !== null) this.before.set(name, s);
     }
+    this.postgresBefore = cpuByCommand('postgres');
   }
 
   stop(): ProcUsage[] {
@@ -111,6 +135,13 @@ export class CpuMeter {
       const a = pid === null ? null : cpuSeconds(pid);
       if (pid === null || b === undefined || a === null) continue;
       out.push({ name, pid, cpuSec: a - b, peakRssBytes: peakRssBytes(pid) });
+    }
+    const after = cpuByCommand('postgres');
+    if (after.size > 0) {
+      let cpuSec = 0;
+      for (const [pid, s] of after) cpuSec += s - (this.postgresBefore.get(pid) ?? 0);
+      // the postmaster, the oldest of them, names the group
+      out.push({ name: 'postgres (all)', pid: Math.min(...after.keys()), cpuSec, peakRssBytes: null });
     }
     return out;
   }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { faceAad, recordAad } from '../../db/real-name';
 import { call, startStack, type Stack } from '../support/stack';
+import { createActivities } from '../../flows/activities';
 import { complete, quotaOf, readyAccount, sdkOk, startRealName, uniqueIp } from '../support/real-name';
 
 let stack: Stack;
@@ -40,6 +41,26 @@ test('the face token expires by timer: row expired, nothing billed, a late compl
   expect(again.body.flow.certifyId).not.toBe(flow.certifyId);
   expect(again.body.flow.faceCheckId).not.toBe(flow.faceCheckId);
   expect((await complete(stack, again.body.flow.clientToken, sdkOk(again.body.flow.certifyId, deviceId))).body.result.outcome).toBe('verified');
+}, 20_000);
+
+// A completion accepted in a workflow task the history lost (the worker died, or the server
+// refused the task's completion because the token's timer fired meanwhile) billed the check:
+// the user completed in time and paid, so the token's expiry must not end it expired.
+test("the token expires after a lost task had billed the check: it finishes on the provider's verdict, billed once", async () => {
+  const { id, deviceId } = await readyAccount(stack);
+  const { flow } = (await startRealName(stack, id, deviceId)).body;
+  // what the lost task's first step did: the same activity, keyed by the same check
+  await createActivities(stack.deps).consumeFaceQuota({ faceCheckId: flow.faceCheckId, accountId: id });
+  const result = await stack.client.workflow.getHandle(`real-name:${id}`).result();
+  expect(result).toMatchObject({ outcome: 'verified' });
+  const face = await stack.deps.pool.query('SELECT status FROM face_verifications WHERE account_id = $1', [id]);
+  expect(face.rows).toEqual([{ status: 'success' }]);
+  // one free unit used, once, and not refunded
+  expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
+  const ledger = await stack.deps.pool.query('SELECT state FROM face_quota_ledger WHERE key = $1', [flow.faceCheckId]);
+  expect(ledger.rows).toEqual([{ state: 'consumed' }]);
+  const history = await stack.client.workflow.getHandle(flow.faceCheckId).fetchHistory();
+  expect(history.events!.some((e) => e.timerFiredEventAttributes)).toBe(true);
 }, 20_000);
 
 test('picture on: downloaded into FACE_PICTURE_DIR as <unixtime>_<unique>.jpg, its path sealed', async () => {

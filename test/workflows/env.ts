@@ -67,6 +67,7 @@ export const ACTIVITY_NAMES = [
   'recordRealName',
   'issueCertifyId',
   'consumeFaceQuota',
+  'faceCheckBilled',
   'refundFaceQuota',
   'fetchAuthResult',
   'storeFacePicture',
@@ -107,8 +108,8 @@ export class Calls {
 /** Thrown by a stub for a call the test did not expect: not retried, not one of our codes. */
 export const UNEXPECTED = 'UNEXPECTED_ACTIVITY';
 
-/** What a step answers when the test gives no stub: the database holds no commit of the run. */
-const DEFAULTS: Stubs = { committedContactChange: async () => null };
+/** What a step answers when the test gives no stub: the database holds no commit of the run, no bill of the check. */
+const DEFAULTS: Stubs = { committedContactChange: async () => null, faceCheckBilled: async () => false };
 
 /** The worker's activities: every proxied name, recorded; the test's stub, a default or UNEXPECTED. */
 function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) => Promise<unknown>> {

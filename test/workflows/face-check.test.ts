@@ -139,7 +139,7 @@ describe('face check: the certifyId issued by its owner (real-name, fewer-tasks)
     await t.run(stubs(), async (r) => {
       const h = await r.start(faceCheck, [input({ issued: { ...issued, expiresAt: new Date(Date.now() + 1_500).toISOString() } })]);
       expect(await h.result()).toMatchObject({ outcome: 'expired', certifyId: 'cert-9', error: { code: 'FACE_EXPIRED' } });
-      expect(r.calls.names()).toEqual(['closeFaceRecord']);
+      expect(r.calls.names()).toEqual(['faceCheckBilled', 'closeFaceRecord']);
       expect(r.calls.of('closeFaceRecord')[0]).toMatchObject({ faceRecordId: 'face-row-9', status: 'expired' });
     });
   });
@@ -237,8 +237,27 @@ describe('face check: failures after billing, and expiry', () => {
     await t.run(stubs(), async (r) => {
       const h = await r.start(faceCheck, [input({ ttlSec: 1 })]);
       expect(await h.result()).toMatchObject({ outcome: 'expired', quota: null, error: { code: 'FACE_EXPIRED' } });
-      expect(r.calls.names()).toEqual(['issueCertifyId', 'closeFaceRecord']);
+      expect(r.calls.names()).toEqual(['issueCertifyId', 'faceCheckBilled', 'closeFaceRecord']);
+      expect(r.calls.of('faceCheckBilled')).toEqual([{ faceCheckId: h.workflowId }]);
       expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-3', status: 'expired', data: { reason: 'token_expired' } }]);
+    });
+  });
+
+  // a completion accepted in a workflow task the history lost (the worker died, or the timer's
+  // event refused the task's completion) billed the check: it finishes on the provider's verdict
+  it('the token dies, but the check was billed by a lost task: it finishes on the verdict, and a repeat of that completion is accepted', async () => {
+    const { fetching, fetchAuthResult } = heldFetch();
+    await t.run(stubs({ faceCheckBilled: async () => true, fetchAuthResult }), async (r) => {
+      const h = await r.start(faceCheck, [input({ ttlSec: 1 })]);
+      await fetching.entered;
+      // the API's repeat of the completion the lost task accepted (delivered when the SDK
+      // heartbeats the task that waits on the local step, within 8 s)
+      const repeat = h.executeUpdate(completeFaceUpdate, { args: [completion({ completionId: 'repeat' })] });
+      expect(await repeat).toMatchObject({ completionId: 'repeat', accepted: true, error: null });
+      fetching.open({ authState: 'SUCCESS', score: 90 });
+      expect(await h.result()).toMatchObject({ outcome: 'success', quota: { source: 'free' }, error: null });
+      expect(r.calls.names()).toEqual(['issueCertifyId', 'faceCheckBilled', 'consumeFaceQuota', 'fetchAuthResult', 'closeFaceRecord']);
+      expect(r.calls.of('closeFaceRecord')[0]).toMatchObject({ faceRecordId: 'face-row-3', status: 'success' });
     });
   });
 });

@@ -163,7 +163,7 @@ describe('real-name: the face check', () => {
       const { started, handle } = begin(r, input({ settings: settings({ ttlSec: 1 }) }));
       const s = await started;
       expect(await handle.result()).toMatchObject({ outcome: 'expired', error: { code: 'FACE_EXPIRED' } });
-      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'closeFaceRecord', 'recordCallback']);
+      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'faceCheckBilled', 'closeFaceRecord', 'recordCallback']);
       expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-7', status: 'expired', data: { reason: 'token_expired' } }]);
       expect(r.calls.of('recordCallback')).toMatchObject([{ type: 'real_name.expired', payload: { id: 'face-row-7', reason: 'expired', code: 'FACE_EXPIRED' } }]);
       expect(await r.client.workflow.getHandle(s.faceCheckId).query(faceCheckStateQuery)).toMatchObject({ stage: 'closed', outcome: 'expired' });

@@ -291,7 +291,7 @@ describe('rebind by face', () => {
       const h = await start(r, faceInput({ face: { deviceId: 'device-1', requestDigest: 'digest-1', ttlSec: 1 } }));
       await h.executeUpdate(beginFaceProofUpdate);
       expect(await h.result()).toMatchObject({ outcome: 'expired', error: { code: 'FACE_EXPIRED' } });
-      expect(r.calls.names()).toEqual(['issueCertifyId', 'closeFaceRecord']);
+      expect(r.calls.names()).toEqual(['issueCertifyId', 'faceCheckBilled', 'closeFaceRecord']);
       expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-1', status: 'expired', data: { reason: 'token_expired' } }]);
     });
   });
