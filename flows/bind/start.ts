@@ -57,8 +57,9 @@ export class BindFlows {
     parseFlowId(flowId);
     const handle = this.client.workflow.getHandle<typeof bindPhone>(flowId);
     const bound = async () => {
-      const r = await handle.result();
-      return r.outcome === 'bound' ? r : null;
+      // a run that failed or was terminated has no result to give: the flow closed
+      const r = await handle.result().catch(() => null);
+      return r?.outcome === 'bound' ? r : null;
     };
     return closingUpdate(handle, submitCodeUpdate, bound, { code });
   }

@@ -111,8 +111,9 @@ export class RebindFlows {
   submitNewCode(flowId: string, code: string, token: string): Promise<RebindResult> {
     const handle = this.client.workflow.getHandle<typeof phoneRebind>(flowId);
     const rebound = async () => {
-      const r = await handle.result();
-      return r.outcome === 'rebound' ? r : null;
+      // a run that failed or was terminated has no result to give: the flow closed
+      const r = await handle.result().catch(() => null);
+      return r?.outcome === 'rebound' ? r : null;
     };
     return this.withToken(flowId, () => closingUpdate(handle, submitNewCodeUpdate, rebound, { code, token }));
   }
