@@ -16,17 +16,19 @@ export interface FlowRun {
   /** child workflow ids of this run: `${ownerFlowId}/${nonce}/${name}` */
   childId(ownerFlowId: string, name: string): string;
   /**
-   * When the run started, the origin of its lifetime. Not Date.now() in its first task: that is
-   * the task's time, and a first task that a dying worker never completed is retried seconds
-   * later (its steps are local activities), which moved the flow's end by as much (the model
-   * test expired a rebind the flow still held open). Never later than the first task's time,
-   * so a history recorded before ends no later than it did.
+   * When the run started (its WorkflowExecutionStarted event), the origin of its lifetime. Not
+   * Date.now() in its first task, nor the SDK's `runStartTime`: both are the time of the task
+   * that first ran the workflow's code, and a first task that a dying worker never completed is
+   * retried 10 s later (its steps are local activities), which moved the flow's end by as much
+   * (the model test, seeds 877606827 and 886074825: a bind and a rebind still open 10 s after
+   * the model had them expire). Never later than those, so a history recorded before ends no
+   * later than it did; a timer's duration is not part of what replay compares.
    */
   startedAt: number;
 }
 
 export function flowRun(): FlowRun {
-  const { workflowId, runId, runStartTime } = workflowInfo();
+  const { workflowId, runId, startTime } = workflowInfo();
   const nonce = uuid4().replace(/-/g, '').slice(0, 12);
   const perRun = patched(PER_RUN_KEYS);
   return {
@@ -35,6 +37,6 @@ export function flowRun(): FlowRun {
     runKey: perRun ? `${workflowId}/${nonce}` : `${workflowId}/${runId}`,
     perRun,
     childId: (owner, name) => (perRun ? `${owner}/${nonce}/${name}` : `${owner}/${name}`),
-    startedAt: runStartTime.getTime(),
+    startedAt: startTime.getTime(),
   };
 }

@@ -3,7 +3,8 @@
 // finishes the flow: the change is applied once and no notice goes out twice. (A crash between a provider's
 // acceptance and our log row: an SMS notice is found in the gateway's delivery reports and not
 // sent again, once reported — repeated-runs.test.ts covers it; a mail notice may repeat, with
-// the same Message-ID — at least once, never lost. This test kills after the row.)
+// the same Message-ID — at least once, never lost. This test kills after the row.) And a
+// worker process killed in a flow's first task: the flow's lifetime still counts from its start.
 import type { ChildProcess } from 'node:child_process';
 import { waitFor } from '../support/wait';
 
@@ -70,3 +71,43 @@ test('killed mid-notice and restarted: one change, one notice per old contact', 
     { channel: 'sms', status: 'sent' },
   ]);
 }, 90_000);
+
+// A flow's lifetime counts from its start, however late its first task completes: a worker
+// that dies in the first task (its steps are local activities) leaves it to time out, and the
+// retried task runs 10 s later. The SDK's runStartTime is that retried task's time (the model
+// test found flows open 10 s past their end).
+test("killed in a flow's first task: its lifetime still counts from its start", async () => {
+  const a = await seedAccount(stack, { phone: false });
+  const phone = uniquePhone();
+  const flowId = `bind-phone:${a.id}`;
+  await stack.stopWorker();
+  child = await startWorkerProcess(stack);
+  // the first code's row is refused until released: the first task's send retries meanwhile
+  const fn = `vsaga_first_${a.id.replace(/\W/g, '_')}`;
+  const q = (sql: string) => stack.deps.pool.query(sql);
+  await q(`CREATE SEQUENCE ${fn}_n`);
+  await q(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.flow_id = '${flowId}' THEN PERFORM nextval('${fn}_n'); RAISE EXCEPTION 'held'; END IF; RETURN NEW; END $$`);
+  await q(`CREATE TRIGGER ${fn} BEFORE INSERT ON verification_codes FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+  try {
+    const started = call(stack, 'POST', `/v1/accounts/${a.id}/phone/bind`, { phone });
+    for (let i = 0; !(await q(`SELECT is_called FROM ${fn}_n`)).rows[0].is_called; i++) {
+      if (i > 400) throw new Error('the first send never ran');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await killWorkerProcess(child);
+    child = null;
+    await q(`DROP TRIGGER ${fn} ON verification_codes`);
+    await stack.startWorker();
+    expect((await started).status).toBe(201);
+  } finally {
+    await q(`DROP TRIGGER IF EXISTS ${fn} ON verification_codes`);
+    await q(`DROP FUNCTION IF EXISTS ${fn}()`);
+    await q(`DROP SEQUENCE IF EXISTS ${fn}_n`);
+  }
+  const handle = stack.client.workflow.getHandle(flowId);
+  const history = (await handle.fetchHistory()).events ?? [];
+  expect(history.some((e) => e.workflowTaskTimedOutEventAttributes)).toBe(true);
+  const { startTime } = await handle.describe();
+  const state = (await call(stack, 'GET', `/v1/flows/${flowId}`)).body.flow;
+  expect(Date.parse(state.expiresAt) - startTime.getTime()).toBe(stack.cfg.flows.bindFlowTtlSec * 1000);
+}, 60_000);
