@@ -2,7 +2,9 @@
 // (most often because the workflow completed in the same task as another event arrived, which
 // the server answers with UnhandledCommand), the server aborts the update with "unexpected
 // workflow task failure" although nothing happened. The same update id sent again is either
-// run afresh or, when the first one did complete, answered with its outcome: never twice.
+// run afresh or, when the first one did complete, answered with its outcome: never twice. Sent
+// while the server still holds that failed task ("Workflow Task in failed state"), it is sent
+// again a moment later.
 //
 // An update admitted while the flow's last workflow task runs (a step's local activities hold
 // it) is never delivered when that task closes the flow: the server answers "not found". The
@@ -13,15 +15,20 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import { AppError } from '../lib/errors';
 
-const ATTEMPTS = 3;
+const ATTEMPTS = 4;
+const RETRY_WAIT_MS = 100;
 
 // executeUpdate's overloads tell no-argument updates from the others; one signature serves both
 type Execute = <R, A extends unknown[]>(this: WorkflowHandle, def: UpdateDefinition<R, A>, options: { args: A; updateId: string }) => Promise<R>;
 
-function abortedByTaskFailure(err: unknown): boolean {
+/**
+ * The update was aborted with its workflow task, or sent while the server holds the flow's task
+ * as failed (a moment, until it schedules the next one): the same update id is sent again.
+ */
+export function abortedByTaskFailure(err: unknown): boolean {
   if (!(err instanceof ServiceError)) return false;
   const text = `${err.message} ${(err.cause as Error | undefined)?.message ?? ''}`;
-  return /unexpected workflow task failure/i.test(text);
+  return /unexpected workflow task failure|workflow task in failed state/i.test(text);
 }
 
 export async function updateFlow<Ret, Args extends unknown[]>(handle: WorkflowHandle, def: UpdateDefinition<Ret, Args>, ...args: Args): Promise<Ret> {
@@ -61,6 +68,7 @@ async function send<Ret, Args extends unknown[]>(handle: WorkflowHandle, def: Up
         continue;
       }
       if (attempt >= ATTEMPTS || !abortedByTaskFailure(err)) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_WAIT_MS * attempt));
     }
   }
 }
