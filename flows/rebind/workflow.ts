@@ -212,7 +212,10 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
   async function endUnchanged(o: 'cancelled' | 'expired', err?: ApplicationFailure): Promise<boolean> {
     status.busy = true;
     try {
-      if (perRun && patched(COMMITTED_FIRST)) {
+      // only once a new contact's code went out can a change have committed; before that the
+      // step would run beside the face proof's own (its token), and two local steps at once
+      // resolve in an order replay does not keep
+      if (perRun && fresh !== null && patched(COMMITTED_FIRST)) {
         const done = await committedContactChange({ runKey, eventType: `${input.kind}.rebound` });
         if (done) {
           sessionsEnded = done.sessionsEnded;

@@ -215,8 +215,8 @@ describe('rebind by code', () => {
       await h.executeUpdate(requestCodeUpdate);
       await h.executeUpdate(submitProofUpdate, { args: [{ code: '123456' }] });
       expect(await h.result()).toMatchObject({ outcome: 'expired', error: { code: 'UNBIND_TOKEN_INVALID' } });
-      expect(r.calls.names()).toEqual(['sendCode', 'checkCode', 'issueUnbindToken', 'committedContactChange']);
-      expect(r.calls.of('committedContactChange')[0]).toMatchObject({ eventType: 'phone.rebound' });
+      // no new contact's code went out, so nothing can have committed: nothing to ask
+      expect(r.calls.names()).toEqual(['sendCode', 'checkCode', 'issueUnbindToken']);
     });
   });
 });
