@@ -39,15 +39,20 @@ export async function updateFlow<Ret, Args extends unknown[]>(handle: WorkflowHa
  * updateFlow for a step that can close the flow (the code that completes a bind or a rebind).
  * When its workflow task was lost after the step committed, the flow learns of the commit from
  * the database and closes (flows/shared/patches.ts COMMITTED_FIRST), and the step's retry finds
- * it closed: then `outcome` reads the closed flow's answer, and null means FLOW_CLOSED.
+ * it closed: then the closed flow's result answers when it ended with `outcome`; else FLOW_CLOSED.
  */
-export async function closingUpdate<Ret, Args extends unknown[]>(
+export async function closingUpdate<Ret extends { outcome: string }, Args extends unknown[]>(
   handle: WorkflowHandle,
   def: UpdateDefinition<Ret, Args>,
-  outcome: () => Promise<Ret | null>,
+  outcome: Ret['outcome'],
   ...args: Args
 ): Promise<Ret> {
-  return send(handle, def, args, outcome);
+  const closedWith = async (): Promise<Ret | null> => {
+    // a run that failed or was terminated has no result to give: the flow closed
+    const r = (await handle.result().catch(() => null)) as Ret | null;
+    return r?.outcome === outcome ? r : null;
+  };
+  return send(handle, def, args, closedWith);
 }
 
 async function send<Ret, Args extends unknown[]>(handle: WorkflowHandle, def: UpdateDefinition<Ret, Args>, args: Args, outcome: (() => Promise<Ret | null>) | null): Promise<Ret> {

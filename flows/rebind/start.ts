@@ -109,13 +109,7 @@ export class RebindFlows {
   }
 
   submitNewCode(flowId: string, code: string, token: string): Promise<RebindResult> {
-    const handle = this.client.workflow.getHandle<typeof phoneRebind>(flowId);
-    const rebound = async () => {
-      // a run that failed or was terminated has no result to give: the flow closed
-      const r = await handle.result().catch(() => null);
-      return r?.outcome === 'rebound' ? r : null;
-    };
-    return this.withToken(flowId, () => closingUpdate(handle, submitNewCodeUpdate, rebound, { code, token }));
+    return this.withToken(flowId, () => closingUpdate(this.client.workflow.getHandle(flowId), submitNewCodeUpdate, 'rebound', { code, token }));
   }
 
   /** A flow that ended because its unbind token ran out answers as the seed does: 解绑令牌无效. */
