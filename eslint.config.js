@@ -16,9 +16,10 @@ const js = require('@eslint/js');
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /** A workflow split in parts keeps them beside it, named here (test/lint names any it misses). */
-const WORKFLOW_PARTS = ['flows/rebind/run.ts', 'flows/rebind/proof-by-*.ts'];
+const WORKFLOW_PARTS = ['flows/rebind/run.ts', 'flows/rebind/proof-by-*.ts', 'flows/face-check/owner.ts'];
 /** Files the workflow bundle pulls in (test/lint checks that it pulls in no other file of flows/). */
-const WORKFLOW_CODE = ['flows/workflows.ts', 'flows/*/workflow.ts', 'flows/*/contract.ts', 'flows/shared/*.ts', ...WORKFLOW_PARTS];
+// flows/registry.ts too: the bundle reads each kind's versioning behaviour from it
+const WORKFLOW_CODE = ['flows/workflows.ts', 'flows/registry.ts', 'flows/*/workflow.ts', 'flows/*/contract.ts', 'flows/shared/*.ts', ...WORKFLOW_PARTS];
 const CONTRACTS = ['flows/*/contract.ts'];
 /** The activities of flows/: all of them, each flow's, the shared ones and what they are built over. */
 const ACTIVITY_CODE = ['flows/activities.ts', 'flows/activity-deps.ts', 'flows/*/activities.ts', 'flows/shared/activities/**/*.ts'];
@@ -53,7 +54,7 @@ const ACTIVITY_CODE_IN_WORKFLOWS = {
 
 /** Workflow code as activity code reaches it: a flow's workflow, the bundle entry, the workflow-side shared files. */
 const WORKFLOW_CODE_FROM_ACTIVITIES = {
-  regex: '^(\\.\\.?/)+(.*/)?(workflows?|code-challenge|flow-status|activity-options|run-key|run|proof-by-[a-z-]+)$',
+  regex: '^(\\.\\.?/)+(.*/)?(workflows?|code-challenge|flow-status|activity-options|run-key|run|proof-by-[a-z-]+|owner)$',
   allowTypeImports: true,
   message: 'Activity code imports only types from workflow code (it calls workflow APIs at load and in its functions).',
 };

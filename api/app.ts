@@ -11,7 +11,7 @@ import { authenticate } from '../http/auth';
 import { BindFlows } from '../flows/bind/start';
 import { errorHandler, notFound } from '../http/errors';
 import { healthRoutes } from './routes/health';
-import { metricsRoutes } from './routes/metrics';
+import { createApiMetrics, metricsRoutes, type ApiMetrics } from './routes/metrics';
 import { COUNTER_ROUTES, openApiRoutes, PLATFORM_ROUTES } from './openapi';
 import { FLOW_ROUTES } from './openapi-flows';
 import { REPORT_ROUTES } from './openapi-reports';
@@ -21,8 +21,10 @@ import { BIND_ROUTES } from '../flows/bind/openapi';
 import { REBIND_ROUTES } from '../flows/rebind/openapi';
 import { REAL_NAME_ROUTES } from '../flows/real-name/openapi';
 import { FACE_CHECK_ROUTES } from '../flows/face-check/openapi';
+import { FACE_SCENE_ROUTES } from '../flows/face-scene/openapi';
 import { WEBHOOK_ROUTES } from '../flows/webhooks/openapi';
-import { createRegistry, httpMetrics } from '../lib/metrics';
+import { httpMetrics } from '../lib/metrics';
+import { httpTracing } from '../http/tracing';
 import { accountRoutes } from './routes/accounts';
 import { bindRoutes } from '../flows/bind/routes';
 import { flowRoutes } from './routes/flows';
@@ -31,7 +33,10 @@ import { RebindFlows } from '../flows/rebind/start';
 import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from '../flows/real-name/routes';
 import { faceCheckRoutes } from '../flows/face-check/routes';
+import { faceSceneRoutes, frozenAccountGuard } from '../flows/face-scene/routes';
 import { counterRoutes } from './routes/counters';
+import { faceQuotaRoutes, paymentCallbackRoutes } from './routes/face-quota';
+import { FACE_QUOTA_ROUTES } from './openapi-face-quota';
 import { webhookRoutes } from '../flows/webhooks/routes';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
@@ -45,30 +50,36 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...FLOW_ROUTES,
   ...REAL_NAME_ROUTES,
   ...FACE_CHECK_ROUTES,
+  ...FACE_SCENE_ROUTES,
   ...COUNTER_ROUTES,
+  ...FACE_QUOTA_ROUTES,
   ...WEBHOOK_ROUTES,
   ...CONSOLE_ROUTES,
   ...REPORT_ROUTES,
 ];
 
-export function createApp(d: ApiDeps): express.Express {
+/** `metrics`: api/main.ts makes them, to serve them on an internal port and stop their refresher on shutdown. */
+export function createApp(d: ApiDeps, metrics: ApiMetrics = createApiMetrics(d)): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', d.cfg.api.trustProxy);
-  const registry = createRegistry('api');
-  app.use(httpMetrics(registry));
+  if (d.tracer) app.use(httpTracing(d.tracer)); // first: every other middleware's time is the request's
+  app.use(httpMetrics(metrics.registry));
+  app.use(paymentCallbackRoutes(d)); // signed over its raw body: before the JSON parser
   app.use(express.json({ limit: '64kb', type: ['application/json', 'application/*+json'] }));
   app.use(healthRoutes(d));
-  app.use(metricsRoutes(registry, d.client));
+  if (d.cfg.metrics.port === undefined) app.use(metricsRoutes(metrics)); // else on its own listener (api/main.ts)
   app.use(openApiRoutes(() => ROUTE_DOCS));
   const limits = new AbuseLimits(d.redis, d.fieldCrypto, d.cfg);
   // real-name, devices, face completion (token-authenticated), counters: before the API-key check, each route authenticates itself
+  app.use(frozenAccountGuard(d)); // before every flow start it refuses for a frozen account
   app.use(realNameRoutes(d, limits));
   app.use(faceCheckRoutes(d, limits));
   app.use(counterRoutes(d, authenticate(d.cfg.api.keys)));
   app.use(consoleRoutes(d.cfg)); // the demo console page and config (public); its inbox proxy checks the key itself
   app.use(reportRoutes(d)); // GET /reports (static page) and the report JSON (authenticates itself); before the API-key check
   app.use(authenticate(d.cfg.api.keys));
+  app.use(faceQuotaRoutes(d));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
   app.use(sessionRoutes(d.pool));
   app.use(webhookRoutes(d));
@@ -76,6 +87,7 @@ export function createApp(d: ApiDeps): express.Express {
   const rebindFlows = new RebindFlows(d.client, d.cfg, d.fieldCrypto);
   app.use(bindRoutes(d.pool, bindFlows, limits));
   app.use(rebindRoutes(d.pool, rebindFlows, limits, d.cfg));
+  app.use(faceSceneRoutes(d));
   app.use(flowRoutes(d.client, bindFlows, rebindFlows));
   app.use(notFound);
   app.use(errorHandler(d.log));

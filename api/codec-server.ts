@@ -1,11 +1,14 @@
 // The codec server the Temporal Web UI calls to show operators decoded payloads.
-// Loopback-only by default; when exposed, every call needs the bearer token. CORS
-// admits only the UI's origin(s).
+// Loopback-only by default; when exposed, every call needs an operator's credential: the
+// static bearer token (CODEC_TOKEN, for the `temporal` CLI's --codec-auth and scripts), or
+// the signed-in operator's OIDC access token the UI forwards (CODEC_JWT_ISSUER, checked by
+// lib/operator-token.ts). With both set, either is accepted. CORS admits only the UI's origin(s).
 import express from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../lib/payload-codec';
 import type { Config } from '../lib/config';
+import { OperatorTokenVerifier } from '../lib/operator-token';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -26,9 +29,20 @@ function toJson(p: Payload): JsonPayload {
   };
 }
 
-export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>): express.Express {
+const STATUS_CODES = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 503: 'SERVICE_UNAVAILABLE' } as const;
+// RFC 6750 §3.1: what a client should do next (sign in again, or ask for the role)
+const BEARER_ERRORS = { 401: 'invalid_token', 403: 'insufficient_scope' } as const;
+
+export interface CodecAppDeps {
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** the JWT check; default: one built from cfg.codec.jwt */
+  operatorTokens?: OperatorTokenVerifier;
+}
+
+export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>, deps: CodecAppDeps = {}): express.Express {
   const codec = new AesGcmPayloadCodec(cfg.crypto.payloadKeys, cfg.crypto.payloadKeyId);
   const tokenDigest = cfg.codec.token ? createHash('sha256').update(`Bearer ${cfg.codec.token}`).digest() : null;
+  const operatorTokens = deps.operatorTokens ?? (cfg.codec.jwt ? new OperatorTokenVerifier({ ...cfg.codec.jwt, log: deps.log }) : null);
   const app = express();
   app.disable('x-powered-by');
 
@@ -38,22 +52,36 @@ export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>): express.E
       res.set('Access-Control-Allow-Origin', origin);
       res.set('Vary', 'Origin');
       res.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Namespace');
+      // the UI (2.42.1 at least) sends the operator's ID token in Authorization-Extras beside the
+      // access token, and a preflight that does not allow it fails the whole call
+      res.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, Authorization-Extras, X-Namespace');
       res.set('Access-Control-Allow-Credentials', 'true');
     }
     if (req.method === 'OPTIONS') return void res.sendStatus(204);
     next();
   });
 
-  app.use((req, res, next) => {
-    if (!tokenDigest) return next();
+  const staticTokenMatches = (authorization: string): boolean => {
+    if (!tokenDigest) return false;
     // the scheme is case-insensitive (RFC 7235); the token is not
-    const header = (req.get('authorization') ?? '').replace(/^bearer /i, 'Bearer ');
-    const given = createHash('sha256').update(header).digest();
-    if (!timingSafeEqual(given, tokenDigest)) {
+    const given = createHash('sha256').update(authorization.replace(/^bearer /i, 'Bearer ')).digest();
+    return timingSafeEqual(given, tokenDigest);
+  };
+
+  app.use(async (req, res, next) => {
+    if (!tokenDigest && !operatorTokens) return next();
+    const authorization = req.get('authorization') ?? '';
+    if (staticTokenMatches(authorization)) return next();
+    if (!operatorTokens) {
       return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'codec server needs the operator token' } });
     }
-    next();
+    const check = await operatorTokens.check(authorization);
+    if (check.ok) return next();
+    // the reason only: never the token, nor claims that could name the person
+    deps.log?.info({ status: check.status, reason: check.reason, path: req.path }, 'codec server refused an operator token');
+    if (check.status !== 503) res.set('WWW-Authenticate', `Bearer error="${BEARER_ERRORS[check.status]}"`);
+    const message = check.status === 503 ? `operator token not checked: ${check.reason}` : `operator token refused: ${check.reason}`;
+    res.status(check.status).json({ error: { code: STATUS_CODES[check.status], message } });
   });
 
   app.use(express.json({ limit: '4mb' }));

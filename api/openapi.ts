@@ -74,7 +74,7 @@ const account = {
 export const PLATFORM_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/health', summary: 'Readiness: Postgres, Redis, Temporal', tag: 'operations', auth: 'none', responses: { 200: { description: 'all up', schema: healthBody, example: { status: 'ok', checks: { postgres: 'ok', redis: 'ok', temporal: 'ok' } } }, 503: { description: 'a dependency is down', schema: healthBody } } },
   { method: 'get', path: '/health/live', summary: 'Liveness', tag: 'operations', auth: 'none', responses: { 200: { description: 'the process answers' } } },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (HTTP, flows, process)', tag: 'operations', auth: 'none', responses: { 200: { description: 'text exposition format' } } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics (HTTP, flows, process); a bearer METRICS_TOKEN when set, and on METRICS_PORT instead of here when set', tag: 'operations', auth: 'none', responses: { 200: { description: 'text exposition format' } }, errors: ['UNAUTHENTICATED'] },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'operations', auth: 'none', responses: { 200: { description: 'OpenAPI 3.1' } } },
   {
     method: 'post', path: '/v1/accounts', summary: "Create the platform user's account (idempotent)", tag: 'accounts', auth: 'apiKey', scope: 'accounts:write',

@@ -8,6 +8,7 @@ import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '.
 import type { RequestMeta } from '../flows/shared/contract';
 import type { RealNameInput } from '../flows/real-name/contract';
 import { findAccount } from './accounts';
+import { returnOrderUnit, takeOrderUnit } from './face-quota-orders';
 
 type Db = Pool | PoolClient;
 
@@ -344,25 +345,31 @@ export async function consumeQuota(c: PoolClient, key: string, accountId: string
   const row = prior.rows[0];
   if (row && (row.state === 'consumed' || row.state === 'refunded')) return { source: row.source, consumedNow: false };
   let source: QuotaSource = 'none';
+  let orderId: string | null = null;
   if (account.face_free_used < freePerAccount) {
     source = 'free';
     await c.query('UPDATE accounts SET face_free_used = face_free_used + 1, updated_at = now() WHERE id = $1', [accountId]);
   } else if (account.face_number >= 1) {
     source = 'purchased';
     await c.query('UPDATE accounts SET face_number = face_number - 1, updated_at = now() WHERE id = $1 AND face_number >= 1', [accountId]);
+    // the order the unit came from (null for units credited before orders existed)
+    orderId = await takeOrderUnit(c, accountId);
+    if (orderId) {
+      await c.query('UPDATE face_verifications f SET pay_ref = o.payment_ref FROM face_quota_orders o WHERE o.id = $2 AND f.face_check_id = $1', [key, orderId]);
+    }
   }
   // a held (or lapsed, or released) unit becomes consumed; a check recorded before holds has no row
   await c.query(
-    `INSERT INTO face_quota_ledger (key, account_id, source, state) VALUES ($1, $2, $3, 'consumed')
-     ON CONFLICT (key) DO UPDATE SET source = EXCLUDED.source, state = 'consumed', hold_until = NULL`,
-    [key, accountId, source],
+    `INSERT INTO face_quota_ledger (key, account_id, source, state, order_id) VALUES ($1, $2, $3, 'consumed', $4)
+     ON CONFLICT (key) DO UPDATE SET source = EXCLUDED.source, state = 'consumed', hold_until = NULL, order_id = EXCLUDED.order_id`,
+    [key, accountId, source, orderId],
   );
   return { source, consumedNow: true };
 }
 
 export async function refundQuota(c: PoolClient, key: string): Promise<{ refunded: boolean; source: QuotaSource | null }> {
-  const { rows } = await c.query<{ account_id: string; source: QuotaSource; state: string }>(
-    'SELECT account_id, source, state FROM face_quota_ledger WHERE key = $1 FOR UPDATE',
+  const { rows } = await c.query<{ account_id: string; source: QuotaSource; state: string; order_id: string | null }>(
+    'SELECT account_id, source, state, order_id FROM face_quota_ledger WHERE key = $1 FOR UPDATE',
     [key],
   );
   const row = rows[0];
@@ -371,6 +378,7 @@ export async function refundQuota(c: PoolClient, key: string): Promise<{ refunde
     await c.query('UPDATE accounts SET face_free_used = GREATEST(face_free_used - 1, 0), updated_at = now() WHERE id = $1', [row.account_id]);
   } else if (row.source === 'purchased') {
     await c.query('UPDATE accounts SET face_number = face_number + 1, updated_at = now() WHERE id = $1', [row.account_id]);
+    if (row.order_id) await returnOrderUnit(c, row.order_id);
   }
   await c.query("UPDATE face_quota_ledger SET state = 'refunded', refunded_at = now() WHERE key = $1", [key]);
   return { refunded: true, source: row.source };

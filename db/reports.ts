@@ -5,7 +5,8 @@
 // 1732300000004_reports.sql; empty buckets are filled in by generate_series.
 //
 // What is counted (a record falls in the bucket of its created_at):
-// - face scenes (personal, rebind_phone, rebind_email, recovery), one face_verifications row
+// - face scenes (personal, rebind_phone, rebind_email, recovery, reset_security, unfreeze,
+//   cancellation), one face_verifications row
 //   per face check, i.e. per certifyId issued for a complete submission (name, ID number,
 //   device): submission = every row; pass = status success; failure = fail, expired (the
 //   user never completed in time) or error (the provider gave no verdict); rows still
@@ -20,7 +21,7 @@ import type { Pool, PoolClient } from 'pg';
 import { SCENES, type Scene as CodeScene } from '../lib/scenes';
 import type { FaceScene } from '../flows/face-check/contract';
 
-export const FACE_REPORT_SCENES = ['personal', 'rebind_phone', 'rebind_email', 'recovery'] as const satisfies readonly FaceScene[];
+export const FACE_REPORT_SCENES = ['personal', 'rebind_phone', 'rebind_email', 'recovery', 'reset_security', 'unfreeze', 'cancellation'] as const satisfies readonly FaceScene[];
 export const CODE_REPORT_SCENES = ['bind_phone', 'bind_email', 'unbind_phone', 'unbind_email'] as const satisfies readonly CodeScene[];
 export const REPORT_SCENES = [...FACE_REPORT_SCENES, ...CODE_REPORT_SCENES] as const;
 export type ReportScene = (typeof REPORT_SCENES)[number];

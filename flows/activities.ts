@@ -15,6 +15,7 @@ import { createSessionActivities } from './shared/activities/sessions';
 import { createRebindActivities } from './rebind/activities';
 import { createRealNameActivities } from './real-name/activities';
 import { createFaceActivities } from './face-check/activities';
+import { createFaceSceneActivities } from './face-scene/activities';
 import { createWebhookActivities } from './webhooks/activities';
 
 export function createActivities(deps: ActivityDeps) {
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRebindActivities(deps),
     ...createRealNameActivities(deps),
     ...createFaceActivities(deps),
+    ...createFaceSceneActivities(deps),
     ...createWebhookActivities(deps),
   };
 }

@@ -12,31 +12,44 @@
 //                 'system': internal machinery (webhook delivery)
 //   outcomes      what VsFlowOutcome may hold when it closes (the metrics count each)
 //   events        the callback event types it records (what a webhook may subscribe to)
+//   versioning    its Worker Deployment behaviour on a versioned worker (docs/operations.md,
+//                 "Deploying a new version"), applied by flows/shared/versioning.ts:
+//                 'PINNED'       every task on the build that started it: a flow that lives
+//                                minutes to an hour, so an old build drains soon after a deploy
+//                 'AUTO_UPGRADE' its next task on the current build: a flow that outlives a
+//                                deploy (a dispatcher waits on events for as long as it is fed),
+//                                so its changes still need patched()
 
 interface FlowKindEntry {
   workflowType: string;
-  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'webhooks';
+  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'webhooks';
   startedBy: 'api' | 'flow' | 'system';
   contact?: 'phone' | 'email';
   outcomes: readonly string[];
   events: readonly string[];
+  versioning: 'PINNED' | 'AUTO_UPGRADE';
 }
 
 export const FLOW_KINDS = {
-  'bind-phone': { workflowType: 'bindPhone', family: 'bind', startedBy: 'api', contact: 'phone', outcomes: ['bound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['phone.bound'] },
-  'bind-email': { workflowType: 'bindEmail', family: 'bind', startedBy: 'api', contact: 'email', outcomes: ['bound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['email.bound'] },
-  'rebind-phone': { workflowType: 'phoneRebind', family: 'rebind', startedBy: 'api', contact: 'phone', outcomes: ['rebound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['phone.rebound'] },
-  'rebind-email': { workflowType: 'emailRebind', family: 'rebind', startedBy: 'api', contact: 'email', outcomes: ['rebound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['email.rebound'] },
+  'bind-phone': { workflowType: 'bindPhone', family: 'bind', startedBy: 'api', contact: 'phone', outcomes: ['bound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['phone.bound'], versioning: 'PINNED' },
+  'bind-email': { workflowType: 'bindEmail', family: 'bind', startedBy: 'api', contact: 'email', outcomes: ['bound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['email.bound'], versioning: 'PINNED' },
+  'rebind-phone': { workflowType: 'phoneRebind', family: 'rebind', startedBy: 'api', contact: 'phone', outcomes: ['rebound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['phone.rebound'], versioning: 'PINNED' },
+  'rebind-email': { workflowType: 'emailRebind', family: 'rebind', startedBy: 'api', contact: 'email', outcomes: ['rebound', 'rejected', 'expired', 'locked', 'cancelled'], events: ['email.rebound'], versioning: 'PINNED' },
   'real-name': {
     workflowType: 'realName',
     family: 'real-name',
     startedBy: 'api',
     outcomes: ['verified', 'fail', 'expired', 'rejected', 'cancelled'],
     events: ['real_name.verified', 'real_name.failed', 'real_name.expired'],
+    versioning: 'PINNED',
   },
-  'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [] },
-  webhooks: { workflowType: 'webhookDispatcher', family: 'webhooks', startedBy: 'system', outcomes: [], events: [] },
-  'webhooks-sweep': { workflowType: 'webhookSweep', family: 'webhooks', startedBy: 'system', outcomes: [], events: [] },
+  // the face scenes (flows/face-scene/): one workflow type, a kind per scene
+  'reset-security': { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.security_reset'], versioning: 'PINNED' },
+  unfreeze: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.unfrozen'], versioning: 'PINNED' },
+  cancellation: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.cancellation_requested'], versioning: 'PINNED' },
+  'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [], versioning: 'PINNED' },
+  webhooks: { workflowType: 'webhookDispatcher', family: 'webhooks', startedBy: 'system', outcomes: [], events: [], versioning: 'AUTO_UPGRADE' },
+  'webhooks-sweep': { workflowType: 'webhookSweep', family: 'webhooks', startedBy: 'system', outcomes: [], events: [], versioning: 'PINNED' },
 } as const satisfies Record<string, FlowKindEntry>;
 
 export type FlowKind = keyof typeof FLOW_KINDS;
@@ -51,7 +64,7 @@ export const EVENT_TYPES = [...new Set(kinds.flatMap((k) => FLOW_KINDS[k].events
 /** Every value VsFlowOutcome takes. */
 export const FLOW_OUTCOMES = [...new Set(kinds.flatMap((k) => FLOW_KINDS[k].outcomes))] as string[];
 /** Every workflow type the worker registers (and the replay test wants recorded). */
-export const WORKFLOW_TYPES = kinds.map((k) => FLOW_KINDS[k].workflowType) as string[];
+export const WORKFLOW_TYPES = [...new Set(kinds.map((k) => FLOW_KINDS[k].workflowType))] as string[];
 
 /** One live flow per account and kind; the account id is the platform's opaque id, no personal data. */
 export function flowIdOf(kind: ApiFlowKind, accountId: string): string {

@@ -1,6 +1,13 @@
-// The workflow bundle's entry: every workflow type the worker registers.
-export { bindPhone, bindEmail } from './bind/workflow';
-export { phoneRebind, emailRebind } from './rebind/workflow';
-export { realName } from './real-name/workflow';
-export { faceCheck } from './face-check/workflow';
-export { webhookDispatcher, webhookSweep } from './webhooks/workflow';
+// The workflow bundle's entry: every workflow type the worker registers, each declaring its
+// kind's versioning behaviour (flows/registry.ts, flows/shared/versioning.ts).
+import { bindPhone, bindEmail } from './bind/workflow';
+import { phoneRebind, emailRebind } from './rebind/workflow';
+import { realName } from './real-name/workflow';
+import { faceCheck } from './face-check/workflow';
+import { faceScene } from './face-scene/workflow';
+import { webhookDispatcher, webhookSweep } from './webhooks/workflow';
+import { declareVersioning } from './shared/versioning';
+
+export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, webhookDispatcher, webhookSweep };
+
+declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, webhookDispatcher, webhookSweep });

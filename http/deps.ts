@@ -5,6 +5,7 @@
 // mounts it meet here without a circle (test/lint/import-cycles.test.ts).
 import type { Pool } from 'pg';
 import type { Redis } from 'ioredis';
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
 import type { FieldCrypto } from '../lib/field-crypto';
@@ -17,4 +18,6 @@ export interface ApiDeps {
   client: Client;
   fieldCrypto: FieldCrypto;
   log: Logger;
+  /** the API's spans (lib/tracing.ts); none when traces are off */
+  tracer?: Tracer;
 }

@@ -2,11 +2,20 @@
 // on a developer's machine; secrets come from the environment, and in production the
 // development keys are refused so a forgotten variable cannot ship.
 import { createHash, createHmac } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SANDBOX_DEFAULT_PORTS, endpointHostPort, sandboxEndpointReason, sandboxHostReason } from './sandbox-endpoint';
 
-const ROOT = path.resolve(__dirname, '..');
+/** The checkout (or image) root: the nearest folder with a package.json. Not `__dirname/..`,
+ *  which is dist/ when running the production build. */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '..');
+  }
+}
+const ROOT = packageRoot(__dirname);
 
 /** Development-only key material, derived from a label so it is stable across runs. */
 function devKey(label: string): string {
@@ -27,6 +36,7 @@ export const SANDBOX_CREDENTIALS = {
 } as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
+const httpUrl = z.string().url().refine((s) => /^https?:\/\//i.test(s), 'must be an http(s) URL');
 const base64Key = z
   .string()
   .refine((s) => Buffer.from(s, 'base64').length === 32, 'must be 32 bytes, base64-encoded');
@@ -60,6 +70,20 @@ const keyRing = z
     }
     return ring;
   });
+
+/** OTLP's "k=v,k2=v2", values percent-encoded (what collectors' auth headers come as). */
+const otlpHeaders = z.string().transform((s, ctx) => {
+  const headers: Record<string, string> = {};
+  for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.indexOf('=');
+    if (i <= 0) {
+      ctx.addIssue({ code: 'custom', message: `header entry "${pair.slice(0, 16)}…" is not key=value` });
+      return z.NEVER;
+    }
+    headers[pair.slice(0, i).trim()] = decodeURIComponent(pair.slice(i + 1).trim());
+  }
+  return headers;
+});
 
 const apiKeyList = z.string().transform((s, ctx) => {
   // "name:secret:scope1+scope2;name2:secret2:*"
@@ -99,17 +123,48 @@ const schema = z.object({
   // (loopback peers only); npm start turns it on, production refuses it
   CONSOLE_DEMO_API_KEY: z.stringbool().default(false),
 
+  // the API's GET /metrics: a bearer token, and/or an internal listener instead of the API port
+  METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: port.optional(),
+  // the flow counts are visibility queries: run at most once per this, never per scrape
+  METRICS_FLOW_REFRESH_SEC: z.coerce.number().int().min(1).max(3600).default(30),
+
+  // traces (docs/operations.md#traces): auto is OTLP/HTTP when an endpoint is set, else JSON lines
+  // under VSAGA_TRACES_DIR in development, else off; a test suite traces only when it says so here
+  VSAGA_TRACES: z.enum(['auto', 'otlp', 'file', 'off']).default('auto'),
+  VSAGA_TRACES_DIR: z.string().optional(),
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders.optional(),
+
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
   WORKER_STICKY_TIMEOUT_SEC: z.coerce.number().min(1).max(60).default(3),
   // workflows kept in the worker's memory between their tasks (docs/operations.md)
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).max(100_000).default(300),
   WORKER_METRICS_PORT: port.default(9464),
   WORKER_SDK_METRICS_PORT: port.default(9465),
+  // Worker Deployments (docs/operations.md, "Deploying a new version"): both set, the worker is
+  // one build of a versioned deployment; neither, it is unversioned. Empty counts as unset, as
+  // docker-compose.yml passes `${VAR:-}`. The server refuses '.' and ':' in a deployment name
+  // and a leading '__' in either.
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^$|^(?!__)[A-Za-z0-9_-]{1,200}$/, "must be 1–200 of A–Z a–z 0–9 _ - (no '.' or ':'), not starting with '__'").optional(),
+  WORKER_BUILD_ID: z.string().regex(/^$|^(?!__)[A-Za-z0-9_.+-]{1,200}$/, "must be 1–200 of A–Z a–z 0–9 _ . + -, not starting with '__'").optional(),
 
   CODEC_HOST: z.string().default('127.0.0.1'),
   CODEC_PORT: port.default(8888),
   CODEC_TOKEN: z.string().min(16).optional(),
   CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
+  // operators sign in (README "Operators sign in"): with an issuer, the codec server takes the
+  // Web UI's forwarded OIDC access token, a JWT carrying CODEC_JWT_ROLE in CODEC_JWT_ROLE_CLAIM
+  CODEC_JWT_ISSUER: httpUrl.optional(),
+  // default: the jwks_uri of the issuer's /.well-known/openid-configuration
+  CODEC_JWT_JWKS_URL: httpUrl.optional(),
+  CODEC_JWT_AUDIENCE: z.string().min(1).optional(),
+  CODEC_JWT_ROLE_CLAIM: z.string().min(1).default('roles'),
+  CODEC_JWT_ROLE: z.string().min(1).default('temporal-operator'),
+  CODEC_JWT_JWKS_TTL_SEC: z.coerce.number().int().min(30).max(86400).default(600),
 
   PAYLOAD_KEYS: keyRing.default(keyRing.parse(`dev1:${devKey('payload')}`)),
   PAYLOAD_KEY_ID: z.string().default('dev1'),
@@ -164,6 +219,8 @@ const schema = z.object({
   CODE_RESEND_GAP_SEC: z.coerce.number().int().min(0).max(3600).optional(),
   UNBIND_TOKEN_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
   REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
+  // a face-confirmed cancellation request takes effect after this many days unless withdrawn
+  ACCOUNT_CANCELLATION_COOLING_DAYS: z.coerce.number().int().min(0).max(365).default(15),
 
   // real-name verification (docs/rules.md#real-name-verification)
   REAL_NAME_ENABLED: z.stringbool().default(true),
@@ -172,6 +229,16 @@ const schema = z.object({
   ID_SUBJECT_LIMIT: z.coerce.number().int().min(1).max(100).default(1),
   FACE_FREE_PER_ACCOUNT: z.coerce.number().int().min(0).max(100).default(1),
   FACE_PRICE_CNY: z.coerce.number().min(0).max(1000).default(1),
+  // buying face quota: an unpaid order expires after this; at most this many units per order
+  FACE_ORDER_TTL_SEC: z.coerce.number().int().min(1).max(7 * 86400).default(1800),
+  FACE_ORDER_MAX_UNITS: z.coerce.number().int().min(1).max(10000).default(100),
+  // signs the payment system's callback (Payment-Signature, as our webhooks sign); several,
+  // comma-separated, during a rotation
+  PAYMENT_CALLBACK_SECRETS: z
+    .string()
+    .default(devKey('payment-callback'))
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(16)).min(1)),
   FACE_COLLECT_PICTURE: z.stringbool().default(false),
   FACE_PICTURE_DIR: z.string().optional(),
   ID_CHECK_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(1000).default(5),
@@ -221,6 +288,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   if (!Object.hasOwn(e.PAYLOAD_KEYS, e.PAYLOAD_KEY_ID)) throw new ConfigError(`PAYLOAD_KEY_ID "${e.PAYLOAD_KEY_ID}" is not in PAYLOAD_KEYS`);
   if (!Object.hasOwn(e.FIELD_KEYS, e.FIELD_KEY_ID)) throw new ConfigError(`FIELD_KEY_ID "${e.FIELD_KEY_ID}" is not in FIELD_KEYS`);
+  const jwtWithoutIssuer = (['CODEC_JWT_JWKS_URL', 'CODEC_JWT_AUDIENCE'] as const).filter((k) => e[k] !== undefined);
+  if (!e.CODEC_JWT_ISSUER && jwtWithoutIssuer.length) {
+    throw new ConfigError(`${jwtWithoutIssuer.join(' and ')} take effect only with CODEC_JWT_ISSUER`, jwtWithoutIssuer);
+  }
+  const deployment = workerDeployment(e);
   if (e.VSAGA_ENV === 'production') {
     const refused = productionRefusals(e);
     if (refused.size) {
@@ -238,8 +310,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       uiUrl: e.TEMPORAL_UI_URL,
     },
+    metrics: { token: e.METRICS_TOKEN, host: e.METRICS_HOST, port: e.METRICS_PORT, flowRefreshSec: e.METRICS_FLOW_REFRESH_SEC },
+    tracing: tracingOf(e),
     workerMetrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT, sdkPort: e.WORKER_SDK_METRICS_PORT },
-    worker: { stickyTimeoutSec: e.WORKER_STICKY_TIMEOUT_SEC, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
+    worker: { stickyTimeoutSec: e.WORKER_STICKY_TIMEOUT_SEC, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, deployment },
     databaseUrl: e.DATABASE_URL,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },
@@ -249,6 +323,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       port: e.CODEC_PORT,
       token: e.CODEC_TOKEN,
       corsOrigins: e.CODEC_CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+      jwt: e.CODEC_JWT_ISSUER
+        ? {
+            issuer: e.CODEC_JWT_ISSUER,
+            jwksUrl: e.CODEC_JWT_JWKS_URL,
+            audience: e.CODEC_JWT_AUDIENCE,
+            roleClaim: e.CODEC_JWT_ROLE_CLAIM,
+            role: e.CODEC_JWT_ROLE,
+            jwksTtlSec: e.CODEC_JWT_JWKS_TTL_SEC,
+          }
+        : undefined,
     },
     crypto: {
       payloadKeys: e.PAYLOAD_KEYS,
@@ -304,6 +388,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       resendGapOverrideSec: e.CODE_RESEND_GAP_SEC,
       unbindTokenTtlSec: e.UNBIND_TOKEN_TTL_SEC,
       rebindFlowTtlSec: e.REBIND_FLOW_TTL_SEC,
+      cancellationCoolingDays: e.ACCOUNT_CANCELLATION_COOLING_DAYS,
     },
     realName: {
       enabled: e.REAL_NAME_ENABLED,
@@ -312,6 +397,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subjectLimit: e.ID_SUBJECT_LIMIT,
       faceFreePerAccount: e.FACE_FREE_PER_ACCOUNT,
       facePriceCny: e.FACE_PRICE_CNY,
+      orderTtlSec: e.FACE_ORDER_TTL_SEC,
+      orderMaxUnits: e.FACE_ORDER_MAX_UNITS,
+      paymentCallbackSecrets: e.PAYMENT_CALLBACK_SECRETS,
       collectPicture: e.FACE_COLLECT_PICTURE,
       pictureDir: e.FACE_PICTURE_DIR ?? path.join(e.VSAGA_DATA_DIR, 'face-pictures'),
       idCheckPerIpPerDay: e.ID_CHECK_PER_IP_PER_DAY,
@@ -357,6 +445,34 @@ export class ConfigError extends Error {
 
 type Parsed = z.output<typeof schema>;
 
+/** Where spans go; `otlpUrl` is the full traces URL (the base endpoint gets the spec's /v1/traces). */
+function tracingOf(e: Parsed) {
+  const otlpUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  if (e.VSAGA_TRACES === 'otlp' && !otlpUrl) throw new ConfigError('VSAGA_TRACES=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['VSAGA_TRACES']);
+  // an endpoint in a developer's shell must not make every test suite export
+  const auto = otlpUrl && e.VSAGA_ENV !== 'test' ? 'otlp' : e.VSAGA_ENV === 'development' ? 'file' : 'off';
+  const exporter = e.OTEL_SDK_DISABLED ? 'off' : e.VSAGA_TRACES === 'auto' ? auto : e.VSAGA_TRACES;
+  return {
+    exporter,
+    otlpUrl: otlpUrl || undefined,
+    otlpHeaders: e.OTEL_EXPORTER_OTLP_HEADERS ?? {},
+    dir: e.VSAGA_TRACES_DIR ?? path.join(e.VSAGA_DATA_DIR, 'traces'),
+  };
+}
+
+/** The worker's deployment version, or undefined for an unversioned worker. */
+function workerDeployment(e: Parsed): { deploymentName: string; buildId: string } | undefined {
+  const deploymentName = e.WORKER_DEPLOYMENT_NAME || undefined;
+  const buildId = e.WORKER_BUILD_ID || undefined;
+  if (deploymentName && buildId) return { deploymentName, buildId };
+  // one without the other is a half-done deploy: refuse it rather than start unversioned
+  if (deploymentName || buildId) {
+    const missing = deploymentName ? 'WORKER_BUILD_ID' : 'WORKER_DEPLOYMENT_NAME';
+    throw new ConfigError(`${missing} is missing: WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID are set together (a versioned worker) or not at all`, [missing]);
+  }
+  return undefined;
+}
+
 /**
  * Everything production refuses, by variable: development keys, the sandboxes' endpoints
  * and credentials for every provider, demo conveniences. All of them at once, so an
@@ -370,6 +486,7 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
   if (Object.values(e.FIELD_KEYS).includes(devKey('field'))) refuse('FIELD_KEYS', 'a development key');
   if (e.BLIND_INDEX_KEY === devKey('blind-index')) refuse('BLIND_INDEX_KEY', 'the development key');
   if (e.CODE_PEPPER === devKey('code-pepper')) refuse('CODE_PEPPER', 'the development key');
+  if (e.PAYMENT_CALLBACK_SECRETS.includes(devKey('payment-callback'))) refuse('PAYMENT_CALLBACK_SECRETS', 'the development key');
   if (e.API_KEYS.some((k) => k.secret === 'dev-api-key-change-me')) refuse('API_KEYS', 'the development key');
   for (const [name, value] of Object.entries(SANDBOX_CREDENTIALS)) {
     if (e[name as keyof typeof SANDBOX_CREDENTIALS] === value) refuse(name, "the sandbox's default (public in this repository)");
@@ -393,8 +510,15 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
   endpoint('FACE_FUNCTION_URL', e.FACE_FUNCTION_URL, 'https:');
 
   if (e.CONSOLE_DEMO_API_KEY) refuse('CONSOLE_DEMO_API_KEY', 'hands an API key to the demo console; development only');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN) {
-    refuse('CODEC_TOKEN', 'required when the codec server listens beyond loopback (CODEC_HOST)');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN && !e.CODEC_JWT_ISSUER) {
+    refuse('CODEC_TOKEN', 'required when the codec server listens beyond loopback (CODEC_HOST), unless CODEC_JWT_ISSUER is set');
+  }
+  // keys fetched over plain http could be swapped in transit for keys that sign anyone in
+  for (const name of ['CODEC_JWT_ISSUER', 'CODEC_JWT_JWKS_URL'] as const) {
+    if (e[name]?.toLowerCase().startsWith('http:')) refuse(name, 'plain http (the signing keys must come over https)');
+  }
+  if (e.METRICS_PORT !== undefined && !['127.0.0.1', 'localhost', '::1'].includes(e.METRICS_HOST) && !e.METRICS_TOKEN) {
+    refuse('METRICS_TOKEN', 'required when the metrics port listens beyond loopback (METRICS_HOST)');
   }
   if (e.WEBHOOK_RETRY_WINDOW_SEC < 86400) refuse('WEBHOOK_RETRY_WINDOW_SEC', 'must be at least 86400 (a day)');
   return refused;

@@ -1,7 +1,7 @@
 // Prometheus metrics of our own processes: HTTP (API), provider calls (worker), and the
 // process defaults. Labels never carry personal data: routes are Express patterns
 // (/v1/accounts/:id), providers are names, outcomes are our vocabulary.
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 export function createRegistry(process: 'api' | 'worker'): Registry {
@@ -9,6 +9,11 @@ export function createRegistry(process: 'api' | 'worker'): Registry {
   registry.setDefaultLabels({ process });
   collectDefaultMetrics({ register: registry, prefix: 'vsaga_' });
   return registry;
+}
+
+/** The matched pattern (/v1/accounts/:id), never the raw path, which holds account ids and flow ids. Known once routed. */
+export function routePattern(req: Request): string | undefined {
+  return req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : undefined;
 }
 
 /** Requests by method, route pattern and status class; latency by route. */
@@ -35,9 +40,7 @@ export function httpMetrics(registry: Registry): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
-      // the matched pattern, never the raw path (which holds account ids and flow ids)
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
-      const labels = { method: req.method, route };
+      const labels = { method: req.method, route: routePattern(req) ?? 'unmatched' };
       const status = String(res.statusCode);
       requests.inc({ ...labels, status });
       if (res.statusCode >= 400) errors.inc({ ...labels, status });

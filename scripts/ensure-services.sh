@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm install with the committed lock, not npm ci: npm 11 writes locks without other
-  # platforms' optional packages (@swc/core-*) and its own ci then refuses them.
-  echo "ensure: installing node modules…" >&2
-  npm install --no-audit --no-fund >&2
+  # npm ci: exactly the committed lock (it records every platform's optional packages), which
+  # it never rewrites, so the clone stays clean; npm install would re-resolve and rewrite it
+  echo "ensure: installing node modules (npm ci)…" >&2
+  npm ci --no-audit --no-fund >&2
 fi
 
 bash scripts/ensure-temporal.sh

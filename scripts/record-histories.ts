@@ -244,6 +244,39 @@ const scenarios: Record<string, Scenario> = {
       [started.flow.faceCheckId, 'face-check-owner-cancelled'],
     ];
   },
+  async 'face-scenes'() {
+    // each scene to its end on an account verified by real-name, then the ways a scene ends
+    // without its effect: FAIL, the token running out (FACE_TOKEN_TTL_SEC), a cancel
+    const out: [string, string][] = [];
+    const scene = async (name: 'reset_security' | 'unfreeze' | 'cancellation', magic: string | null, finish: 'complete' | 'expire' | 'cancel') => {
+      const id = await account(phone('135'));
+      await realName(id, null);
+      await creditFaceQuota(id);
+      if (name === 'reset_security') await send('PUT', `/v1/accounts/${id}/security-flags`, { flags: ['remote_login'], reason: 'record-histories' });
+      if (name === 'unfreeze') await post(`/v1/accounts/${id}/freeze`, { reason: 'record-histories' });
+      const deviceId = await device(id, magic);
+      const started = await post(`/v1/accounts/${id}/face-scenes/${name}`, { deviceId });
+      if (!started.flow) throw new Error(`${name} start failed: ${JSON.stringify(started)}`);
+      if (finish === 'complete') await faceCompletion(deviceId, started.flow);
+      if (finish === 'cancel') await send('DELETE', `/v1/flows/${started.flow.flowId}`);
+      return { flowId: started.flow.flowId as string, faceCheckId: started.flow.faceCheckId as string };
+    };
+    for (const name of ['reset_security', 'unfreeze', 'cancellation'] as const) {
+      const run = await scene(name, null, 'complete');
+      out.push([run.flowId, `face-scene-${name.replace('_', '-')}`]);
+      if (name === 'reset_security') out.push([run.faceCheckId, 'face-check-scene-success']);
+    }
+    const failed = await scene('unfreeze', 'fail', 'complete');
+    const expired = await scene('cancellation', null, 'expire');
+    const cancelled = await scene('reset_security', null, 'cancel');
+    return [
+      ...out,
+      [failed.flowId, 'face-scene-fail'],
+      [expired.flowId, 'face-scene-expired'],
+      [cancelled.flowId, 'face-scene-cancelled'],
+      [cancelled.faceCheckId, 'face-check-scene-owner-cancelled'],
+    ];
+  },
   async webhooks() {
     // a local endpoint subscribed to everything; two events of one account through the
     // per-account dispatcher (WEBHOOK_DISPATCHER_MAX_PER_RUN=1: its first run continues as new)

@@ -5,6 +5,8 @@
 # Temporal server on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the clone must stay as it was: nothing npm test runs may write a tracked or unignored file
+status_before=$(git status --porcelain 2>/dev/null || true)
 bash scripts/ensure-services.sh
 # the production engine's suite (test/engine) runs on the full Temporal server: built here
 # once per machine (several minutes the first time, then cached under ~/.cache/vsaga);
@@ -30,6 +32,15 @@ echo "== lint"; node_modules/.bin/eslint .
 [ $# -gt 0 ] && { echo "== tests"; exec node_modules/.bin/jest "$@"; }
 # the suites that need no server first (seconds), then the rest, each suite once
 echo "== unit tests"; bash scripts/test-unit.sh
-echo "== tests"; node_modules/.bin/jest --selectProjects lint stack --testPathIgnorePatterns /test/drill/
+echo "== tests"; node_modules/.bin/jest --selectProjects lint stack --testPathIgnorePatterns /test/drill/ /test/image/
 # alone: it SIGKILLs and restarts worker processes, which would starve the timed suites
-echo "== fault drill"; exec node_modules/.bin/jest test/drill
+echo "== fault drill"; node_modules/.bin/jest test/drill
+# alone too: npm ci and tsc in a scratch folder take both cores for minutes
+echo "== image"; node_modules/.bin/jest test/image
+status_after=$(git status --porcelain 2>/dev/null || true)
+if [ "$status_after" != "$status_before" ]; then
+  echo "npm test changed the clone (git status --porcelain before, then after):" >&2
+  diff <(echo "$status_before") <(echo "$status_after") >&2 || true
+  exit 1
+fi
+echo "== the clone is as it was (git status --porcelain unchanged)"

@@ -3,6 +3,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { startTracing } from '../lib/tracing';
 import { createRegistry, providerMetrics } from '../lib/metrics';
 import { createActivityDeps } from './deps';
 import { startWorkerMetricsServer } from './metrics-server';
@@ -19,12 +20,15 @@ async function main() {
   });
   const registry = createRegistry('worker');
   const deps = { ...createActivityDeps(cfg), metrics: providerMetrics(registry) };
-  const metricsServer = await startWorkerMetricsServer({ registry, host: cfg.workerMetrics.host, port: cfg.workerMetrics.port, sdkMetricsUrl: `http://${sdkMetrics}/metrics` });
-  const worker = await createWorker({ cfg, deps });
-  log.info({ taskQueue: cfg.temporal.taskQueue, temporal: cfg.temporal.address, metrics: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics` }, 'worker ready');
+  const metricsServer = await startWorkerMetricsServer({ registry, host: cfg.workerMetrics.host, port: cfg.workerMetrics.port, sdkMetricsUrl: `http://${sdkMetrics}/metrics`, token: cfg.metrics.token });
+  // global too: the provider clients' spans (providers/shared/trace.ts) take the global tracer
+  const tracing = startTracing(cfg, 'vsaga-worker', { global: true });
+  const worker = await createWorker({ cfg, deps, tracing });
+  log.info({ taskQueue: cfg.temporal.taskQueue, deployment: cfg.worker.deployment ?? 'unversioned', temporal: cfg.temporal.address, metrics: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics` }, 'worker ready');
   await worker.run();
   metricsServer.close();
   await deps.close();
+  await tracing?.shutdown(); // exports what is still batched
   log.info('worker stopped');
 }
 

@@ -1,12 +1,15 @@
-import path from 'node:path';
 import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../flows/activities';
 import type { ActivityDeps } from '../flows/activity-deps';
 import type { Config } from '../lib/config';
 import { createDataConverter } from '../lib/payload-codec';
+import type { Tracing } from '../lib/tracing';
+import { workerTracing } from './tracing';
+import { workerDeploymentOptions } from './deployment';
 
-export const WORKFLOWS_PATH = path.join(__dirname, '..', 'flows', 'workflows.ts');
+// resolved, not joined: workflows.ts from source, workflows.js from the production build
+export const WORKFLOWS_PATH = require.resolve('../flows/workflows');
 
 export interface WorkerOptions {
   cfg: Config;
@@ -15,6 +18,8 @@ export interface WorkerOptions {
   taskQueue?: string;
   /** a bundle made by bundleWorkflowCode ahead of time; otherwise bundled at start */
   workflowBundlePath?: string;
+  /** the worker's spans (lib/tracing.ts); none when traces are off */
+  tracing?: Tracing;
 }
 
 export async function createWorker(o: WorkerOptions): Promise<Worker> {
@@ -27,6 +32,8 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     ...(bundlePath && fs.existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
     dataConverter: createDataConverter(o.cfg.crypto),
+    // the workflow interceptors and their sink whether traced or not (worker/tracing.ts)
+    ...workerTracing(o.tracing),
     // after a worker dies, its flows' tasks wait this long on its sticky queue before any worker
     // takes them: users wait on these flows, and their histories are short to replay
     stickyQueueScheduleToStartTimeout: `${o.cfg.worker.stickyTimeoutSec}s`,
@@ -34,5 +41,7 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     // a person, and one evicted replays its short history (tens of events) when it wakes. The
     // SDK's default grows with the heap (2,310 on a 4 GiB heap), so memory grew with open flows.
     maxCachedWorkflows: o.cfg.worker.maxCachedWorkflows,
+    // so a rolling deploy keeps each pinned flow on the build that started it (docs/operations.md)
+    ...workerDeploymentOptions(o.cfg),
   });
 }

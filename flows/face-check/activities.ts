@@ -28,6 +28,7 @@ import {
 } from '../../db/real-name';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
 import { uniErrCode, type FaceFailure } from '../../providers/dcloud-face/client';
+import { providerCall } from '../../providers/shared/trace';
 import { timed } from '../../lib/metrics';
 import type { FaceIdentity } from './contract';
 import type { RequestMeta } from '../shared/contract';
@@ -197,7 +198,8 @@ export function createFaceActivities(deps: ActivityDeps) {
     const attempt = Context.current().info.attempt;
     let file: string | null = null;
     try {
-      const res = await timed(deps.metrics, 'face_picture', () => fetch(input.url, { signal: AbortSignal.timeout(deps.cfg.face.timeoutMs) }), (x) =>
+      const download = () => fetch(input.url, { signal: AbortSignal.timeout(deps.cfg.face.timeoutMs) });
+      const res = await timed(deps.metrics, 'face_picture', () => providerCall('face_picture', 'download', download), (x) =>
         x.status === 200 ? { outcome: 'ok', error: false } : { outcome: `http_${x.status}`, error: true },
       );
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);

@@ -7,7 +7,8 @@ import { AppError } from '../../lib/errors';
 import { verifyFaceToken } from '../../lib/face-token';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import type { RealNameResult } from '../real-name/contract';
-import type { realName } from '../real-name/workflow';
+import type { FaceSceneResult } from '../face-scene/contract';
+import { FLOW_KINDS, parseFlowId } from '../registry';
 import { faceCheckStateQuery, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult } from './contract';
 
 export interface CompletionRequest {
@@ -26,8 +27,21 @@ const VERDICT_AFTER_MS = 400;
 /** Outcomes a face check reaches through a completion (expiry is not one). */
 const COMPLETION_VERDICTS = new Set<FaceCheckResult['outcome']>(['success', 'fail', 'rejected']);
 
+/** What a completion is answered with: its owner's result when the owner says more than the check. */
+type Outcome = RealNameResult | FaceSceneResult | FaceCheckResult;
+
+/**
+ * Owners whose result is the completion's answer (real-name: the record; a face scene: its
+ * effect and the seed's 刷脸成功:数据对比成功!); a rebind's answer is the check's own, its token
+ * comes from its own route.
+ */
+function answeringOwner(flowId: string | undefined | null): string | null {
+  const kind = flowId ? parseFlowId(flowId)?.kind : undefined;
+  return kind && ['real-name', 'face-scene'].includes(FLOW_KINDS[kind].family) ? flowId! : null;
+}
+
 interface Settled {
-  result: Promise<RealNameResult | FaceCheckResult>;
+  result: Promise<Outcome>;
   stop(): void;
 }
 
@@ -43,7 +57,7 @@ export class FaceCompletions {
    * errCode) by the face check, which records a verdict per completion. Answers with that
    * verdict's error, or with the flow's outcome once it is known.
    */
-  async complete(token: string | undefined, body: CompletionRequest): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
+  async complete(token: string | undefined, body: CompletionRequest): Promise<{ result: Outcome | { outcome: null; stage: string } }> {
     const claims = verifyFaceToken(this.cfg.realName.clientTokenKey, token);
     if (!claims) throw new AppError('FACE_TOKEN_INVALID');
     // refused here what the check would refuse anyway, so it never enters the check's history
@@ -75,7 +89,7 @@ export class FaceCompletions {
     // that task in two (about 20 ms here), so the verdict is asked for only when the outcome
     // takes longer than VERDICT_AFTER_MS: a refused completion (the check keeps waiting), or a
     // slow provider result.
-    const ownerFlowId = claims.flowId.startsWith('real-name:') ? claims.flowId : null;
+    const ownerFlowId = answeringOwner(claims.flowId);
     const settled = this.settled(claims.faceCheckId, ownerFlowId);
     const early = await Promise.race([settled.result, sleep(VERDICT_AFTER_MS).then(() => null)]);
     if (early) return { result: early };
@@ -100,8 +114,9 @@ export class FaceCompletions {
   }
 
   /**
-   * The completion's answer: the owning real-name run's result (ownerRunId: that run, not a
-   * later one of the same flow id), or the check's own for the other scenes; after 30 s
+   * The completion's answer: the answering owner run's result (real-name, a face scene;
+   * ownerRunId: that run, not a later one of the same flow id), or the check's own for a
+   * rebind; after 30 s
    * without one, the check's stage (the app reads the flow).
    */
   private async outcome(
@@ -109,7 +124,7 @@ export class FaceCompletions {
     ownerFlowId: string | null,
     ownerRunId?: string,
     wait = this.settled(faceCheckId, ownerFlowId, ownerRunId),
-  ): Promise<{ result: RealNameResult | FaceCheckResult | { outcome: null; stage: string } }> {
+  ): Promise<{ result: Outcome | { outcome: null; stage: string } }> {
     const face = this.client.workflow.getHandle(faceCheckId);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), 30_000)));
@@ -136,13 +151,12 @@ export class FaceCompletions {
   }
 
   /**
-   * The owning real-name run's result, or the check's own for the other scenes: a long poll
+   * The answering owner run's result, or the check's own for the other scenes: a long poll
    * that lasts until the flow ends unless stopped, which a caller that stops waiting does.
    */
   private settled(faceCheckId: string, ownerFlowId: string | null, ownerRunId?: string): Settled {
     const abort = new AbortController();
-    const poll = (): Promise<RealNameResult | FaceCheckResult> =>
-      ownerFlowId ? this.client.workflow.getHandle<typeof realName>(ownerFlowId, ownerRunId).result() : (this.client.workflow.getHandle(faceCheckId).result() as Promise<FaceCheckResult>);
+    const poll = (): Promise<Outcome> => this.client.workflow.getHandle(ownerFlowId ?? faceCheckId, ownerFlowId ? ownerRunId : undefined).result() as Promise<Outcome>;
     const result = this.client.withAbortSignal(abort.signal, poll);
     result.catch(() => undefined); // awaited by the caller, or stopped
     return { result, stop: () => abort.abort() };
@@ -160,7 +174,7 @@ export class FaceCompletions {
     const checked = (await face.result()) as FaceCheckResult;
     if (checked.certifyId !== certifyId || !COMPLETION_VERDICTS.has(checked.outcome)) return null;
     const parent = described.parentExecution;
-    const owner = parent?.workflowId?.startsWith('real-name:') ? parent.workflowId : null;
+    const owner = answeringOwner(parent?.workflowId);
     return this.outcome(faceCheckId, owner, parent?.runId ?? undefined);
   }
 }

@@ -20,7 +20,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
 
 /** Where a face check is used; one quota pool for all of them (the seed shares it). */
-export type FaceScene = 'personal' | 'rebind_phone' | 'rebind_email' | 'recovery';
+export type FaceScene = 'personal' | 'rebind_phone' | 'rebind_email' | 'recovery' | 'reset_security' | 'unfreeze' | 'cancellation';
 
 /** Whom the face must match: given by the caller, or the account's own real-name record. */
 export type FaceIdentity = { realName: string; idNumber: string } | { ofAccount: true };

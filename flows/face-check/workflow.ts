@@ -41,6 +41,7 @@ import {
   type FaceCheckResult,
   type FaceCheckStage,
   type FaceCompletion,
+  type FaceCheckReady,
   type PictureState,
 } from './contract';
 import type { FlowError } from '../shared/contract';
@@ -79,6 +80,30 @@ export function startFaceCheck(workflowId: string, cancelWithParent: boolean, in
       { key: FLOW_STAGE, value: firstStage(input) },
     ],
   });
+}
+
+/**
+ * For an owner that answers its caller with the certifyId: issues it in the owner's own task (a
+ * local step) and starts the check with it, in `scope` so the owner's cancel reaches the check.
+ * No task of the child's and no signal back stand between the caller and its answer (what
+ * real-name does inline since fewer-tasks). A refusal (no quota, no real-name record, the
+ * provider) is returned as the error the owner ends with; nothing was started then.
+ */
+export async function issueAndStartFaceCheck(
+  faceCheckId: string,
+  ownerFlowId: string,
+  scope: CancellationScope,
+  check: FaceCheckInput,
+): Promise<{ child: ChildWorkflowHandle<typeof faceCheck>; ready: FaceCheckReady } | { error: FlowError }> {
+  let issued: { certifyId: string; faceRecordId: string };
+  try {
+    issued = await provider.issueCertifyId({ ...check, faceCheckId, ownerFlowId });
+  } catch (err) {
+    return { error: errorOf(err) };
+  }
+  const ready: FaceCheckReady = { faceCheckId, ...issued, expiresAt: new Date(Date.now() + check.ttlSec * 1000).toISOString() };
+  const child = await scope.run(() => startFaceCheck(faceCheckId, true, { ...check, issued: { ...issued, expiresAt: ready.expiresAt } }));
+  return { child, ready };
 }
 
 const firstStage = (input: FaceCheckInput): FaceCheckStage => (input.issued ? 'awaiting_completion' : 'issuing');

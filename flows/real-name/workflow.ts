@@ -24,7 +24,8 @@ import type { RealNameActivities } from './activities';
 import type { FaceCheckActivities } from '../face-check/activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
-import { errorOf, failure, flowError, type ErrorCode } from '../../lib/errors';
+import { errorOf, flowError } from '../../lib/errors';
+import { answerFaceStart, cancelsFaceCheck, issuedFields } from '../face-check/owner';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
 import { ISSUE_STEP, startFaceCheck } from '../face-check/workflow';
@@ -42,12 +43,10 @@ import {
   type RealNameStarted,
 } from './contract';
 import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckInput, type FaceCheckReady, type FaceCheckResult } from '../face-check/contract';
-import { cancelFlowUpdate, type FlowError } from '../shared/contract';
+import type { FlowError } from '../shared/contract';
 
 // the face check's quota unit is refunded here when the record cannot be made
 const steps = shortSteps<RealNameActivities & SessionActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
-/** Repeats of the same start answered with the live certifyId (cache: true), per run. */
-const MAX_REPEATS = 10;
 // The user waits on these: a short retry budget, then an answer.
 const issuing = shortSteps<Pick<FaceCheckActivities, 'issueCertifyId'>>(ISSUE_STEP);
 const idCheck = shortSteps<RealNameActivities>({
@@ -58,17 +57,14 @@ const idCheck = shortSteps<RealNameActivities>({
 export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const { flowId, runKey, perRun, childId } = flowRun();
   const s = input.settings;
-  let repeats = 0;
 
   const status = new FlowStatus<RealNameStage, RealNameOutcome>('prechecking', ['awaiting_face']);
   let ready: FaceCheckReady | null = null;
   let realNameRecordId: string | null = null;
   let faceResult: FaceCheckResult | null = null;
-  let begun = false;
   // Cancelling it asks the face check to close: it gives its quota hold back unless a
   // completion was accepted first, in which case the check (paid for) decides the outcome.
   const faceScope = new CancellationScope();
-  let cancelled = false;
 
   const setStage = (next: RealNameStage) => status.setStage(next);
   const messageOf = (o: RealNameOutcome | null, e: FlowError | null) => (o === 'verified' ? VERIFIED_MESSAGE : (e?.message ?? null));
@@ -77,10 +73,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     flowId,
     accountId: input.accountId,
     stage: status.stage,
-    faceCheckId: ready?.faceCheckId ?? null,
-    certifyId: ready?.certifyId ?? null,
-    faceRecordId: ready?.faceRecordId ?? null,
-    expiresAt: ready?.expiresAt ?? null,
+    ...issuedFields(ready),
     outcome: status.outcome,
     message: messageOf(status.outcome, status.error),
     error: status.error,
@@ -91,51 +84,12 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     if (status.open && status.stage === 'issuing_certify_id') setStage('awaiting_face');
   });
 
-  setHandler(
+  answerFaceStart(
     beginRealNameUpdate,
-    async (): Promise<RealNameStarted> => {
-      const repeat = begun;
-      if (repeat) repeats += 1;
-      begun = true;
-      await condition(() => ready !== null || !status.open);
-      if (ready === null) throw failure((status.error?.code ?? 'INTERNAL') as ErrorCode, status.error?.details);
-      const r: FaceCheckReady = ready;
-      return { flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache: repeat };
-    },
-    {
-      // Nothing enters history for a request that cannot be served by this flow.
-      validator: ({ deviceId, requestDigest }) => {
-        status.assertOpen();
-        if (!begun) return;
-        const same = deviceId === input.deviceId && requestDigest === input.requestDigest;
-        // a cached answer enters history too: a bounded number of them per run
-        if (!same || (ready !== null && status.stage !== 'awaiting_face') || (perRun && repeats >= MAX_REPEATS)) {
-          throw failure('FLOW_IN_PROGRESS', { flowId });
-        }
-      },
-    },
+    { flowId, request: input, status, ready: () => ready, waitingStage: 'awaiting_face', boundedRepeats: perRun },
+    (r, cache): RealNameStarted => ({ flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache }),
   );
-
-  setHandler(
-    cancelFlowUpdate,
-    async () => {
-      // before the face step the flow is seconds from waiting: cancel it there
-      await condition(() => !status.open || ready !== null);
-      if (status.open) {
-        cancelled = true;
-        faceScope.cancel();
-      }
-      await condition(() => !status.open);
-      if (status.outcome !== 'cancelled') throw failure('FLOW_CLOSED', { outcome: status.outcome });
-    },
-    {
-      validator: () => {
-        status.assertOpen();
-        // one cancel is enough; more would only grow the history
-        if (cancelled) throw failure('FLOW_IN_PROGRESS', { reason: 'a cancel is pending' });
-      },
-    },
-  );
+  const cancel = cancelsFaceCheck(status, () => ready !== null, faceScope);
 
   const finish = async (o: RealNameOutcome, e: FlowError | null): Promise<RealNameResult> => {
     status.finish(o, o === 'fail' ? 'failed' : o, e);
@@ -234,7 +188,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
 
   const face: FaceCheckResult = faceResult;
   setStage('face_result');
-  if (cancelled && face.outcome === 'expired') return finish('cancelled', flowError('FLOW_CANCELLED'));
+  if (cancel.asked && face.outcome === 'expired') return finish('cancelled', flowError('FLOW_CANCELLED'));
   if (face.outcome !== 'success') {
     if (face.certifyId !== null) {
       await steps.recordCallback({

@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 import { boundIndex, findAccount } from '../../db/accounts';
-import { faceQuota, quotaRequiredDetails } from '../../db/real-name';
+import { assertAccountFaceReady } from '../face-check/account-face';
 import type { Config } from '../../lib/config';
 import { CONTACT, CONTACT_KINDS } from '../../lib/contact-kinds';
 import { AppError } from '../../lib/errors';
@@ -49,13 +49,8 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
       const start = { kind, accountId: id, method: body.method, expectedContactIdx: current!.toString('hex'), meta: metaOf(req, body.client), sessionId: body.sessionId };
       if (body.method !== 'face') return void res.status(201).json({ flow: await flows.start(start) });
       // the face method: against the account's real-name identity, from the user's app
-      if (account.real_name_status !== 'verified') throw new AppError('REAL_NAME_REQUIRED');
-      if (!body.deviceId) throw new AppError('MISSING_PARAMETERS', { missing: 'deviceId' });
-      // every face scene draws on the one quota pool; the face check holds the unit itself
-      if ((await faceQuota(pool, account, cfg.realName.faceFreePerAccount)).available < 1) {
-        throw new AppError('FACE_QUOTA_REQUIRED', quotaRequiredDetails(cfg.realName.faceFreePerAccount, cfg.realName.facePriceCny));
-      }
-      res.status(201).json({ flow: await flows.startFace({ ...start, deviceId: body.deviceId }) });
+      const deviceId = await assertAccountFaceReady(pool, cfg, account, body.deviceId);
+      res.status(201).json({ flow: await flows.startFace({ ...start, deviceId }) });
     });
 
     r.delete(`/v1/accounts/:id/${kind}`, requireScope('accounts:write'), () => {

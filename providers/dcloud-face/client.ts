@@ -19,6 +19,7 @@
 // code we do not know.
 import { isRecord, isTimeout, parseJson, scrubIdentity, snippet, transportMessage } from '../shared/http-answer';
 import type { ProviderFailure, ProviderResult } from '../shared/result';
+import { providerCall } from '../shared/trace';
 
 export interface FaceConfig {
   /** The URL-ized cloud function, e.g. https://fc-mp-….next.bspapp.com/face */
@@ -53,7 +54,10 @@ const AUTH_STATES = new Set(['SUCCESS', 'FAIL', 'PROCESSING']);
 export function createFaceClient(cfg: FaceConfig): FaceClient {
   const headerName = (cfg.secretHeader || DEFAULT_SECRET_HEADER).toLowerCase();
 
-  async function call(body: Record<string, unknown>, scrub: (s: string) => string): Promise<{ ok: true; data: Record<string, unknown> } | FaceFailure> {
+  // every way goes through this one door: a span per call, named by its `way`
+  const call = (body: Record<string, unknown> & { way: string }, scrub: (s: string) => string) => providerCall('face', body.way, () => post(body, scrub));
+
+  async function post(body: Record<string, unknown>, scrub: (s: string) => string): Promise<{ ok: true; data: Record<string, unknown> } | FaceFailure> {
     let status: number;
     let text: string;
     try {

@@ -24,6 +24,7 @@
 import { createHmac } from 'node:crypto';
 import { isRecord, parseJson, scrubIdentity, snippet, transportMessage } from '../shared/http-answer';
 import { providerFailure, TRANSPORT_ERROR, type ProviderResult } from '../shared/result';
+import { providerCall } from '../shared/trace';
 
 export interface IdCardConfig {
   /** e.g. https://service-xxxx.gz.apigw.tencentcs.com/release (no trailing path of the API itself) */
@@ -64,7 +65,7 @@ export function marketAuthorization(secretId: string, secretKey: string, xDate: 
 export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
   const base = cfg.baseUrl.replace(/\/+$/, '');
 
-  return {
+  const checker: IdCardChecker = {
     async check(name, idNumber) {
       const scrub = (text: string) => scrubIdentity(text, name, idNumber);
       const url = `${base}${PATH}?idcard=${encodeURIComponent(idNumber)}&name=${encodeURIComponent(name)}`;
@@ -104,6 +105,7 @@ export function createIdCardChecker(cfg: IdCardConfig): IdCardChecker {
       return providerFault('invalid_response', scrub(`answer is not the API envelope: ${snippet(text)}`));
     },
   };
+  return { check: (name, idNumber) => providerCall('idcard', 'check', () => checker.check(name, idNumber)) };
 }
 
 function fromEnvelope(body: Record<string, unknown>, headerRequestId: string | null, scrub: (s: string) => string): IdCheckResult {

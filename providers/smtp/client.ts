@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Config } from '../../lib/config';
 import { TRANSPORT_ERROR, type ProviderResult } from '../shared/result';
+import { providerCall } from '../shared/trace';
 
 export type MailResult = ProviderResult<{ messageId: string; response: string }>;
 
@@ -42,7 +43,7 @@ export function createMailer(cfg: Config['mail']): Mailer {
     socketTimeout: timeoutMs,
   });
 
-  return {
+  const mailer: Mailer = {
     async send(msg) {
       try {
         const info = await transport.sendMail({
@@ -62,6 +63,7 @@ export function createMailer(cfg: Config['mail']): Mailer {
       transport.close();
     },
   };
+  return { ...mailer, send: (msg) => providerCall('mail', 'send', () => mailer.send(msg)) };
 }
 
 interface NodemailerError {

@@ -19,6 +19,7 @@ import http from 'node:http';
 import { sms } from 'tencentcloud-sdk-nodejs-sms';
 import type { Config } from '../../lib/config';
 import { TRANSPORT_ERROR, type ProviderFailure, type ProviderResult } from '../shared/result';
+import { providerCall } from '../shared/trace';
 
 /** A failure carries Tencent's RequestId, when it gave one, as `ref`. */
 export type SmsResult = ProviderResult<{ serialNo: string; fee: number; requestId: string }>;
@@ -65,7 +66,7 @@ export function createSmsSender(cfg: Config['sms']): SmsSender {
     },
   });
 
-  return {
+  const sender: SmsSender = {
     async send(msg) {
       if (!MAINLAND.test(msg.phone)) return incorrectPhone();
       if (msg.sessionContext !== undefined && Buffer.byteLength(msg.sessionContext, 'utf8') > MAX_SESSION_CONTEXT_BYTES) {
@@ -113,6 +114,10 @@ export function createSmsSender(cfg: Config['sms']): SmsSender {
         return fromException(err);
       }
     },
+  };
+  return {
+    send: (msg) => providerCall('sms', 'SendSms', () => sender.send(msg)),
+    sentWith: (...a) => providerCall('sms', 'PullSmsSendStatusByPhoneNumber', () => sender.sentWith(...a)),
   };
 }
 

@@ -121,10 +121,10 @@ function appServiceRunning(file: string): string {
   if (found.length !== 1) throw new Error(`expected exactly one service running ${file}, found: ${found.join(', ') || 'none'}`);
   return found[0]!;
 }
-const API = appServiceRunning('api/main.ts');
-const WORKER = appServiceRunning('worker/main.ts');
-const MIGRATE = appServiceRunning('db/migrate.ts');
-const SANDBOX = appServiceRunning('sandbox/main.ts');
+const API = appServiceRunning('dist/api/main.js');
+const WORKER = appServiceRunning('dist/worker/main.js');
+const MIGRATE = appServiceRunning('dist/db/migrate.js');
+const SANDBOX = appServiceRunning('dist/sandbox/main.js');
 
 /** Variable names lib/config.ts's schema knows, read from its text (the schema is not exported). */
 function configSchemaKeys(): Set<string> {
@@ -151,7 +151,7 @@ function processEnvReads(): Set<string> {
   return names;
 }
 
-const SECRETS = ['PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'API_KEYS'];
+const SECRETS = ['PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'PAYMENT_CALLBACK_SECRETS', 'API_KEYS'];
 
 describe('docker-compose.yml', () => {
   describe('the Compose CLI', () => {
@@ -332,6 +332,7 @@ describe('docker-compose.yml', () => {
       FIELD_KEY_ID: 'f1',
       BLIND_INDEX_KEY: Buffer.alloc(32, 3).toString('base64'),
       CODE_PEPPER: Buffer.alloc(32, 4).toString('base64'),
+      PAYMENT_CALLBACK_SECRETS: Buffer.alloc(32, 5).toString('base64'),
       API_KEYS: 'ops:prod-secret-0123456789:*',
     };
     let err: unknown;
@@ -440,24 +441,28 @@ describe('docker-compose.yml', () => {
     expect(probe(SANDBOX)).toBe(envOf(SANDBOX).SANDBOX_HTTP_PORT);
   });
 
-  it('runs our services from the Dockerfile image: non-root, npm ci, workflow bundle built in', () => {
+  it('runs our services from the Dockerfile image: non-root, npm ci, the production build with node', () => {
     const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim\b/m);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(dockerfile).toMatch(/^ENV\b[^]*\bPATH=\/app\/node_modules\/\.bin:\$PATH/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
     const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].pop()?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
-    const workdir = [...dockerfile.matchAll(/^WORKDIR\s+(\S+)/gm)].pop()?.[1] ?? '/';
-    const bundle = /npx tsx worker\/bundle\.ts (\S+)/.exec(dockerfile)?.[1];
-    expect(bundle).toBeDefined();
-    expect(envOf(WORKER).WORKFLOW_BUNDLE).toBe(path.posix.resolve(workdir, bundle!));
+    // the bundle scripts/build.sh writes, where the image's ENV and compose's worker point
+    const bundle = /^ENV WORKFLOW_BUNDLE=(\S+)/m.exec(dockerfile)?.[1];
+    expect(bundle).toBe('/app/dist/workflow-bundle.js');
+    expect(fs.readFileSync(path.join(ROOT, 'scripts', 'build.sh'), 'utf8')).toMatch(/ dist\/workflow-bundle\.js$/m);
+    expect(envOf(WORKER).WORKFLOW_BUNDLE).toBe(bundle);
 
     for (const name of APP_SERVICES) {
       const cmd = argv(service(name).command);
-      // tsx itself: `npx` (npm) exits on SIGTERM without passing it on, skipping graceful shutdown
-      expect({ name, cmd: cmd.slice(0, 1) }).toEqual({ name, cmd: ['tsx'] });
-      expect({ name, exists: fs.existsSync(path.join(ROOT, cmd[1] ?? '')) }).toEqual({ name, exists: true });
+      // node itself: `npm` exits on SIGTERM without passing it on, skipping graceful shutdown
+      expect({ name, cmd: cmd.slice(0, 1) }).toEqual({ name, cmd: ['node'] });
+      // dist/<part>/<file>.js is compiled from <part>/<file>.ts (test/image runs the real build)
+      const source = (cmd[1] ?? '').replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect({ name, exists: fs.existsSync(path.join(ROOT, source)) }).toEqual({ name, exists: true });
     }
     const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const p of ['node_modules', '.env', '.git', '.data']) expect(ignored).toContain(p);

@@ -251,6 +251,9 @@ describe("the project's import graph", () => {
   test('the contracts lib/ and db/ import are the known ones (a new one is a choice: add it here)', () => {
     const contractEdges = [...graph].flatMap(([from, tos]) => (LOWER.test(from) ? [...tos].filter((to) => CONTRACT.test(to)).map((to) => `${from} -> ${to}`) : []));
     expect(contractEdges.sort()).toEqual([
+      // the face scenes' names and effect, as the flow and its API carry them (and the one RequestMeta)
+      'db/account-security.ts -> flows/face-scene/contract.ts',
+      'db/account-security.ts -> flows/shared/contract.ts',
       // the one RequestMeta, stored with audit rows, sessions and face / real-name records
       'db/contact-change.ts -> flows/shared/contract.ts',
       'db/events.ts -> flows/shared/contract.ts',

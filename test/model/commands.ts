@@ -2,6 +2,7 @@
 // says what the API must answer (a result or a precise error), the command checks the
 // answer, updates the model, and the invariants (./invariants.ts) compare the model with
 // Postgres and the sandboxes' inboxes after every step.
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { Answer } from '../support/stack';
 import { uniqueIp } from '../support/real-name';
@@ -49,7 +50,7 @@ const HOLDS_CHECK_MS = 10_000;
 /** The world of the sequence running now (steps run one at a time), for the outcome counts. */
 let current: World | null = null;
 
-function expectAnswer(r: Answer, status: number, code: string | null, what: string): void {
+export function expectAnswer(r: Answer, status: number, code: string | null, what: string): void {
   const got = r.body?.error?.code ?? null;
   if (current) note(current, `${what.replace(/[[(].*$/, '')}→${code ?? status}`);
   if (r.status !== status || (code !== null && got !== code)) {
@@ -63,7 +64,7 @@ const taken = (kind: Kind, rebind: boolean) => (kind === 'phone' ? 'PHONE_TAKEN'
 const other = (code: string) => (code === '000000' ? '111111' : '000000');
 
 /** The answer for a flow id with no live run: it never ran, or its run closed. */
-function expectNoFlow(r: Answer, a: AccountModel, name: FlowName, what: string): void {
+export function expectNoFlow(r: Answer, a: AccountModel, name: FlowName, what: string): void {
   if (a.started.has(name)) expectAnswer(r, 410, 'FLOW_CLOSED', what);
   else expectAnswer(r, 404, 'FLOW_NOT_FOUND', what);
 }
@@ -96,14 +97,14 @@ async function settle(w: World, sys: System): Promise<void> {
   await eventually(async () => (await heldRows(sys, w)) === w.accounts.reduce((n, a) => n + held(a), 0), 'expired face checks released their holds', HOLDS_CHECK_MS);
 }
 
-async function heldRows(sys: System, w: World): Promise<number> {
+export async function heldRows(sys: System, w: World): Promise<number> {
   const rows = await sys.q<{ n: number }>("SELECT count(*)::int AS n FROM face_quota_ledger WHERE account_id = ANY($1) AND state = 'held' AND hold_until > now()", [
     w.accounts.map((a) => a.id),
   ]);
   return rows[0]!.n;
 }
 
-abstract class Step implements fc.AsyncCommand<World, System> {
+export abstract class Step implements fc.AsyncCommand<World, System> {
   check(): boolean {
     return true;
   }
@@ -119,7 +120,7 @@ abstract class Step implements fc.AsyncCommand<World, System> {
 }
 
 /** A whole flow in one command: sequences of single steps rarely line up by chance. */
-class Compose extends Step {
+export class Compose extends Step {
   constructor(readonly label: string, readonly steps: Step[]) {
     super();
   }
@@ -192,6 +193,7 @@ class BindStart extends Step {
     const to = addressOf(w, this.kind, this.addr);
     const name = `bind-${this.kind}` as const;
     const send = () => sys.call('POST', `/v1/accounts/${a.id}/${this.kind}/bind`, { [this.kind]: to });
+    if (a.frozen) return expectAnswer(await send(), 423, 'ACCOUNT_FROZEN', this.toString());
     if (a[this.kind] !== null) return expectAnswer(await send(), 409, this.kind === 'phone' ? 'PHONE_ALREADY_BOUND' : 'EMAIL_ALREADY_BOUND', this.toString());
     if (a.contactChecks >= LIMITS.contactChecksPerAccount) return expectAnswer(await send(), 429, 'CONTACT_CHECK_LIMIT', this.toString());
     a.contactChecks += 1;
@@ -258,7 +260,7 @@ function wrongCode(a: AccountModel, name: FlowName, f: BindFlow | RebindFlow, r:
   if (r.body.error.details?.attemptsLeft !== LIMITS.maxWrong - f.wrong) throw new ModelError(`${what}: attemptsLeft ${r.body.error.details?.attemptsLeft}`);
 }
 
-class Cancel extends Step {
+export class Cancel extends Step {
   constructor(readonly acct: number, readonly name: FlowName) {
     super();
   }
@@ -295,6 +297,7 @@ class RebindStart extends Step {
     const deviceId = sys.deviceId(a.id, this.device);
     const send = () => sys.call('POST', `/v1/accounts/${a.id}/${this.kind}/rebind`, { method: this.method, ...(this.method === 'face' ? { deviceId } : {}) });
     const what = this.toString();
+    if (a.frozen) return expectAnswer(await send(), 423, 'ACCOUNT_FROZEN', what);
     if (!a.phone) return expectAnswer(await send(), 409, 'PHONE_NOT_BOUND', what);
     if ((this.kind === 'email' || this.method === 'email') && !a.email) return expectAnswer(await send(), 409, 'EMAIL_NOT_BOUND', what);
     if (this.method === 'face') {
@@ -399,7 +402,7 @@ class RebindProof extends Step {
 }
 
 /** The app posts the SDK's completion with the check's client token (counted per check). */
-function completeFace(sys: System, a: AccountModel, face: FaceCheckModel): Promise<Answer> {
+export function completeFace(sys: System, a: AccountModel, face: FaceCheckModel): Promise<Answer> {
   a.completions[face.faceCheckId] = (a.completions[face.faceCheckId] ?? 0) + 1;
   return sys.call('POST', '/v1/face/completion', sdkOk(face.certifyId, sys.deviceId(a.id, face.device)), { key: null, headers: { 'x-face-token': face.clientToken } });
 }
@@ -498,6 +501,7 @@ class RealNameStart extends Step {
         environmentSafe: true,
         client: { ip: uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId },
       });
+    if (a.frozen) return expectAnswer(await send(), 423, 'ACCOUNT_FROZEN', what);
     if (!a.phone) return expectAnswer(await send(), 409, 'REAL_NAME_PHONE_REQUIRED', what);
     if (a.verifiedId) return expectAnswer(await send(), 409, 'REAL_NAME_ALREADY_VERIFIED', what);
     if (a.realNameStarts >= LIMITS.realNameStartsPerAccount) return expectAnswer(await send(), 429, 'REAL_NAME_START_LIMIT', what);
@@ -579,16 +583,38 @@ function expectOutcome(a: AccountModel, got: string, want: string, eventType: st
 // ---------------------------------------------------------------------------------------
 // The platform, the worker
 
-class CreditQuota extends Step {
-  constructor(readonly acct: number) {
+/**
+ * The user buys one face check as the platform would: an order (a double click with one
+ * Idempotency-Key), its payment confirmed by API call or signed callback, repeated and at once;
+ * or an order cancelled and then paid too late. Exactly one unit is credited, or none.
+ */
+export type Purchase = 'api' | 'callback-repeated' | 'cancelled';
+export class BuyQuota extends Step {
+  constructor(readonly acct: number, readonly how: Purchase) {
     super();
   }
   toString() {
-    return `CreditQuota(a${this.acct})`;
+    return `BuyQuota(a${this.acct},${this.how})`;
   }
   async act(w: World, sys: System) {
     const a = w.accounts[this.acct]!;
-    await sys.q('UPDATE accounts SET face_number = face_number + 1 WHERE id = $1', [a.id]);
+    const key = { 'idempotency-key': `model-${randomUUID()}` };
+    const [first, again] = await Promise.all([1, 2].map(() => sys.call('POST', `/v1/accounts/${a.id}/face-quota/orders`, { units: 1 }, { headers: key })));
+    if ([first!.status, again!.status].sort().join() !== '200,201' || first!.body.order.orderId !== again!.body.order.orderId) {
+      throw new ModelError(`order double click: ${first!.status} ${again!.status} ${JSON.stringify([first!.body, again!.body])}`);
+    }
+    const orderId: string = first!.body.order.orderId;
+    const paymentRef = `model-pay-${randomUUID()}`;
+    const byApi = () => sys.call('POST', `/v1/face-quota/orders/${orderId}/paid`, { paymentRef });
+    if (this.how === 'cancelled') {
+      expectAnswer(await sys.call('POST', `/v1/face-quota/orders/${orderId}/cancel`), 200, null, 'BuyQuota cancel');
+      expectAnswer(await byApi(), 409, 'FACE_ORDER_CANCELLED', 'BuyQuota pay after cancel');
+      return;
+    }
+    const answers = this.how === 'api' ? [await byApi(), await byApi()] : await Promise.all([sys.paymentCallback(orderId, paymentRef), sys.paymentCallback(orderId, paymentRef), byApi()]);
+    for (const r of answers) expectAnswer(r, 200, null, `BuyQuota ${this.how}`);
+    const credited = answers.filter((r) => r.body.credited === true).length;
+    if (credited !== 1) throw new ModelError(`BuyQuota ${this.how}: ${credited} answers credited the unit, expected exactly 1`);
     a.purchased += 1;
   }
 }
@@ -645,7 +671,7 @@ class DoubleBindStart extends Step {
     const to = addressOf(w, this.kind, this.addr);
     const name = `bind-${this.kind}` as const;
     const c: CodeChallengeModel = { to, scene: `bind_${this.kind}`, channel: this.kind === 'phone' ? 'sms' : 'mail', code: null, sent: 0, attempts: 0 };
-    const fine = a[this.kind] === null && a.contactChecks + 2 <= LIMITS.contactChecksPerAccount && !a.flows[name] && !ownerOf(w, this.kind, to) && !dailyCapReached(w, c);
+    const fine = !a.frozen && a[this.kind] === null && a.contactChecks + 2 <= LIMITS.contactChecksPerAccount && !a.flows[name] && !ownerOf(w, this.kind, to) && !dailyCapReached(w, c);
     if (!fine) return; // only the case where one start would succeed is interesting here
     a.contactChecks += 2;
     a.started.add(name);
@@ -700,7 +726,7 @@ class RaceBind extends Step {
     const racers = [w.accounts[this.acct]!, w.accounts[this.rival]!];
     const to = addressOf(w, 'phone', this.addr);
     const sent = w.codesSent[`bind_phone:${to}`] ?? 0;
-    const fine = racers.every((a) => !a.phone && !a.flows['bind-phone'] && a.contactChecks < LIMITS.contactChecksPerAccount) && !ownerOf(w, 'phone', to) && sent + 2 <= LIMITS.perDay.bind_phone!;
+    const fine = racers.every((a) => !a.frozen && !a.phone && !a.flows['bind-phone'] && a.contactChecks < LIMITS.contactChecksPerAccount) && !ownerOf(w, 'phone', to) && sent + 2 <= LIMITS.perDay.bind_phone!;
     if (!fine) return;
     const codes: string[] = [];
     for (const a of racers) {
@@ -735,7 +761,7 @@ class RaceRealName extends Step {
     const idNumber = w.ids[this.id]!;
     const fine =
       !subjectHolder(w, idNumber) &&
-      racers.every((a) => a.phone && !a.verifiedId && !a.flows['real-name'] && a.realNameStarts < LIMITS.realNameStartsPerAccount && freeLeft(a) + a.purchased >= 1);
+      racers.every((a) => !a.frozen && a.phone && !a.verifiedId && !a.flows['real-name'] && a.realNameStarts < LIMITS.realNameStartsPerAccount && freeLeft(a) + a.purchased >= 1);
     if (!fine) return;
     const started = [];
     for (const a of racers) {
@@ -793,7 +819,7 @@ export const COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
   fc.tuple(acct, kind, right).map(([a, k, r]) => new RebindNewCode(a, k, r)),
   fc.tuple(acct, fc.constantFrom<IdChoice>(0, 0, 1, 1, 'mismatch', 'maintenance'), device).map(([a, i, d]) => new RealNameStart(a, i, d)),
   acct.map((a) => new RealNameComplete(a)),
-  acct.map((a) => new CreditQuota(a)),
+  fc.tuple(acct, fc.constantFrom<Purchase>('api', 'callback-repeated', 'api', 'cancelled')).map(([a, how]) => new BuyQuota(a, how)),
   acct.map((a) => new RegisterSession(a)),
   fc.constant(new RestartWorker()),
   fc.constant(new WaitForExpiry()),
@@ -822,7 +848,7 @@ const rebindTwice = fc
   .map(([a, k, m1, m2, i1, i2]) => new Compose('RebindTwice', [...rebindSteps(a, k, m1, 'ok', i1), ...rebindSteps(a, k, m2, 'ok', i2)]));
 const realNameTwice = fc
   .tuple(verifier, device, idChoice)
-  .map(([a, d, i]) => new Compose('RealNameTwice', [new RealNameStart(a, 0, d), new RealNameComplete(a), new CreditQuota(a), new RealNameStart(a, i, 'ok'), new RealNameComplete(a)]));
+  .map(([a, d, i]) => new Compose('RealNameTwice', [new RealNameStart(a, 0, d), new RealNameComplete(a), new BuyQuota(a, 'callback-repeated'), new RealNameStart(a, i, 'ok'), new RealNameComplete(a)]));
 
 /** Wrong codes until the flow locks, then the same flow again. */
 const lockedThenAgain = fc

@@ -1,12 +1,12 @@
 // After every step: the model and the real system agree on who holds which contact, who is
 // verified, face quota (units used, purchased, held), callback events and audit rows, live
-// sessions, and every message each phone and mailbox received (codes and notices; a lost or
+// sessions, the security state the face scenes act on (flags, freeze, cancellation request), and every message each phone and mailbox received (codes and notices; a lost or
 // a duplicated message shows here).
 import { contactAad } from '../../db/accounts';
 import type { System } from './system';
 import { held, ModelError, type World } from './world';
 
-const AUDITED = ['phone.bound', 'email.bound', 'phone.rebound', 'email.rebound', 'real_name.verified'];
+const AUDITED = ['phone.bound', 'email.bound', 'phone.rebound', 'email.rebound', 'real_name.verified', 'account.security_reset', 'account.unfrozen', 'account.cancellation_requested'];
 
 export async function verify(w: World, sys: System, after: string): Promise<void> {
   const ids = w.accounts.map((a) => a.id);
@@ -16,7 +16,12 @@ export async function verify(w: World, sys: System, after: string): Promise<void
     if (JSON.stringify(model) !== JSON.stringify(real)) problems.push(`${what}: model ${JSON.stringify(model)}, real ${JSON.stringify(real)}`);
   };
 
-  const rows = await sys.q('SELECT id, phone_enc, email_enc, real_name_status, face_free_used, face_number FROM accounts WHERE id = ANY($1)', [ids]);
+  const rows = await sys.q(
+    `SELECT id, phone_enc, email_enc, real_name_status, face_free_used, face_number,
+            cardinality(security_flags) > 0 AS flagged, frozen_at IS NOT NULL AS frozen, cancellation_requested_at IS NOT NULL AS cancellation
+     FROM accounts WHERE id = ANY($1)`,
+    [ids],
+  );
   const events = await sys.q<{ account_id: string; type: string; n: number }>(
     'SELECT account_id, type, count(*)::int AS n FROM callback_events WHERE account_id = ANY($1) GROUP BY 1, 2',
     [ids],
@@ -34,6 +39,11 @@ export async function verify(w: World, sys: System, after: string): Promise<void
     "SELECT account_id, count(*)::int AS n FROM face_quota_ledger WHERE account_id = ANY($1) AND state = 'held' AND hold_until > now() GROUP BY 1",
     [ids],
   );
+  // every purchased unit came from a paid order: what the orders have left is what the account has
+  const ordersLeft = await sys.q<{ account_id: string; n: number }>(
+    "SELECT account_id, sum(units - units_used)::int AS n FROM face_quota_orders WHERE account_id = ANY($1) AND state = 'paid' GROUP BY 1",
+    [ids],
+  );
   const byAccount = <T extends { account_id: string }>(list: T[], id: string) => list.filter((r) => r.account_id === id);
 
   for (const a of w.accounts) {
@@ -45,7 +55,9 @@ export async function verify(w: World, sys: System, after: string): Promise<void
     differ(`${who} real-name records`, a.verifiedId ? 1 : 0, byAccount(records, a.id)[0]?.n ?? 0);
     differ(`${who} face quota (free used, purchased)`, [a.freeUsed, a.purchased], [row.face_free_used, row.face_number]);
     differ(`${who} face quota held`, held(a), byAccount(holds, a.id)[0]?.n ?? 0);
+    differ(`${who} purchased units left in paid orders`, a.purchased, byAccount(ordersLeft, a.id)[0]?.n ?? 0);
     differ(`${who} live sessions`, a.sessionsLive, byAccount(sessions, a.id)[0]?.n ?? 0);
+    differ(`${who} security (flagged, frozen, cancellation pending)`, [a.flagged, a.frozen, a.cancellationPending], [row.flagged, row.frozen, row.cancellation]);
     const realEvents = Object.fromEntries(byAccount(events, a.id).map((e) => [e.type, e.n]));
     differ(`${who} callback events`, sorted(a.events), sorted(realEvents));
     const modelAudits = Object.fromEntries(Object.entries(a.events).filter(([t]) => AUDITED.includes(t)));

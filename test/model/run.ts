@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { uniqueIdNumber } from '../support/real-name';
 import { uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 import { COMMANDS } from './commands';
+import { SCENE_COMMANDS } from './scenes';
 import { System } from './system';
 import { LIMITS, type AccountModel, type World } from './world';
 
@@ -83,6 +84,9 @@ async function freshWorld(sys: System): Promise<World> {
       contactChecks: 0,
       realNameStarts: 0,
       events: {},
+      flagged: false,
+      frozen: false,
+      cancellationPending: false,
     });
   }
   const a0 = accounts[0]!;
@@ -91,7 +95,7 @@ async function freshWorld(sys: System): Promise<World> {
   a0.realNameStarts = 1;
   a0.started.add('real-name');
   a0.events['real_name.verified'] = 1;
-  await sys.q('UPDATE accounts SET face_number = 1 WHERE id = $1', [a0.id]);
+  await sys.buyFaceCheck(a0.id);
   a0.purchased = 1;
   return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
 }
@@ -100,7 +104,7 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
+    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

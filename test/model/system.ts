@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
 import { waitFor } from '../support/wait';
+import { signatureHeader } from '../../lib/webhook-signature';
+import { PAYMENT_CALLBACK_PATH, PAYMENT_SIGNATURE_HEADER } from '../../api/routes/face-quota';
 import { metaInfo, uniqueIp } from '../support/real-name';
 import { call, type Answer, type Stack } from '../support/stack';
 import { FACE_DEVICES, type FaceDevice, type Kind } from './world';
@@ -51,6 +53,20 @@ export class System {
     const done = await this.call('POST', '/v1/face/completion', { deviceId, certifyId, errCode: 0 }, { key: null, headers: { 'x-face-token': clientToken } });
     if (done.body?.result?.outcome !== 'verified') throw new Error(`real-name: ${done.status} ${JSON.stringify(done.body)}`);
     return idNumber;
+  }
+
+  /** One face check bought and paid, as a seed. */
+  async buyFaceCheck(id: string): Promise<void> {
+    const order = await this.call('POST', `/v1/accounts/${id}/face-quota/orders`, { units: 1 });
+    const paid = await this.call('POST', `/v1/face-quota/orders/${order.body.order?.orderId}/paid`, { paymentRef: `seed-${randomUUID()}` });
+    if (paid.body?.credited !== true) throw new Error(`face check not bought: ${paid.status} ${JSON.stringify(paid.body)}`);
+  }
+
+  /** The payment system's callback for an order, signed with the stack's secret. */
+  async paymentCallback(orderId: string, paymentRef: string): Promise<Answer> {
+    const raw = JSON.stringify({ orderId, paymentRef });
+    const header = signatureHeader(this.stack.cfg.realName.paymentCallbackSecrets, raw);
+    return this.call('POST', PAYMENT_CALLBACK_PATH, undefined, { raw, headers: { [PAYMENT_SIGNATURE_HEADER]: header } });
   }
 
   async registerSession(id: string): Promise<void> {

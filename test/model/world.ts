@@ -84,8 +84,22 @@ export interface FaceCheckModel {
   answer?: string;
 }
 
-export type Flow = BindFlow | RebindFlow | RealNameFlow;
-export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name';
+/** A face scene (flows/face-scene/): one face check, then the scene's effect. */
+export type SceneName = 'reset_security' | 'unfreeze' | 'cancellation';
+export type SceneFlowName = 'reset-security' | 'unfreeze' | 'cancellation';
+export const SCENE_FLOW: Record<SceneName, SceneFlowName> = { reset_security: 'reset-security', unfreeze: 'unfreeze', cancellation: 'cancellation' };
+export const SCENE_EVENT: Record<SceneName, string> = { reset_security: 'account.security_reset', unfreeze: 'account.unfrozen', cancellation: 'account.cancellation_requested' };
+
+export interface SceneFlow {
+  type: 'scene';
+  scene: SceneName;
+  deadline: number;
+  face: FaceCheckModel;
+  repeats: number;
+}
+
+export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow;
+export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName;
 
 export interface AccountModel {
   id: string;
@@ -106,6 +120,10 @@ export interface AccountModel {
   realNameStarts: number;
   /** callback events due, by type */
   events: Record<string, number>;
+  /** the account state the platform sets and the face scenes clear */
+  flagged: boolean;
+  frozen: boolean;
+  cancellationPending: boolean;
 }
 
 export interface World {
@@ -143,7 +161,7 @@ export function subjectHolder(w: World, idNumber: string): AccountModel | null {
 export function held(a: AccountModel): number {
   let n = 0;
   for (const f of Object.values(a.flows)) {
-    if (f?.type === 'real-name') n += 1;
+    if (f?.type === 'real-name' || f?.type === 'scene') n += 1;
     if (f?.type === 'rebind' && f.face && f.token === null) n += 1;
   }
   return n;

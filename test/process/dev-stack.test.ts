@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { idCheckChar } from '../../lib/idcard';
 import { freePorts } from '../../scripts/ports';
+import { processPortEnv, processPorts } from '../support/process-ports';
 
 const ROOT = path.join(__dirname, '..', '..');
 const KEY = 'dev-stack-test-key-123';
@@ -48,7 +49,7 @@ const json = async (url: string, init?: RequestInit) => {
 };
 
 test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a restart', async () => {
-  const ports = await freePorts('temporal', 'ui', 'api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'workerMetrics', 'sdkMetrics');
+  const ports = { ...(await freePorts('temporal', 'ui')), ...(await processPorts()) };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-dev-'));
   const env = {
     VSAGA_DATA_DIR: dataDir,
@@ -57,21 +58,9 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_URL: `http://127.0.0.1:${ports.ui}`,
     TEMPORAL_TASK_QUEUE: 'dev-stack-test',
-    API_PORT: String(ports.api),
     API_KEYS: `t:${KEY}:*`,
-    CODEC_PORT: String(ports.codec),
     CODEC_CORS_ORIGINS: `http://127.0.0.1:${ports.ui}`,
-    SANDBOX_SMS_PORT: String(ports.sms),
-    SMS_ENDPOINT: `127.0.0.1:${ports.sms}`,
-    SANDBOX_SMTP_PORT: String(ports.smtp),
-    MAIL_PORT: String(ports.smtp),
-    SANDBOX_HTTP_PORT: String(ports.inbox),
-    SANDBOX_IDCARD_PORT: String(ports.idcard),
-    IDCARD_API_BASE_URL: `http://127.0.0.1:${ports.idcard}`,
-    SANDBOX_FACE_PORT: String(ports.face),
-    FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
-    WORKER_METRICS_PORT: String(ports.workerMetrics),
-    WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
+    ...processPortEnv(ports),
   };
   const api = `http://127.0.0.1:${ports.api}`;
   const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };

@@ -14,6 +14,7 @@ export function productionEnv(extra: Record<string, string> = {}): Record<string
     FIELD_KEY_ID: 'f1',
     BLIND_INDEX_KEY: key(),
     CODE_PEPPER: key(),
+    PAYMENT_CALLBACK_SECRETS: key(),
     API_KEYS: 'ops:prod-secret-0123456789:*',
     SMS_ENDPOINT: 'sms.tencentcloudapi.com',
     SMS_PROTOCOL: 'https://',

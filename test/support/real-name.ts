@@ -28,11 +28,11 @@ export function uniqueIp(): string {
 }
 
 /** An account with a bound phone (sealed as the bind flow would) and a registered device. */
-export async function readyAccount(stack: Stack, opts: { magic?: string; phone?: boolean; device?: boolean } = {}): Promise<{ id: string; deviceId: string }> {
+export async function readyAccount(stack: Stack, opts: { magic?: string; phone?: boolean; device?: boolean } = {}): Promise<{ id: string; deviceId: string; phone?: string }> {
   const id = uniqueAccountId('rn');
   expect((await call(stack, 'POST', '/v1/accounts', { id })).status).toBe(201);
-  if (opts.phone !== false) {
-    const phone = uniquePhone();
+  const phone = opts.phone === false ? undefined : uniquePhone();
+  if (phone) {
     const fc = stack.deps.fieldCrypto;
     await stack.deps.pool.query('UPDATE accounts SET phone_enc = $2, phone_idx = $3 WHERE id = $1', [
       id,
@@ -45,7 +45,7 @@ export async function readyAccount(stack: Stack, opts: { magic?: string; phone?:
     const r = await call(stack, 'PUT', `/v1/accounts/${id}/devices/${deviceId}`, { metaInfo: metaInfo(opts.magic), platform: 'android' });
     expect(r.status).toBe(201);
   }
-  return { id, deviceId };
+  return { id, deviceId, phone };
 }
 
 /** The request's fields, each defaulted, and the relayed client IP. */

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { FieldCrypto } from '../../lib/field-crypto';
 import { createLogger } from '../../lib/logger';
 import { connectClient } from '../../lib/temporal';
+import { startTracing } from '../../lib/tracing';
 import { createActivityDeps } from '../../worker/deps';
 import { createWorker } from '../../worker/worker';
 import { createApp } from '../../api/app';
@@ -51,6 +52,8 @@ export interface Stack {
   /** stops the in-process worker, so another (e.g. a child process) takes its task queue */
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
+  /** exports the spans batched so far (traces are on only when the suite's env says so) */
+  flushTraces(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,12 +82,15 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   };
   const cfg = loadConfig(suiteEnv);
   const deps = createActivityDeps(cfg);
-  const client = await connectClient(cfg);
-  let worker = await createWorker({ cfg, deps });
+  // the API's and the worker's, as their two processes would have them (lib/tracing.ts)
+  const apiTracing = startTracing(cfg, 'vsaga-api');
+  const workerTracing = startTracing(cfg, 'vsaga-worker', { global: true });
+  const client = await connectClient(cfg, apiTracing?.tracer);
+  let worker = await createWorker({ cfg, deps, tracing: workerTracing });
   let running: Promise<void> | null = worker.run();
 
   // VSAGA_TEST_API_LOG=error shows the API's own errors while debugging a suite
-  const app = createApp({ cfg, pool: deps.pool, redis: deps.redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log: createLogger('api', (process.env.VSAGA_TEST_API_LOG as never) ?? 'silent') });
+  const app = createApp({ cfg, pool: deps.pool, redis: deps.redis, client, fieldCrypto: new FieldCrypto(cfg.crypto), log: createLogger('api', (process.env.VSAGA_TEST_API_LOG as never) ?? 'silent'), tracer: apiTracing?.tracer });
   const server = createApiServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -114,8 +120,11 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
     async startWorker() {
       if (running) return;
-      worker = await createWorker({ cfg, deps });
+      worker = await createWorker({ cfg, deps, tracing: workerTracing });
       running = worker.run();
+    },
+    async flushTraces() {
+      await Promise.all([apiTracing?.forceFlush(), workerTracing?.forceFlush()]);
     },
     async close() {
       server.closeAllConnections();
@@ -125,6 +134,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       await client.connection.close();
       await deps.close();
       await Promise.all([sms.close(), smtp.close(), idcard.close(), face.close()]);
+      await Promise.all([apiTracing?.shutdown(), workerTracing?.shutdown()]);
     },
   };
   return stack;

@@ -8,11 +8,12 @@ import type { Stack } from './stack';
 
 const ROOT = path.join(__dirname, '..', '..');
 
-export async function startWorkerProcess(stack: Stack): Promise<ChildProcess> {
+/** `env` adds to the suite's, e.g. a build of a versioned deployment (test/process/worker-versions.test.ts). */
+export async function startWorkerProcess(stack: Stack, env: Record<string, string> = {}): Promise<ChildProcess> {
   // free metrics ports: a developer's npm start holds the default ones
   const metricsPorts = { WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) };
-  const env = { ...stack.env, VSAGA_LOG_LEVEL: 'info', ...metricsPorts } as NodeJS.ProcessEnv;
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const procEnv = { ...stack.env, VSAGA_LOG_LEVEL: 'info', ...metricsPorts, ...env } as NodeJS.ProcessEnv;
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env: procEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));

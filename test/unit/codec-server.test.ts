@@ -1,11 +1,11 @@
 // api/codec-server.ts: the codec endpoint the Temporal Web UI calls, served over real HTTP.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { createCodecApp } from '../../api/codec-server';
 import { loadConfig, type Config } from '../../lib/config';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec';
+import { close, listen, request } from '../support/http-request';
 
 const UI_ORIGIN = 'http://127.0.0.1:8233';
 const TOKEN = 'operator-token-0123456789abcdef';
@@ -18,35 +18,6 @@ function codecCfg(token?: string): Pick<Config, 'codec' | 'crypto'> {
     codec: { ...base.codec, token, corsOrigins: [UI_ORIGIN, 'http://localhost:8233'] },
     crypto: { ...base.crypto, payloadKeys: { a: keyA }, payloadKeyId: 'a' },
   };
-}
-
-interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
-
-function request(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json: any;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
 }
 
 const post = (port: number, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -65,12 +36,6 @@ function toJson(p: Payload) {
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
 
-async function listen(app: http.RequestListener): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
-}
-const close = (s: http.Server) => new Promise<void>((resolve) => s.close(() => resolve()));
 
 describe('codec server without a token', () => {
   let server: http.Server;

@@ -49,6 +49,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.flows).toEqual({
       maxWrongCodes: 5,
       bindFlowTtlSec: 1800,
+      cancellationCoolingDays: 15,
       codeTtlOverrideSec: undefined,
       resendGapOverrideSec: undefined,
       unbindTokenTtlSec: 600,
@@ -180,7 +181,7 @@ describe('loadConfig in production', () => {
   it('refuses the development keys and every sandbox default in one error that names each', () => {
     const e = configError({ VSAGA_ENV: 'production' });
     const expected = [
-      'PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'API_KEYS',
+      'PAYLOAD_KEYS', 'FIELD_KEYS', 'BLIND_INDEX_KEY', 'CODE_PEPPER', 'PAYMENT_CALLBACK_SECRETS', 'API_KEYS',
       'SMS_ENDPOINT', 'SMS_PROTOCOL', 'SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID',
       'MAIL_HOST', 'MAIL_PORT',
       'IDCARD_API_BASE_URL', 'IDCARD_SECRET_ID', 'IDCARD_SECRET_KEY',

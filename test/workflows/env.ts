@@ -34,6 +34,7 @@ import type { CodeLimits } from '../../flows/shared/contract';
 import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/temporal-dev';
+import { WORKFLOW_TRACING_MODULE, workflowSpanSinks } from '../../worker/tracing';
 
 type Activities = ReturnType<typeof createActivities>;
 const ROOT = path.join(__dirname, '..', '..');
@@ -72,6 +73,7 @@ export const ACTIVITY_NAMES = [
   'fetchAuthResult',
   'storeFacePicture',
   'closeFaceRecord',
+  'applyFaceScene',
   'fanOutWebhookEvents',
   'deliverWebhook',
   'markWebhookDeliveryFailed',
@@ -193,6 +195,7 @@ async function workflowBundlePath(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(ROOT, 'flows', 'workflows.ts'),
     failureConverterPath: require.resolve('../../lib/failure-converter'),
+    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -247,6 +250,8 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         taskQueue,
         workflowBundle: { codePath },
         activities: recorded(stubs, calls),
+        // the bundle's trace interceptors export through it (traces off here: dropped)
+        sinks: workflowSpanSinks(),
         // a stub a test left hanging must not hold the suite
         shutdownGraceTime: '1 second',
         shutdownForceTime: '5 seconds',

@@ -1,0 +1,139 @@
+// The face scenes over HTTP: the platform sets the account state they act on (security flags,
+// the freeze, withdrawing a cancellation request) and reads it; a scene starts with the app's
+// device and answers the certifyId and client token; the app completes it through
+// POST /v1/face/completion as real-name does; GET / DELETE /v1/flows/:flowId read and cancel it.
+// Also the one place a frozen account is refused by the other flows' starts.
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { ApiDeps } from '../../http/deps';
+import { authenticate, requireScope } from '../../http/auth';
+import { metaOf } from '../../http/request-meta';
+import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
+import { parse } from '../../http/validation';
+import { findAccount } from '../../db/accounts';
+import {
+  findSecurity,
+  freezeAccount,
+  sceneRefusal,
+  setSecurityFlags,
+  unfreezeByPlatform,
+  viewSecurity,
+  withdrawCancellation,
+  type SecurityRow,
+} from '../../db/account-security';
+import { AppError } from '../../lib/errors';
+import { CONTACT_KINDS } from '../../lib/contact-kinds';
+import { assertAccountFaceReady } from '../face-check/account-face';
+import { deviceId } from '../face-check/routes';
+import { FaceSceneFlows } from './start';
+import { SCENE_NAMES, sceneFlowIdOf, type SceneName } from './contract';
+
+export const sceneParam = z.enum(SCENE_NAMES as [SceneName, ...SceneName[]]);
+const reason = text({ max: 200 });
+/** codes such as remote_login: never personal data */
+export const securityFlag = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a code: a–z, 0–9, _ (1–32)');
+
+export const securityFlagsBody = z.object({ flags: z.array(securityFlag).max(16), reason: reason.optional(), client: clientMeta }).strict();
+export const freezeBody = z.object({ reason: reason.optional(), client: clientMeta }).strict();
+export const startSceneBody = z
+  .object({
+    deviceId,
+    /** reset_security: this session stays, every other one ends */
+    sessionId: sessionId.optional(),
+    client: clientMeta,
+  })
+  .strict();
+
+/** Mounted after the API-key middleware. */
+export function faceSceneRoutes(d: ApiDeps): Router {
+  const r = Router();
+  const flows = new FaceSceneFlows(d.client, d.cfg, d.fieldCrypto);
+
+  const security = async (id: string): Promise<SecurityRow> => {
+    const row = await findSecurity(d.pool, id);
+    if (!row) throw new AppError('ACCOUNT_NOT_FOUND');
+    return row;
+  };
+  const answer = (row: SecurityRow | null) => {
+    if (!row) throw new AppError('ACCOUNT_NOT_FOUND');
+    return { security: viewSecurity(row) };
+  };
+
+  r.get('/v1/accounts/:id/security', requireScope('accounts:read'), async (req, res) => {
+    res.json({ security: viewSecurity(await security(parse(accountId, req.params.id))) });
+  });
+
+  r.put('/v1/accounts/:id/security-flags', requireScope('accounts:write'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    const body = parse(securityFlagsBody, req.body);
+    res.json(answer(await setSecurityFlags(d.pool, id, body.flags, body.reason ?? null, metaOf(req, body.client))));
+  });
+
+  r.post('/v1/accounts/:id/freeze', requireScope('accounts:write'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    const body = parse(freezeBody, req.body ?? {});
+    res.json(answer(await freezeAccount(d.pool, id, body.reason ?? null, metaOf(req, body.client))));
+  });
+
+  // the platform unfreezes directly (its support staff, say); the user's way is the unfreeze scene
+  r.delete('/v1/accounts/:id/freeze', requireScope('accounts:write'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    if (!(await security(id)).frozen_at) throw new AppError('ACCOUNT_NOT_FROZEN');
+    res.json(answer(await unfreezeByPlatform(d.pool, id, metaOf(req))));
+  });
+
+  r.delete('/v1/accounts/:id/cancellation', requireScope('accounts:write'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    if (!(await security(id)).cancellation_requested_at) throw new AppError('CANCELLATION_NOT_REQUESTED');
+    res.json(answer(await withdrawCancellation(d.pool, id, metaOf(req))));
+  });
+
+  r.post('/v1/accounts/:id/face-scenes/:scene', requireScope('flows:write'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    const scene = parse(sceneParam, req.params.scene);
+    const body = parse(startSceneBody, req.body);
+    // the switch first, as real-name's pre-checks: every face scene is off with it
+    if (!d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED');
+    const account = await findAccount(d.pool, id);
+    if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
+    const refusal = sceneRefusal(scene, await security(id));
+    if (refusal) throw new AppError(refusal);
+    const device = await assertAccountFaceReady(d.pool, d.cfg, account, body.deviceId, sceneFlowIdOf(scene, id));
+    const flow = await flows.start({ scene, accountId: id, deviceId: device, sessionId: body.sessionId ?? null, meta: metaOf(req, body.client) });
+    res.status(flow.cache ? 200 : 201).json({ flow });
+  });
+
+  return r;
+}
+
+/**
+ * A frozen account starts nothing but its unfreeze: bind, rebind, real-name and the other face
+ * scenes answer ACCOUNT_FROZEN before their own checks. Refused here, before any flow starts,
+ * so no workflow changes. A middleware, not routes of its own (the routes it guards are
+ * documented where they are mounted), placed before them in api/app.ts; real-name
+ * authenticates itself, so this does too: an account's state is told to an authenticated
+ * caller only.
+ */
+export function frozenAccountGuard(d: ApiDeps): RequestHandler {
+  const starts = new RegExp(`^/v1/accounts/([^/]+)/(?:(?:${CONTACT_KINDS.join('|')})/(?:bind|rebind)|real-name|face-scenes/([^/]+))/?$`, 'i'); // Express matches routes case-insensitively
+  // the key first, as the guarded routes check it (each throws its AppError)
+  const checks = [authenticate(d.cfg.api.keys), requireScope('flows:write')];
+  return async (req, res, next) => {
+    const m = req.method === 'POST' ? starts.exec(req.path) : null;
+    if (!m) return next();
+    for (const check of checks) check(req, res, () => undefined);
+    // decoded as the route decodes its params, so an encoded id is the same account
+    const id = accountId.safeParse(decodedOrNull(m[1]!));
+    if (id.success && decodedOrNull(m[2] ?? '') !== 'unfreeze' && (await findSecurity(d.pool, id.data))?.frozen_at) throw new AppError('ACCOUNT_FROZEN');
+    next();
+  };
+}
+
+/** null for a malformed escape: the route answers that request itself */
+function decodedOrNull(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,212 @@
+// The face scenes' commands of the model-based test (flows/face-scene/): the platform sets the
+// account state (security flags, the freeze, withdrawing a cancellation request), the user
+// starts a scene (a double click too) and the app completes its face check. The model says
+// what each answer must be, in the order the API checks (docs/flows/face-scenes.md#routes),
+// and what the scene changes; ./invariants.ts compares the state, events, audit rows,
+// sessions and quota with Postgres after every step.
+import fc from 'fast-check';
+import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, Step } from './commands';
+import type { System } from './system';
+import {
+  consume,
+  event,
+  freeLeft,
+  held,
+  LIMITS,
+  ModelError,
+  refund,
+  SCENE_EVENT,
+  SCENE_FLOW,
+  type AccountModel,
+  type FaceDevice,
+  type SceneFlow,
+  type SceneName,
+  type World,
+} from './world';
+
+
+/** What a start is refused with before any flow is reached, in the route's order; null: none. */
+function refusal(a: AccountModel, scene: SceneName): [number, string] | null {
+  if (a.frozen && scene !== 'unfreeze') return [423, 'ACCOUNT_FROZEN'];
+  if (scene === 'unfreeze' && !a.frozen) return [409, 'ACCOUNT_NOT_FROZEN'];
+  if (scene === 'reset_security' && !a.flagged) return [409, 'SECURITY_FLAGS_NOT_SET'];
+  if (scene === 'cancellation' && a.cancellationPending) return [409, 'CANCELLATION_PENDING'];
+  if (!a.verifiedId) return [409, 'REAL_NAME_REQUIRED'];
+  // the unit the scene's own live check holds still counts for a repeat start (a double click)
+  const own = a.flows[SCENE_FLOW[scene]] ? 1 : 0;
+  if (freeLeft(a) + a.purchased - held(a) + own < 1) return [402, 'FACE_QUOTA_REQUIRED'];
+  return null;
+}
+
+class SceneStart extends Step {
+  constructor(readonly acct: number, readonly scene: SceneName, readonly device: FaceDevice) {
+    super();
+  }
+  toString() {
+    return `SceneStart(a${this.acct}, ${this.scene}, ${this.device})`;
+  }
+  async act(w: World, sys: System) {
+    const a = w.accounts[this.acct]!;
+    const name = SCENE_FLOW[this.scene];
+    const what = this.toString();
+    const r = await sys.call('POST', `/v1/accounts/${a.id}/face-scenes/${this.scene}`, { deviceId: sys.deviceId(a.id, this.device) });
+    const refused = refusal(a, this.scene);
+    if (refused) return expectAnswer(r, refused[0], refused[1], what);
+    const live = a.flows[name] as SceneFlow | undefined;
+    if (live) {
+      if (live.face.device !== this.device || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
+      expectAnswer(r, 200, null, what);
+      live.repeats += 1;
+      if (r.body.flow.certifyId !== live.face.certifyId || r.body.flow.cache !== true) throw new ModelError(`${what}: not the live certifyId`);
+      return;
+    }
+    a.started.add(name);
+    if (this.device === 'upstream') return expectAnswer(r, 502, 'FACE_PROVIDER_ERROR', what);
+    expectAnswer(r, 201, null, what);
+    const { certifyId, clientToken, faceCheckId } = r.body.flow;
+    const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 0, face: { device: this.device, certifyId, clientToken, faceCheckId, deadline } };
+  }
+}
+
+/** The same start twice at once: one flow, one check, the same certifyId in both answers. */
+class DoubleSceneStart extends Step {
+  constructor(readonly acct: number, readonly scene: SceneName) {
+    super();
+  }
+  toString() {
+    return `DoubleSceneStart(a${this.acct}, ${this.scene})`;
+  }
+  async act(w: World, sys: System) {
+    const a = w.accounts[this.acct]!;
+    const name = SCENE_FLOW[this.scene];
+    if (refusal(a, this.scene) || a.flows[name]) return; // only the case where a start would succeed is interesting here
+    a.started.add(name);
+    const send = () => sys.call('POST', `/v1/accounts/${a.id}/face-scenes/${this.scene}`, { deviceId: sys.deviceId(a.id, 'ok') });
+    const answers = await Promise.all([send(), send()]);
+    const [x, y] = answers.map((r) => r.body.flow);
+    if (answers.map((r) => r.status).sort().join() !== '200,201' || x?.certifyId !== y?.certifyId || x?.faceCheckId !== y?.faceCheckId) {
+      throw new ModelError(`${this}: ${JSON.stringify(answers.map((r) => [r.status, r.body]))}`);
+    }
+    const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 1, face: { device: 'ok', certifyId: x.certifyId, clientToken: x.clientToken, faceCheckId: x.faceCheckId, deadline } };
+  }
+}
+
+class SceneComplete extends Step {
+  constructor(readonly acct: number, readonly scene: SceneName) {
+    super();
+  }
+  toString() {
+    return `SceneComplete(a${this.acct}, ${this.scene})`;
+  }
+  async act(w: World, sys: System) {
+    const a = w.accounts[this.acct]!;
+    const name = SCENE_FLOW[this.scene];
+    const f = a.flows[name] as SceneFlow | undefined;
+    if (!f) return;
+    const what = this.toString();
+    const r = await completeFace(sys, a, f.face);
+    delete a.flows[name];
+    expectAnswer(r, 200, null, what);
+    const got = r.body.result.outcome;
+    const source = consume(a);
+    const want = (o: string) => {
+      if (got !== o) throw new ModelError(`${what}: outcome ${got}, expected ${o} (${JSON.stringify(r.body.result)})`);
+    };
+    if (f.face.device === 'fail') return want('fail');
+    // no result from the provider, or the account was frozen while the check ran: the unit goes back
+    if (f.face.device === 'processing' || (this.scene !== 'unfreeze' && a.frozen)) {
+      refund(a, source);
+      return want('rejected');
+    }
+    want('success');
+    if (r.body.result.message !== '刷脸成功:数据对比成功!') throw new ModelError(`${what}: message ${r.body.result.message}`);
+    event(a, SCENE_EVENT[this.scene]);
+    if (this.scene === 'reset_security') {
+      a.flagged = false;
+      a.sessionsLive = 0; // no session named as kept
+    }
+    if (this.scene === 'unfreeze') a.frozen = false;
+    if (this.scene === 'cancellation') a.cancellationPending = true;
+  }
+}
+
+type Platform = 'flag' | 'clear-flags' | 'freeze' | 'unfreeze' | 'withdraw';
+
+/** The platform's own changes to the account state. */
+class PlatformSets extends Step {
+  constructor(readonly acct: number, readonly what: Platform) {
+    super();
+  }
+  toString() {
+    return `PlatformSets(a${this.acct}, ${this.what})`;
+  }
+  async act(w: World, sys: System) {
+    const a = w.accounts[this.acct]!;
+    const base = `/v1/accounts/${a.id}`;
+    const what = this.toString();
+    switch (this.what) {
+      case 'flag':
+      case 'clear-flags': {
+        const flags = this.what === 'flag' ? ['remote_login'] : [];
+        expectAnswer(await sys.call('PUT', `${base}/security-flags`, { flags, reason: 'model' }), 200, null, what);
+        a.flagged = flags.length > 0;
+        return;
+      }
+      case 'freeze':
+        expectAnswer(await sys.call('POST', `${base}/freeze`, { reason: 'model' }), 200, null, what);
+        a.frozen = true;
+        return;
+      case 'unfreeze':
+        if (!a.frozen) return expectAnswer(await sys.call('DELETE', `${base}/freeze`), 409, 'ACCOUNT_NOT_FROZEN', what);
+        expectAnswer(await sys.call('DELETE', `${base}/freeze`), 200, null, what);
+        a.frozen = false;
+        return;
+      case 'withdraw':
+        if (!a.cancellationPending) return expectAnswer(await sys.call('DELETE', `${base}/cancellation`), 409, 'CANCELLATION_NOT_REQUESTED', what);
+        expectAnswer(await sys.call('DELETE', `${base}/cancellation`), 200, null, what);
+        a.cancellationPending = false;
+        return;
+    }
+  }
+}
+
+// a0 is the verified account (test/model/run.ts); the others meet REAL_NAME_REQUIRED unless a
+// sequence verified them
+const sceneAcct = fc.constantFrom(0, 0, 0, 1, 2);
+const scene = fc.constantFrom<SceneName>('reset_security', 'unfreeze', 'cancellation');
+const device = fc.constantFrom<FaceDevice>('ok', 'ok', 'ok', 'fail', 'upstream', 'processing');
+/** what the platform does before a scene, so the scene has something to act on */
+const PREPARE: Record<SceneName, Platform | null> = { reset_security: 'flag', unfreeze: 'freeze', cancellation: null };
+
+/** The platform's step, a unit bought, the start and the app's completion: a whole scene. */
+const sceneFlow = fc.tuple(sceneAcct, scene, device).map(([a, s, d]) => {
+  const prepare = PREPARE[s];
+  return new Compose('Scene', [...(prepare ? [new PlatformSets(a, prepare)] : []), new BuyQuota(a, 'api'), new SceneStart(a, s, d), new SceneComplete(a, s)]);
+});
+
+export const SCENE_COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
+  fc.tuple(sceneAcct, scene, device).map(([a, s, d]) => new SceneStart(a, s, d)),
+  fc.tuple(sceneAcct, scene).map(([a, s]) => new SceneComplete(a, s)),
+  fc.tuple(sceneAcct, scene).map(([a, s]) => new DoubleSceneStart(a, s)),
+  fc.tuple(sceneAcct, scene).map(([a, s]) => new Cancel(a, SCENE_FLOW[s])),
+  fc.tuple(fc.integer({ min: 0, max: 4 }), fc.constantFrom<Platform>('flag', 'flag', 'clear-flags', 'freeze', 'unfreeze', 'unfreeze', 'withdraw')).map(([a, p]) => new PlatformSets(a, p)),
+  sceneFlow,
+  sceneFlow,
+  // a scene while the account is frozen, then the unfreeze by face, then the scene again
+  fc.tuple(sceneAcct, fc.constantFrom<SceneName>('reset_security', 'cancellation')).map(
+    ([a, s]) =>
+      new Compose('FrozenThenUnfrozen', [
+        new PlatformSets(a, 'freeze'),
+        new SceneStart(a, s, 'ok'),
+        new BuyQuota(a, 'api'),
+        new SceneStart(a, 'unfreeze', 'ok'),
+        new SceneComplete(a, 'unfreeze'),
+        ...(PREPARE[s] ? [new PlatformSets(a, PREPARE[s])] : []),
+        new BuyQuota(a, 'api'),
+        new SceneStart(a, s, 'ok'),
+        new SceneComplete(a, s),
+      ]),
+  ),
+];
