@@ -12,7 +12,7 @@ export const CONSOLE_ROUTES: RouteDoc[] = [
   { method: 'get', path: '/console/console.css', summary: "The console's style sheet", tag, auth: 'none', responses: { 200: { description: 'text/css' } } },
   {
     method: 'get', path: '/console/config.json', summary: 'What the console needs: Temporal Web UI, namespace, the inbox and (development / test only) the dev API key', tag, auth: 'none',
-    responses: { 200: { description: 'config', schema: consoleConfigBody, example: { env: 'development', inboxUrl: 'http://127.0.0.1:8025', temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', apiKey: 'dev-api-key-change-me' } } },
+    responses: { 200: { description: 'config', schema: consoleConfigBody, example: { env: 'development', inboxUrl: 'http://127.0.0.1:8025', temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', realNameAgreement: { id: 'real', version: '1' }, apiKey: 'dev-api-key-change-me' } } },
   },
   {
     method: 'get', path: '/console/inbox/sms/latest-code', summary: 'The newest code the sandbox SMS gateway received for a phone (proxy to the inbox; development / test only, 404 in production)', tag, auth: 'apiKey', scope: 'flows:read',

@@ -25,7 +25,7 @@ export const FLOW_ROUTES: RouteDoc[] = [
     method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
     params: { flowId: req.flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
     responses: {
-      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null } } },
+      200: { description: 'bind: { result } · rebind: { proof }', schema: z.union([bindResultBody, proofAcceptedBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null, message: '绑定手机号成功' } } },
     },
     errors: ['CODE_INVALID_FORMAT', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'FLOW_CLOSED'],
   },

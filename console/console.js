@@ -232,6 +232,8 @@
       idNumber: $('rn-id').value.trim(),
       deviceId,
       environmentSafe: true,
+      // sent only when ticked: the API answers REAL_NAME_AGREEMENT_REQUIRED without it, as the seed's page does
+      ...($('rn-agree').checked ? { agreement: state.cfg.realNameAgreement } : {}),
       client: { ip, fingerprint: deviceId },
     });
     state.realName = { ...flow, deviceId };

@@ -153,8 +153,8 @@ export async function insertFaceRow(
 ): Promise<string> {
   const ins = await db.query<{ id: string }>(
     `INSERT INTO face_verifications (face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id,
-       name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14)
+       name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint, agreement_id, agreement_version, agreement_accepted_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14, $15, $16, $17)
      ON CONFLICT (face_check_id) DO NOTHING RETURNING id::text AS id`,
     [
       r.faceCheckId, r.ownerFlowId, r.accountId, r.scene, r.deviceId, r.requestDigest, r.certifyId,
@@ -162,6 +162,7 @@ export async function insertFaceRow(
       crypto.encrypt(r.idNumber, faceAad('id_number', r.faceCheckId)),
       idNumberIndex(crypto, r.idNumber),
       r.metaInfo, r.meta.ip ?? null, r.meta.userAgent ?? null, r.meta.fingerprint ?? null,
+      r.meta.agreement?.id ?? null, r.meta.agreement?.version ?? null, r.meta.agreement?.acceptedAt ?? null,
     ],
   );
   if (ins.rows[0]) return ins.rows[0].id;

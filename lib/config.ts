@@ -35,6 +35,9 @@ export const SANDBOX_CREDENTIALS = {
   FACE_FUNCTION_SECRET: 'sandbox-face-function-secret-000',
 } as const;
 
+/** The seed's agreement a real-name start needs accepted ("账户实名认证协议", id real, 4/24), and its first version. */
+export const DEFAULT_REAL_NAME_AGREEMENT = { id: 'real', version: '1' } as const;
+
 const port = z.coerce.number().int().min(0).max(65535);
 const httpUrl = z.string().url().refine((s) => /^https?:\/\//i.test(s), 'must be an http(s) URL');
 const base64Key = z
@@ -224,6 +227,9 @@ const schema = z.object({
 
   // real-name verification (docs/rules.md#real-name-verification)
   REAL_NAME_ENABLED: z.stringbool().default(true),
+  // the version of the real-name agreement (id "real") a start must carry as accepted; raise it
+  // when the agreement's text changes, and the app asks every user to accept it again
+  REAL_NAME_AGREEMENT_VERSION: z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/).default(DEFAULT_REAL_NAME_AGREEMENT.version),
   FACE_ENABLED: z.stringbool().default(true),
   FACE_TOKEN_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
   ID_SUBJECT_LIMIT: z.coerce.number().int().min(1).max(100).default(1),
@@ -392,6 +398,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     realName: {
       enabled: e.REAL_NAME_ENABLED,
+      agreementVersion: e.REAL_NAME_AGREEMENT_VERSION,
       faceEnabled: e.FACE_ENABLED,
       faceTokenTtlSec: e.FACE_TOKEN_TTL_SEC,
       subjectLimit: e.ID_SUBJECT_LIMIT,

@@ -1,5 +1,6 @@
 // What each scene's message says, from the seed. SMS carries only template ids and
 // parameters (the text lives at the gateway); mail carries the whole text.
+import type { ContactKind } from './contact-kinds';
 import type { Scene } from './scenes';
 
 export type SmsTemplateKey = Scene | 'rebind_notice';
@@ -24,9 +25,14 @@ export const MAIL_CODE_TEMPLATES: Partial<Record<Scene, { subject: string; text:
   },
 };
 
-/** Template 2133448: {1} the operation (手机号换绑 / 邮箱换绑), {2} the new contact, masked. */
+/**
+ * The rebind notice by mail (seed 4/20 #6, rebind_push): the title 【XX换绑提醒】 with XX the
+ * contact rebound (手机号换绑提醒 / 邮箱换绑提醒) and the seed's mail text, its operation
+ * (手机号换绑 / 邮箱换绑, as SMS template 2133448's {1}) and the new contact, masked, filled
+ * in. Notices queued before this change keep the subject they were queued with (账户安全通知).
+ */
 export const REBIND_NOTICE_MAIL = {
-  subject: '账户安全通知',
+  subject: { phone: '手机号换绑提醒', email: '邮箱换绑提醒' } as const satisfies Record<ContactKind, string>,
   text: (operation: string, newContactMasked: string) =>
-    `尊敬的用户,您的账户已成功进行了${operation}操作,新关联的信息为:${newContactMasked}。为了您的账户安全,请确认这是您本人的操作。 ${SIGN_OFF}`,
+    `尊敬的用户,您的账户已成功进行了${operation}操作,新关联的信息为: ${newContactMasked}。为了您的账户安全,我们强烈建议您确认这是您本人的操作。如果这不是您本人的操作,那么您的账户可能已存在安全问题,请尽快与我们联系!谢谢, ${SIGN_OFF}`,
 };

@@ -216,7 +216,12 @@ async function main() {
     ['Codec server', `http://${cfg.codec.host}:${cfg.codec.port}`, '/encode, /decode'],
     ['Reports (operators)', `${apiUrl}/reports`, 'pass rate and volume per scene, counters'],
     ['API reference', `${apiUrl}/docs`, `OpenAPI 3.1 at ${apiUrl}/openapi.json`],
-    ['Metrics (Prometheus)', `${apiUrl}/metrics`, `worker: http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics`],
+    [
+      'Metrics (Prometheus)',
+      // METRICS_PORT moves the API's /metrics off the API port (docs/operations.md#metrics)
+      cfg.metrics.port === undefined ? `${apiUrl}/metrics` : `http://${cfg.metrics.host}:${cfg.metrics.port}/metrics`,
+      `worker: http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics${cfg.metrics.token ? ' (bearer METRICS_TOKEN)' : ''}`,
+    ],
     ['Sandbox inbox', `http://${cfg.sandbox.host}:${cfg.sandbox.httpPort}`, inboxUp ? 'every SMS and mail the sandboxes received' : 'not answering'],
     ['SMS gateway (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.smsPort}`, 'Tencent SMS wire protocol: SendSms, delivery reports'],
     ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],

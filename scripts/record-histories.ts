@@ -16,6 +16,7 @@ import { Client as PgClient } from 'pg';
 import { loadConfig } from '../lib/config';
 import { connectClient } from '../lib/temporal';
 import { idCheckChar } from '../lib/idcard';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../lib/config';
 
 const cfg = loadConfig();
 const API = `http://${cfg.api.host}:${cfg.api.port}`;
@@ -76,7 +77,7 @@ const ip = () => `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Mat
 /** Starts real-name; completes the face check unless `complete` is false. Returns the face check id. */
 async function realName(id: string, magic: string | null, complete = true): Promise<string> {
   const deviceId = await device(id, magic);
-  const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, client: { ip: ip() } });
+  const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: ip() } });
   if (!started.flow) throw new Error(`real-name start failed: ${JSON.stringify(started)}`);
   if (complete) await faceCompletion(deviceId, started.flow);
   return started.flow.faceCheckId;
@@ -237,7 +238,7 @@ const scenarios: Record<string, Scenario> = {
     // cancelled while the face check waits for the app: the check closes and gives its hold back
     const id = await account(phone('133'));
     const deviceId = await device(id, null);
-    const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, client: { ip: ip() } });
+    const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: ip() } });
     await send('DELETE', `/v1/flows/real-name:${id}`);
     return [
       [`real-name:${id}`, 'real-name-cancelled'],

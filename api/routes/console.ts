@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Config } from '../../lib/config';
+import { DEFAULT_REAL_NAME_AGREEMENT, type Config } from '../../lib/config';
 import { AppError } from '../../lib/errors';
 import { authenticate, requireScope } from '../../http/auth';
 import { text } from '../../http/schemas';
@@ -30,6 +30,7 @@ export const consoleConfigBody = z
     inboxUrl: z.string().nullable().describe('the sandbox inbox (development and test only)'),
     temporalUiUrl: z.string(),
     namespace: z.string(),
+    realNameAgreement: z.object({ id: z.string(), version: z.string() }).strict().describe('the agreement a real-name start carries as accepted'),
     apiKey: z.string().nullable().describe('the development API key: only with CONSOLE_DEMO_API_KEY on and to a loopback peer; never in production'),
   })
   .strict();
@@ -71,6 +72,7 @@ export function consoleRoutes(cfg: Config): Router {
       inboxUrl: dev ? cfg.sandbox.inboxUrl : null,
       temporalUiUrl: cfg.temporal.uiUrl.replace(/\/+$/, ''),
       namespace: cfg.temporal.namespace,
+      realNameAgreement: { id: DEFAULT_REAL_NAME_AGREEMENT.id, version: cfg.realName.agreementVersion },
       apiKey: giveKey && devKey ? devKey.secret : null,
     });
   });

@@ -8,6 +8,9 @@ import { FLOW_KINDS } from '../../flows/registry';
 import { anyFlowStateQuery, cancelFlowUpdate } from '../../flows/shared/contract';
 import { requireScope } from '../../http/auth';
 import { localizedFor } from '../../http/errors';
+import { CONTACT_KINDS, CONTACT } from '../../lib/contact-kinds';
+import { BOUND_MESSAGE, type BindResult } from '../../flows/bind/contract';
+import { PROOF_ACCEPTED_MESSAGE } from '../../flows/rebind/contract';
 import type { BindFlows } from '../../flows/bind/start';
 import { parseFlowId } from '../../http/flow-ids';
 import { updateFlow } from '../../http/flow-updates';
@@ -24,6 +27,14 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows)
     if (family !== 'bind' && family !== 'rebind') throw new AppError('FLOW_NOT_FOUND');
     return family;
   };
+
+  /** the contact kind of a bind or rebind flow id */
+  const contactOf = (flowId: string) => {
+    const { kind } = parseFlowId(flowId);
+    return CONTACT_KINDS.find((k) => CONTACT[k].bindFlow === kind || CONTACT[k].rebindFlow === kind) ?? 'phone';
+  };
+  /** the seed's answer beside a bind's result: its success text, or the error's (localized turns it) */
+  const withMessage = (flowId: string, result: BindResult) => ({ ...result, message: result.outcome === 'bound' || !result.error ? BOUND_MESSAGE[contactOf(flowId)] : result.error.message });
 
   r.get('/v1/flows/:flowId', requireScope('flows:read'), async (req, res) => {
     const flowId = req.params.flowId as string;
@@ -52,8 +63,8 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows)
     const flowId = req.params.flowId as string;
     const family = codeFamilyOf(flowId);
     const { code } = parse(submitCodeBody, req.body);
-    if (family === 'rebind') res.json({ proof: await rebind.submitProof(flowId, code) });
-    else res.json({ result: await bind.submit(flowId, code) });
+    if (family === 'rebind') res.json({ proof: { ...(await rebind.submitProof(flowId, code)), message: PROOF_ACCEPTED_MESSAGE[contactOf(flowId)] } });
+    else res.json({ result: localizedFor(req, withMessage(flowId, await bind.submit(flowId, code))) });
   });
 
   return r;

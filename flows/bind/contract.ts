@@ -49,5 +49,12 @@ export interface BindResult {
   error: FlowError | null;
 }
 
+/**
+ * The seed's answer to a bind that succeeded, which the API puts beside the result
+ * (result.message): 绑定手机号成功 (4/18 #8), 邮件绑定成功 (4/21 #13). A bind that did not
+ * succeed answers its error's text there, as real-name's result does.
+ */
+export const BOUND_MESSAGE: Record<ContactKind, string> = { phone: '绑定手机号成功', email: '邮件绑定成功' };
+
 export const submitCodeUpdate = defineUpdate<BindResult, [{ code: string }]>('submitCode');
 export const stateQuery = defineQuery<BindState>(STATE_QUERY);

@@ -15,6 +15,8 @@ export const bindResult = z
     target: masked,
     sessionsEnded: z.array(z.string()),
     error: flowError,
+    /** the seed's answer: 绑定手机号成功 / 邮件绑定成功, or the error's text */
+    message: z.string(),
   })
   .strict();
 export const bindResultBody = z.object({ result: bindResult }).strict();

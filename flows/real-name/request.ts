@@ -13,9 +13,11 @@ export const startRealNameBody = z
     deviceId,
     /** the platform's verdict on the client environment (the seed's xc_is_security) */
     environmentSafe: z.boolean(),
+    /** the agreement the user ticked; absent, or not the current version of "real": 400 REAL_NAME_AGREEMENT_REQUIRED */
+    agreement: z.object({ id: text({ max: 32 }), version: text({ max: 32 }) }).strict().optional(),
     client: clientMeta,
   })
   .strict();
 
 /** What the saga is started with; the relayed `client` becomes the request meta. */
-export type StartRealNameRequest = Omit<z.infer<typeof startRealNameBody>, 'client'>;
+export type StartRealNameRequest = Omit<z.infer<typeof startRealNameBody>, 'client' | 'agreement'>;

@@ -14,6 +14,7 @@ import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { findRealNameRecord, viewIdentity } from '../../db/real-name';
 import { AppError } from '../../lib/errors';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { startRealNameBody } from './request';
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
@@ -24,8 +25,12 @@ export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
 
   r.post('/v1/accounts/:id/real-name', auth, requireScope('flows:write'), async (req, res) => {
     const id = parse(accountId, req.params.id);
-    const body = parse(startRealNameBody, req.body);
-    const flow = await flows.start(id, body, metaOf(req, body.client), body.client?.ip);
+    const { agreement, ...body } = parse(startRealNameBody, req.body);
+    // the seed's page refuses a submit without the agreement ticked (4/24): before any check
+    const current = { id: DEFAULT_REAL_NAME_AGREEMENT.id, version: d.cfg.realName.agreementVersion };
+    if (agreement?.id !== current.id || agreement.version !== current.version) throw new AppError('REAL_NAME_AGREEMENT_REQUIRED', { agreement: current });
+    const meta = { ...metaOf(req, body.client), agreement: { ...current, acceptedAt: new Date().toISOString() } };
+    const flow = await flows.start(id, body, meta, body.client?.ip);
     res.status(flow.cache ? 200 : 201).json({ flow });
   });
 

@@ -52,9 +52,9 @@ export interface CommitRebindInput {
 
 export function createRebindActivities(deps: ActivityDeps) {
   /** What a queued notice is sent with: the SMS template's id, the mail's subject. */
-  const noticeTemplate: Record<ContactKind, () => string> = {
+  const noticeTemplate: Record<ContactKind, (rebound: ContactKind) => string> = {
     phone: () => deps.cfg.sms.templates.rebind_notice,
-    email: () => REBIND_NOTICE_MAIL.subject,
+    email: (rebound) => REBIND_NOTICE_MAIL.subject[rebound],
   };
 
   /** 256 random bits; the workflow keeps it (sealed by the payload codec) and its timer. */
@@ -95,7 +95,7 @@ export function createRebindActivities(deps: ActivityDeps) {
         target: to,
         targetIdx: contactIndex(deps.fieldCrypto, kind, to),
         sms: channel === 'sms' ? { templateId: deps.cfg.sms.templates.rebind_notice, params: [CONTACT[input.kind].rebindOperation, input.newTargetMasked] } : undefined,
-        mail: channel === 'mail' ? { subject: REBIND_NOTICE_MAIL.subject, text: REBIND_NOTICE_MAIL.text(CONTACT[input.kind].rebindOperation, input.newTargetMasked) } : undefined,
+        mail: channel === 'mail' ? { subject: REBIND_NOTICE_MAIL.subject[input.kind], text: REBIND_NOTICE_MAIL.text(CONTACT[input.kind].rebindOperation, input.newTargetMasked) } : undefined,
       });
       if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
       results.push({ channel, to: CONTACT[kind].mask(to), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
@@ -177,7 +177,7 @@ export function createRebindActivities(deps: ActivityDeps) {
           channel: CONTACT[kind].channel,
           target: to,
           targetIdx: contactIndex(deps.fieldCrypto, kind, to),
-          template: noticeTemplate[kind](),
+          template: noticeTemplate[kind](input.kind),
         });
       }
     });

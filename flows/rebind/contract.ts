@@ -112,6 +112,12 @@ export interface RebindResult {
 /** method 'face': starts the face check; answers once its certifyId is issued */
 export const beginFaceProofUpdate = defineUpdate<FaceProofStarted, []>('beginFaceProof');
 /** method 'face': the unbind token, once the face check succeeded */
+/**
+ * The seed's prompt once the proof is accepted, which the API puts beside the unbind token
+ * (proof.message): 效验成功,可以绑定新手机号 (4/19 #11), 效验成功,可以绑定新的邮箱账户 (4/22 #9).
+ */
+export const PROOF_ACCEPTED_MESSAGE: Record<ContactKind, string> = { phone: '效验成功,可以绑定新手机号', email: '效验成功,可以绑定新的邮箱账户' };
+
 export const collectProofUpdate = defineUpdate<ProofAccepted, []>('collectProof');
 export const submitProofUpdate = defineUpdate<ProofAccepted, [{ code: string }]>('submitProof');
 /** target: normalized phone or email, validated at the API */

@@ -9,7 +9,8 @@ import { newContactBody, newContactCodeBody, rebindBody } from './routes';
 
 const later = '2026-11-22T08:05:00.000Z';
 
-export const proofAcceptedBody = z.object({ proof: z.object({ flowId: z.string(), unbindToken: z.string(), tokenExpiresAt: iso }).strict() }).strict();
+// message: the seed's prompt 效验成功,可以绑定新手机号 / 效验成功,可以绑定新的邮箱账户
+export const proofAcceptedBody = z.object({ proof: z.object({ flowId: z.string(), unbindToken: z.string(), tokenExpiresAt: iso, message: z.string() }).strict() }).strict();
 
 export const faceProofStartedBody = z
   .object({
@@ -54,7 +55,7 @@ export const REBIND_ROUTES: RouteDoc[] = [
   { method: 'delete', path: '/v1/accounts/:id/email', summary: 'Refused: an email can only be rebound', tag: 'rebind', auth: 'apiKey', scope: 'accounts:write', params: { id: accountId }, responses: {}, errors: ['EMAIL_UNBIND_FORBIDDEN'] },
   {
     method: 'post', path: '/v1/flows/:flowId/proof', summary: "Rebind by face: the unbind token once the face check succeeded", tag: 'rebind', auth: 'apiKey', scope: 'flows:write',
-    params: { flowId }, responses: { 200: { description: 'the unbind token', schema: proofAcceptedBody, example: { proof: { flowId: 'rebind-phone:u1001', unbindToken: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', tokenExpiresAt: later } } } },
+    params: { flowId }, responses: { 200: { description: 'the unbind token', schema: proofAcceptedBody, example: { proof: { flowId: 'rebind-phone:u1001', unbindToken: 'q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c', tokenExpiresAt: later, message: '效验成功,可以绑定新手机号' } } } },
     errors: ['PROOF_NOT_DONE', 'PROOF_METHOD_MISMATCH', 'FLOW_CLOSED'],
   },
   {

@@ -12,6 +12,7 @@ import { AppError } from '../../lib/errors';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { requireScope } from '../../http/auth';
 import { parseFlowId } from '../../http/flow-ids';
+import { PROOF_ACCEPTED_MESSAGE } from './contract';
 import type { RebindFlows } from './start';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
@@ -68,8 +69,8 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
   // method 'face': the unbind token once the face check succeeded (PROOF_NOT_DONE before)
   r.post('/v1/flows/:flowId/proof', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    rebindFlow(flowId);
-    res.json({ proof: await flows.collectProof(flowId) });
+    const kind = rebindFlow(flowId);
+    res.json({ proof: { ...(await flows.collectProof(flowId)), message: PROOF_ACCEPTED_MESSAGE[kind] } });
   });
 
   r.post('/v1/flows/:flowId/new-contact', requireScope('flows:write'), async (req, res) => {

@@ -14,6 +14,14 @@ export interface RequestMeta {
   ip?: string;
   userAgent?: string;
   fingerprint?: string;
+  /** the agreement the user accepted with this request (real-name: id real), kept with the face row */
+  agreement?: AcceptedAgreement;
+}
+
+export interface AcceptedAgreement {
+  id: string;
+  version: string;
+  acceptedAt: string;
 }
 
 /** The limits a flow runs under, resolved from config and the scene table at start. */

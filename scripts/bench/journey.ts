@@ -6,6 +6,7 @@
 // off the inbox is the user, not a step.
 import { randomBytes, randomInt } from 'node:crypto';
 import { idCheckChar } from '../../lib/idcard';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 
 export const STEPS = [
   'create account',
@@ -146,7 +147,7 @@ export async function runJourney(api: ApiDriver, who: { accountId: string; ip: s
   const deviceId = `app-${id}`;
   await step('register device', () => api.call('register device', 'PUT', `/v1/accounts/${id}/devices/${deviceId}`, { metaInfo: META_INFO, platform: 'android' }, [200, 201]));
   const started = await step('real-name start', () =>
-    api.call('real-name start', 'POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, client }, [200, 201]),
+    api.call('real-name start', 'POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client }, [200, 201]),
   );
   const flow = started.flow as { certifyId: string; clientToken: string; faceCheckId: string; flowId: string };
   const done = await step('completion → outcome', () =>

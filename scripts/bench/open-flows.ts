@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { Config } from '../../lib/config';
+import { DEFAULT_REAL_NAME_AGREEMENT, type Config } from '../../lib/config';
 import { FieldCrypto } from '../../lib/field-crypto';
 import { createPool } from '../../db/pool';
 import { contactAad, contactIndex, insertAccount } from '../../db/accounts';
@@ -144,7 +144,7 @@ async function openFlows(api: ApiDriver, who: { accountId: string; ip: string }[
         let idNumber = randomIdNumber();
         while (idNumbers.has(idNumber)) idNumber = randomIdNumber();
         idNumbers.add(idNumber);
-        const started = await api.call('open real-name', 'POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber, deviceId: `app-${id}`, environmentSafe: true, client }, [201]);
+        const started = await api.call('open real-name', 'POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber, deviceId: `app-${id}`, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client }, [201]);
         workflowIds.push(started.flow.flowId as string);
       } else {
         await api.call('open bind', 'POST', `/v1/accounts/${id}/phone/bind`, { phone: randomPhone(), client }, [201]);

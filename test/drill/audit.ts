@@ -12,6 +12,9 @@ import type { SmsGateway } from '../../providers/tencent-sms/sandbox';
 import type { SmtpSink } from '../../providers/smtp/sandbox';
 import type { Journal } from './journeys';
 
+/** the rebind notice's mail subjects (手机号换绑提醒 / 邮箱换绑提醒) */
+const isNoticeSubject = (subject: string): boolean => (Object.values(REBIND_NOTICE_MAIL.subject) as string[]).includes(subject);
+
 export const EFFECTS = ['contact changes', 'callback events', 'audit rows', 'session endings', 'notices (sms)', 'notices (mail)', 'codes', 'face checks billed', 'quota units', 'real-name records'] as const;
 export type Effect = (typeof EFFECTS)[number];
 
@@ -106,7 +109,7 @@ export async function audit(src: AuditSources, journals: Journal[]): Promise<Aud
     const smsNotices = phones.reduce((n, p) => n + sms.forPhone(p).filter((m) => m.templateId === noticeTemplate).length, 0);
     // a mail is one message per Message-ID: SMTP cannot be asked whether an earlier attempt
     // got through, so a repeat keeps the id and is counted apart as a redelivery
-    const noticeMails = emails.flatMap((e) => smtp.forRecipient(e).filter((m) => m.subject === REBIND_NOTICE_MAIL.subject));
+    const noticeMails = emails.flatMap((e) => smtp.forRecipient(e).filter((m) => isNoticeSubject(m.subject)));
     const mailNotices = new Set(noticeMails.map((m) => m.messageId ?? m.receivedAt)).size;
     redelivered += noticeMails.length - mailNotices;
     tally('notices (sms)', who, rebound, rebound, rebound, smsNotices);
@@ -115,7 +118,7 @@ export async function audit(src: AuditSources, journals: Journal[]): Promise<Aud
     // codes: one message per code (the same code twice is one send repeated)
     const sent = [
       ...phones.flatMap((p) => sms.forPhone(p).filter((m) => m.templateId !== noticeTemplate).map((m) => ({ key: `${p}:${m.params[0]}`, what: 'an SMS', at: m.receivedAt, id: undefined as string | undefined }))),
-      ...emails.flatMap((e) => smtp.forRecipient(e).filter((m) => m.subject !== REBIND_NOTICE_MAIL.subject).map((m) => ({ key: `${e}:${/(\d{6})/.exec(m.text)?.[1]}`, what: 'a mail', at: m.receivedAt, id: m.messageId }))),
+      ...emails.flatMap((e) => smtp.forRecipient(e).filter((m) => !isNoticeSubject(m.subject)).map((m) => ({ key: `${e}:${/(\d{6})/.exec(m.text)?.[1]}`, what: 'a mail', at: m.receivedAt, id: m.messageId }))),
     ];
     // the same mail again (same Message-ID) is a redelivery, not a second message
     const mailIds = new Set<string>();

@@ -11,6 +11,10 @@ import { uniqueIdNumber, uniqueIp } from '../support/real-name';
 import { uniqueEmail, uniquePhone } from '../support/stack';
 import type { Answer } from '../support/stack';
 import { GaveUp, sleep, type DrillClient } from './client';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
+
+/** the rebind notice's mail subjects (手机号换绑提醒 / 邮箱换绑提醒) */
+const isNoticeSubject = (subject: string): boolean => (Object.values(REBIND_NOTICE_MAIL.subject) as string[]).includes(subject);
 
 export type Kind = 'phone' | 'email';
 export type Method = 'sms' | 'email' | 'face';
@@ -145,7 +149,7 @@ async function realName(env: JourneyEnv, j: Journal): Promise<void> {
 async function faceVerification(env: JourneyEnv, j: Journal, device: 'ok' | 'fail'): Promise<string> {
   const until = Date.now() + env.stepMs;
   const deviceId = env.deviceId(j.accountId, device);
-  const body = { realName: NAME, idNumber: uniqueIdNumber(), deviceId, environmentSafe: true, client: { ip: uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId } };
+  const body = { realName: NAME, idNumber: uniqueIdNumber(), deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId } };
   for (;;) {
     const start = await env.api.call('POST', `/v1/accounts/${j.accountId}/real-name`, body, until);
     if (start.status === 409 && start.body.error.code === 'FLOW_IN_PROGRESS') {
@@ -259,7 +263,7 @@ function outcomeOf(r: Answer): string {
 
 /** Messages to an address that carry a code (notices carry none). */
 function messages(env: JourneyEnv, to: string): string[] {
-  if (to.includes('@')) return env.smtp.forRecipient(to).filter((m) => m.subject !== REBIND_NOTICE_MAIL.subject).map((m) => /(\d{6})/.exec(m.text)?.[1] ?? '');
+  if (to.includes('@')) return env.smtp.forRecipient(to).filter((m) => !isNoticeSubject(m.subject)).map((m) => /(\d{6})/.exec(m.text)?.[1] ?? '');
   return env.sms.forPhone(to).filter((m) => m.templateId !== env.noticeTemplate).map((m) => m.params[0] ?? '');
 }
 

@@ -88,7 +88,7 @@ describe('bind inputs', () => {
     async (phone) => {
       const r = await call(stack, 'POST', `/v1/accounts/${account}/phone/bind`, { phone });
       expectError(r, 400, 'INVALID_PHONE');
-      expect(r.body.error.message).toBe('请输入正确的手机号 注:目前仅支持国内手机号码段');
+      expect(r.body.error.message).toBe('绑定失败:请输入正确的手机号\n注:目前仅支持国内手机号码段');
     },
   );
 

@@ -38,6 +38,7 @@ test('code by mail, submit, account changed; the mail is the seed text', async (
   const done = await call(stack, 'POST', `/v1/flows/bind-email:${id}/code`, { code });
   expect(done.status).toBe(200);
   expect(done.body.result.outcome).toBe('bound');
+  expect(done.body.result.message).toBe('邮件绑定成功'); // the seed's answer (4/21 #13)
   const acct = await call(stack, 'GET', `/v1/accounts/${id}`);
   expect(acct.body.account.email).toBe(start.body.flow.sentTo);
 
@@ -59,10 +60,10 @@ test('an email bound elsewhere is refused with the seed message; so is a second 
   const b = await newAccount();
   const taken = await call(stack, 'POST', `/v1/accounts/${b}/email/bind`, { email });
   expect(taken.status).toBe(409);
-  expect(taken.body.error).toEqual({ code: 'EMAIL_TAKEN', message: '该邮箱已绑定过账户' });
+  expect(taken.body.error).toEqual({ code: 'EMAIL_TAKEN', message: '邮件发送失败:邮箱已绑定其他账户' });
 
   const second = await call(stack, 'POST', `/v1/accounts/${a}/email/bind`, { email: uniqueEmail() });
-  expect(second.body.error).toEqual({ code: 'EMAIL_ALREADY_BOUND', message: '账户已绑定过邮箱账户' });
+  expect(second.body.error).toEqual({ code: 'EMAIL_ALREADY_BOUND', message: '绑定失败:账户已绑定过邮箱账户' });
 });
 
 test('the mail server refusing the address: MAIL_SEND_FAILED, no flow left, no slot used', async () => {

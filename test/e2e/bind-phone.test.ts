@@ -50,6 +50,7 @@ describe('bind phone over HTTP', () => {
     const done = await call(stack, 'POST', `/v1/flows/bind-phone:${id}/code`, { code });
     expect(done.status).toBe(200);
     expect(done.body.result.outcome).toBe('bound');
+    expect(done.body.result.message).toBe('绑定手机号成功'); // the seed's answer (4/18 #8)
 
     const acct = await call(stack, 'GET', `/v1/accounts/${id}`);
     expect(acct.body.account.phone).toBe(`${phone.slice(0, 3)}****${phone.slice(-4)}`);
@@ -68,7 +69,7 @@ describe('bind phone over HTTP', () => {
 
     const again = await call(stack, 'POST', `/v1/accounts/${id}/phone/bind`, { phone: uniquePhone() });
     expect(again.status).toBe(409);
-    expect(again.body.error).toEqual({ code: 'PHONE_ALREADY_BOUND', message: '账户已绑定手机号' });
+    expect(again.body.error).toEqual({ code: 'PHONE_ALREADY_BOUND', message: '短信发送失败:账户已绑定手机号' });
   });
 
   test('wrong code answers at once with attempts left; the fifth wrong one locks the flow', async () => {
@@ -130,7 +131,7 @@ describe('bind phone over HTTP', () => {
     await call(stack, 'POST', `/v1/flows/bind-phone:${a}/code`, { code: await codeFor(phone) });
     const r = await call(stack, 'POST', `/v1/accounts/${b}/phone/bind`, { phone });
     expect(r.status).toBe(409);
-    expect(r.body.error).toEqual({ code: 'PHONE_TAKEN', message: '该手机号已绑定过账户' });
+    expect(r.body.error).toEqual({ code: 'PHONE_TAKEN', message: '短信发送失败:手机号已绑定其他账户' });
     expect(stack.sms.forPhone(phone)).toHaveLength(1);
     // the refused flow ended, so b may start another
     expect((await call(stack, 'POST', `/v1/accounts/${b}/phone/bind`, { phone: uniquePhone() })).status).toBe(201);

@@ -80,7 +80,7 @@ test('two accounts racing for one number: exactly one wins, the other is told it
   ]);
   expect([ra.status, rb.status].sort()).toEqual([200, 409]);
   const loser = ra.status === 409 ? ra : rb;
-  expect(loser.body.error).toEqual({ code: 'PHONE_TAKEN', message: '该手机号已绑定过账户' });
+  expect(loser.body.error).toEqual({ code: 'PHONE_TAKEN', message: '短信发送失败:手机号已绑定其他账户' });
   const owners = await stack.deps.pool.query('SELECT id FROM accounts WHERE id = ANY($1) AND phone_idx IS NOT NULL', [[a, b]]);
   expect(owners.rowCount).toBe(1);
 });

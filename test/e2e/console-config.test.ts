@@ -86,7 +86,7 @@ describe('GET /console/config.json', () => {
     expect(off.console.demoApiKey).toBe(false);
     const r = await fetchConfig(off, '127.0.0.1', '127.0.0.1');
     expect(r.peer).toBe('127.0.0.1');
-    expect(r.body).toEqual({ env: 'test', inboxUrl: off.sandbox.inboxUrl, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', apiKey: null });
+    expect(r.body).toEqual({ env: 'test', inboxUrl: off.sandbox.inboxUrl, temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default', realNameAgreement: { id: 'real', version: '1' }, apiKey: null });
   });
 
   it('with the flag, gives no key to a peer on another interface, whatever proxy headers claim', async () => {

@@ -13,6 +13,7 @@ import { seedAccount } from '../support/accounts';
 import { readyAccount, startRealName } from '../support/real-name';
 import { API_KEY, call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Answer, type Stack } from '../support/stack';
 import { send } from '../fuzz/raw-http';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 
 let stack: Stack;
 let plain: string;
@@ -108,7 +109,7 @@ describe('relayed client fields: refused, nothing stored, no flow', () => {
   });
 
   test.each(['realName', 'idNumber', 'client.userAgent', 'client.fingerprint'].flatMap((f, i) => withBad(6 + i).map((bad) => [f, bad] as const)))('real-name %s %j', async (field, bad) => {
-    const body: Record<string, unknown> = { realName: '张三', idNumber: '110101199001010015', deviceId: rn.deviceId, environmentSafe: true, client: { ip: '203.0.113.9' } };
+    const body: Record<string, unknown> = { realName: '张三', idNumber: '110101199001010015', deviceId: rn.deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: '203.0.113.9' } };
     if (field.startsWith('client.')) (body.client as Record<string, unknown>)[field.slice(7)] = bad;
     else body[field] = bad;
     expectInvalid(await call(stack, 'POST', `/v1/accounts/${rn.id}/real-name`, body), field);

@@ -67,7 +67,7 @@ test('/openapi.json is OpenAPI 3.1 with request schemas, error codes and securit
   expect(bind.requestBody.content['application/json'].schema.properties.phone.type).toBe('string');
   expect(bind.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
   expect(bind.responses['409'].description).toContain('PHONE_TAKEN');
-  expect(bind.responses['400'].content['application/json'].example.error.message).toBe('请输入正确的手机号 注:目前仅支持国内手机号码段');
+  expect(bind.responses['400'].content['application/json'].example.error.message).toBe('绑定失败:请输入正确的手机号\n注:目前仅支持国内手机号码段');
   expect(bind.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
   expect(bind.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
   expect(doc.body.paths['/v1/face/completion'].post.security).toEqual([{ clientToken: [] }]);

@@ -86,9 +86,15 @@ describe('real-name verification over HTTP', () => {
     const denied = await call(stack, 'GET', `/v1/accounts/${id}/real-name?unmasked=true`, undefined, { key: READ_ONLY_KEY });
     expect(denied.status).toBe(403);
 
-    const face = await stack.deps.pool.query('SELECT status, certify_id, scene, provider_data, picture_enc FROM face_verifications WHERE account_id = $1', [id]);
+    const face = await stack.deps.pool.query(
+      'SELECT status, certify_id, scene, provider_data, picture_enc, ip, fingerprint, agreement_id, agreement_version, agreement_accepted_at FROM face_verifications WHERE account_id = $1',
+      [id],
+    );
     expect(face.rows).toHaveLength(1);
     expect(face.rows[0]).toMatchObject({ status: 'success', certify_id: flow.certifyId, scene: 'personal', picture_enc: null });
+    // the agreement the user accepted, kept with the face row and the request it came with
+    expect(face.rows[0]).toMatchObject({ ip, fingerprint: deviceId, agreement_id: 'real', agreement_version: '1' });
+    expect(Date.now() - face.rows[0].agreement_accepted_at.getTime()).toBeLessThan(60_000);
     expect(face.rows[0].provider_data).toMatchObject({ authState: 'SUCCESS', picture: 'off' });
     const rec = await stack.deps.pool.query('SELECT flow_id, face_record_id::text AS f, ip, fingerprint FROM real_name_records WHERE account_id = $1', [id]);
     expect(rec.rows).toEqual([{ flow_id: `real-name:${id}`, f: flow.faceRecordId, ip, fingerprint: deviceId }]);
@@ -125,6 +131,15 @@ describe('real-name verification over HTTP', () => {
       expect({ status: r.status, error: r.body.error }).toMatchObject({ status, error: { code, message } });
     };
 
+    // the agreement first: the seed's page refuses to submit without it ticked, in its current version
+    const seedAgreement = '请查阅并勾选页面相关协议';
+    const first = await readyAccount(stack);
+    for (const agreement of [null, { id: 'real', version: '0' }, { id: 'other', version: '1' }]) {
+      const r = await startRealName(stack, first.id, first.deviceId, { agreement });
+      await expectError(r, 400, 'REAL_NAME_AGREEMENT_REQUIRED', seedAgreement);
+      expect(r.body.error.details).toEqual({ agreement: { id: 'real', version: '1' } });
+    }
+    expect(await notStarted(first.id)).toBe(true);
     // account exists (the caller acts for a signed-in user)
     const ghost = uniqueAccountId('ghost');
     await expectError(await startRealName(stack, ghost, 'dev-x'), 404, 'REAL_NAME_LOGIN_REQUIRED', '认证失败:请登录后再操作');

@@ -25,7 +25,7 @@ test('the unbind token dies with its timer: 解绑令牌无效, the flow ends ex
   await new Promise((r) => setTimeout(r, 2500));
   const late = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: '13912345678', token });
   expect(late.status).toBe(403);
-  expect(late.body.error).toEqual({ code: 'UNBIND_TOKEN_INVALID', message: '解绑令牌无效' });
+  expect(late.body.error).toEqual({ code: 'UNBIND_TOKEN_INVALID', message: '绑定失败:解绑令牌无效' });
   const state = await call(stack, 'GET', `/v1/flows/${flowId}`);
   expect(state.body.flow).toMatchObject({ outcome: 'expired', error: { code: 'UNBIND_TOKEN_INVALID' } });
 });

@@ -44,6 +44,7 @@ describe('phone rebind', () => {
     expect(proofSms.templateId).toBe('1646861');
     expect(proofSms.text).toContain('您正在修改账户手机号码');
     expect(proof.body.proof.unbindToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(proof.body.proof.message).toBe('效验成功,可以绑定新手机号'); // the seed's prompt (4/19 #11)
     expect(Date.parse(proof.body.proof.tokenExpiresAt) - Date.now()).toBeGreaterThan(590_000);
     expect(sent.body.flow.sentTo).toBe(`${next.slice(0, 3)}****${next.slice(-4)}`);
     expect(stack.sms.forPhone(next)[0]!.templateId).toBe('2130785');
@@ -57,8 +58,9 @@ describe('phone rebind', () => {
     expect(notice.templateId).toBe('2133448');
     expect(notice.params).toEqual(['手机号换绑', `${next.slice(0, 3)}****${next.slice(-4)}`]);
     const mail = await mailTo(a.email!, 1);
-    expect(mail.subject).toBe('账户安全通知');
-    expect(mail.text).toContain('您的账户已成功进行了手机号换绑操作');
+    // the seed's rebind_push mail (4/20 #6): title 手机号换绑提醒, its text
+    expect(mail.subject).toBe('手机号换绑提醒');
+    expect(mail.text).toContain(`尊敬的用户,您的账户已成功进行了手机号换绑操作,新关联的信息为: ${next.slice(0, 3)}****${next.slice(-4)}。为了您的账户安全,我们强烈建议您确认这是您本人的操作。`);
     expect(stack.sms.forPhone(next)).toHaveLength(1); // the new phone got only its code
 
     const acct = await call(stack, 'GET', `/v1/accounts/${a.id}?unmasked=true`);
@@ -93,10 +95,10 @@ describe('phone rebind', () => {
   test('refusals at start: no phone, email method without an email, a plain unbind', async () => {
     const noPhone = await seedAccount(stack, { phone: false, email: true });
     const r1 = await call(stack, 'POST', `/v1/accounts/${noPhone.id}/phone/rebind`, { method: 'sms' });
-    expect(r1.body.error).toEqual({ code: 'PHONE_NOT_BOUND', message: '账户未绑定手机号' });
+    expect(r1.body.error).toEqual({ code: 'PHONE_NOT_BOUND', message: '换绑失败:账户未绑定过手机号' });
     const noEmail = await seedAccount(stack);
     const r2 = await call(stack, 'POST', `/v1/accounts/${noEmail.id}/phone/rebind`, { method: 'email' });
-    expect(r2.body.error).toEqual({ code: 'EMAIL_NOT_BOUND', message: '账户未绑定邮箱账户' });
+    expect(r2.body.error).toEqual({ code: 'EMAIL_NOT_BOUND', message: '换绑失败:账户未绑定过手机号/邮箱' });
     const r3 = await call(stack, 'DELETE', `/v1/accounts/${noEmail.id}/phone`);
     expect(r3.status).toBe(409);
     expect(r3.body.error.code).toBe('PHONE_UNBIND_FORBIDDEN');
@@ -115,11 +117,11 @@ describe('phone rebind', () => {
     const proof = await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: codeIn((await smsTo(a.phone!, 1)).text) });
     const token = proof.body.proof.unbindToken;
     const missing = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: uniquePhone() });
-    expect(missing.body.error).toEqual({ code: 'MISSING_PARAMETERS', message: '核心参数缺失' });
+    expect(missing.body.error).toEqual({ code: 'MISSING_PARAMETERS', message: '绑定失败:核心参数缺失' });
     const wrong = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: uniquePhone(), token: `${token.slice(0, -1)}A` === token ? `${token.slice(0, -1)}B` : `${token.slice(0, -1)}A` });
-    expect(wrong.body.error).toEqual({ code: 'UNBIND_TOKEN_INVALID', message: '解绑令牌无效' });
+    expect(wrong.body.error).toEqual({ code: 'UNBIND_TOKEN_INVALID', message: '绑定失败:解绑令牌无效' });
     const bad = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: '12345', token });
-    expect(bad.body.error).toEqual({ code: 'INVALID_PHONE', message: '请输入正确的手机号 注:目前仅支持国内手机号码段' });
+    expect(bad.body.error).toEqual({ code: 'INVALID_PHONE', message: '绑定失败:请输入正确的手机号\n注:目前仅支持国内手机号码段' });
     // a second proof is refused: the proof step is over
     const again = await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: '123456' });
     expect(again.body.error.code).toBe('FLOW_IN_PROGRESS');
@@ -132,7 +134,7 @@ describe('phone rebind', () => {
     await call(stack, 'POST', `/v1/accounts/${a.id}/phone/rebind`, { method: 'sms' });
     const token = (await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: codeIn((await smsTo(a.phone!, 1)).text) })).body.proof.unbindToken;
     const taken = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: owner.phone, token });
-    expect(taken.body.error).toEqual({ code: 'PHONE_TAKEN', message: '该手机号已绑定过账户' });
+    expect(taken.body.error).toEqual({ code: 'PHONE_TAKEN', message: '短信发送失败:手机号已绑定其他账户' });
     const same = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { phone: a.phone, token });
     expect(same.body.error.code).toBe('SAME_CONTACT');
     expect(stack.sms.forPhone(owner.phone!)).toHaveLength(0);
@@ -259,7 +261,7 @@ describe('email rebind', () => {
     await call(stack, 'POST', `/v1/accounts/${a.id}/email/rebind`, { method: 'sms' });
     const token = (await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: codeIn((await smsTo(a.phone!, 1)).text) })).body.proof.unbindToken;
     const taken = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { email: owner.email!.toUpperCase(), token });
-    expect(taken.body.error).toEqual({ code: 'REBIND_EMAIL_TAKEN', message: '邮箱账户已绑定过账户' });
+    expect(taken.body.error).toEqual({ code: 'REBIND_EMAIL_TAKEN', message: '绑定失败:邮箱账户已绑定过账户' });
     const bad = await call(stack, 'POST', `/v1/flows/${flowId}/new-contact`, { email: 'not-an-email', token });
     expect(bad.body.error.code).toBe('INVALID_EMAIL');
   });

@@ -263,7 +263,7 @@ describe('messages', () => {
       { channel: 'mail', status: 'sent', provider_ref: expect.any(String) },
       { channel: 'sms', status: 'sent', provider_ref: notices()[0]!.serialNo },
     ]);
-    expect(stack.smtp.forRecipient(a.email!).filter((m) => m.subject === '账户安全通知')).toHaveLength(1);
+    expect(stack.smtp.forRecipient(a.email!).filter((m) => m.subject === '手机号换绑提醒')).toHaveLength(1);
   }, 60_000);
 });
 

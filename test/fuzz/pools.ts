@@ -8,6 +8,7 @@ import { idCheckChar } from '../../lib/idcard';
 import type { Json } from './json-text';
 import type { Operation } from './openapi-ops';
 import type { Hint } from './schema-values';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 
 export interface Pools {
   tag: string;
@@ -159,7 +160,7 @@ export async function setUpPools(api: Api, tag: string, log: (s: string) => void
   let faceToken: string | null = null;
   if (rnOk) {
     const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-    const started = await api('POST', `/v1/accounts/${rn}/real-name`, { realName: '张三', idNumber: sample(ownIdNumber), deviceId: device, environmentSafe: true, client: { ip } });
+    const started = await api('POST', `/v1/accounts/${rn}/real-name`, { realName: '张三', idNumber: sample(ownIdNumber), deviceId: device, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip } });
     if (started.status === 201) faceToken = started.body.flow.clientToken as string;
     else log(`fixture: real-name start answered ${started.status} ${JSON.stringify(started.body)}`);
   }

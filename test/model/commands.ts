@@ -4,6 +4,7 @@
 // Postgres and the sandboxes' inboxes after every step.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import type { Answer } from '../support/stack';
 import { uniqueIp } from '../support/real-name';
 import { eventually, type System } from './system';
@@ -499,6 +500,7 @@ class RealNameStart extends Step {
         idNumber,
         deviceId,
         environmentSafe: true,
+        agreement: DEFAULT_REAL_NAME_AGREEMENT,
         client: { ip: uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId },
       });
     if (a.frozen) return expectAnswer(await send(), 423, 'ACCOUNT_FROZEN', what);
@@ -768,7 +770,7 @@ class RaceRealName extends Step {
       a.realNameStarts += 1;
       a.started.add('real-name');
       const deviceId = sys.deviceId(a.id, 'ok');
-      const r = await sys.call('POST', `/v1/accounts/${a.id}/real-name`, { realName: NAME, idNumber, deviceId, environmentSafe: true, client: { ip: uniqueIp(), fingerprint: deviceId } });
+      const r = await sys.call('POST', `/v1/accounts/${a.id}/real-name`, { realName: NAME, idNumber, deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: uniqueIp(), fingerprint: deviceId } });
       expectAnswer(r, 201, null, `${this} start ${a.id}`);
       started.push({ a, deviceId, flow: r.body.flow });
     }

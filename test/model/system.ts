@@ -3,6 +3,7 @@
 // with the model.
 import { randomUUID } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { waitFor } from '../support/wait';
 import { signatureHeader } from '../../lib/webhook-signature';
 import { PAYMENT_CALLBACK_PATH, PAYMENT_SIGNATURE_HEADER } from '../../api/routes/face-quota';
@@ -47,7 +48,7 @@ export class System {
     const deviceId = this.deviceId(id, 'ok');
     // an address of its own: the ID check's per-IP gap is shared with every suite of the run
     const client = { ip: uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId };
-    const start = await this.call('POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber, deviceId, environmentSafe: true, client });
+    const start = await this.call('POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber, deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client });
     if (start.status !== 201) throw new Error(`real-name start: ${start.status} ${JSON.stringify(start.body)}`);
     const { certifyId, clientToken } = start.body.flow;
     const done = await this.call('POST', '/v1/face/completion', { deviceId, certifyId, errCode: 0 }, { key: null, headers: { 'x-face-token': clientToken } });

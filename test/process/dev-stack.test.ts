@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { idCheckChar } from '../../lib/idcard';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { freePorts } from '../../scripts/ports';
 import { processPortEnv, processPorts } from '../support/process-ports';
 
@@ -105,7 +106,7 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     const device = `${id}-app`;
     const put = await json(`${api}/v1/accounts/${id}/devices/${device}`, { method: 'PUT', headers: auth, body: JSON.stringify({ metaInfo: '{"apdidToken":"x"}' }) });
     expect(put.status).toBe(201);
-    const body = (idn: string) => JSON.stringify({ realName: name, idNumber: idn, deviceId: device, environmentSafe: true, client: { ip: '198.51.100.77' } });
+    const body = (idn: string) => JSON.stringify({ realName: name, idNumber: idn, deviceId: device, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: '198.51.100.77' } });
     const bad = await json(`${api}/v1/accounts/${id}/real-name`, { method: 'POST', headers: auth, body: body(`${idNumber}${(Number(idCheckChar(idNumber)) + 1) % 10}`) });
     expect(bad.body.error.code).toBe('REAL_NAME_INVALID_ID');
     const rn = await json(`${api}/v1/accounts/${id}/real-name`, { method: 'POST', headers: auth, body: body(full) });
@@ -118,7 +119,7 @@ test('npm start: up, a bind works through it, Ctrl-C stops all, data survives a 
     expect(done2.body.result.outcome).toBe('verified');
     const other = `dev2-${Date.now()}`;
     await json(`${api}/v1/accounts`, { method: 'POST', headers: auth, body: JSON.stringify({ id: other }) });
-    const mismatch = await json(`${api}/v1/accounts/${other}/real-name`, { method: 'POST', headers: auth, body: JSON.stringify({ realName: name, idNumber: '110101199001012010', deviceId: device, environmentSafe: true }) });
+    const mismatch = await json(`${api}/v1/accounts/${other}/real-name`, { method: 'POST', headers: auth, body: JSON.stringify({ realName: name, idNumber: '110101199001012010', deviceId: device, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT }) });
     expect(mismatch.status).toBeGreaterThanOrEqual(400);
 
     // every provider is measured: the ID check and the face function too

@@ -3,6 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
 import { idCheckChar } from '../../lib/idcard';
+import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import type { StartRealNameRequest } from '../../flows/real-name/request';
 import { call, uniqueAccountId, uniquePhone, type Answer, type Stack } from './stack';
 
@@ -48,8 +49,8 @@ export async function readyAccount(stack: Stack, opts: { magic?: string; phone?:
   return { id, deviceId, phone };
 }
 
-/** The request's fields, each defaulted, and the relayed client IP. */
-export type StartBody = Partial<StartRealNameRequest> & { ip?: string };
+/** The request's fields, each defaulted, and the relayed client IP; `agreement: null` sends none. */
+export type StartBody = Partial<StartRealNameRequest> & { ip?: string; agreement?: { id: string; version: string } | null };
 
 export function startRealName(stack: Stack, id: string, deviceId: string, b: StartBody = {}): Promise<Answer> {
   return call(stack, 'POST', `/v1/accounts/${id}/real-name`, {
@@ -57,6 +58,7 @@ export function startRealName(stack: Stack, id: string, deviceId: string, b: Sta
     idNumber: b.idNumber ?? uniqueIdNumber(),
     deviceId: b.deviceId ?? deviceId,
     environmentSafe: b.environmentSafe ?? true,
+    ...(b.agreement === null ? {} : { agreement: b.agreement ?? DEFAULT_REAL_NAME_AGREEMENT }),
     client: { ip: b.ip ?? uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId },
   });
 }
