@@ -98,16 +98,35 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     const pool = workers;
     const chaos = (async () => {
       const restarting: Promise<void>[] = [];
+      // A killed worker is started again, a few times if it cannot start (its first start may
+      // meet Postgres or Redis mid-restart); a slow return is logged, since it spaces the kills.
+      const restart = async (i: number) => {
+        const since = Date.now();
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await pool.start(i);
+            break;
+          } catch (err) {
+            if (attempt >= 3) throw err;
+            o.log(`drill: worker ${i} did not start (attempt ${attempt}): ${String(err instanceof Error ? err.message : err).split('\n')[0]}`);
+            await sleep(1_000);
+          }
+        }
+        const ms = Date.now() - since;
+        if (ms > 5_000) o.log(`drill: worker ${i} took ${ms} ms to come back`);
+      };
       while (!done) {
+        // one worker at a time is down, the other keeps the flows going: the pause before the
+        // next kill starts once the last one killed is back
+        while (!done && pool.live().length < pool.size) await sleep(100);
         await sleep(between(o.killEveryMs));
         if (done) break;
-        // one worker at a time is down: the other keeps the flows going meanwhile
         const live = pool.live();
         if (live.length < pool.size) continue;
         const i = live[Math.floor(rand() * live.length)]!;
         await pool.kill(i);
         o.log(`drill: ${new Date().toISOString()} killed worker ${i} (${pool.kills} kills)`);
-        restarting.push(sleep(between([200, 2_000])).then(() => pool.start(i)));
+        restarting.push(sleep(between([200, 2_000])).then(() => restart(i)));
         if (restarts.redis === 0) {
           await redis.restart();
           restarts.redis += 1;
