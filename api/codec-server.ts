@@ -4,11 +4,11 @@
 // the signed-in operator's OIDC access token the UI forwards (CODEC_JWT_ISSUER, checked by
 // lib/operator-token.ts). With both set, either is accepted. CORS admits only the UI's origin(s).
 import express from 'express';
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import { AesGcmPayloadCodec } from '../lib/payload-codec';
 import type { Config } from '../lib/config';
 import { OperatorTokenVerifier } from '../lib/operator-token';
+import { bearerMatcher } from '../http/bearer';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -41,7 +41,7 @@ export interface CodecAppDeps {
 
 export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>, deps: CodecAppDeps = {}): express.Express {
   const codec = new AesGcmPayloadCodec(cfg.crypto.payloadKeys, cfg.crypto.payloadKeyId);
-  const tokenDigest = cfg.codec.token ? createHash('sha256').update(`Bearer ${cfg.codec.token}`).digest() : null;
+  const staticTokenMatches = cfg.codec.token ? bearerMatcher(cfg.codec.token) : null;
   const operatorTokens = deps.operatorTokens ?? (cfg.codec.jwt ? new OperatorTokenVerifier({ ...cfg.codec.jwt, log: deps.log }) : null);
   const app = express();
   app.disable('x-powered-by');
@@ -61,17 +61,10 @@ export function createCodecApp(cfg: Pick<Config, 'codec' | 'crypto'>, deps: Code
     next();
   });
 
-  const staticTokenMatches = (authorization: string): boolean => {
-    if (!tokenDigest) return false;
-    // the scheme is case-insensitive (RFC 7235); the token is not
-    const given = createHash('sha256').update(authorization.replace(/^bearer /i, 'Bearer ')).digest();
-    return timingSafeEqual(given, tokenDigest);
-  };
-
   app.use(async (req, res, next) => {
-    if (!tokenDigest && !operatorTokens) return next();
+    if (!staticTokenMatches && !operatorTokens) return next();
     const authorization = req.get('authorization') ?? '';
-    if (staticTokenMatches(authorization)) return next();
+    if (staticTokenMatches?.(authorization)) return next();
     if (!operatorTokens) {
       return void res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'codec server needs the operator token' } });
     }

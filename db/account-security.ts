@@ -53,7 +53,7 @@ export function viewSecurity(r: SecurityRow): SecurityView {
 }
 
 /** Why a scene cannot start (or apply) on this account now; null when it can. */
-export function sceneRefusal(scene: SceneName, r: SecurityRow): ErrorCode | null {
+export function sceneRefusal(scene: SceneName, r: Pick<SecurityRow, 'frozen_at' | 'security_flags' | 'cancellation_requested_at'>): ErrorCode | null {
   if (scene === 'unfreeze') return r.frozen_at ? null : 'ACCOUNT_NOT_FROZEN';
   if (r.frozen_at) return 'ACCOUNT_FROZEN';
   if (scene === 'reset_security' && r.security_flags.length === 0) return 'SECURITY_FLAGS_NOT_SET';

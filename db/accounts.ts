@@ -17,6 +17,10 @@ export interface AccountRow {
   real_name_verified_at: Date | null;
   face_free_used: number;
   face_number: number;
+  /** the state the face scenes act on (db/account-security.ts) */
+  security_flags: string[];
+  frozen_at: Date | null;
+  cancellation_requested_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -2,11 +2,11 @@
 // text from elsewhere (the worker appends the Temporal SDK's own metrics), optionally behind a
 // bearer token. The API mounts the handler on its own port or serves it on an internal one
 // (METRICS_PORT); the worker serves it on its metrics port. Errors keep the API's envelope.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Registry } from 'prom-client';
 import { ERRORS, type ErrorCode } from '../lib/errors';
 import { listen } from '../lib/listen';
+import { bearerMatcher } from './bearer';
 import { errorBody, languageOf } from './errors';
 
 export interface MetricsEndpoint {
@@ -19,18 +19,6 @@ export interface MetricsEndpoint {
 
 export type MetricsHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
-/** `Authorization` header → whether it carries the token; always true without one. */
-function bearerCheck(token: string | undefined): (authorization: string | undefined) => boolean {
-  if (!token) return () => true;
-  // digests of equal length, so the comparison is constant-time whatever was sent (as the codec server's)
-  const expected = createHash('sha256').update(`Bearer ${token}`).digest();
-  return (authorization) => {
-    // the scheme is case-insensitive (RFC 7235); the token is not
-    const given = createHash('sha256').update((authorization ?? '').replace(/^bearer /i, 'Bearer ')).digest();
-    return timingSafeEqual(given, expected);
-  };
-}
-
 function answerError(req: http.IncomingMessage, res: http.ServerResponse, code: ErrorCode, details?: Record<string, unknown>): void {
   const status = ERRORS[code].status;
   const body = JSON.stringify(errorBody(code, languageOf(req.headers['accept-language']), details));
@@ -40,7 +28,8 @@ function answerError(req: http.IncomingMessage, res: http.ServerResponse, code: 
 }
 
 export function metricsHandler(o: MetricsEndpoint): MetricsHandler {
-  const authorized = bearerCheck(o.token);
+  // without a token every scrape is let in
+  const authorized = o.token ? bearerMatcher(o.token) : () => true;
   return async (req, res) => {
     if (!authorized(req.headers.authorization)) return answerError(req, res, 'UNAUTHENTICATED', { reason: 'GET /metrics needs the metrics token' });
     try {

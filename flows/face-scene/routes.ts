@@ -96,7 +96,8 @@ export function faceSceneRoutes(d: ApiDeps): Router {
     if (!d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED');
     const account = await findAccount(d.pool, id);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
-    const refusal = sceneRefusal(scene, await security(id));
+    // the account row holds the state too: no second read
+    const refusal = sceneRefusal(scene, account);
     if (refusal) throw new AppError(refusal);
     const device = await assertAccountFaceReady(d.pool, d.cfg, account, body.deviceId, sceneFlowIdOf(scene, id));
     const flow = await flows.start({ scene, accountId: id, deviceId: device, sessionId: body.sessionId ?? null, meta: metaOf(req, body.client) });

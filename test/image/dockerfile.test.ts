@@ -55,33 +55,34 @@ afterAll(async () => {
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
 });
 
-function start(image: Stage, command: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
+/** A command of the image, run from its WORKDIR; `node` is this machine's, the same major as the Dockerfile's base. */
+function spawnIn(image: Stage, command: string[], env: Record<string, string>): Proc {
   const [bin, ...args] = command;
-  // `node` is the image's node: this machine's, the same major as the Dockerfile's base
   const child = spawn(bin === 'node' ? process.execPath : bin!, args, { cwd: path.join(image.root, image.workdir), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const p = { child, output: () => out };
   procs.push(p);
+  return p;
+}
+
+function start(image: Stage, command: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
+  const p = spawnIn(image, command, env);
   return waitFor(
     () => {
-      if (child.exitCode !== null) throw new Error(`${command.join(' ')} exited ${child.exitCode}:\n${out}`);
-      return ready.test(out) ? p : undefined;
+      if (p.child.exitCode !== null) throw new Error(`${command.join(' ')} exited ${p.child.exitCode}:\n${p.output()}`);
+      return ready.test(p.output()) ? p : undefined;
     },
     90_000,
   ).catch((err: Error) => {
-    throw new Error(`${command.join(' ')} did not become ready (${err.message}):\n${out}`);
+    throw new Error(`${command.join(' ')} did not become ready (${err.message}):\n${p.output()}`);
   });
 }
 
 function run(image: Stage, command: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const [bin, ...args] = command;
-  const child = spawn(bin === 'node' ? process.execPath : bin!, args, { cwd: path.join(image.root, image.workdir), env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((r) => child.once('exit', (code) => r({ code, out })));
+  const p = spawnIn(image, command, env);
+  return new Promise((r) => p.child.once('exit', (code) => r({ code, out: p.output() })));
 }
 
 test('the Dockerfile builds in a scratch folder, and its result runs migrate, sandbox, worker and API: a phone binds through them', async () => {
