@@ -34,6 +34,9 @@ import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from '../flows/real-name/routes';
 import { faceCheckRoutes } from '../flows/face-check/routes';
 import { faceSceneRoutes, frozenAccountGuard } from '../flows/face-scene/routes';
+import { recoveryRoutes } from '../flows/recovery/routes';
+import { RecoveryFlows } from '../flows/recovery/start';
+import { RECOVERY_ROUTES } from '../flows/recovery/openapi';
 import { counterRoutes } from './routes/counters';
 import { faceQuotaRoutes, paymentCallbackRoutes } from './routes/face-quota';
 import { FACE_QUOTA_ROUTES } from './openapi-face-quota';
@@ -51,6 +54,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...REAL_NAME_ROUTES,
   ...FACE_CHECK_ROUTES,
   ...FACE_SCENE_ROUTES,
+  ...RECOVERY_ROUTES,
   ...COUNTER_ROUTES,
   ...FACE_QUOTA_ROUTES,
   ...WEBHOOK_ROUTES,
@@ -88,7 +92,9 @@ export function createApp(d: ApiDeps, metrics: ApiMetrics = createApiMetrics(d))
   app.use(bindRoutes(d.pool, bindFlows, limits));
   app.use(rebindRoutes(d.pool, rebindFlows, limits, d.cfg));
   app.use(faceSceneRoutes(d));
-  app.use(flowRoutes(d.client, bindFlows, rebindFlows));
+  const recoveryFlows = new RecoveryFlows(d.client, d.cfg, d.fieldCrypto);
+  app.use(recoveryRoutes(d, recoveryFlows, limits));
+  app.use(flowRoutes(d.client, bindFlows, rebindFlows, recoveryFlows));
   app.use(notFound);
   app.use(errorHandler(d.log));
   return app;

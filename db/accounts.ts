@@ -75,7 +75,7 @@ export async function setContact(db: Pool | PoolClient, crypto: FieldCrypto, acc
   return rows[0]!.contact_version;
 }
 
-export function decryptContact(crypto: FieldCrypto, row: AccountRow, kind: ContactKind): string | null {
+export function decryptContact(crypto: FieldCrypto, row: Pick<AccountRow, 'id' | 'phone_enc' | 'email_enc'>, kind: ContactKind): string | null {
   const sealed = row[CONTACT[kind].columns.enc];
   return sealed ? crypto.decrypt(sealed, contactAad(kind, row.id)) : null;
 }

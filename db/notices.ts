@@ -6,6 +6,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { Channel } from '../lib/scenes';
 import { MESSAGE_TARGET_AAD as AAD } from './messages';
+import { contactIndex, decryptContact, type AccountRow } from './accounts';
+import { CONTACT, CONTACT_KINDS, type ContactKind } from '../lib/contact-kinds';
 
 export interface QueuedNotice {
   requestKey: string;
@@ -16,15 +18,30 @@ export interface QueuedNotice {
   targetIdx: Buffer;
   /** SMS template id or mail subject */
   template: string;
+  /** what message_log files it under: rebind_notice, recovery_notice */
+  scene: string;
 }
 
-export async function queueNotice(c: PoolClient, crypto: FieldCrypto, n: QueuedNotice): Promise<void> {
-  await c.query(
-    `INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status)
-     VALUES ($1, $2, $3, 'notice', 'rebind_notice', $4, $5, $6, $7, 'pending')
-     ON CONFLICT (request_key, channel) DO NOTHING`,
-    [n.requestKey, n.accountId, n.flowId, n.channel, crypto.encrypt(n.target, AAD), n.targetIdx, n.template],
-  );
+/**
+ * A notice queued to each contact the account has bound (the caller's transaction, the account
+ * row read in it); `template` gives each channel's SMS template id or mail subject.
+ */
+export async function queueNoticesToContacts(
+  c: PoolClient,
+  crypto: FieldCrypto,
+  account: Pick<AccountRow, 'id' | 'phone_enc' | 'email_enc'>,
+  n: { requestKey: string; flowId: string; scene: string; template: (kind: ContactKind) => string },
+): Promise<void> {
+  for (const kind of CONTACT_KINDS) {
+    const to = decryptContact(crypto, account, kind);
+    if (!to) continue;
+    await c.query(
+      `INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status)
+       VALUES ($1, $2, $3, 'notice', $8, $4, $5, $6, $7, 'pending')
+       ON CONFLICT (request_key, channel) DO NOTHING`,
+      [n.requestKey, account.id, n.flowId, CONTACT[kind].channel, crypto.encrypt(to, AAD), contactIndex(crypto, kind, to), n.template(kind), n.scene],
+    );
+  }
 }
 
 export interface OutboxNotice extends QueuedNotice {
@@ -41,10 +58,11 @@ export async function noticeOutbox(pool: Pool, crypto: FieldCrypto, requestKey: 
     target_enc: string;
     target_idx: Buffer;
     template: string;
+    scene: string;
     status: OutboxNotice['status'];
     provider_code: string | null;
   }>(
-    `SELECT account_id, flow_id, channel, target_enc, target_idx, template, status, provider_code
+    `SELECT account_id, flow_id, channel, target_enc, target_idx, template, scene, status, provider_code
      FROM message_log WHERE request_key = $1 AND kind = 'notice' ORDER BY channel DESC`,
     [requestKey],
   );
@@ -56,6 +74,7 @@ export async function noticeOutbox(pool: Pool, crypto: FieldCrypto, requestKey: 
     target: crypto.decrypt(r.target_enc, AAD),
     targetIdx: r.target_idx,
     template: r.template,
+    scene: r.scene,
     status: r.status,
     providerCode: r.provider_code,
   }));

@@ -22,7 +22,7 @@
 
 interface FlowKindEntry {
   workflowType: string;
-  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'webhooks';
+  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'webhooks';
   startedBy: 'api' | 'flow' | 'system';
   contact?: 'phone' | 'email';
   outcomes: readonly string[];
@@ -47,6 +47,15 @@ export const FLOW_KINDS = {
   'reset-security': { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.security_reset'], versioning: 'PINNED' },
   unfreeze: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.unfrozen'], versioning: 'PINNED' },
   cancellation: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.cancellation_requested'], versioning: 'PINNED' },
+  // account recovery (flows/recovery/): without a login, by a code or a face check
+  recovery: {
+    workflowType: 'accountRecovery',
+    family: 'recovery',
+    startedBy: 'api',
+    outcomes: ['recovered', 'fail', 'expired', 'locked', 'rejected', 'cancelled'],
+    events: ['account.recovery_verified', 'account.recovered'],
+    versioning: 'PINNED',
+  },
   'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [], versioning: 'PINNED' },
   webhooks: { workflowType: 'webhookDispatcher', family: 'webhooks', startedBy: 'system', outcomes: [], events: [], versioning: 'AUTO_UPGRADE' },
   'webhooks-sweep': { workflowType: 'webhookSweep', family: 'webhooks', startedBy: 'system', outcomes: [], events: [], versioning: 'PINNED' },

@@ -5,9 +5,10 @@ import { phoneRebind, emailRebind } from './rebind/workflow';
 import { realName } from './real-name/workflow';
 import { faceCheck } from './face-check/workflow';
 import { faceScene } from './face-scene/workflow';
+import { accountRecovery } from './recovery/workflow';
 import { webhookDispatcher, webhookSweep } from './webhooks/workflow';
 import { declareVersioning } from './shared/versioning';
 
-export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, webhookDispatcher, webhookSweep };
+export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, webhookDispatcher, webhookSweep };
 
-declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, webhookDispatcher, webhookSweep });
+declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, webhookDispatcher, webhookSweep });

@@ -9,7 +9,7 @@ import type { Config } from '../lib/config';
 import { AppError, type ErrorCode } from '../lib/errors';
 import type { FieldCrypto } from '../lib/field-crypto';
 
-type Subject = { kind: 'account' | 'ip' | 'face_check'; id: string | undefined; perDay: number };
+type Subject = { kind: 'account' | 'ip' | 'face_check' | 'identifier'; id: string | undefined; perDay: number };
 
 export class AbuseLimits {
   private readonly limiter: SendRateLimiter;
@@ -41,6 +41,18 @@ export class AbuseLimits {
     return this.take('real_name_start', 'REAL_NAME_START_LIMIT', [
       { kind: 'account', id: accountId, perDay: l.realNameStartsPerAccount },
       { kind: 'ip', id: ip, perDay: l.realNameStartsPerIp },
+    ]);
+  }
+
+  /**
+   * Before an account lookup (找回账户), per identifier (its blind index, hex) and per client IP:
+   * the slot is taken whether anything matches, so the limit tells nothing either.
+   */
+  recoveryLookup(identifierIdx: string, ip: string | undefined): Promise<void> {
+    const r = this.cfg.recovery;
+    return this.take('recovery_lookup', 'RECOVERY_LOOKUP_LIMIT', [
+      { kind: 'identifier', id: identifierIdx, perDay: r.lookupsPerIdentifier },
+      { kind: 'ip', id: ip, perDay: r.lookupsPerIp },
     ]);
   }
 

@@ -1,5 +1,6 @@
 // Turning anything thrown while serving a request into the catalogue's shape:
 // { error: { code, message, details? } }. A 500 here means a bug, and is logged.
+import { routePattern } from '../lib/metrics';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -95,10 +96,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     const app = toAppError(err);
     if (app) {
-      if (app.status >= 500) log.warn({ code: app.code, path: req.path, err: (err as Error)?.message }, 'request failed');
+      if (app.status >= 500) log.warn({ code: app.code, route: routePattern(req), err: (err as Error)?.message }, 'request failed');
       return void res.status(app.status).json(errorBody(app.code, lang, app.details));
     }
-    log.error({ err, path: req.path }, 'unhandled error');
+    // the route's template, never the path: paths carry ids, and a recovery grant
+    log.error({ err, route: routePattern(req) }, 'unhandled error');
     res.status(500).json(errorBody('INTERNAL', lang));
   };
 }

@@ -189,6 +189,9 @@ const schema = z.object({
   SMS_TEMPLATE_UNBIND_EMAIL: z.string().default('2134016'),
   SMS_TEMPLATE_REBIND_NOTICE: z.string().default('2133448'),
   SMS_TEMPLATE_UPDATE_PASSWORD: z.string().default('1646866'),
+  // not in the seed: account recovery's code and its notice (the sandbox approves these ids)
+  SMS_TEMPLATE_RECOVER_ACCOUNT: z.string().default('1646868'),
+  SMS_TEMPLATE_RECOVERY_NOTICE: z.string().default('1646869'),
 
   MAIL_HOST: z.string().default('127.0.0.1'),
   MAIL_PORT: port.default(2525),
@@ -224,6 +227,15 @@ const schema = z.object({
   REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
   // a face-confirmed cancellation request takes effect after this many days unless withdrawn
   ACCOUNT_CANCELLATION_COOLING_DAYS: z.coerce.number().int().min(0).max(365).default(15),
+  // account recovery (docs/flows/recovery.md): a lookup's ticket, the proof, the grant
+  RECOVERY_TICKET_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
+  RECOVERY_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
+  RECOVERY_GRANT_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
+  // signs recovery tickets and derives grants; derived from BLIND_INDEX_KEY when unset
+  RECOVERY_KEY: base64Key.optional(),
+  // lookups (找回账户: 短时间内只能使用X次,超过次数自动风控拦截), per day
+  RECOVERY_LOOKUPS_PER_IP_PER_DAY: z.coerce.number().int().min(1).max(100000).default(10),
+  RECOVERY_LOOKUPS_PER_IDENTIFIER_PER_DAY: z.coerce.number().int().min(1).max(100000).default(5),
 
   // real-name verification (docs/rules.md#real-name-verification)
   REAL_NAME_ENABLED: z.stringbool().default(true),
@@ -363,6 +375,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         unbind_email: e.SMS_TEMPLATE_UNBIND_EMAIL,
         rebind_notice: e.SMS_TEMPLATE_REBIND_NOTICE,
         update_password: e.SMS_TEMPLATE_UPDATE_PASSWORD,
+        recover_account: e.SMS_TEMPLATE_RECOVER_ACCOUNT,
+        recovery_notice: e.SMS_TEMPLATE_RECOVERY_NOTICE,
       },
     },
     mail: {
@@ -395,6 +409,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       unbindTokenTtlSec: e.UNBIND_TOKEN_TTL_SEC,
       rebindFlowTtlSec: e.REBIND_FLOW_TTL_SEC,
       cancellationCoolingDays: e.ACCOUNT_CANCELLATION_COOLING_DAYS,
+    },
+    recovery: {
+      ticketTtlSec: e.RECOVERY_TICKET_TTL_SEC,
+      flowTtlSec: e.RECOVERY_FLOW_TTL_SEC,
+      grantTtlSec: e.RECOVERY_GRANT_TTL_SEC,
+      key: e.RECOVERY_KEY ?? createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga recovery').digest('base64'),
+      lookupsPerIp: e.RECOVERY_LOOKUPS_PER_IP_PER_DAY,
+      lookupsPerIdentifier: e.RECOVERY_LOOKUPS_PER_IDENTIFIER_PER_DAY,
     },
     realName: {
       enabled: e.REAL_NAME_ENABLED,

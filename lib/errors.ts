@@ -82,6 +82,12 @@ export const ERRORS = {
   SECURITY_FLAGS_NOT_SET: { status: 409, zh: '账户当前无需重置安全', en: 'The account has no security flags to clear' },
   CANCELLATION_PENDING: { status: 409, zh: '账户注销申请已提交,请勿重复申请', en: 'A cancellation request of this account is already pending' },
   CANCELLATION_NOT_REQUESTED: { status: 409, zh: '账户未提交注销申请', en: 'The account has no pending cancellation request' },
+  // account recovery (flows/recovery/)
+  RECOVERY_TICKET_INVALID: { status: 403, zh: '账户找回失败:找回凭证无效或已过期,请重新查找账户', en: 'The recovery ticket is missing, wrong or expired; look the account up again' },
+  RECOVERY_METHOD_UNAVAILABLE: { status: 409, zh: '账户找回失败:该账户不支持此找回方式', en: 'This account cannot be recovered by this method (no such contact bound, no real-name identity, or face off)' },
+  RECOVERY_GRANT_INVALID: { status: 404, zh: '账户找回失败:找回授权无效', en: 'No recovery grant like this one' },
+  RECOVERY_GRANT_USED: { status: 409, zh: '账户找回失败:找回授权已使用', en: 'This recovery grant was redeemed already' },
+  RECOVERY_GRANT_EXPIRED: { status: 410, zh: '账户找回失败:找回授权已过期,请重新找回', en: 'This recovery grant expired unredeemed; recover the account again' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
   PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },
   EMAIL_UNBIND_FORBIDDEN: { status: 409, zh: '邮箱只能换绑,不能单纯解绑', en: 'An email can only be rebound, never simply removed' },
@@ -100,6 +106,7 @@ export const ERRORS = {
   // abuse limits (answers that could tell what other accounts hold come after a slot of these)
   CONTACT_CHECK_LIMIT: { status: 429, zh: '操作过于频繁,请稍后再试', en: 'Too many contact changes were tried for this account or from this address today' },
   REAL_NAME_START_LIMIT: { status: 429, zh: '认证过于频繁,请稍后再试', en: 'Too many real-name attempts for this account or from this address today' },
+  RECOVERY_LOOKUP_LIMIT: { status: 429, zh: '账户找回:短时间内只能使用{perDay}次,超过次数自动风控拦截', en: 'Too many account lookups for this identifier or from this address today ({perDay})' },
   FACE_COMPLETION_LIMIT: { status: 429, zh: '提交过于频繁,请重新发起人脸识别', en: 'Too many completions were posted for this face check; start a new one' },
 
   // flows

@@ -2,7 +2,7 @@
 // code limits a flow starts with (lifetime, resend gap, daily cap); db/reports.ts reads the
 // lifetime.
 
-export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email';
+export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email' | 'recover_account';
 export type Channel = 'sms' | 'mail';
 
 export interface ScenePolicy {
@@ -17,6 +17,8 @@ export const SCENES: Record<Scene, ScenePolicy> = {
   bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
   unbind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
   bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+  // account recovery (找回账户) by a code to the bound phone or email, without a login
+  recover_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
 };
 
 export const CODE_LENGTH = 6;

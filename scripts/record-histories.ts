@@ -2,7 +2,7 @@
 // running `npm start` stack started with short lifetimes, so the expiry paths end quickly:
 //
 //   WEBHOOK_DISPATCHER_IDLE_SEC=3 WEBHOOK_DISPATCHER_MAX_PER_RUN=1 BIND_FLOW_TTL_SEC=6 \
-//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 npm start
+//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 RECOVERY_GRANT_TTL_SEC=4 npm start
 //   npm run record-histories -- <folder> [name-prefix…]
 //
 // It drives every path over the HTTP API like a caller would and saves each workflow's history
@@ -276,6 +276,60 @@ const scenarios: Record<string, Scenario> = {
       [expired.flowId, 'face-scene-expired'],
       [cancelled.flowId, 'face-scene-cancelled'],
       [cancelled.faceCheckId, 'face-check-scene-owner-cancelled'],
+    ];
+  },
+  async recovery() {
+    // without a login: a lookup's ticket, then each proof to its end; a grant redeemed, one left
+    // to expire (RECOVERY_GRANT_TTL_SEC), a face that fails, a cancel
+    const ticket = async (by: Record<string, string>) => (await post('/v1/recovery/lookup', { ...by, client: { ip: ip() } })).recovery.matches[0].ticket as string;
+    const start = async (t: string, method: string, deviceId = 'rec-web') => {
+      const started = await post('/v1/recovery/flows', { ticket: t, method, deviceId, client: { ip: ip() } });
+      if (!started.flow) throw new Error(`recovery start failed: ${JSON.stringify(started)}`);
+      return started.flow;
+    };
+    const bySms = phone('135');
+    const smsId = await account(bySms);
+    await post(`/v1/accounts/${smsId}/sessions`, { sessionId: `${smsId}-s1` });
+    await start(await ticket({ phone: bySms }), 'sms');
+    const code = await latestCode('sms', bySms);
+    await post(`/v1/flows/recovery:${smsId}/code`, { code: code === '000000' ? '111111' : '000000' });
+    const smsGrant = (await post(`/v1/flows/recovery:${smsId}/code`, { code })).grant.grant;
+    await post(`/v1/recovery-grants/${smsGrant}/redeem`, {});
+
+    const mailId = await account(phone('136'));
+    const email = `rec-${unique()}@example.com`;
+    await post(`/v1/accounts/${mailId}/email/bind`, { email });
+    await post(`/v1/flows/bind-email:${mailId}/code`, { code: await latestCode('mail', email) });
+    await start(await ticket({ email }), 'mail');
+    await post(`/v1/flows/recovery:${mailId}/code`, { code: await latestCode('mail', email) });
+
+    const face = async (magic: string | null) => {
+      const p = phone('137');
+      const id = await account(p);
+      await realName(id, null);
+      await creditFaceQuota(id);
+      const deviceId = await device(id, magic);
+      const flow = await start(await ticket({ phone: p }), 'face', deviceId);
+      const collected = post(`/v1/flows/recovery:${id}/grant`);
+      await faceCompletion(deviceId, { clientToken: flow.clientToken, certifyId: flow.face.certifyId });
+      const grant = (await collected).grant?.grant;
+      if (grant) await post(`/v1/recovery-grants/${grant}/redeem`, {});
+      return { flowId: flow.flowId as string, faceCheckId: flow.face.faceCheckId as string };
+    };
+    const faceOk = await face(null);
+    const faceFail = await face('fail');
+
+    const cancelledPhone = phone('138');
+    const cancelledId = await account(cancelledPhone);
+    await start(await ticket({ phone: cancelledPhone }), 'sms');
+    await send('DELETE', `/v1/flows/recovery:${cancelledId}`);
+    return [
+      [`recovery:${smsId}`, 'recovery-sms-redeemed'],
+      [`recovery:${mailId}`, 'recovery-mail-grant-expired'],
+      [faceOk.flowId, 'recovery-face-redeemed'],
+      [faceOk.faceCheckId, 'face-check-recovery-success'],
+      [faceFail.flowId, 'recovery-face-fail'],
+      [`recovery:${cancelledId}`, 'recovery-cancelled'],
     ];
   },
   async webhooks() {

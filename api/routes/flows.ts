@@ -1,6 +1,7 @@
 // Routes every flow kind shares: read its state and cancel it, whatever the kind (one
 // `state` query and one cancelFlow update). The code routes serve the kinds that have a
-// code: bind's completes it, rebind's proves the old contact. The flow id says the kind.
+// code: bind's completes it, rebind's proves the old contact, recovery's proves the account
+// (answered with the recovery grant). The flow id says the kind.
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { AppError } from '../../lib/errors';
@@ -15,16 +16,17 @@ import type { BindFlows } from '../../flows/bind/start';
 import { parseFlowId } from '../../http/flow-ids';
 import { updateFlow } from '../../http/flow-updates';
 import type { RebindFlows } from '../../flows/rebind/start';
+import type { RecoveryFlows } from '../../flows/recovery/start';
 import { submitCodeBody } from '../../http/schemas';
 import { parse } from '../../http/validation';
 
-export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows): Router {
+export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows, recovery: RecoveryFlows): Router {
   const r = Router();
   const familyOf = (flowId: string) => FLOW_KINDS[parseFlowId(flowId).kind].family;
-  /** bind or rebind: the kinds with a code; any other id has no code routes */
+  /** bind, rebind or recovery: the kinds with a code; any other id has no code routes */
   const codeFamilyOf = (flowId: string) => {
     const family = familyOf(flowId);
-    if (family !== 'bind' && family !== 'rebind') throw new AppError('FLOW_NOT_FOUND');
+    if (family !== 'bind' && family !== 'rebind' && family !== 'recovery') throw new AppError('FLOW_NOT_FOUND');
     return family;
   };
 
@@ -55,7 +57,8 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows)
   // bind: a new code to the new address; rebind: a new proof code to the old contact
   r.post('/v1/flows/:flowId/code/resend', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    res.json({ flow: codeFamilyOf(flowId) === 'rebind' ? await rebind.resendProof(flowId) : await bind.resend(flowId) });
+    const family = codeFamilyOf(flowId);
+    res.json({ flow: family === 'rebind' ? await rebind.resendProof(flowId) : family === 'recovery' ? await recovery.resend(flowId) : await bind.resend(flowId) });
   });
 
   // bind: the code that completes the bind; rebind: the proof code, answered with the unbind token
@@ -63,7 +66,8 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows)
     const flowId = req.params.flowId as string;
     const family = codeFamilyOf(flowId);
     const { code } = parse(submitCodeBody, req.body);
-    if (family === 'rebind') res.json({ proof: { ...(await rebind.submitProof(flowId, code)), message: PROOF_ACCEPTED_MESSAGE[contactOf(flowId)] } });
+    if (family === 'recovery') res.json({ grant: await recovery.submitCode(flowId, code) });
+    else if (family === 'rebind') res.json({ proof: { ...(await rebind.submitProof(flowId, code)), message: PROOF_ACCEPTED_MESSAGE[contactOf(flowId)] } });
     else res.json({ result: localizedFor(req, withMessage(flowId, await bind.submit(flowId, code))) });
   });
 

@@ -2,7 +2,6 @@
 // if the contact is still the one the flow started from, with its notices queued in the same
 // transaction), and the queued notices sent to the old contacts.
 import { randomBytes } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
 import { failure } from '../../lib/errors';
 import { sendAndLog } from '../../providers/outbox';
@@ -11,28 +10,13 @@ import type { CommittedChange } from '../../db/contact-change';
 import { auditRecorded, recordAudit } from '../../db/events';
 import type { RequestMeta } from '../shared/contract';
 import { messageStatus } from '../../db/messages';
-import { noticeOutbox, queueNotice } from '../../db/notices';
+import { queueNoticesToContacts } from '../../db/notices';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
-import { CONTACT, CONTACT_KINDS, contactOfChannel, type ContactKind } from '../../lib/contact-kinds';
+import { CONTACT, CONTACT_KINDS, type ContactKind } from '../../lib/contact-kinds';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
 import { commitContactChange, contactChange } from '../shared/activities/contact-change';
 import { NOTICE_ATTEMPTS, type NoticeOutcome } from './contract';
-
-function heartbeat(): void {
-  try {
-    Context.current().heartbeat();
-  } catch {
-    /* outside an activity (tests): nothing to tell */
-  }
-}
-
-function attempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return NOTICE_ATTEMPTS; // called outside an activity (tests): behave as the last attempt
-  }
-}
+import { heartbeat, noticeAttempt, sendQueuedNotices } from '../shared/activities/notices';
 
 const noticeKey = (runKey: string) => `${runKey}/rebind-notice`;
 
@@ -102,7 +86,7 @@ export function createRebindActivities(deps: ActivityDeps) {
     }
     // Retried while attempts remain; the last attempt reports what went out and what
     // did not, so the change is never held hostage by a notice.
-    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw failure('SERVICE_UNAVAILABLE', { providerCode: transientFault }, { retryable: true });
+    if (transientFault && noticeAttempt() < NOTICE_ATTEMPTS) throw failure('SERVICE_UNAVAILABLE', { providerCode: transientFault }, { retryable: true });
     return results;
   }
 
@@ -167,19 +151,12 @@ export function createRebindActivities(deps: ActivityDeps) {
       if (!current || current.toString('hex') !== input.expectedContactIdx) throw failure('CONTACT_CHANGED');
       const owner = await accountIdByContact(c, input.kind, contactIndex(deps.fieldCrypto, input.kind, input.target));
       if (owner !== null) throw failure(owner === account.id ? 'SAME_CONTACT' : CONTACT[input.kind].errors.rebindTaken);
-      for (const kind of CONTACT_KINDS) {
-        const to = decryptContact(deps.fieldCrypto, account, kind);
-        if (!to) continue;
-        await queueNotice(c, deps.fieldCrypto, {
-          requestKey: noticeKey(input.runKey),
-          accountId: account.id,
-          flowId: input.flowId,
-          channel: CONTACT[kind].channel,
-          target: to,
-          targetIdx: contactIndex(deps.fieldCrypto, kind, to),
-          template: noticeTemplate[kind](input.kind),
-        });
-      }
+      await queueNoticesToContacts(c, deps.fieldCrypto, account, {
+        requestKey: noticeKey(input.runKey),
+        flowId: input.flowId,
+        scene: 'rebind_notice',
+        template: (kind) => noticeTemplate[kind](input.kind),
+      });
     });
   }
 
@@ -188,33 +165,13 @@ export function createRebindActivities(deps: ActivityDeps) {
    * A refused notice is logged and does not undo anything; a transient fault is retried by
    * Temporal, and the last attempt reports what went out and what did not.
    */
-  async function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
-    const results: NoticeOutcome[] = [];
-    let transientFault: string | null = null;
-    for (const n of await noticeOutbox(deps.pool, deps.fieldCrypto, noticeKey(input.runKey))) {
-      heartbeat();
-      const kind = contactOfChannel(n.channel);
-      if (n.status === 'sent') {
-        results.push({ channel: n.channel, to: CONTACT[kind].mask(n.target), status: 'sent', providerCode: n.providerCode ?? 'Ok' });
-        continue;
-      }
-      const outcome = await sendAndLog(deps, {
-        requestKey: n.requestKey,
-        accountId: input.accountId,
-        flowId: n.flowId,
-        kind: 'notice',
-        scene: 'rebind_notice',
-        channel: n.channel,
-        target: n.target,
-        targetIdx: n.targetIdx,
-        sms: n.channel === 'sms' ? { templateId: n.template, params: [CONTACT[input.kind].rebindOperation, input.newTargetMasked] } : undefined,
-        mail: n.channel === 'mail' ? { subject: n.template, text: REBIND_NOTICE_MAIL.text(CONTACT[input.kind].rebindOperation, input.newTargetMasked) } : undefined,
-      });
-      if (!outcome.ok && outcome.retryable) transientFault = outcome.providerCode;
-      results.push({ channel: n.channel, to: CONTACT[kind].mask(n.target), status: outcome.ok ? 'sent' : 'failed', providerCode: outcome.providerCode });
-    }
-    if (transientFault && attempt() < NOTICE_ATTEMPTS) throw failure('SERVICE_UNAVAILABLE', { providerCode: transientFault }, { retryable: true });
-    return results;
+  function sendQueuedRebindNotices(input: { runKey: string; accountId: string; kind: ContactKind; newTargetMasked: string }): Promise<NoticeOutcome[]> {
+    const operation = CONTACT[input.kind].rebindOperation;
+    return sendQueuedNotices(deps, {
+      requestKey: noticeKey(input.runKey),
+      accountId: input.accountId,
+      text: { smsParams: [operation, input.newTargetMasked], mailText: REBIND_NOTICE_MAIL.text(operation, input.newTargetMasked) },
+    });
   }
 
   return { issueUnbindToken, sendRebindNotices, assertRebindable, applyRebind, commitRebind, sendQueuedRebindNotices };

@@ -2,7 +2,7 @@
 // workflow, the API and the tests. The proof step answers requestCode, as bind's code
 // does (../shared/contract.ts).
 import type { FlowError } from '../shared/contract';
-import { defineQuery, defineUpdate, type RetryPolicy } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type CodeLimits, type CodeSent, type ContactKind, type RequestMeta } from '../shared/contract';
 
 /** How the user proves control: a code to the bound phone or email, or a face check
@@ -60,18 +60,9 @@ export type RebindStage =
 
 export type RebindOutcome = 'rebound' | 'rejected' | 'expired' | 'locked' | 'cancelled';
 
-/** A rebind notice to one of the old contacts, as the notice activities report it. */
-export interface NoticeOutcome {
-  channel: 'sms' | 'mail';
-  to: string; // masked
-  status: 'sent' | 'failed';
-  providerCode: string;
-}
-
-/** The retry policy of the legacy notice step (sendRebindNotices): its last attempt reports. */
-export const NOTICE_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } as const satisfies RetryPolicy;
-/** A provider's transient fault is retried this many attempts, then the notice is reported failed. */
-export const NOTICE_ATTEMPTS = NOTICE_RETRY.maximumAttempts;
+// a rebind notice to one of the old contacts, and its step's retry policy (shared with recovery)
+export { NOTICE_ATTEMPTS, NOTICE_RETRY, type NoticeOutcome } from '../shared/contract';
+import type { NoticeOutcome } from '../shared/contract';
 
 export interface RebindState {
   flowId: string;

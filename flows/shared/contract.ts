@@ -5,6 +5,7 @@
 // and what every flow kind answers alike: its `state` query (each flow types it, one wire
 // name so GET /v1/flows/:flowId reads any kind) and the cancelFlow update.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import type { ErrorInfo } from '../../lib/errors';
 
 /** phone or email; what differs between them is in lib/contact-kinds.ts */
@@ -42,6 +43,19 @@ export interface CodeSent {
   codeExpiresAt: string;
   resendAvailableAt: string;
 }
+
+/** A notice to one of an account's contacts, as the notice activities report it. */
+export interface NoticeOutcome {
+  channel: 'sms' | 'mail';
+  to: string; // masked
+  status: 'sent' | 'failed';
+  providerCode: string;
+}
+
+/** The retry policy of the legacy notice step (sendRebindNotices): its last attempt reports. */
+export const NOTICE_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } as const satisfies RetryPolicy;
+/** A provider's transient fault is retried this many attempts, then the notice is reported failed. */
+export const NOTICE_ATTEMPTS = NOTICE_RETRY.maximumAttempts;
 
 export const requestCodeUpdate = defineUpdate<CodeSent, []>('requestCode');
 /**

@@ -59,7 +59,7 @@ export function expectAnswer(r: Answer, status: number, code: string | null, wha
   }
 }
 
-const flowIdOf = (name: FlowName, a: AccountModel) => `${name}:${a.id}`;
+export const flowIdOf = (name: FlowName, a: AccountModel) => `${name}:${a.id}`;
 const addressOf = (w: World, kind: Kind, i: number) => (kind === 'phone' ? w.phones[i % w.phones.length]! : w.emails[i % w.emails.length]!);
 const taken = (kind: Kind, rebind: boolean) => (kind === 'phone' ? 'PHONE_TAKEN' : rebind ? 'REBIND_EMAIL_TAKEN' : 'EMAIL_TAKEN');
 const other = (code: string) => (code === '000000' ? '111111' : '000000');
@@ -154,7 +154,7 @@ class WithRestart extends Step {
 // Sending a code in a challenge: what the flow's validator and the send activity refuse.
 
 /** Sends (or refuses) a code in challenge c via `send`; the answer and the model follow the rules. */
-async function sendInChallenge(w: World, sys: System, c: CodeChallengeModel, send: () => Promise<Answer>, what: string, precheck?: Answer | null): Promise<Answer> {
+export async function sendInChallenge(w: World, sys: System, c: CodeChallengeModel, send: () => Promise<Answer>, what: string, precheck?: Answer | null): Promise<Answer> {
   const before = sys.messages(c.channel, c.to);
   const perDay = LIMITS.perDay[c.scene]!;
   if (c.sent >= perDay || c.attempts >= 2 * perDay) {

@@ -9,6 +9,7 @@ import { uniqueIdNumber } from '../support/real-name';
 import { uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 import { COMMANDS } from './commands';
 import { SCENE_COMMANDS } from './scenes';
+import { RECOVERY_COMMANDS } from './recovery';
 import { System } from './system';
 import { LIMITS, type AccountModel, type World } from './world';
 
@@ -16,6 +17,8 @@ import { LIMITS, type AccountModel, type World } from './world';
 export const MODEL_ENV: Record<string, string> = {
   BIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   REBIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  RECOVERY_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  RECOVERY_GRANT_TTL_SEC: String(LIMITS.recoveryGrantTtlSec),
   FACE_TOKEN_TTL_SEC: String(LIMITS.faceTtlSec),
   CODE_MAX_WRONG_PER_FLOW: String(LIMITS.maxWrong),
   FACE_FREE_PER_ACCOUNT: String(LIMITS.freeFace),
@@ -97,14 +100,14 @@ async function freshWorld(sys: System): Promise<World> {
   a0.events['real_name.verified'] = 1;
   await sys.buyFaceCheck(a0.id);
   a0.purchased = 1;
-  return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
+  return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], lookups: {}, codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
 }
 
 export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelStats> {
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
+    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

@@ -24,7 +24,9 @@ export const LIMITS = {
   realNameStartsPerAccount: 6,
   completionsPerCheck: 10,
   contactChecksPerAccount: 10,
-  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5 } as Record<string, number>,
+  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5 } as Record<string, number>,
+  lookupsPerIdentifier: 5,
+  recoveryGrantTtlSec: 24,
 };
 
 export interface CodeChallengeModel {
@@ -98,8 +100,20 @@ export interface SceneFlow {
   repeats: number;
 }
 
-export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow;
-export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName;
+/** Account recovery by a code (flows/recovery/); deadline: the proof's, then the grant's. */
+export interface RecoveryFlow {
+  type: 'recovery';
+  method: 'sms' | 'mail';
+  deadline: number;
+  wrong: number;
+  challenge: CodeChallengeModel;
+  grant: string | null;
+  repeats: number;
+  sentTo: string;
+}
+
+export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow | RecoveryFlow;
+export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName | 'recovery';
 
 export interface AccountModel {
   id: string;
@@ -132,6 +146,8 @@ export interface World {
   phones: string[];
   emails: string[];
   ids: string[];
+  /** account lookups today per identifier (RECOVERY_LOOKUPS_PER_IDENTIFIER_PER_DAY) */
+  lookups: Record<string, number>;
   /** codes sent today per `${scene}:${address}` (the per-address daily caps) */
   codesSent: Record<string, number>;
   /** messages each address must have received: codes and notices */

@@ -1,0 +1,69 @@
+// Account recovery's rows (migration 1732300000010_recovery_grants.sql): which accounts an
+// identifier leads to, and the grant of a proven recovery, kept by its hash only
+// (lib/recovery-grant.ts). Every write is keyed by the flow run, so a retried step finds its own.
+import type { Pool, PoolClient } from 'pg';
+import type { RecoveryMethod } from '../flows/recovery/contract';
+
+type Db = Pool | PoolClient;
+
+export type IdentifierKind = 'phone' | 'email' | 'idNumber';
+
+export interface RecoveryCandidate {
+  id: string;
+  phone_enc: string | null;
+  email_enc: string | null;
+  real_name_status: 'none' | 'verified';
+  frozen_at: Date | null;
+}
+
+/**
+ * The accounts an identifier's blind index leads to: the one a phone or an email is bound to,
+ * or those an ID number verified (ID_SUBJECT_LIMIT may allow several), oldest first.
+ */
+export async function accountsByIdentifier(db: Db, kind: IdentifierKind, idx: Buffer): Promise<RecoveryCandidate[]> {
+  const cols = 'a.id, a.phone_enc, a.email_enc, a.real_name_status, a.frozen_at';
+  const sql =
+    kind === 'idNumber'
+      ? `SELECT DISTINCT ON (a.id) ${cols}, a.created_at FROM real_name_records r JOIN accounts a ON a.id = r.account_id
+         WHERE r.id_idx = $1 AND a.real_name_status = 'verified' ORDER BY a.id`
+      : `SELECT ${cols}, a.created_at FROM accounts a WHERE a.${kind === 'phone' ? 'phone_idx' : 'email_idx'} = $1`;
+  const { rows } = await db.query<RecoveryCandidate & { created_at: Date }>(sql, [idx]);
+  return rows.sort((x, y) => x.created_at.getTime() - y.created_at.getTime() || x.id.localeCompare(y.id)).map(({ created_at: _, ...r }) => r);
+}
+
+export interface GrantRow {
+  grant_hash: Buffer;
+  run_key: string;
+  flow_id: string;
+  account_id: string;
+  method: RecoveryMethod;
+  issued_at: Date;
+  expires_at: Date;
+  redeemed_at: Date | null;
+  sessions_ended: string[] | null;
+}
+
+/** The run's grant: written once, the same row for every retry. */
+export async function insertGrant(c: Db, g: { grantHash: Buffer; runKey: string; flowId: string; accountId: string; method: RecoveryMethod; expiresAt: string }): Promise<GrantRow> {
+  await c.query(
+    `INSERT INTO recovery_grants (grant_hash, run_key, flow_id, account_id, method, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_key) DO NOTHING`,
+    [g.grantHash, g.runKey, g.flowId, g.accountId, g.method, g.expiresAt],
+  );
+  return (await grantOfRun(c, g.runKey))!;
+}
+
+export async function grantOfRun(db: Db, runKey: string, forUpdate = false): Promise<GrantRow | null> {
+  const { rows } = await db.query<GrantRow>(`SELECT * FROM recovery_grants WHERE run_key = $1${forUpdate ? ' FOR UPDATE' : ''}`, [runKey]);
+  return rows[0] ?? null;
+}
+
+export async function grantByHash(db: Db, hash: Buffer): Promise<GrantRow | null> {
+  const { rows } = await db.query<GrantRow>('SELECT * FROM recovery_grants WHERE grant_hash = $1', [hash]);
+  return rows[0] ?? null;
+}
+
+/** Marks the run's grant redeemed with the sessions it ended (once: a retry changes nothing). */
+export async function markRedeemed(c: PoolClient, runKey: string, sessionsEnded: string[]): Promise<void> {
+  await c.query('UPDATE recovery_grants SET redeemed_at = now(), sessions_ended = $2 WHERE run_key = $1 AND redeemed_at IS NULL', [runKey, sessionsEnded]);
+}
