@@ -153,7 +153,7 @@
     }
   }
 
-  const DONE = ['bound', 'rebound', 'verified'];
+  const DONE = ['bound', 'rebound', 'verified', 'success', 'recovered'];
   async function refreshFlows() {
     await Promise.all(
       [...state.flows].map(async ([id, f]) => {
@@ -295,6 +295,69 @@
   }
   rebindCard('phone', 'rbp');
   rebindCard('email', 'rbe');
+
+  // ---- 7. unfreeze (a face scene; by code or by face) ----
+  const uf = { flowId: null, method: null, face: null };
+  action('btn-freeze', 'uf-status', async () => {
+    const id = needAccount();
+    const { security } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/freeze`, { reason: '风控冻结 (demo)' });
+    status('uf-status', `frozen since ${new Date(security.frozen.at).toLocaleTimeString()}: other flows now answer ACCOUNT_FROZEN`, 'wait');
+  });
+  action('btn-uf-start', 'uf-status', async () => {
+    const id = needAccount();
+    const method = $('uf-method').value;
+    if (method === 'sms' && !state.phone) throw new Error('bind the phone on this page first: the code goes there');
+    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/face-scenes/unfreeze`, { deviceId: 'demo-app-1', method });
+    Object.assign(uf, { flowId: flow.flowId, method, face: method === 'face' ? flow : null });
+    track(flow.flowId, 'unfreeze', flowState(flow.flowId));
+    if (method === 'face') return status('uf-status', `awaiting the face check: certifyId ${flow.certifyId.slice(0, 12)}… — complete it as the app`, 'wait');
+    status('uf-status', `code sent to ${flow.code.sentTo}; reading it from the sandbox inbox…`, 'wait');
+    const code = await readCode('sms', state.phone, 'uf-code');
+    status('uf-status', `code ${code} read from the inbox: submit it`, 'wait');
+  });
+  action('btn-uf-submit', 'uf-status', async () => {
+    if (!uf.flowId) throw new Error('start the unfreeze first');
+    const { result } =
+      uf.method === 'face'
+        ? await call('POST', '/v1/face/completion', { deviceId: 'demo-app-1', certifyId: uf.face.certifyId, errCode: 0, errMsg: 'startFacialRecognitionVerify:ok' }, { key: false, headers: { 'x-face-token': uf.face.clientToken } })
+        : await call('POST', `/v1/flows/${encodeURIComponent(uf.flowId)}/code`, { code: $('uf-code').value.trim() });
+    status('uf-status', `${result.outcome} — ${result.message}`, result.outcome === 'success' ? 'ok' : 'error');
+  });
+
+  // ---- 8. account recovery (no login: the platform calls on the user's behalf) ----
+  const rc = { ticket: null, flowId: null, to: null, grant: null };
+  action('btn-rc-lookup', 'rc-status', async () => {
+    const v = $('rc-identifier').value.trim();
+    const by = v.includes('@') ? { email: v } : /^\d{17}[\dXx]$/.test(v) ? { idNumber: v } : { phone: v };
+    const { recovery } = await call('POST', '/v1/recovery/lookup', { ...by, client: { fingerprint: 'demo-console' } });
+    const m = recovery.matches[0];
+    if (!m) return status('rc-status', `${recovery.message} (no account matched)`, 'error');
+    rc.ticket = m.ticket;
+    status('rc-status', `found ${m.accountId}: phone ${m.phone || '–'}, email ${m.email || '–'}; methods ${m.methods.join(', ')}`, 'wait');
+  });
+  action('btn-rc-start', 'rc-status', async () => {
+    if (!rc.ticket) throw new Error('look the account up first');
+    const method = $('rc-method').value;
+    rc.to = method === 'sms' ? state.phone : state.email;
+    if (!rc.to) throw new Error(`bind the ${method === 'sms' ? 'phone' : 'email'} on this page first: the code goes there`);
+    const { flow } = await call('POST', '/v1/recovery/flows', { ticket: rc.ticket, method, deviceId: 'demo-web-1', client: { fingerprint: 'demo-console' } });
+    rc.flowId = flow.flowId;
+    track(flow.flowId, 'account recovery', flowState(flow.flowId));
+    status('rc-status', `code sent to ${flow.code.sentTo}; reading it from the sandbox inbox…`, 'wait');
+    const code = await readCode(method === 'sms' ? 'sms' : 'mail', rc.to, 'rc-code');
+    status('rc-status', `code ${code} read from the inbox: submit it`, 'wait');
+  });
+  action('btn-rc-submit', 'rc-status', async () => {
+    if (!rc.flowId) throw new Error('start the recovery first');
+    const { grant } = await call('POST', `/v1/flows/${encodeURIComponent(rc.flowId)}/code`, { code: $('rc-code').value.trim() });
+    rc.grant = grant.grant;
+    status('rc-status', `proved: a single-use grant valid until ${new Date(grant.grantExpiresAt).toLocaleTimeString()}; the platform redeems it`, 'wait');
+  });
+  action('btn-rc-redeem', 'rc-status', async () => {
+    if (!rc.grant) throw new Error('submit the code first');
+    const { result } = await call('POST', `/v1/recovery-grants/${encodeURIComponent(rc.grant)}/redeem`, {});
+    status('rc-status', `${result.message}: ${result.sessionsEnded.length} session(s) ended, ${result.notices.length} notice(s) sent`, 'ok');
+  });
 
   $('btn-refresh').addEventListener('click', () => void refreshFlows().catch(() => {}));
 

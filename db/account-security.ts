@@ -114,6 +114,8 @@ export interface SceneApply {
   keepSessionId: string | null;
   coolingDays: number;
   faceRecordId: string | null;
+  /** how the owner proved it is them (absent: the face, as before the code method) */
+  method?: 'face' | 'sms';
   meta: RequestMeta;
 }
 
@@ -169,7 +171,7 @@ export async function applySceneEffect(c: PoolClient, a: SceneApply): Promise<{ 
     type: a.eventType,
     accountId: a.accountId,
     flowId: a.flowId,
-    payload: { accountId: a.accountId, flowId: a.flowId, type: a.scene, id: a.faceRecordId, table_name: 'face_verifications', ...effect },
+    payload: { accountId: a.accountId, flowId: a.flowId, type: a.scene, method: a.method ?? 'face', id: a.faceRecordId, table_name: 'face_verifications', ...effect },
   });
   return { ok: true, effect };
 }

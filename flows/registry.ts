@@ -45,8 +45,9 @@ export const FLOW_KINDS = {
   },
   // the face scenes (flows/face-scene/): one workflow type, a kind per scene
   'reset-security': { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.security_reset'], versioning: 'PINNED' },
-  unfreeze: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.unfrozen'], versioning: 'PINNED' },
-  cancellation: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'cancelled'], events: ['account.cancellation_requested'], versioning: 'PINNED' },
+  // unfreeze and cancellation may be proven by an SMS code too (locked: five wrong codes)
+  unfreeze: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'locked', 'cancelled'], events: ['account.unfrozen'], versioning: 'PINNED' },
+  cancellation: { workflowType: 'faceScene', family: 'face-scene', startedBy: 'api', outcomes: ['success', 'fail', 'expired', 'rejected', 'locked', 'cancelled'], events: ['account.cancellation_requested'], versioning: 'PINNED' },
   // account recovery (flows/recovery/): without a login, by a code or a face check
   recovery: {
     workflowType: 'accountRecovery',

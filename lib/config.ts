@@ -192,6 +192,9 @@ const schema = z.object({
   // not in the seed: account recovery's code and its notice (the sandbox approves these ids)
   SMS_TEMPLATE_RECOVER_ACCOUNT: z.string().default('1646868'),
   SMS_TEMPLATE_RECOVERY_NOTICE: z.string().default('1646869'),
+  // not in the seed either: the unfreeze and cancellation scenes' code method
+  SMS_TEMPLATE_UNFREEZE_ACCOUNT: z.string().default('1646870'),
+  SMS_TEMPLATE_CANCEL_ACCOUNT: z.string().default('1646871'),
 
   MAIL_HOST: z.string().default('127.0.0.1'),
   MAIL_PORT: port.default(2525),
@@ -227,6 +230,8 @@ const schema = z.object({
   REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
   // a face-confirmed cancellation request takes effect after this many days unless withdrawn
   ACCOUNT_CANCELLATION_COOLING_DAYS: z.coerce.number().int().min(0).max(365).default(15),
+  // unfreeze and cancellation proven by an SMS code: the flow's lifetime
+  SCENE_CODE_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
   // account recovery (docs/flows/recovery.md): a lookup's ticket, the proof, the grant
   RECOVERY_TICKET_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
   RECOVERY_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
@@ -377,6 +382,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         update_password: e.SMS_TEMPLATE_UPDATE_PASSWORD,
         recover_account: e.SMS_TEMPLATE_RECOVER_ACCOUNT,
         recovery_notice: e.SMS_TEMPLATE_RECOVERY_NOTICE,
+        unfreeze_account: e.SMS_TEMPLATE_UNFREEZE_ACCOUNT,
+        cancel_account: e.SMS_TEMPLATE_CANCEL_ACCOUNT,
       },
     },
     mail: {
@@ -409,6 +416,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       unbindTokenTtlSec: e.UNBIND_TOKEN_TTL_SEC,
       rebindFlowTtlSec: e.REBIND_FLOW_TTL_SEC,
       cancellationCoolingDays: e.ACCOUNT_CANCELLATION_COOLING_DAYS,
+      sceneCodeFlowTtlSec: e.SCENE_CODE_FLOW_TTL_SEC,
     },
     recovery: {
       ticketTtlSec: e.RECOVERY_TICKET_TTL_SEC,

@@ -88,6 +88,8 @@ export const ERRORS = {
   RECOVERY_GRANT_INVALID: { status: 404, zh: '账户找回失败:找回授权无效', en: 'No recovery grant like this one' },
   RECOVERY_GRANT_USED: { status: 409, zh: '账户找回失败:找回授权已使用', en: 'This recovery grant was redeemed already' },
   RECOVERY_GRANT_EXPIRED: { status: 410, zh: '账户找回失败:找回授权已过期,请重新找回', en: 'This recovery grant expired unredeemed; recover the account again' },
+  SCENE_METHOD_UNAVAILABLE: { status: 409, zh: '该场景仅支持人脸识别验证', en: 'This scene is proven by the face only (the SMS method serves unfreeze and cancellation)' },
+  SCENE_PHONE_REQUIRED: { status: 409, zh: '验证失败:账户未绑定手机号', en: 'The SMS method needs a bound phone' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
   PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },
   EMAIL_UNBIND_FORBIDDEN: { status: 409, zh: '邮箱只能换绑,不能单纯解绑', en: 'An email can only be rebound, never simply removed' },

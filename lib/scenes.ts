@@ -2,7 +2,7 @@
 // code limits a flow starts with (lifetime, resend gap, daily cap); db/reports.ts reads the
 // lifetime.
 
-export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email' | 'recover_account';
+export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email' | 'recover_account' | 'unfreeze_account' | 'cancel_account';
 export type Channel = 'sms' | 'mail';
 
 export interface ScenePolicy {
@@ -19,6 +19,9 @@ export const SCENES: Record<Scene, ScenePolicy> = {
   bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
   // account recovery (找回账户) by a code to the bound phone or email, without a login
   recover_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+  // the face scenes' code method (冻结账户验证码 / 解除账户冻结, 注销): a code to the bound phone
+  unfreeze_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+  cancel_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
 };
 
 export const CODE_LENGTH = 6;

@@ -278,6 +278,31 @@ const scenarios: Record<string, Scenario> = {
       [cancelled.faceCheckId, 'face-check-scene-owner-cancelled'],
     ];
   },
+  async 'scene-codes'() {
+    // unfreeze and cancellation proven by an SMS code: success, a lock (five wrong), a cancel
+    const run = async (name: 'unfreeze' | 'cancellation', finish: 'right' | 'lock' | 'cancel') => {
+      const p = phone('139');
+      const id = await account(p);
+      if (name === 'unfreeze') await post(`/v1/accounts/${id}/freeze`, { reason: 'record-histories' });
+      const started = await post(`/v1/accounts/${id}/face-scenes/${name}`, { deviceId: 'rec-app', method: 'sms' });
+      if (!started.flow) throw new Error(`${name} by code failed to start: ${JSON.stringify(started)}`);
+      const code = await latestCode('sms', p);
+      const flowId = started.flow.flowId as string;
+      if (finish === 'right') {
+        await post(`/v1/flows/${flowId}/code`, { code: code === '000000' ? '111111' : '000000' });
+        await post(`/v1/flows/${flowId}/code`, { code });
+      }
+      if (finish === 'lock') for (let i = 0; i < 5; i++) await post(`/v1/flows/${flowId}/code`, { code: code === '000000' ? '111111' : '000000' });
+      if (finish === 'cancel') await send('DELETE', `/v1/flows/${flowId}`);
+      return flowId;
+    };
+    return [
+      [await run('unfreeze', 'right'), 'scene-code-unfreeze'],
+      [await run('cancellation', 'right'), 'scene-code-cancellation'],
+      [await run('cancellation', 'lock'), 'scene-code-locked'],
+      [await run('unfreeze', 'cancel'), 'scene-code-cancelled'],
+    ];
+  },
   async recovery() {
     // without a login: a lookup's ticket, then each proof to its end; a grant redeemed, one left
     // to expire (RECOVERY_GRANT_TTL_SEC), a face that fails, a cancel

@@ -17,16 +17,25 @@ import { parseFlowId } from '../../http/flow-ids';
 import { updateFlow } from '../../http/flow-updates';
 import type { RebindFlows } from '../../flows/rebind/start';
 import type { RecoveryFlows } from '../../flows/recovery/start';
+import type { FaceSceneFlows } from '../../flows/face-scene/start';
 import { submitCodeBody } from '../../http/schemas';
 import { parse } from '../../http/validation';
 
-export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows, recovery: RecoveryFlows): Router {
+/** What drives the flows with a code, by family. */
+export interface CodeFlows {
+  bind: BindFlows;
+  rebind: RebindFlows;
+  recovery: RecoveryFlows;
+  scenes: FaceSceneFlows;
+}
+
+export function flowRoutes(client: Client, { bind, rebind, recovery, scenes }: CodeFlows): Router {
   const r = Router();
   const familyOf = (flowId: string) => FLOW_KINDS[parseFlowId(flowId).kind].family;
-  /** bind, rebind or recovery: the kinds with a code; any other id has no code routes */
+  /** bind, rebind, recovery or a face scene (its code method): the kinds with a code; any other id has no code routes */
   const codeFamilyOf = (flowId: string) => {
     const family = familyOf(flowId);
-    if (family !== 'bind' && family !== 'rebind' && family !== 'recovery') throw new AppError('FLOW_NOT_FOUND');
+    if (family !== 'bind' && family !== 'rebind' && family !== 'recovery' && family !== 'face-scene') throw new AppError('FLOW_NOT_FOUND');
     return family;
   };
 
@@ -58,7 +67,8 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows,
   r.post('/v1/flows/:flowId/code/resend', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
     const family = codeFamilyOf(flowId);
-    res.json({ flow: family === 'rebind' ? await rebind.resendProof(flowId) : family === 'recovery' ? await recovery.resend(flowId) : await bind.resend(flowId) });
+    const resend = { bind: () => bind.resend(flowId), rebind: () => rebind.resendProof(flowId), recovery: () => recovery.resend(flowId), 'face-scene': () => scenes.resend(flowId) };
+    res.json({ flow: await resend[family]() });
   });
 
   // bind: the code that completes the bind; rebind: the proof code, answered with the unbind token
@@ -67,6 +77,7 @@ export function flowRoutes(client: Client, bind: BindFlows, rebind: RebindFlows,
     const family = codeFamilyOf(flowId);
     const { code } = parse(submitCodeBody, req.body);
     if (family === 'recovery') res.json({ grant: await recovery.submitCode(flowId, code) });
+    else if (family === 'face-scene') res.json({ result: localizedFor(req, await scenes.submitCode(flowId, code)) });
     else if (family === 'rebind') res.json({ proof: { ...(await rebind.submitProof(flowId, code)), message: PROOF_ACCEPTED_MESSAGE[contactOf(flowId)] } });
     else res.json({ result: localizedFor(req, withMessage(flowId, await bind.submit(flowId, code))) });
   });

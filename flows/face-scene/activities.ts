@@ -2,7 +2,7 @@
 // session endings, audit row and callback event, in one transaction keyed by the flow run
 // (db/account-security.ts). The face check, its quota and its row are the child's.
 import type { ActivityDeps } from '../activity-deps';
-import { applySceneEffect, type SceneApply, type SceneEffect } from '../../db/account-security';
+import { applySceneEffect, committedSceneEffect, type SceneApply, type SceneEffect } from '../../db/account-security';
 import { inTransaction } from '../../db/pool';
 import { failure } from '../../lib/errors';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
@@ -21,7 +21,12 @@ export function createFaceSceneActivities(deps: ActivityDeps) {
     return r.effect;
   }
 
-  return { applyFaceScene };
+  /** What this run committed, if it did: asked before a code run ends without its effect. */
+  function committedFaceScene(input: { runKey: string; eventType: string }): Promise<SceneEffect | null> {
+    return committedSceneEffect(deps.pool, input.runKey, input.eventType);
+  }
+
+  return { applyFaceScene, committedFaceScene };
 }
 
 /** What the workflow types its proxy by (a type-only import: nothing of this file enters the bundle). */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { accountId } from '../../http/schemas';
-import { iso } from '../../http/response-schemas';
+import { codeSent, flowError, iso } from '../../http/response-schemas';
 import { freezeBody, sceneParam, securityFlagsBody, startSceneBody } from './routes';
 
 const at = '2026-11-22T08:00:00.000Z';
@@ -39,6 +39,29 @@ export const sceneStartedBody = z
   })
   .strict();
 
+export const codeSceneStartedBody = z
+  .object({ flow: z.object({ flowId: z.string(), scene: sceneParam, method: z.literal('sms'), code: codeSent, cache: z.boolean() }).strict() })
+  .strict();
+
+/** A scene's result as the code route answers it (the face method's comes from POST /v1/face/completion). */
+export const sceneResultBody = z
+  .object({
+    result: z
+      .object({
+        flowId: z.string(),
+        accountId: z.string(),
+        scene: sceneParam,
+        outcome: z.string(),
+        message: z.string(),
+        certifyId: z.string().nullable(),
+        faceRecordId: z.string().nullable(),
+        effect: z.object({ flagsCleared: z.array(z.string()), sessionsEnded: z.array(z.string()), frozenAt: iso.nullable(), coolingOffUntil: iso.nullable() }).strict().nullable(),
+        error: flowError,
+      })
+      .strict(),
+  })
+  .strict();
+
 const securityExample = {
   security: { accountId: 'u1001', securityFlags: { flags: ['remote_login'], reason: '异地登录提醒', setAt: at }, frozen: null, cancellation: null },
 };
@@ -67,16 +90,16 @@ export const FACE_SCENE_ROUTES: RouteDoc[] = [
     params: { id: accountId }, responses: { 200: { description: 'withdrawn', schema: securityBody } }, errors: ['ACCOUNT_NOT_FOUND', 'CANCELLATION_NOT_REQUESTED'],
   },
   {
-    method: 'post', path: '/v1/accounts/:id/face-scenes/:scene', summary: 'Start a face scene (reset_security, unfreeze, cancellation): a face check against the account\'s real-name identity; certifyId + client token for the app', tag: 'face-scenes', auth: 'apiKey', scope: 'flows:write',
+    method: 'post', path: '/v1/accounts/:id/face-scenes/:scene', summary: 'Start a face scene (reset_security, unfreeze, cancellation): a face check against the account\'s real-name identity (certifyId + client token for the app), or method sms (unfreeze, cancellation): a code to the bound phone, submitted to POST /v1/flows/:flowId/code', tag: 'face-scenes', auth: 'apiKey', scope: 'flows:write',
     params: { id: accountId, scene: sceneParam }, body: startSceneBody, requestExample: { deviceId: 'phone-1', sessionId: 'app-1', client: { ip: '203.0.113.7' } },
     responses: {
       201: {
-        description: 'started; the app starts the face SDK with certifyId and posts its completion to POST /v1/face/completion with the client token',
-        schema: sceneStartedBody,
+        description: 'started; face: the app starts the face SDK with certifyId and posts its completion to POST /v1/face/completion with the client token; sms: the code sent to the bound phone',
+        schema: z.union([sceneStartedBody, codeSceneStartedBody]),
         example: { flow: { flowId: 'reset-security:u1001', scene: 'reset_security', faceCheckId: 'reset-security:u1001/0a1b2c3d4e5f/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, cache: false, clientToken: 'ft1.…' } },
       },
-      200: { description: 'a repeat from the same device (a double click): the live certifyId again (cache: true)', schema: sceneStartedBody },
+      200: { description: 'a repeat from the same device (a double click): the live certifyId again, or the same code answer (cache: true)', schema: z.union([sceneStartedBody, codeSceneStartedBody]) },
     },
-    errors: ['FACE_DISABLED', 'ACCOUNT_NOT_FOUND', 'ACCOUNT_FROZEN', 'ACCOUNT_NOT_FROZEN', 'SECURITY_FLAGS_NOT_SET', 'CANCELLATION_PENDING', 'REAL_NAME_REQUIRED', 'FACE_QUOTA_REQUIRED', 'FACE_METAINFO_MISSING', 'FLOW_IN_PROGRESS', 'FACE_PROVIDER_ERROR'],
+    errors: ['SCENE_METHOD_UNAVAILABLE', 'SCENE_PHONE_REQUIRED', 'CODE_DAILY_LIMIT', 'FACE_DISABLED', 'ACCOUNT_NOT_FOUND', 'ACCOUNT_FROZEN', 'ACCOUNT_NOT_FROZEN', 'SECURITY_FLAGS_NOT_SET', 'CANCELLATION_PENDING', 'REAL_NAME_REQUIRED', 'FACE_QUOTA_REQUIRED', 'FACE_METAINFO_MISSING', 'FLOW_IN_PROGRESS', 'FACE_PROVIDER_ERROR'],
   },
 ];

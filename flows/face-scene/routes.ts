@@ -25,8 +25,8 @@ import { AppError } from '../../lib/errors';
 import { CONTACT_KINDS } from '../../lib/contact-kinds';
 import { assertAccountFaceReady } from '../face-check/account-face';
 import { deviceId } from '../face-check/routes';
-import { FaceSceneFlows } from './start';
-import { SCENE_NAMES, sceneFlowIdOf, type SceneName } from './contract';
+import type { FaceSceneFlows } from './start';
+import { SCENE_NAMES, SCENES, sceneFlowIdOf, type SceneName } from './contract';
 
 export const sceneParam = z.enum(SCENE_NAMES as [SceneName, ...SceneName[]]);
 const reason = text({ max: 200 });
@@ -40,14 +40,15 @@ export const startSceneBody = z
     deviceId,
     /** reset_security: this session stays, every other one ends */
     sessionId: sessionId.optional(),
+    /** face (default), or sms: a code to the bound phone (unfreeze, cancellation) */
+    method: z.enum(['face', 'sms']).optional(),
     client: clientMeta,
   })
   .strict();
 
 /** Mounted after the API-key middleware. */
-export function faceSceneRoutes(d: ApiDeps): Router {
+export function faceSceneRoutes(d: ApiDeps, flows: FaceSceneFlows): Router {
   const r = Router();
-  const flows = new FaceSceneFlows(d.client, d.cfg, d.fieldCrypto);
 
   const security = async (id: string): Promise<SecurityRow> => {
     const row = await findSecurity(d.pool, id);
@@ -92,15 +93,26 @@ export function faceSceneRoutes(d: ApiDeps): Router {
     const id = parse(accountId, req.params.id);
     const scene = parse(sceneParam, req.params.scene);
     const body = parse(startSceneBody, req.body);
-    // the switch first, as real-name's pre-checks: every face scene is off with it
-    if (!d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED');
+    const byCode = body.method === 'sms';
+    const codeScene = SCENES[scene].codeScene;
+    if (byCode && !codeScene) throw new AppError('SCENE_METHOD_UNAVAILABLE');
+    // the switch first, as real-name's pre-checks: every face scene is off with it; the scenes
+    // with a code method say so (the seed: 不可通过人脸识别方式解锁)
+    if (!byCode && !d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED', codeScene ? { alternative: 'sms' } : undefined);
     const account = await findAccount(d.pool, id);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
     // the account row holds the state too: no second read
     const refusal = sceneRefusal(scene, account);
     if (refusal) throw new AppError(refusal);
+    const start = { scene, accountId: id, sessionId: body.sessionId ?? null, meta: metaOf(req, body.client) };
+    if (byCode) {
+      if (!account.phone_enc) throw new AppError('SCENE_PHONE_REQUIRED');
+      if (!body.deviceId) throw new AppError('MISSING_PARAMETERS', { missing: 'deviceId' });
+      const flow = await flows.startByCode({ ...start, deviceId: body.deviceId });
+      return void res.status(flow.cache ? 200 : 201).json({ flow });
+    }
     const device = await assertAccountFaceReady(d.pool, d.cfg, account, body.deviceId, sceneFlowIdOf(scene, id));
-    const flow = await flows.start({ scene, accountId: id, deviceId: device, sessionId: body.sessionId ?? null, meta: metaOf(req, body.client) });
+    const flow = await flows.start({ ...start, deviceId: device });
     res.status(flow.cache ? 200 : 201).json({ flow });
   });
 

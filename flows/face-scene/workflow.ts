@@ -20,12 +20,17 @@ import { answerFaceStart, cancelsFaceCheck, issuedFields } from '../face-check/o
 import type { FaceSceneActivities } from './activities';
 import type { FaceCheckActivities } from '../face-check/activities';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
-import { errorOf, flowError } from '../../lib/errors';
+import { errorOf, failure, flowError } from '../../lib/errors';
+import { requestCodeUpdate } from '../shared/contract';
+import { sceneByCode } from './by-code';
+import { refusedUpdate } from '../shared/refused-update';
 import { FlowStatus } from '../shared/flow-status';
 import { issueAndStartFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
 import {
+  beginCodeSceneUpdate,
   beginFaceSceneUpdate,
+  submitSceneCodeUpdate,
   faceSceneStateQuery,
   SCENE_SUCCESS_MESSAGE,
   SCENES,
@@ -43,6 +48,7 @@ import type { FlowError } from '../shared/contract';
 const steps = shortSteps<FaceSceneActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
 
 export async function faceScene(input: FaceSceneInput): Promise<FaceSceneResult> {
+  if (input.method === 'sms') return sceneByCode(input);
   const { flowId, runKey, childId } = flowRun();
   const status = new FlowStatus<FaceSceneStage, FaceSceneOutcome>('issuing', ['awaiting_face']);
   let ready: FaceCheckReady | null = null;
@@ -57,6 +63,7 @@ export async function faceScene(input: FaceSceneInput): Promise<FaceSceneResult>
     accountId: input.accountId,
     scene: input.scene,
     stage: status.stage,
+    method: 'face',
     ...issuedFields(ready),
     outcome: status.outcome,
     message: messageOf(status.outcome, status.error),
@@ -69,6 +76,10 @@ export async function faceScene(input: FaceSceneInput): Promise<FaceSceneResult>
     (r, cache): FaceSceneStarted => ({ flowId, scene: input.scene, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache }),
   );
   const cancel = cancelsFaceCheck(status, () => ready !== null, faceScope);
+  // the code method's updates reach a face run only by a caller's mistake
+  refusedUpdate(beginCodeSceneUpdate, () => status.assertOpen(), () => failure('FLOW_IN_PROGRESS', { flowId }));
+  refusedUpdate(requestCodeUpdate, () => status.assertOpen(), () => failure('PROOF_METHOD_MISMATCH'));
+  refusedUpdate(submitSceneCodeUpdate, () => status.assertOpen(), () => failure('PROOF_METHOD_MISMATCH'));
 
   const finish = async (o: FaceSceneOutcome, e: FlowError | null): Promise<FaceSceneResult> => {
     status.finish(o, o === 'success' ? 'completed' : o === 'fail' ? 'failed' : o, e);

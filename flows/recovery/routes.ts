@@ -79,7 +79,6 @@ export function recoveryRoutes(d: ApiDeps, flows: RecoveryFlows, limits: AbuseLi
 
   r.post('/v1/recovery/lookup', requireScope('flows:write'), async (req, res) => {
     const body = parse(lookupBody, req.body);
-    const meta = metaOf(req, body.client);
     // an identifier that is not well formed matches nothing: the same answer, no slot taken
     let kind: IdentifierKind;
     let idx: Buffer | null = null;
@@ -97,7 +96,8 @@ export function recoveryRoutes(d: ApiDeps, flows: RecoveryFlows, limits: AbuseLi
       if (normalized) idx = contactIndex(d.fieldCrypto, kind, normalized);
     }
     if (idx === null) throw new AppError(kind === 'phone' ? 'INVALID_PHONE' : kind === 'email' ? 'INVALID_EMAIL' : 'REAL_NAME_INVALID_ID');
-    await limits.recoveryLookup(idx.toString('hex'), meta.ip);
+    // the end user's address as the caller relays it (the caller's own would lump every user together)
+    await limits.recoveryLookup(idx.toString('hex'), body.client?.ip);
     const exp = Math.floor(Date.now() / 1000) + d.cfg.recovery.ticketTtlSec;
     const matches = (await accountsByIdentifier(d.pool, kind, idx)).map((a) => {
       const phone = decryptContact(d.fieldCrypto, a, 'phone');

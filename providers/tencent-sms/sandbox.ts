@@ -119,9 +119,12 @@ export const SMS_TEMPLATES: Readonly<Record<string, string>> = {
   '2133448': '尊敬的用户,您的账户已成功进行了{1}操作,新关联的信息为:{2}。为了您的账户安全,请确认这是您本人的操作。',
   '1646866': '您的验证码为:{1},您正在进行密码重置操作,如非本人操作,请忽略本短信!',
   // not in the seed (its log names no template for these): the defaults of
-  // SMS_TEMPLATE_RECOVER_ACCOUNT / _RECOVERY_NOTICE, to be replaced by the account's own ids
+  // SMS_TEMPLATE_RECOVER_ACCOUNT / _RECOVERY_NOTICE / _UNFREEZE_ACCOUNT / _CANCEL_ACCOUNT, to be
+  // replaced by the account's own ids
   '1646868': '您的验证码为:{1},您正在进行找回账户操作,如非本人操作,请忽略本短信!',
   '1646869': '尊敬的用户,您的账户已通过账户找回验证,所有设备的登录状态已退出。如非本人操作,请尽快联系我们。',
+  '1646870': '您的验证码为:{1},您正在进行解除账户冻结操作,如非本人操作,请忽略本短信!',
+  '1646871': '您的验证码为:{1},您正在进行账户注销申请操作,如非本人操作,请忽略本短信!',
 };
 
 const SEND = 'SendSms';

@@ -1,7 +1,8 @@
 // The demo console end to end in a real headless browser (Debian's chromium driven by
 // playwright-core) against the real stack: create an account, bind a phone and an email
 // with codes the page reads from the sandbox inbox, a real-name verification with the face
-// step simulated, a phone rebind; then one screenshot, checked to be a real PNG.
+// step simulated, a phone rebind, an unfreeze by SMS code and an account recovery by mail code;
+// then one screenshot, checked to be a real PNG.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -122,12 +123,36 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   const rebound = await call(stack, 'GET', `/v1/accounts/${id}?unmasked=true`);
   expect(rebound.body.account).toMatchObject({ phone: newPhone, email, realNameStatus: 'verified' });
 
+  // the platform freezes the account; the user unfreezes it by an SMS code to the bound phone
+  await page.click('#btn-freeze');
+  await text('#uf-status', /^frozen since/);
+  await page.selectOption('#uf-method', 'sms');
+  await page.click('#btn-uf-start');
+  await codeIn('#uf-code');
+  await page.click('#btn-uf-submit');
+  await text('#uf-status', /^success — 账户解冻成功/);
+  expect((await call(stack, 'GET', `/v1/accounts/${id}/security`)).body.security.frozen).toBeNull();
+
+  // account recovery without a login: looked up by the email, proven by a mail code, redeemed
+  await page.fill('#rc-identifier', email);
+  await page.click('#btn-rc-lookup');
+  await text('#rc-status', new RegExp(`^found ${id}: .*methods sms, mail, face`));
+  await page.selectOption('#rc-method', 'mail');
+  await page.click('#btn-rc-start');
+  await codeIn('#rc-code');
+  await page.click('#btn-rc-submit');
+  await text('#rc-status', /^proved: a single-use grant/);
+  await page.click('#btn-rc-redeem');
+  await text('#rc-status', /^账户找回成功: \d+ session\(s\) ended, 2 notice\(s\) sent$/);
+
   // each flow is listed with its state and a link to it in the Temporal Web UI
   const flows: [string, string][] = [
     [`bind-phone:${id}`, 'bound'],
     [`bind-email:${id}`, 'bound'],
     [`real-name:${id}`, 'verified'],
     [`rebind-phone:${id}`, 'rebound'],
+    [`unfreeze:${id}`, 'success'],
+    [`recovery:${id}`, 'recovered'],
   ];
   for (const [flowId, state] of flows) {
     const row = `#flows tr[data-flow-id="${flowId}"]`;

@@ -8,6 +8,7 @@ import { createApp } from '../../api/app';
 import { createApiServer } from '../../api/server';
 import { createLogger } from '../../lib/logger';
 import type { SceneName } from '../../flows/face-scene/contract';
+import { contactAad } from '../../db/accounts';
 import { complete, metaInfo, readyAccount, sdkOk, startRealName } from '../support/real-name';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 import { waitFor, waitForAsync } from '../support/wait';
@@ -308,10 +309,101 @@ test('the face switch off (FACE_ENABLED=false) refuses every scene with the seed
     for (const scene of SCENES) {
       const r = await call(off, 'POST', `/v1/accounts/${a.id}/face-scenes/${scene}`, { deviceId: a.deviceId });
       expect(r.status).toBe(403);
-      expect(r.body.error).toEqual({ code: 'FACE_DISABLED', message: '人脸识别功能已关闭' });
+      // the scenes with a code method offer it
+      expect(r.body.error).toEqual({ code: 'FACE_DISABLED', message: '人脸识别功能已关闭', ...(scene === 'reset_security' ? {} : { details: { alternative: 'sms' } }) });
     }
+    // and that way works with the face off
+    await prepare('unfreeze', a.id);
+    const bySms = await call(off, 'POST', `/v1/accounts/${a.id}/face-scenes/unfreeze`, { deviceId: a.deviceId, method: 'sms' });
+    expect(bySms.status).toBe(201);
+    const done = await call(off, 'POST', `/v1/flows/unfreeze:${a.id}/code`, { code: await sceneCode(a.id, 'unfreeze') });
+    expect(done.body.result).toMatchObject({ outcome: 'success', message: '账户解冻成功' });
   } finally {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+describe('by an SMS code (unfreeze, cancellation)', () => {
+  test('unfreeze: the code to the bound phone (a double click answers the same), a wrong one, the right one → unfrozen, its event, no face, no unit', async () => {
+    const a = await verifiedAccount(1);
+    await prepare('unfreeze', a.id);
+    const flowId = `unfreeze:${a.id}`;
+    const units = await q('SELECT face_free_used, face_number FROM accounts WHERE id = $1', [a.id]);
+    const started = await startScene('unfreeze', a, { method: 'sms' });
+    expect(started.status).toBe(201);
+    expect(started.body.flow).toMatchObject({ flowId, scene: 'unfreeze', method: 'sms', cache: false, code: { sentTo: expect.stringContaining('****') } });
+    const again = await startScene('unfreeze', a, { method: 'sms' });
+    expect(again.status).toBe(200);
+    expect(again.body.flow).toMatchObject({ flowId, cache: true, code: started.body.flow.code });
+    // the face start of the same scene meets the code run
+    expect((await startScene('unfreeze', a)).body.error.code).toBe('FLOW_IN_PROGRESS');
+    const code = await sceneCode(a.id, 'unfreeze');
+    expect(stack.sms.forPhone(await phoneOf(a.id)).filter((m) => m.templateId === '1646870')).toHaveLength(1);
+    const wrong = await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: code === '000000' ? '111111' : '000000' });
+    expect(wrong.body.error).toMatchObject({ code: 'CODE_WRONG', details: { attemptsLeft: 4 } });
+    expect((await call(stack, 'GET', `/v1/flows/${flowId}`)).body.flow).toMatchObject({ method: 'sms', stage: 'awaiting_code', codesSent: 1, attemptsLeft: 4 });
+
+    const done = await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code });
+    expect(done.status).toBe(200);
+    expect(done.body.result).toMatchObject({ flowId, scene: 'unfreeze', outcome: 'success', message: '账户解冻成功', certifyId: null, error: null, effect: { frozenAt: expect.any(String) } });
+    expect((await security(a.id)).frozen).toBeNull();
+    expect((await events(a.id, 'account.unfrozen')).map((e) => e.payload)).toEqual([expect.objectContaining({ flowId, method: 'sms', id: null })]);
+    expect(await faceRows(a.id, 'unfreeze')).toEqual([]);
+    expect(await q('SELECT face_free_used, face_number FROM accounts WHERE id = $1', [a.id])).toEqual(units);
+    // the code is spent and the flow closed
+    expect((await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code })).body.error.code).toBe('FLOW_CLOSED');
+  });
+
+  test('cancellation: five wrong codes lock it; a second run is cancelled; a third requests it', async () => {
+    const a = await verifiedAccount(0);
+    const flowId = `cancellation:${a.id}`;
+    expect((await startScene('cancellation', a, { method: 'sms' })).status).toBe(201);
+    const code = await sceneCode(a.id, 'cancellation');
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) expect((await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: wrong })).body.error.code).toBe('CODE_WRONG');
+    expect((await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: wrong })).body.error.code).toBe('CODE_ATTEMPTS_EXCEEDED');
+    expect(await stack.client.workflow.getHandle(flowId).result()).toMatchObject({ outcome: 'locked' });
+
+    expect((await startScene('cancellation', a, { method: 'sms' })).status).toBe(201);
+    expect((await call(stack, 'DELETE', `/v1/flows/${flowId}`)).body.flow).toMatchObject({ outcome: 'cancelled', method: 'sms' });
+    expect((await security(a.id)).cancellation).toBeNull();
+
+    expect((await startScene('cancellation', a, { method: 'sms' })).status).toBe(201);
+    const done = await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: await sceneCode(a.id, 'cancellation', 3) });
+    expect(done.body.result).toMatchObject({ outcome: 'success', message: '账户注销申请已提交', effect: { coolingOffUntil: expect.any(String) } });
+    expect((await security(a.id)).cancellation).toMatchObject({ flowId });
+    expect(await events(a.id, 'account.cancellation_requested')).toHaveLength(1);
+  });
+
+  test('a security reset is proven by the face only; the code method needs a bound phone; a face run refuses the code routes', async () => {
+    const a = await verifiedAccount();
+    await prepare('reset_security', a.id);
+    const r = await startScene('reset_security', a, { method: 'sms' });
+    expect([r.status, r.body.error.code]).toEqual([409, 'SCENE_METHOD_UNAVAILABLE']);
+
+    const noPhone = await readyAccount(stack, { phone: false });
+    await call(stack, 'POST', `/v1/accounts/${noPhone.id}/freeze`, {});
+    const p = await call(stack, 'POST', `/v1/accounts/${noPhone.id}/face-scenes/unfreeze`, { deviceId: noPhone.deviceId, method: 'sms' });
+    expect([p.status, p.body.error.code]).toEqual([409, 'SCENE_PHONE_REQUIRED']);
+
+    const face = await startScene('reset_security', a);
+    expect(face.status).toBe(201);
+    const flowId = face.body.flow.flowId;
+    expect((await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: '123456' })).body.error.code).toBe('PROOF_METHOD_MISMATCH');
+    expect((await call(stack, 'POST', `/v1/flows/${flowId}/code/resend`)).body.error.code).toBe('PROOF_METHOD_MISMATCH');
+    expect((await call(stack, 'DELETE', `/v1/flows/${flowId}`)).body.flow.outcome).toBe('cancelled');
+  });
+});
+
+async function phoneOf(id: string): Promise<string> {
+  const [r] = await q('SELECT phone_enc FROM accounts WHERE id = $1', [id]);
+  return stack.deps.fieldCrypto.decrypt(r.phone_enc, contactAad('phone', id));
+}
+
+/** The nth code of the scene's code method sent to the account's phone. */
+async function sceneCode(id: string, scene: 'unfreeze' | 'cancellation', nth = 1): Promise<string> {
+  const phone = await phoneOf(id);
+  const template = scene === 'unfreeze' ? '1646870' : '1646871';
+  return waitFor(() => stack.sms.forPhone(phone).filter((m) => m.templateId === template)[nth - 1]?.params[0]);
+}

@@ -71,6 +71,14 @@ describe('lookup', () => {
       expect(refused.body.error).toMatchObject({ code: 'RECOVERY_LOOKUP_LIMIT', message: '账户找回:短时间内只能使用5次,超过次数自动风控拦截' });
     }
   });
+
+  test('per client address the caller relays: 10 a day, whatever the identifier; without one only the identifier counts', async () => {
+    const ip = uniqueIp();
+    for (let i = 0; i < 10; i++) expect((await lookup({ phone: uniquePhone() }, ip)).status).toBe(200);
+    const refused = await lookup({ phone: uniquePhone() }, ip);
+    expect(refused.body.error).toMatchObject({ code: 'RECOVERY_LOOKUP_LIMIT', details: { per: 'ip', perDay: 10 } });
+    for (let i = 0; i < 11; i++) expect((await call(stack, 'POST', '/v1/recovery/lookup', { phone: uniquePhone() })).status).toBe(200);
+  });
 });
 
 describe('by a code', () => {

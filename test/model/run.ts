@@ -18,6 +18,7 @@ export const MODEL_ENV: Record<string, string> = {
   BIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   REBIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   RECOVERY_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  SCENE_CODE_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   RECOVERY_GRANT_TTL_SEC: String(LIMITS.recoveryGrantTtlSec),
   FACE_TOKEN_TTL_SEC: String(LIMITS.faceTtlSec),
   CODE_MAX_WRONG_PER_FLOW: String(LIMITS.maxWrong),

@@ -5,7 +5,7 @@
 // and what the scene changes; ./invariants.ts compares the state, events, audit rows,
 // sessions and quota with Postgres after every step.
 import fc from 'fast-check';
-import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, Step } from './commands';
+import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, expectNoFlow, flowIdOf, sendInChallenge, Step } from './commands';
 import type { System } from './system';
 import {
   consume,
@@ -18,6 +18,7 @@ import {
   SCENE_EVENT,
   SCENE_FLOW,
   type AccountModel,
+  type CodeChallengeModel,
   type FaceDevice,
   type SceneFlow,
   type SceneName,
@@ -25,15 +26,22 @@ import {
 } from './world';
 
 
-/** What a start is refused with before any flow is reached, in the route's order; null: none. */
-function refusal(a: AccountModel, scene: SceneName): [number, string] | null {
+/** What the account's state refuses a start of the scene with, by either method; null: none. */
+function stateRefusal(a: AccountModel, scene: SceneName): [number, string] | null {
   if (a.frozen && scene !== 'unfreeze') return [423, 'ACCOUNT_FROZEN'];
   if (scene === 'unfreeze' && !a.frozen) return [409, 'ACCOUNT_NOT_FROZEN'];
   if (scene === 'reset_security' && !a.flagged) return [409, 'SECURITY_FLAGS_NOT_SET'];
   if (scene === 'cancellation' && a.cancellationPending) return [409, 'CANCELLATION_PENDING'];
+  return null;
+}
+
+/** What a face start is refused with before any flow is reached, in the route's order; null: none. */
+function refusal(a: AccountModel, scene: SceneName): [number, string] | null {
+  const state = stateRefusal(a, scene);
+  if (state) return state;
   if (!a.verifiedId) return [409, 'REAL_NAME_REQUIRED'];
   // the unit the scene's own live check holds still counts for a repeat start (a double click)
-  const own = a.flows[SCENE_FLOW[scene]] ? 1 : 0;
+  const own = (a.flows[SCENE_FLOW[scene]] as SceneFlow | undefined)?.face ? 1 : 0;
   if (freeLeft(a) + a.purchased - held(a) + own < 1) return [402, 'FACE_QUOTA_REQUIRED'];
   return null;
 }
@@ -54,10 +62,10 @@ class SceneStart extends Step {
     if (refused) return expectAnswer(r, refused[0], refused[1], what);
     const live = a.flows[name] as SceneFlow | undefined;
     if (live) {
-      if (live.face.device !== this.device || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
+      if (!live.face || live.face.device !== this.device || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
       expectAnswer(r, 200, null, what);
       live.repeats += 1;
-      if (r.body.flow.certifyId !== live.face.certifyId || r.body.flow.cache !== true) throw new ModelError(`${what}: not the live certifyId`);
+      if (r.body.flow.certifyId !== live.face!.certifyId || r.body.flow.cache !== true) throw new ModelError(`${what}: not the live certifyId`);
       return;
     }
     a.started.add(name);
@@ -65,7 +73,7 @@ class SceneStart extends Step {
     expectAnswer(r, 201, null, what);
     const { certifyId, clientToken, faceCheckId } = r.body.flow;
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
-    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 0, face: { device: this.device, certifyId, clientToken, faceCheckId, deadline } };
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 0, code: null, wrong: 0, face: { device: this.device, certifyId, clientToken, faceCheckId, deadline } };
   }
 }
 
@@ -89,7 +97,7 @@ class DoubleSceneStart extends Step {
       throw new ModelError(`${this}: ${JSON.stringify(answers.map((r) => [r.status, r.body]))}`);
     }
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
-    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 1, face: { device: 'ok', certifyId: x.certifyId, clientToken: x.clientToken, faceCheckId: x.faceCheckId, deadline } };
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 1, code: null, wrong: 0, face: { device: 'ok', certifyId: x.certifyId, clientToken: x.clientToken, faceCheckId: x.faceCheckId, deadline } };
   }
 }
 
@@ -104,7 +112,7 @@ class SceneComplete extends Step {
     const a = w.accounts[this.acct]!;
     const name = SCENE_FLOW[this.scene];
     const f = a.flows[name] as SceneFlow | undefined;
-    if (!f) return;
+    if (!f?.face) return;
     const what = this.toString();
     const r = await completeFace(sys, a, f.face);
     delete a.flows[name];
@@ -122,13 +130,90 @@ class SceneComplete extends Step {
     }
     want('success');
     if (r.body.result.message !== '刷脸成功:数据对比成功!') throw new ModelError(`${what}: message ${r.body.result.message}`);
-    event(a, SCENE_EVENT[this.scene]);
-    if (this.scene === 'reset_security') {
-      a.flagged = false;
-      a.sessionsLive = 0; // no session named as kept
+    applied(a, this.scene);
+  }
+}
+
+/** What a scene's success changes, by whichever method. */
+function applied(a: AccountModel, scene: SceneName): void {
+  event(a, SCENE_EVENT[scene]);
+  if (scene === 'reset_security') {
+    a.flagged = false;
+    a.sessionsLive = 0; // no session named as kept
+  }
+  if (scene === 'unfreeze') a.frozen = false;
+  if (scene === 'cancellation') a.cancellationPending = true;
+}
+
+type CodeSceneName = 'unfreeze' | 'cancellation';
+const CODE_SCENE: Record<CodeSceneName, { scene: string; message: string }> = {
+  unfreeze: { scene: 'unfreeze_account', message: '账户解冻成功' },
+  cancellation: { scene: 'cancel_account', message: '账户注销申请已提交' },
+};
+
+/** The code method's start: a code to the bound phone, no face, no unit. */
+class SceneCodeStart extends Step {
+  constructor(readonly acct: number, readonly scene: CodeSceneName) {
+    super();
+  }
+  toString() {
+    return `SceneCodeStart(a${this.acct}, ${this.scene})`;
+  }
+  async act(w: World, sys: System) {
+    const a = w.accounts[this.acct]!;
+    const name = SCENE_FLOW[this.scene];
+    const what = this.toString();
+    const send = () => sys.call('POST', `/v1/accounts/${a.id}/face-scenes/${this.scene}`, { deviceId: sys.deviceId(a.id, 'ok'), method: 'sms' });
+    const state = stateRefusal(a, this.scene);
+    if (state) return expectAnswer(await send(), state[0], state[1], what);
+    if (!a.phone) return expectAnswer(await send(), 409, 'SCENE_PHONE_REQUIRED', what);
+    const live = a.flows[name] as SceneFlow | undefined;
+    if (live) {
+      const r = await send();
+      if (!live.code || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
+      expectAnswer(r, 200, null, what);
+      live.repeats += 1;
+      if (r.body.flow.cache !== true) throw new ModelError(`${what}: not a repeat ${JSON.stringify(r.body)}`);
+      return;
     }
-    if (this.scene === 'unfreeze') a.frozen = false;
-    if (this.scene === 'cancellation') a.cancellationPending = true;
+    a.started.add(name);
+    const c: CodeChallengeModel = { to: a.phone, scene: CODE_SCENE[this.scene].scene, channel: 'sms', code: null, sent: 0, attempts: 0 };
+    const r = await sendInChallenge(w, sys, c, send, what);
+    if (r.status !== 201) return;
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline: Date.now() + LIMITS.flowTtlSec * 1000, repeats: 0, face: null, code: c, wrong: 0 };
+  }
+}
+
+class SceneCodeSubmit extends Step {
+  constructor(readonly acct: number, readonly scene: CodeSceneName, readonly right: boolean) {
+    super();
+  }
+  toString() {
+    return `SceneCodeSubmit(a${this.acct}, ${this.scene}, ${this.right ? 'right' : 'wrong'})`;
+  }
+  async act(w: World, sys: System) {
+    const a = w.accounts[this.acct]!;
+    const name = SCENE_FLOW[this.scene];
+    const f = a.flows[name] as SceneFlow | undefined;
+    const what = this.toString();
+    const live = f?.code?.code ?? '123456';
+    const r = await sys.call('POST', `/v1/flows/${flowIdOf(name, a)}/code`, { code: this.right ? live : live === '000000' ? '111111' : '000000' });
+    if (!f) return expectNoFlow(r, a, name, what);
+    if (!f.code) return expectAnswer(r, 409, 'PROOF_METHOD_MISMATCH', what);
+    if (!this.right) {
+      f.wrong += 1;
+      if (f.wrong >= LIMITS.maxWrong) {
+        delete a.flows[name];
+        return expectAnswer(r, 429, 'CODE_ATTEMPTS_EXCEEDED', what);
+      }
+      return expectAnswer(r, 422, 'CODE_WRONG', what);
+    }
+    delete a.flows[name];
+    // the account was frozen while the code run waited: the cancellation is refused
+    if (this.scene !== 'unfreeze' && a.frozen) return expectAnswer(r, 423, 'ACCOUNT_FROZEN', what);
+    expectAnswer(r, 200, null, what);
+    if (r.body.result.outcome !== 'success' || r.body.result.message !== CODE_SCENE[this.scene].message) throw new ModelError(`${what}: ${JSON.stringify(r.body.result)}`);
+    applied(a, this.scene);
   }
 }
 
@@ -186,7 +271,22 @@ const sceneFlow = fc.tuple(sceneAcct, scene, device).map(([a, s, d]) => {
   return new Compose('Scene', [...(prepare ? [new PlatformSets(a, prepare)] : []), new BuyQuota(a, 'api'), new SceneStart(a, s, d), new SceneComplete(a, s)]);
 });
 
+const codeScene = fc.constantFrom<CodeSceneName>('unfreeze', 'cancellation');
+
 export const SCENE_COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
+  fc.tuple(sceneAcct, codeScene).map(([a, s]) => new SceneCodeStart(a, s)),
+  fc.tuple(sceneAcct, codeScene, fc.boolean()).map(([a, s, right]) => new SceneCodeSubmit(a, s, right)),
+  // the code method whole: the platform's step, the start (clicked twice), a wrong code, the right one
+  fc.tuple(sceneAcct, codeScene).map(
+    ([a, s]) =>
+      new Compose('SceneByCode', [
+        ...(PREPARE[s] ? [new PlatformSets(a, PREPARE[s])] : []),
+        new SceneCodeStart(a, s),
+        new SceneCodeStart(a, s),
+        new SceneCodeSubmit(a, s, false),
+        new SceneCodeSubmit(a, s, true),
+      ]),
+  ),
   fc.tuple(sceneAcct, scene, device).map(([a, s, d]) => new SceneStart(a, s, d)),
   fc.tuple(sceneAcct, scene).map(([a, s]) => new SceneComplete(a, s)),
   fc.tuple(sceneAcct, scene).map(([a, s]) => new DoubleSceneStart(a, s)),

@@ -24,7 +24,7 @@ export const LIMITS = {
   realNameStartsPerAccount: 6,
   completionsPerCheck: 10,
   contactChecksPerAccount: 10,
-  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5 } as Record<string, number>,
+  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5, unfreeze_account: 5, cancel_account: 5 } as Record<string, number>,
   lookupsPerIdentifier: 5,
   recoveryGrantTtlSec: 24,
 };
@@ -96,7 +96,10 @@ export interface SceneFlow {
   type: 'scene';
   scene: SceneName;
   deadline: number;
-  face: FaceCheckModel;
+  /** null: the code method (unfreeze, cancellation), which holds no face unit */
+  face: FaceCheckModel | null;
+  code: CodeChallengeModel | null;
+  wrong: number;
   repeats: number;
 }
 
@@ -177,7 +180,7 @@ export function subjectHolder(w: World, idNumber: string): AccountModel | null {
 export function held(a: AccountModel): number {
   let n = 0;
   for (const f of Object.values(a.flows)) {
-    if (f?.type === 'real-name' || f?.type === 'scene') n += 1;
+    if (f?.type === 'real-name' || (f?.type === 'scene' && f.face)) n += 1;
     if (f?.type === 'rebind' && f.face && f.token === null) n += 1;
   }
   return n;

@@ -120,10 +120,13 @@ describe('SCENES', () => {
       bind_phone: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
       unbind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
       bind_email: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+      recover_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+      unfreeze_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+      cancel_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
     });
   });
 
-  it('has exactly the four scenes', () => {
-    expect(Object.keys(SCENES).sort()).toEqual(['bind_email', 'bind_phone', 'unbind_email', 'unbind_phone']);
+  it('has exactly the seven scenes', () => {
+    expect(Object.keys(SCENES).sort()).toEqual(['bind_email', 'bind_phone', 'cancel_account', 'recover_account', 'unbind_email', 'unbind_phone', 'unfreeze_account']);
   });
 });

@@ -54,7 +54,10 @@ describe('loadConfig defaults', () => {
       resendGapOverrideSec: undefined,
       unbindTokenTtlSec: 600,
       rebindFlowTtlSec: 3600,
+      sceneCodeFlowTtlSec: 1800,
     });
+    expect(cfg.recovery).toMatchObject({ ticketTtlSec: 600, flowTtlSec: 1800, grantTtlSec: 600, lookupsPerIp: 10, lookupsPerIdentifier: 5 });
+    expect(Buffer.from(cfg.recovery.key, 'base64')).toHaveLength(32);
   });
 
   it('has usable development keys: 32-byte keys, current ids present in their rings', () => {
