@@ -35,8 +35,11 @@ import { realNameRoutes } from '../flows/real-name/routes';
 import { faceCheckRoutes } from '../flows/face-check/routes';
 import { faceSceneRoutes, frozenAccountGuard } from '../flows/face-scene/routes';
 import { recoveryRoutes } from '../flows/recovery/routes';
+import { passwordResetRoutes } from '../flows/password-reset/routes';
+import { passwordResetFlows as createPasswordResetFlows } from '../flows/password-reset/start';
+import { PASSWORD_RESET_ROUTES } from '../flows/password-reset/openapi';
 import { FaceSceneFlows } from '../flows/face-scene/start';
-import { RecoveryFlows } from '../flows/recovery/start';
+import { recoveryFlows as createRecoveryFlows } from '../flows/recovery/start';
 import { RECOVERY_ROUTES } from '../flows/recovery/openapi';
 import { counterRoutes } from './routes/counters';
 import { faceQuotaRoutes, paymentCallbackRoutes } from './routes/face-quota';
@@ -56,6 +59,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...FACE_CHECK_ROUTES,
   ...FACE_SCENE_ROUTES,
   ...RECOVERY_ROUTES,
+  ...PASSWORD_RESET_ROUTES,
   ...COUNTER_ROUTES,
   ...FACE_QUOTA_ROUTES,
   ...WEBHOOK_ROUTES,
@@ -94,9 +98,11 @@ export function createApp(d: ApiDeps, metrics: ApiMetrics = createApiMetrics(d))
   app.use(rebindRoutes(d.pool, rebindFlows, limits, d.cfg));
   const sceneFlows = new FaceSceneFlows(d.client, d.cfg, d.fieldCrypto);
   app.use(faceSceneRoutes(d, sceneFlows));
-  const recoveryFlows = new RecoveryFlows(d.client, d.cfg, d.fieldCrypto);
+  const recoveryFlows = createRecoveryFlows(d.client, d.cfg, d.fieldCrypto);
   app.use(recoveryRoutes(d, recoveryFlows, limits));
-  app.use(flowRoutes(d.client, { bind: bindFlows, rebind: rebindFlows, recovery: recoveryFlows, scenes: sceneFlows }));
+  const resetFlows = createPasswordResetFlows(d.client, d.cfg, d.fieldCrypto);
+  app.use(passwordResetRoutes(d, resetFlows));
+  app.use(flowRoutes(d.client, { bind: bindFlows, rebind: rebindFlows, recovery: recoveryFlows, passwordReset: resetFlows, scenes: sceneFlows }));
   app.use(notFound);
   app.use(errorHandler(d.log));
   return app;

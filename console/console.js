@@ -153,7 +153,7 @@
     }
   }
 
-  const DONE = ['bound', 'rebound', 'verified', 'success', 'recovered'];
+  const DONE = ['bound', 'rebound', 'verified', 'success', 'recovered', 'reset'];
   async function refreshFlows() {
     await Promise.all(
       [...state.flows].map(async ([id, f]) => {
@@ -357,6 +357,39 @@
     if (!rc.grant) throw new Error('submit the code first');
     const { result } = await call('POST', `/v1/recovery-grants/${encodeURIComponent(rc.grant)}/redeem`, {});
     status('rc-status', `${result.message}: ${result.sessionsEnded.length} session(s) ended, ${result.notices.length} notice(s) sent`, 'ok');
+  });
+
+  // ---- 9. password reset (the platform keeps the password; this proves the owner) ----
+  const pr = { flowId: null, grant: null };
+  action('btn-pr-start', 'pr-status', async () => {
+    const id = needAccount();
+    const method = $('pr-method').value;
+    const to = method === 'sms' ? state.phone : state.email;
+    if (!to) throw new Error(`bind the ${method === 'sms' ? 'phone' : 'email'} on this page first: the code goes there`);
+    const body = { method, client: { fingerprint: 'demo-console' } };
+    if (method === 'sms') {
+      // the SMS way asks from a logged-in session: this page's own
+      const sessionId = `demo-web-${Date.now().toString(36)}`;
+      await call('POST', `/v1/accounts/${encodeURIComponent(id)}/sessions`, { sessionId });
+      body.sessionId = sessionId;
+    } else body.email = to;
+    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/password-reset`, body);
+    pr.flowId = flow.flowId;
+    track(flow.flowId, 'password reset', flowState(flow.flowId));
+    status('pr-status', `code sent to ${flow.code.sentTo}; reading it from the sandbox inbox…`, 'wait');
+    const code = await readCode(method === 'sms' ? 'sms' : 'mail', to, 'pr-code');
+    status('pr-status', `code ${code} read from the inbox: submit it`, 'wait');
+  });
+  action('btn-pr-submit', 'pr-status', async () => {
+    if (!pr.flowId) throw new Error('start the reset first');
+    const { grant } = await call('POST', `/v1/flows/${encodeURIComponent(pr.flowId)}/code`, { code: $('pr-code').value.trim() });
+    pr.grant = grant.grant;
+    status('pr-status', `proved: a reset grant valid until ${new Date(grant.grantExpiresAt).toLocaleTimeString()}; the platform sets the password, then confirms`, 'wait');
+  });
+  action('btn-pr-confirm', 'pr-status', async () => {
+    if (!pr.grant) throw new Error('submit the code first');
+    const { result } = await call('POST', `/v1/password-reset-grants/${encodeURIComponent(pr.grant)}/confirm`, {});
+    status('pr-status', `${result.message}: ${result.sessionsEnded.length} other session(s) ended, ${result.notices.length} notice(s) sent`, 'ok');
   });
 
   $('btn-refresh').addEventListener('click', () => void refreshFlows().catch(() => {}));

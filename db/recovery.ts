@@ -1,8 +1,8 @@
-// Account recovery's rows (migration 1732300000010_recovery_grants.sql): which accounts an
-// identifier leads to, and the grant of a proven recovery, kept by its hash only
+// Account recovery's rows (migrations 1732300000010_recovery_grants.sql, 0011): which accounts an
+// identifier leads to, and the grant of a proven grant flow (recovery, password reset), kept by its hash only
 // (lib/recovery-grant.ts). Every write is keyed by the flow run, so a retried step finds its own.
 import type { Pool, PoolClient } from 'pg';
-import type { RecoveryMethod } from '../flows/recovery/contract';
+import type { GrantMethod, GrantPurpose } from '../flows/shared/contract';
 
 type Db = Pool | PoolClient;
 
@@ -36,7 +36,8 @@ export interface GrantRow {
   run_key: string;
   flow_id: string;
   account_id: string;
-  method: RecoveryMethod;
+  method: GrantMethod;
+  purpose: GrantPurpose;
   issued_at: Date;
   expires_at: Date;
   redeemed_at: Date | null;
@@ -44,11 +45,14 @@ export interface GrantRow {
 }
 
 /** The run's grant: written once, the same row for every retry. */
-export async function insertGrant(c: Db, g: { grantHash: Buffer; runKey: string; flowId: string; accountId: string; method: RecoveryMethod; expiresAt: string }): Promise<GrantRow> {
+export async function insertGrant(
+  c: Db,
+  g: { grantHash: Buffer; runKey: string; flowId: string; accountId: string; method: GrantMethod; purpose: GrantPurpose; expiresAt: string },
+): Promise<GrantRow> {
   await c.query(
-    `INSERT INTO recovery_grants (grant_hash, run_key, flow_id, account_id, method, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (run_key) DO NOTHING`,
-    [g.grantHash, g.runKey, g.flowId, g.accountId, g.method, g.expiresAt],
+    `INSERT INTO recovery_grants (grant_hash, run_key, flow_id, account_id, method, purpose, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_key) DO NOTHING`,
+    [g.grantHash, g.runKey, g.flowId, g.accountId, g.method, g.purpose, g.expiresAt],
   );
   return (await grantOfRun(c, g.runKey))!;
 }

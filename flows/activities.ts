@@ -16,7 +16,7 @@ import { createRebindActivities } from './rebind/activities';
 import { createRealNameActivities } from './real-name/activities';
 import { createFaceActivities } from './face-check/activities';
 import { createFaceSceneActivities } from './face-scene/activities';
-import { createRecoveryActivities } from './recovery/activities';
+import { createGrantActivities } from './shared/activities/grants';
 import { createWebhookActivities } from './webhooks/activities';
 
 export function createActivities(deps: ActivityDeps) {
@@ -29,7 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRealNameActivities(deps),
     ...createFaceActivities(deps),
     ...createFaceSceneActivities(deps),
-    ...createRecoveryActivities(deps),
+    ...createGrantActivities(deps),
     ...createWebhookActivities(deps),
   };
 }

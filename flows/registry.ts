@@ -22,7 +22,7 @@
 
 interface FlowKindEntry {
   workflowType: string;
-  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'webhooks';
+  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'password-reset' | 'webhooks';
   startedBy: 'api' | 'flow' | 'system';
   contact?: 'phone' | 'email';
   outcomes: readonly string[];
@@ -55,6 +55,15 @@ export const FLOW_KINDS = {
     startedBy: 'api',
     outcomes: ['recovered', 'fail', 'expired', 'locked', 'rejected', 'cancelled'],
     events: ['account.recovery_verified', 'account.recovered'],
+    versioning: 'PINNED',
+  },
+  // password reset (flows/password-reset/): a code, a grant, the platform's confirmation
+  'password-reset': {
+    workflowType: 'passwordReset',
+    family: 'password-reset',
+    startedBy: 'api',
+    outcomes: ['reset', 'expired', 'locked', 'rejected', 'cancelled'],
+    events: ['password.reset_authorized', 'password.reset'],
     versioning: 'PINNED',
   },
   'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [], versioning: 'PINNED' },

@@ -40,6 +40,8 @@ export const sessionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, 
 
 export const registerSessionBody = z.object({ sessionId: sessionId, client: clientMeta }).strict();
 export const submitCodeBody = z.object({ code: text({ max: 16 }) }).strict();
+/** a grant's redemption (recovery's redeem, password reset's confirm): who asked, nothing else */
+export const redeemBody = z.object({ client: clientMeta }).strict().optional();
 
 /** documents a :flowId path parameter; the routes read it with parseFlowId (api/flow-ids.ts) */
 export const flowId = z.string().regex(/^[a-z-]+:[A-Za-z0-9_.-]{1,64}$/).describe('<kind>:<accountId>, e.g. bind-phone:u1001');

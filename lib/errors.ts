@@ -90,6 +90,10 @@ export const ERRORS = {
   RECOVERY_GRANT_EXPIRED: { status: 410, zh: '账户找回失败:找回授权已过期,请重新找回', en: 'This recovery grant expired unredeemed; recover the account again' },
   SCENE_METHOD_UNAVAILABLE: { status: 409, zh: '该场景仅支持人脸识别验证', en: 'This scene is proven by the face only (the SMS method serves unfreeze and cancellation)' },
   SCENE_PHONE_REQUIRED: { status: 409, zh: '验证失败:账户未绑定手机号', en: 'The SMS method needs a bound phone' },
+  // password reset (flows/password-reset/; the seed's texts, 4/18 #14)
+  PASSWORD_RESET_PARAMS_INCOMPLETE: { status: 400, zh: '密码重置参数不完整', en: 'A password reset needs its method (sms or mail) and, by mail, the email address' },
+  PASSWORD_RESET_LOGIN_REQUIRED: { status: 401, zh: '请先登录后再操作!', en: 'A password reset by SMS needs a live session of the account (sessionId)' },
+  PASSWORD_RESET_EMAIL_MISMATCH: { status: 409, zh: '重置失败:邮箱账户与当前账户不匹配', en: 'This email is not the one bound to the account being reset' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
   PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },
   EMAIL_UNBIND_FORBIDDEN: { status: 409, zh: '邮箱只能换绑,不能单纯解绑', en: 'An email can only be rebound, never simply removed' },

@@ -2,7 +2,7 @@
 // code limits a flow starts with (lifetime, resend gap, daily cap); db/reports.ts reads the
 // lifetime.
 
-export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email' | 'recover_account' | 'unfreeze_account' | 'cancel_account';
+export type Scene = 'bind_phone' | 'bind_email' | 'unbind_phone' | 'unbind_email' | 'recover_account' | 'unfreeze_account' | 'cancel_account' | 'update_password';
 export type Channel = 'sms' | 'mail';
 
 export interface ScenePolicy {
@@ -22,6 +22,8 @@ export const SCENES: Record<Scene, ScenePolicy> = {
   // the face scenes' code method (冻结账户验证码 / 解除账户冻结, 注销): a code to the bound phone
   unfreeze_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
   cancel_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+  // password reset (seed 4/18 #10: 账户密码重置验证码, 6 a day, 300 s, 60 s), by SMS or mail
+  update_password: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
 };
 
 export const CODE_LENGTH = 6;

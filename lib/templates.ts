@@ -3,7 +3,7 @@
 import type { ContactKind } from './contact-kinds';
 import type { Scene } from './scenes';
 
-export type SmsTemplateKey = Scene | 'rebind_notice' | 'recovery_notice';
+export type SmsTemplateKey = Scene | 'rebind_notice' | 'recovery_notice' | 'password_notice';
 
 const SIGN_OFF = '此致 系统自动发送,请勿回复。';
 
@@ -23,6 +23,12 @@ export const MAIL_CODE_TEMPLATES: Partial<Record<Scene, { subject: string; text:
     text: (code) =>
       `尊敬的用户: 您正在请求解绑账户邮箱。您的验证码是:${code} 请在邮箱解绑页面输入此验证码以继续操作。如果您并未请求解绑邮箱,请忽略此邮件。 ${SIGN_OFF}`,
   },
+  // the mail path of a password reset (seed 4/16: 邮箱重置密码页面); the wording follows the seed's other code mails
+  update_password: {
+    subject: '重置密码请求',
+    text: (code) =>
+      `尊敬的用户: 您正在重置账户密码。您的验证码是:${code} 请在密码重置页面输入此验证码以继续操作。如果您并未请求重置密码,请忽略此邮件,并检查您的账户安全。 ${SIGN_OFF}`,
+  },
   // not in the seed: its wording follows the seed's other code mails
   recover_account: {
     subject: '找回账户请求',
@@ -36,6 +42,15 @@ export const MAIL_CODE_TEMPLATES: Partial<Record<Scene, { subject: string; text:
  * reset tells the user, 4/11): all sessions ended. Not in the seed's texts; its wording follows
  * the seed's security notices.
  */
+/**
+ * After the platform confirmed a password reset: the seed's update_password mail (4/11), with
+ * 尊敬的用户 for its 尊敬的XXX (this product keeps no display name). The subject is not in the seed.
+ */
+export const PASSWORD_NOTICE_MAIL = {
+  subject: '账户密码更新提醒',
+  text: () => `尊敬的用户,您的账户密码已更新。如果这不是您本人的操作,您的账户可能已出现安全问题。如果您未进行此操作,请尽快联系我们以保护您的账户安全。 ${SIGN_OFF}`,
+};
+
 export const RECOVERY_NOTICE_MAIL = {
   subject: '账户找回提醒',
   text: () =>

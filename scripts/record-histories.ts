@@ -303,6 +303,29 @@ const scenarios: Record<string, Scenario> = {
       [await run('unfreeze', 'cancel'), 'scene-code-cancelled'],
     ];
   },
+  async 'password-reset'() {
+    // by SMS from a session, confirmed; by mail (the account's own email), its grant left to expire
+    const bySms = phone('134');
+    const smsId = await account(bySms);
+    await post(`/v1/accounts/${smsId}/sessions`, { sessionId: `${smsId}-s1` });
+    await post(`/v1/accounts/${smsId}/sessions`, { sessionId: `${smsId}-s2` });
+    await post(`/v1/accounts/${smsId}/password-reset`, { method: 'sms', sessionId: `${smsId}-s1` });
+    const code = await latestCode('sms', bySms);
+    await post(`/v1/flows/password-reset:${smsId}/code`, { code: code === '000000' ? '111111' : '000000' });
+    const grant = (await post(`/v1/flows/password-reset:${smsId}/code`, { code })).grant.grant;
+    await post(`/v1/password-reset-grants/${grant}/confirm`, {});
+
+    const mailId = await account(phone('134'));
+    const email = `rec-${unique()}@example.com`;
+    await post(`/v1/accounts/${mailId}/email/bind`, { email });
+    await post(`/v1/flows/bind-email:${mailId}/code`, { code: await latestCode('mail', email) });
+    await post(`/v1/accounts/${mailId}/password-reset`, { method: 'mail', email });
+    await post(`/v1/flows/password-reset:${mailId}/code`, { code: await latestCode('mail', email) });
+    return [
+      [`password-reset:${smsId}`, 'password-reset-sms-confirmed'],
+      [`password-reset:${mailId}`, 'password-reset-mail-grant-expired'],
+    ];
+  },
   async recovery() {
     // without a login: a lookup's ticket, then each proof to its end; a grant redeemed, one left
     // to expire (RECOVERY_GRANT_TTL_SEC), a face that fails, a cancel

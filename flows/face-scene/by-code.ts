@@ -10,7 +10,7 @@ import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow
 import type { FaceSceneActivities } from './activities';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, failure, failureOf, flowError, type ErrorCode } from '../../lib/errors';
-import { CodeChallenge, iso } from '../shared/code-challenge';
+import { CodeChallenge, iso, wrongCodeAnswer } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
 import { refusedUpdate } from '../shared/refused-update';
@@ -119,10 +119,8 @@ export async function sceneByCode(input: FaceSceneInput): Promise<FaceSceneResul
       status.setStage('verifying');
       try {
         if (!(await challenge.check(code))) {
-          wrong += 1;
-          if (wrong < limits.maxWrong) throw failure('CODE_WRONG', { attemptsLeft: limits.maxWrong - wrong });
-          const f = failure('CODE_ATTEMPTS_EXCEEDED');
-          if (await endUnapplied('locked', 'locked', errorOf(f))) throw f;
+          const answer = wrongCodeAnswer(++wrong, limits.maxWrong);
+          if (!answer.locks || (await endUnapplied('locked', 'locked', errorOf(answer.failure)))) throw answer.failure;
           return result();
         }
         status.setStage('applying');

@@ -120,15 +120,15 @@ export function faceSceneRoutes(d: ApiDeps, flows: FaceSceneFlows): Router {
 }
 
 /**
- * A frozen account starts nothing but its unfreeze: bind, rebind, real-name and the other face
- * scenes answer ACCOUNT_FROZEN before their own checks. Refused here, before any flow starts,
+ * A frozen account starts nothing but its unfreeze: bind, rebind, real-name, password reset and
+ * the other face scenes answer ACCOUNT_FROZEN before their own checks. Refused here, before any flow starts,
  * so no workflow changes. A middleware, not routes of its own (the routes it guards are
  * documented where they are mounted), placed before them in api/app.ts; real-name
  * authenticates itself, so this does too: an account's state is told to an authenticated
  * caller only.
  */
 export function frozenAccountGuard(d: ApiDeps): RequestHandler {
-  const starts = new RegExp(`^/v1/accounts/([^/]+)/(?:(?:${CONTACT_KINDS.join('|')})/(?:bind|rebind)|real-name|face-scenes/([^/]+))/?$`, 'i'); // Express matches routes case-insensitively
+  const starts = new RegExp(`^/v1/accounts/([^/]+)/(?:(?:${CONTACT_KINDS.join('|')})/(?:bind|rebind)|real-name|password-reset|face-scenes/([^/]+))/?$`, 'i'); // Express matches routes case-insensitively
   // the key first, as the guarded routes check it (each throws its AppError)
   const checks = [authenticate(d.cfg.api.keys), requireScope('flows:write')];
   return async (req, res, next) => {

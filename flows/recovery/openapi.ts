@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { flowId } from '../../http/schemas';
 import { codeSent, iso, masked } from '../../http/response-schemas';
-import { LOOKUP_MESSAGE, lookupBody, redeemBody, startRecoveryBody } from './routes';
+import { LOOKUP_MESSAGE, lookupBody, startRecoveryBody } from './routes';
+import { redeemBody } from '../../http/schemas';
 import { RECOVERED_MESSAGE, RECOVERY_METHODS, type RecoveryMethod } from './contract';
 
 const at = '2026-11-22T08:10:00.000Z';

@@ -19,12 +19,13 @@ import { parse } from '../../http/validation';
 import { parseFlowId } from '../../http/flow-ids';
 import { findAccount } from '../../db/accounts';
 import { upsertDevice, idNumberIndex } from '../../db/real-name';
-import { accountsByIdentifier, grantByHash, type IdentifierKind, type RecoveryCandidate } from '../../db/recovery';
+import { accountsByIdentifier, type IdentifierKind, type RecoveryCandidate } from '../../db/recovery';
 import { contactIndex, decryptContact } from '../../db/accounts';
 import { CONTACT } from '../../lib/contact-kinds';
-import { AppError, type ErrorCode } from '../../lib/errors';
+import { AppError } from '../../lib/errors';
 import { maskIdNumber, validateIdNumber } from '../../lib/idcard';
-import { GRANT_PATTERN, grantHash, signTicket, verifyTicket } from '../../lib/recovery-grant';
+import { signTicket, verifyTicket } from '../../lib/recovery-grant';
+import { redeemGrant } from '../../http/grant-redeem';
 import { deviceId, registerDeviceBody } from '../face-check/routes';
 import { assertAccountFaceReady } from '../face-check/account-face';
 import { FLOW_KINDS } from '../registry';
@@ -55,8 +56,6 @@ export const startRecoveryBody = z
     client: clientMeta,
   })
   .strict();
-
-export const redeemBody = z.object({ client: clientMeta }).strict().optional();
 
 /** The ways this account can be recovered now, in the seed's order (phone, email, then face). */
 function methodsOf(d: ApiDeps, a: RecoveryCandidate): RecoveryMethod[] {
@@ -140,26 +139,7 @@ export function recoveryRoutes(d: ApiDeps, flows: RecoveryFlows, limits: AbuseLi
     res.json({ grant: await flows.collect(recoveryFlowId(req.params.flowId as string)) });
   });
 
-  r.post('/v1/recovery-grants/:grant/redeem', requireScope('flows:write'), async (req, res) => {
-    parse(redeemBody, req.body);
-    const given = req.params.grant as string;
-    const row = GRANT_PATTERN.test(given) ? await grantByHash(d.pool, grantHash(given)) : null;
-    const refusal = (): ErrorCode | null =>
-      !row ? 'RECOVERY_GRANT_INVALID' : row.redeemed_at ? 'RECOVERY_GRANT_USED' : row.expires_at.getTime() <= Date.now() ? 'RECOVERY_GRANT_EXPIRED' : null;
-    const refused = refusal();
-    if (refused) throw new AppError(refused);
-    try {
-      const result = await flows.redeem(row!.flow_id, row!.grant_hash.toString('hex'));
-      res.json({ result: { ...result, message: RECOVERED_MESSAGE } });
-    } catch (err) {
-      // a redeem that raced another (or the grant's timer) is told what the row now says
-      if (err instanceof AppError && ['FLOW_CLOSED', 'FLOW_IN_PROGRESS', 'FLOW_NOT_FOUND'].includes(err.code)) {
-        const now = await grantByHash(d.pool, row!.grant_hash);
-        throw new AppError(now?.redeemed_at ? 'RECOVERY_GRANT_USED' : 'RECOVERY_GRANT_EXPIRED');
-      }
-      throw err;
-    }
-  });
+  r.post('/v1/recovery-grants/:grant/redeem', requireScope('flows:write'), redeemGrant(d.pool, flows, 'recovery', RECOVERED_MESSAGE));
 
   return r;
 }

@@ -5,6 +5,7 @@
 import { shortSteps } from './activity-options';
 import type { CodeActivities, CodePrecheck } from './activities/codes';
 import { failure } from '../../lib/errors';
+import type { ApplicationFailure } from '@temporalio/common';
 import type { Channel, Scene } from '../../lib/scenes';
 import type { CodeLimits, CodeSent, ContactKind } from './contract';
 
@@ -14,6 +15,15 @@ const { sendCode, checkCode } = shortSteps<CodeActivities>({
 });
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The answer to a flow's nth wrong code: CODE_WRONG with the attempts left, or, at the flow's
+ * limit, CODE_ATTEMPTS_EXCEEDED, and the flow locks.
+ */
+export function wrongCodeAnswer(wrong: number, maxWrong: number): { locks: boolean; failure: ApplicationFailure } {
+  const attemptsLeft = maxWrong - wrong;
+  return attemptsLeft > 0 ? { locks: false, failure: failure('CODE_WRONG', { attemptsLeft }) } : { locks: true, failure: failure('CODE_ATTEMPTS_EXCEEDED') };
+}
 
 export interface ChallengeSpec {
   name: string; // part of request keys: 'code', 'proof', 'new'

@@ -5,7 +5,7 @@
 // and what every flow kind answers alike: its `state` query (each flow types it, one wire
 // name so GET /v1/flows/:flowId reads any kind) and the cancelFlow update.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { RetryPolicy } from '@temporalio/common';
+import type { RetryPolicy, UpdateDefinition } from '@temporalio/common';
 import type { ErrorInfo } from '../../lib/errors';
 
 /** phone or email; what differs between them is in lib/contact-kinds.ts */
@@ -70,3 +70,118 @@ export const legacyCancelSignal = defineSignal<[]>('cancel');
 export const STATE_QUERY = 'state';
 /** A flow's state, untyped: for callers that serve every kind (GET /v1/flows/:flowId). */
 export const anyFlowStateQuery = defineQuery<unknown>(STATE_QUERY);
+
+// ---------------------------------------------------------------------------------------
+// Grant flows (./grant-flow.ts): a person proves control of an account (a code to a bound
+// contact, or a face check against its real-name identity) and the platform gets a single-use
+// grant to redeem for what it guards. Account recovery (../recovery/) and password reset
+// (../password-reset/) are grant flows; each names its own updates and purpose.
+
+export type GrantMethod = 'sms' | 'mail' | 'face';
+/** What a grant is for: the activities read their events, notices and keys by it. */
+export type GrantPurpose = 'recovery' | 'password_reset';
+
+export interface GrantFlowInput {
+  accountId: string;
+  method: GrantMethod;
+  deviceId: string;
+  /** keyed hash of (account, method, device) made by the API: a repeat start is recognized by it */
+  requestDigest: string;
+  /** sms / mail: the code's limits; flowTtlSec bounds the proof for every method */
+  limits: CodeLimits;
+  /** face: the face token's lifetime */
+  faceTtlSec: number;
+  /** how long a proven grant may be redeemed */
+  grantTtlSec: number;
+  meta: RequestMeta;
+  /** the session the redemption keeps (password reset: the device that reset stays logged in) */
+  keepSessionId?: string | null;
+}
+
+export type GrantStage =
+  | 'starting'
+  | 'awaiting_code'
+  | 'verifying'
+  | 'awaiting_face'
+  | 'granting'
+  | 'awaiting_redeem'
+  | 'redeeming'
+  | 'recovered'
+  | 'reset'
+  | 'rejected'
+  | 'failed'
+  | 'expired'
+  | 'locked'
+  | 'cancelled';
+export type GrantOutcome = 'recovered' | 'reset' | 'rejected' | 'fail' | 'expired' | 'locked' | 'cancelled';
+
+export interface GrantStarted {
+  flowId: string;
+  method: GrantMethod;
+  /** sms / mail: the code sent */
+  code: CodeSent | null;
+  /** face: the check the app runs */
+  face: { faceCheckId: string; certifyId: string; faceRecordId: string; expiresAt: string } | null;
+  cache: boolean;
+}
+
+/** The proof succeeded: the API turns grantRef into the grant (lib/recovery-grant.ts grantOf). */
+export interface GrantVerified {
+  flowId: string;
+  grantRef: string;
+  grantExpiresAt: string;
+}
+
+export interface GrantRedeemed {
+  flowId: string;
+  accountId: string;
+  sessionsEnded: string[];
+  notices: { channel: 'sms' | 'mail'; to: string; status: 'sent' | 'failed'; providerCode: string }[];
+}
+
+export interface GrantState {
+  flowId: string;
+  accountId: string;
+  method: GrantMethod;
+  stage: GrantStage;
+  codesSent: number;
+  codeExpiresAt: string | null;
+  wrongAttempts: number;
+  attemptsLeft: number;
+  faceCheckId: string | null;
+  certifyId: string | null;
+  expiresAt: string;
+  grantExpiresAt: string | null;
+  outcome: GrantOutcome | null;
+  error: FlowError | null;
+}
+
+export interface GrantResult {
+  flowId: string;
+  accountId: string;
+  method: GrantMethod;
+  outcome: GrantOutcome;
+  /** the kind's success text / the error's text */
+  message: string;
+  sessionsEnded: string[];
+  error: FlowError | null;
+}
+
+/** What makes a grant flow one kind or another (workflow side). */
+export interface GrantKind {
+  purpose: GrantPurpose;
+  /** the code scene of its sms / mail proof (lib/scenes.ts) */
+  codeScene: 'recover_account' | 'update_password';
+  /** its face check's scene; null: no face method */
+  faceScene: 'recovery' | null;
+  flowIdOf(accountId: string): string;
+  /** the outcome and stage of a redeemed grant, and its text */
+  done: 'recovered' | 'reset';
+  doneMessage: string;
+  updates: {
+    begin: UpdateDefinition<GrantStarted, [{ method: GrantMethod; deviceId: string; requestDigest: string }]>;
+    submit: UpdateDefinition<GrantVerified, [{ code: string }]>;
+    collect: UpdateDefinition<GrantVerified, []>;
+    redeem: UpdateDefinition<GrantRedeemed, [{ grantHash: string }]>;
+  };
+}

@@ -1,8 +1,8 @@
 // The demo console end to end in a real headless browser (Debian's chromium driven by
 // playwright-core) against the real stack: create an account, bind a phone and an email
 // with codes the page reads from the sandbox inbox, a real-name verification with the face
-// step simulated, a phone rebind, an unfreeze by SMS code and an account recovery by mail code;
-// then one screenshot, checked to be a real PNG.
+// step simulated, a phone rebind, an unfreeze by SMS code, an account recovery by mail code and
+// a password reset by SMS; then one screenshot, checked to be a real PNG.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -145,6 +145,15 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   await page.click('#btn-rc-redeem');
   await text('#rc-status', /^账户找回成功: \d+ session\(s\) ended, 2 notice\(s\) sent$/);
 
+  // a password reset by SMS from the page's own session: the code, the grant, the confirmation
+  await page.selectOption('#pr-method', 'sms');
+  await page.click('#btn-pr-start');
+  await codeIn('#pr-code');
+  await page.click('#btn-pr-submit');
+  await text('#pr-status', /^proved: a reset grant/);
+  await page.click('#btn-pr-confirm');
+  await text('#pr-status', /^账户密码重置成功: 0 other session\(s\) ended, 2 notice\(s\) sent$/);
+
   // each flow is listed with its state and a link to it in the Temporal Web UI
   const flows: [string, string][] = [
     [`bind-phone:${id}`, 'bound'],
@@ -153,6 +162,7 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
     [`rebind-phone:${id}`, 'rebound'],
     [`unfreeze:${id}`, 'success'],
     [`recovery:${id}`, 'recovered'],
+    [`password-reset:${id}`, 'reset'],
   ];
   for (const [flowId, state] of flows) {
     const row = `#flows tr[data-flow-id="${flowId}"]`;

@@ -260,6 +260,8 @@ describe("the project's import graph", () => {
       // the real-name pre-checks take the request's fields as the saga's input names them
       'db/real-name.ts -> flows/real-name/contract.ts',
       'db/real-name.ts -> flows/shared/contract.ts',
+      // a grant's method and purpose, as the grant flows carry them
+      'db/recovery.ts -> flows/shared/contract.ts',
       'db/reports.ts -> flows/face-check/contract.ts',
       'db/sessions.ts -> flows/shared/contract.ts',
       'lib/webhook-dispatch.ts -> flows/webhooks/contract.ts',

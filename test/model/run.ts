@@ -10,6 +10,7 @@ import { uniqueEmail, uniquePhone, type Stack } from '../support/stack';
 import { COMMANDS } from './commands';
 import { SCENE_COMMANDS } from './scenes';
 import { RECOVERY_COMMANDS } from './recovery';
+import { RESET_COMMANDS } from './password-reset';
 import { System } from './system';
 import { LIMITS, type AccountModel, type World } from './world';
 
@@ -19,6 +20,7 @@ export const MODEL_ENV: Record<string, string> = {
   REBIND_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   RECOVERY_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   SCENE_CODE_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  PASSWORD_RESET_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   RECOVERY_GRANT_TTL_SEC: String(LIMITS.recoveryGrantTtlSec),
   FACE_TOKEN_TTL_SEC: String(LIMITS.faceTtlSec),
   CODE_MAX_WRONG_PER_FLOW: String(LIMITS.maxWrong),
@@ -108,7 +110,7 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
+    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

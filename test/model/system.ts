@@ -70,9 +70,11 @@ export class System {
     return this.call('POST', PAYMENT_CALLBACK_PATH, undefined, { raw, headers: { [PAYMENT_SIGNATURE_HEADER]: header } });
   }
 
-  async registerSession(id: string): Promise<void> {
-    const r = await this.call('POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-s-${randomUUID().slice(0, 8)}` });
+  async registerSession(id: string): Promise<string> {
+    const sessionId = `${id}-s-${randomUUID().slice(0, 8)}`;
+    const r = await this.call('POST', `/v1/accounts/${id}/sessions`, { sessionId });
     if (r.status !== 201) throw new Error(`session not registered: ${r.status} ${JSON.stringify(r.body)}`);
+    return sessionId;
   }
 
   messages(channel: 'sms' | 'mail', to: string): number {

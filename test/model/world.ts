@@ -24,7 +24,7 @@ export const LIMITS = {
   realNameStartsPerAccount: 6,
   completionsPerCheck: 10,
   contactChecksPerAccount: 10,
-  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5, unfreeze_account: 5, cancel_account: 5 } as Record<string, number>,
+  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5, unfreeze_account: 5, cancel_account: 5, update_password: 6 } as Record<string, number>,
   lookupsPerIdentifier: 5,
   recoveryGrantTtlSec: 24,
 };
@@ -115,8 +115,18 @@ export interface RecoveryFlow {
   sentTo: string;
 }
 
-export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow | RecoveryFlow;
-export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName | 'recovery';
+/** Password reset by a code (flows/password-reset/); keep: the session that asked (sms). */
+export interface ResetFlow {
+  type: 'reset';
+  deadline: number;
+  wrong: number;
+  challenge: CodeChallengeModel;
+  grant: string | null;
+  keep: string | null;
+}
+
+export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow | RecoveryFlow | ResetFlow;
+export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName | 'recovery' | 'password-reset';
 
 export interface AccountModel {
   id: string;

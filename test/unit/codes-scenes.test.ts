@@ -123,10 +123,11 @@ describe('SCENES', () => {
       recover_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
       unfreeze_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
       cancel_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
+      update_password: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
     });
   });
 
-  it('has exactly the seven scenes', () => {
-    expect(Object.keys(SCENES).sort()).toEqual(['bind_email', 'bind_phone', 'cancel_account', 'recover_account', 'unbind_email', 'unbind_phone', 'unfreeze_account']);
+  it('has exactly the eight scenes', () => {
+    expect(Object.keys(SCENES).sort()).toEqual(['bind_email', 'bind_phone', 'cancel_account', 'recover_account', 'unbind_email', 'unbind_phone', 'unfreeze_account', 'update_password']);
   });
 });
