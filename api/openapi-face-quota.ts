@@ -61,7 +61,41 @@ const paid = { ...pending, state: 'paid', paymentRef: 'pay-20261122-0001', paidA
 const tag = 'face-quota';
 const orderParams = { orderId };
 
+export const faceAttemptsBody = z
+  .object({
+    attempts: z.array(
+      z
+        .object({
+          id: z.string(),
+          scene: z.string(),
+          provider: z.literal('dcloud'),
+          faceCheckId: z.string(),
+          ownerFlowId: z.string().nullable(),
+          certifyId: z.string(),
+          status: z.enum(['wait', 'success', 'fail', 'expired', 'error']),
+          deviceId: z.string(),
+          startedAt: iso,
+          completedAt: iso.nullable(),
+          unit: z.object({ source: z.string(), state: z.string(), orderId: z.string().nullable(), paymentRef: z.string().nullable() }).strict().nullable(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 export const FACE_QUOTA_ROUTES: RouteDoc[] = [
+  {
+    method: 'get', path: '/v1/accounts/:id/face-attempts', summary: "Trace: every face check of the account, newest first (at most 200): scene, provider, certifyId, status, device, the unit of quota it held or used (free / purchased, its order and payment reference, refunded); nothing personal", tag, auth: 'apiKey', scope: 'accounts:read',
+    params: { id: accountId },
+    responses: {
+      200: {
+        description: 'the attempts',
+        schema: faceAttemptsBody,
+        example: { attempts: [{ id: '42', scene: 'personal', provider: 'dcloud', faceCheckId: 'real-name:u1001/0a1b2c3d4e5f/face', ownerFlowId: 'real-name:u1001', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', status: 'success', deviceId: 'phone-1', startedAt: '2026-11-22T08:00:00.000Z', completedAt: '2026-11-22T08:01:00.000Z', unit: { source: 'free', state: 'consumed', orderId: null, paymentRef: null } }] },
+      },
+    },
+    errors: ['ACCOUNT_NOT_FOUND'],
+  },
   {
     method: 'post', path: '/v1/accounts/:id/face-quota/orders', summary: 'Quote and create a pending order of face checks (units × FACE_PRICE_CNY); an Idempotency-Key header makes a repeat answer the same order', tag, auth: 'apiKey', scope: 'accounts:write',
     params: { id: accountId }, body: createOrderBody(100), requestExample: { units: 3 },

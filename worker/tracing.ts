@@ -9,12 +9,19 @@ import {
 import type { InjectedSinks, WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from '../lib/tracing';
 
-/** In every bundle, traced or not: a workflow must make the same commands either way. */
+/**
+ * In a traced worker's bundle only (worker/bundle.ts). A run makes the same commands with or
+ * without it (spans and headers are no commands, and the SDK flags the interceptors ask keep
+ * their yields out of new runs), so a history replays on either.
+ */
 export const WORKFLOW_TRACING_MODULE = require.resolve('../flows/shared/trace-interceptors');
 
+/** The traced bundle beside a plain one (worker/bundle.ts writes both). */
+export const tracedBundleOf = (bundle: string) => bundle.replace(/(\.js)?$/, '.traced.js');
+
 /**
- * The `exporter` sink, also when traces are off: the bundle's interceptors call it whatever the
- * worker's config, and a call to a sink a worker lacks is an error line per workflow task.
+ * The `exporter` sink, also when traces are off: a traced bundle's interceptors call it whatever
+ * the worker's config, and a call to a sink a worker lacks is an error line per workflow task.
  */
 export function workflowSpanSinks(tracing?: Tracing): InjectedSinks<OpenTelemetrySinks> {
   if (!tracing) return { exporter: { export: { fn: () => {} } } };
@@ -33,7 +40,7 @@ export function workflowSpanSinks(tracing?: Tracing): InjectedSinks<OpenTelemetr
 export function workerTracing(tracing?: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   return {
     interceptors: {
-      workflowModules: [WORKFLOW_TRACING_MODULE],
+      workflowModules: tracing ? [WORKFLOW_TRACING_MODULE] : [],
       activity: tracing
         ? [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer: tracing.tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })]
         : [],

@@ -5,7 +5,7 @@ import type { ActivityDeps } from '../flows/activity-deps';
 import type { Config } from '../lib/config';
 import { createDataConverter } from '../lib/payload-codec';
 import type { Tracing } from '../lib/tracing';
-import { workerTracing } from './tracing';
+import { tracedBundleOf, workerTracing } from './tracing';
 import { workerDeploymentOptions } from './deployment';
 
 // resolved, not joined: workflows.ts from source, workflows.js from the production build
@@ -24,7 +24,9 @@ export interface WorkerOptions {
 
 export async function createWorker(o: WorkerOptions): Promise<Worker> {
   const connection = o.connection ?? (await NativeConnection.connect({ address: o.cfg.temporal.address }));
-  const bundlePath = o.workflowBundlePath ?? process.env.WORKFLOW_BUNDLE;
+  const given = o.workflowBundlePath ?? process.env.WORKFLOW_BUNDLE;
+  // a traced worker runs the traced bundle beside it (worker/bundle.ts); without one it bundles at start
+  const bundlePath = given && o.tracing ? tracedBundleOf(given) : given;
   return Worker.create({
     connection,
     namespace: o.cfg.temporal.namespace,
@@ -32,7 +34,7 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     ...(bundlePath && fs.existsSync(bundlePath) ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(o.deps),
     dataConverter: createDataConverter(o.cfg.crypto),
-    // the workflow interceptors and their sink whether traced or not (worker/tracing.ts)
+    // the workflow interceptors when traced, and their sink (worker/tracing.ts)
     ...workerTracing(o.tracing),
     // after a worker dies, its flows' tasks wait this long on its sticky queue before any worker
     // takes them: users wait on these flows, and their histories are short to replay

@@ -1,6 +1,7 @@
 // Buying face quota: the platform creates an order for its user, confirms the payment its own
 // payment system took (an API call, or the payment system's signed callback), and reads what
 // is left. Every face scene takes its units from the same pool (db/real-name.ts holdQuota).
+import { faceAttempts } from '../../db/face-attempts';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../../http/deps';
@@ -55,6 +56,13 @@ export function faceQuotaRoutes(d: ApiDeps): Router {
       orders: orders.map(viewOrder),
       ledger,
     });
+  });
+
+  // the trace of every face attempt, newest first (docs/rules.md#face-quota)
+  r.get('/v1/accounts/:id/face-attempts', requireScope('accounts:read'), async (req, res) => {
+    const id = parse(accountId, req.params.id);
+    if (!(await findAccount(d.pool, id))) throw new AppError('ACCOUNT_NOT_FOUND');
+    res.json({ attempts: await faceAttempts(d.pool, id) });
   });
 
   r.get('/v1/face-quota/totals', requireScope('flows:read'), async (_req, res) => {

@@ -11,7 +11,7 @@ import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../lib/config';
-import { writeWorkflowBundle } from '../../worker/bundle';
+import { writeWorkflowBundles } from '../../worker/bundle';
 import { dropDatabase } from '../../db/pool';
 import { startDevServer, type DevServer } from '../temporal-dev';
 
@@ -123,6 +123,9 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
   const env: Record<string, string | undefined> = {
     ...process.env,
     VSAGA_ENV: 'development',
+    // the product as deployed traces nothing unless asked; development's default (file) would
+    // make every journey write its spans: VSAGA_TRACES=file npm run bench measures that cost
+    VSAGA_TRACES: process.env.VSAGA_TRACES ?? 'off',
     VSAGA_LOG_LEVEL: process.env.VSAGA_LOG_LEVEL ?? 'info',
     VSAGA_DATA_DIR: o.workDir,
     FACE_PICTURE_DIR: path.join(o.workDir, 'face-pictures'),
@@ -153,7 +156,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
   try {
     const bundle =
       o.workflowBundle ??
-      (log('bundling the workflows…'), await writeWorkflowBundle(path.join(o.workDir, 'workflow-bundle.js')));
+      (log('bundling the workflows…'), (await writeWorkflowBundles(path.join(o.workDir, 'workflow-bundle.js')))[0]!);
     env.WORKFLOW_BUNDLE = bundle;
     if (o.temporalAddress) {
       env.TEMPORAL_ADDRESS = o.temporalAddress;

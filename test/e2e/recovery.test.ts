@@ -241,6 +241,14 @@ describe('by face', () => {
     const redeemed = await call(stack, 'POST', `/v1/recovery-grants/${grant}/redeem`, {});
     expect(redeemed.body.result).toMatchObject({ flowId, accountId: id, message: '账户找回成功' });
     expect(await result(flowId)).toMatchObject({ outcome: 'recovered', method: 'face' });
+
+    // the operators' trace: both face attempts, newest first, with the unit each used; nothing personal
+    const trace = await call(stack, 'GET', `/v1/accounts/${id}/face-attempts`);
+    expect(trace.body.attempts).toEqual([
+      expect.objectContaining({ scene: 'recovery', provider: 'dcloud', faceCheckId: face.faceCheckId, ownerFlowId: flowId, certifyId: face.certifyId, status: 'success', deviceId, unit: { source: 'purchased', state: 'consumed', orderId: null, paymentRef: null } }),
+      expect.objectContaining({ scene: 'personal', ownerFlowId: `real-name:${id}`, status: 'success', unit: expect.objectContaining({ source: 'free', state: 'consumed' }) }),
+    ]);
+    expect(JSON.stringify(trace.body)).not.toContain(idNumber);
   });
 
   test('a face that does not match (the device\'s metaInfo given with the start) ends the flow without a grant; the collect answers why', async () => {

@@ -99,6 +99,7 @@ test('the Dockerfile builds in a scratch folder, and its result runs migrate, sa
   for (const runtime of ['@temporalio/worker', 'express', 'pg']) expect(fs.existsSync(path.join(modules, runtime))).toBe(true);
   expect(fs.readdirSync(app).sort()).toEqual(['dist', 'node_modules', 'package-lock.json', 'package.json']);
   expect(fs.existsSync(path.join(app, 'dist', 'workflow-bundle.js'))).toBe(true);
+  expect(fs.existsSync(path.join(app, 'dist', 'workflow-bundle.traced.js'))).toBe(true);
 
   const compose = yaml.load(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { command?: string[] }> };
   const command = (service: string) => compose.services[service]!.command!;

@@ -11,7 +11,7 @@ import { loadConfig } from '../../lib/config';
 import { createDataConverter } from '../../lib/payload-codec';
 import { WORKFLOW_TYPES } from '../../flows/registry';
 import * as workflows from '../../flows/workflows';
-import { workflowSpanSinks } from '../../worker/tracing';
+import { tracedBundleOf, workflowSpanSinks } from '../../worker/tracing';
 
 const DIR = path.join(__dirname, '..', 'histories');
 const files = fs
@@ -25,18 +25,28 @@ test('every workflow type of the registry has a recorded history, and every reco
   expect(new Set(files.map(typeOf))).toEqual(new Set(WORKFLOW_TYPES));
 });
 
+test('the plain bundle carries no tracing interceptors (they cost every run); its traced sibling does, and both replay', () => {
+  const plain = fs.readFileSync(process.env.WORKFLOW_BUNDLE!, 'utf8');
+  const traced = fs.readFileSync(tracedBundleOf(process.env.WORKFLOW_BUNDLE!), 'utf8');
+  // the OpenTelemetry SDK's module path in webpack's module ids
+  expect(plain).not.toContain('@opentelemetry/sdk-trace-base');
+  expect(traced).toContain('@opentelemetry/sdk-trace-base');
+});
+
 test('the registry names exactly the workflows the bundle exports', () => {
   expect(new Set(Object.keys(workflows))).toEqual(new Set(WORKFLOW_TYPES));
 });
 
-test.each(files)('%s replays without nondeterminism', async (file) => {
+// every history on both bundles: a traced worker and an untraced one replay each other's runs
+const cases = files.flatMap((f) => [[f, 'plain'] as const, [f, 'traced'] as const]);
+test.each(cases)('%s replays without nondeterminism (%s bundle)', async (file, bundle) => {
   // written by protobufjs' toJSON (scripts/record-histories.ts), so fromObject reads it back
   const history = temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8')));
   const cfg = loadConfig({ ...process.env });
   await expect(
     Worker.runReplayHistory(
       {
-        workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE! },
+        workflowBundle: { codePath: bundle === 'plain' ? process.env.WORKFLOW_BUNDLE! : tracedBundleOf(process.env.WORKFLOW_BUNDLE!) },
         dataConverter: createDataConverter(cfg.crypto),
         // the bundle's trace interceptors call their sink (never during replay, but a missing one is an error line)
         sinks: workflowSpanSinks(),

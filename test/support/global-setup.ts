@@ -22,6 +22,7 @@ export default async function globalSetup(): Promise<void> {
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   execFileSync(tsx, [path.join(ROOT, 'db', 'migrate.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
   const bundle = path.join(dataDir, 'workflow-bundle.js');
+  // and its traced sibling (worker/bundle.ts), for the suites that trace
   execFileSync(tsx, [path.join(ROOT, 'worker', 'bundle.ts'), bundle], { stdio: 'pipe' });
 
   const server = await startDevServer({ port: await freePort(), logFile: path.join(dataDir, 'temporal.log') });

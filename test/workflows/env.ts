@@ -34,7 +34,7 @@ import type { CodeLimits } from '../../flows/shared/contract';
 import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { TEMPORAL_BIN } from '../../scripts/temporal-dev';
-import { WORKFLOW_TRACING_MODULE, workflowSpanSinks } from '../../worker/tracing';
+import { workflowSpanSinks } from '../../worker/tracing';
 
 type Activities = ReturnType<typeof createActivities>;
 const ROOT = path.join(__dirname, '..', '..');
@@ -195,7 +195,6 @@ async function workflowBundlePath(): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(ROOT, 'flows', 'workflows.ts'),
     failureConverterPath: require.resolve('../../lib/failure-converter'),
-    workflowInterceptorModules: [WORKFLOW_TRACING_MODULE],
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });
