@@ -10,14 +10,17 @@ import {
   ServiceError,
 } from '@temporalio/client';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
-import { AppError, detailsOf, isErrorCode, messageOf, type ErrorCode, type Lang } from '../lib/errors';
+import { AppError, detailsOf, ERRORS, isErrorCode, messageOf, type ErrorCode, type Jump, type Lang } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 
 export type { Lang };
 
 export function errorBody(code: ErrorCode, lang: Lang, details?: Record<string, unknown>) {
+  const entry = ERRORS[code] as { jump?: Jump };
   // a message may name a detail, e.g. 身份主体最多认证 {limit} 个账户
-  return { error: { code, message: messageOf(code, lang, details), ...(details && Object.keys(details).length ? { details } : {}) } };
+  return {
+    error: { code, message: messageOf(code, lang, details), ...(details && Object.keys(details).length ? { details } : {}), ...(entry.jump ? { jump: entry.jump } : {}) },
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

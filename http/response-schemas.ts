@@ -9,7 +9,9 @@ export const masked = z.string();
 
 export const errorBody = z
   .object({
-    error: z.object({ code: z.string().regex(/^[A-Z_]+$/), message: z.string().min(1), details: z.record(z.string(), z.unknown()).optional() }).strict(),
+    error: z
+      .object({ code: z.string().regex(/^[A-Z_]+$/), message: z.string().min(1), details: z.record(z.string(), z.unknown()).optional(), jump: z.enum(['login', 'phone', 'security']).optional() })
+      .strict(),
   })
   .strict();
 

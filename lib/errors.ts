@@ -40,6 +40,13 @@
 // which does no I/O, so workflow code may use this file too.
 import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
 
+/**
+ * Where the app should send the user (seed 4/24: the pre-check errors return jump=login /
+ * jump=phone; 4/30: an unsafe environment, jump=security). The API puts it beside the error's
+ * code (http/errors.ts); it is the code's, so it never enters a flow's history.
+ */
+export type Jump = 'login' | 'phone' | 'security';
+
 export const ERRORS = {
   // request shape and access
   INVALID_INPUT: { status: 400, zh: '处理失败:传递的参数异常', en: 'The request is malformed or a field is invalid' },
@@ -92,7 +99,7 @@ export const ERRORS = {
   SCENE_PHONE_REQUIRED: { status: 409, zh: '验证失败:账户未绑定手机号', en: 'The SMS method needs a bound phone' },
   // password reset (flows/password-reset/; the seed's texts, 4/18 #14)
   PASSWORD_RESET_PARAMS_INCOMPLETE: { status: 400, zh: '密码重置参数不完整', en: 'A password reset needs its method (sms or mail) and, by mail, the email address' },
-  PASSWORD_RESET_LOGIN_REQUIRED: { status: 401, zh: '请先登录后再操作!', en: 'A password reset by SMS needs a live session of the account (sessionId)' },
+  PASSWORD_RESET_LOGIN_REQUIRED: { status: 401, zh: '请先登录后再操作!', en: 'A password reset by SMS needs a live session of the account (sessionId)', jump: 'login' },
   PASSWORD_RESET_EMAIL_MISMATCH: { status: 409, zh: '重置失败:邮箱账户与当前账户不匹配', en: 'This email is not the one bound to the account being reset' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
   PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },
@@ -125,11 +132,11 @@ export const ERRORS = {
   // real-name: pre-checks in their order (docs/rules.md#pre-checks), then the ID check, the face check and its completion
   REAL_NAME_DISABLED: { status: 403, zh: '实名认证功能已关闭', en: 'Real-name verification is switched off' },
   FACE_DISABLED: { status: 403, zh: '人脸识别功能已关闭', en: 'Face verification is switched off' },
-  REAL_NAME_LOGIN_REQUIRED: { status: 404, zh: '认证失败:请登录后再操作', en: 'No such account; the user must sign in first' },
-  REAL_NAME_PHONE_REQUIRED: { status: 409, zh: '认证失败:请先绑定手机号', en: 'Bind a phone number before real-name verification' },
+  REAL_NAME_LOGIN_REQUIRED: { status: 404, zh: '认证失败:请登录后再操作', en: 'No such account; the user must sign in first', jump: 'login' },
+  REAL_NAME_PHONE_REQUIRED: { status: 409, zh: '认证失败:请先绑定手机号', en: 'Bind a phone number before real-name verification', jump: 'phone' },
   REAL_NAME_ALREADY_VERIFIED: { status: 409, zh: '认证失败:当前账户已完成实名', en: 'The account is already real-name verified; its real name cannot change' },
   REAL_NAME_AGREEMENT_REQUIRED: { status: 400, zh: '请查阅并勾选页面相关协议', en: 'Accept the real-name agreement (id "real", its current version) first' },
-  REAL_NAME_UNSAFE_ENVIRONMENT: { status: 403, zh: '认证失败:当前环境存在异常', en: 'The client environment is not flagged safe' },
+  REAL_NAME_UNSAFE_ENVIRONMENT: { status: 403, zh: '认证失败:当前环境存在异常', en: 'The client environment is not flagged safe', jump: 'security' },
   FACE_METAINFO_MISSING: { status: 409, zh: '认证失败:当前环境不支持人脸识别,请在APP内操作', en: 'No face SDK metaInfo registered for this device; start from the app' },
   REAL_NAME_INVALID_NAME: { status: 400, zh: '输入错误:姓名必须为中文', en: 'The name must be 1–8 Chinese characters (a middle dot allowed)' },
   REAL_NAME_INVALID_ID: { status: 400, zh: '输入错误:身份证号码核验失败', en: 'The ID number is not a valid 18-character resident ID number' },
@@ -173,7 +180,7 @@ export const ERRORS = {
   // reports
   REPORT_SCENE_UNKNOWN: { status: 400, zh: '报表场景不存在', en: 'Unknown scene; see details.known for the report scenes' },
   REPORT_WINDOW_INVALID: { status: 400, zh: '时间窗口无效', en: 'The window is invalid: days is 1, 7 or 30, or from[/to] are ISO dates with from before to (see details.reason)' },
-} as const satisfies Record<string, { status: number; zh: string; en: string }>;
+} as const satisfies Record<string, { status: number; zh: string; en: string; jump?: Jump }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 

@@ -1,9 +1,9 @@
-// Account recovery's two bearer strings (flows/recovery/). Both are HMAC-SHA256 under the
-// recovery key, so neither is stored or recorded anywhere in clear:
+// The grant flows' bearer strings (account recovery, password reset: flows/shared/grant-flow.ts).
+// Both are HMAC-SHA256 under the recovery key, so neither is stored or recorded anywhere in clear:
 //   ticket  rt1.<claims>.<mac>  the answer of a lookup that matched an account: lets the
 //           caller start a recovery of that account for a few minutes, and nothing else (no
 //           recovery starts for an account id a caller merely guessed)
-//   grant   rg1.<mac>           what a proven recovery gives the platform to redeem once: the
+//   grant   rg1.<mac>           what a proven run gives the platform to redeem once: the
 //           run's key (flows/shared/run-key.ts) under the key, derived when it is handed out;
 //           the database keeps only its SHA-256, the history only the run key it came from
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

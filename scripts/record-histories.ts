@@ -326,6 +326,29 @@ const scenarios: Record<string, Scenario> = {
       [`password-reset:${mailId}`, 'password-reset-mail-grant-expired'],
     ];
   },
+  async 'grant-expiry'() {
+    // a grant left to expire (the flow asks whether its redemption committed: it did not), and
+    // one whose redemption committed in a task the history lost (written here as that step
+    // writes it, without its notices): the flow ends recovered at the grant's expiry
+    const run = async (lost: boolean) => {
+      const p = phone('131');
+      const id = await account(p);
+      const t = (await post('/v1/recovery/lookup', { phone: p, client: { ip: ip() } })).recovery.matches[0].ticket;
+      await post('/v1/recovery/flows', { ticket: t, method: 'sms', deviceId: 'rec-web', client: { ip: ip() } });
+      await post(`/v1/flows/recovery:${id}/code`, { code: await latestCode('sms', p) });
+      if (lost) {
+        const pg = new PgClient({ connectionString: cfg.databaseUrl });
+        await pg.connect();
+        await pg.query("UPDATE recovery_grants SET redeemed_at = now(), sessions_ended = '{}' WHERE flow_id = $1 AND redeemed_at IS NULL", [`recovery:${id}`]);
+        await pg.end();
+      }
+      return `recovery:${id}`;
+    };
+    return [
+      [await run(false), 'recovery-grant-expired'],
+      [await run(true), 'recovery-lost-redemption'],
+    ];
+  },
   async recovery() {
     // without a login: a lookup's ticket, then each proof to its end; a grant redeemed, one left
     // to expire (RECOVERY_GRANT_TTL_SEC), a face that fails, a cancel

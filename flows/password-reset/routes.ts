@@ -42,12 +42,13 @@ export function passwordResetRoutes(d: ApiDeps, flows: GrantFlows): Router {
   r.post('/v1/accounts/:id/password-reset', requireScope('flows:write'), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const body = parse(startPasswordResetBody, req.body ?? {});
-    // the seed's order (4/18 #14): the login, the parameters, the contact, then the code
+    // the seed's checks (4/18 #14): the parameters, the login, the contact, then the code (a
+    // frozen account was refused before, by the guard every flow start passes)
     if (!body.method || (body.method === 'mail' && body.email === undefined)) throw new AppError('PASSWORD_RESET_PARAMS_INCOMPLETE');
     const account = await findAccount(d.pool, id);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
     const live = body.sessionId ? (await listSessions(d.pool, id)).some((s) => s.id === body.sessionId && !s.ended_at) : false;
-    if ((body.method === 'sms' || body.sessionId) && !live) throw new AppError('PASSWORD_RESET_LOGIN_REQUIRED', { jump: 'login' });
+    if ((body.method === 'sms' || body.sessionId) && !live) throw new AppError('PASSWORD_RESET_LOGIN_REQUIRED');
     if (body.method === 'sms' && !account.phone_enc) throw new AppError('SCENE_PHONE_REQUIRED');
     if (body.method === 'mail') {
       // an email-code reset checks that the email belongs to the account being reset (4/19 #14-1)

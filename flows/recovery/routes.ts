@@ -17,10 +17,9 @@ import { metaOf } from '../../http/request-meta';
 import { clientMeta, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
 import { parseFlowId } from '../../http/flow-ids';
-import { findAccount } from '../../db/accounts';
 import { upsertDevice, idNumberIndex } from '../../db/real-name';
 import { accountsByIdentifier, type IdentifierKind, type RecoveryCandidate } from '../../db/recovery';
-import { contactIndex, decryptContact } from '../../db/accounts';
+import { contactIndex, decryptContact, findAccount } from '../../db/accounts';
 import { CONTACT } from '../../lib/contact-kinds';
 import { AppError } from '../../lib/errors';
 import { maskIdNumber, validateIdNumber } from '../../lib/idcard';
@@ -78,7 +77,7 @@ export function recoveryRoutes(d: ApiDeps, flows: RecoveryFlows, limits: AbuseLi
 
   r.post('/v1/recovery/lookup', requireScope('flows:write'), async (req, res) => {
     const body = parse(lookupBody, req.body);
-    // an identifier that is not well formed matches nothing: the same answer, no slot taken
+    // an identifier that is not well formed is refused as such, before a slot is taken
     let kind: IdentifierKind;
     let idx: Buffer | null = null;
     let idMasked: string | null = null;

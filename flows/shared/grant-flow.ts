@@ -15,7 +15,8 @@
 //
 // The grant is never in history: the run answers its run key and the API derives the grant
 // from it with a server key (lib/recovery-grant.ts); the redeem is checked against the hash.
-import { CancellationScope, ChildWorkflowFailure, allHandlersFinished, condition, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, ChildWorkflowFailure, allHandlersFinished, condition, defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { COMMITTED_FIRST } from './patches';
 import type { GrantActivities } from './activities/grants';
 import { DURABLE_STEP, shortSteps } from './activity-options';
 import { failure, failureOf, flowError, type ErrorCode } from '../../lib/errors';
@@ -29,6 +30,7 @@ import {
   requestCodeUpdate,
   STATE_QUERY,
   type CodeSent,
+  type FlowError,
   type GrantFlowInput,
   type GrantKind,
   type GrantOutcome,
@@ -40,7 +42,7 @@ import {
   type GrantVerified,
 } from './contract';
 
-const { issueRecoveryGrant, redeemRecovery } = shortSteps<GrantActivities>(DURABLE_STEP);
+const { issueRecoveryGrant, redeemRecovery, redeemedRecovery } = shortSteps<GrantActivities>(DURABLE_STEP);
 // the notices a redemption owes go out whatever fails meanwhile (rebind's notice step)
 const { sendRecoveryNotices } = proxyActivities<GrantActivities>({
   startToCloseTimeout: '60 seconds',
@@ -234,6 +236,29 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
     },
   );
 
+  /**
+   * Ends a proven run without its redemption (the grant's expiry, a cancel), unless the
+   * redemption committed in a workflow task the history lost (the platform never asked again):
+   * then the run ends done, as the database says, and sends the notices it owes; answers false.
+   * The flow is busy meanwhile, so no redeem runs beside it.
+   */
+  async function endUnredeemed(o: GrantOutcome, s: GrantStage, e: FlowError): Promise<boolean> {
+    status.busy = true;
+    try {
+      const done = verified !== null && patched(COMMITTED_FIRST) ? await redeemedRecovery({ runKey }) : null;
+      if (done) {
+        sessionsEnded = done.sessionsEnded;
+        await sendRecoveryNotices({ runKey, accountId: input.accountId, ...purposeOf(kind) });
+        finish(kind.done, kind.done);
+        return false;
+      }
+      finish(o, s, e);
+      return true;
+    } finally {
+      status.busy = false;
+    }
+  }
+
   let cancelling = false;
   setHandler(
     cancelFlowUpdate,
@@ -251,7 +276,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
           return;
         }
       }
-      finish('cancelled', 'cancelled', flowError('FLOW_CANCELLED'));
+      if (!(await endUnredeemed('cancelled', 'cancelled', flowError('FLOW_CANCELLED')))) throw failure('FLOW_CLOSED', { outcome: status.outcome });
     },
     {
       validator: () => {
@@ -267,7 +292,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
       const left = until() - Date.now();
       if (left <= 0) {
         if (status.busy) await condition(() => !status.busy);
-        else finish('expired', 'expired', flowError(e));
+        else await endUnredeemed('expired', 'expired', flowError(e));
         continue;
       }
       const seen = challenge.codesSent;

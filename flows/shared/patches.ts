@@ -16,5 +16,7 @@ export const FEWER_TASKS = 'fewer-tasks';
  * A flow that ends without its change (cancel, expiry) first asks whether this run committed it
  * (flows/shared/activities/contact-change.ts): a local step's commit whose workflow task was lost
  * is in the database but not in the history, and the flow's outcome is the committed state.
+ * The grant flows (./grant-flow.ts) ask the same of a redemption when their grant expires or
+ * is cancelled (their runs recorded before asked nothing).
  */
 export const COMMITTED_FIRST = 'committed-first';

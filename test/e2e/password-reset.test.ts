@@ -73,7 +73,7 @@ test('the seed\'s checks before a code: the parameters, a live session for SMS, 
   expect([incomplete.status, incomplete.body.error]).toEqual([400, { code: 'PASSWORD_RESET_PARAMS_INCOMPLETE', message: '密码重置参数不完整' }]);
   expect((await start(a.id, { method: 'mail' })).body.error.code).toBe('PASSWORD_RESET_PARAMS_INCOMPLETE');
   const noLogin = await start(a.id, { method: 'sms' });
-  expect([noLogin.status, noLogin.body.error]).toEqual([401, { code: 'PASSWORD_RESET_LOGIN_REQUIRED', message: '请先登录后再操作!', details: { jump: 'login' } }]);
+  expect([noLogin.status, noLogin.body.error]).toEqual([401, { code: 'PASSWORD_RESET_LOGIN_REQUIRED', message: '请先登录后再操作!', jump: 'login' }]);
   await call(stack, 'DELETE', `/v1/accounts/${a.id}/sessions/${a.id}-s1`);
   expect((await start(a.id, { method: 'sms', sessionId: `${a.id}-s1` })).body.error.code).toBe('PASSWORD_RESET_LOGIN_REQUIRED');
 

@@ -142,13 +142,20 @@ describe('real-name verification over HTTP', () => {
     expect(await notStarted(first.id)).toBe(true);
     // account exists (the caller acts for a signed-in user)
     const ghost = uniqueAccountId('ghost');
-    await expectError(await startRealName(stack, ghost, 'dev-x'), 404, 'REAL_NAME_LOGIN_REQUIRED', '认证失败:请登录后再操作');
+    const ghostStart = await startRealName(stack, ghost, 'dev-x');
+    await expectError(ghostStart, 404, 'REAL_NAME_LOGIN_REQUIRED', '认证失败:请登录后再操作');
+    // the seed's jump hints (4/24, 4/30): where the app sends the user next
+    expect(ghostStart.body.error.jump).toBe('login');
     // phone bound — comes before a bad name, a bad ID and a missing device
     const noPhone = await readyAccount(stack, { phone: false, device: false });
-    await expectError(await startRealName(stack, noPhone.id, noPhone.deviceId, { realName: 'Zhang San', idNumber: '123' }), 409, 'REAL_NAME_PHONE_REQUIRED', '认证失败:请先绑定手机号');
+    const phoneFirst = await startRealName(stack, noPhone.id, noPhone.deviceId, { realName: 'Zhang San', idNumber: '123' });
+    await expectError(phoneFirst, 409, 'REAL_NAME_PHONE_REQUIRED', '认证失败:请先绑定手机号');
+    expect(phoneFirst.body.error.jump).toBe('phone');
     // environment flagged safe by the caller
     const a = await readyAccount(stack, { device: false });
-    await expectError(await startRealName(stack, a.id, a.deviceId, { environmentSafe: false, realName: 'x' }), 403, 'REAL_NAME_UNSAFE_ENVIRONMENT', '认证失败:当前环境存在异常');
+    const unsafe = await startRealName(stack, a.id, a.deviceId, { environmentSafe: false, realName: 'x' });
+    await expectError(unsafe, 403, 'REAL_NAME_UNSAFE_ENVIRONMENT', '认证失败:当前环境存在异常');
+    expect(unsafe.body.error.jump).toBe('security');
     // the request comes from the app: metaInfo registered for this device
     await expectError(await startRealName(stack, a.id, a.deviceId, { realName: 'x' }), 409, 'FACE_METAINFO_MISSING', '认证失败:当前环境不支持人脸识别,请在APP内操作');
     // name, then ID number

@@ -6,6 +6,7 @@
 // replayed grant, a second run, a lock, a cancel, an expired grant, and no grant in any history.
 import { AesGcmPayloadCodec } from '../../lib/payload-codec';
 import { grantHash } from '../../lib/recovery-grant';
+import { createGrantActivities } from '../../flows/shared/activities/grants';
 import { seedAccount } from '../support/accounts';
 import { complete, metaInfo, readyAccount, sdkOk, startRealName, uniqueIdNumber, uniqueIp } from '../support/real-name';
 import { waitFor } from '../support/wait';
@@ -189,6 +190,20 @@ describe('by a code', () => {
     const late = await call(stack, 'POST', `/v1/recovery-grants/${grant}/redeem`, {});
     expect([late.status, late.body.error.code]).toEqual([410, 'RECOVERY_GRANT_EXPIRED']);
     expect(await liveSessions(a.id)).toEqual([`${a.id}-s1`]);
+  }, 30_000);
+  test('a redemption committed in a workflow task the history lost: at the grant\'s expiry the flow ends recovered, as the database says, and sends the notices it owes', async () => {
+    const a = await seedAccount(stack, { email: true, sessions: ['s1'] });
+    const flowId = `recovery:${a.id}`;
+    await start(await ticketOf(a.phone!), 'sms');
+    await call(stack, 'POST', `/v1/flows/${flowId}/code`, { code: await smsCode(a.phone!) });
+    // the redemption's step as the worker ran it, its task then lost: the commit is in the
+    // database, the history never heard of it, and the platform did not ask again
+    const [{ run_key: runKey }] = await q('SELECT run_key FROM recovery_grants WHERE flow_id = $1', [flowId]);
+    expect(await createGrantActivities(stack.deps).redeemRecovery({ runKey, flowId, accountId: a.id, meta: {} })).toEqual({ sessionsEnded: [`${a.id}-s1`] });
+    expect(await result(flowId)).toMatchObject({ outcome: 'recovered', sessionsEnded: [`${a.id}-s1`] });
+    expect(stack.sms.forPhone(a.phone!).filter((m) => m.templateId === '1646869')).toHaveLength(1);
+    expect(stack.smtp.forRecipient(a.email!).filter((m) => m.subject === '账户找回提醒')).toHaveLength(1);
+    expect(await events(a.id, 'account.recovered')).toHaveLength(1);
   }, 30_000);
 });
 

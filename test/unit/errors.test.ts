@@ -51,8 +51,10 @@ describe('errorBody', () => {
 
   it('maps every catalogue code in both languages', () => {
     for (const code of Object.keys(ERRORS) as ErrorCode[]) {
-      expect(errorBody(code, 'zh').error).toEqual({ code, message: ERRORS[code].zh });
-      expect(errorBody(code, 'en').error).toEqual({ code, message: ERRORS[code].en });
+      // a code with a jump hint carries it beside (the seed's jump=login / phone / security)
+      const jump = (ERRORS[code] as { jump?: string }).jump;
+      expect(errorBody(code, 'zh').error).toEqual({ code, message: ERRORS[code].zh, ...(jump ? { jump } : {}) });
+      expect(errorBody(code, 'en').error).toEqual({ code, message: ERRORS[code].en, ...(jump ? { jump } : {}) });
     }
   });
 });
@@ -73,7 +75,12 @@ describe('ERRORS catalogue', () => {
     expect(e.zh.trim().length).toBeGreaterThan(0);
     expect(typeof e.en).toBe('string');
     expect(e.en.trim().length).toBeGreaterThan(0);
-    expect(Object.keys(e).sort()).toEqual(['en', 'status', 'zh']);
+    expect(Object.keys(e).filter((k) => k !== 'jump').sort()).toEqual(['en', 'status', 'zh']);
+  });
+
+  it('the jump hints are the seed\'s: login and phone on the real-name pre-checks and a password reset without a login, security on an unsafe environment', () => {
+    const jumps = Object.fromEntries(Object.entries(ERRORS).flatMap(([code, e]) => ('jump' in e ? [[code, e.jump]] : [])));
+    expect(jumps).toEqual({ REAL_NAME_LOGIN_REQUIRED: 'login', REAL_NAME_PHONE_REQUIRED: 'phone', REAL_NAME_UNSAFE_ENVIRONMENT: 'security', PASSWORD_RESET_LOGIN_REQUIRED: 'login' });
   });
 
   it('zh messages are Chinese, en messages are not', () => {

@@ -120,7 +120,13 @@ export function createGrantActivities(deps: ActivityDeps) {
     return sendQueuedNotices(deps, { requestKey: noticeKey(input.runKey), accountId: input.accountId, text: { smsParams: [], mailText: p.mail.text() } });
   }
 
-  return { issueRecoveryGrant, redeemRecovery, sendRecoveryNotices };
+  /** What this run's redemption committed, if it did: asked before a proven run ends without one. */
+  async function redeemedRecovery(input: { runKey: string }): Promise<{ sessionsEnded: string[] } | null> {
+    const grant = await grantOfRun(deps.pool, input.runKey);
+    return grant?.redeemed_at ? { sessionsEnded: grant.sessions_ended ?? [] } : null;
+  }
+
+  return { issueRecoveryGrant, redeemRecovery, redeemedRecovery, sendRecoveryNotices };
 }
 
 /** What the workflows type their proxy by (a type-only import: nothing of this file enters the bundle). */
