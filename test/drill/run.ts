@@ -126,7 +126,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
         const i = live[Math.floor(rand() * live.length)]!;
         await pool.kill(i);
         o.log(`drill: ${new Date().toISOString()} killed worker ${i} (${pool.kills} kills)`);
-        restarting.push(sleep(between([200, 2_000])).then(() => restart(i)));
+        restarting.push(sleep(between([200, 1_000])).then(() => restart(i)));
         if (restarts.redis === 0) {
           await redis.restart();
           restarts.redis += 1;
