@@ -21,14 +21,12 @@ export interface RecoveryCandidate {
  * or those an ID number verified (ID_SUBJECT_LIMIT may allow several), oldest first.
  */
 export async function accountsByIdentifier(db: Db, kind: IdentifierKind, idx: Buffer): Promise<RecoveryCandidate[]> {
-  const cols = 'a.id, a.phone_enc, a.email_enc, a.real_name_status, a.frozen_at';
-  const sql =
+  const where =
     kind === 'idNumber'
-      ? `SELECT DISTINCT ON (a.id) ${cols}, a.created_at FROM real_name_records r JOIN accounts a ON a.id = r.account_id
-         WHERE r.id_idx = $1 AND a.real_name_status = 'verified' ORDER BY a.id`
-      : `SELECT ${cols}, a.created_at FROM accounts a WHERE a.${kind === 'phone' ? 'phone_idx' : 'email_idx'} = $1`;
-  const { rows } = await db.query<RecoveryCandidate & { created_at: Date }>(sql, [idx]);
-  return rows.sort((x, y) => x.created_at.getTime() - y.created_at.getTime() || x.id.localeCompare(y.id)).map(({ created_at: _, ...r }) => r);
+      ? "id IN (SELECT account_id FROM real_name_records WHERE id_idx = $1) AND real_name_status = 'verified'"
+      : `${kind === 'phone' ? 'phone_idx' : 'email_idx'} = $1`;
+  const { rows } = await db.query<RecoveryCandidate>(`SELECT id, phone_enc, email_enc, real_name_status, frozen_at FROM accounts WHERE ${where} ORDER BY created_at, id`, [idx]);
+  return rows;
 }
 
 export interface GrantRow {

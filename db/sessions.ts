@@ -47,6 +47,12 @@ export async function registerSession(pool: Pool, accountId: string, id: string,
   return { created: false, row: rows[0] ?? null };
 }
 
+/** Whether this session of the account is live (not ended). */
+export async function sessionIsLive(pool: Pool, accountId: string, id: string): Promise<boolean> {
+  const { rowCount } = await pool.query('SELECT 1 FROM sessions WHERE id = $1 AND account_id = $2 AND ended_at IS NULL', [id, accountId]);
+  return rowCount === 1;
+}
+
 export async function listSessions(pool: Pool, accountId: string): Promise<SessionRow[]> {
   const { rows } = await pool.query<SessionRow>('SELECT * FROM sessions WHERE account_id = $1 ORDER BY created_at, id', [accountId]);
   return rows;

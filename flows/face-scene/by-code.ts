@@ -10,12 +10,12 @@ import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow
 import type { FaceSceneActivities } from './activities';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, failure, failureOf, flowError, type ErrorCode } from '../../lib/errors';
-import { CodeChallenge, iso, wrongCodeAnswer } from '../shared/code-challenge';
+import { CodeChallenge, handleResends, iso, wrongCodeAnswer } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
 import { refusedUpdate } from '../shared/refused-update';
 import { beginFaceSceneUpdate, beginCodeSceneUpdate, faceSceneStateQuery, SCENES, submitSceneCodeUpdate, type CodeSceneStarted, type FaceSceneEffect, type FaceSceneInput, type FaceSceneOutcome, type FaceSceneResult, type FaceSceneStage } from './contract';
-import { cancelFlowUpdate, requestCodeUpdate, type CodeSent, type FlowError } from '../shared/contract';
+import { cancelFlowUpdate, type CodeSent, type FlowError } from '../shared/contract';
 
 const steps = shortSteps<FaceSceneActivities>(DURABLE_STEP);
 
@@ -93,24 +93,10 @@ export async function sceneByCode(input: FaceSceneInput): Promise<FaceSceneResul
     },
   );
 
-  setHandler(
-    requestCodeUpdate,
-    async (): Promise<CodeSent> => {
-      status.busy = true;
-      try {
-        return await challenge.send();
-      } finally {
-        status.busy = false;
-      }
-    },
-    {
-      validator: () => {
-        status.assertIdle();
-        if (challenge.codesSent === 0) throw failure('FLOW_IN_PROGRESS', { flowId });
-        challenge.assertMaySend();
-      },
-    },
-  );
+  handleResends(challenge, status, () => {
+    status.assertIdle();
+    if (challenge.codesSent === 0) throw failure('FLOW_IN_PROGRESS', { flowId });
+  });
 
   setHandler(
     submitSceneCodeUpdate,

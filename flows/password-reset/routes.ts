@@ -17,7 +17,7 @@ import { parse } from '../../http/validation';
 import { redeemGrant } from '../../http/grant-redeem';
 import type { GrantFlows } from '../../http/grant-flows';
 import { contactIndex, findAccount } from '../../db/accounts';
-import { listSessions } from '../../db/sessions';
+import { sessionIsLive } from '../../db/sessions';
 import { CONTACT } from '../../lib/contact-kinds';
 import { AppError } from '../../lib/errors';
 import { deviceId } from '../face-check/routes';
@@ -47,7 +47,7 @@ export function passwordResetRoutes(d: ApiDeps, flows: GrantFlows): Router {
     if (!body.method || (body.method === 'mail' && body.email === undefined)) throw new AppError('PASSWORD_RESET_PARAMS_INCOMPLETE');
     const account = await findAccount(d.pool, id);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
-    const live = body.sessionId ? (await listSessions(d.pool, id)).some((s) => s.id === body.sessionId && !s.ended_at) : false;
+    const live = body.sessionId ? await sessionIsLive(d.pool, id, body.sessionId) : false;
     if ((body.method === 'sms' || body.sessionId) && !live) throw new AppError('PASSWORD_RESET_LOGIN_REQUIRED');
     if (body.method === 'sms' && !account.phone_enc) throw new AppError('SCENE_PHONE_REQUIRED');
     if (body.method === 'mail') {

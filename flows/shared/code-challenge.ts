@@ -2,7 +2,9 @@
 // in workflow time), its lifetime, and checking a submission. Bind uses one; rebind
 // uses two (proof of the old contact, then the new contact). Wrong tries are counted by
 // the flow, across its challenges and resends.
+import { setHandler } from '@temporalio/workflow';
 import { shortSteps } from './activity-options';
+import { requestCodeUpdate } from './contract';
 import type { CodeActivities, CodePrecheck } from './activities/codes';
 import { failure } from '../../lib/errors';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -32,6 +34,31 @@ export interface ChallengeSpec {
   target?: string;
   targetOfAccount?: ContactKind;
   prechecks: CodePrecheck[];
+}
+
+/**
+ * The shared requestCode update of a flow with one challenge (the grant flows, a face scene by
+ * code): another code while no step runs; `assertMayResend` first says whether this flow takes
+ * one at all now.
+ */
+export function handleResends(challenge: CodeChallenge, status: { busy: boolean }, assertMayResend: () => void): void {
+  setHandler(
+    requestCodeUpdate,
+    async (): Promise<CodeSent> => {
+      status.busy = true;
+      try {
+        return await challenge.send();
+      } finally {
+        status.busy = false;
+      }
+    },
+    {
+      validator: () => {
+        assertMayResend();
+        challenge.assertMaySend();
+      },
+    },
+  );
 }
 
 export class CodeChallenge {

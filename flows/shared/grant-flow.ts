@@ -20,14 +20,13 @@ import { COMMITTED_FIRST } from './patches';
 import type { GrantActivities } from './activities/grants';
 import { DURABLE_STEP, shortSteps } from './activity-options';
 import { failure, failureOf, flowError, type ErrorCode } from '../../lib/errors';
-import { CodeChallenge, iso, wrongCodeAnswer } from './code-challenge';
+import { CodeChallenge, handleResends, iso, wrongCodeAnswer } from './code-challenge';
 import { FlowStatus } from './flow-status';
 import { flowRun } from './run-key';
 import { issueAndStartFaceCheck } from '../face-check/workflow';
 import type { FaceCheckReady, FaceCheckResult } from '../face-check/contract';
 import {
   cancelFlowUpdate,
-  requestCodeUpdate,
   STATE_QUERY,
   type CodeSent,
   type FlowError,
@@ -53,8 +52,6 @@ const { sendRecoveryNotices } = proxyActivities<GrantActivities>({
 /** Repeats of the same start answered, and collects of a face proof's grant, per run. */
 const MAX_REPEATS = 10;
 
-/** The activities' purpose: recovery is their default, so its steps' inputs stay as they were recorded. */
-const purposeOf = (kind: GrantKind) => (kind.purpose === 'recovery' ? {} : { purpose: kind.purpose });
 
 const stateQuery = defineQuery<GrantState>(STATE_QUERY);
 
@@ -114,7 +111,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
   async function grant(faceRecordId: string | null): Promise<void> {
     status.setStage('granting');
     grantExpiresAt = Date.now() + input.grantTtlSec * 1000;
-    const issued = await issueRecoveryGrant({ runKey, flowId, accountId: input.accountId, method: input.method, expiresAt: iso(grantExpiresAt), faceRecordId, meta: input.meta, ...purposeOf(kind) });
+    const issued = await issueRecoveryGrant({ runKey, flowId, accountId: input.accountId, method: input.method, expiresAt: iso(grantExpiresAt), faceRecordId, meta: input.meta, purpose: kind.purpose });
     grantHash = issued.grantHash;
     verified = { flowId, grantRef: runKey, grantExpiresAt: iso(grantExpiresAt) };
     status.setStage('awaiting_redeem');
@@ -150,23 +147,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
     if (verified !== null || challenge.codesSent === 0) throw failure('FLOW_IN_PROGRESS', { flowId });
   };
 
-  setHandler(
-    requestCodeUpdate,
-    async (): Promise<CodeSent> => {
-      status.busy = true;
-      try {
-        return await challenge.send();
-      } finally {
-        status.busy = false;
-      }
-    },
-    {
-      validator: () => {
-        assertCodeStep();
-        challenge.assertMaySend();
-      },
-    },
-  );
+  handleResends(challenge, status, assertCodeStep);
 
   setHandler(
     submit,
@@ -218,9 +199,9 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
       status.busy = true;
       status.setStage('redeeming');
       try {
-        sessionsEnded = (await redeemRecovery({ runKey, flowId, accountId: input.accountId, meta: input.meta, ...purposeOf(kind), ...(input.keepSessionId ? { keepSessionId: input.keepSessionId } : {}) })).sessionsEnded;
+        sessionsEnded = (await redeemRecovery({ runKey, flowId, accountId: input.accountId, meta: input.meta, purpose: kind.purpose, ...(input.keepSessionId ? { keepSessionId: input.keepSessionId } : {}) })).sessionsEnded;
         // committed: the notices report what went out (retried until our database answers)
-        const notices = await sendRecoveryNotices({ runKey, accountId: input.accountId, ...purposeOf(kind) });
+        const notices = await sendRecoveryNotices({ runKey, accountId: input.accountId, purpose: kind.purpose });
         finish(kind.done, kind.done);
         return { flowId, accountId: input.accountId, sessionsEnded, notices };
       } finally {
@@ -248,7 +229,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
       const done = verified !== null && patched(COMMITTED_FIRST) ? await redeemedRecovery({ runKey }) : null;
       if (done) {
         sessionsEnded = done.sessionsEnded;
-        await sendRecoveryNotices({ runKey, accountId: input.accountId, ...purposeOf(kind) });
+        await sendRecoveryNotices({ runKey, accountId: input.accountId, purpose: kind.purpose });
         finish(kind.done, kind.done);
         return false;
       }

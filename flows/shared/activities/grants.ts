@@ -2,7 +2,7 @@
 // grant a proven run hands out, and its redemption (sessions ended, every bound contact told).
 // The codes and the face check are the shared ones. Each write is keyed by the run: a retried
 // step finds what it wrote. The activity names are recovery's, which recorded them first; a
-// step's `purpose` (absent: recovery) picks its events, notices and the session it keeps.
+// step's `purpose` (absent in recovery's first runs: recovery) picks its events and notices.
 import type { ActivityDeps } from '../../activity-deps';
 import { findAccount } from '../../../db/accounts';
 import { recordAudit, recordCallbackEvent } from '../../../db/events';
@@ -37,8 +37,6 @@ const PURPOSES = {
     mail: PASSWORD_NOTICE_MAIL,
   },
 } as const satisfies Record<GrantPurpose, unknown>;
-
-export const GRANT_EVENTS = Object.fromEntries(Object.entries(PURPOSES).map(([k, v]) => [k, [v.verified, v.redeemed]])) as Record<GrantPurpose, [string, string]>;
 
 const noticeKey = (runKey: string) => `${runKey}/recovery-notice`;
 
