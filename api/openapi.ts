@@ -7,7 +7,7 @@
 import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ERRORS } from '../lib/errors';
+import { ERRORS, messageOf } from '../lib/errors';
 import * as req from '../http/schemas';
 import { errorBody } from '../http/response-schemas';
 import type { RouteDoc } from '../http/route-doc';
@@ -141,7 +141,7 @@ export function buildOpenApi(docs: RouteDoc[]): Record<string, unknown> {
       const prior = responses[key] as { description: string } | undefined;
       responses[key] = {
         description: prior ? `${prior.description}; ${code}` : code,
-        content: { 'application/json': { schema: jsonSchema(errorBody), example: { error: { code, message: e.zh } } } },
+        content: { 'application/json': { schema: jsonSchema(errorBody), example: { error: { code, message: messageOf(code, 'zh') } } } },
       };
     }
     if (d.auth === 'apiKey') {

@@ -24,28 +24,40 @@ export interface QueuedNotice {
 
 /**
  * A notice queued to each contact the account has bound (the caller's transaction, the account
- * row read in it); `template` gives each channel's SMS template id or mail subject.
+ * row read in it); `template` gives each channel's SMS template id or mail subject. Past the
+ * day's cap for this account, scene and channel (Asia/Shanghai calendar day, as the code limits)
+ * the row is 'capped' instead: recorded, never sent. The account's notice lock makes two
+ * changes committing at once count one after the other.
  */
 export async function queueNoticesToContacts(
   c: PoolClient,
   crypto: FieldCrypto,
   account: Pick<AccountRow, 'id' | 'phone_enc' | 'email_enc'>,
-  n: { requestKey: string; flowId: string; scene: string; template: (kind: ContactKind) => string },
+  n: { requestKey: string; flowId: string; scene: string; template: (kind: ContactKind) => string; dailyLimit: Record<Channel, number> },
 ): Promise<void> {
+  await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('notice:' || $1, 0))`, [account.id]);
   for (const kind of CONTACT_KINDS) {
     const to = decryptContact(crypto, account, kind);
     if (!to) continue;
+    const channel = CONTACT[kind].channel;
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM message_log
+       WHERE account_id = $1 AND scene = $2 AND channel = $3 AND kind = 'notice' AND status <> 'capped' AND request_key <> $4
+         AND created_at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'`,
+      [account.id, n.scene, channel, n.requestKey],
+    );
+    const status = rows[0]!.n >= n.dailyLimit[channel] ? 'capped' : 'pending';
     await c.query(
       `INSERT INTO message_log (request_key, account_id, flow_id, kind, scene, channel, target_enc, target_idx, template, status)
-       VALUES ($1, $2, $3, 'notice', $8, $4, $5, $6, $7, 'pending')
+       VALUES ($1, $2, $3, 'notice', $8, $4, $5, $6, $7, $9)
        ON CONFLICT (request_key, channel) DO NOTHING`,
-      [n.requestKey, account.id, n.flowId, CONTACT[kind].channel, crypto.encrypt(to, AAD), contactIndex(crypto, kind, to), n.template(kind), n.scene],
+      [n.requestKey, account.id, n.flowId, channel, crypto.encrypt(to, AAD), contactIndex(crypto, kind, to), n.template(kind), n.scene, status],
     );
   }
 }
 
 export interface OutboxNotice extends QueuedNotice {
-  status: 'pending' | 'sent' | 'failed';
+  status: 'pending' | 'sent' | 'failed' | 'capped';
   providerCode: string | null;
 }
 

@@ -231,6 +231,10 @@ const schema = z.object({
   REBIND_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(3600),
   // a face-confirmed cancellation request takes effect after this many days unless withdrawn
   ACCOUNT_CANCELLATION_COOLING_DAYS: z.coerce.number().int().min(0).max(365).default(15),
+  // the security notices one account gets per scene and calendar day (rebind_push, 4/20 #3:
+  // SMS 3, mail 5); the rest of the day's are recorded as capped, never sent
+  NOTICE_SMS_DAILY_LIMIT: z.coerce.number().int().min(0).max(1000).default(3),
+  NOTICE_MAIL_DAILY_LIMIT: z.coerce.number().int().min(0).max(1000).default(5),
   // unfreeze and cancellation proven by an SMS code: the flow's lifetime
   SCENE_CODE_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
   // account recovery (docs/flows/recovery.md): a lookup's ticket, the proof, the grant
@@ -421,6 +425,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rebindFlowTtlSec: e.REBIND_FLOW_TTL_SEC,
       cancellationCoolingDays: e.ACCOUNT_CANCELLATION_COOLING_DAYS,
       sceneCodeFlowTtlSec: e.SCENE_CODE_FLOW_TTL_SEC,
+      noticeDailyLimit: { sms: e.NOTICE_SMS_DAILY_LIMIT, mail: e.NOTICE_MAIL_DAILY_LIMIT },
     },
     recovery: {
       ticketTtlSec: e.RECOVERY_TICKET_TTL_SEC,

@@ -156,8 +156,9 @@ export const ERRORS = {
   ID_NO_RECORD: { status: 422, zh: '核验失败:库中无此身份信息(户口迁出/现役军人/移民/身份证不存在)', en: 'The ID authority has no record of this ID number' },
   ID_CHECK_REJECTED: { status: 400, zh: '核验失败:身份信息参数错误', en: 'The ID check provider refused the parameters' },
   ID_CHECK_UNAVAILABLE: { status: 503, zh: '核验失败:身份核验服务暂不可用,请稍后再试', en: 'The ID check provider failed; no attempt was counted against you' },
-  FACE_PROVIDER_ERROR: { status: 502, zh: 'Api调用失败:人脸识别服务异常', en: 'The face verification function answered with an error' },
-  FACE_RESULT_PENDING: { status: 502, zh: 'Api调用失败:该certifyId用户未完成认证或认证进行中', en: 'The face provider has no final result for this check' },
+  // 如实返回 (4/27 #10, 4/29 #4): the function's own code and message, as the seed's 【Api调用失败【424】:…】
+  FACE_PROVIDER_ERROR: { status: 502, zh: 'Api调用失败【{errCode}】:{errMsg}', en: 'The face verification function answered {errCode}: {errMsg}', bare: { zh: 'Api调用失败:人脸识别服务异常', en: 'The face verification function answered with an error' } },
+  FACE_RESULT_PENDING: { status: 502, zh: 'Api调用失败【{errCode}】:{errMsg}', en: 'The face provider has no final result for this check ({errCode})', bare: { zh: 'Api调用失败:该certifyId用户未完成认证或认证进行中', en: 'The face provider has no final result for this check' } },
   FACE_TOKEN_INVALID: { status: 403, zh: '处理失败:令牌无效或已过期', en: 'The face client token is missing, invalid, expired or its flow has ended' },
   FACE_DEVICE_MISMATCH: { status: 403, zh: '处理失败:非法提交,设备与发起认证的设备不一致', en: 'The completion comes from another device than the one that started the check' },
   FACE_CERTIFY_MISMATCH: { status: 409, zh: '处理失败:certifyId对比异常!', en: 'The completion carries another certifyId than this check issued' },
@@ -180,7 +181,7 @@ export const ERRORS = {
   // reports
   REPORT_SCENE_UNKNOWN: { status: 400, zh: '报表场景不存在', en: 'Unknown scene; see details.known for the report scenes' },
   REPORT_WINDOW_INVALID: { status: 400, zh: '时间窗口无效', en: 'The window is invalid: days is 1, 7 or 30, or from[/to] are ISO dates with from before to (see details.reason)' },
-} as const satisfies Record<string, { status: number; zh: string; en: string; jump?: Jump }>;
+} as const satisfies Record<string, { status: number; zh: string; en: string; jump?: Jump; bare?: { zh: string; en: string } }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -205,9 +206,16 @@ export function fillPlaceholders(text: string, details?: Record<string, unknown>
   return text.replace(/\{(\w+)\}/g, (m, k: string) => (details && Object.prototype.hasOwnProperty.call(details, k) ? String(details[k]) : m));
 }
 
-/** The catalogue's text for a code in a language, e.g. 身份主体最多认证 {limit} 个账户 with limit filled. */
+/**
+ * The catalogue's text for a code in a language, e.g. 身份主体最多认证 {limit} 个账户 with limit
+ * filled. A code whose text passes a provider's answer on (如实返回) has a `bare` text for the
+ * details that carry none (a picture download's failure, a PROCESSING state, runs recorded
+ * before): the text is filled whole or not at all.
+ */
 export function messageOf(code: ErrorCode, lang: Lang, details?: Record<string, unknown>): string {
-  return fillPlaceholders(ERRORS[code][lang], details);
+  const entry: { zh: string; en: string; bare?: { zh: string; en: string } } = ERRORS[code];
+  const text = fillPlaceholders(entry[lang], details);
+  return entry.bare && /\{\w+\}/.test(text) ? entry.bare[lang] : text;
 }
 
 /**

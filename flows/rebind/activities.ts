@@ -154,6 +154,7 @@ export function createRebindActivities(deps: ActivityDeps) {
       await queueNoticesToContacts(c, deps.fieldCrypto, account, {
         requestKey: noticeKey(input.runKey),
         flowId: input.flowId,
+        dailyLimit: deps.cfg.flows.noticeDailyLimit,
         scene: 'rebind_notice',
         template: (kind) => noticeTemplate[kind](input.kind),
       });

@@ -25,9 +25,11 @@ export const rebindResult = z
     accountId: z.string(),
     kind: z.enum(['phone', 'email']),
     target: masked.nullable(),
-    notices: z.array(z.object({ channel: z.enum(['sms', 'mail']), to: masked, status: z.enum(['sent', 'failed']), providerCode: z.string() }).strict()),
+    notices: z.array(z.object({ channel: z.enum(['sms', 'mail']), to: masked, status: z.enum(['sent', 'failed', 'capped']), providerCode: z.string() }).strict()),
     sessionsEnded: z.array(z.string()),
     error: flowError,
+    /** the seed's answer: 手机号换绑成功 / 邮箱换绑成功, or the error's text */
+    message: z.string(),
   })
   .strict();
 export const rebindResultBody = z.object({ result: rebindResult }).strict();
@@ -71,7 +73,7 @@ export const REBIND_ROUTES: RouteDoc[] = [
       200: {
         description: 'rebound',
         schema: rebindResultBody,
-        example: { result: { flowId: 'rebind-phone:u1001', outcome: 'rebound', accountId: 'u1001', kind: 'phone', target: '139****9000', notices: [{ channel: 'sms', to: '138****8000', status: 'sent', providerCode: 'Ok' }], sessionsEnded: ['app-2'], error: null } },
+        example: { result: { flowId: 'rebind-phone:u1001', outcome: 'rebound', accountId: 'u1001', kind: 'phone', target: '139****9000', notices: [{ channel: 'sms', to: '138****8000', status: 'sent', providerCode: 'Ok' }], sessionsEnded: ['app-2'], error: null, message: '手机号换绑成功' } },
       },
     },
     errors: ['MISSING_PARAMETERS', 'UNBIND_TOKEN_INVALID', 'CODE_WRONG', 'CODE_EXPIRED', 'CODE_ATTEMPTS_EXCEEDED', 'PHONE_TAKEN', 'REBIND_EMAIL_TAKEN', 'CONTACT_CHANGED'],

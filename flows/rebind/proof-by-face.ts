@@ -54,7 +54,7 @@ export function proveByFace(run: RebindRun): FaceProof {
     }
     const code = (faceResult.error?.code ?? (faceResult.outcome === 'expired' ? 'FACE_EXPIRED' : 'FACE_FAILED')) as ErrorCode;
     const ending = faceResult.outcome === 'expired' ? 'expired' : 'rejected';
-    run.finish(ending, ending, failure(code));
+    run.finish(ending, ending, failure(code, faceResult.error?.details));
   }
 
   setHandler(
@@ -81,7 +81,11 @@ export function proveByFace(run: RebindRun): FaceProof {
         }
         await condition(() => readyNow() !== null || faceResult !== null || !run.open);
         const ready = readyNow();
-        if (!ready) throw failure((run.status.error?.code ?? faceResult?.error?.code ?? 'SERVICE_UNAVAILABLE') as ErrorCode);
+        if (!ready) {
+          // with its details: a provider's code and message are answered as it gave them (如实返回)
+          const e = run.status.error ?? faceResult?.error;
+          throw failure((e?.code ?? 'SERVICE_UNAVAILABLE') as ErrorCode, e?.details);
+        }
         if (run.token === null) run.setStage('awaiting_face');
         return { flowId, faceCheckId: ready.faceCheckId, certifyId: ready.certifyId, faceRecordId: ready.faceRecordId, expiresAt: ready.expiresAt };
       }),

@@ -12,7 +12,8 @@ import { AppError } from '../../lib/errors';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { requireScope } from '../../http/auth';
 import { parseFlowId } from '../../http/flow-ids';
-import { PROOF_ACCEPTED_MESSAGE } from './contract';
+import { PROOF_ACCEPTED_MESSAGE, REBOUND_MESSAGE } from './contract';
+import { localizedFor } from '../../http/errors';
 import type { RebindFlows } from './start';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
@@ -89,10 +90,11 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
 
   r.post('/v1/flows/:flowId/new-contact/code', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
-    rebindFlow(flowId);
+    const kind = rebindFlow(flowId);
     const body = parse(newContactCodeBody, req.body);
     if (!body.code || !body.token) throw new AppError('MISSING_PARAMETERS');
-    res.json({ result: await flows.submitNewCode(flowId, body.code, body.token) });
+    const result = await flows.submitNewCode(flowId, body.code, body.token);
+    res.json({ result: localizedFor(req, { ...result, message: result.outcome === 'rebound' || !result.error ? REBOUND_MESSAGE[kind] : result.error.message }) });
   });
 
   return r;

@@ -60,7 +60,7 @@ export const redeemedBody = z
         flowId: z.string(),
         accountId: z.string(),
         sessionsEnded: z.array(z.string()),
-        notices: z.array(z.object({ channel: z.enum(['sms', 'mail']), to: masked, status: z.enum(['sent', 'failed']), providerCode: z.string() }).strict()),
+        notices: z.array(z.object({ channel: z.enum(['sms', 'mail']), to: masked, status: z.enum(['sent', 'failed', 'capped']), providerCode: z.string() }).strict()),
         message: z.string(),
       })
       .strict(),

@@ -48,9 +48,13 @@ export interface CodeSent {
 export interface NoticeOutcome {
   channel: 'sms' | 'mail';
   to: string; // masked
-  status: 'sent' | 'failed';
+  /** capped: over the day's notices of this kind for the account (NOTICE_*_DAILY_LIMIT), not sent */
+  status: 'sent' | 'failed' | 'capped';
   providerCode: string;
 }
+
+/** The providerCode of a notice over the day's cap (nothing was asked of a provider). */
+export const NOTICE_CAPPED = 'DAILY_LIMIT';
 
 /** The retry policy of the legacy notice step (sendRebindNotices): its last attempt reports. */
 export const NOTICE_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 } as const satisfies RetryPolicy;
@@ -136,7 +140,7 @@ export interface GrantRedeemed {
   flowId: string;
   accountId: string;
   sessionsEnded: string[];
-  notices: { channel: 'sms' | 'mail'; to: string; status: 'sent' | 'failed'; providerCode: string }[];
+  notices: NoticeOutcome[];
 }
 
 export interface GrantState {

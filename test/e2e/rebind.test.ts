@@ -50,7 +50,7 @@ describe('phone rebind', () => {
     expect(stack.sms.forPhone(next)[0]!.templateId).toBe('2130785');
 
     expect(done.status).toBe(200);
-    expect(done.body.result).toMatchObject({ outcome: 'rebound', kind: 'phone', target: `${next.slice(0, 3)}****${next.slice(-4)}`, sessionsEnded: [`${a.id}-web`] });
+    expect(done.body.result).toMatchObject({ outcome: 'rebound', kind: 'phone', target: `${next.slice(0, 3)}****${next.slice(-4)}`, sessionsEnded: [`${a.id}-web`], message: '手机号换绑成功' });
     expect(done.body.result.notices.map((n: any) => [n.channel, n.status])).toEqual([['sms', 'sent'], ['mail', 'sent']]);
 
     // the notices went to the OLD contacts, with the new number masked
@@ -230,7 +230,7 @@ describe('email rebind', () => {
     const proofMail = stack.smtp.forRecipient(a.email!)[0]!;
     expect(proofMail.text).toContain('您正在请求解绑账户邮箱');
     expect(stack.smtp.forRecipient(next)[0]!.subject).toBe('绑定账号邮箱请求');
-    expect(done.body.result).toMatchObject({ outcome: 'rebound', kind: 'email' });
+    expect(done.body.result).toMatchObject({ outcome: 'rebound', kind: 'email', message: '邮箱换绑成功' });
     const notice = await mailTo(a.email!, 2);
     expect(notice.text).toContain('邮箱换绑');
     const sms = await smsTo(a.phone!, 1);

@@ -13,7 +13,8 @@ import {
   codeSent,
   consume,
   contactChanged,
-  countMessage,
+  noticesOwed,
+  noticeStatuses,
   dailyCapReached,
   event,
   freeLeft,
@@ -57,6 +58,13 @@ export function expectAnswer(r: Answer, status: number, code: string | null, wha
   if (r.status !== status || (code !== null && got !== code)) {
     throw new ModelError(`${what}: expected ${status}${code ? ` ${code}` : ''}, got ${r.status} ${JSON.stringify(r.body)}`);
   }
+}
+
+/** The face function's 55001 (the sandbox's 'upstream' device), passed on as the seed does (如实返回). */
+export function expectUpstream(r: Answer, what: string): void {
+  expectAnswer(r, 502, 'FACE_PROVIDER_ERROR', what);
+  const message = 'Api调用失败【55001】:实人认证服务商服务不可用,请联系DCloud处理';
+  if (r.body.error.message !== message) throw new ModelError(`${what}: expected the function's own message, got ${JSON.stringify(r.body.error)}`);
 }
 
 export const flowIdOf = (name: FlowName, a: AccountModel) => `${name}:${a.id}`;
@@ -311,7 +319,7 @@ class RebindStart extends Step {
     const flow: RebindFlow = { type: 'rebind', kind: this.kind, method: this.method, deadline, wrong: 0, proof: null, face: null, token: null, collects: 0, targets: [], fresh: null };
     if (this.method === 'face') {
       const r = await send();
-      if (this.device === 'upstream') return expectAnswer(r, 502, 'FACE_PROVIDER_ERROR', what);
+      if (this.device === 'upstream') return expectUpstream(r, what);
       expectAnswer(r, 201, null, what);
       const { certifyId, clientToken, faceCheckId } = r.body.flow;
       flow.face = { device: this.device, certifyId, clientToken, faceCheckId, deadline: Date.now() + LIMITS.faceTtlSec * 1000 };
@@ -467,11 +475,10 @@ class RebindNewCode extends Step {
     }
     expectAnswer(r, 200, null, what);
     if (r.body.result.outcome !== 'rebound') throw new ModelError(`${what}: outcome ${r.body.result.outcome}`);
-    // the contacts the account had before the change are told
-    const oldPhone = a.phone;
-    const oldEmail = a.email;
-    if (oldPhone) countMessage(w, 'sms', oldPhone);
-    if (oldEmail) countMessage(w, 'mail', oldEmail);
+    if (r.body.result.message !== (this.kind === 'phone' ? '手机号换绑成功' : '邮箱换绑成功')) throw new ModelError(`${what}: message ${r.body.result.message}`);
+    // the contacts the account had before the change are told, up to the day's cap
+    const owed = noticesOwed(w, a, 'rebind_notice');
+    if (JSON.stringify(noticeStatuses(r.body.result.notices)) !== JSON.stringify(owed)) throw new ModelError(`${what}: notices ${JSON.stringify(r.body.result.notices)}, expected ${owed}`);
     contactChanged(a, this.kind, target, 'rebound');
     delete a.flows[name];
   }
@@ -524,7 +531,7 @@ class RealNameStart extends Step {
     const r = await send();
     if (this.id === 'mismatch') return expectAnswer(r, 422, 'ID_MISMATCH', what);
     if (this.id === 'maintenance') return expectAnswer(r, 503, 'ID_CHECK_UNAVAILABLE', what);
-    if (this.device === 'upstream') return expectAnswer(r, 502, 'FACE_PROVIDER_ERROR', what);
+    if (this.device === 'upstream') return expectUpstream(r, what);
     expectAnswer(r, 201, null, what);
     const { certifyId, clientToken, faceCheckId } = r.body.flow;
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;

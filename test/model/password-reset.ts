@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { Cancel, Compose, expectAnswer, expectNoFlow, flowIdOf, sendInChallenge, Step } from './commands';
 import type { System } from './system';
-import { countMessage, event, LIMITS, ModelError, type CodeChallengeModel, type ResetFlow, type World } from './world';
+import { event, LIMITS, noticesOwed, noticeStatuses, ModelError, type CodeChallengeModel, type ResetFlow, type World } from './world';
 
 type ResetMethod = 'sms' | 'mail' | 'mail-other';
 const other = (code: string) => (code === '000000' ? '111111' : '000000');
@@ -95,8 +95,8 @@ class ResetConfirm extends Step {
     delete a.flows['password-reset'];
     a.sessionsLive = kept;
     event(a, 'password.reset');
-    if (a.phone) countMessage(w, 'sms', a.phone);
-    if (a.email) countMessage(w, 'mail', a.email);
+    const owed = noticesOwed(w, a, 'password_notice');
+    if (JSON.stringify(noticeStatuses(r.body.result.notices)) !== JSON.stringify(owed)) throw new ModelError(`${what}: notices ${JSON.stringify(r.body.result.notices)}, expected ${owed}`);
     expectAnswer(await confirm(f.grant), 409, 'RECOVERY_GRANT_USED', `${what} replayed`);
   }
 }

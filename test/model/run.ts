@@ -29,6 +29,8 @@ export const MODEL_ENV: Record<string, string> = {
   REAL_NAME_STARTS_PER_ACCOUNT_PER_DAY: String(LIMITS.realNameStartsPerAccount),
   CONTACT_CHECKS_PER_ACCOUNT_PER_DAY: String(LIMITS.contactChecksPerAccount),
   FACE_COMPLETIONS_PER_CHECK: String(LIMITS.completionsPerCheck),
+  NOTICE_SMS_DAILY_LIMIT: String(LIMITS.noticesPerDay.sms),
+  NOTICE_MAIL_DAILY_LIMIT: String(LIMITS.noticesPerDay.mail),
   CODE_RESEND_GAP_SEC: '0',
   ID_CHECK_GAP_SEC: '0',
   ID_CHECK_PER_IP_PER_DAY: '1000',
@@ -103,7 +105,7 @@ async function freshWorld(sys: System): Promise<World> {
   a0.events['real_name.verified'] = 1;
   await sys.buyFaceCheck(a0.id);
   a0.purchased = 1;
-  return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], lookups: {}, codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
+  return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], lookups: {}, notices: {}, codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
 }
 
 export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelStats> {

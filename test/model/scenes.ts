@@ -5,7 +5,7 @@
 // and what the scene changes; ./invariants.ts compares the state, events, audit rows,
 // sessions and quota with Postgres after every step.
 import fc from 'fast-check';
-import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, expectNoFlow, flowIdOf, sendInChallenge, Step } from './commands';
+import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, expectNoFlow, expectUpstream, flowIdOf, sendInChallenge, Step } from './commands';
 import type { System } from './system';
 import {
   consume,
@@ -69,7 +69,7 @@ class SceneStart extends Step {
       return;
     }
     a.started.add(name);
-    if (this.device === 'upstream') return expectAnswer(r, 502, 'FACE_PROVIDER_ERROR', what);
+    if (this.device === 'upstream') return expectUpstream(r, what);
     expectAnswer(r, 201, null, what);
     const { certifyId, clientToken, faceCheckId } = r.body.flow;
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;

@@ -27,6 +27,8 @@ export const LIMITS = {
   perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5, unfreeze_account: 5, cancel_account: 5, update_password: 6 } as Record<string, number>,
   lookupsPerIdentifier: 5,
   recoveryGrantTtlSec: 24,
+  /** security notices per account, scene and day (NOTICE_*_DAILY_LIMIT; low, so runs reach them) */
+  noticesPerDay: { sms: 2, mail: 3 },
 };
 
 export interface CodeChallengeModel {
@@ -103,15 +105,20 @@ export interface SceneFlow {
   repeats: number;
 }
 
-/** Account recovery by a code (flows/recovery/); deadline: the proof's, then the grant's. */
+/** Account recovery (flows/recovery/) by a code or a face check; deadline: the proof's, then the grant's. */
 export interface RecoveryFlow {
   type: 'recovery';
-  method: 'sms' | 'mail';
+  method: 'sms' | 'mail' | 'face';
   deadline: number;
   wrong: number;
-  challenge: CodeChallengeModel;
+  /** by code: its challenge; by face: its check (null once completed) */
+  challenge: CodeChallengeModel | null;
+  face: FaceCheckModel | null;
+  /** by face: the check passed, so a grant was issued (collected or not) */
+  verified: boolean;
   grant: string | null;
   repeats: number;
+  collects: number;
   sentTo: string;
 }
 
@@ -161,6 +168,8 @@ export interface World {
   ids: string[];
   /** account lookups today per identifier (RECOVERY_LOOKUPS_PER_IDENTIFIER_PER_DAY) */
   lookups: Record<string, number>;
+  /** security notices owed today per `${account}:${scene}:${channel}` (sent or capped) */
+  notices: Record<string, number>;
   /** codes sent today per `${scene}:${address}` (the per-address daily caps) */
   codesSent: Record<string, number>;
   /** messages each address must have received: codes and notices */
@@ -190,7 +199,7 @@ export function subjectHolder(w: World, idNumber: string): AccountModel | null {
 export function held(a: AccountModel): number {
   let n = 0;
   for (const f of Object.values(a.flows)) {
-    if (f?.type === 'real-name' || (f?.type === 'scene' && f.face)) n += 1;
+    if (f?.type === 'real-name' || (f?.type === 'scene' && f.face) || (f?.type === 'recovery' && f.face)) n += 1;
     if (f?.type === 'rebind' && f.face && f.token === null) n += 1;
   }
   return n;
@@ -223,6 +232,31 @@ export function countMessage(w: World, channel: 'sms' | 'mail', to: string): voi
   const box = channel === 'sms' ? w.sms : w.mail;
   box[to] = (box[to] ?? 0) + 1;
 }
+
+/**
+ * The notices a committed change owes each contact the account had: sent while the day's cap
+ * for the account, the notice's scene and the channel allows, capped after. Answers what the
+ * result's notices list must say, in its order (sms, then mail).
+ */
+export function noticesOwed(w: World, a: { id: string; phone: string | null; email: string | null }, scene: string): string[] {
+  const owed: string[] = [];
+  for (const [channel, to] of [['sms', a.phone], ['mail', a.email]] as const) {
+    if (!to) continue;
+    const key = `${a.id}:${scene}:${channel}`;
+    const n = (w.notices[key] ?? 0) + 1;
+    w.notices[key] = n;
+    if (n > LIMITS.noticesPerDay[channel]) {
+      owed.push(`${channel}:capped`);
+    } else {
+      owed.push(`${channel}:sent`);
+      countMessage(w, channel, to);
+    }
+  }
+  return owed;
+}
+
+/** The result's notices as noticesOwed words them. */
+export const noticeStatuses = (notices: { channel: string; status: string }[]) => notices.map((n) => `${n.channel}:${n.status}`);
 
 export function codeSent(w: World, c: CodeChallengeModel, code: string): void {
   const key = `${c.scene}:${c.to}`;

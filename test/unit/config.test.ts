@@ -55,6 +55,8 @@ describe('loadConfig defaults', () => {
       unbindTokenTtlSec: 600,
       rebindFlowTtlSec: 3600,
       sceneCodeFlowTtlSec: 1800,
+      // the seed's rebind_push: SMS 3, mail 5 a day
+      noticeDailyLimit: { sms: 3, mail: 5 },
     });
     expect(cfg.recovery).toMatchObject({ ticketTtlSec: 600, flowTtlSec: 1800, grantTtlSec: 600, lookupsPerIp: 10, lookupsPerIdentifier: 5 });
     expect(Buffer.from(cfg.recovery.key, 'base64')).toHaveLength(32);

@@ -53,8 +53,8 @@ describe('errorBody', () => {
     for (const code of Object.keys(ERRORS) as ErrorCode[]) {
       // a code with a jump hint carries it beside (the seed's jump=login / phone / security)
       const jump = (ERRORS[code] as { jump?: string }).jump;
-      expect(errorBody(code, 'zh').error).toEqual({ code, message: ERRORS[code].zh, ...(jump ? { jump } : {}) });
-      expect(errorBody(code, 'en').error).toEqual({ code, message: ERRORS[code].en, ...(jump ? { jump } : {}) });
+      expect(errorBody(code, 'zh').error).toEqual({ code, message: messageOf(code, 'zh'), ...(jump ? { jump } : {}) });
+      expect(errorBody(code, 'en').error).toEqual({ code, message: messageOf(code, 'en'), ...(jump ? { jump } : {}) });
     }
   });
 });
@@ -75,7 +75,10 @@ describe('ERRORS catalogue', () => {
     expect(e.zh.trim().length).toBeGreaterThan(0);
     expect(typeof e.en).toBe('string');
     expect(e.en.trim().length).toBeGreaterThan(0);
-    expect(Object.keys(e).filter((k) => k !== 'jump').sort()).toEqual(['en', 'status', 'zh']);
+    expect(Object.keys(e).filter((k) => k !== 'jump' && k !== 'bare').sort()).toEqual(['en', 'status', 'zh']);
+    // a bare text is the one without placeholders, for details that cannot fill them
+    const bare = (e as { bare?: { zh: string; en: string } }).bare;
+    if (bare) expect([bare.zh, bare.en].filter((t) => /\{\w+\}/.test(t))).toEqual([]);
   });
 
   it('the jump hints are the seed\'s: login and phone on the real-name pre-checks and a password reset without a login, security on an unsafe environment', () => {
@@ -156,6 +159,16 @@ describe('fillPlaceholders and messageOf', () => {
     expect(messageOf('REAL_NAME_SUBJECT_LIMIT', 'zh', { limit: 2 })).toBe('认证失败:身份主体最多认证 2 个账户');
     expect(messageOf('REAL_NAME_SUBJECT_LIMIT', 'en', { limit: 2 })).toBe('This ID number has verified the maximum number of accounts (2)');
     expect(messageOf('CODE_WRONG', 'en')).toBe('Wrong code');
+  });
+
+  it("passes a provider's code and message on whole, or falls back to the bare text when the details lack one", () => {
+    const uni = { errCode: 55001, errMsg: '实人认证服务商服务不可用,请联系DCloud处理' };
+    expect(messageOf('FACE_PROVIDER_ERROR', 'zh', uni)).toBe('Api调用失败【55001】:实人认证服务商服务不可用,请联系DCloud处理');
+    expect(messageOf('FACE_PROVIDER_ERROR', 'en', uni)).toBe('The face verification function answered 55001: 实人认证服务商服务不可用,请联系DCloud处理');
+    expect(messageOf('FACE_PROVIDER_ERROR', 'zh', { picture: 'HTTP 404' })).toBe('Api调用失败:人脸识别服务异常');
+    expect(messageOf('FACE_PROVIDER_ERROR', 'zh', { errCode: -3 })).toBe('Api调用失败:人脸识别服务异常');
+    expect(messageOf('FACE_RESULT_PENDING', 'zh', { authState: 'PROCESSING' })).toBe('Api调用失败:该certifyId用户未完成认证或认证进行中');
+    expect(failure('FACE_PROVIDER_ERROR').message).toBe('The face verification function answered with an error');
   });
 });
 

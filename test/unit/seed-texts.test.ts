@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ERRORS, isErrorCode, messageOf, type ErrorCode } from '../../lib/errors';
 import { BOUND_MESSAGE } from '../../flows/bind/contract';
-import { PROOF_ACCEPTED_MESSAGE } from '../../flows/rebind/contract';
+import { PROOF_ACCEPTED_MESSAGE, REBOUND_MESSAGE } from '../../flows/rebind/contract';
 import { VERIFIED_MESSAGE } from '../../flows/real-name/contract';
 import { SCENE_SUCCESS_MESSAGE } from '../../flows/face-scene/contract';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
@@ -48,6 +48,9 @@ const SEED_ERRORS: Row[] = [
 // the seed's `' . $number . '` is the {limit} detail
 const SEED_FILLED: { code: ErrorCode; details: Record<string, unknown>; seed: string; cite: string }[] = [
   { code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: 1 }, seed: '认证失败:身份主体最多认证 1 个账户', cite: '4/26 #1' },
+  // 如实返回: the function's uni error, its code and message passed on
+  { code: 'FACE_RESULT_PENDING', details: { errCode: 424, errMsg: '该certifyId用户未完成认证或认证进行中' }, seed: 'Api调用失败【424】:该certifyId用户未完成认证或认证进行中', cite: '4/29 #4' },
+  { code: 'FACE_PROVIDER_ERROR', details: { errCode: 55001, errMsg: '实人认证服务商服务不可用,请联系DCloud处理' }, seed: 'Api调用失败【55001】:实人认证服务商服务不可用,请联系DCloud处理', cite: '4/27 #11, 4/29 #4' },
 ];
 
 describe("the catalogue's zh is the seed's text", () => {
@@ -76,6 +79,7 @@ describe("the success answers are the seed's", () => {
     ['bind email', BOUND_MESSAGE.email, '邮件绑定成功', '4/21 #13'],
     ['rebind phone: proof accepted', PROOF_ACCEPTED_MESSAGE.phone, '效验成功,可以绑定新手机号', '4/19 #11'],
     ['rebind email: proof accepted', PROOF_ACCEPTED_MESSAGE.email, '效验成功,可以绑定新的邮箱账户', '4/22 #9'],
+    ['rebind phone: done', REBOUND_MESSAGE.phone, '手机号换绑成功', '4/21 #3'],
     ['real-name verified', VERIFIED_MESSAGE, '刷脸成功:账户实名认证成功', '4/29 #13'],
     ['face scene passed', SCENE_SUCCESS_MESSAGE, '刷脸成功:数据对比成功!', '4/29 #11'],
   ])('%s: %s (%s)', (_what, actual, seed) => {

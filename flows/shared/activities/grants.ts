@@ -102,6 +102,7 @@ export function createGrantActivities(deps: ActivityDeps) {
       await queueNoticesToContacts(c, deps.fieldCrypto, account, {
         requestKey: noticeKey(input.runKey),
         flowId: input.flowId,
+        dailyLimit: deps.cfg.flows.noticeDailyLimit,
         scene: p.noticeScene,
         template: (kind) => (kind === 'phone' ? p.smsTemplate(deps.cfg) : p.mail.subject),
       });

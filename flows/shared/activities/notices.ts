@@ -1,5 +1,6 @@
 // Sending the notices a committed change queued (db/notices.ts): rebind's to the old contacts,
-// recovery's to every bound contact. A retry skips what already went out; a refused notice is
+// recovery's to every bound contact. One over the day's cap was queued 'capped' and is reported,
+// never sent. A retry skips what already went out; a refused notice is
 // reported and undoes nothing; a provider's transient fault is retried by Temporal up to
 // NOTICE_ATTEMPTS, and the last attempt reports what went out and what did not.
 import { Context } from '@temporalio/activity';
@@ -9,7 +10,7 @@ import { sendAndLog } from '../../../providers/outbox';
 import { noticeOutbox } from '../../../db/notices';
 import { CONTACT, contactOfChannel } from '../../../lib/contact-kinds';
 import type { Channel } from '../../../lib/scenes';
-import { NOTICE_ATTEMPTS, type NoticeOutcome } from '../contract';
+import { NOTICE_ATTEMPTS, NOTICE_CAPPED, type NoticeOutcome } from '../contract';
 
 export function heartbeat(): void {
   try {
@@ -42,6 +43,10 @@ export async function sendQueuedNotices(deps: ActivityDeps, q: { requestKey: str
     const to = CONTACT[contactOfChannel(n.channel)].mask(n.target);
     if (n.status === 'sent') {
       results.push({ channel: n.channel, to, status: 'sent', providerCode: n.providerCode ?? 'Ok' });
+      continue;
+    }
+    if (n.status === 'capped') {
+      results.push({ channel: n.channel, to, status: 'capped', providerCode: NOTICE_CAPPED });
       continue;
     }
     const channel: Channel = n.channel;
