@@ -296,6 +296,27 @@ describe('getverifyid → wx.requestFacialVerify → queryverifyinfo', () => {
     expect(failed(await c.verdict({ ...req, verifyId }))).toMatchObject(expected);
   });
 
+  it('the mini-program can be played over HTTP (POST /sandbox/requestFacialVerify), an unknown verify_id refused', async () => {
+    const req = request();
+    const { verifyId } = ok(await c.begin(req));
+    const play = (body: unknown) => fetch(`${sb.url}/sandbox/requestFacialVerify`, { method: 'POST', body: JSON.stringify(body) });
+    const bad = await play({ verify_id: 'vf_unknown', verify_ret: 10000 });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errMsg: string }).errMsg).toMatch(/^requestFacialVerify:fail unknown verify_id/);
+    const good = await play({ verify_id: verifyId, verify_ret: 10004 });
+    expect(await good.json()).toEqual({ errCode: 0, errMsg: 'requestFacialVerify:ok', verifyRet: 10004 });
+    expect(ok(await c.verdict({ ...req, verifyId }))).toMatchObject({ passed: false, verifyRet: 10004, outcome: 'fail' });
+  });
+
+  it('a business call without a token → 41001; one with a token never issued → 40001', async () => {
+    const q = (token?: string) =>
+      fetch(`${sb.url}/cityservice/face/identify/getverifyid${token === undefined ? '' : `?access_token=${token}`}`, { method: 'POST', body: '{}' }).then(
+        async (r) => ((await r.json()) as { errcode: number }).errcode,
+      );
+    expect(await q()).toBe(41001);
+    expect(await q('not-a-token')).toBe(40001);
+  });
+
   it('the magic openid tail _sbx_<verify_ret> plays that outcome at once', async () => {
     const req = request({ openid: openid(10003) });
     const { verifyId } = ok(await c.begin(req));
