@@ -164,6 +164,35 @@ describe('the access_token cache', () => {
     }
   });
 
+  it('near its end, two workers at once: one refreshes, the other keeps the old token meanwhile', async () => {
+    const slow = await startWechatSandbox({ port: 0, appid: APPID, secret: SECRET, now: () => clock, tokenDelayMs: 300 });
+    try {
+      const prefix = `near${++seq}:`;
+      const [w1, w2] = [tokens({ baseUrl: slow.url }, {}, prefix), tokens({ baseUrl: slow.url }, {}, prefix)];
+      const old = ok(await w1.get()).token;
+      clock += (7200 - 250) * 1000;
+      const [a, b] = await Promise.all([w1.get(), w2.get()]);
+      const got = [ok(a).token, ok(b).token].sort();
+      expect(slow.tokenCalls().all).toBe(2);
+      const fresh = slow.issuedTokens()[1];
+      expect(got).toEqual([fresh, old].sort());
+      // afterwards both read the new one from the cache
+      expect(ok(await w2.get()).token).toBe(fresh);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('a refresh that fails while the old token still works keeps the old one', async () => {
+    const t = tokens();
+    const old = ok(await t.get()).token;
+    clock += (7200 - 250) * 1000;
+    sb.setFailure('busy');
+    expect(ok(await t.get()).token).toBe(old);
+    clock += 300 * 1000; // now past its end: the failure shows
+    expect(failed(await t.get())).toMatchObject({ code: '-1', retryable: true, unavailable: true });
+  });
+
   it('40001 (the token was replaced elsewhere): one refresh, the call repeated once, then success', async () => {
     const prefix = `revoked${++seq}:`;
     const c = client(tokens({}, {}, prefix));
