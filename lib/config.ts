@@ -213,6 +213,14 @@ const schema = z.object({
   FACE_FUNCTION_SECRET: z.string().min(16).default(SANDBOX_CREDENTIALS.FACE_FUNCTION_SECRET),
   FACE_SECRET_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('x-verify-secret'),
   FACE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  // WeChat mini-program face verification 2.0 (docs/providers.md#wechat-face-verification):
+  // api.weixin.qq.com (the sandbox by default), the mini-program's AppID / AppSecret, and where
+  // the shared access_token is cached in Redis
+  WECHAT_API_BASE_URL: httpUrl.default('http://127.0.0.1:8086'),
+  WECHAT_APPID: z.string().regex(/^wx[0-9a-zA-Z]{16}$/, 'must be wx followed by 16 letters or digits').default('wx5a9db0c0ffee0000'),
+  WECHAT_APP_SECRET: z.string().min(16).default('sandbox-wechat-app-secret-000000'),
+  WECHAT_TOKEN_KEY_PREFIX: z.string().min(1).default('wechat:access-token:'),
+  WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
 
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_SMS_PORT: port.default(8081),
@@ -220,6 +228,7 @@ const schema = z.object({
   SANDBOX_HTTP_PORT: port.default(8025),
   SANDBOX_IDCARD_PORT: port.default(8082),
   SANDBOX_FACE_PORT: port.default(8083),
+  SANDBOX_WECHAT_PORT: port.default(8086),
   // the inbox the demo console reads codes from (its proxy, dev/test only); default http://SANDBOX_HOST:SANDBOX_HTTP_PORT
   SANDBOX_INBOX_URL: z.string().url().optional(),
 
@@ -405,6 +414,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     idcard: { baseUrl: e.IDCARD_API_BASE_URL, secretId: e.IDCARD_SECRET_ID, secretKey: e.IDCARD_SECRET_KEY, timeoutMs: e.IDCARD_TIMEOUT_MS },
     face: { url: e.FACE_FUNCTION_URL, secret: e.FACE_FUNCTION_SECRET, secretHeader: e.FACE_SECRET_HEADER, timeoutMs: e.FACE_TIMEOUT_MS },
+    wechat: { baseUrl: e.WECHAT_API_BASE_URL, appid: e.WECHAT_APPID, secret: e.WECHAT_APP_SECRET, tokenKeyPrefix: e.WECHAT_TOKEN_KEY_PREFIX, timeoutMs: e.WECHAT_TIMEOUT_MS },
     sandbox: {
       host: e.SANDBOX_HOST,
       smsPort: e.SANDBOX_SMS_PORT,
@@ -412,6 +422,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       httpPort: e.SANDBOX_HTTP_PORT,
       idcardPort: e.SANDBOX_IDCARD_PORT,
       facePort: e.SANDBOX_FACE_PORT,
+      wechatPort: e.SANDBOX_WECHAT_PORT,
       inboxUrl: (e.SANDBOX_INBOX_URL ?? `http://${e.SANDBOX_HOST}:${e.SANDBOX_HTTP_PORT}`).replace(/\/+$/, ''),
       smsCredentials: { [e.SMS_SECRET_ID]: e.SMS_SECRET_KEY },
       idcardCredentials: { [e.IDCARD_SECRET_ID]: e.IDCARD_SECRET_KEY },

@@ -121,6 +121,7 @@ async function main() {
     ['SANDBOX_HTTP_PORT', cfg.sandbox.host, cfg.sandbox.httpPort],
     ['SANDBOX_IDCARD_PORT', cfg.sandbox.host, cfg.sandbox.idcardPort],
     ['SANDBOX_FACE_PORT', cfg.sandbox.host, cfg.sandbox.facePort],
+    ['SANDBOX_WECHAT_PORT', cfg.sandbox.host, cfg.sandbox.wechatPort],
     ['WORKER_METRICS_PORT', cfg.workerMetrics.host, cfg.workerMetrics.port],
     ['WORKER_SDK_METRICS_PORT', '127.0.0.1', cfg.workerMetrics.sdkPort],
   ];

@@ -119,7 +119,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     await dropRedisPrefix(cfg.redis.url, redisPrefix).catch(() => undefined);
   };
 
-  const ports = await freePorts('api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'metrics', 'sdkMetrics');
+  const ports = await freePorts('api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'wechat', 'metrics', 'sdkMetrics');
   const env: Record<string, string | undefined> = {
     ...process.env,
     VSAGA_ENV: 'development',
@@ -147,6 +147,8 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     MAIL_PORT: String(ports.smtp),
     IDCARD_API_BASE_URL: `http://127.0.0.1:${ports.idcard}`,
     FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
+    SANDBOX_WECHAT_PORT: String(ports.wechat),
+    WECHAT_API_BASE_URL: `http://127.0.0.1:${ports.wechat}`,
     WORKER_METRICS_PORT: String(ports.metrics),
     WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
     ...o.env,

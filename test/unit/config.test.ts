@@ -354,3 +354,20 @@ describe('API_KEYS parsing', () => {
     expect(e.message).not.toContain('supersecretvalue');
   });
 });
+
+describe('WeChat face verification settings', () => {
+  it('default to the sandbox on this machine', () => {
+    const cfg = loadConfig({});
+    expect(cfg.wechat).toMatchObject({ baseUrl: 'http://127.0.0.1:8086', tokenKeyPrefix: 'wechat:access-token:', timeoutMs: 10000 });
+    expect(cfg.wechat.appid).toMatch(/^wx[0-9a-zA-Z]{16}$/);
+    expect(cfg.sandbox.wechatPort).toBe(8086);
+  });
+
+  it.each([
+    ['WECHAT_APPID', 'wx123'],
+    ['WECHAT_APP_SECRET', 'short'],
+    ['WECHAT_API_BASE_URL', 'ftp://api.weixin.qq.com'],
+  ])('refuses a malformed %s and names it', (name, value) => {
+    expect(configError({ [name]: value }).message).toContain(name);
+  });
+});
