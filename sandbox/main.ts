@@ -12,12 +12,14 @@ import { startSmsGateway, type SmsGateway } from '../providers/tencent-sms/sandb
 import { startSmtpSink, type SmtpSink } from '../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from '../providers/idcard-market/sandbox';
 import { startFaceFunction, type FaceFunction } from '../providers/dcloud-face/sandbox';
+import { startAliyunFaceSandbox, type AliyunFaceSandbox } from '../providers/aliyun-face/sandbox';
 
 export interface Sandboxes {
   sms: SmsGateway;
   smtp: SmtpSink;
   idcard: IdCardGateway;
   face: FaceFunction;
+  aliyunFace: AliyunFaceSandbox;
   inboxUrl: string;
   close(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export interface SandboxPorts {
   http?: number;
   idcard?: number;
   face?: number;
+  aliyunFace?: number;
 }
 
 export class SandboxInProductionError extends Error {
@@ -64,10 +67,12 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
     closers.push(() => idcard.close());
     const face = await startFaceFunction({ host, port: ports.face ?? cfg.sandbox.facePort, secret: cfg.face.secret, secretHeader: cfg.face.secretHeader });
     closers.push(() => face.close());
+    const aliyunFace = await startAliyunFaceSandbox({ host, port: ports.aliyunFace ?? cfg.sandbox.aliyunFacePort, ...aliyunSandboxAccount(cfg) });
+    closers.push(() => aliyunFace.close());
     const inbox = createServer(createInboxApp(sms, smtp));
     const inboxPort = await listen(inbox, ports.http ?? cfg.sandbox.httpPort, host);
     closers.push(() => closeHttp(inbox));
-    return { sms, smtp, idcard, face, inboxUrl: httpUrl(host, inboxPort), close: closeAll };
+    return { sms, smtp, idcard, face, aliyunFace, inboxUrl: httpUrl(host, inboxPort), close: closeAll };
   } catch (err) {
     // A port already in use must not leave the other listeners running.
     await closeAll().catch(() => undefined);
@@ -75,6 +80,11 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
   }
 }
 
+/** The sandbox accepts the configured Cloudauth key and scene (the sandbox's defaults outside production). */
+function aliyunSandboxAccount(cfg: Config): { credentials: Record<string, string>; sceneIds: number[] } {
+  const a = cfg.aliyunFace;
+  return a ? { credentials: { [a.accessKeyId]: a.accessKeySecret }, sceneIds: [a.sceneId] } : { credentials: {}, sceneIds: [] };
+}
 
 function closeHttp(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -97,6 +107,7 @@ async function main(): Promise<void> {
   log.info({ host, port: sandboxes.smtp.port }, 'SMTP sink listening');
   log.info({ url: sandboxes.idcard.url }, 'ID two-factor (API market) sandbox listening');
   log.info({ url: sandboxes.face.url, pictures: sandboxes.face.pictureBaseUrl }, 'DCloud face function sandbox listening');
+  log.info({ url: sandboxes.aliyunFace.url, sceneId: cfg.aliyunFace?.sceneId }, 'Alibaba Cloud ID Verification (Cloudauth 2019-03-07) sandbox listening');
   log.info({ url: sandboxes.inboxUrl }, 'sandbox inbox listening (developer only: shows full numbers and codes)');
 
   let stopping = false;
