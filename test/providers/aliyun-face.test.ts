@@ -10,7 +10,9 @@ import { createAliyunFaceClient, type AliyunFaceConfig, type BeginInput } from '
 import { callbackTarget, callbackToken, checkCallback, confirmCallback } from '../../providers/aliyun-face/callback';
 import { startAliyunFaceSandbox, type AliyunFaceSandbox } from '../../providers/aliyun-face/sandbox';
 import { SANDBOX_JPEG } from '../../providers/dcloud-face/sandbox';
+import { loadConfig } from '../../lib/config';
 import { idCheckChar } from '../../lib/idcard';
+import { startSandboxes } from '../../sandbox/main';
 import { closedPort } from './helpers';
 
 const AK = 'LTAItestcloudauth0000001';
@@ -133,6 +135,41 @@ describe('InitFaceVerify → DescribeFaceVerify', () => {
     expect(ok(await client.verdict({ certifyId: id }))).toMatchObject({ passed: true, subCode: '200' });
     expect(failed(await client.begin(input()))).toMatchObject({ code: '400', retryable: false });
     expect(failed(await client.begin(input(undefined, { faceContrastPicture: Buffer.from('not a picture').toString('base64') })))).toMatchObject({ code: '401' });
+  });
+});
+
+describe('concurrency and the default setup', () => {
+  it('concurrent attempts get distinct CertifyIds, fresh nonces, one request each', async () => {
+    const client = createAliyunFaceClient(cfg());
+    const before = { init: sb.requests('InitFaceVerify'), describe: sb.requests('DescribeFaceVerify') };
+    const ids = (await Promise.all(Array.from({ length: 8 }, () => client.begin(input())))).map((r) => ok(r).certifyId);
+    expect(new Set(ids).size).toBe(8);
+    const verdicts = await Promise.all(ids.map((certifyId) => client.verdict({ certifyId })));
+    expect(verdicts.map((v) => ok(v).subCode)).toEqual(Array(8).fill('200'));
+    expect({ init: sb.requests('InitFaceVerify'), describe: sb.requests('DescribeFaceVerify') }).toEqual({ init: before.init + 8, describe: before.describe + 8 });
+  });
+
+  it('a retry after a lost answer issues another CertifyId; both stay answerable', async () => {
+    // OuterOrderNo is ours to keep unique; Alibaba does not refuse a repeat, and bills completed scans only
+    const client = createAliyunFaceClient(cfg());
+    const same = input();
+    const a = ok(await client.begin(same)).certifyId;
+    const b = ok(await client.begin(same)).certifyId;
+    expect(a).not.toBe(b);
+    expect(ok(await client.verdict({ certifyId: a })).passed).toBe(true);
+    expect(ok(await client.verdict({ certifyId: b })).passed).toBe(true);
+  });
+
+  it("npm run sandbox's Cloudauth accepts the default configuration as it is", async () => {
+    const config = loadConfig({});
+    const all = await startSandboxes(config, { sms: 0, smtp: 0, http: 0, idcard: 0, face: 0, aliyunFace: 0 });
+    try {
+      const client = createAliyunFaceClient({ ...config.aliyunFace!, endpoint: all.aliyunFace.endpoint });
+      const id = ok(await client.begin(input())).certifyId;
+      expect(ok(await client.verdict({ certifyId: id }))).toMatchObject({ passed: true, subCode: '200' });
+    } finally {
+      await all.close();
+    }
   });
 });
 
