@@ -20,7 +20,8 @@
 // is not the product's answer, SignatureNonceUsed (the retry has a fresh nonce) and Code 500;
 // these also carry `unavailable` (another provider may serve the person). 424 carries
 // `notFinished` (ask again later); 417 / 418 / 427 carry `limit`. Everything else (our
-// parameters, keys, scene, clock, the account's state) is not retryable.
+// parameters, keys, scene, clock, the account's state) is not retryable. 403 (认证未完成) is
+// taken as 424.
 import Cloudauth, { DescribeFaceVerifyRequest, InitFaceVerifyRequest } from '@alicloud/cloudauth20190307';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { isRecord, parseJson, scrubIdentity } from '../shared/http-answer';
@@ -87,7 +88,8 @@ export interface AliyunFaceClient {
   verdict(input: { certifyId: string }): Promise<VerdictResult>;
 }
 
-const NOT_FINISHED = '424';
+/** 424 身份认证记录不存在 (not finished, abandoned or in progress), 403 认证未完成 */
+const NOT_FINISHED = new Set(['424', '403']);
 const LIMITS: Record<string, AliyunFaceFailure['limit']> = { '417': 'identity_unusable', '418': 'daily_failures', '427': 'risk_policy' };
 const RETRYABLE_GATEWAY = /^(Throttling|InternalError|ServiceUnavailable|SignatureNonceUsed)/;
 
@@ -166,7 +168,7 @@ function fromBody(code: unknown, message: unknown, requestId: unknown, scrub: (s
   const ref = typeof requestId === 'string' ? requestId : undefined;
   const msg = scrub(typeof message === 'string' ? message : '');
   if (!c) return failure('InvalidResponse', 'an answer without Code', true, ref, true);
-  if (c === NOT_FINISHED) return { ...failure(c, msg, false, ref), notFinished: true };
+  if (NOT_FINISHED.has(c)) return { ...failure(c, msg, false, ref), notFinished: true };
   const limit = LIMITS[c];
   if (limit) return { ...failure(c, msg, false, ref), limit };
   if (c === '500') return failure(c, msg, true, ref, true);

@@ -30,6 +30,7 @@
 //   201 … 206     Passed F with that SubCode; after 201/202/203 the same identity's next
 //                 InitFaceVerify answers 417, as Alibaba's does
 //   pending       unfinished: DescribeFaceVerify answers 424 until finish(certifyId, …)
+//   403           unfinished, and DescribeFaceVerify says so with 403 认证未完成 instead
 //   417 / 418 / 500   InitFaceVerify answers that Code
 //   427           DescribeFaceVerify answers 427 业务策略限制
 // Every other certifyId is finished as soon as it is issued (the user was instant), and its
@@ -37,7 +38,8 @@
 //   GET <CallbackUrl>[?|&]certifyId=…&passed=T|F&subcode=…[&callbackToken=…]
 // CallbackUrl must be https, except to a loopback host (a sandbox allowance).
 // finish(certifyId, subCode?) settles a certifyId (the app side) and sends its callback;
-// POST /sandbox/finish {certifyId, subCode?} does the same over HTTP for a demo app.
+// POST /sandbox/finish {certifyId, subCode?} does the same over HTTP for a demo app. A CertifyId
+// is good for one scan within 30 minutes: finishing it later fails (HTTP 410).
 //
 // setFailure(mode) until setFailure(null): 'http500' (an HTML 500 before any check),
 // 'timeout' (hold the socket), 'reset' (drop the connection), 'unavailable' (503
@@ -57,13 +59,14 @@ export const ALIYUN_VERSION = '2019-03-07';
 export const ALIYUN_ALGORITHM = 'ACS3-HMAC-SHA256';
 export const SUB_CODES = ['200', '201', '202', '203', '204', '205', '206'] as const;
 export type SubCode = (typeof SUB_CODES)[number];
-export type AliyunMagic = Exclude<SubCode, '200'> | 'pending' | '417' | '418' | '427' | '500';
+export type AliyunMagic = Exclude<SubCode, '200'> | 'pending' | '403' | '417' | '418' | '427' | '500';
 export type AliyunFailureMode = 'http500' | 'timeout' | 'reset' | 'unavailable' | 'throttling' | '500';
 
 export const CLOUDAUTH_MESSAGES = {
   '200': 'success',
   '400': '参数不能为空',
   '401': '参数非法',
+  '403': '认证未完成',
   '404': '认证场景配置不存在',
   '406': '无效的CertifyId',
   '417': '无法使用刷脸服务',
@@ -137,7 +140,10 @@ const HOST_ID = 'cloudauth.aliyuncs.com';
 const ACTIONS = new Set(['InitFaceVerify', 'DescribeFaceVerify']);
 const PRODUCT_CODES = new Set(['ID_PRO', 'ID_PLUS', 'LR_FR']);
 const MODELS = new Set(['LIVENESS', 'PHOTINUS_LIVENESS', 'MULTI_ACTION', 'MOVE_ACTION', 'MULTI_FAPTCHA', 'MOVE_PHOTINUS']);
-const MAGICS = new Set<string>(['201', '202', '203', '204', '205', '206', 'pending', '417', '418', '427', '500']);
+const MAGICS = new Set<string>(['201', '202', '203', '204', '205', '206', 'pending', '403', '417', '418', '427', '500']);
+const UNFINISHED_MAGICS = new Set<string>(['pending', '403']);
+/** InitFaceVerify's CertifyId: 30 minutes for its one scan */
+const CERTIFY_TTL_MS = 30 * 60 * 1000;
 const FAILURE_MODES = new Set<string>(['http500', 'timeout', 'reset', 'unavailable', 'throttling', '500']);
 const MAX_SKEW_MS = 15 * 60 * 1000;
 /** Alibaba's gateway refuses a nonce again for 31 minutes. */
@@ -152,6 +158,12 @@ const BLOCKING_SUB_CODES = new Set(['201', '202', '203']);
 class GatewayError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
+  }
+}
+
+export class CertifyIdExpired extends Error {
+  constructor(certifyId: string) {
+    super(`certifyId ${certifyId} was issued more than 30 minutes ago`);
   }
 }
 
@@ -385,7 +397,7 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
       callbackToken: p.get('CallbackToken') ?? null,
     };
     entries.set(certifyId, entry);
-    if (magic !== 'pending') settle(entry, undefined);
+    if (!magic || !UNFINISHED_MAGICS.has(magic)) settle(entry, undefined);
     return { CertifyId: certifyId };
   }
 
@@ -395,7 +407,7 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
     const e = entries.get(certifyId);
     if (!e || e.sceneId !== sceneId) throw new BusinessError('406');
     if (e.magic === '427') throw new BusinessError('427');
-    if (e.subCode === null) throw new BusinessError('424');
+    if (e.subCode === null) throw new BusinessError(e.magic === '403' ? '403' : '424');
     const passed = e.subCode === '200';
     const token = randomBytes(16).toString('hex');
     pictures.add(token);
@@ -457,6 +469,7 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
     const e = entries.get(certifyId);
     if (!e) throw new Error(`unknown certifyId ${certifyId}`);
     if (subCode !== undefined && !(SUB_CODES as readonly string[]).includes(subCode)) throw new Error(`subCode must be one of ${SUB_CODES.join(', ')}`);
+    if (now() - Date.parse(e.createdAt) > CERTIFY_TTL_MS) throw new CertifyIdExpired(certifyId);
     settle(e, subCode);
     return deliverCallback(e);
   }
@@ -476,6 +489,7 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
     const subCode = typeof p.subCode === 'string' ? (p.subCode as SubCode) : undefined;
     if (!entries.has(certifyId)) return sendJson(res, 404, { error: 'unknown certifyId' });
     if (subCode !== undefined && !(SUB_CODES as readonly string[]).includes(subCode)) return sendJson(res, 400, { error: `subCode must be one of ${SUB_CODES.join(', ')}` });
+    if (now() - Date.parse(entries.get(certifyId)!.createdAt) > CERTIFY_TTL_MS) return sendJson(res, 410, { error: 'certifyId expired (30 minutes)' });
     const cb = await finish(certifyId, subCode);
     sendJson(res, 200, { certifyId, subCode: entries.get(certifyId)?.subCode, callback: cb ? cb.outcome : null });
   }

@@ -187,6 +187,23 @@ describe('call codes', () => {
     expect(ok(await client.verdict({ certifyId: b }))).toMatchObject({ passed: false, subCode: '204' });
   });
 
+  it('403 认证未完成 is not finished either', async () => {
+    const client = createAliyunFaceClient(cfg());
+    const id = await begin('403');
+    expect(failed(await client.verdict({ certifyId: id }))).toMatchObject({ code: '403', message: '认证未完成', retryable: false, notFinished: true });
+    await sb.finish(id);
+    expect(ok(await client.verdict({ certifyId: id }))).toMatchObject({ passed: true });
+  });
+
+  it('a CertifyId is good for 30 minutes: the app side cannot finish it later', async () => {
+    const id = await begin('pending');
+    skewMs = 31 * 60_000;
+    await expect(sb.finish(id)).rejects.toThrow(/more than 30 minutes/);
+    expect((await fetch(`${sb.url}/sandbox/finish`, { method: 'POST', body: JSON.stringify({ certifyId: id }) })).status).toBe(410);
+    skewMs = 0;
+    expect(failed(await createAliyunFaceClient(cfg()).verdict({ certifyId: id })).code).toBe('424');
+  });
+
   it('the app side can finish over HTTP (POST /sandbox/finish), and nothing else can be finished', async () => {
     const id = await begin('pending');
     const res = await fetch(`${sb.url}/sandbox/finish`, { method: 'POST', body: JSON.stringify({ certifyId: id, subCode: '205' }) });
