@@ -479,12 +479,14 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
       res.writeHead(405, { Allow: 'POST' }).end();
       return;
     }
-    let p: Record<string, unknown> = {};
+    let parsed: unknown;
     try {
-      p = JSON.parse(body?.toString('utf8') || '{}') as Record<string, unknown>;
+      parsed = JSON.parse(body?.toString('utf8') || '{}');
     } catch {
-      return sendJson(res, 400, { error: 'body must be JSON {certifyId, subCode?}' });
+      parsed = undefined;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return sendJson(res, 400, { error: 'body must be JSON {certifyId, subCode?}' });
+    const p = parsed as Record<string, unknown>;
     const certifyId = typeof p.certifyId === 'string' ? p.certifyId : '';
     const subCode = typeof p.subCode === 'string' ? (p.subCode as SubCode) : undefined;
     if (!entries.has(certifyId)) return sendJson(res, 404, { error: 'unknown certifyId' });

@@ -210,6 +210,7 @@ describe('call codes', () => {
     expect(res.status).toBe(200);
     expect(ok(await createAliyunFaceClient(cfg()).verdict({ certifyId: id }))).toMatchObject({ passed: false, subCode: '205' });
     expect((await fetch(`${sb.url}/sandbox/finish`, { method: 'POST', body: JSON.stringify({ certifyId: 'f'.repeat(32) }) })).status).toBe(404);
+    for (const bad of ['null', '[1]', 'certifyId=x']) expect((await fetch(`${sb.url}/sandbox/finish`, { method: 'POST', body: bad })).status).toBe(400);
   });
 
   it.each([
