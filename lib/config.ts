@@ -33,7 +33,12 @@ export const SANDBOX_CREDENTIALS = {
   IDCARD_SECRET_ID: 'AKIDidcardsandbox00000000000000',
   IDCARD_SECRET_KEY: 'sandbox-idcard-secret-key-00000',
   FACE_FUNCTION_SECRET: 'sandbox-face-function-secret-000',
+  ALIYUN_FACE_ACCESS_KEY_ID: 'LTAIsandboxcloudauth0000',
+  ALIYUN_FACE_ACCESS_KEY_SECRET: 'sandbox-cloudauth-secret-00000000',
 } as const;
+
+/** The sandbox's Cloudauth scene (the console creates real ones). */
+export const SANDBOX_ALIYUN_SCENE_ID = 1000000006;
 
 /** The seed's agreement a real-name start needs accepted ("账户实名认证协议", id real, 4/24), and its first version. */
 export const DEFAULT_REAL_NAME_AGREEMENT = { id: 'real', version: '1' } as const;
@@ -308,6 +313,22 @@ const schema = z.object({
   WEBHOOK_SECRET_GRACE_SEC: z.coerce.number().int().min(0).max(30 * 86400).default(86400),
   // http:// and loopback / private addresses as endpoints; default: everywhere but production
   WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().optional(),
+
+  // Alibaba Cloud ID Verification (providers/aliyun-face, docs/providers.md#alibaba-cloud-id-verification):
+  // outside production the sandbox's values apply when unset; in production the provider is
+  // configured only once ALIYUN_FACE_ACCESS_KEY_ID is set
+  ALIYUN_FACE_ENDPOINT: z.string().optional(),
+  ALIYUN_FACE_PROTOCOL: z.enum(['HTTPS', 'HTTP']).optional(),
+  ALIYUN_FACE_ACCESS_KEY_ID: z.string().min(1).optional(),
+  ALIYUN_FACE_ACCESS_KEY_SECRET: z.string().min(1).optional(),
+  ALIYUN_FACE_SCENE_ID: z.coerce.number().int().positive().optional(),
+  ALIYUN_FACE_PRODUCT_CODE: z.enum(['ID_PRO', 'LR_FR']).default('ID_PRO'),
+  ALIYUN_FACE_MODEL: z.enum(['LIVENESS', 'PHOTINUS_LIVENESS', 'MULTI_ACTION', 'MOVE_ACTION', 'MULTI_FAPTCHA', 'MOVE_PHOTINUS']).optional(),
+  ALIYUN_FACE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+  // where Alibaba calls back when a scan finishes (unset: no callback); the key signs its tokens
+  ALIYUN_FACE_CALLBACK_URL: httpUrl.optional(),
+  ALIYUN_FACE_CALLBACK_KEY: base64Key.optional(),
+  SANDBOX_ALIYUN_FACE_PORT: port.default(8085),
 });
 
 export type Env = z.input<typeof schema>;
@@ -426,7 +447,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       inboxUrl: (e.SANDBOX_INBOX_URL ?? `http://${e.SANDBOX_HOST}:${e.SANDBOX_HTTP_PORT}`).replace(/\/+$/, ''),
       smsCredentials: { [e.SMS_SECRET_ID]: e.SMS_SECRET_KEY },
       idcardCredentials: { [e.IDCARD_SECRET_ID]: e.IDCARD_SECRET_KEY },
+      aliyunFacePort: e.SANDBOX_ALIYUN_FACE_PORT,
     },
+    aliyunFace: aliyunFaceOf(e),
     flows: {
       maxWrongCodes: e.CODE_MAX_WRONG_PER_FLOW,
       bindFlowTtlSec: e.BIND_FLOW_TTL_SEC,
@@ -518,6 +541,25 @@ function tracingOf(e: Parsed) {
   };
 }
 
+/** The Cloudauth client's settings; null in production until ALIYUN_FACE_ACCESS_KEY_ID is set. */
+function aliyunFaceOf(e: Parsed) {
+  if (e.VSAGA_ENV === 'production' && e.ALIYUN_FACE_ACCESS_KEY_ID === undefined) return null;
+  return {
+    endpoint: e.ALIYUN_FACE_ENDPOINT ?? `${e.SANDBOX_HOST}:${e.SANDBOX_ALIYUN_FACE_PORT}`,
+    protocol: e.ALIYUN_FACE_PROTOCOL ?? (e.ALIYUN_FACE_ENDPOINT ? 'HTTPS' : 'HTTP'),
+    accessKeyId: e.ALIYUN_FACE_ACCESS_KEY_ID ?? SANDBOX_CREDENTIALS.ALIYUN_FACE_ACCESS_KEY_ID,
+    accessKeySecret: e.ALIYUN_FACE_ACCESS_KEY_SECRET ?? SANDBOX_CREDENTIALS.ALIYUN_FACE_ACCESS_KEY_SECRET,
+    sceneId: e.ALIYUN_FACE_SCENE_ID ?? SANDBOX_ALIYUN_SCENE_ID,
+    productCode: e.ALIYUN_FACE_PRODUCT_CODE,
+    model: e.ALIYUN_FACE_MODEL,
+    timeoutMs: e.ALIYUN_FACE_TIMEOUT_MS,
+    callbackUrl: e.ALIYUN_FACE_CALLBACK_URL,
+    callbackKey:
+      e.ALIYUN_FACE_CALLBACK_KEY ??
+      createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga aliyun-face callback').digest('base64'),
+  } as const;
+}
+
 /** The worker's deployment version, or undefined for an unversioned worker. */
 function workerDeployment(e: Parsed): { deploymentName: string; buildId: string } | undefined {
   const deploymentName = e.WORKER_DEPLOYMENT_NAME || undefined;
@@ -549,8 +591,16 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
   for (const [name, value] of Object.entries(SANDBOX_CREDENTIALS)) {
     if (e[name as keyof typeof SANDBOX_CREDENTIALS] === value) refuse(name, "the sandbox's default (public in this repository)");
   }
+  if (e.ALIYUN_FACE_ACCESS_KEY_ID !== undefined) {
+    // configured for production: nothing may fall back to the sandbox's defaults
+    for (const name of ['ALIYUN_FACE_ENDPOINT', 'ALIYUN_FACE_ACCESS_KEY_SECRET', 'ALIYUN_FACE_SCENE_ID'] as const) {
+      if (e[name] === undefined) refuse(name, 'required once ALIYUN_FACE_ACCESS_KEY_ID is set');
+    }
+    if (e.ALIYUN_FACE_PROTOCOL === 'HTTP') refuse('ALIYUN_FACE_PROTOCOL', "HTTP (the sandbox's; Alibaba Cloud is HTTPS)");
+    if (e.ALIYUN_FACE_CALLBACK_URL?.toLowerCase().startsWith('http:')) refuse('ALIYUN_FACE_CALLBACK_URL', 'plain http (Alibaba calls https only)');
+  }
 
-  const sandboxPorts = [...new Set([...SANDBOX_DEFAULT_PORTS, e.SANDBOX_SMS_PORT, e.SANDBOX_SMTP_PORT, e.SANDBOX_HTTP_PORT, e.SANDBOX_IDCARD_PORT, e.SANDBOX_FACE_PORT])];
+  const sandboxPorts = [...new Set([...SANDBOX_DEFAULT_PORTS, e.SANDBOX_SMS_PORT, e.SANDBOX_SMTP_PORT, e.SANDBOX_HTTP_PORT, e.SANDBOX_IDCARD_PORT, e.SANDBOX_FACE_PORT, e.SANDBOX_ALIYUN_FACE_PORT])];
   const endpoint = (name: string, value: string, scheme: 'http:' | 'https:') => {
     const at = endpointHostPort(value, scheme);
     if (!at) return refuse(name, 'not host[:port]');
@@ -566,6 +616,7 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
   if (sandboxPorts.includes(e.MAIL_PORT)) refuse('MAIL_PORT', `${e.MAIL_PORT} is a sandbox port (the SMTP sink's is 2525); use 465 or 587`);
   endpoint('IDCARD_API_BASE_URL', e.IDCARD_API_BASE_URL, 'https:');
   endpoint('FACE_FUNCTION_URL', e.FACE_FUNCTION_URL, 'https:');
+  if (e.ALIYUN_FACE_ENDPOINT !== undefined) endpoint('ALIYUN_FACE_ENDPOINT', e.ALIYUN_FACE_ENDPOINT, 'https:');
 
   if (e.CONSOLE_DEMO_API_KEY) refuse('CONSOLE_DEMO_API_KEY', 'hands an API key to the demo console; development only');
   if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN && !e.CODEC_JWT_ISSUER) {

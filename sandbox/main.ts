@@ -13,6 +13,7 @@ import { startSmtpSink, type SmtpSink } from '../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from '../providers/idcard-market/sandbox';
 import { startFaceFunction, type FaceFunction } from '../providers/dcloud-face/sandbox';
 import { startWechatSandbox, type WechatSandbox } from '../providers/wechat-face/sandbox';
+import { startAliyunFaceSandbox, type AliyunFaceSandbox } from '../providers/aliyun-face/sandbox';
 
 export interface Sandboxes {
   sms: SmsGateway;
@@ -20,6 +21,7 @@ export interface Sandboxes {
   idcard: IdCardGateway;
   face: FaceFunction;
   wechat: WechatSandbox;
+  aliyunFace: AliyunFaceSandbox;
   inboxUrl: string;
   close(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export interface SandboxPorts {
   idcard?: number;
   face?: number;
   wechat?: number;
+  aliyunFace?: number;
 }
 
 export class SandboxInProductionError extends Error {
@@ -69,10 +72,12 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
     closers.push(() => face.close());
     const wechat = await startWechatSandbox({ host, port: ports.wechat ?? cfg.sandbox.wechatPort, appid: cfg.wechat.appid, secret: cfg.wechat.secret });
     closers.push(() => wechat.close());
+    const aliyunFace = await startAliyunFaceSandbox({ host, port: ports.aliyunFace ?? cfg.sandbox.aliyunFacePort, ...aliyunSandboxAccount(cfg) });
+    closers.push(() => aliyunFace.close());
     const inbox = createServer(createInboxApp(sms, smtp));
     const inboxPort = await listen(inbox, ports.http ?? cfg.sandbox.httpPort, host);
     closers.push(() => closeHttp(inbox));
-    return { sms, smtp, idcard, face, wechat, inboxUrl: httpUrl(host, inboxPort), close: closeAll };
+    return { sms, smtp, idcard, face, wechat, aliyunFace, inboxUrl: httpUrl(host, inboxPort), close: closeAll };
   } catch (err) {
     // A port already in use must not leave the other listeners running.
     await closeAll().catch(() => undefined);
@@ -80,6 +85,11 @@ export async function startSandboxes(cfg: Config, ports: SandboxPorts = {}): Pro
   }
 }
 
+/** The sandbox accepts the configured Cloudauth key and scene (the sandbox's defaults outside production). */
+function aliyunSandboxAccount(cfg: Config): { credentials: Record<string, string>; sceneIds: number[] } {
+  const a = cfg.aliyunFace;
+  return a ? { credentials: { [a.accessKeyId]: a.accessKeySecret }, sceneIds: [a.sceneId] } : { credentials: {}, sceneIds: [] };
+}
 
 function closeHttp(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
   log.info({ url: sandboxes.idcard.url }, 'ID two-factor (API market) sandbox listening');
   log.info({ url: sandboxes.face.url, pictures: sandboxes.face.pictureBaseUrl }, 'DCloud face function sandbox listening');
   log.info({ url: sandboxes.wechat.url, appid: cfg.wechat.appid }, 'WeChat face verification 2.0 (stable_token, getverifyid, queryverifyinfo) sandbox listening');
+  log.info({ url: sandboxes.aliyunFace.url, sceneId: cfg.aliyunFace?.sceneId }, 'Alibaba Cloud ID Verification (Cloudauth 2019-03-07) sandbox listening');
   log.info({ url: sandboxes.inboxUrl }, 'sandbox inbox listening (developer only: shows full numbers and codes)');
 
   let stopping = false;

@@ -122,6 +122,7 @@ async function main() {
     ['SANDBOX_IDCARD_PORT', cfg.sandbox.host, cfg.sandbox.idcardPort],
     ['SANDBOX_FACE_PORT', cfg.sandbox.host, cfg.sandbox.facePort],
     ['SANDBOX_WECHAT_PORT', cfg.sandbox.host, cfg.sandbox.wechatPort],
+    ['SANDBOX_ALIYUN_FACE_PORT', cfg.sandbox.host, cfg.sandbox.aliyunFacePort],
     ['WORKER_METRICS_PORT', cfg.workerMetrics.host, cfg.workerMetrics.port],
     ['WORKER_SDK_METRICS_PORT', '127.0.0.1', cfg.workerMetrics.sdkPort],
   ];
@@ -228,6 +229,7 @@ async function main() {
     ['SMTP sink (sandbox)', `smtp://${cfg.sandbox.host}:${cfg.sandbox.smtpPort}`, ''],
     ['ID check (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.idcardPort}`, 'API-market HMAC gateway, 身份证二要素'],
     ['Face function (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.facePort}/face`, 'DCloud uni-cloud-verify'],
+    ['Alibaba face (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.aliyunFacePort}`, 'Cloudauth InitFaceVerify / DescribeFaceVerify, V3 signature'],
     engine === 'server'
       ? ['Data', cfg.dataDir, `logs; Temporal in PostgreSQL databases ${temporalDbs.temporal}, ${temporalDbs.visibility} (kept)`]
       : ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],

@@ -119,7 +119,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     await dropRedisPrefix(cfg.redis.url, redisPrefix).catch(() => undefined);
   };
 
-  const ports = await freePorts('api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'wechat', 'metrics', 'sdkMetrics');
+  const ports = await freePorts('api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'wechat', 'aliyunFace', 'metrics', 'sdkMetrics');
   const env: Record<string, string | undefined> = {
     ...process.env,
     VSAGA_ENV: 'development',
@@ -149,6 +149,7 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
     SANDBOX_WECHAT_PORT: String(ports.wechat),
     WECHAT_API_BASE_URL: `http://127.0.0.1:${ports.wechat}`,
+    SANDBOX_ALIYUN_FACE_PORT: String(ports.aliyunFace),
     WORKER_METRICS_PORT: String(ports.metrics),
     WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
     ...o.env,

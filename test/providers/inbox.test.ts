@@ -12,7 +12,7 @@ let mailer: Mailer;
 beforeAll(async () => {
   const cfg = loadConfig({});
   // every port free-picked: a developer's npm start may hold the default ones
-  sb = await startSandboxes(cfg, { sms: 0, smtp: 0, http: 0, idcard: 0, face: 0, wechat: 0 });
+  sb = await startSandboxes(cfg, { sms: 0, smtp: 0, http: 0, idcard: 0, face: 0, wechat: 0, aliyunFace: 0 });
   // Default config credentials on both sides, as in the local demo.
   sms = createSmsSender({ ...cfg.sms, endpoint: `127.0.0.1:${sb.sms.port}` });
   mailer = createMailer(mailConfig(sb.smtp.port));

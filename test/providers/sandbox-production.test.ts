@@ -21,7 +21,7 @@ function listening(port: number): Promise<boolean> {
 }
 
 async function sandboxPorts() {
-  return { sms: await freePort(), smtp: await freePort(), http: await freePort(), idcard: await freePort(), face: await freePort(), wechat: await freePort() };
+  return { sms: await freePort(), smtp: await freePort(), http: await freePort(), idcard: await freePort(), face: await freePort(), wechat: await freePort(), aliyunFace: await freePort() };
 }
 
 test('startSandboxes refuses a production config and listens nowhere', async () => {
@@ -85,6 +85,7 @@ const portEnv = (p: Awaited<ReturnType<typeof sandboxPorts>>) => ({
   SANDBOX_IDCARD_PORT: String(p.idcard),
   SANDBOX_FACE_PORT: String(p.face),
   SANDBOX_WECHAT_PORT: String(p.wechat),
+  SANDBOX_ALIYUN_FACE_PORT: String(p.aliyunFace),
 });
 
 test('npm run sandbox exits non-zero in production, with the reason, and listens nowhere', async () => {

@@ -3,7 +3,7 @@
 // API, the codec server, every sandbox and the clients that reach it, the worker's metrics.
 import { freePorts } from '../../scripts/ports';
 
-const PARTS = ['api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'wechat', 'workerMetrics', 'sdkMetrics'] as const;
+const PARTS = ['api', 'codec', 'sms', 'smtp', 'inbox', 'idcard', 'face', 'wechat', 'aliyunFace', 'workerMetrics', 'sdkMetrics'] as const;
 export type ProcessPorts = Record<(typeof PARTS)[number], number>;
 
 export function processPorts(): Promise<ProcessPorts> {
@@ -25,6 +25,7 @@ export function processPortEnv(ports: ProcessPorts): Record<string, string> {
     FACE_FUNCTION_URL: `http://127.0.0.1:${ports.face}/face`,
     SANDBOX_WECHAT_PORT: String(ports.wechat),
     WECHAT_API_BASE_URL: `http://127.0.0.1:${ports.wechat}`,
+    SANDBOX_ALIYUN_FACE_PORT: String(ports.aliyunFace),
     WORKER_METRICS_PORT: String(ports.workerMetrics),
     WORKER_SDK_METRICS_PORT: String(ports.sdkMetrics),
   };
