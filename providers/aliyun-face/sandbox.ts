@@ -53,6 +53,7 @@ import { httpUrl, listen } from '../../lib/listen';
 import { validateChineseName, validateIdNumber } from '../../lib/idcard';
 import { readBody } from '../shared/http-body';
 import { closeServer } from '../shared/close-server';
+import { playTransportFault, sandboxWordOf } from '../shared/sandbox';
 import { SANDBOX_JPEG } from '../dcloud-face/sandbox';
 
 export const ALIYUN_VERSION = '2019-03-07';
@@ -245,15 +246,7 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
     const action = headerOf(req, 'x-acs-action') ?? '';
     actionCounts.set(action, (actionCounts.get(action) ?? 0) + 1);
     if (body === undefined) return sendGatewayError(res, 413, 'RequestEntityTooLarge', 'The request body is too large.');
-    if (failure === 'http500') {
-      res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>500 Internal Server Error</h1></body></html>');
-      return;
-    }
-    if (failure === 'timeout') {
-      held.add(res);
-      res.on('close', () => held.delete(res));
-      return;
-    }
+    if (playTransportFault(failure, res, held)) return;
     if (failure === 'reset') {
       req.socket.destroy();
       return;
@@ -549,16 +542,8 @@ export async function startAliyunFaceSandbox(opts: AliyunFaceSandboxOptions): Pr
 
 /** The magic word of a MetaInfo string, if any. */
 export function magicOf(metaInfo: string): AliyunMagic | null {
-  let word: unknown;
-  try {
-    const parsed: unknown = JSON.parse(metaInfo);
-    if (typeof parsed === 'object' && parsed !== null) word = (parsed as Record<string, unknown>).sandbox;
-  } catch {
-    // not JSON: the plain-text form below
-  }
-  if (word === undefined) word = /sandbox\s*[:=]\s*"?([a-z0-9_]+)/i.exec(metaInfo)?.[1];
-  if (typeof word === 'number') word = String(word);
-  return typeof word === 'string' && MAGICS.has(word.toLowerCase()) ? (word.toLowerCase() as AliyunMagic) : null;
+  const word = sandboxWordOf(metaInfo);
+  return word !== undefined && MAGICS.has(word) ? (word as AliyunMagic) : null;
 }
 
 function required(p: Map<string, string>, name: string): string {

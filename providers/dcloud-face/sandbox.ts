@@ -47,6 +47,7 @@ import { httpUrl, listen } from '../../lib/listen';
 import { readBody } from '../shared/http-body';
 import { validateChineseName, validateIdNumber } from '../../lib/idcard';
 import { closeServer } from '../shared/close-server';
+import { playTransportFault, sandboxWordOf } from '../shared/sandbox';
 
 export type FaceOutcome = 'SUCCESS' | 'FAIL';
 export type FaceMagic = 'fail' | 'processing' | 'pending' | 'picture_error' | 'balance' | 'not_activated' | 'upstream';
@@ -188,15 +189,7 @@ export async function startFaceFunction(opts: FaceFunctionOptions): Promise<Face
     const way = parsed?.way;
     if (way === 'getCertifyId' || way === 'getAuthResult') callCounts[way]++;
 
-    if (failure === 'http500') {
-      res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>500 Internal Server Error</h1></body></html>');
-      return;
-    }
-    if (failure === 'timeout') {
-      held.add(res);
-      res.on('close', () => held.delete(res));
-      return;
-    }
+    if (playTransportFault(failure, res, held)) return;
     if (req.method !== 'POST' || !secretMatches(req)) return sendUni(res, -3, FACE_MESSAGES.illegal);
     if (!parsed || (way !== 'getCertifyId' && way !== 'getAuthResult')) return sendUni(res, -2, FACE_MESSAGES.incomplete);
     if (failure) {
@@ -323,15 +316,8 @@ export async function startFaceFunction(opts: FaceFunctionOptions): Promise<Face
 
 /** The magic word of a metaInfo string, if any. */
 export function magicOf(metaInfo: string): FaceMagic | null {
-  let word: unknown;
-  try {
-    const parsed: unknown = JSON.parse(metaInfo);
-    if (typeof parsed === 'object' && parsed !== null) word = (parsed as Record<string, unknown>).sandbox;
-  } catch {
-    // not JSON: fall through to the plain-text form
-  }
-  if (word === undefined) word = /sandbox\s*[:=]\s*"?([a-z_]+)/i.exec(metaInfo)?.[1];
-  return typeof word === 'string' && MAGICS.has(word.toLowerCase()) ? (word.toLowerCase() as FaceMagic) : null;
+  const word = sandboxWordOf(metaInfo);
+  return word !== undefined && MAGICS.has(word) ? (word as FaceMagic) : null;
 }
 
 function parseObject(body: Buffer): Record<string, unknown> | undefined {

@@ -48,6 +48,7 @@ import { httpUrl, listen } from '../../lib/listen';
 import { validateChineseName, validateIdNumber } from '../../lib/idcard';
 import { readBody } from '../shared/http-body';
 import { closeServer } from '../shared/close-server';
+import { playTransportFault } from '../shared/sandbox';
 
 export type WechatFailureMode = 'busy' | 'unauthorized' | 'http500' | 'timeout';
 
@@ -212,15 +213,7 @@ export async function startWechatSandbox(opts: WechatSandboxOptions): Promise<We
 
     if (api === 'token') counts.all++;
     else counts[api]++;
-    if (failure === 'http500') {
-      res.writeHead(500, { 'Content-Type': 'text/html' }).end('<html><body><h1>500 Internal Server Error</h1></body></html>');
-      return;
-    }
-    if (failure === 'timeout') {
-      held.add(res);
-      res.on('close', () => held.delete(res));
-      return;
-    }
+    if (playTransportFault(failure, res, held)) return;
 
     try {
       if (failure === 'busy') throw new WxError(-1, WECHAT_MESSAGES.busy);

@@ -13,7 +13,7 @@ import { SANDBOX_JPEG } from '../../providers/dcloud-face/sandbox';
 import { loadConfig } from '../../lib/config';
 import { idCheckChar } from '../../lib/idcard';
 import { startSandboxes } from '../../sandbox/main';
-import { closedPort } from './helpers';
+import { closedPort, failed, ok } from './helpers';
 
 const AK = 'LTAItestcloudauth0000001';
 const SK = 'test-cloudauth-secret-000000000001';
@@ -51,16 +51,6 @@ const order = () => randomBytes(12).toString('hex');
 
 function input(magic?: string, extra: Partial<BeginInput> = {}): BeginInput {
   return { outerOrderNo: order(), certName: NAME, certNo: ID, metaInfo: metaInfo(magic), ...extra };
-}
-
-function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r)}`);
-  return r as Extract<T, { ok: true }>;
-}
-
-function failed<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
-  if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-  return r as Extract<T, { ok: false }>;
 }
 
 /** Nothing a failure says may hold the person: not in clear, not URL-encoded. */

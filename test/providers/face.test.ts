@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFaceClient, uniErrCode, type AuthResult, type CertifyIdResult, type FaceConfig } from '../../providers/dcloud-face/client';
 import { SANDBOX_JPEG, startFaceFunction, type FaceFunction } from '../../providers/dcloud-face/sandbox';
-import { closedPort } from './helpers';
+import { closedPort, failed, ok } from './helpers';
 
 const SECRET = 'face-test-secret-0000000000000001';
 const NAME = '张三';
@@ -44,16 +44,6 @@ function metaInfo(magic?: string): string {
     osVersion: '17.4',
     ...(magic && { sandbox: magic }),
   });
-}
-
-function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r)}`);
-  return r as Extract<T, { ok: true }>;
-}
-
-function failed<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
-  if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-  return r as Extract<T, { ok: false }>;
 }
 
 async function certify(magic?: string, needPicture = false): Promise<string> {

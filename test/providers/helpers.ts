@@ -28,3 +28,15 @@ export function closedPort(): Promise<number> {
     });
   });
 }
+
+/** A provider answer that must be a success, narrowed to it. */
+export function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r)}`);
+  return r as Extract<T, { ok: true }>;
+}
+
+/** A provider answer that must be a failure, narrowed to it. */
+export function failed<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
+  if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
+  return r as Extract<T, { ok: false }>;
+}

@@ -12,7 +12,7 @@ import { createRedis } from '../../lib/redis';
 import { createAccessTokens, type AccessTokens, type TokenOptions, type WechatTokenConfig } from '../../providers/wechat-face/access-token';
 import { certHash, createWechatFaceClient, type WechatFaceClient, type WechatFaceRequest } from '../../providers/wechat-face/client';
 import { startWechatSandbox, type WechatSandbox } from '../../providers/wechat-face/sandbox';
-import { closedPort } from './helpers';
+import { closedPort, failed, ok } from './helpers';
 
 const APPID = 'wx0123456789abcdef';
 const SECRET = 'wechat-test-app-secret-000000001';
@@ -68,16 +68,6 @@ function openid(magic?: number): string {
 
 function request(over: Partial<WechatFaceRequest> = {}): WechatFaceRequest {
   return { outSeqNo: `face_${randomBytes(8).toString('hex')}`, certName: NAME, certNo: ID, openid: openid(), ...over };
-}
-
-function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r)}`);
-  return r as Extract<T, { ok: true }>;
-}
-
-function failed<T extends { ok: boolean }>(r: T): Extract<T, { ok: false }> {
-  if (r.ok) throw new Error(`expected a failure, got ${JSON.stringify(r)}`);
-  return r as Extract<T, { ok: false }>;
 }
 
 async function rawToken(body: unknown): Promise<Record<string, unknown>> {
