@@ -9,15 +9,14 @@ import type { System } from './system';
 import { event, LIMITS, type CodeChallengeModel, type FaceDevice, type SecurityFlow, type World } from './world';
 
 const other = (code: string) => (code === '000000' ? '111111' : '000000');
-/** The device the check names: the app's, where real-name then runs its face check. */
-const DEVICE: FaceDevice = 'ok';
 
+/** device: the one the check names, where real-name then runs its face check (its pass is for it only). */
 class SecurityStart extends Step {
-  constructor(readonly acct: number) {
+  constructor(readonly acct: number, readonly device: FaceDevice) {
     super();
   }
   toString() {
-    return `SecurityStart(a${this.acct})`;
+    return `SecurityStart(a${this.acct}, ${this.device})`;
   }
   async act(w: World, sys: System) {
     const a = w.accounts[this.acct]!;
@@ -25,14 +24,14 @@ class SecurityStart extends Step {
     // a logged-in user: a session of its own
     const sessionId = await sys.registerSession(a.id);
     a.sessionsLive += 1;
-    const send = () => sys.call('POST', `/v1/accounts/${a.id}/security-check`, { sessionId, deviceId: sys.deviceId(a.id, DEVICE) });
+    const send = () => sys.call('POST', `/v1/accounts/${a.id}/security-check`, { sessionId, deviceId: sys.deviceId(a.id, this.device) });
     if (a.frozen) return expectAnswer(await send(), 423, 'ACCOUNT_FROZEN', what);
     if (!a.phone) return expectAnswer(await send(), 409, 'SECURITY_CHECK_PHONE_REQUIRED', what);
     const live = a.flows['security-check'] as SecurityFlow | undefined;
     if (live) {
       // the same start again (same account, method, device): the same answer, no second code
       const r = await send();
-      if (live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
+      if (live.device !== this.device || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
       expectAnswer(r, 200, null, what);
       if (r.body.flow.cache !== true) throw new Error(`${what}: not cached`);
       live.repeats += 1;
@@ -42,7 +41,7 @@ class SecurityStart extends Step {
     const c: CodeChallengeModel = { to: a.phone, scene: 'security_check', channel: 'sms', code: null, sent: 0, attempts: 0 };
     const r = await sendInChallenge(w, sys, c, send, what);
     if (r.status !== 201) return;
-    a.flows['security-check'] = { type: 'security', deadline: Date.now() + LIMITS.flowTtlSec * 1000, wrong: 0, challenge: c, repeats: 0 };
+    a.flows['security-check'] = { type: 'security', deadline: Date.now() + LIMITS.flowTtlSec * 1000, wrong: 0, challenge: c, repeats: 0, device: this.device };
   }
 }
 
@@ -71,7 +70,7 @@ class SecuritySubmit extends Step {
     expectAnswer(r, 200, null, what);
     // the run ends with its pass, which only a real-name run spends
     delete a.flows['security-check'];
-    a.securityPass = { pass: r.body.grant.grant, device: DEVICE, spent: false };
+    a.securityPass = { pass: r.body.grant.grant, device: f.device, spent: false };
     event(a, 'account.security_verified');
   }
 }
@@ -81,13 +80,15 @@ const verifier = fc.integer({ min: 1, max: 2 });
 const device = fc.constantFrom<FaceDevice>('ok', 'ok', 'ok', 'fail', 'upstream');
 
 export const SECURITY_COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
-  acct.map((a) => new SecurityStart(a)),
+  fc.tuple(acct, device).map(([a, d]) => new SecurityStart(a, d)),
   fc.tuple(acct, fc.boolean()).map(([a, right]) => new SecuritySubmit(a, right)),
   acct.map((a) => new Cancel(a, 'security-check')),
   // real-name from an unsafe environment: the newest pass (spent or not, this device or not), or none
   fc.tuple(acct, fc.constantFrom<0 | 1>(0, 1), device).map(([a, i, d]) => new RealNameStart(a, i, d, true)),
-  // the whole path: the check (a wrong code, the right one), real-name with its pass, the face; then the pass again
+  // the whole path on one device: the check (a wrong code, the right one), real-name with its
+  // pass (twice: the repeat gets the run's answer), the face (FAIL on the fail device, no run on
+  // upstream); then the pass again (spent: refused, unless the account is verified now)
   fc
     .tuple(verifier, device)
-    .map(([a, d]) => new Compose('SecurityThenRealName', [new SecurityStart(a), new SecuritySubmit(a, false), new SecuritySubmit(a, true), new RealNameStart(a, 0, d, true), new RealNameStart(a, 0, d, true), new RealNameComplete(a), new RealNameStart(a, 1, d, true)])),
+    .map(([a, d]) => new Compose('SecurityThenRealName', [new SecurityStart(a, d), new SecuritySubmit(a, false), new SecuritySubmit(a, true), new RealNameStart(a, 0, d, true), new RealNameStart(a, 0, d, true), new RealNameComplete(a), new RealNameStart(a, 1, d, true)])),
 ];

@@ -134,6 +134,7 @@ export interface SecurityFlow {
   wrong: number;
   challenge: CodeChallengeModel;
   repeats: number;
+  device: FaceDevice;
 }
 
 /** A security pass handed out: for the device the check named; spent by the real-name run that took it. */
