@@ -124,6 +124,19 @@ test('unsafe → jump security; the check\'s code; the pass; real-name goes on t
   await call(stack, 'DELETE', `/v1/flows/real-name:${a.id}`);
 });
 
+test('a double click with the pass: two starts at once reach one run, which spends it once; both get its certifyId', async () => {
+  const a = await account();
+  const pass = await passFor(a);
+  const body = { environmentSafe: false, securityPass: pass, idNumber: uniqueIdNumber(), ip: uniqueIp() };
+  const [x, y] = await Promise.all([startRealName(stack, a.id, a.deviceId, body), startRealName(stack, a.id, a.deviceId, body)]);
+  expect([x.status, y.status].sort()).toEqual([200, 201]);
+  expect(x.body.flow.certifyId).toBe(y.body.flow.certifyId);
+  expect(await q("SELECT count(*)::int AS n FROM audit_events WHERE account_id = $1 AND type = 'account.security_pass_spent'", [a.id])).toEqual([{ n: 1 }]);
+  const [row] = await q('SELECT used_by_run_id FROM recovery_grants WHERE grant_hash = $1', [createHash('sha256').update(pass).digest()]);
+  expect(row.used_by_run_id).toBe((await stack.client.workflow.getHandle(`real-name:${a.id}`).describe()).runId);
+  await call(stack, 'DELETE', `/v1/flows/real-name:${a.id}`);
+});
+
 test('refused passes: another account\'s, another device\'s, forged, malformed, a password reset grant, expired; each with its code and jump security, nothing spent', async () => {
   const a = await account();
   const b = await account();
