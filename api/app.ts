@@ -38,6 +38,9 @@ import { recoveryRoutes } from '../flows/recovery/routes';
 import { passwordResetRoutes } from '../flows/password-reset/routes';
 import { passwordResetFlows as createPasswordResetFlows } from '../flows/password-reset/start';
 import { PASSWORD_RESET_ROUTES } from '../flows/password-reset/openapi';
+import { securityCheckRoutes } from '../flows/security-check/routes';
+import { securityCheckFlows as createSecurityCheckFlows } from '../flows/security-check/start';
+import { SECURITY_CHECK_ROUTES } from '../flows/security-check/openapi';
 import { FaceSceneFlows } from '../flows/face-scene/start';
 import { recoveryFlows as createRecoveryFlows } from '../flows/recovery/start';
 import { RECOVERY_ROUTES } from '../flows/recovery/openapi';
@@ -60,6 +63,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...FACE_SCENE_ROUTES,
   ...RECOVERY_ROUTES,
   ...PASSWORD_RESET_ROUTES,
+  ...SECURITY_CHECK_ROUTES,
   ...COUNTER_ROUTES,
   ...FACE_QUOTA_ROUTES,
   ...WEBHOOK_ROUTES,
@@ -102,7 +106,9 @@ export function createApp(d: ApiDeps, metrics: ApiMetrics = createApiMetrics(d))
   app.use(recoveryRoutes(d, recoveryFlows, limits));
   const resetFlows = createPasswordResetFlows(d.client, d.cfg, d.fieldCrypto);
   app.use(passwordResetRoutes(d, resetFlows));
-  app.use(flowRoutes(d.client, { bind: bindFlows, rebind: rebindFlows, recovery: recoveryFlows, passwordReset: resetFlows, scenes: sceneFlows }));
+  const securityFlows = createSecurityCheckFlows(d.client, d.cfg, d.fieldCrypto);
+  app.use(securityCheckRoutes(d, securityFlows));
+  app.use(flowRoutes(d.client, { bind: bindFlows, rebind: rebindFlows, recovery: recoveryFlows, passwordReset: resetFlows, securityCheck: securityFlows, scenes: sceneFlows }));
   app.use(notFound);
   app.use(errorHandler(d.log));
   return app;

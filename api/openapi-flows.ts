@@ -24,7 +24,7 @@ export const FLOW_ROUTES: RouteDoc[] = [
     params: { flowId: req.flowId }, responses: { 200: { description: 'code sent', schema: codeSentBody } }, errors: ['CODE_TOO_SOON', 'CODE_DAILY_LIMIT', 'FLOW_CLOSED'],
   },
   {
-    method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token; recovery: answered with the recovery grant; unfreeze / cancellation by code: the scene\'s result)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
+    method: 'post', path: '/v1/flows/:flowId/code', summary: 'Submit the code (bind: completes it; rebind: the proof, answered with the unbind token; recovery / password reset: answered with the grant; security check: answered with the security pass as { grant }; unfreeze / cancellation by code: the scene\'s result)', tag: 'flows', auth: 'apiKey', scope: 'flows:write',
     params: { flowId: req.flowId }, body: req.submitCodeBody, requestExample: { code: '123456' },
     responses: {
       200: { description: 'bind: { result } · rebind: { proof } · recovery: { grant } · a face scene by code: { result }', schema: z.union([bindResultBody, proofAcceptedBody, grantBody, sceneResultBody]), example: { result: { flowId: 'bind-phone:u1001', outcome: 'bound', accountId: 'u1001', target: '138****8000', sessionsEnded: [], error: null, message: '绑定手机号成功' } } },

@@ -51,6 +51,11 @@ export interface PrecheckInput extends Pick<RealNameInput, 'accountId' | 'realNa
   /** shown with FACE_QUOTA_REQUIRED */
   priceCny?: number;
   /**
+   * An unsafe environment with a security pass (flows/security-check/): asked at the environment
+   * check instead of refusing; null lets the checks go on, a code refuses with it.
+   */
+  securityPass?: () => Promise<ErrorCode | null>;
+  /**
    * Runs just before the first check whose answer tells something about other accounts (the
    * subject limit): the API takes a rate-limit slot there, so that answer is no free oracle.
    */
@@ -63,7 +68,7 @@ export type PrecheckResult =
 
 /**
  * In order (docs/rules.md#pre-checks): switched on; account exists; phone bound; not yet verified; environment
- * flagged safe; device metaInfo present; name; ID number; subject limit; face quota.
+ * flagged safe (or a good security pass); device metaInfo present; name; ID number; subject limit; face quota.
  */
 export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckInput, now = Date.now()): Promise<PrecheckResult> {
   if (!p.enabled) return { ok: false, code: 'REAL_NAME_DISABLED' };
@@ -72,7 +77,10 @@ export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckI
   if (!account) return { ok: false, code: 'REAL_NAME_LOGIN_REQUIRED' };
   if (!account.phone_idx) return { ok: false, code: 'REAL_NAME_PHONE_REQUIRED' };
   if (account.real_name_status === 'verified') return { ok: false, code: 'REAL_NAME_ALREADY_VERIFIED' };
-  if (p.environmentSafe !== true) return { ok: false, code: 'REAL_NAME_UNSAFE_ENVIRONMENT' };
+  if (p.environmentSafe !== true) {
+    const refusal = p.securityPass ? await p.securityPass() : 'REAL_NAME_UNSAFE_ENVIRONMENT';
+    if (refusal) return { ok: false, code: refusal };
+  }
   if (!(await deviceMetaInfo(db, p.accountId, p.deviceId))) return { ok: false, code: 'FACE_METAINFO_MISSING' };
   const name = validateChineseName(p.realName);
   if (!name.ok) return { ok: false, code: 'REAL_NAME_INVALID_NAME', details: { reason: name.reason } };

@@ -1,4 +1,4 @@
-// Account recovery's rows (migrations 1732300000010_recovery_grants.sql, 0011): which accounts an
+// Account recovery's rows (migrations 1732300000010_recovery_grants.sql, 0011, 0013): which accounts an
 // identifier leads to, and the grant of a proven grant flow (recovery, password reset), kept by its hash only
 // (lib/recovery-grant.ts). Every write is keyed by the flow run, so a retried step finds its own.
 import type { Pool, PoolClient } from 'pg';
@@ -40,17 +40,21 @@ export interface GrantRow {
   expires_at: Date;
   redeemed_at: Date | null;
   sessions_ended: string[] | null;
+  /** the security pass: the device it is good for, and the real-name run that spent it */
+  device_id: string | null;
+  used_by_run_key: string | null;
+  used_by_run_id: string | null;
 }
 
 /** The run's grant: written once, the same row for every retry. */
 export async function insertGrant(
   c: Db,
-  g: { grantHash: Buffer; runKey: string; flowId: string; accountId: string; method: GrantMethod; purpose: GrantPurpose; expiresAt: string },
+  g: { grantHash: Buffer; runKey: string; flowId: string; accountId: string; method: GrantMethod; purpose: GrantPurpose; expiresAt: string; deviceId?: string | null },
 ): Promise<GrantRow> {
   await c.query(
-    `INSERT INTO recovery_grants (grant_hash, run_key, flow_id, account_id, method, purpose, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_key) DO NOTHING`,
-    [g.grantHash, g.runKey, g.flowId, g.accountId, g.method, g.purpose, g.expiresAt],
+    `INSERT INTO recovery_grants (grant_hash, run_key, flow_id, account_id, method, purpose, expires_at, device_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_key) DO NOTHING`,
+    [g.grantHash, g.runKey, g.flowId, g.accountId, g.method, g.purpose, g.expiresAt, g.deviceId ?? null],
   );
   return (await grantOfRun(c, g.runKey))!;
 }
@@ -68,4 +72,15 @@ export async function grantByHash(db: Db, hash: Buffer): Promise<GrantRow | null
 /** Marks the run's grant redeemed with the sessions it ended (once: a retry changes nothing). */
 export async function markRedeemed(c: PoolClient, runKey: string, sessionsEnded: string[]): Promise<void> {
   await c.query('UPDATE recovery_grants SET redeemed_at = now(), sessions_ended = $2 WHERE run_key = $1 AND redeemed_at IS NULL', [runKey, sessionsEnded]);
+}
+
+/** A security pass's row, locked: its spending is decided on it (flows/security-check/activities.ts). */
+export async function grantByHashForUpdate(c: PoolClient, hash: Buffer): Promise<GrantRow | null> {
+  const { rows } = await c.query<GrantRow>('SELECT * FROM recovery_grants WHERE grant_hash = $1 FOR UPDATE', [hash]);
+  return rows[0] ?? null;
+}
+
+/** The security pass spent by a real-name run (once: the row was checked unspent under its lock). */
+export async function markSpent(c: PoolClient, hash: Buffer, run: { runKey: string; runId: string | null }): Promise<void> {
+  await c.query('UPDATE recovery_grants SET redeemed_at = now(), used_by_run_key = $2, used_by_run_id = $3 WHERE grant_hash = $1 AND used_by_run_key IS NULL', [hash, run.runKey, run.runId]);
 }

@@ -17,6 +17,7 @@ import { createRealNameActivities } from './real-name/activities';
 import { createFaceActivities } from './face-check/activities';
 import { createFaceSceneActivities } from './face-scene/activities';
 import { createGrantActivities } from './shared/activities/grants';
+import { createSecurityCheckActivities } from './security-check/activities';
 import { createWebhookActivities } from './webhooks/activities';
 
 export function createActivities(deps: ActivityDeps) {
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFaceActivities(deps),
     ...createFaceSceneActivities(deps),
     ...createGrantActivities(deps),
+    ...createSecurityCheckActivities(deps),
     ...createWebhookActivities(deps),
   };
 }

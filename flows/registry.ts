@@ -22,7 +22,7 @@
 
 interface FlowKindEntry {
   workflowType: string;
-  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'password-reset' | 'webhooks';
+  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'password-reset' | 'security-check' | 'webhooks';
   startedBy: 'api' | 'flow' | 'system';
   contact?: 'phone' | 'email';
   outcomes: readonly string[];
@@ -64,6 +64,16 @@ export const FLOW_KINDS = {
     startedBy: 'api',
     outcomes: ['reset', 'expired', 'locked', 'rejected', 'cancelled'],
     events: ['password.reset_authorized', 'password.reset'],
+    versioning: 'PINNED',
+  },
+  // the security check (flows/security-check/): an unsafe environment proven by a code to the
+  // bound phone; its security pass is spent by a real-name run
+  'security-check': {
+    workflowType: 'securityCheck',
+    family: 'security-check',
+    startedBy: 'api',
+    outcomes: ['passed', 'expired', 'locked', 'rejected', 'cancelled'],
+    events: ['account.security_verified'],
     versioning: 'PINNED',
   },
   'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [], versioning: 'PINNED' },

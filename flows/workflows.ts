@@ -7,9 +7,10 @@ import { faceCheck } from './face-check/workflow';
 import { faceScene } from './face-scene/workflow';
 import { accountRecovery } from './recovery/workflow';
 import { passwordReset } from './password-reset/workflow';
+import { securityCheck } from './security-check/workflow';
 import { webhookDispatcher, webhookSweep } from './webhooks/workflow';
 import { declareVersioning } from './shared/versioning';
 
-export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, webhookDispatcher, webhookSweep };
+export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, securityCheck, webhookDispatcher, webhookSweep };
 
-declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, webhookDispatcher, webhookSweep });
+declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, securityCheck, webhookDispatcher, webhookSweep });

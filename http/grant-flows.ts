@@ -1,5 +1,5 @@
 // Starting and driving a grant flow (flows/shared/grant-flow.ts: account recovery, password
-// reset) through the Temporal client: update-with-start, so the caller gets the code's answer
+// reset, the security check) through the Temporal client: update-with-start, so the caller gets the code's answer
 // or the certifyId (and the app's client token) in one call, and a double click (same method,
 // same device) gets the same answer from the one flow. The grant is derived here from what the
 // run answers (lib/recovery-grant.ts), never read from history.
@@ -23,6 +23,8 @@ export interface StartGrantFlow {
   meta: RequestMeta;
   /** the session the redemption keeps */
   keepSessionId?: string | null;
+  /** the only device the grant is good for (the security pass) */
+  boundDeviceId?: string | null;
 }
 
 /** What the caller gets for a proven run: the grant itself, once derived. */
@@ -67,6 +69,7 @@ export class GrantFlows {
       grantTtlSec,
       meta: p.meta,
       ...(p.keepSessionId ? { keepSessionId: p.keepSessionId } : {}),
+      ...(p.boundDeviceId ? { boundDeviceId: p.boundDeviceId } : {}),
     };
     const startWorkflowOperation = new WithStartWorkflowOperation(this.kind.workflow, {
       workflowId: flowId,

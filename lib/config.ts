@@ -201,6 +201,8 @@ const schema = z.object({
   SMS_TEMPLATE_UNFREEZE_ACCOUNT: z.string().default('1646870'),
   SMS_TEMPLATE_CANCEL_ACCOUNT: z.string().default('1646871'),
   SMS_TEMPLATE_PASSWORD_NOTICE: z.string().default('1646872'),
+  // not in the seed: the security check's code (安全环境验证码; the seed names the scene, not its template)
+  SMS_TEMPLATE_SECURITY_CHECK: z.string().default('1646873'),
 
   MAIL_HOST: z.string().default('127.0.0.1'),
   MAIL_PORT: port.default(2525),
@@ -257,6 +259,9 @@ const schema = z.object({
   RECOVERY_GRANT_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
   // password reset (docs/flows/password-reset.md): the proof's lifetime (its grant's is RECOVERY_GRANT_TTL_SEC)
   PASSWORD_RESET_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
+  // the security check (docs/flows/security-check.md): the proof's lifetime, and the security pass's
+  SECURITY_CHECK_FLOW_TTL_SEC: z.coerce.number().int().min(2).max(86400).default(1800),
+  SECURITY_PASS_TTL_SEC: z.coerce.number().int().min(1).max(3600).default(600),
   // signs recovery tickets and derives grants; derived from BLIND_INDEX_KEY when unset
   RECOVERY_KEY: base64Key.optional(),
   // lookups (找回账户: 短时间内只能使用X次,超过次数自动风控拦截), per day
@@ -422,6 +427,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         unfreeze_account: e.SMS_TEMPLATE_UNFREEZE_ACCOUNT,
         cancel_account: e.SMS_TEMPLATE_CANCEL_ACCOUNT,
         password_notice: e.SMS_TEMPLATE_PASSWORD_NOTICE,
+        security_check: e.SMS_TEMPLATE_SECURITY_CHECK,
       },
     },
     mail: {
@@ -466,6 +472,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       flowTtlSec: e.RECOVERY_FLOW_TTL_SEC,
       grantTtlSec: e.RECOVERY_GRANT_TTL_SEC,
       passwordResetFlowTtlSec: e.PASSWORD_RESET_FLOW_TTL_SEC,
+      securityCheckFlowTtlSec: e.SECURITY_CHECK_FLOW_TTL_SEC,
+      securityPassTtlSec: e.SECURITY_PASS_TTL_SEC,
       key: e.RECOVERY_KEY ?? createHmac('sha256', Buffer.from(e.BLIND_INDEX_KEY, 'base64')).update('verification-saga recovery').digest('base64'),
       lookupsPerIp: e.RECOVERY_LOOKUPS_PER_IP_PER_DAY,
       lookupsPerIdentifier: e.RECOVERY_LOOKUPS_PER_IDENTIFIER_PER_DAY,

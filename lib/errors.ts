@@ -101,6 +101,15 @@ export const ERRORS = {
   PASSWORD_RESET_PARAMS_INCOMPLETE: { status: 400, zh: '密码重置参数不完整', en: 'A password reset needs its method (sms or mail) and, by mail, the email address' },
   PASSWORD_RESET_LOGIN_REQUIRED: { status: 401, zh: '请先登录后再操作!', en: 'A password reset by SMS needs a live session of the account (sessionId)', jump: 'login' },
   PASSWORD_RESET_EMAIL_MISMATCH: { status: 409, zh: '重置失败:邮箱账户与当前账户不匹配', en: 'This email is not the one bound to the account being reset' },
+  // the security check (flows/security-check/, seed 4/30 #14 step 5): not in the seed's texts, worded as
+  // real-name's pre-checks; every pass refusal sends the user back to the check (jump security)
+  SECURITY_CHECK_LOGIN_REQUIRED: { status: 401, zh: '认证失败:请登录后再操作', en: 'A security check needs a live session of the account (sessionId)', jump: 'login' },
+  SECURITY_CHECK_PHONE_REQUIRED: { status: 409, zh: '认证失败:请先绑定手机号', en: 'A security check sends its code to the bound phone: bind one first', jump: 'phone' },
+  SECURITY_PASS_INVALID: { status: 403, zh: '认证失败:安全验证凭证无效,请重新验证', en: 'No security pass like this one', jump: 'security' },
+  SECURITY_PASS_ACCOUNT_MISMATCH: { status: 403, zh: '认证失败:安全验证凭证不属于当前账户', en: 'This security pass was issued to another account', jump: 'security' },
+  SECURITY_PASS_DEVICE_MISMATCH: { status: 403, zh: '认证失败:安全验证凭证不属于当前设备', en: 'This security pass was issued to another device', jump: 'security' },
+  SECURITY_PASS_USED: { status: 409, zh: '认证失败:安全验证凭证已使用,请重新验证', en: 'This security pass was spent by another real-name run', jump: 'security' },
+  SECURITY_PASS_EXPIRED: { status: 410, zh: '认证失败:安全验证已过期,请重新验证', en: 'This security pass expired unspent; run the security check again', jump: 'security' },
   SESSION_NOT_FOUND: { status: 404, zh: '会话不存在', en: 'No such session for this account' },
   PHONE_UNBIND_FORBIDDEN: { status: 409, zh: '手机号只能换绑,不能解绑', en: 'A phone number can only be rebound, never simply removed' },
   EMAIL_UNBIND_FORBIDDEN: { status: 409, zh: '邮箱只能换绑,不能单纯解绑', en: 'An email can only be rebound, never simply removed' },

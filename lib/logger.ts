@@ -6,6 +6,8 @@ const REDACT = [
   'phone', 'email', 'realName', 'idCard', 'idNumber', 'code', 'target', 'to',
   '*.phone', '*.email', '*.name', '*.realName', '*.idCard', '*.idNumber', '*.code', '*.target', '*.to',
   'req.headers.authorization', 'req.headers["x-api-key"]',
+  // bearer strings a request may carry (the security pass of a real-name start); never logged on purpose
+  'securityPass', '*.securityPass',
 ];
 
 export type Logger = pino.Logger;

@@ -2,7 +2,7 @@
 // running `npm start` stack started with short lifetimes, so the expiry paths end quickly:
 //
 //   WEBHOOK_DISPATCHER_IDLE_SEC=3 WEBHOOK_DISPATCHER_MAX_PER_RUN=1 BIND_FLOW_TTL_SEC=6 \
-//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 RECOVERY_GRANT_TTL_SEC=4 npm start
+//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 RECOVERY_GRANT_TTL_SEC=4 SECURITY_CHECK_FLOW_TTL_SEC=6 npm start
 //   npm run record-histories -- <folder> [name-prefix…]
 //
 // It drives every path over the HTTP API like a caller would and saves each workflow's history
@@ -324,6 +324,43 @@ const scenarios: Record<string, Scenario> = {
     return [
       [`password-reset:${smsId}`, 'password-reset-sms-confirmed'],
       [`password-reset:${mailId}`, 'password-reset-mail-grant-expired'],
+    ];
+  },
+  async 'security-check'() {
+    // an unsafe environment proven by SMS: a wrong code, the right one → the pass; real-name
+    // with it goes on (the pass spent) to a verified face; a check locked by five wrong codes;
+    // one left to expire (SECURITY_CHECK_FLOW_TTL_SEC)
+    const ready = async () => {
+      const p = phone('132');
+      const id = await account(p);
+      await post(`/v1/accounts/${id}/sessions`, { sessionId: `${id}-s1` });
+      return { id, p, deviceId: await device(id, null) };
+    };
+    const begin = async (a: { id: string; deviceId: string }) => {
+      const started = await post(`/v1/accounts/${a.id}/security-check`, { sessionId: `${a.id}-s1`, deviceId: a.deviceId });
+      if (!started.flow) throw new Error(`security check start failed: ${JSON.stringify(started)}`);
+    };
+    const a = await ready();
+    await begin(a);
+    const code = await latestCode('sms', a.p);
+    await post(`/v1/flows/security-check:${a.id}/code`, { code: code === '000000' ? '111111' : '000000' });
+    const pass = (await post(`/v1/flows/security-check:${a.id}/code`, { code })).grant.grant;
+    const started = await post(`/v1/accounts/${a.id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId: a.deviceId, environmentSafe: false, securityPass: pass, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: ip() } });
+    if (!started.flow) throw new Error(`real-name start with a pass failed: ${JSON.stringify(started)}`);
+    await faceCompletion(a.deviceId, started.flow);
+
+    const locked = await ready();
+    await begin(locked);
+    const right = await latestCode('sms', locked.p);
+    for (let i = 0; i < 5; i++) await post(`/v1/flows/security-check:${locked.id}/code`, { code: right === '000000' ? '111111' : '000000' });
+
+    const expired = await ready();
+    await begin(expired);
+    return [
+      [`security-check:${a.id}`, 'security-check-passed'],
+      [`real-name:${a.id}`, 'real-name-security-pass'],
+      [`security-check:${locked.id}`, 'security-check-locked'],
+      [`security-check:${expired.id}`, 'security-check-expired'],
     ];
   },
   async 'grant-expiry'() {

@@ -1,7 +1,8 @@
 // Routes every flow kind shares: read its state and cancel it, whatever the kind (one
 // `state` query and one cancelFlow update). The code routes serve the kinds that have a
 // code: bind's completes it, rebind's proves the old contact, recovery's proves the account
-// (answered with the recovery grant), password reset's (its reset grant), a face scene's code
+// (answered with the recovery grant), password reset's (its reset grant), the security check's
+// (its security pass), a face scene's code
 // method (the scene's result). The flow id says the kind.
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
@@ -29,16 +30,17 @@ export interface CodeFlows {
   rebind: RebindFlows;
   recovery: RecoveryFlows;
   passwordReset: GrantFlows;
+  securityCheck: GrantFlows;
   scenes: FaceSceneFlows;
 }
 
-export function flowRoutes(client: Client, { bind, rebind, recovery, passwordReset, scenes }: CodeFlows): Router {
+export function flowRoutes(client: Client, { bind, rebind, recovery, passwordReset, securityCheck, scenes }: CodeFlows): Router {
   const r = Router();
   const familyOf = (flowId: string) => FLOW_KINDS[parseFlowId(flowId).kind].family;
   /** bind, rebind, recovery or a face scene (its code method): the kinds with a code; any other id has no code routes */
   const codeFamilyOf = (flowId: string) => {
     const family = familyOf(flowId);
-    if (family !== 'bind' && family !== 'rebind' && family !== 'recovery' && family !== 'password-reset' && family !== 'face-scene') throw new AppError('FLOW_NOT_FOUND');
+    if (family !== 'bind' && family !== 'rebind' && family !== 'recovery' && family !== 'password-reset' && family !== 'security-check' && family !== 'face-scene') throw new AppError('FLOW_NOT_FOUND');
     return family;
   };
 
@@ -70,7 +72,7 @@ export function flowRoutes(client: Client, { bind, rebind, recovery, passwordRes
   r.post('/v1/flows/:flowId/code/resend', requireScope('flows:write'), async (req, res) => {
     const flowId = req.params.flowId as string;
     const family = codeFamilyOf(flowId);
-    const resend = { bind: () => bind.resend(flowId), rebind: () => rebind.resendProof(flowId), recovery: () => recovery.resend(flowId), 'password-reset': () => passwordReset.resend(flowId), 'face-scene': () => scenes.resend(flowId) };
+    const resend = { bind: () => bind.resend(flowId), rebind: () => rebind.resendProof(flowId), recovery: () => recovery.resend(flowId), 'password-reset': () => passwordReset.resend(flowId), 'security-check': () => securityCheck.resend(flowId), 'face-scene': () => scenes.resend(flowId) };
     res.json({ flow: await resend[family]() });
   });
 
@@ -81,6 +83,8 @@ export function flowRoutes(client: Client, { bind, rebind, recovery, passwordRes
     const { code } = parse(submitCodeBody, req.body);
     if (family === 'recovery') res.json({ grant: await recovery.submitCode(flowId, code) });
     else if (family === 'password-reset') res.json({ grant: await passwordReset.submitCode(flowId, code) });
+    // the security check's grant is the security pass (the real-name start's securityPass)
+    else if (family === 'security-check') res.json({ grant: await securityCheck.submitCode(flowId, code) });
     else if (family === 'face-scene') res.json({ result: localizedFor(req, await scenes.submitCode(flowId, code)) });
     else if (family === 'rebind') res.json({ proof: { ...(await rebind.submitProof(flowId, code)), message: PROOF_ACCEPTED_MESSAGE[contactOf(flowId)] } });
     else res.json({ result: localizedFor(req, withMessage(flowId, await bind.submit(flowId, code))) });

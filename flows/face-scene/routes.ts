@@ -128,7 +128,7 @@ export function faceSceneRoutes(d: ApiDeps, flows: FaceSceneFlows): Router {
  * caller only.
  */
 export function frozenAccountGuard(d: ApiDeps): RequestHandler {
-  const starts = new RegExp(`^/v1/accounts/([^/]+)/(?:(?:${CONTACT_KINDS.join('|')})/(?:bind|rebind)|real-name|password-reset|face-scenes/([^/]+))/?$`, 'i'); // Express matches routes case-insensitively
+  const starts = new RegExp(`^/v1/accounts/([^/]+)/(?:(?:${CONTACT_KINDS.join('|')})/(?:bind|rebind)|real-name|password-reset|security-check|face-scenes/([^/]+))/?$`, 'i'); // Express matches routes case-insensitively
   // the key first, as the guarded routes check it (each throws its AppError)
   const checks = [authenticate(d.cfg.api.keys), requireScope('flows:write')];
   return async (req, res, next) => {

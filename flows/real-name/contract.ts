@@ -28,6 +28,11 @@ export interface RealNameInput {
   idNumber: string;
   deviceId: string;
   environmentSafe: boolean;
+  /**
+   * environmentSafe false and a security pass the API accepted: its hex SHA-256 (never the pass),
+   * spent by the run's first step after the pre-checks (../security-check/activities.ts)
+   */
+  securityPassHash?: string;
   requestDigest: string;
   settings: RealNameSettings;
   meta: RequestMeta;

@@ -13,6 +13,11 @@ export const startRealNameBody = z
     deviceId,
     /** the platform's verdict on the client environment (the seed's xc_is_security) */
     environmentSafe: z.boolean(),
+    /**
+     * environmentSafe false: the security pass a security check answered (docs/flows/security-check.md);
+     * with it the run goes on as if the environment were safe, and spends it. Ignored when safe.
+     */
+    securityPass: text({ max: 64 }).optional(),
     /** the agreement the user ticked; absent, or not the current version of "real": 400 REAL_NAME_AGREEMENT_REQUIRED */
     agreement: z.object({ id: text({ max: 32 }), version: text({ max: 32 }) }).strict().optional(),
     client: clientMeta,

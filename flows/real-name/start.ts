@@ -10,6 +10,9 @@ import type { AbuseLimits } from '../../http/abuse-limits';
 import { tokenForStartedCheck } from '../../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { precheckRealName } from '../../db/real-name';
+import { grantByHash } from '../../db/recovery';
+import { GRANT_PATTERN, grantHash } from '../../lib/recovery-grant';
+import { passRefusal } from '../security-check/pass';
 import { realName } from './workflow';
 import type { RequestMeta } from '../shared/contract';
 import {
@@ -60,6 +63,8 @@ export class RealNameFlows {
   /** relayedIp: the end user's IP as the caller relayed it (per-IP start limit). */
   async start(accountId: string, req: StartRealNameRequest, meta: RequestMeta, relayedIp?: string): Promise<StartedForApp> {
     const s = this.settings();
+    // a security pass stands in for an unsafe environment only (a safe one spends none)
+    const pass = !req.environmentSafe && req.securityPass !== undefined ? req.securityPass : null;
     // The pre-checks in their order (docs/rules.md#pre-checks) answer at once, without a workflow; the saga runs them
     // again (time passes between here and there).
     const pre = await precheckRealName(this.pool, this.crypto, {
@@ -74,6 +79,7 @@ export class RealNameFlows {
       freePerAccount: s.freePerAccount,
       priceCny: this.cfg.realName.facePriceCny,
       beforeSharedChecks: () => this.limits.realNameStart(accountId, relayedIp),
+      ...(pass ? { securityPass: () => this.passRefusal(accountId, req.deviceId, pass) } : {}),
     });
     if (!pre.ok) throw new AppError(pre.code, pre.details);
 
@@ -82,7 +88,7 @@ export class RealNameFlows {
     const startWorkflowOperation = new WithStartWorkflowOperation(realName, {
       workflowId: flowId,
       taskQueue: this.cfg.temporal.taskQueue,
-      args: [{ accountId, realName: pre.realName, idNumber: pre.idNumber, deviceId: req.deviceId, environmentSafe: req.environmentSafe, requestDigest, settings: s, meta }],
+      args: [{ accountId, realName: pre.realName, idNumber: pre.idNumber, deviceId: req.deviceId, environmentSafe: req.environmentSafe, ...(pass ? { securityPassHash: grantHash(pass).toString('hex') } : {}), requestDigest, settings: s, meta }],
       // a live flow answers a repeat itself (same certifyId) or refuses (FLOW_IN_PROGRESS)
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
@@ -96,6 +102,27 @@ export class RealNameFlows {
       startWorkflowOperation,
     });
     return { ...started, clientToken: tokenForStartedCheck(this.cfg.realName.clientTokenKey, started, req.deviceId) };
+  }
+
+  /**
+   * Whether a security pass lets this start go on (flows/security-check/pass.ts). A pass the
+   * account's live real-name run spent is still good for that run: a repeat of its start (a
+   * double click, a retry after a lost answer) reaches that run and gets its answer.
+   */
+  private async passRefusal(accountId: string, deviceId: string, pass: string) {
+    const row = GRANT_PATTERN.test(pass) ? await grantByHash(this.pool, grantHash(pass)) : null;
+    const live = row?.used_by_run_id ? await this.liveRunId(accountId) : null;
+    return passRefusal(row, { accountId, deviceId, run: live ? { runId: live } : null });
+  }
+
+  private async liveRunId(accountId: string): Promise<string | null> {
+    try {
+      const d = await this.client.workflow.getHandle(realNameFlowId(accountId)).describe();
+      return d.status.name === 'RUNNING' ? d.runId : null;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
   }
 
   async state(accountId: string): Promise<RealNameState | RealNameResult> {

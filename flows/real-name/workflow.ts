@@ -1,7 +1,8 @@
 // Real-name verification (docs/rules.md#real-name-verification, scene personal). Reads like
 // the rules; its states are drawn in docs/flows/real-name.md:
 //
-//   pre-checks (docs/rules.md#pre-checks) ─► ID two-factor check (rate-limited per IP)
+//   pre-checks (docs/rules.md#pre-checks) ─► [unsafe environment: the security pass spent]
+//     ─► ID two-factor check (rate-limited per IP)
 //     ─► certifyId (quota hold + 'wait' row; from fewer-tasks on issued here, before the child)
 //     ─► face check (child workflow: app completion signal → getAuthResult → picture)
 //          expired / rejected / FAIL ─► ended (real_name.failed for a check that ran)
@@ -23,6 +24,7 @@ import {
 import type { RealNameActivities } from './activities';
 import type { FaceCheckActivities } from '../face-check/activities';
 import type { SessionActivities } from '../shared/activities/sessions';
+import type { SecurityCheckActivities } from '../security-check/activities';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { answerFaceStart, cancelsFaceCheck, issuedFields } from '../face-check/owner';
@@ -30,7 +32,7 @@ import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
 import { ISSUE_STEP, startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
-import { FEWER_TASKS } from '../shared/patches';
+import { FEWER_TASKS, SECURITY_PASS } from '../shared/patches';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,
@@ -46,7 +48,7 @@ import { faceCheckIdOf, faceCheckReadySignal, type FaceCheckInput, type FaceChec
 import type { FlowError } from '../shared/contract';
 
 // the face check's quota unit is refunded here when the record cannot be made
-const steps = shortSteps<RealNameActivities & SessionActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
+const steps = shortSteps<RealNameActivities & SessionActivities & SecurityCheckActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
 // The user waits on these: a short retry budget, then an answer.
 const issuing = shortSteps<Pick<FaceCheckActivities, 'issueCertifyId'>>(ISSUE_STEP);
 const idCheck = shortSteps<RealNameActivities>({
@@ -123,12 +125,23 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
       realName: input.realName,
       idNumber: input.idNumber,
       deviceId: input.deviceId,
-      environmentSafe: input.environmentSafe,
+      // an unsafe environment with a pass the API accepted: spent just below
+      environmentSafe: input.environmentSafe || input.securityPassHash !== undefined,
       subjectLimit: s.subjectLimit,
       freePerAccount: s.freePerAccount,
     });
   } catch (err) {
     return finish('rejected', errorOf(err));
+  }
+
+  // 1b. the security pass (an unsafe environment proven by SMS): spent by this run, once; a pass
+  // another run spent, or expired since the API looked, ends the run with its code
+  if (input.securityPassHash !== undefined && !input.environmentSafe && patched(SECURITY_PASS)) {
+    try {
+      await steps.spendSecurityPass({ passHash: input.securityPassHash, runKey, flowId, accountId: input.accountId, deviceId: input.deviceId, meta: input.meta });
+    } catch (err) {
+      return finish('rejected', errorOf(err));
+    }
   }
 
   // 2. ID two-factor check (slot given back by the activity when the provider is at fault)

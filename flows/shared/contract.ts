@@ -79,11 +79,13 @@ export const anyFlowStateQuery = defineQuery<unknown>(STATE_QUERY);
 // Grant flows (./grant-flow.ts): a person proves control of an account (a code to a bound
 // contact, or a face check against its real-name identity) and the platform gets a single-use
 // grant to redeem for what it guards. Account recovery (../recovery/) and password reset
-// (../password-reset/) are grant flows; each names its own updates and purpose.
+// (../password-reset/) are grant flows; each names its own updates and purpose. The security
+// check (../security-check/) is one whose grant, the security pass, is spent by a real-name run
+// instead of redeemed: its flow ends once the pass is out.
 
 export type GrantMethod = 'sms' | 'mail' | 'face';
 /** What a grant is for: the activities read their events, notices and keys by it. */
-export type GrantPurpose = 'recovery' | 'password_reset';
+export type GrantPurpose = 'recovery' | 'password_reset' | 'security';
 
 export interface GrantFlowInput {
   accountId: string;
@@ -100,6 +102,8 @@ export interface GrantFlowInput {
   meta: RequestMeta;
   /** the session the redemption keeps (password reset: the device that reset stays logged in) */
   keepSessionId?: string | null;
+  /** the grant is for this device only (the security pass: the environment verdict is the device's) */
+  boundDeviceId?: string | null;
 }
 
 export type GrantStage =
@@ -112,12 +116,13 @@ export type GrantStage =
   | 'redeeming'
   | 'recovered'
   | 'reset'
+  | 'passed'
   | 'rejected'
   | 'failed'
   | 'expired'
   | 'locked'
   | 'cancelled';
-export type GrantOutcome = 'recovered' | 'reset' | 'rejected' | 'fail' | 'expired' | 'locked' | 'cancelled';
+export type GrantOutcome = 'recovered' | 'reset' | 'passed' | 'rejected' | 'fail' | 'expired' | 'locked' | 'cancelled';
 
 export interface GrantStarted {
   flowId: string;
@@ -175,12 +180,17 @@ export interface GrantResult {
 export interface GrantKind {
   purpose: GrantPurpose;
   /** the code scene of its sms / mail proof (lib/scenes.ts) */
-  codeScene: 'recover_account' | 'update_password';
+  codeScene: 'recover_account' | 'update_password' | 'security_check';
   /** its face check's scene; null: no face method */
   faceScene: 'recovery' | null;
   flowIdOf(accountId: string): string;
-  /** the outcome and stage of a redeemed grant, and its text */
-  done: 'recovered' | 'reset';
+  /** the outcome and stage of a redeemed grant (spent elsewhere: of a granted run), and its text */
+  done: 'recovered' | 'reset' | 'passed';
+  /**
+   * The grant is spent by another flow (the security pass, by a real-name run: its row says
+   * when), not redeemed here: the run ends as soon as it is handed out.
+   */
+  spentElsewhere?: boolean;
   doneMessage: string;
   updates: {
     begin: UpdateDefinition<GrantStarted, [{ method: GrantMethod; deviceId: string; requestDigest: string }]>;

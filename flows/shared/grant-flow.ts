@@ -13,6 +13,9 @@
 //       kind's event (one transaction) ─► notices to every bound contact ─► recovered / reset
 //     grant lifetime ─► expired (RECOVERY_GRANT_EXPIRED) · cancel at any open stage
 //
+// The security check (flows/security-check/) ends once its grant, the security pass, is out: a
+// real-name run spends it (its row, not this flow, says when).
+//
 // The grant is never in history: the run answers its run key and the API derives the grant
 // from it with a server key (lib/recovery-grant.ts); the redeem is checked against the hash.
 import { CancellationScope, ChildWorkflowFailure, allHandlersFinished, condition, defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
@@ -111,10 +114,10 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
   async function grant(faceRecordId: string | null): Promise<void> {
     status.setStage('granting');
     grantExpiresAt = Date.now() + input.grantTtlSec * 1000;
-    const issued = await issueRecoveryGrant({ runKey, flowId, accountId: input.accountId, method: input.method, expiresAt: iso(grantExpiresAt), faceRecordId, meta: input.meta, purpose: kind.purpose });
+    const issued = await issueRecoveryGrant({ runKey, flowId, accountId: input.accountId, method: input.method, expiresAt: iso(grantExpiresAt), faceRecordId, meta: input.meta, purpose: kind.purpose, ...(input.boundDeviceId ? { deviceId: input.boundDeviceId } : {}) });
     grantHash = issued.grantHash;
     verified = { flowId, grantRef: runKey, grantExpiresAt: iso(grantExpiresAt) };
-    status.setStage('awaiting_redeem');
+    if (!kind.spentElsewhere) status.setStage('awaiting_redeem');
   }
 
   // the start: answers once the code is out or the certifyId issued; a double click, the same
@@ -322,7 +325,8 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
     }
   }
 
-  // 2. the redemption, within the grant's lifetime
+  // 2. the redemption, within the grant's lifetime; a grant spent elsewhere: done once handed out
+  if (kind.spentElsewhere && verified !== null && status.open) finish(kind.done, kind.done);
   await openUntil(() => grantExpiresAt, () => false, 'RECOVERY_GRANT_EXPIRED');
   await condition(allHandlersFinished);
   return result();

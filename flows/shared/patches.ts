@@ -20,3 +20,9 @@ export const FEWER_TASKS = 'fewer-tasks';
  * is cancelled (their runs recorded before asked nothing).
  */
 export const COMMITTED_FIRST = 'committed-first';
+
+/**
+ * Real-name runs started with a security pass (an unsafe environment proven by the security
+ * check, flows/security-check/) spend it after the pre-checks; runs recorded before had none.
+ */
+export const SECURITY_PASS = 'security-pass';

@@ -126,6 +126,8 @@ export const SMS_TEMPLATES: Readonly<Record<string, string>> = {
   '1646870': '您的验证码为:{1},您正在进行解除账户冻结操作,如非本人操作,请忽略本短信!',
   '1646871': '您的验证码为:{1},您正在进行账户注销申请操作,如非本人操作,请忽略本短信!',
   '1646872': '尊敬的用户,您的账户密码已更新。如非本人操作,您的账户可能已出现安全问题,请尽快联系我们。',
+  // not in the seed either: SMS_TEMPLATE_SECURITY_CHECK's default (the seed's scene 安全环境验证码)
+  '1646873': '您的验证码为:{1},您正在进行安全环境验证操作,如非本人操作,请忽略本短信!',
 };
 
 const SEND = 'SendSms';

@@ -489,30 +489,39 @@ class RebindNewCode extends Step {
 
 type IdChoice = 0 | 1 | 'mismatch' | 'maintenance';
 
-class RealNameStart extends Step {
-  constructor(readonly acct: number, readonly id: IdChoice, readonly device: FaceDevice) {
+export class RealNameStart extends Step {
+  /** withPass: an unsafe environment and the account's newest security pass (none: a forged one) */
+  constructor(readonly acct: number, readonly id: IdChoice, readonly device: FaceDevice, readonly withPass = false) {
     super();
   }
   toString() {
-    return `RealNameStart(a${this.acct}, id ${this.id}, ${this.device})`;
+    return `RealNameStart(a${this.acct}, id ${this.id}, ${this.device}${this.withPass ? ', pass' : ''})`;
   }
   async act(w: World, sys: System) {
     const a = w.accounts[this.acct]!;
     const idNumber = this.id === 'mismatch' ? MISMATCH_ID : this.id === 'maintenance' ? MAINTENANCE_ID : w.ids[this.id]!;
     const deviceId = sys.deviceId(a.id, this.device);
     const what = this.toString();
+    const pass = this.withPass ? a.securityPass : null;
     const send = () =>
       sys.call('POST', `/v1/accounts/${a.id}/real-name`, {
         realName: NAME,
         idNumber,
         deviceId,
-        environmentSafe: true,
+        environmentSafe: !this.withPass,
+        ...(this.withPass ? { securityPass: pass?.pass ?? `rg1.${'Q'.repeat(43)}` } : {}),
         agreement: DEFAULT_REAL_NAME_AGREEMENT,
         client: { ip: uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId },
       });
     if (a.frozen) return expectAnswer(await send(), 423, 'ACCOUNT_FROZEN', what);
     if (!a.phone) return expectAnswer(await send(), 409, 'REAL_NAME_PHONE_REQUIRED', what);
     if (a.verifiedId) return expectAnswer(await send(), 409, 'REAL_NAME_ALREADY_VERIFIED', what);
+    // the pass, where the environment is checked: spent by another run than the live one, refused
+    if (this.withPass) {
+      if (!pass) return expectAnswer(await send(), 403, 'SECURITY_PASS_INVALID', what);
+      if (pass.device !== this.device) return expectAnswer(await send(), 403, 'SECURITY_PASS_DEVICE_MISMATCH', what);
+      if (pass.spent && (a.flows['real-name'] as RealNameFlow | undefined)?.pass !== pass.pass) return expectAnswer(await send(), 409, 'SECURITY_PASS_USED', what);
+    }
     if (a.realNameStarts >= LIMITS.realNameStartsPerAccount) return expectAnswer(await send(), 429, 'REAL_NAME_START_LIMIT', what);
     a.realNameStarts += 1;
     const holder = subjectHolder(w, idNumber);
@@ -528,6 +537,8 @@ class RealNameStart extends Step {
       return;
     }
     a.started.add('real-name');
+    // a new run spends the pass first, whatever comes after
+    if (pass) pass.spent = true;
     const r = await send();
     if (this.id === 'mismatch') return expectAnswer(r, 422, 'ID_MISMATCH', what);
     if (this.id === 'maintenance') return expectAnswer(r, 503, 'ID_CHECK_UNAVAILABLE', what);
@@ -536,12 +547,12 @@ class RealNameStart extends Step {
     const { certifyId, clientToken, faceCheckId } = r.body.flow;
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
     const face: FaceCheckModel = { device: this.device, certifyId, clientToken, faceCheckId, deadline };
-    a.flows['real-name'] = { type: 'real-name', deadline, idNumber, device: this.device, digestKey: idNumber, repeats: 0, face };
+    a.flows['real-name'] = { type: 'real-name', deadline, idNumber, device: this.device, digestKey: idNumber, repeats: 0, face, ...(pass ? { pass: pass.pass } : {}) };
     a.lastFace = face;
   }
 }
 
-class RealNameComplete extends Step {
+export class RealNameComplete extends Step {
   constructor(readonly acct: number) {
     super();
   }

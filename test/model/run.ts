@@ -11,6 +11,7 @@ import { COMMANDS } from './commands';
 import { SCENE_COMMANDS } from './scenes';
 import { RECOVERY_COMMANDS } from './recovery';
 import { RESET_COMMANDS } from './password-reset';
+import { SECURITY_COMMANDS } from './security-check';
 import { System } from './system';
 import { LIMITS, type AccountModel, type World } from './world';
 
@@ -21,6 +22,9 @@ export const MODEL_ENV: Record<string, string> = {
   RECOVERY_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   SCENE_CODE_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
   PASSWORD_RESET_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  SECURITY_CHECK_FLOW_TTL_SEC: String(LIMITS.flowTtlSec),
+  // a pass outlives a sequence: its expiry is the e2e suite's (test/e2e/security-check.test.ts)
+  SECURITY_PASS_TTL_SEC: '3600',
   RECOVERY_GRANT_TTL_SEC: String(LIMITS.recoveryGrantTtlSec),
   FACE_TOKEN_TTL_SEC: String(LIMITS.faceTtlSec),
   CODE_MAX_WRONG_PER_FLOW: String(LIMITS.maxWrong),
@@ -95,6 +99,7 @@ async function freshWorld(sys: System): Promise<World> {
       flagged: false,
       frozen: false,
       cancellationPending: false,
+      securityPass: null,
     });
   }
   const a0 = accounts[0]!;
@@ -112,7 +117,7 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
+    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS, ...SECURITY_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

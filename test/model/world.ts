@@ -24,7 +24,7 @@ export const LIMITS = {
   realNameStartsPerAccount: 6,
   completionsPerCheck: 10,
   contactChecksPerAccount: 10,
-  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5, unfreeze_account: 5, cancel_account: 5, update_password: 6 } as Record<string, number>,
+  perDay: { bind_phone: 6, bind_email: 5, unbind_phone: 5, unbind_email: 5, recover_account: 5, unfreeze_account: 5, cancel_account: 5, update_password: 6, security_check: 5 } as Record<string, number>,
   lookupsPerIdentifier: 5,
   recoveryGrantTtlSec: 24,
   /** security notices per account, scene and day (NOTICE_*_DAILY_LIMIT; low, so runs reach them) */
@@ -76,6 +76,8 @@ export interface RealNameFlow {
   digestKey: string;
   face: FaceCheckModel;
   repeats: number;
+  /** the security pass this run spent (an unsafe environment proven by SMS) */
+  pass?: string;
 }
 
 export interface FaceCheckModel {
@@ -132,8 +134,25 @@ export interface ResetFlow {
   keep: string | null;
 }
 
-export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow | RecoveryFlow | ResetFlow;
-export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName | 'recovery' | 'password-reset';
+/** The security check (flows/security-check/): a code to the bound phone; the run ends with its pass. */
+export interface SecurityFlow {
+  type: 'security';
+  deadline: number;
+  wrong: number;
+  challenge: CodeChallengeModel;
+  repeats: number;
+  device: FaceDevice;
+}
+
+/** A security pass handed out: for the device the check named; spent by the real-name run that took it. */
+export interface SecurityPassModel {
+  pass: string;
+  device: FaceDevice;
+  spent: boolean;
+}
+
+export type Flow = BindFlow | RebindFlow | RealNameFlow | SceneFlow | RecoveryFlow | ResetFlow | SecurityFlow;
+export type FlowName = 'bind-phone' | 'bind-email' | 'rebind-phone' | 'rebind-email' | 'real-name' | SceneFlowName | 'recovery' | 'password-reset' | 'security-check';
 
 export interface AccountModel {
   id: string;
@@ -158,6 +177,8 @@ export interface AccountModel {
   flagged: boolean;
   frozen: boolean;
   cancellationPending: boolean;
+  /** the newest security pass (an older one is never used again by the model) */
+  securityPass: SecurityPassModel | null;
 }
 
 export interface World {

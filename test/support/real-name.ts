@@ -58,6 +58,7 @@ export function startRealName(stack: Stack, id: string, deviceId: string, b: Sta
     idNumber: b.idNumber ?? uniqueIdNumber(),
     deviceId: b.deviceId ?? deviceId,
     environmentSafe: b.environmentSafe ?? true,
+    ...(b.securityPass !== undefined ? { securityPass: b.securityPass } : {}),
     ...(b.agreement === null ? {} : { agreement: b.agreement ?? DEFAULT_REAL_NAME_AGREEMENT }),
     client: { ip: b.ip ?? uniqueIp(), userAgent: 'GongLunApp/4.0.8 (Android 14)', fingerprint: deviceId },
   });

@@ -124,10 +124,11 @@ describe('SCENES', () => {
       unfreeze_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
       cancel_account: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
       update_password: { perDay: 6, lifetimeSec: 300, resendGapSec: 60 },
+      security_check: { perDay: 5, lifetimeSec: 300, resendGapSec: 60 },
     });
   });
 
-  it('has exactly the eight scenes', () => {
-    expect(Object.keys(SCENES).sort()).toEqual(['bind_email', 'bind_phone', 'cancel_account', 'recover_account', 'unbind_email', 'unbind_phone', 'unfreeze_account', 'update_password']);
+  it('has exactly the nine scenes', () => {
+    expect(Object.keys(SCENES).sort()).toEqual(['bind_email', 'bind_phone', 'cancel_account', 'recover_account', 'security_check', 'unbind_email', 'unbind_phone', 'unfreeze_account', 'update_password']);
   });
 });

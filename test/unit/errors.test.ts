@@ -81,9 +81,17 @@ describe('ERRORS catalogue', () => {
     if (bare) expect([bare.zh, bare.en].filter((t) => /\{\w+\}/.test(t))).toEqual([]);
   });
 
-  it('the jump hints are the seed\'s: login and phone on the real-name pre-checks and a password reset without a login, security on an unsafe environment', () => {
+  it('the jump hints are the seed\'s: login and phone on the real-name pre-checks and a password reset without a login, security on an unsafe environment; the security check\'s own (login, phone, and security on every refused pass: back to the check)', () => {
     const jumps = Object.fromEntries(Object.entries(ERRORS).flatMap(([code, e]) => ('jump' in e ? [[code, e.jump]] : [])));
-    expect(jumps).toEqual({ REAL_NAME_LOGIN_REQUIRED: 'login', REAL_NAME_PHONE_REQUIRED: 'phone', REAL_NAME_UNSAFE_ENVIRONMENT: 'security', PASSWORD_RESET_LOGIN_REQUIRED: 'login' });
+    expect(jumps).toEqual({ REAL_NAME_LOGIN_REQUIRED: 'login', REAL_NAME_PHONE_REQUIRED: 'phone', REAL_NAME_UNSAFE_ENVIRONMENT: 'security', PASSWORD_RESET_LOGIN_REQUIRED: 'login',
+      SECURITY_CHECK_LOGIN_REQUIRED: 'login',
+      SECURITY_CHECK_PHONE_REQUIRED: 'phone',
+      SECURITY_PASS_INVALID: 'security',
+      SECURITY_PASS_ACCOUNT_MISMATCH: 'security',
+      SECURITY_PASS_DEVICE_MISMATCH: 'security',
+      SECURITY_PASS_USED: 'security',
+      SECURITY_PASS_EXPIRED: 'security',
+    });
   });
 
   it('zh messages are Chinese, en messages are not', () => {

@@ -18,10 +18,16 @@ import type { GrantMethod, GrantPurpose } from '../contract';
 import { notifyWebhookDispatcher } from './notify-dispatcher';
 import { sendQueuedNotices } from './notices';
 
-/** Per purpose: its events, the notice it owes (message_log scene, SMS template, mail). */
+/** Per purpose: the event of a proven run (its grant issued). */
+const VERIFIED_EVENT = {
+  recovery: 'account.recovery_verified',
+  password_reset: 'password.reset_authorized',
+  security: 'account.security_verified',
+} as const satisfies Record<GrantPurpose, string>;
+
+/** Per redeemable purpose: its events, the notice it owes (message_log scene, SMS template, mail). */
 const PURPOSES = {
   recovery: {
-    verified: 'account.recovery_verified',
     redeemed: 'account.recovered',
     endedReason: 'account_recovered',
     noticeScene: 'recovery_notice',
@@ -29,14 +35,19 @@ const PURPOSES = {
     mail: RECOVERY_NOTICE_MAIL,
   },
   password_reset: {
-    verified: 'password.reset_authorized',
     redeemed: 'password.reset',
     endedReason: 'password_reset',
     noticeScene: 'password_notice',
     smsTemplate: (cfg: Config) => cfg.sms.templates.password_notice,
     mail: PASSWORD_NOTICE_MAIL,
   },
-} as const satisfies Record<GrantPurpose, unknown>;
+} as const satisfies Record<Exclude<GrantPurpose, 'security'>, unknown>;
+
+/** The security pass is spent by a real-name run (flows/security-check/activities.ts), never redeemed here. */
+function redeemable(purpose: GrantPurpose = 'recovery'): (typeof PURPOSES)[keyof typeof PURPOSES] {
+  if (purpose === 'security') throw failure('RECOVERY_GRANT_INVALID');
+  return PURPOSES[purpose];
+}
 
 const noticeKey = (runKey: string) => `${runKey}/recovery-notice`;
 
@@ -50,20 +61,23 @@ export interface IssueGrantInput {
   faceRecordId: string | null;
   meta: RequestMeta;
   purpose?: GrantPurpose;
+  /** the only device the grant is good for (the security pass) */
+  deviceId?: string;
 }
 
 export function createGrantActivities(deps: ActivityDeps) {
   /**
    * The run's grant row (its hash only), its audit row and its purpose's event (recovery:
-   * account.recovery_verified; password reset: password.reset_authorized), in one transaction.
+   * account.recovery_verified; password reset: password.reset_authorized; security check:
+   * account.security_verified), in one transaction.
    * Answers the hash the redeem update is checked against.
    */
   async function issueRecoveryGrant(input: IssueGrantInput): Promise<{ grantHash: string }> {
     const purpose = input.purpose ?? 'recovery';
-    const type = PURPOSES[purpose].verified;
+    const type = VERIFIED_EVENT[purpose];
     const hash = grantHash(grantOf(deps.cfg.recovery.key, input.runKey));
     await inTransaction(deps.pool, async (c) => {
-      await insertGrant(c, { grantHash: hash, runKey: input.runKey, flowId: input.flowId, accountId: input.accountId, method: input.method, purpose, expiresAt: input.expiresAt });
+      await insertGrant(c, { grantHash: hash, runKey: input.runKey, flowId: input.flowId, accountId: input.accountId, method: input.method, purpose, expiresAt: input.expiresAt, deviceId: input.deviceId ?? null });
       const key = `${input.runKey}/${type}`;
       const data = { method: input.method, grantExpiresAt: input.expiresAt, faceRecordId: input.faceRecordId };
       await recordAudit(c, { dedupeKey: key, accountId: input.accountId, flowId: input.flowId, type, data, meta: input.meta });
@@ -80,7 +94,7 @@ export function createGrantActivities(deps: ActivityDeps) {
    * transaction; a retry answers the same sessions.
    */
   async function redeemRecovery(input: { runKey: string; flowId: string; accountId: string; meta: RequestMeta; purpose?: GrantPurpose; keepSessionId?: string }): Promise<{ sessionsEnded: string[] }> {
-    const p = PURPOSES[input.purpose ?? 'recovery'];
+    const p = redeemable(input.purpose);
     const r = await inTransaction(deps.pool, async (c) => {
       const grant = await grantOfRun(c, input.runKey, true);
       if (!grant) throw failure('RECOVERY_GRANT_INVALID');
@@ -115,7 +129,7 @@ export function createGrantActivities(deps: ActivityDeps) {
 
   /** The notices redeemRecovery queued (rebind's rules: ./notices.ts). */
   function sendRecoveryNotices(input: { runKey: string; accountId: string; purpose?: GrantPurpose }): Promise<NoticeOutcome[]> {
-    const p = PURPOSES[input.purpose ?? 'recovery'];
+    const p = redeemable(input.purpose);
     return sendQueuedNotices(deps, { requestKey: noticeKey(input.runKey), accountId: input.accountId, text: { smsParams: [], mailText: p.mail.text() } });
   }
 
