@@ -18,6 +18,7 @@ import { createFaceActivities } from './face-check/activities';
 import { createFaceSceneActivities } from './face-scene/activities';
 import { createGrantActivities } from './shared/activities/grants';
 import { createWebhookActivities } from './webhooks/activities';
+import { createRetentionActivities } from './retention/activities';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -31,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFaceSceneActivities(deps),
     ...createGrantActivities(deps),
     ...createWebhookActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -8,8 +8,9 @@ import { faceScene } from './face-scene/workflow';
 import { accountRecovery } from './recovery/workflow';
 import { passwordReset } from './password-reset/workflow';
 import { webhookDispatcher, webhookSweep } from './webhooks/workflow';
+import { retentionSweep } from './retention/workflow';
 import { declareVersioning } from './shared/versioning';
 
-export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, webhookDispatcher, webhookSweep };
+export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, webhookDispatcher, webhookSweep, retentionSweep };
 
-declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, webhookDispatcher, webhookSweep });
+declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, webhookDispatcher, webhookSweep, retentionSweep });
