@@ -62,7 +62,8 @@ export async function closedRunsOf(client: Client, row: Pick<VerificationRow, 'f
     try {
       const p = await client.workflow.getHandle(parent.workflowId, parent.runId).describe();
       if (p.status.name === 'RUNNING') running.push(p.workflowId);
-      runs.push({ workflowId: p.workflowId, runId: p.runId });
+      // the owner first: the child is what finds it, so a retry after a failed deletion still does
+      runs.unshift({ workflowId: p.workflowId, runId: p.runId });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }

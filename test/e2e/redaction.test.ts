@@ -130,7 +130,10 @@ test("redacting a verified account's check: file, sealed columns and histories g
   expect(rec.id_idx).toBeInstanceOf(Buffer);
   await Promise.all(runs.map(expectHistoryGone));
 
-  // the outcome stays: verified, no second verification; the identity shows nothing
+  // the outcome stays: verified, no second verification; the identity shows nothing; the trace lists it redacted
+  expect((await call(stack, 'GET', `/v1/accounts/${a.id}/face-attempts`)).body.attempts).toEqual([
+    expect.objectContaining({ id: attempts[0].id, status: 'success', certifyId: a.flow.certifyId, redactedAt: r.body.redaction.redactedAt }),
+  ]);
   expect((await call(stack, 'GET', `/v1/accounts/${a.id}`)).body.account.realNameStatus).toBe('verified');
   expect((await call(stack, 'GET', `/v1/accounts/${a.id}/real-name?unmasked=true`)).body.identity).toMatchObject({ status: 'verified', realName: null, idNumber: null });
   expect((await startRealName(stack, a.id, a.deviceId)).body.error.code).toBe('REAL_NAME_ALREADY_VERIFIED');
@@ -200,7 +203,7 @@ test('a check whose flow still runs is refused with 409; once the flow ended, th
   expect((await call(stack, 'POST', `/v1/accounts/${id}/face-attempts/x1/redact`)).body.error.code).toBe('INVALID_INPUT');
 }, 60_000);
 
-test('retention: the Schedule redacts back-dated checks (pictures after 1 day, identities after 3), keeps a verified identity and fresh checks', async () => {
+test('retention: the Schedule redacts back-dated checks (pictures after 1 day, identities after 3), keeps a verified identity and fresh checks, skips a running flow until it ends', async () => {
   // A: verified 2 days ago (picture past its period; the identity is the account's, kept)
   const a = await verified();
   // B: a failed check 4 days ago (identity past its period)
@@ -210,8 +213,11 @@ test('retention: the Schedule redacts back-dated checks (pictures after 1 day, i
   const bRuns = await runsOf(bStart.body.flow.faceCheckId);
   // C: verified now, untouched
   const c = await verified();
+  // D: past its period too, but its flow still waits on the face: skipped until it ends
+  const d = await readyAccount(stack);
+  expect((await startRealName(stack, d.id, d.deviceId)).status).toBe(201);
   await q("UPDATE face_verifications SET created_at = now() - interval '2 days' WHERE account_id = $1", [a.id]);
-  await q("UPDATE face_verifications SET created_at = now() - interval '4 days' WHERE account_id = $1", [b.id]);
+  await q("UPDATE face_verifications SET created_at = now() - interval '4 days' WHERE account_id = ANY($1)", [[b.id, d.id]]);
 
   // what the worker process does at start (worker/main.ts); idempotent
   expect(['created', 'updated']).toContain(await ensureRetentionSchedule(stack.client, stack.cfg));
@@ -235,6 +241,11 @@ test('retention: the Schedule redacts back-dated checks (pictures after 1 day, i
   expect(bAfter).toMatchObject({ status: 'fail', name_enc: null, id_enc: null, meta_info: null, redacted_by: 'retention' });
   await Promise.all(bRuns.map(expectHistoryGone));
 
+  // D was skipped (its flow runs), not lost: once the flow ended, a later sweep takes it
+  expect((await faceRow(d.id)).redacted_at).toBeNull();
+  expect((await call(stack, 'DELETE', `/v1/flows/real-name:${d.id}`)).status).toBe(200);
+  await waitForAsync(async () => ((await faceRow(d.id)).redacted_by === 'retention' ? true : undefined), 30_000);
+
   // C is fresh: nothing touched
   expect(await faceRow(c.id)).toMatchObject({ picture_redacted_at: null, redacted_at: null });
   expect(fs.existsSync(c.file)).toBe(true);
@@ -247,7 +258,7 @@ test('retention: the Schedule redacts back-dated checks (pictures after 1 day, i
   expect(desc.type).toBe('retentionSweep');
   // later sweeps find nothing new: one event per scope and check
   await new Promise((res) => setTimeout(res, 4500));
-  const ev = await q("SELECT account_id, payload->>'scope' AS scope FROM callback_events WHERE type = 'face_verification.redacted' AND account_id = ANY($1) ORDER BY account_id", [[a.id, b.id, c.id]]);
-  expect(ev).toEqual(expect.arrayContaining([{ account_id: a.id, scope: 'picture' }, { account_id: b.id, scope: 'all' }]));
-  expect(ev).toHaveLength(2);
+  const ev = await q("SELECT account_id, payload->>'scope' AS scope FROM callback_events WHERE type = 'face_verification.redacted' AND account_id = ANY($1) ORDER BY account_id", [[a.id, b.id, c.id, d.id]]);
+  expect(ev).toEqual(expect.arrayContaining([{ account_id: a.id, scope: 'picture' }, { account_id: b.id, scope: 'all' }, { account_id: d.id, scope: 'all' }]));
+  expect(ev).toHaveLength(3);
 }, 180_000);
