@@ -144,6 +144,12 @@ test("redacting a verified account's check: file, sealed columns and histories g
   expect(scene.status).toBe(409);
   expect(scene.body.error).toEqual({ code: 'REAL_NAME_REQUIRED', message: '账户未完成实名认证' });
   expect((await call(stack, 'POST', `/v1/accounts/${a.id}/phone/rebind`, { method: 'face', deviceId: a.deviceId })).body.error?.code).toBe('REAL_NAME_REQUIRED');
+  // recovery: the ID number still finds the account (the blind index stays), but offers no face method
+  const found = await call(stack, 'POST', '/v1/recovery/lookup', { idNumber, client: { ip: '198.51.100.23' } });
+  expect(found.body.recovery.matches).toEqual([expect.objectContaining({ accountId: a.id, realName: true, methods: ['sms'] })]);
+  const byFace = await call(stack, 'POST', '/v1/recovery/flows', { ticket: found.body.recovery.matches[0].ticket, method: 'face', deviceId: a.deviceId });
+  expect(byFace.status).toBe(409);
+  expect(byFace.body.error.code).toBe('REAL_NAME_REQUIRED');
 
   // idempotent: a repeat and two concurrent duplicates answer the same; one event
   const again = await Promise.all([call(stack, 'POST', path), call(stack, 'POST', path), call(stack, 'POST', `/v1/accounts/${a.id}/face-attempts/redact`)]);
