@@ -9,6 +9,9 @@ import { waitFor, waitForAsync } from '../support/wait';
 import { complete, NAME, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
 import { faceAad } from '../../db/real-name';
 import { ensureRetentionSchedule, retentionScheduleId } from '../../flows/retention/schedule';
+import { redactVerification } from '../../flows/retention/redact';
+import { findVerificationById } from '../../db/redaction';
+import pino from 'pino';
 
 let stack: Stack;
 let receiver: Receiver;
@@ -174,6 +177,22 @@ test("redacting a verified account's check: file, sealed columns and histories g
   await new Promise((res) => setTimeout(res, 1500));
   expect(receiver.deliveredFor(a.id, '/redacted')).toHaveLength(1);
 }, 180_000);
+
+test('the redaction logs ids only: no name, ID number or picture path', async () => {
+  const idNumber = uniqueIdNumber();
+  const a = await verified(idNumber);
+  const lines: string[] = [];
+  const log = pino({ level: 'trace' }, { write: (l: string) => void lines.push(l) });
+  // the code the API route and the retention activity run, with a logger this test reads
+  const row = (await findVerificationById(stack.deps.pool, a.row.id))!;
+  const r = await redactVerification({ ...stack.deps, temporal: stack.client, log }, row, 'all', 'operator');
+  expect(r.changed).toBe(true);
+  expect(lines.length).toBeGreaterThan(0);
+  const text = lines.join('');
+  expect(text).toContain(a.row.id);
+  for (const personal of [idNumber, NAME, a.file, a.file.split('/').pop()!]) expect(text).not.toContain(personal);
+  expect(fs.existsSync(a.file)).toBe(false);
+}, 60_000);
 
 test('a check whose flow still runs is refused with 409; once the flow ended, the account-wide redaction takes every check', async () => {
   const { id, deviceId } = await readyAccount(stack);
