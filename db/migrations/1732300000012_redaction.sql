@@ -33,6 +33,7 @@ ALTER TABLE real_name_records
   ADD COLUMN redacted_at timestamptz;
 
 -- Down Migration
+-- (the columns stay nullable: a redacted row has nothing to put back)
 ALTER TABLE real_name_records DROP COLUMN redacted_at, DROP COLUMN picture_redacted_at;
 DROP INDEX face_verifications_pictures;
 DROP INDEX face_verifications_unredacted;
