@@ -51,6 +51,8 @@ import { webhookRoutes } from '../flows/webhooks/routes';
 import { reportRoutes } from './routes/reports';
 import { consoleRoutes } from './routes/console';
 import { AbuseLimits } from '../http/abuse-limits';
+import { redactionRoutes } from '../flows/retention/routes';
+import { REDACTION_ROUTES } from '../flows/retention/openapi';
 
 /** Every documented route: the tags first appear in this order in the rendered reference. */
 export const ROUTE_DOCS: RouteDoc[] = [
@@ -66,6 +68,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
   ...SECURITY_CHECK_ROUTES,
   ...COUNTER_ROUTES,
   ...FACE_QUOTA_ROUTES,
+  ...REDACTION_ROUTES,
   ...WEBHOOK_ROUTES,
   ...CONSOLE_ROUTES,
   ...REPORT_ROUTES,
@@ -93,6 +96,7 @@ export function createApp(d: ApiDeps, metrics: ApiMetrics = createApiMetrics(d))
   app.use(reportRoutes(d)); // GET /reports (static page) and the report JSON (authenticates itself); before the API-key check
   app.use(authenticate(d.cfg.api.keys));
   app.use(faceQuotaRoutes(d));
+  app.use(redactionRoutes(d));
   app.use(accountRoutes(d.pool, d.fieldCrypto));
   app.use(sessionRoutes(d.pool));
   app.use(webhookRoutes(d));

@@ -76,6 +76,7 @@ export const faceAttemptsBody = z
           deviceId: z.string(),
           startedAt: iso,
           completedAt: iso.nullable(),
+          redactedAt: iso.nullable().describe('when its name, ID number, picture and metaInfo were redacted (POST …/face-attempts/:attemptId/redact, or retention)'),
           unit: z.object({ source: z.string(), state: z.string(), orderId: z.string().nullable(), paymentRef: z.string().nullable() }).strict().nullable(),
         })
         .strict(),
@@ -91,7 +92,7 @@ export const FACE_QUOTA_ROUTES: RouteDoc[] = [
       200: {
         description: 'the attempts',
         schema: faceAttemptsBody,
-        example: { attempts: [{ id: '42', scene: 'personal', provider: 'dcloud', faceCheckId: 'real-name:u1001/0a1b2c3d4e5f/face', ownerFlowId: 'real-name:u1001', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', status: 'success', deviceId: 'phone-1', startedAt: '2026-11-22T08:00:00.000Z', completedAt: '2026-11-22T08:01:00.000Z', unit: { source: 'free', state: 'consumed', orderId: null, paymentRef: null } }] },
+        example: { attempts: [{ id: '42', scene: 'personal', provider: 'dcloud', faceCheckId: 'real-name:u1001/0a1b2c3d4e5f/face', ownerFlowId: 'real-name:u1001', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', status: 'success', deviceId: 'phone-1', startedAt: '2026-11-22T08:00:00.000Z', completedAt: '2026-11-22T08:01:00.000Z', redactedAt: null, unit: { source: 'free', state: 'consumed', orderId: null, paymentRef: null } }] },
       },
     },
     errors: ['ACCOUNT_NOT_FOUND'],

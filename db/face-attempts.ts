@@ -15,6 +15,8 @@ export interface FaceAttempt {
   deviceId: string;
   startedAt: string;
   completedAt: string | null;
+  /** when its personal data was redacted (db/redaction.ts), by an operator or the retention sweep */
+  redactedAt: string | null;
   unit: { source: string; state: string; orderId: string | null; paymentRef: string | null } | null;
 }
 
@@ -31,12 +33,13 @@ export async function faceAttempts(pool: Pool, accountId: string): Promise<FaceA
     device_id: string;
     created_at: Date;
     completed_at: Date | null;
+    redacted_at: Date | null;
     pay_ref: string | null;
     source: string | null;
     state: string | null;
     order_id: string | null;
   }>(
-    `SELECT f.id::text AS id, f.scene, f.face_check_id, f.owner_flow_id, f.certify_id, f.status, f.device_id, f.created_at, f.completed_at, f.pay_ref,
+    `SELECT f.id::text AS id, f.scene, f.face_check_id, f.owner_flow_id, f.certify_id, f.status, f.device_id, f.created_at, f.completed_at, f.redacted_at, f.pay_ref,
             l.source, l.state, l.order_id
      FROM face_verifications f LEFT JOIN face_quota_ledger l ON l.key = f.face_check_id
      WHERE f.account_id = $1 ORDER BY f.created_at DESC, f.id DESC LIMIT ${LIMIT}`,
@@ -53,6 +56,7 @@ export async function faceAttempts(pool: Pool, accountId: string): Promise<FaceA
     deviceId: r.device_id,
     startedAt: r.created_at.toISOString(),
     completedAt: r.completed_at?.toISOString() ?? null,
+    redactedAt: r.redacted_at?.toISOString() ?? null,
     unit: r.source ? { source: r.source, state: r.state!, orderId: r.order_id, paymentRef: r.pay_ref } : null,
   }));
 }

@@ -207,8 +207,9 @@ export interface RealNameRecordRow {
   account_id: string;
   flow_id: string;
   face_record_id: string;
-  name_enc: string;
-  id_enc: string;
+  /** null once redacted (db/redaction.ts): the account stays verified, its identity is gone */
+  name_enc: string | null;
+  id_enc: string | null;
   picture_enc: string | null;
   created_at: Date;
 }
@@ -266,7 +267,9 @@ export async function markAccountVerified(c: PoolClient, accountId: string): Pro
   await c.query("UPDATE accounts SET real_name_status = 'verified', real_name_verified_at = now(), updated_at = now() WHERE id = $1", [accountId]);
 }
 
-export function decryptIdentity(crypto: FieldCrypto, row: RealNameRecordRow): { realName: string; idNumber: string } {
+/** The record's identity, or null when it was redacted. */
+export function decryptIdentity(crypto: FieldCrypto, row: RealNameRecordRow): { realName: string; idNumber: string } | null {
+  if (row.name_enc === null || row.id_enc === null) return null;
   return {
     realName: crypto.decrypt(row.name_enc, recordAad('name', row.account_id)),
     idNumber: crypto.decrypt(row.id_enc, recordAad('id_number', row.account_id)),
@@ -284,7 +287,10 @@ export interface IdentityView {
 /** 张** and 1101**********0015, or whole for operators. */
 export function viewIdentity(crypto: FieldCrypto, row: RealNameRecordRow | null, whole: boolean): IdentityView {
   if (!row) return { status: 'none', realName: null, idNumber: null, verifiedAt: null, masked: !whole };
-  const { realName, idNumber } = decryptIdentity(crypto, row);
+  const identity = decryptIdentity(crypto, row);
+  // redacted: verified still (the outcome is kept), nothing left to show
+  if (!identity) return { status: 'verified', realName: null, idNumber: null, verifiedAt: row.created_at.toISOString(), masked: !whole };
+  const { realName, idNumber } = identity;
   return {
     status: 'verified',
     realName: whole ? realName : maskName(realName),

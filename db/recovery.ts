@@ -13,6 +13,8 @@ export interface RecoveryCandidate {
   phone_enc: string | null;
   email_enc: string | null;
   real_name_status: 'none' | 'verified';
+  /** verified, but the identity was redacted (db/redaction.ts): no face method */
+  identity_redacted: boolean;
   frozen_at: Date | null;
 }
 
@@ -25,7 +27,9 @@ export async function accountsByIdentifier(db: Db, kind: IdentifierKind, idx: Bu
     kind === 'idNumber'
       ? "id IN (SELECT account_id FROM real_name_records WHERE id_idx = $1) AND real_name_status = 'verified'"
       : `${kind === 'phone' ? 'phone_idx' : 'email_idx'} = $1`;
-  const { rows } = await db.query<RecoveryCandidate>(`SELECT id, phone_enc, email_enc, real_name_status, frozen_at FROM accounts WHERE ${where} ORDER BY created_at, id`, [idx]);
+  const { rows } = await db.query<RecoveryCandidate>(`SELECT id, phone_enc, email_enc, real_name_status, frozen_at,
+            EXISTS (SELECT 1 FROM real_name_records r WHERE r.account_id = accounts.id AND r.name_enc IS NULL) AS identity_redacted
+     FROM accounts WHERE ${where} ORDER BY created_at, id`, [idx]);
   return rows;
 }
 

@@ -19,6 +19,7 @@ import { createFaceSceneActivities } from './face-scene/activities';
 import { createGrantActivities } from './shared/activities/grants';
 import { createSecurityCheckActivities } from './security-check/activities';
 import { createWebhookActivities } from './webhooks/activities';
+import { createRetentionActivities } from './retention/activities';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGrantActivities(deps),
     ...createSecurityCheckActivities(deps),
     ...createWebhookActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

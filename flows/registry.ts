@@ -22,7 +22,7 @@
 
 interface FlowKindEntry {
   workflowType: string;
-  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'password-reset' | 'security-check' | 'webhooks';
+  family: 'bind' | 'rebind' | 'real-name' | 'face-check' | 'face-scene' | 'recovery' | 'password-reset' | 'security-check' | 'webhooks' | 'retention';
   startedBy: 'api' | 'flow' | 'system';
   contact?: 'phone' | 'email';
   outcomes: readonly string[];
@@ -79,6 +79,9 @@ export const FLOW_KINDS = {
   'face-check': { workflowType: 'faceCheck', family: 'face-check', startedBy: 'flow', outcomes: ['success', 'fail', 'expired', 'rejected'], events: [], versioning: 'PINNED' },
   webhooks: { workflowType: 'webhookDispatcher', family: 'webhooks', startedBy: 'system', outcomes: [], events: [], versioning: 'AUTO_UPGRADE' },
   'webhooks-sweep': { workflowType: 'webhookSweep', family: 'webhooks', startedBy: 'system', outcomes: [], events: [], versioning: 'PINNED' },
+  // the retention sweep (flows/retention/), started by its Schedule; the redacted event is also
+  // recorded by an operator's redaction over the API (the same code, flows/retention/redact.ts)
+  'retention-sweep': { workflowType: 'retentionSweep', family: 'retention', startedBy: 'system', outcomes: [], events: ['face_verification.redacted'], versioning: 'PINNED' },
 } as const satisfies Record<string, FlowKindEntry>;
 
 export type FlowKind = keyof typeof FLOW_KINDS;

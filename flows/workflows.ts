@@ -9,8 +9,9 @@ import { accountRecovery } from './recovery/workflow';
 import { passwordReset } from './password-reset/workflow';
 import { securityCheck } from './security-check/workflow';
 import { webhookDispatcher, webhookSweep } from './webhooks/workflow';
+import { retentionSweep } from './retention/workflow';
 import { declareVersioning } from './shared/versioning';
 
-export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, securityCheck, webhookDispatcher, webhookSweep };
+export { bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, securityCheck, webhookDispatcher, webhookSweep, retentionSweep };
 
-declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, securityCheck, webhookDispatcher, webhookSweep });
+declareVersioning({ bindPhone, bindEmail, phoneRebind, emailRebind, realName, faceCheck, faceScene, accountRecovery, passwordReset, securityCheck, webhookDispatcher, webhookSweep, retentionSweep });

@@ -334,6 +334,14 @@ const schema = z.object({
   ALIYUN_FACE_CALLBACK_URL: httpUrl.optional(),
   ALIYUN_FACE_CALLBACK_KEY: base64Key.optional(),
   SANDBOX_ALIYUN_FACE_PORT: port.default(8085),
+  // retention of face checks' personal data (docs/rules.md#redaction-and-retention): the picture
+  // file goes after FACE_PICTURE_RETENTION_DAYS, the sealed identity and metaInfo after
+  // FACE_IDENTITY_RETENTION_DAYS; a Temporal Schedule sweeps every RETENTION_SWEEP_INTERVAL_SEC
+  RETENTION_ENABLED: z.stringbool().default(true),
+  FACE_PICTURE_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  FACE_IDENTITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(180),
+  RETENTION_SWEEP_INTERVAL_SEC: z.coerce.number().int().min(1).max(7 * 86400).default(3600),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export type Env = z.input<typeof schema>;
@@ -515,6 +523,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dispatcherMaxPerRun: e.WEBHOOK_DISPATCHER_MAX_PER_RUN,
       secretGraceSec: e.WEBHOOK_SECRET_GRACE_SEC,
       allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS ?? e.VSAGA_ENV !== 'production',
+    },
+    retention: {
+      enabled: e.RETENTION_ENABLED,
+      pictureDays: e.FACE_PICTURE_RETENTION_DAYS,
+      identityDays: e.FACE_IDENTITY_RETENTION_DAYS,
+      sweepIntervalSec: e.RETENTION_SWEEP_INTERVAL_SEC,
+      batchSize: e.RETENTION_BATCH_SIZE,
     },
   };
 }

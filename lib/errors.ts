@@ -187,6 +187,9 @@ export const ERRORS = {
   WEBHOOK_ATTEMPT_FAILED: { status: 502, zh: '回调投递失败,稍后重试', en: 'Webhook attempt {attempt} failed: {error}' },
   WEBHOOK_RETRY_WINDOW_OVER: { status: 502, zh: '回调投递失败,重试时间已用完', en: 'Webhook attempt {attempt} failed: {error}; the retry window is over' },
 
+  // redaction (docs/rules.md#redaction-and-retention)
+  FACE_VERIFICATION_NOT_FOUND: { status: 404, zh: '人脸核验记录不存在', en: 'No face check with this id for this account' },
+  REDACTION_FLOW_RUNNING: { status: 409, zh: '核验流程尚未结束,结束后才能删除其个人信息', en: 'A flow of this face check is still running; redact it once the flow has ended (see details.flows)' },
   // reports
   REPORT_SCENE_UNKNOWN: { status: 400, zh: '报表场景不存在', en: 'Unknown scene; see details.known for the report scenes' },
   REPORT_WINDOW_INVALID: { status: 400, zh: '时间窗口无效', en: 'The window is invalid: days is 1, 7 or 30, or from[/to] are ISO dates with from before to (see details.reason)' },

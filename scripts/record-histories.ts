@@ -2,7 +2,8 @@
 // running `npm start` stack started with short lifetimes, so the expiry paths end quickly:
 //
 //   WEBHOOK_DISPATCHER_IDLE_SEC=3 WEBHOOK_DISPATCHER_MAX_PER_RUN=1 BIND_FLOW_TTL_SEC=6 \
-//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 RECOVERY_GRANT_TTL_SEC=4 SECURITY_CHECK_FLOW_TTL_SEC=6 npm start
+//   FACE_TOKEN_TTL_SEC=6 WEBHOOK_SWEEP_INTERVAL_SEC=5 RECOVERY_GRANT_TTL_SEC=4 \
+//   SECURITY_CHECK_FLOW_TTL_SEC=6 RETENTION_SWEEP_INTERVAL_SEC=5 npm start
 //   npm run record-histories -- <folder> [name-prefix…]
 //
 // It drives every path over the HTTP API like a caller would and saves each workflow's history
@@ -473,6 +474,36 @@ const scenarios: Record<string, Scenario> = {
       await client.connection.close();
     }
     throw new Error('no webhookSweep run finished within 2 minutes (is WEBHOOK_SWEEP_INTERVAL_SEC short?)');
+  },
+  async 'retention-sweep'() {
+    // the worker's retention Schedule (RETENTION_SWEEP_INTERVAL_SEC short) starts a sweep every
+    // few seconds: a failed check back-dated past FACE_IDENTITY_RETENTION_DAYS, then the first
+    // finished sweep that redacted it (its history: a batch that redacted, then an empty one)
+    const id = await account(phone('133'));
+    const faceCheckId = await realName(id, 'fail');
+    const client = await connectClient(cfg);
+    const pg = new PgClient({ connectionString: cfg.databaseUrl });
+    await pg.connect();
+    try {
+      await client.workflow.getHandle(`real-name:${id}`).result();
+      await pg.query("UPDATE face_verifications SET created_at = now() - make_interval(days => $2 + 1) WHERE face_check_id = $1", [faceCheckId, cfg.retention.identityDays]);
+      const since = new Date().toISOString();
+      for (let i = 0; i < 120; i++) {
+        const { rows } = await pg.query('SELECT redacted_at FROM face_verifications WHERE face_check_id = $1', [faceCheckId]);
+        if (rows[0]?.redacted_at) {
+          const query = `WorkflowType = 'retentionSweep' AND ExecutionStatus = 'Completed' AND StartTime > '${since}'`;
+          for await (const w of client.workflow.list({ query })) {
+            const r = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as { identities: number };
+            if (r.identities > 0) return [[w.workflowId, 'retention-sweep-redacted']];
+          }
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } finally {
+      await pg.end();
+      await client.connection.close();
+    }
+    throw new Error('no retentionSweep redacted the back-dated check within 2 minutes (is RETENTION_SWEEP_INTERVAL_SEC short?)');
   },
 };
 

@@ -8,6 +8,7 @@ import { createRegistry, providerMetrics } from '../lib/metrics';
 import { createActivityDeps } from './deps';
 import { startWorkerMetricsServer } from './metrics-server';
 import { createWorker } from './worker';
+import { ensureRetentionSchedule } from '../flows/retention/schedule';
 
 async function main() {
   const cfg = loadConfig();
@@ -24,6 +25,11 @@ async function main() {
   // global too: the provider clients' spans (providers/shared/trace.ts) take the global tracer
   const tracing = startTracing(cfg, 'vsaga-worker', { global: true });
   const worker = await createWorker({ cfg, deps, tracing });
+  // the retention sweep's Schedule (idempotent); the worker runs without it when Temporal refuses
+  await ensureRetentionSchedule(deps.temporal!, cfg).then(
+    (r) => log.info({ schedule: r, everySec: cfg.retention.sweepIntervalSec, pictureDays: cfg.retention.pictureDays, identityDays: cfg.retention.identityDays }, 'retention schedule'),
+    (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'retention schedule not ensured'),
+  );
   log.info({ taskQueue: cfg.temporal.taskQueue, deployment: cfg.worker.deployment ?? 'unversioned', temporal: cfg.temporal.address, metrics: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics` }, 'worker ready');
   await worker.run();
   metricsServer.close();

@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { AccountRow } from '../../db/accounts';
 import { faceQuota, quotaRequiredDetails } from '../../db/real-name';
 import { heldByFlow } from '../../db/account-security';
+import { realNameIdentityRedacted } from '../../db/redaction';
 import type { Config } from '../../lib/config';
 import { AppError } from '../../lib/errors';
 
@@ -15,6 +16,8 @@ import { AppError } from '../../lib/errors';
  */
 export async function assertAccountFaceReady(pool: Pool, cfg: Config, account: AccountRow, deviceId: string | undefined, ownFlowId?: string): Promise<string> {
   if (account.real_name_status !== 'verified') throw new AppError('REAL_NAME_REQUIRED');
+  // verified, but its identity was redacted (db/redaction.ts): nothing to check a face against
+  if (await realNameIdentityRedacted(pool, account.id)) throw new AppError('REAL_NAME_REQUIRED');
   if (!deviceId) throw new AppError('MISSING_PARAMETERS', { missing: 'deviceId' });
   // every face scene draws on the one quota pool; the face check holds the unit itself
   const own = ownFlowId ? await heldByFlow(pool, account.id, ownFlowId) : 0;

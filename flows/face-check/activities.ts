@@ -73,8 +73,10 @@ export function createFaceActivities(deps: ActivityDeps) {
   async function resolveIdentity(input: IssueCertifyIdInput): Promise<{ realName: string; idNumber: string }> {
     if ('ofAccount' in input.identity) {
       const record = await findRealNameRecord(deps.pool, input.accountId);
-      if (!record) throw failure('REAL_NAME_REQUIRED');
-      return decryptIdentity(deps.fieldCrypto, record);
+      // no record, or a redacted one: no identity to check a face against
+      const identity = record && decryptIdentity(deps.fieldCrypto, record);
+      if (!identity) throw failure('REAL_NAME_REQUIRED');
+      return identity;
     }
     const name = validateChineseName(input.identity.realName);
     if (!name.ok) throw failure('REAL_NAME_INVALID_NAME', { reason: name.reason });

@@ -61,7 +61,7 @@ function methodsOf(d: ApiDeps, a: RecoveryCandidate): RecoveryMethod[] {
   const m: RecoveryMethod[] = [];
   if (a.phone_enc) m.push('sms');
   if (a.email_enc) m.push('mail');
-  if (a.real_name_status === 'verified' && d.cfg.realName.faceEnabled) m.push('face');
+  if (a.real_name_status === 'verified' && !a.identity_redacted && d.cfg.realName.faceEnabled) m.push('face');
   return m;
 }
 

@@ -446,7 +446,7 @@ async function sealedEmail(id: string): Promise<[string, string, Buffer]> {
 }
 
 async function ownersId(id: string): Promise<string> {
-  return decryptIdentity(stack.deps.fieldCrypto, (await findRealNameRecord(stack.deps.pool, id))!).idNumber;
+  return decryptIdentity(stack.deps.fieldCrypto, (await findRealNameRecord(stack.deps.pool, id))!)!.idNumber;
 }
 
 async function waitForStatus(send: () => Promise<{ status: number; body: any }>, status: number) {

@@ -1,0 +1,113 @@
+// Redacting a face check: what an operator's API call and the retention sweep share
+// (docs/rules.md#redaction-and-retention). In order:
+//   1. its flows must have ended: the face-check child and the flow that owns it (real-name,
+//      rebind by face, a face scene, recovery). A running one is refused (REDACTION_FLOW_RUNNING):
+//      it still holds the data in memory and would write it again.
+//   2. their closed runs are deleted from Temporal (WorkflowService.DeleteWorkflowExecution).
+//      Histories hold the request's name and ID number (real-name's input), sealed with the one
+//      global payload key: retiring a key would make every flow's history unreadable, not this
+//      one's, so the histories themselves go. First, so a row marked redacted never has a
+//      history left behind; a repeat deletes again (NotFound is success).
+//   3. one transaction (db/redaction.ts): the row locked, the picture file removed, the columns
+//      wiped, the audit row and the face_verification.redacted event written once.
+//   4. the account's webhook dispatcher woken (the sweeper is the net).
+// Logs carry ids only: never a path, a name or an ID number.
+import fs from 'node:fs/promises';
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { Config } from '../../lib/config';
+import type { FieldCrypto } from '../../lib/field-crypto';
+import type { Logger } from '../../lib/logger';
+import { AppError } from '../../lib/errors';
+import { inTransaction } from '../../db/pool';
+import { someSubscriberWants } from '../../db/webhooks';
+import { REDACTED_EVENT, redactVerificationRow, type RedactedBy, type VerificationRow } from '../../db/redaction';
+import { ensureWebhookSweeper, signalDispatcher } from '../../lib/webhook-dispatch';
+import type { RetentionScope } from './contract';
+
+export interface RedactDeps {
+  pool: Pool;
+  fieldCrypto: FieldCrypto;
+  temporal: Client;
+  cfg: Config;
+  log: Logger;
+}
+
+const GRPC_NOT_FOUND = 5;
+
+interface Run {
+  workflowId: string;
+  runId: string;
+}
+
+/**
+ * The closed runs holding this check's data: the face-check child (its id is unique per owner
+ * run) and its parent, the owner's run. Throws REDACTION_FLOW_RUNNING when one still runs.
+ * A child already gone (the namespace's retention removed it) leaves nothing to find.
+ */
+export async function closedRunsOf(client: Client, row: Pick<VerificationRow, 'face_check_id'>): Promise<Run[]> {
+  const runs: Run[] = [];
+  const running: string[] = [];
+  let parent: Run | undefined;
+  try {
+    const d = await client.workflow.getHandle(row.face_check_id).describe();
+    if (d.status.name === 'RUNNING') running.push(d.workflowId);
+    runs.push({ workflowId: d.workflowId, runId: d.runId });
+    const pe = d.parentExecution;
+    if (pe?.workflowId && pe.runId) parent = { workflowId: pe.workflowId, runId: pe.runId };
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (parent) {
+    try {
+      const p = await client.workflow.getHandle(parent.workflowId, parent.runId).describe();
+      if (p.status.name === 'RUNNING') running.push(p.workflowId);
+      // the owner first: the child is what finds it, so a retry after a failed deletion still does
+      runs.unshift({ workflowId: p.workflowId, runId: p.runId });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  if (running.length) throw new AppError('REDACTION_FLOW_RUNNING', { flows: running });
+  return runs;
+}
+
+export async function deleteRuns(client: Client, runs: Run[]): Promise<void> {
+  for (const r of runs) {
+    try {
+      await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: r });
+    } catch (err) {
+      if (!(isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND)) throw err;
+    }
+  }
+}
+
+async function removeFile(file: string): Promise<void> {
+  await fs.rm(file, { force: true });
+}
+
+/**
+ * Redacts one face check (scope 'all': every personal field; 'picture': the picture only).
+ * Idempotent: a repeat, or a concurrent duplicate, answers the same row and records no second
+ * event. Returns the row as it stands after.
+ */
+export async function redactVerification(d: RedactDeps, row: VerificationRow, scope: RetentionScope, by: RedactedBy): Promise<{ changed: boolean; row: VerificationRow }> {
+  await deleteRuns(d.temporal, await closedRunsOf(d.temporal, row));
+  const r = await inTransaction(d.pool, (c) => redactVerificationRow(c, d.fieldCrypto, { id: row.id, scope, by }, removeFile));
+  if (r.changed) {
+    d.log.info({ faceVerificationId: row.id, faceCheckId: row.face_check_id, accountId: row.account_id, scope, by }, 'face check redacted');
+    await wakeDispatcher(d, row.account_id);
+  }
+  return r;
+}
+
+/** Best effort, like the flows' own (flows/shared/activities/notify-dispatcher.ts): the sweeper finds what this misses. */
+async function wakeDispatcher(d: RedactDeps, accountId: string): Promise<void> {
+  try {
+    if (!(await someSubscriberWants(d.pool, REDACTED_EVENT))) return;
+    await signalDispatcher(d.temporal, d.cfg, accountId);
+    await ensureWebhookSweeper(d.temporal, d.cfg);
+  } catch (err) {
+    d.log.warn({ accountId, err: err instanceof Error ? err.message : String(err) }, 'webhook dispatcher not signalled; the sweeper will pick the event up');
+  }
+}
