@@ -231,11 +231,14 @@
       realName: $('rn-name').value.trim(),
       idNumber: $('rn-id').value.trim(),
       deviceId,
-      environmentSafe: true,
+      environmentSafe: !$('rn-unsafe').checked,
+      // the pass of a security check, spent by this start (single use)
+      ...(sc.pass && $('rn-unsafe').checked ? { securityPass: sc.pass } : {}),
       // sent only when ticked: the API answers REAL_NAME_AGREEMENT_REQUIRED without it, as the seed's page does
       ...($('rn-agree').checked ? { agreement: state.cfg.realNameAgreement } : {}),
       client: { ip, fingerprint: deviceId },
     });
+    sc.pass = null;
     state.realName = { ...flow, deviceId };
     track(flow.flowId, 'real-name', () => call('GET', `/v1/accounts/${encodeURIComponent(id)}/real-name/flow`, undefined, { quiet: true }).then((b) => b.flow));
     track(flow.faceCheckId, 'face check (child)', null);
@@ -252,6 +255,28 @@
     );
     status('rn-status', `${result.outcome}${result.message ? ` — ${result.message}` : ''}`, result.outcome === 'verified' ? 'ok' : 'error');
     if (result.outcome) $('rn-id').value = newIdNumber();
+  });
+
+  // ---- 4b. the unsafe environment's security check (安全环境验证码) ----
+  const sc = { flowId: null, pass: null };
+  action('btn-sc-start', 'rn-status', async () => {
+    const id = needAccount();
+    if (!state.phone) throw new Error('bind the phone on this page first: the code goes there');
+    // a logged-in session of this page's, as the seed's check needs a login
+    const sessionId = `demo-web-${Date.now().toString(36)}`;
+    await call('POST', `/v1/accounts/${encodeURIComponent(id)}/sessions`, { sessionId });
+    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/security-check`, { sessionId, deviceId: 'demo-app-1', client: { fingerprint: 'demo-app-1' } });
+    sc.flowId = flow.flowId;
+    track(flow.flowId, 'security check', flowState(flow.flowId));
+    status('rn-status', `security code sent to ${flow.code.sentTo}; reading it from the sandbox inbox…`, 'wait');
+    const code = await readCode('sms', state.phone, 'sc-code');
+    status('rn-status', `code ${code} read from the inbox: submit it`, 'wait');
+  });
+  action('btn-sc-submit', 'rn-status', async () => {
+    if (!sc.flowId) throw new Error('start the security check first');
+    const { grant } = await call('POST', `/v1/flows/${encodeURIComponent(sc.flowId)}/code`, { code: $('sc-code').value.trim() });
+    sc.pass = grant.grant;
+    status('rn-status', `security pass valid until ${new Date(grant.grantExpiresAt).toLocaleTimeString()}: start the verification again`, 'ok');
   });
 
   // ---- 5 & 6. rebind phone / email ----
@@ -390,6 +415,31 @@
     if (!pr.grant) throw new Error('submit the code first');
     const { result } = await call('POST', `/v1/password-reset-grants/${encodeURIComponent(pr.grant)}/confirm`, {});
     status('pr-status', `${result.message}: ${result.sessionsEnded.length} other session(s) ended, ${result.notices.length} notice(s) sent`, 'ok');
+  });
+
+  // ---- 10. redaction (an operator's erasure of the face data) ----
+  async function listAttempts() {
+    const id = needAccount();
+    const { attempts } = await call('GET', `/v1/accounts/${encodeURIComponent(id)}/face-attempts`);
+    const list = $('fa-list');
+    list.replaceChildren(
+      ...attempts.map((a) => {
+        const li = document.createElement('li');
+        li.textContent = `${a.scene} · ${a.status} · certifyId ${a.certifyId ? `${a.certifyId.slice(0, 10)}…` : '–'}${a.redactedAt ? ' · redacted' : ''}`;
+        return li;
+      }),
+    );
+    return attempts;
+  }
+  action('btn-fa-list', 'fa-status', async () => {
+    const attempts = await listAttempts();
+    status('fa-status', `${attempts.length} face check(s)`, 'ok');
+  });
+  action('btn-fa-redact', 'fa-status', async () => {
+    const id = needAccount();
+    const { redactions } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/face-attempts/redact`, {});
+    await listAttempts();
+    status('fa-status', `${redactions.length} face check(s) redacted; their histories are being deleted`, 'ok');
   });
 
   $('btn-refresh').addEventListener('click', () => void refreshFlows().catch(() => {}));

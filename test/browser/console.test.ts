@@ -1,8 +1,9 @@
 // The demo console end to end in a real headless browser (Debian's chromium driven by
 // playwright-core) against the real stack: create an account, bind a phone and an email
 // with codes the page reads from the sandbox inbox, a real-name verification with the face
-// step simulated, a phone rebind, an unfreeze by SMS code, an account recovery by mail code and
-// a password reset by SMS; then one screenshot, checked to be a real PNG.
+// step simulated (after a security check by SMS: the environment is unsafe), a phone rebind, an
+// unfreeze by SMS code, an account recovery by mail code, a password reset by SMS and the
+// operator's redaction; then one screenshot, checked to be a real PNG.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -98,8 +99,17 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   await page.click('#btn-email-submit');
   await text('#email-status', /^bound: /);
 
-  // real-name with the face step simulated: the sandbox answers "success"
+  // real-name from an environment the platform judges unsafe: refused (jump security), a
+  // security check by SMS gives a pass, and the start that carries it goes on; the face step
+  // simulated: the sandbox answers "success"
   await page.selectOption('#rn-outcome', 'success');
+  await page.check('#rn-unsafe');
+  await page.click('#btn-rn-start');
+  await text('#rn-status', /^REAL_NAME_UNSAFE_ENVIRONMENT: /);
+  await page.click('#btn-sc-start');
+  await codeIn('#sc-code');
+  await page.click('#btn-sc-submit');
+  await text('#rn-status', /^security pass valid until/);
   await page.click('#btn-rn-start');
   await text('#rn-status', /awaiting the face check: certifyId/);
   await page.click('#btn-rn-complete');
@@ -163,6 +173,7 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
     [`unfreeze:${id}`, 'success'],
     [`recovery:${id}`, 'recovered'],
     [`password-reset:${id}`, 'reset'],
+    [`security-check:${id}`, 'passed'],
   ];
   for (const [flowId, state] of flows) {
     const row = `#flows tr[data-flow-id="${flowId}"]`;
@@ -176,6 +187,14 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   const faceId = await page.getAttribute(faceRow, 'data-flow-id');
   expect(faceId).toMatch(new RegExp(`^real-name:${id}/[0-9a-f]{12}/face$`));
   expect(await page.getAttribute(`${faceRow} a.ui-link`, 'href')).toContain(encodeURIComponent(faceId!));
+
+  // last, the operator erases the face data: the real-name check listed, then redacted (its histories deleted)
+  await page.click('#btn-fa-list');
+  await text('#fa-status', /^1 face check\(s\)$/);
+  await page.click('#btn-fa-redact');
+  await text('#fa-status', /^1 face check\(s\) redacted/);
+  await text('#fa-list', /personal · success · certifyId .*· redacted/);
+  expect((await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body.identity).toMatchObject({ status: 'verified' });
 
   // one screenshot: a real PNG of the page, not blank
   fs.mkdirSync(path.dirname(SHOT), { recursive: true });

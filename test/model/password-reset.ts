@@ -33,13 +33,21 @@ class ResetStart extends Step {
     if (bySms && !a.phone) return expectAnswer(await send(), 409, 'SCENE_PHONE_REQUIRED', what);
     if (this.method === 'mail-other') return expectAnswer(await send(), 409, 'PASSWORD_RESET_EMAIL_MISMATCH', what);
     const live = a.flows['password-reset'] as ResetFlow | undefined;
-    // another start (another session, another method) meets the live run
-    if (live) return expectAnswer(await send(), 409, 'FLOW_IN_PROGRESS', what);
+    if (live) {
+      const r = await send();
+      // the same method from the same device (any session of the account) is a repeat of the
+      // start, answered as it was; another method, or a run already proven, is another request
+      if (live.method !== (bySms ? 'sms' : 'mail') || live.grant !== null || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
+      expectAnswer(r, 200, null, what);
+      live.repeats += 1;
+      if (r.body.flow.cache !== true || r.body.flow.code?.sentTo !== live.sentTo) throw new ModelError(`${what}: not the same answer ${JSON.stringify(r.body)}`);
+      return;
+    }
     a.started.add('password-reset');
     const c: CodeChallengeModel = { to: bySms ? a.phone! : a.email!, scene: 'update_password', channel: bySms ? 'sms' : 'mail', code: null, sent: 0, attempts: 0 };
     const r = await sendInChallenge(w, sys, c, send, what);
     if (r.status !== 201) return;
-    a.flows['password-reset'] = { type: 'reset', deadline: Date.now() + LIMITS.flowTtlSec * 1000, wrong: 0, challenge: c, grant: null, keep: sessionId ?? null };
+    a.flows['password-reset'] = { type: 'reset', method: bySms ? 'sms' : 'mail', repeats: 0, sentTo: r.body.flow.code.sentTo, deadline: Date.now() + LIMITS.flowTtlSec * 1000, wrong: 0, challenge: c, grant: null, keep: sessionId ?? null };
   }
 }
 
@@ -109,6 +117,8 @@ export const RESET_COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
   fc.tuple(acct, fc.boolean()).map(([a, right]) => new ResetSubmit(a, right)),
   acct.map((a) => new ResetConfirm(a)),
   acct.map((a) => new Cancel(a, 'password-reset')),
-  // a whole reset: started, a wrong code, the right one, confirmed
-  fc.tuple(acct, fc.constantFrom<ResetMethod>('sms', 'mail')).map(([a, m]) => new Compose('PasswordReset', [new ResetStart(a, m), new ResetSubmit(a, false), new ResetSubmit(a, true), new ResetConfirm(a)])),
+  // a whole reset: started (clicked twice), a wrong code, the right one, confirmed
+  fc.tuple(acct, fc.constantFrom<ResetMethod>('sms', 'mail')).map(
+    ([a, m]) => new Compose('PasswordReset', [new ResetStart(a, m), new ResetStart(a, m), new ResetSubmit(a, false), new ResetSubmit(a, true), new ResetConfirm(a)]),
+  ),
 ];

@@ -68,6 +68,8 @@ class RecoveryStart extends Step {
     const live = a.flows.recovery as RecoveryFlow | undefined;
     if (this.method === 'face') {
       if (!a.verifiedId) return expectAnswer(await send(), 409, 'RECOVERY_METHOD_UNAVAILABLE', what);
+      // verified, but its identity redacted: nothing to check a face against
+      if (a.identityRedacted) return expectAnswer(await send(), 409, 'REAL_NAME_REQUIRED', what);
       // the unit the flow's own live check holds still counts for a repeat start
       if (freeLeft(a) + a.purchased - held(a) + (live?.face ? 1 : 0) < 1) return expectAnswer(await send(), 402, 'FACE_QUOTA_REQUIRED', what);
     } else if (!(this.method === 'sms' ? a.phone : a.email)) {

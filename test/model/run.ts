@@ -12,6 +12,7 @@ import { SCENE_COMMANDS } from './scenes';
 import { RECOVERY_COMMANDS } from './recovery';
 import { RESET_COMMANDS } from './password-reset';
 import { SECURITY_COMMANDS } from './security-check';
+import { REDACTION_COMMANDS } from './redaction';
 import { System } from './system';
 import { LIMITS, type AccountModel, type World } from './world';
 
@@ -90,6 +91,9 @@ async function freshWorld(sys: System): Promise<World> {
       purchased: 0,
       flows: {},
       started: new Set(),
+      historiesDeleted: new Set(),
+      redacted: new Set(),
+      identityRedacted: false,
       lastFace: null,
       completions: {},
       sessionsLive: 2,
@@ -117,7 +121,7 @@ export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelS
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS, ...SECURITY_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
+    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS, ...SECURITY_COMMANDS, ...REDACTION_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

@@ -39,7 +39,7 @@ function stateRefusal(a: AccountModel, scene: SceneName): [number, string] | nul
 function refusal(a: AccountModel, scene: SceneName): [number, string] | null {
   const state = stateRefusal(a, scene);
   if (state) return state;
-  if (!a.verifiedId) return [409, 'REAL_NAME_REQUIRED'];
+  if (!a.verifiedId || a.identityRedacted) return [409, 'REAL_NAME_REQUIRED'];
   // the unit the scene's own live check holds still counts for a repeat start (a double click)
   const own = (a.flows[SCENE_FLOW[scene]] as SceneFlow | undefined)?.face ? 1 : 0;
   if (freeLeft(a) + a.purchased - held(a) + own < 1) return [402, 'FACE_QUOTA_REQUIRED'];

@@ -127,6 +127,10 @@ export interface RecoveryFlow {
 /** Password reset by a code (flows/password-reset/); keep: the session that asked (sms). */
 export interface ResetFlow {
   type: 'reset';
+  method: 'sms' | 'mail';
+  /** repeats of the start answered with the live run's answer (a double click) */
+  repeats: number;
+  sentTo: string;
   deadline: number;
   wrong: number;
   challenge: CodeChallengeModel;
@@ -164,6 +168,11 @@ export interface AccountModel {
   flows: Partial<Record<FlowName, Flow>>;
   /** flow ids that ever had a run (a closed one answers FLOW_CLOSED, an unknown one FLOW_NOT_FOUND) */
   started: Set<FlowName>;
+  /** flow names whose newest closed run's history a redaction may have deleted */
+  historiesDeleted: Set<FlowName>;
+  /** face checks redacted (their ids), and whether the real-name identity is gone */
+  redacted: Set<string>;
+  identityRedacted: boolean;
   /** the newest real-name face check, to replay its client token after it closed */
   lastFace: FaceCheckModel | null;
   /** completions the API relayed per face check id (it relays at most FACE_COMPLETIONS_PER_CHECK) */
