@@ -22,7 +22,7 @@ import { SCENES, type Scene as CodeScene } from '../lib/scenes';
 import type { FaceScene } from '../flows/face-check/contract';
 
 export const FACE_REPORT_SCENES = ['personal', 'rebind_phone', 'rebind_email', 'recovery', 'reset_security', 'unfreeze', 'cancellation'] as const satisfies readonly FaceScene[];
-export const CODE_REPORT_SCENES = ['bind_phone', 'bind_email', 'unbind_phone', 'unbind_email', 'recover_account', 'unfreeze_account', 'cancel_account', 'update_password'] as const satisfies readonly CodeScene[];
+export const CODE_REPORT_SCENES = ['bind_phone', 'bind_email', 'unbind_phone', 'unbind_email', 'recover_account', 'unfreeze_account', 'cancel_account', 'update_password', 'security_check'] as const satisfies readonly CodeScene[];
 export const REPORT_SCENES = [...FACE_REPORT_SCENES, ...CODE_REPORT_SCENES] as const;
 export type ReportScene = (typeof REPORT_SCENES)[number];
 export const REPORT_DAYS = [1, 7, 30] as const;
