@@ -90,6 +90,9 @@ export interface RealNameResult {
 
 export const VERIFIED_MESSAGE = '刷脸成功:账户实名认证成功';
 
+/** The seed's answer once the ID two-factor check matched (4/24 #11), beside the certifyId it goes on to (flow.message). */
+export const ID_CHECKED_MESSAGE = '身份证核验成功';
+
 export const beginRealNameUpdate = defineUpdate<RealNameStarted, [{ deviceId: string; requestDigest: string }]>('beginRealName');
 export const realNameStateQuery = defineQuery<RealNameState>(STATE_QUERY);
 

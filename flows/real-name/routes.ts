@@ -16,6 +16,7 @@ import { findRealNameRecord, viewIdentity } from '../../db/real-name';
 import { AppError } from '../../lib/errors';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { startRealNameBody } from './request';
+import { ID_CHECKED_MESSAGE } from './contract';
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
 export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
@@ -31,7 +32,7 @@ export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
     if (agreement?.id !== current.id || agreement.version !== current.version) throw new AppError('REAL_NAME_AGREEMENT_REQUIRED', { agreement: current });
     const meta = { ...metaOf(req, body.client), agreement: { ...current, acceptedAt: new Date().toISOString() } };
     const flow = await flows.start(id, body, meta, body.client?.ip);
-    res.status(flow.cache ? 200 : 201).json({ flow });
+    res.status(flow.cache ? 200 : 201).json({ flow: { ...flow, message: ID_CHECKED_MESSAGE } });
   });
 
   r.get('/v1/accounts/:id/real-name/flow', auth, requireScope('flows:read'), async (req, res) => {

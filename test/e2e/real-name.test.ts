@@ -47,7 +47,7 @@ describe('real-name verification over HTTP', () => {
     expect(start.status).toBe(201);
     const flow = start.body.flow;
     // the face check is this run's own: its id carries the run's nonce
-    expect(flow).toMatchObject({ flowId: `real-name:${id}`, cache: false });
+    expect(flow).toMatchObject({ flowId: `real-name:${id}`, cache: false, message: '身份证核验成功' });
     expect(flow.faceCheckId).toMatch(new RegExp(`^real-name:${id}/[0-9a-f]{12}/face$`));
     expect(flow.certifyId).toMatch(/^[0-9a-f]{32}$/);
     expect(Date.parse(flow.expiresAt) - Date.now()).toBeGreaterThan(1700_000);

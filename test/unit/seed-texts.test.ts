@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ERRORS, isErrorCode, messageOf, type ErrorCode } from '../../lib/errors';
 import { BOUND_MESSAGE } from '../../flows/bind/contract';
 import { PROOF_ACCEPTED_MESSAGE, REBOUND_MESSAGE } from '../../flows/rebind/contract';
-import { VERIFIED_MESSAGE } from '../../flows/real-name/contract';
+import { ID_CHECKED_MESSAGE, VERIFIED_MESSAGE } from '../../flows/real-name/contract';
 import { SCENE_SUCCESS_MESSAGE } from '../../flows/face-scene/contract';
 import { REBIND_NOTICE_MAIL } from '../../lib/templates';
 
@@ -80,6 +80,7 @@ describe("the success answers are the seed's", () => {
     ['rebind phone: proof accepted', PROOF_ACCEPTED_MESSAGE.phone, '效验成功,可以绑定新手机号', '4/19 #11'],
     ['rebind email: proof accepted', PROOF_ACCEPTED_MESSAGE.email, '效验成功,可以绑定新的邮箱账户', '4/22 #9'],
     ['rebind phone: done', REBOUND_MESSAGE.phone, '手机号换绑成功', '4/21 #3'],
+    ['real-name: ID check matched', ID_CHECKED_MESSAGE, '身份证核验成功', '4/24 #11'],
     ['real-name verified', VERIFIED_MESSAGE, '刷脸成功:账户实名认证成功', '4/29 #13'],
     ['face scene passed', SCENE_SUCCESS_MESSAGE, '刷脸成功:数据对比成功!', '4/29 #11'],
   ])('%s: %s (%s)', (_what, actual, seed) => {
