@@ -68,20 +68,15 @@ export async function grantOfRun(db: Db, runKey: string, forUpdate = false): Pro
   return rows[0] ?? null;
 }
 
-export async function grantByHash(db: Db, hash: Buffer): Promise<GrantRow | null> {
-  const { rows } = await db.query<GrantRow>('SELECT * FROM recovery_grants WHERE grant_hash = $1', [hash]);
+/** A grant by its hash; `forUpdate`: locked, as a security pass's spending is decided on it. */
+export async function grantByHash(db: Db, hash: Buffer, forUpdate = false): Promise<GrantRow | null> {
+  const { rows } = await db.query<GrantRow>(`SELECT * FROM recovery_grants WHERE grant_hash = $1${forUpdate ? ' FOR UPDATE' : ''}`, [hash]);
   return rows[0] ?? null;
 }
 
 /** Marks the run's grant redeemed with the sessions it ended (once: a retry changes nothing). */
 export async function markRedeemed(c: PoolClient, runKey: string, sessionsEnded: string[]): Promise<void> {
   await c.query('UPDATE recovery_grants SET redeemed_at = now(), sessions_ended = $2 WHERE run_key = $1 AND redeemed_at IS NULL', [runKey, sessionsEnded]);
-}
-
-/** A security pass's row, locked: its spending is decided on it (flows/security-check/activities.ts). */
-export async function grantByHashForUpdate(c: PoolClient, hash: Buffer): Promise<GrantRow | null> {
-  const { rows } = await c.query<GrantRow>('SELECT * FROM recovery_grants WHERE grant_hash = $1 FOR UPDATE', [hash]);
-  return rows[0] ?? null;
 }
 
 /** The security pass spent by a real-name run (once: the row was checked unspent under its lock). */

@@ -4,7 +4,19 @@
 import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { accountId } from '../../http/schemas';
+import { iso } from '../../http/response-schemas';
 import { deviceId, faceCompletionBody, registerDeviceBody } from './routes';
+
+/** What a start that issued a face check answers (real-name, a face scene), before its own fields. */
+export const faceStarted = z.object({
+  flowId: z.string(),
+  faceCheckId: z.string(),
+  certifyId: z.string(),
+  faceRecordId: z.string(),
+  expiresAt: iso,
+  cache: z.boolean(),
+  clientToken: z.string(),
+});
 
 export const faceCompletionAnswer = z.object({ result: z.object({ outcome: z.string().nullable() }).passthrough() }).strict();
 

@@ -5,6 +5,7 @@ import type { RouteDoc } from '../../http/route-doc';
 import { accountId } from '../../http/schemas';
 import { codeSent, flowError, iso } from '../../http/response-schemas';
 import { freezeBody, sceneParam, securityFlagsBody, startSceneBody } from './routes';
+import { faceStarted } from '../face-check/openapi';
 
 const at = '2026-11-22T08:00:00.000Z';
 const later = '2026-11-22T08:30:00.000Z';
@@ -24,18 +25,7 @@ export const securityBody = z
 
 export const sceneStartedBody = z
   .object({
-    flow: z
-      .object({
-        flowId: z.string(),
-        scene: sceneParam,
-        faceCheckId: z.string(),
-        certifyId: z.string(),
-        faceRecordId: z.string(),
-        expiresAt: iso,
-        cache: z.boolean(),
-        clientToken: z.string(),
-      })
-      .strict(),
+    flow: faceStarted.extend({ scene: sceneParam }).strict(),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import type { RouteDoc } from '../../http/route-doc';
 import { accountId } from '../../http/schemas';
 import { flowStateBody, iso } from '../../http/response-schemas';
 import { startRealNameBody } from './request';
+import { faceStarted } from '../face-check/openapi';
 
 const at = '2026-11-22T08:00:00.000Z';
 const later = '2026-11-22T08:05:00.000Z';
@@ -12,15 +13,8 @@ const idExample = '110101199001010015';
 
 export const realNameStartedBody = z
   .object({
-    flow: z
-      .object({
-        flowId: z.string(),
-        faceCheckId: z.string(),
-        certifyId: z.string(),
-        faceRecordId: z.string(),
-        expiresAt: iso,
-        cache: z.boolean(),
-        clientToken: z.string(),
+    flow: faceStarted
+      .extend({
         /** the seed's answer to a matching ID check: 身份证核验成功 */
         message: z.string(),
       })

@@ -10,7 +10,7 @@
 //      history left behind; a repeat deletes again (NotFound is success).
 //   3. one transaction (db/redaction.ts): the row locked, the picture file removed, the columns
 //      wiped, the audit row and the face_verification.redacted event written once.
-//   4. the account's webhook dispatcher woken (the sweeper is the net).
+//   4. the account's webhook dispatcher woken (notifyWebhookDispatcher: the sweeper is the net).
 // Logs carry ids only: never a path, a name or an ID number.
 import fs from 'node:fs/promises';
 import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -20,9 +20,8 @@ import type { FieldCrypto } from '../../lib/field-crypto';
 import type { Logger } from '../../lib/logger';
 import { AppError } from '../../lib/errors';
 import { inTransaction } from '../../db/pool';
-import { someSubscriberWants } from '../../db/webhooks';
 import { REDACTED_EVENT, redactVerificationRow, type RedactedBy, type VerificationRow } from '../../db/redaction';
-import { ensureWebhookSweeper, signalDispatcher } from '../../lib/webhook-dispatch';
+import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import type { RetentionScope } from './contract';
 
 export interface RedactDeps {
@@ -35,7 +34,7 @@ export interface RedactDeps {
 
 const GRPC_NOT_FOUND = 5;
 
-interface Run {
+export interface Run {
   workflowId: string;
   runId: string;
 }
@@ -89,25 +88,21 @@ async function removeFile(file: string): Promise<void> {
 /**
  * Redacts one face check (scope 'all': every personal field; 'picture': the picture only).
  * Idempotent: a repeat, or a concurrent duplicate, answers the same row and records no second
- * event. Returns the row as it stands after.
+ * event. Returns the row as it stands after. `runs`: what closedRunsOf already answered for
+ * this row (the account-wide route asks for every row before it changes any).
  */
-export async function redactVerification(d: RedactDeps, row: VerificationRow, scope: RetentionScope, by: RedactedBy): Promise<{ changed: boolean; row: VerificationRow }> {
-  await deleteRuns(d.temporal, await closedRunsOf(d.temporal, row));
+export async function redactVerification(
+  d: RedactDeps,
+  row: VerificationRow,
+  scope: RetentionScope,
+  by: RedactedBy,
+  runs?: Run[],
+): Promise<{ changed: boolean; row: VerificationRow }> {
+  await deleteRuns(d.temporal, runs ?? (await closedRunsOf(d.temporal, row)));
   const r = await inTransaction(d.pool, (c) => redactVerificationRow(c, d.fieldCrypto, { id: row.id, scope, by }, removeFile));
   if (r.changed) {
     d.log.info({ faceVerificationId: row.id, faceCheckId: row.face_check_id, accountId: row.account_id, scope, by }, 'face check redacted');
-    await wakeDispatcher(d, row.account_id);
+    await notifyWebhookDispatcher(d, row.account_id, REDACTED_EVENT);
   }
   return r;
-}
-
-/** Best effort, like the flows' own (flows/shared/activities/notify-dispatcher.ts): the sweeper finds what this misses. */
-async function wakeDispatcher(d: RedactDeps, accountId: string): Promise<void> {
-  try {
-    if (!(await someSubscriberWants(d.pool, REDACTED_EVENT))) return;
-    await signalDispatcher(d.temporal, d.cfg, accountId);
-    await ensureWebhookSweeper(d.temporal, d.cfg);
-  } catch (err) {
-    d.log.warn({ accountId, err: err instanceof Error ? err.message : String(err) }, 'webhook dispatcher not signalled; the sweeper will pick the event up');
-  }
 }

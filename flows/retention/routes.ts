@@ -10,7 +10,7 @@ import { parse } from '../../http/validation';
 import { findAccount } from '../../db/accounts';
 import { accountVerifications, findVerification, viewRedaction } from '../../db/redaction';
 import { AppError } from '../../lib/errors';
-import { closedRunsOf, redactVerification, type RedactDeps } from './redact';
+import { closedRunsOf, redactVerification, type RedactDeps, type Run } from './redact';
 
 export const attemptId = z.string().regex(/^[0-9]{1,18}$/, 'a face attempt id (digits), as GET /v1/accounts/:id/face-attempts lists it');
 
@@ -25,15 +25,19 @@ export function redactionRoutes(d: ApiDeps): Router {
     const rows = await accountVerifications(d.pool, id);
     // all or nothing: a check whose flow still runs refuses the whole request before any change
     const running: string[] = [];
+    const runs: Run[][] = [];
     for (const row of rows) {
-      await closedRunsOf(d.client, row).catch((err: unknown) => {
-        if (!(err instanceof AppError && err.code === 'REDACTION_FLOW_RUNNING')) throw err;
-        running.push(...((err.details?.flows as string[]) ?? []));
-      });
+      runs.push(
+        await closedRunsOf(d.client, row).catch((err: unknown) => {
+          if (!(err instanceof AppError && err.code === 'REDACTION_FLOW_RUNNING')) throw err;
+          running.push(...((err.details?.flows as string[]) ?? []));
+          return [];
+        }),
+      );
     }
     if (running.length) throw new AppError('REDACTION_FLOW_RUNNING', { flows: [...new Set(running)] });
     const out = [];
-    for (const row of rows) out.push(viewRedaction((await redactVerification(deps, row, 'all', 'operator')).row));
+    for (const [i, row] of rows.entries()) out.push(viewRedaction((await redactVerification(deps, row, 'all', 'operator', runs[i])).row));
     res.json({ redactions: out });
   });
 

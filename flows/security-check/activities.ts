@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
 import { recordAudit } from '../../db/events';
 import { inTransaction } from '../../db/pool';
-import { grantByHashForUpdate, markSpent } from '../../db/recovery';
+import { grantByHash, markSpent } from '../../db/recovery';
 import { failure } from '../../lib/errors';
 import type { RequestMeta } from '../shared/contract';
 import { passRefusal } from './pass';
@@ -28,7 +28,7 @@ export function createSecurityCheckActivities(deps: ActivityDeps) {
     const hash = Buffer.from(input.passHash, 'hex');
     const runId = Context.current().info.workflowExecution?.runId ?? null;
     await inTransaction(deps.pool, async (c) => {
-      const row = await grantByHashForUpdate(c, hash);
+      const row = await grantByHash(c, hash, true);
       const refusal = passRefusal(row, { accountId: input.accountId, deviceId: input.deviceId, run: { runKey: input.runKey } });
       if (refusal) throw failure(refusal);
       if (row!.used_by_run_key === input.runKey) return;

@@ -1,6 +1,6 @@
 // Waking an account's webhook dispatcher after a flow recorded an event (bind, rebind,
 // real-name). Here, not with the dispatcher's own activities, because the flows that record
-// events are not the webhooks flow: they only need to knock.
+// events are not the webhooks flow: they only need to knock. The API's redaction knocks too.
 import type { ActivityDeps } from '../../activity-deps';
 import { someSubscriberWants } from '../../../db/webhooks';
 import { ensureWebhookSweeper, signalDispatcher } from '../../../lib/webhook-dispatch';
@@ -10,7 +10,7 @@ import { ensureWebhookSweeper, signalDispatcher } from '../../../lib/webhook-dis
  * event type. Best effort — the sweeper finds whatever this misses — so it never fails
  * the flow that recorded the event.
  */
-export async function notifyWebhookDispatcher(deps: ActivityDeps, accountId: string, type: string): Promise<void> {
+export async function notifyWebhookDispatcher(deps: Pick<ActivityDeps, 'pool' | 'cfg' | 'log' | 'temporal'>, accountId: string, type: string): Promise<void> {
   if (!deps.temporal) return;
   try {
     if (!(await someSubscriberWants(deps.pool, type))) return;
