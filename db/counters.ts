@@ -11,6 +11,9 @@ import type { Pool, PoolClient } from 'pg';
 export const PROVIDER_CALL_KEYS = ['api:face', 'api:idcard_verification'] as const;
 export const COUNTER_KEYS = [
   ...PROVIDER_CALL_KEYS,
+  'api:face:dcloud',
+  'api:face:aliyun',
+  'api:face:wechat',
   'api:face_certify',
   'sms:sent',
   'sms:failed',
@@ -22,13 +25,17 @@ export type ProviderCallKey = (typeof PROVIDER_CALL_KEYS)[number];
 
 /**
  * Where each counter's rows live (static SQL, chosen by a validated key; never user text):
- * - api:face / api:idcard_verification: answered provider calls (getAuthResult, ID two-factor check)
+ * - api:face / api:idcard_verification: answered provider calls (a face verdict, ID two-factor check);
+ *   api:face:<provider> the face verdicts one provider answered
  * - api:face_certify: certifyIds issued by the face function (one face_verifications row each)
  * - sms:sent / mail:sent / …:failed: messages the gateway accepted / refused (message_log)
  */
 const COUNTER_SOURCES: Record<CounterKey, string> = {
   'api:face': "SELECT created_at FROM provider_calls WHERE api = 'api:face'",
   'api:idcard_verification': "SELECT created_at FROM provider_calls WHERE api = 'api:idcard_verification'",
+  'api:face:dcloud': "SELECT created_at FROM provider_calls WHERE api = 'api:face' AND provider = 'dcloud'",
+  'api:face:aliyun': "SELECT created_at FROM provider_calls WHERE api = 'api:face' AND provider = 'aliyun'",
+  'api:face:wechat': "SELECT created_at FROM provider_calls WHERE api = 'api:face' AND provider = 'wechat'",
   'api:face_certify': 'SELECT created_at FROM face_verifications',
   'sms:sent': "SELECT created_at FROM message_log WHERE channel = 'sms' AND status = 'sent'",
   'sms:failed': "SELECT created_at FROM message_log WHERE channel = 'sms' AND status = 'failed'",
@@ -52,12 +59,12 @@ export interface CounterView {
 
 export async function recordProviderCall(
   db: Pool | PoolClient,
-  c: { callKey: string; api: ProviderCallKey; accountId: string | null; flowId: string | null; outcome: string },
+  c: { callKey: string; api: ProviderCallKey; provider?: string; accountId: string | null; flowId: string | null; outcome: string },
 ): Promise<boolean> {
   const r = await db.query(
-    `INSERT INTO provider_calls (call_key, api, account_id, flow_id, outcome) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO provider_calls (call_key, api, provider, account_id, flow_id, outcome) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (call_key) DO NOTHING`,
-    [c.callKey, c.api, c.accountId, c.flowId, c.outcome],
+    [c.callKey, c.api, c.provider ?? null, c.accountId, c.flowId, c.outcome],
   );
   return r.rowCount === 1;
 }

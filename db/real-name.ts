@@ -2,6 +2,7 @@
 // the real-name record under the subject-limit lock, and the face quota ledger.
 // Name, ID number and picture path are only ever stored sealed (AAD = column + row key).
 import type { Pool, PoolClient } from 'pg';
+import type { FaceProviderName } from '../lib/face-providers';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { ErrorCode } from '../lib/errors';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
@@ -13,30 +14,52 @@ import { returnOrderUnit, takeOrderUnit } from './face-quota-orders';
 type Db = Pool | PoolClient;
 
 export const idNumberIndex = (crypto: FieldCrypto, normalizedId: string) => crypto.blindIndex('id_number', normalizedId);
-export const faceAad = (column: 'name' | 'id_number' | 'picture', faceCheckId: string) => `face_verifications.${column}:${faceCheckId}`;
+export const faceAad = (column: 'name' | 'id_number' | 'picture' | 'openid', faceCheckId: string) => `face_verifications.${column}:${faceCheckId}`;
 export const recordAad = (column: 'name' | 'id_number' | 'picture', accountId: string) => `real_name_records.${column}:${accountId}`;
+const deviceAad = (accountId: string, deviceId: string) => `face_devices.openid:${accountId}:${deviceId}`;
 
 // ---------------------------------------------------------------------------------------
 // Devices
 
+/**
+ * The device's face client, replaced whole on every registration: an app's SDK metaInfo, or a
+ * mini-program user's openid (sealed), or both.
+ */
 export async function upsertDevice(
   db: Db,
-  d: { accountId: string; deviceId: string; metaInfo: string; platform?: string } & Pick<RequestMeta, 'ip' | 'userAgent'>,
+  crypto: FieldCrypto,
+  d: { accountId: string; deviceId: string; metaInfo: string | null; openid?: string | null; platform?: string } & Pick<RequestMeta, 'ip' | 'userAgent'>,
 ): Promise<{ created: boolean }> {
+  const openid = d.openid ? crypto.encrypt(d.openid, deviceAad(d.accountId, d.deviceId)) : null;
   const { rows } = await db.query<{ created: boolean }>(
-    `INSERT INTO face_devices (account_id, device_id, meta_info, platform, ip, user_agent)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (account_id, device_id) DO UPDATE SET meta_info = EXCLUDED.meta_info, platform = EXCLUDED.platform,
+    `INSERT INTO face_devices (account_id, device_id, meta_info, openid_enc, platform, ip, user_agent)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (account_id, device_id) DO UPDATE SET meta_info = EXCLUDED.meta_info, openid_enc = EXCLUDED.openid_enc, platform = EXCLUDED.platform,
        ip = EXCLUDED.ip, user_agent = EXCLUDED.user_agent, updated_at = now()
      RETURNING (xmax = 0) AS created`,
-    [d.accountId, d.deviceId, d.metaInfo, d.platform ?? null, d.ip ?? null, d.userAgent ?? null],
+    [d.accountId, d.deviceId, d.metaInfo, openid, d.platform ?? null, d.ip ?? null, d.userAgent ?? null],
   );
   return { created: rows[0]!.created };
 }
 
-export async function deviceMetaInfo(db: Db, accountId: string, deviceId: string): Promise<string | null> {
-  const { rows } = await db.query<{ meta_info: string }>('SELECT meta_info FROM face_devices WHERE account_id = $1 AND device_id = $2', [accountId, deviceId]);
-  return rows[0]?.meta_info || null;
+/** Whether the device can run some face client (an app's metaInfo, a mini-program's openid). */
+export async function deviceRegistered(db: Db, accountId: string, deviceId: string): Promise<boolean> {
+  const { rows } = await db.query(
+    "SELECT 1 FROM face_devices WHERE account_id = $1 AND device_id = $2 AND (COALESCE(meta_info, '') <> '' OR openid_enc IS NOT NULL)",
+    [accountId, deviceId],
+  );
+  return rows.length > 0;
+}
+
+/** What the device can run: the app SDK (metaInfo), a mini-program (openid); null: not registered. */
+export async function deviceClient(db: Db, crypto: FieldCrypto, accountId: string, deviceId: string): Promise<{ metaInfo: string | null; openid: string | null } | null> {
+  const { rows } = await db.query<{ meta_info: string | null; openid_enc: string | null }>(
+    'SELECT meta_info, openid_enc FROM face_devices WHERE account_id = $1 AND device_id = $2',
+    [accountId, deviceId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return { metaInfo: r.meta_info || null, openid: r.openid_enc ? crypto.decrypt(r.openid_enc, deviceAad(accountId, deviceId)) : null };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -81,7 +104,7 @@ export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckI
     const refusal = p.securityPass ? await p.securityPass() : 'REAL_NAME_UNSAFE_ENVIRONMENT';
     if (refusal) return { ok: false, code: refusal };
   }
-  if (!(await deviceMetaInfo(db, p.accountId, p.deviceId))) return { ok: false, code: 'FACE_METAINFO_MISSING' };
+  if (!(await deviceRegistered(db, p.accountId, p.deviceId))) return { ok: false, code: 'FACE_METAINFO_MISSING' };
   const name = validateChineseName(p.realName);
   if (!name.ok) return { ok: false, code: 'REAL_NAME_INVALID_NAME', details: { reason: name.reason } };
   const id = validateIdNumber(p.idNumber, { now });
@@ -125,6 +148,8 @@ export interface FaceRow {
   picture_enc: string | null;
   picture_error: string | null;
   provider_data: Record<string, unknown>;
+  provider: FaceProviderName;
+  openid_enc: string | null;
   status: 'wait' | 'success' | 'fail' | 'expired' | 'error';
   ip: string | null;
   user_agent: string | null;
@@ -135,11 +160,21 @@ export async function findFaceRow(db: Db, where: { faceCheckId: string } | { id:
   const [col, val] = 'id' in where ? ['id', where.id] : ['face_check_id', where.faceCheckId];
   const { rows } = await db.query<FaceRow>(
     `SELECT id::text AS id, face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id, name_enc, id_enc, id_idx,
-            picture_enc, picture_error, provider_data, status, ip, user_agent, fingerprint
+            picture_enc, picture_error, provider_data, provider, openid_enc, status, ip, user_agent, fingerprint
      FROM face_verifications WHERE ${col} = $1${forUpdate ? ' FOR UPDATE' : ''}`,
     [val],
   );
   return rows[0] ?? null;
+}
+
+/** The check a provider's callback is about (its certifyId is unique per provider, not across them). */
+export async function faceCheckOfCertifyId(db: Db, provider: FaceProviderName, certifyId: string): Promise<{ faceCheckId: string; deviceId: string; status: FaceRow['status'] } | null> {
+  const { rows } = await db.query<{ face_check_id: string; device_id: string; status: FaceRow['status'] }>(
+    'SELECT face_check_id, device_id, status FROM face_verifications WHERE provider = $1 AND certify_id = $2 ORDER BY id DESC LIMIT 1',
+    [provider, certifyId],
+  );
+  const r = rows[0];
+  return r ? { faceCheckId: r.face_check_id, deviceId: r.device_id, status: r.status } : null;
 }
 
 export async function insertFaceRow(
@@ -155,14 +190,20 @@ export async function insertFaceRow(
     certifyId: string;
     realName: string;
     idNumber: string;
-    metaInfo: string;
+    metaInfo: string | null;
     meta: RequestMeta;
+    provider: FaceProviderName;
+    /** the providers asked first, and why each could not serve */
+    failover: { provider: FaceProviderName; code: string }[];
+    openid: string | null;
+    providerData: Record<string, unknown>;
   },
 ): Promise<string> {
   const ins = await db.query<{ id: string }>(
     `INSERT INTO face_verifications (face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id,
-       name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint, agreement_id, agreement_version, agreement_accepted_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14, $15, $16, $17)
+       name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint, agreement_id, agreement_version, agreement_accepted_at,
+       provider, failover, openid_enc, provider_data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
      ON CONFLICT (face_check_id) DO NOTHING RETURNING id::text AS id`,
     [
       r.faceCheckId, r.ownerFlowId, r.accountId, r.scene, r.deviceId, r.requestDigest, r.certifyId,
@@ -171,6 +212,8 @@ export async function insertFaceRow(
       idNumberIndex(crypto, r.idNumber),
       r.metaInfo, r.meta.ip ?? null, r.meta.userAgent ?? null, r.meta.fingerprint ?? null,
       r.meta.agreement?.id ?? null, r.meta.agreement?.version ?? null, r.meta.agreement?.acceptedAt ?? null,
+      r.provider, r.failover.length ? JSON.stringify(r.failover) : null,
+      r.openid ? crypto.encrypt(r.openid, faceAad('openid', r.faceCheckId)) : null, JSON.stringify(r.providerData),
     ],
   );
   if (ins.rows[0]) return ins.rows[0].id;
@@ -268,6 +311,16 @@ export async function markAccountVerified(c: PoolClient, accountId: string): Pro
 }
 
 /** The record's identity, or null when it was redacted. */
+/** The name, ID number and openid a face row was issued for; null once redacted. */
+export function faceRowIdentity(crypto: FieldCrypto, row: FaceRow): { realName: string; idNumber: string; openid: string | null } | null {
+  if (row.name_enc === null || row.id_enc === null) return null;
+  return {
+    realName: crypto.decrypt(row.name_enc, faceAad('name', row.face_check_id)),
+    idNumber: crypto.decrypt(row.id_enc, faceAad('id_number', row.face_check_id)),
+    openid: row.openid_enc ? crypto.decrypt(row.openid_enc, faceAad('openid', row.face_check_id)) : null,
+  };
+}
+
 export function decryptIdentity(crypto: FieldCrypto, row: RealNameRecordRow): { realName: string; idNumber: string } | null {
   if (row.name_enc === null || row.id_enc === null) return null;
   return {

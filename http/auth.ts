@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 import type { ApiKey } from '../lib/config';
 import { AppError } from '../lib/errors';
 
-export type Scope = 'accounts:read' | 'accounts:write' | 'flows:read' | 'flows:write' | 'pii:read' | 'pii:redact' | 'webhooks:read' | 'webhooks:write';
+export type Scope = 'accounts:read' | 'accounts:write' | 'flows:read' | 'flows:write' | 'pii:read' | 'pii:redact' | 'providers:write' | 'webhooks:read' | 'webhooks:write';
 
 declare module 'express-serve-static-core' {
   interface Request {

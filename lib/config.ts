@@ -5,6 +5,7 @@ import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { isFaceProviderName, type FaceProviderName } from './face-providers';
 import { SANDBOX_DEFAULT_PORTS, endpointHostPort, sandboxEndpointReason, sandboxHostReason } from './sandbox-endpoint';
 
 /** The checkout (or image) root: the nearest folder with a package.json. Not `__dirname/..`,
@@ -228,6 +229,17 @@ const schema = z.object({
   WECHAT_APP_SECRET: z.string().min(16).default('sandbox-wechat-app-secret-000000'),
   WECHAT_TOKEN_KEY_PREFIX: z.string().min(1).default('wechat:access-token:'),
   WECHAT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(10000),
+
+  // Face providers in the order the face check asks them (docs/flows/face-check.md#providers):
+  // the first that serves the device (an app's metaInfo: dcloud, aliyun; a mini-program's openid:
+  // wechat) and is not unavailable issues the check. Per scene: "recovery=aliyun,dcloud;unfreeze=aliyun".
+  // Default: dcloud (production), dcloud,wechat (elsewhere). An operator's choice per scene
+  // (PUT /v1/face-providers/:scene) overrides both.
+  FACE_PROVIDERS: z.string().regex(/^\s*(dcloud|aliyun|wechat)(\s*,\s*(dcloud|aliyun|wechat))*\s*$/, 'comma-separated dcloud, aliyun, wechat').optional(),
+  FACE_PROVIDERS_BY_SCENE: z
+    .string()
+    .regex(/^\s*([a-z_]+=(dcloud|aliyun|wechat)(,(dcloud|aliyun|wechat))*)?(\s*;\s*[a-z_]+=(dcloud|aliyun|wechat)(,(dcloud|aliyun|wechat))*)*\s*;?\s*$/, 'scene=provider[,provider…];…')
+    .optional(),
 
   SANDBOX_HOST: z.string().default('127.0.0.1'),
   SANDBOX_SMS_PORT: port.default(8081),
@@ -464,6 +476,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       aliyunFacePort: e.SANDBOX_ALIYUN_FACE_PORT,
     },
     aliyunFace: aliyunFaceOf(e),
+    faceProviders: faceProvidersOf(e),
     flows: {
       maxWrongCodes: e.CODE_MAX_WRONG_PER_FLOW,
       bindFlowTtlSec: e.BIND_FLOW_TTL_SEC,
@@ -583,6 +596,17 @@ function aliyunFaceOf(e: Parsed) {
   } as const;
 }
 
+/** The providers' order: the default, and per scene where configured. */
+function faceProvidersOf(e: Parsed): { default: FaceProviderName[]; byScene: Record<string, FaceProviderName[]> } {
+  const list = (s: string) => [...new Set(s.split(',').map((p) => p.trim()).filter(isFaceProviderName))];
+  const byScene: Record<string, FaceProviderName[]> = {};
+  for (const part of (e.FACE_PROVIDERS_BY_SCENE ?? '').split(';')) {
+    const [scene, providers] = part.split('=');
+    if (scene?.trim() && providers) byScene[scene.trim()] = list(providers);
+  }
+  return { default: list(e.FACE_PROVIDERS ?? (e.VSAGA_ENV === 'production' ? 'dcloud' : 'dcloud,wechat')), byScene };
+}
+
 /** The worker's deployment version, or undefined for an unversioned worker. */
 function workerDeployment(e: Parsed): { deploymentName: string; buildId: string } | undefined {
   const deploymentName = e.WORKER_DEPLOYMENT_NAME || undefined;
@@ -614,6 +638,9 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
   for (const [name, value] of Object.entries(SANDBOX_CREDENTIALS)) {
     if (e[name as keyof typeof SANDBOX_CREDENTIALS] === value) refuse(name, "the sandbox's default (public in this repository)");
   }
+  const { default: chain, byScene } = faceProvidersOf(e);
+  const named = new Set([...chain, ...Object.values(byScene).flat()]);
+  if (named.has('aliyun') && e.ALIYUN_FACE_ACCESS_KEY_ID === undefined) refuse('FACE_PROVIDERS', 'names aliyun, which ALIYUN_FACE_ACCESS_KEY_ID does not configure');
   if (e.ALIYUN_FACE_ACCESS_KEY_ID !== undefined) {
     // configured for production: nothing may fall back to the sandbox's defaults
     for (const name of ['ALIYUN_FACE_ENDPOINT', 'ALIYUN_FACE_ACCESS_KEY_SECRET', 'ALIYUN_FACE_SCENE_ID'] as const) {
@@ -640,6 +667,7 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
   endpoint('IDCARD_API_BASE_URL', e.IDCARD_API_BASE_URL, 'https:');
   endpoint('FACE_FUNCTION_URL', e.FACE_FUNCTION_URL, 'https:');
   if (e.ALIYUN_FACE_ENDPOINT !== undefined) endpoint('ALIYUN_FACE_ENDPOINT', e.ALIYUN_FACE_ENDPOINT, 'https:');
+  if (named.has('wechat')) endpoint('WECHAT_API_BASE_URL', e.WECHAT_API_BASE_URL, 'https:');
 
   if (e.CONSOLE_DEMO_API_KEY) refuse('CONSOLE_DEMO_API_KEY', 'hands an API key to the demo console; development only');
   if (!['127.0.0.1', 'localhost', '::1'].includes(e.CODEC_HOST) && !e.CODEC_TOKEN && !e.CODEC_JWT_ISSUER) {

@@ -146,6 +146,7 @@ export const ERRORS = {
   REAL_NAME_ALREADY_VERIFIED: { status: 409, zh: '认证失败:当前账户已完成实名', en: 'The account is already real-name verified; its real name cannot change' },
   REAL_NAME_AGREEMENT_REQUIRED: { status: 400, zh: '请查阅并勾选页面相关协议', en: 'Accept the real-name agreement (id "real", its current version) first' },
   REAL_NAME_UNSAFE_ENVIRONMENT: { status: 403, zh: '认证失败:当前环境存在异常', en: 'The client environment is not flagged safe', jump: 'security' },
+  FACE_CLIENT_UNSUPPORTED: { status: 409, zh: '认证失败:当前环境不支持本场景的人脸识别方式({providers})', en: "This device cannot run any of the scene's face providers ({providers}): an app device registers its metaInfo, a mini-program its openid", bare: { zh: '认证失败:当前环境不支持本场景的人脸识别方式', en: "This device cannot run any of the scene's face providers" } },
   FACE_METAINFO_MISSING: { status: 409, zh: '认证失败:当前环境不支持人脸识别,请在APP内操作', en: 'No face SDK metaInfo registered for this device; start from the app' },
   REAL_NAME_INVALID_NAME: { status: 400, zh: '输入错误:姓名必须为中文', en: 'The name must be 1–8 Chinese characters (a middle dot allowed)' },
   REAL_NAME_INVALID_ID: { status: 400, zh: '输入错误:身份证号码核验失败', en: 'The ID number is not a valid 18-character resident ID number' },

@@ -17,17 +17,21 @@ import {
   quotaRequiredDetails,
   quotaState,
   releaseQuota,
-  deviceMetaInfo,
+  deviceClient,
+  faceRowIdentity,
   findFaceRow,
   findRealNameRecord,
   insertFaceRow,
   recordPictureError,
+  recordAad,
   refundQuota,
   storePicturePath,
   type QuotaSource,
 } from '../../db/real-name';
+import type { FaceProviderName } from '../../lib/face-providers';
+import type { FaceClientOf, FaceProvider, FaceProviderFailure } from '../../providers/shared/face-provider';
+import { faceProvidersOf, providerChain } from './providers';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
-import { uniErrCode, type FaceFailure } from '../../providers/dcloud-face/client';
 import { providerCall } from '../../providers/shared/trace';
 import { timed } from '../../lib/metrics';
 import type { FaceIdentity } from './contract';
@@ -52,22 +56,58 @@ export interface AuthResultSummary {
   score?: number;
   quality?: number;
   pictureUrl?: string;
+  /** what the provider said beside the verdict (Alibaba's SubCode, WeChat's verify_ret): no personal data */
+  provider?: FaceProviderName;
+  data?: Record<string, unknown>;
 }
 
-const TAG = 'dcloud_face';
+export interface IssuedCheck {
+  certifyId: string;
+  faceRecordId: string;
+  /** which provider's SDK the app runs with the certifyId (WeChat: the verify_id); absent in checks of before: dcloud */
+  provider?: FaceProviderName;
+}
+
+const TAG = 'face_provider';
+/** Scenes that check a face against the account's own identity: a kept portrait may stand in for the authority's (LR_FR). */
+const REFERENCE_SCENES = new Set(['rebind_phone', 'rebind_email', 'recovery', 'unfreeze', 'reset_security', 'cancellation']);
+/** The metrics label of each provider's calls (DCloud's kept its name of before). */
+const metricOf = (p: FaceProviderName) => (p === 'dcloud' ? 'face' : `face_${p}`);
 const MAX_PICTURE_BYTES = 10 * 1024 * 1024;
 const PICTURE_ATTEMPTS = 3;
 const PICTURE_TYPES: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
-/** What the API's error details and the log carry of a face failure: the function's errCode and errMsg. */
-const uniError = (f: FaceFailure) => ({ errCode: uniErrCode(f.code), errMsg: f.message });
+/** What the API's error details and the log carry of a face failure: the provider's own errCode and errMsg. */
+const providerDetails = (f: FaceProviderFailure, provider: FaceProviderName) => ({ errCode: f.errCode, errMsg: f.errMsg, provider });
 
 export function createFaceActivities(deps: ActivityDeps) {
-  function providerError(f: FaceFailure, ctx: Record<string, unknown>) {
+  function providerError(f: FaceProviderFailure, provider: FaceProviderName, ctx: Record<string, unknown>) {
     // The seed's log line: [time] - [error: code and message] - [user]; personal data masked.
-    const details = uniError(f);
-    deps.log.warn({ tag: TAG, ...ctx, ...details, retryable: f.retryable }, 'face function error');
+    const details = providerDetails(f, provider);
+    deps.log.warn({ tag: TAG, ...ctx, ...details, retryable: f.retryable }, 'face provider error');
     return failure('FACE_PROVIDER_ERROR', details, { retryable: f.retryable });
+  }
+
+  /** The account's kept portrait (picture collection on, not redacted), for a comparison against it. */
+  async function referencePicture(input: IssueCertifyIdInput): Promise<Buffer | null> {
+    if (!REFERENCE_SCENES.has(input.scene) || !('ofAccount' in input.identity)) return null;
+    const record = await findRealNameRecord(deps.pool, input.accountId);
+    if (!record?.picture_enc) return null;
+    try {
+      return await fs.readFile(deps.fieldCrypto.decrypt(record.picture_enc, recordAad('picture', input.accountId)));
+    } catch (err) {
+      deps.log.warn({ tag: TAG, accountId: input.accountId, error: (err as Error).message }, 'kept portrait unreadable: the authority photo is used');
+      return null;
+    }
+  }
+
+  /** The scene's providers that can serve this device, in order. */
+  async function chainFor(input: IssueCertifyIdInput, client: FaceClientOf): Promise<FaceProvider[]> {
+    const all = faceProvidersOf(deps);
+    const names = await providerChain(deps, input.scene);
+    const chain = names.map((n) => all[n]).filter((p): p is FaceProvider => p !== undefined && p.serves(client));
+    if (chain.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: names.join(',') });
+    return chain;
   }
 
   async function resolveIdentity(input: IssueCertifyIdInput): Promise<{ realName: string; idNumber: string }> {
@@ -90,7 +130,7 @@ export function createFaceActivities(deps: ActivityDeps) {
    * pays nothing; a row that is not this step's (another run, device, request or a closed
    * check) is never handed out again.
    */
-  async function issueCertifyId(input: IssueCertifyIdInput): Promise<{ certifyId: string; faceRecordId: string }> {
+  async function issueCertifyId(input: IssueCertifyIdInput): Promise<IssuedCheck> {
     const existing = await findFaceRow(deps.pool, { faceCheckId: input.faceCheckId });
     if (existing) {
       const same =
@@ -100,17 +140,33 @@ export function createFaceActivities(deps: ActivityDeps) {
         existing.device_id === input.deviceId &&
         existing.request_digest === input.requestDigest;
       if (!same) throw failure('FACE_TOKEN_INVALID', { reason: 'face check already used' });
-      return { certifyId: existing.certify_id, faceRecordId: existing.id };
+      return { certifyId: existing.certify_id, faceRecordId: existing.id, provider: existing.provider };
     }
     if (!deps.cfg.realName.faceEnabled) throw failure('FACE_DISABLED');
     const { realName, idNumber } = await resolveIdentity(input);
-    const metaInfo = await deviceMetaInfo(deps.pool, input.accountId, input.deviceId);
-    if (!metaInfo) throw failure('FACE_METAINFO_MISSING');
+    const client = await deviceClient(deps.pool, deps.fieldCrypto, input.accountId, input.deviceId);
+    if (!client || (!client.metaInfo && !client.openid)) throw failure('FACE_METAINFO_MISSING');
+    const chain = await chainFor(input, client);
+    const reference = chain.some((p) => p.name === 'aliyun') ? await referencePicture(input) : null;
 
-    const r = await holdThen(input, () =>
-      timed(deps.metrics, 'face', () => deps.face.getCertifyId({ realName, idCard: idNumber, metaInfo, needPicture: input.needPicture })),
-    );
-    if (!r.ok) throw providerError(r, { way: 'getCertifyId', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber) });
+    // Failover: a provider that cannot serve anyone now passes the check to the next, before
+    // anything is billed (the hold is kept meanwhile); any other failure is the answer.
+    const skipped: { provider: FaceProviderName; code: string }[] = [];
+    const r = await holdThen(input, async () => {
+      let last!: (FaceProviderFailure & { provider: FaceProviderName });
+      for (const p of chain) {
+        const issued = await timed(deps.metrics, metricOf(p.name), () =>
+          p.issue({ faceCheckId: input.faceCheckId, realName, idNumber, client, needPicture: input.needPicture, referencePicture: p.name === 'aliyun' ? reference : null }),
+        );
+        if (issued.ok) return { ...issued, provider: p.name };
+        last = { ...issued, provider: p.name };
+        if (!issued.unavailable) break;
+        skipped.push({ provider: p.name, code: issued.code });
+        deps.log.warn({ tag: TAG, faceCheckId: input.faceCheckId, provider: p.name, errCode: issued.errCode, errMsg: issued.errMsg }, 'face provider unavailable: the next one is asked');
+      }
+      return last;
+    });
+    if (!r.ok) throw providerError(r, r.provider, { way: 'issue', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber), failover: skipped });
     const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
       faceCheckId: input.faceCheckId,
       ownerFlowId: input.ownerFlowId,
@@ -121,11 +177,18 @@ export function createFaceActivities(deps: ActivityDeps) {
       certifyId: r.certifyId,
       realName,
       idNumber,
-      metaInfo,
+      metaInfo: client.metaInfo,
       meta: input.meta,
+      provider: r.provider,
+      failover: skipped,
+      openid: r.provider === 'wechat' ? client.openid : null,
+      providerData: r.data,
     });
-    deps.log.info({ faceCheckId: input.faceCheckId, scene: input.scene, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) }, 'certifyId issued');
-    return { certifyId: r.certifyId, faceRecordId };
+    deps.log.info(
+      { faceCheckId: input.faceCheckId, scene: input.scene, provider: r.provider, failover: skipped, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) },
+      'certifyId issued',
+    );
+    return { certifyId: r.certifyId, faceRecordId, provider: r.provider };
   }
 
   /**
@@ -173,19 +236,27 @@ export function createFaceActivities(deps: ActivityDeps) {
     return { refunded: r.refunded };
   }
 
-  /** Server-side getAuthResult: the only thing that decides. Counts api:face once per check. */
+  /** The provider's server-side verdict: the only thing that decides. Counts api:face once per check. */
   async function fetchAuthResult(input: { faceCheckId: string; ownerFlowId: string | null; accountId: string; certifyId: string }): Promise<AuthResultSummary> {
-    const r = await timed(deps.metrics, 'face', () => deps.face.getAuthResult(input.certifyId));
+    const row = await findFaceRow(deps.pool, { faceCheckId: input.faceCheckId });
+    const name: FaceProviderName = row?.provider ?? 'dcloud';
+    const provider = faceProvidersOf(deps)[name];
+    if (!provider) throw failure('FACE_PROVIDER_ERROR', { errCode: 'NOT_CONFIGURED', errMsg: `${name} is not configured`, provider: name }, { retryable: true });
+    const identity = row ? faceRowIdentity(deps.fieldCrypto, row) : null;
+    const r = await timed(deps.metrics, metricOf(name), () =>
+      provider.verdict({ faceCheckId: input.faceCheckId, certifyId: input.certifyId, realName: identity?.realName ?? '', idNumber: identity?.idNumber ?? '', openid: identity?.openid ?? null }),
+    );
     if (!r.ok) {
-      if (r.notFinished) throw failure('FACE_RESULT_PENDING', uniError(r), { retryable: true });
-      throw providerError(r, { way: 'getAuthResult', faceCheckId: input.faceCheckId, accountId: input.accountId });
+      if (r.notFinished) throw failure('FACE_RESULT_PENDING', providerDetails(r, name), { retryable: true });
+      throw providerError(r, name, { way: 'verdict', faceCheckId: input.faceCheckId, accountId: input.accountId });
     }
-    if (r.authState === 'PROCESSING') throw failure('FACE_RESULT_PENDING', { authState: 'PROCESSING' }, { retryable: true });
-    await recordProviderCall(deps.pool, { callKey: `${input.faceCheckId}/getAuthResult`, api: 'api:face', accountId: input.accountId, flowId: input.ownerFlowId, outcome: r.authState });
-    const out: AuthResultSummary = { authState: r.authState };
+    if (r.authState === 'PROCESSING') throw failure('FACE_RESULT_PENDING', { authState: 'PROCESSING', provider: name }, { retryable: true });
+    await recordProviderCall(deps.pool, { callKey: `${input.faceCheckId}/getAuthResult`, api: 'api:face', provider: name, accountId: input.accountId, flowId: input.ownerFlowId, outcome: r.authState });
+    const out: AuthResultSummary = { authState: r.authState, provider: name };
     if (r.score !== undefined) out.score = r.score;
     if (r.quality !== undefined) out.quality = r.quality;
     if (r.pictureUrl) out.pictureUrl = r.pictureUrl;
+    if (Object.keys(r.data).length) out.data = r.data;
     return out;
   }
 

@@ -2,7 +2,11 @@
 // (real-name, or a rebind by face), and answering with the outcome once it is known.
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Pool } from 'pg';
 import type { Config } from '../../lib/config';
+import { faceCheckOfCertifyId } from '../../db/real-name';
+import { checkCallback } from '../../providers/aliyun-face/callback';
+import { orderNoOf } from '../../providers/shared/face-provider';
 import { AppError } from '../../lib/errors';
 import { verifyFaceToken } from '../../lib/face-token';
 import type { AbuseLimits } from '../../http/abuse-limits';
@@ -20,6 +24,9 @@ export interface CompletionRequest {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The completionId of a completion a provider's callback stands in for (one per certifyId). */
+const CALLBACK_COMPLETION = 'provider-callback:';
 
 /** How long an accepted completion usually takes to settle, unloaded (docs/testing.md). */
 const VERDICT_AFTER_MS = 400;
@@ -50,7 +57,38 @@ export class FaceCompletions {
     private readonly client: Client,
     private readonly cfg: Config,
     private readonly limits: AbuseLimits,
+    private readonly pool: Pool,
   ) {}
+
+  /**
+   * Alibaba's callback: ours (the token), about a check of ours that still waits. It completes
+   * the check as the app would (the scan is finished, so the check is billed), and the check
+   * then asks DescribeFaceVerify, whose verdict alone decides, whatever `passed` said.
+   */
+  async aliyunCallback(query: Record<string, unknown>): Promise<'malformed' | 'refused' | 'unknown' | 'closed' | 'completed'> {
+    const cfg = this.cfg.aliyunFace;
+    const certifyId = typeof query.certifyId === 'string' ? query.certifyId : '';
+    if (!cfg || !/^[A-Za-z0-9_-]{1,128}$/.test(certifyId)) return 'malformed';
+    const check = await faceCheckOfCertifyId(this.pool, 'aliyun', certifyId);
+    if (!check) return 'unknown';
+    const ok = checkCallback(query, cfg.callbackKey, { outerOrderNo: orderNoOf(check.faceCheckId), certifyId });
+    if (!ok.ok) return ok.reason === 'malformed' ? 'malformed' : 'refused';
+    if (check.status !== 'wait') return 'closed';
+    try {
+      await this.client.workflow.getHandle(check.faceCheckId).signal(faceCompletionSignal, {
+        completionId: `${CALLBACK_COMPLETION}${certifyId}`,
+        deviceId: check.deviceId,
+        tokenDeviceId: check.deviceId,
+        certifyId,
+        errCode: 0,
+        errMsg: 'aliyun callback',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return 'closed';
+      throw err;
+    }
+    return 'completed';
+  }
 
   /**
    * The app's SDK completion: token checked here, everything else (device, certifyId,
@@ -104,7 +142,9 @@ export class FaceCompletions {
       }
       await sleep(50);
     }
-    if (!verdict.accepted) {
+    // the provider's callback completed the check first: this completion's answer is its outcome
+    const byCallback = verdict.error?.code === 'FACE_ALREADY_COMPLETED' && (await this.stateOf(face))?.completions[0]?.completionId.startsWith(CALLBACK_COMPLETION);
+    if (!verdict.accepted && !byCallback) {
       settled.stop();
       throw new AppError((verdict.error?.code ?? 'INTERNAL') as never, verdict.error?.details);
     }

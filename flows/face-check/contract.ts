@@ -18,6 +18,7 @@
 //   query          state           (FaceCheckState)   incl. the verdict on every completion received
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
+import type { FaceProviderName } from '../../lib/face-providers';
 
 /** Where a face check is used; one quota pool for all of them (the seed shares it). */
 export type FaceScene = 'personal' | 'rebind_phone' | 'rebind_email' | 'recovery' | 'reset_security' | 'unfreeze' | 'cancellation';
@@ -49,9 +50,12 @@ export type FaceCheckIssued = Omit<FaceCheckReady, 'faceCheckId'>;
 
 export interface FaceCheckReady {
   faceCheckId: string;
+  /** the provider's credential for the app's SDK (WeChat: the verify_id for wx.requestFacialVerify) */
   certifyId: string;
   faceRecordId: string;
   expiresAt: string;
+  /** whose SDK the app runs; absent in checks issued before providers: dcloud */
+  provider?: FaceProviderName;
 }
 
 /** What the app's startFacialRecognitionVerify callback gave, plus who relays it. */
@@ -84,6 +88,7 @@ export interface FaceCheckState {
   stage: FaceCheckStage;
   certifyId: string | null;
   faceRecordId: string | null;
+  provider: FaceProviderName | null;
   expiresAt: string | null;
   completions: CompletionVerdict[];
   outcome: FaceCheckOutcome | null;

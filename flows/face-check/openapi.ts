@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { accountId } from '../../http/schemas';
 import { iso } from '../../http/response-schemas';
+import { FACE_PROVIDERS } from '../../lib/face-providers';
 import { deviceId, faceCompletionBody, registerDeviceBody } from './routes';
 
 /** What a start that issued a face check answers (real-name, a face scene), before its own fields. */
@@ -14,6 +15,7 @@ export const faceStarted = z.object({
   certifyId: z.string(),
   faceRecordId: z.string(),
   expiresAt: iso,
+  provider: z.enum(FACE_PROVIDERS).describe("whose face SDK the app runs with certifyId: dcloud (uni face SDK), aliyun (Alibaba's), wechat (wx.requestFacialVerify with certifyId as verify_id)"),
   cache: z.boolean(),
   clientToken: z.string(),
 });

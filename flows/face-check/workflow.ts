@@ -1,4 +1,4 @@
-// One face check (DCloud face liveness against an identity), as a child workflow any flow
+// One face check (a face provider's liveness against an identity: DCloud, Alibaba, WeChat), as a child workflow any flow
 // can reuse with its own scene: real-name verification (scene personal), the rebind face
 // method, account recovery. Its signal, query and shapes are in ./contract.ts.
 //
@@ -95,7 +95,7 @@ export async function issueAndStartFaceCheck(
   scope: CancellationScope,
   check: FaceCheckInput,
 ): Promise<{ child: ChildWorkflowHandle<typeof faceCheck>; ready: FaceCheckReady } | { error: FlowError }> {
-  let issued: { certifyId: string; faceRecordId: string };
+  let issued: Awaited<ReturnType<FaceCheckActivities['issueCertifyId']>>;
   try {
     issued = await provider.issueCertifyId({ ...check, faceCheckId, ownerFlowId });
   } catch (err) {
@@ -118,6 +118,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   // soon as its handler is registered, and must find the certifyId the owner issued
   let certifyId: string | null = input.issued?.certifyId ?? null;
   let faceRecordId: string | null = input.issued?.faceRecordId ?? null;
+  let providerName = input.issued ? (input.issued.provider ?? 'dcloud') : null;
   let expiresAt = input.issued ? Date.parse(input.issued.expiresAt) : 0;
   let accepted: FaceCompletion | null = null;
   /** the token ran out, but a completion accepted in a workflow task the history lost had billed the check */
@@ -133,6 +134,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     stage: status.stage,
     certifyId,
     faceRecordId,
+    provider: providerName,
     expiresAt: expiresAt ? new Date(expiresAt).toISOString() : null,
     completions: acceptedVerdict ? [acceptedVerdict, ...verdicts] : verdicts,
     outcome: status.outcome,
@@ -215,6 +217,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       });
       certifyId = issued.certifyId;
       faceRecordId = issued.faceRecordId;
+      providerName = issued.provider ?? 'dcloud';
     } catch (err) {
       return end('rejected', errorOf(err));
     }
@@ -226,6 +229,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
         certifyId,
         faceRecordId,
         expiresAt: new Date(expiresAt).toISOString(),
+        provider: providerName ?? 'dcloud',
       });
     }
     return null;
@@ -296,7 +300,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     await steps.closeFaceRecord({
       faceRecordId,
       status: success ? 'success' : 'fail',
-      data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture },
+      data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture, ...(auth.data && { verdict: auth.data }) },
     });
     return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
   }

@@ -19,6 +19,7 @@
 //   update         requestCode     another code (shared)
 //   update         submitSceneCode the code → the effect → FaceSceneResult
 // Every run registers every update; one its method does not serve refuses in its validator.
+import type { FaceProviderName } from '../../lib/face-providers';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type CodeLimits, type CodeSent, type FlowError, type RequestMeta } from '../shared/contract';
 import type { Scene } from '../../lib/scenes';
@@ -67,6 +68,8 @@ export interface FaceSceneStarted {
   certifyId: string;
   faceRecordId: string;
   expiresAt: string;
+  /** whose SDK the app runs with certifyId (WeChat: the verify_id for wx.requestFacialVerify) */
+  provider: FaceProviderName;
   /** true when a repeat start got the live certifyId again (no second provider call) */
   cache: boolean;
 }

@@ -73,7 +73,7 @@ export async function faceScene(input: FaceSceneInput): Promise<FaceSceneResult>
   answerFaceStart(
     beginFaceSceneUpdate,
     { flowId, request: input, status, ready: () => ready, waitingStage: 'awaiting_face', boundedRepeats: true },
-    (r, cache): FaceSceneStarted => ({ flowId, scene: input.scene, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache }),
+    (r, cache): FaceSceneStarted => ({ flowId, scene: input.scene, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, provider: r.provider ?? 'dcloud', cache }),
   );
   const cancel = cancelsFaceCheck(status, () => ready !== null, faceScope);
   // the code method's updates reach a face run only by a caller's mistake

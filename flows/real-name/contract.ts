@@ -9,6 +9,7 @@
 //   query          state (RealNameState)
 //   update         cancelFlow     cancels a flow waiting for the face (the face check gives its
 //                                  hold back); answers FLOW_CLOSED when the flow ended otherwise
+import type { FaceProviderName } from '../../lib/face-providers';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { STATE_QUERY, type FlowError, type RequestMeta } from '../shared/contract';
 
@@ -59,6 +60,8 @@ export interface RealNameStarted {
   certifyId: string;
   faceRecordId: string;
   expiresAt: string;
+  /** whose SDK the app runs with certifyId (WeChat: the verify_id for wx.requestFacialVerify) */
+  provider: FaceProviderName;
   /** true when a repeat request got the live certifyId again (no second provider call) */
   cache: boolean;
 }

@@ -89,7 +89,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   answerFaceStart(
     beginRealNameUpdate,
     { flowId, request: input, status, ready: () => ready, waitingStage: 'awaiting_face', boundedRepeats: perRun },
-    (r, cache): RealNameStarted => ({ flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, cache }),
+    (r, cache): RealNameStarted => ({ flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, provider: r.provider ?? 'dcloud', cache }),
   );
   const cancel = cancelsFaceCheck(status, () => ready !== null, faceScope);
 

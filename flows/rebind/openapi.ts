@@ -1,6 +1,7 @@
 // OpenAPI entries of the rebind routes (flows/rebind/routes.ts), from the zod schemas those
 // routes validate with, and the shapes only a rebind answers with (a face proof started, the
 // unbind token, the result); POST /v1/flows/:flowId/code shows the proof for a rebind flow.
+import { FACE_PROVIDERS } from '../../lib/face-providers';
 import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { accountId, flowId } from '../../http/schemas';
@@ -14,7 +15,7 @@ export const proofAcceptedBody = z.object({ proof: z.object({ flowId: z.string()
 
 export const faceProofStartedBody = z
   .object({
-    flow: z.object({ flowId: z.string(), faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, clientToken: z.string() }).strict(),
+    flow: z.object({ flowId: z.string(), faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, provider: z.enum(FACE_PROVIDERS), clientToken: z.string() }).strict(),
   })
   .strict();
 

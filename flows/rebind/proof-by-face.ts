@@ -87,7 +87,7 @@ export function proveByFace(run: RebindRun): FaceProof {
           throw failure((e?.code ?? 'SERVICE_UNAVAILABLE') as ErrorCode, e?.details);
         }
         if (run.token === null) run.setStage('awaiting_face');
-        return { flowId, faceCheckId: ready.faceCheckId, certifyId: ready.certifyId, faceRecordId: ready.faceRecordId, expiresAt: ready.expiresAt };
+        return { flowId, faceCheckId: ready.faceCheckId, certifyId: ready.certifyId, faceRecordId: ready.faceRecordId, expiresAt: ready.expiresAt, provider: ready.provider ?? 'dcloud' };
       }),
     {
       validator: () => {

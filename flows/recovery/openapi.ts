@@ -1,5 +1,6 @@
 // OpenAPI entries of account recovery's routes (flows/recovery/routes.ts), from the zod schemas
 // those routes validate with, and the shapes only they answer with.
+import { FACE_PROVIDERS } from '../../lib/face-providers';
 import { z } from 'zod';
 import type { RouteDoc } from '../../http/route-doc';
 import { flowId } from '../../http/schemas';
@@ -43,7 +44,7 @@ export const recoveryStartedBody = z
         flowId: z.string(),
         method,
         code: codeSent.nullable(),
-        face: z.object({ faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso }).strict().nullable(),
+        face: z.object({ faceCheckId: z.string(), certifyId: z.string(), faceRecordId: z.string(), expiresAt: iso, provider: z.enum(FACE_PROVIDERS) }).strict().nullable(),
         cache: z.boolean(),
         clientToken: z.string().nullable(),
       })

@@ -125,7 +125,7 @@ export function recoveryRoutes(d: ApiDeps, flows: RecoveryFlows, limits: AbuseLi
     if (body.method === 'face') {
       if (!d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED');
       if (account.real_name_status !== 'verified') throw new AppError('RECOVERY_METHOD_UNAVAILABLE');
-      if (body.metaInfo) await upsertDevice(d.pool, { accountId: account.id, deviceId: body.deviceId, metaInfo: body.metaInfo, platform: body.platform, ip: meta.ip, userAgent: meta.userAgent });
+      if (body.metaInfo) await upsertDevice(d.pool, d.fieldCrypto, { accountId: account.id, deviceId: body.deviceId, metaInfo: body.metaInfo, platform: body.platform, ip: meta.ip, userAgent: meta.userAgent });
       await assertAccountFaceReady(d.pool, d.cfg, account, body.deviceId, recoveryFlowIdOf(account.id));
     } else if (!(body.method === 'sms' ? account.phone_enc : account.email_enc)) {
       throw new AppError('RECOVERY_METHOD_UNAVAILABLE');

@@ -4,6 +4,7 @@
 // the same requestCode update), the error a flow reports with its details (FlowError),
 // and what every flow kind answers alike: its `state` query (each flow types it, one wire
 // name so GET /v1/flows/:flowId reads any kind) and the cancelFlow update.
+import type { FaceProviderName } from '../../lib/face-providers';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RetryPolicy, UpdateDefinition } from '@temporalio/common';
 import type { ErrorInfo } from '../../lib/errors';
@@ -130,7 +131,7 @@ export interface GrantStarted {
   /** sms / mail: the code sent */
   code: CodeSent | null;
   /** face: the check the app runs */
-  face: { faceCheckId: string; certifyId: string; faceRecordId: string; expiresAt: string } | null;
+  face: { faceCheckId: string; certifyId: string; faceRecordId: string; expiresAt: string; provider: FaceProviderName } | null;
   cache: boolean;
 }
 

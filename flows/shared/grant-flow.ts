@@ -131,7 +131,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
       begun = true;
       await condition(() => firstCode !== null || ready !== null || !status.open);
       if (firstCode === null && ready === null) throw failure((status.error?.code ?? 'INTERNAL') as ErrorCode, status.error?.details);
-      const face = ready && { faceCheckId: ready.faceCheckId, certifyId: ready.certifyId, faceRecordId: ready.faceRecordId, expiresAt: ready.expiresAt };
+      const face = ready && { faceCheckId: ready.faceCheckId, certifyId: ready.certifyId, faceRecordId: ready.faceRecordId, expiresAt: ready.expiresAt, provider: ready.provider ?? 'dcloud' };
       return { flowId, method: input.method, code: firstCode, face, cache };
     },
     {

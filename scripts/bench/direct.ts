@@ -72,7 +72,7 @@ export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
     const deviceId = `app-${id}`;
     await step('register device', async () => {
       if (!(await findAccount(deps.pool, id))) throw new StepError('register device', 'account missing');
-      await upsertDevice(deps.pool, { accountId: id, deviceId, metaInfo: META_INFO, platform: 'android', ip, userAgent: meta.userAgent });
+      await upsertDevice(deps.pool, deps.fieldCrypto, { accountId: id, deviceId, metaInfo: META_INFO, platform: 'android', ip, userAgent: meta.userAgent });
     });
 
     const realNameFlowId = `real-name:${id}`;

@@ -126,7 +126,7 @@ async function seedAccounts(db: Pool, fc: FieldCrypto, ids: string[], realName: 
     if (!realName.has(id)) return;
     const phone = randomPhone();
     await db.query('UPDATE accounts SET phone_enc = $2, phone_idx = $3 WHERE id = $1', [id, fc.encrypt(phone, contactAad('phone', id)), contactIndex(fc, 'phone', phone)]);
-    await upsertDevice(db, { accountId: id, deviceId: `app-${id}`, metaInfo: META_INFO, platform: 'android', ip: '198.18.0.1', userAgent: 'GongLunApp/4.0.8 (Android 14)' });
+    await upsertDevice(db, fc, { accountId: id, deviceId: `app-${id}`, metaInfo: META_INFO, platform: 'android', ip: '198.18.0.1', userAgent: 'GongLunApp/4.0.8 (Android 14)' });
   });
 }
 

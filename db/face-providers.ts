@@ -1,0 +1,37 @@
+// The operator's choice of face providers per scene (face_provider_settings), over the
+// configured order (FACE_PROVIDERS, FACE_PROVIDERS_BY_SCENE).
+import type { Pool, PoolClient } from 'pg';
+import { isFaceProviderName, type FaceProviderName } from '../lib/face-providers';
+
+type Db = Pool | PoolClient;
+
+export interface SceneProviders {
+  scene: string;
+  providers: FaceProviderName[];
+  /** 'operator': set through the API; 'config': the configured order */
+  source: 'operator' | 'config';
+  updatedAt: string | null;
+}
+
+export async function operatorProviders(db: Db): Promise<Map<string, { providers: FaceProviderName[]; updatedAt: Date }>> {
+  const { rows } = await db.query<{ scene: string; providers: string[]; updated_at: Date }>('SELECT scene, providers, updated_at FROM face_provider_settings');
+  return new Map(rows.map((r) => [r.scene, { providers: r.providers.filter(isFaceProviderName), updatedAt: r.updated_at }]));
+}
+
+export async function sceneProviders(db: Db, scene: string): Promise<FaceProviderName[] | null> {
+  const { rows } = await db.query<{ providers: string[] }>('SELECT providers FROM face_provider_settings WHERE scene = $1', [scene]);
+  return rows[0] ? rows[0].providers.filter(isFaceProviderName) : null;
+}
+
+/** null providers: back to the configured order. */
+export async function setSceneProviders(db: Db, scene: string, providers: FaceProviderName[] | null, by: string): Promise<void> {
+  if (providers === null) {
+    await db.query('DELETE FROM face_provider_settings WHERE scene = $1', [scene]);
+    return;
+  }
+  await db.query(
+    `INSERT INTO face_provider_settings (scene, providers, updated_by) VALUES ($1, $2, $3)
+     ON CONFLICT (scene) DO UPDATE SET providers = EXCLUDED.providers, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+    [scene, providers, by],
+  );
+}
