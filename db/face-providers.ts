@@ -1,5 +1,6 @@
 // The operator's choice of face providers per scene (face_provider_settings), over the
-// configured order (FACE_PROVIDERS, FACE_PROVIDERS_BY_SCENE).
+// configured order (FACE_PROVIDERS, FACE_PROVIDERS_BY_SCENE), for one deployment: the
+// processes serving one Temporal task queue.
 import type { Pool, PoolClient } from 'pg';
 import { isFaceProviderName, type FaceProviderName } from '../lib/face-providers';
 
@@ -13,25 +14,25 @@ export interface SceneProviders {
   updatedAt: string | null;
 }
 
-export async function operatorProviders(db: Db): Promise<Map<string, { providers: FaceProviderName[]; updatedAt: Date }>> {
-  const { rows } = await db.query<{ scene: string; providers: string[]; updated_at: Date }>('SELECT scene, providers, updated_at FROM face_provider_settings');
+export async function operatorProviders(db: Db, taskQueue: string): Promise<Map<string, { providers: FaceProviderName[]; updatedAt: Date }>> {
+  const { rows } = await db.query<{ scene: string; providers: string[]; updated_at: Date }>('SELECT scene, providers, updated_at FROM face_provider_settings WHERE task_queue = $1', [taskQueue]);
   return new Map(rows.map((r) => [r.scene, { providers: r.providers.filter(isFaceProviderName), updatedAt: r.updated_at }]));
 }
 
-export async function sceneProviders(db: Db, scene: string): Promise<FaceProviderName[] | null> {
-  const { rows } = await db.query<{ providers: string[] }>('SELECT providers FROM face_provider_settings WHERE scene = $1', [scene]);
+export async function sceneProviders(db: Db, taskQueue: string, scene: string): Promise<FaceProviderName[] | null> {
+  const { rows } = await db.query<{ providers: string[] }>('SELECT providers FROM face_provider_settings WHERE task_queue = $1 AND scene = $2', [taskQueue, scene]);
   return rows[0] ? rows[0].providers.filter(isFaceProviderName) : null;
 }
 
 /** null providers: back to the configured order. */
-export async function setSceneProviders(db: Db, scene: string, providers: FaceProviderName[] | null, by: string): Promise<void> {
+export async function setSceneProviders(db: Db, taskQueue: string, scene: string, providers: FaceProviderName[] | null, by: string): Promise<void> {
   if (providers === null) {
-    await db.query('DELETE FROM face_provider_settings WHERE scene = $1', [scene]);
+    await db.query('DELETE FROM face_provider_settings WHERE task_queue = $1 AND scene = $2', [taskQueue, scene]);
     return;
   }
   await db.query(
-    `INSERT INTO face_provider_settings (scene, providers, updated_by) VALUES ($1, $2, $3)
-     ON CONFLICT (scene) DO UPDATE SET providers = EXCLUDED.providers, updated_by = EXCLUDED.updated_by, updated_at = now()`,
-    [scene, providers, by],
+    `INSERT INTO face_provider_settings (task_queue, scene, providers, updated_by) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (task_queue, scene) DO UPDATE SET providers = EXCLUDED.providers, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+    [taskQueue, scene, providers, by],
   );
 }

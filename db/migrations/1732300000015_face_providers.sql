@@ -22,12 +22,15 @@ ALTER TABLE provider_calls ADD COLUMN provider text;
 UPDATE provider_calls SET provider = 'dcloud' WHERE api = 'api:face';
 CREATE INDEX provider_calls_provider_created ON provider_calls (provider, created_at) WHERE provider IS NOT NULL;
 
--- The operator's choice of providers per scene, over the configured default (FACE_PROVIDERS*).
+-- The operator's choice of providers per scene, over the configured default (FACE_PROVIDERS*),
+-- for the deployment that serves one Temporal task queue (its workers and API processes).
 CREATE TABLE face_provider_settings (
-  scene      text PRIMARY KEY,
+  task_queue text NOT NULL,
+  scene      text NOT NULL,
   providers  text[] NOT NULL CHECK (cardinality(providers) BETWEEN 1 AND 3),
   updated_by text,
-  updated_at timestamptz NOT NULL DEFAULT now()
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (task_queue, scene)
 );
 
 -- Down Migration

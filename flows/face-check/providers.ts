@@ -40,5 +40,5 @@ export const configuredProviders = (cfg: Config, scene: string): FaceProviderNam
 
 /** The order a check of this scene asks the providers in. */
 export async function providerChain(deps: Pick<ActivityDeps, 'pool' | 'cfg'>, scene: string): Promise<FaceProviderName[]> {
-  return (await sceneProviders(deps.pool, scene)) ?? configuredProviders(deps.cfg, scene);
+  return (await sceneProviders(deps.pool, deps.cfg.temporal.taskQueue, scene)) ?? configuredProviders(deps.cfg, scene);
 }

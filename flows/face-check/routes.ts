@@ -84,7 +84,7 @@ export function faceCheckRoutes(d: ApiDeps, limits: AbuseLimits): Router {
   });
 
   const sceneView = async () => {
-    const chosen = await operatorProviders(d.pool);
+    const chosen = await operatorProviders(d.pool, d.cfg.temporal.taskQueue);
     return FACE_REPORT_SCENES.map((scene) => {
       const op = chosen.get(scene);
       return op
@@ -100,12 +100,12 @@ export function faceCheckRoutes(d: ApiDeps, limits: AbuseLimits): Router {
     const body = parse(sceneProvidersBody, req.body);
     const missing = body.providers.filter((p) => !availableProviders(d).includes(p));
     if (missing.length) throw new AppError('INVALID_INPUT', { field: 'providers', reason: `not configured here: ${missing.join(', ')}` });
-    await setSceneProviders(d.pool, scene, body.providers, req.apiKey?.name ?? 'api');
+    await setSceneProviders(d.pool, d.cfg.temporal.taskQueue, scene, body.providers, req.apiKey?.name ?? 'api');
     res.json({ scene: (await sceneView()).find((s) => s.scene === scene) });
   });
   r.delete('/v1/face-providers/:scene', auth, requireScope('providers:write'), async (req, res) => {
     const scene = parse(faceScene, req.params.scene);
-    await setSceneProviders(d.pool, scene, null, req.apiKey?.name ?? 'api');
+    await setSceneProviders(d.pool, d.cfg.temporal.taskQueue, scene, null, req.apiKey?.name ?? 'api');
     res.json({ scene: (await sceneView()).find((s) => s.scene === scene) });
   });
 

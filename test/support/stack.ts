@@ -18,6 +18,8 @@ import { startSmsGateway, type SmsGateway } from '../../providers/tencent-sms/sa
 import { startSmtpSink, type SmtpSink } from '../../providers/smtp/sandbox';
 import { startIdCardGateway, type IdCardGateway } from '../../providers/idcard-market/sandbox';
 import { startFaceFunction, type FaceFunction } from '../../providers/dcloud-face/sandbox';
+import { startWechatSandbox, type WechatSandbox } from '../../providers/wechat-face/sandbox';
+import { startAliyunFaceSandbox, type AliyunFaceSandbox } from '../../providers/aliyun-face/sandbox';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,6 +46,9 @@ export interface Stack {
   /** ID two-factor gateway and DCloud face function sandboxes (real wire protocols) */
   idcard: IdCardGateway;
   face: FaceFunction;
+  /** the other face providers' sandboxes: WeChat mini-program face verification, Alibaba Cloud ID Verification */
+  wechat: WechatSandbox;
+  aliyun: AliyunFaceSandbox;
   worker: Worker;
   /** the environment the suite's config was loaded from (to start a worker process with) */
   env: Record<string, string | undefined>;
@@ -57,11 +62,16 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+const SUITE_WECHAT = { appid: 'wx0123456789abcdef', secret: 'test-suite-wechat-app-secret-000' };
+const SUITE_ALIYUN = { keyId: 'LTAI5tSuiteAliyunFace0001', secret: 'test-suite-aliyun-face-secret-000000', sceneId: 1000012345 };
+
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const sms = await startSmsGateway({ port: 0, credentials: { AKIDtestsuite000000000000000000: 'test-suite-sms-secret-key' } });
   const smtp = await startSmtpSink({ port: 0 });
   const idcard = await startIdCardGateway({ port: 0, credentials: { AKIDidcardsuite0000000000000000: 'test-suite-idcard-secret-key' } });
   const face = await startFaceFunction({ port: 0, secret: 'test-suite-face-function-secret-0' });
+  const wechat = await startWechatSandbox({ port: 0, appid: SUITE_WECHAT.appid, secret: SUITE_WECHAT.secret });
+  const aliyun = await startAliyunFaceSandbox({ port: 0, credentials: { [SUITE_ALIYUN.keyId]: SUITE_ALIYUN.secret }, sceneIds: [SUITE_ALIYUN.sceneId] });
   const suiteEnv: Record<string, string | undefined> = {
     ...process.env,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
@@ -76,6 +86,16 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     IDCARD_TIMEOUT_MS: '2000',
     FACE_FUNCTION_URL: face.url,
     FACE_FUNCTION_SECRET: 'test-suite-face-function-secret-0',
+    WECHAT_API_BASE_URL: wechat.url,
+    WECHAT_APPID: SUITE_WECHAT.appid,
+    WECHAT_APP_SECRET: SUITE_WECHAT.secret,
+    // a token cache of the suite's own: suites run side by side against one Redis
+    WECHAT_TOKEN_KEY_PREFIX: `wechat:access-token:${randomUUID()}:`,
+    ALIYUN_FACE_ENDPOINT: `127.0.0.1:${aliyun.port}`,
+    ALIYUN_FACE_PROTOCOL: 'HTTP',
+    ALIYUN_FACE_ACCESS_KEY_ID: SUITE_ALIYUN.keyId,
+    ALIYUN_FACE_ACCESS_KEY_SECRET: SUITE_ALIYUN.secret,
+    ALIYUN_FACE_SCENE_ID: String(SUITE_ALIYUN.sceneId),
     FACE_PICTURE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'vsaga-face-')),
     API_KEYS: `suite:${API_KEY}:*;reader:${READ_ONLY_KEY}:accounts:read+flows:read`,
     ...env,
@@ -105,6 +125,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     smtp,
     idcard,
     face,
+    wechat,
+    aliyun,
     get worker() {
       return worker;
     },
@@ -133,7 +155,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       await running;
       await client.connection.close();
       await deps.close();
-      await Promise.all([sms.close(), smtp.close(), idcard.close(), face.close()]);
+      await Promise.all([sms.close(), smtp.close(), idcard.close(), face.close(), wechat.close(), aliyun.close()]);
       await Promise.all([apiTracing?.shutdown(), workerTracing?.shutdown()]);
     },
   };
