@@ -126,7 +126,7 @@ export async function redactVerificationRow(
   const upd = await c.query<VerificationRow>(
     `UPDATE face_verifications SET picture_enc = NULL,
        picture_redacted_at = CASE WHEN $2 THEN COALESCE(picture_redacted_at, now()) ELSE picture_redacted_at END
-       ${p.scope === 'all' ? ', name_enc = NULL, id_enc = NULL, id_idx = NULL, request_digest = NULL, meta_info = NULL, redacted_at = now(), redacted_by = $3' : ''}
+       ${p.scope === 'all' ? ', name_enc = NULL, id_enc = NULL, id_idx = NULL, request_digest = NULL, meta_info = NULL, openid_enc = NULL, redacted_at = now(), redacted_by = $3' : ''}
      WHERE id = $1 RETURNING ${COLUMNS}`,
     p.scope === 'all' ? [p.id, hadPicture, p.by] : [p.id, hadPicture],
   );

@@ -327,6 +327,50 @@ const scenarios: Record<string, Scenario> = {
       [`password-reset:${mailId}`, 'password-reset-mail-grant-expired'],
     ];
   },
+  async 'face-providers'() {
+    // the face check through each provider: real-name through WeChat (a mini-program device,
+    // the sandbox playing the pass for its openid), through Alibaba after DCloud answered 55001
+    // (failover, before anything was billed), and a phone rebind by face through WeChat, where
+    // the check issues the verify_id itself and tells its owner which provider it is
+    const client = await connectClient(cfg);
+    const miniProgram = async (id: string) => {
+      const deviceId = `${id}-mp`;
+      await send('PUT', `/v1/accounts/${id}/devices/${deviceId}`, { openid: `oRec${unique()}_sbx_10000`, platform: 'mp-weixin' });
+      return deviceId;
+    };
+    const start = async (id: string, deviceId: string) => {
+      const started = await post(`/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client: { ip: ip() } });
+      if (!started.flow) throw new Error(`real-name start failed: ${JSON.stringify(started)}`);
+      await faceCompletion(deviceId, started.flow);
+      await client.workflow.getHandle(`real-name:${id}`).result();
+      return started.flow as { faceCheckId: string; provider: string };
+    };
+    const wechatId = await account(phone('134'));
+    const wechatDevice = await miniProgram(wechatId);
+    const byWechat = await start(wechatId, wechatDevice);
+    await send('PUT', '/v1/face-providers/personal', { providers: ['dcloud', 'aliyun'] });
+    const failoverId = await account(phone('134'));
+    const byAliyun = await start(failoverId, await device(failoverId, 'upstream')).finally(() => send('DELETE', '/v1/face-providers/personal'));
+    if (byWechat.provider !== 'wechat' || byAliyun.provider !== 'aliyun') throw new Error(`providers: ${byWechat.provider}, ${byAliyun.provider}`);
+    const pg = new PgClient({ connectionString: cfg.databaseUrl });
+    await pg.connect();
+    await pg.query('UPDATE accounts SET face_number = 1 WHERE id = $1', [wechatId]); // a purchased unit for the rebind's check
+    await pg.end();
+    const rebind = await post(`/v1/accounts/${wechatId}/phone/rebind`, { method: 'face', deviceId: wechatDevice });
+    if (rebind.flow?.provider !== 'wechat') throw new Error(`rebind start: ${JSON.stringify(rebind)}`);
+    await faceCompletion(wechatDevice, rebind.flow);
+    await client.workflow.getHandle(rebind.flow.faceCheckId).result();
+    await send('DELETE', `/v1/flows/rebind-phone:${wechatId}`);
+    await client.connection.close();
+    return [
+      [`real-name:${wechatId}`, 'real-name-wechat'],
+      [byWechat.faceCheckId, 'face-check-wechat'],
+      [`real-name:${failoverId}`, 'real-name-failover-aliyun'],
+      [byAliyun.faceCheckId, 'face-check-failover-aliyun'],
+      [`rebind-phone:${wechatId}`, 'rebind-phone-face-wechat'],
+      [rebind.flow.faceCheckId, 'face-check-rebind-wechat'],
+    ];
+  },
   async 'security-check'() {
     // an unsafe environment proven by SMS: a wrong code, the right one → the pass; real-name
     // with it goes on (the pass spent) to a verified face; a check locked by five wrong codes;
