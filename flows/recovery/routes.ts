@@ -51,6 +51,8 @@ export const startRecoveryBody = z
     deviceId,
     /** face: the face SDK's metaInfo of this device (no login registered it) */
     metaInfo: registerDeviceBody.shape.metaInfo.optional(),
+    /** face from a mini-program (WeChat): the user's openid there */
+    openid: registerDeviceBody.shape.openid.optional(),
     platform: registerDeviceBody.shape.platform,
     client: clientMeta,
   })
@@ -125,7 +127,10 @@ export function recoveryRoutes(d: ApiDeps, flows: RecoveryFlows, limits: AbuseLi
     if (body.method === 'face') {
       if (!d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED');
       if (account.real_name_status !== 'verified') throw new AppError('RECOVERY_METHOD_UNAVAILABLE');
-      if (body.metaInfo) await upsertDevice(d.pool, d.fieldCrypto, { accountId: account.id, deviceId: body.deviceId, metaInfo: body.metaInfo, platform: body.platform, ip: meta.ip, userAgent: meta.userAgent });
+      if (body.metaInfo || body.openid) {
+        const device = { accountId: account.id, deviceId: body.deviceId, metaInfo: body.metaInfo ?? null, openid: body.openid ?? null };
+        await upsertDevice(d.pool, d.fieldCrypto, { ...device, platform: body.platform, ip: meta.ip, userAgent: meta.userAgent });
+      }
       await assertAccountFaceReady(d.pool, d.cfg, account, body.deviceId, recoveryFlowIdOf(account.id));
     } else if (!(body.method === 'sms' ? account.phone_enc : account.email_enc)) {
       throw new AppError('RECOVERY_METHOD_UNAVAILABLE');

@@ -281,6 +281,34 @@ describe.each<'aliyun' | 'wechat'>(['aliyun', 'wechat'])('the other scenes throu
   });
 });
 
+describe.each<'aliyun' | 'wechat'>(['aliyun', 'wechat'])('account recovery through %s', (provider) => {
+  test('a ticket from the ID number, the face check, the grant', async () => {
+    const idNumber = uniqueIdNumber();
+    const { id, deviceId } = await readyAccount(stack);
+    const rn = await startRealName(stack, id, deviceId, { idNumber });
+    expect((await complete(stack, rn.body.flow.clientToken, sdkOk(rn.body.flow.certifyId, deviceId))).body.result.outcome).toBe('verified');
+    await q(stack, 'UPDATE accounts SET face_number = 1 WHERE id = $1', [id]);
+    const found = await call(stack, 'POST', '/v1/recovery/lookup', { idNumber, client: { ip: '203.0.113.7' } });
+    const ticket = found.body.recovery.matches[0].ticket;
+    // the recovery start registers the device it runs on: nobody is logged in to do it
+    const device = provider === 'wechat' ? { deviceId: `mp-rec-${id}`, openid: uniqueOpenid() } : { deviceId: `app-rec-${id}`, metaInfo: metaInfo() };
+    await choose(stack, 'recovery', [provider]);
+    try {
+      const started = await call(stack, 'POST', '/v1/recovery/flows', { ticket, method: 'face', ...device, client: { ip: '203.0.113.7' } });
+      expect(started.status).toBe(201);
+      const { face, clientToken } = started.body.flow;
+      expect(face.provider).toBe(provider);
+      const done = await playAndComplete(stack, { ...face, clientToken }, device.deviceId);
+      expect(done.body.result.outcome).toBe('success');
+      const grant = await call(stack, 'POST', `/v1/flows/recovery:${id}/grant`);
+      expect(grant.status).toBe(200);
+      expect((await row(stack, face.faceCheckId)).provider).toBe(provider);
+    } finally {
+      await choose(stack, 'recovery', null);
+    }
+  });
+});
+
 describe('Alibaba’s callback', () => {
   let cb: Stack;
   let forward: http.Server;
