@@ -230,6 +230,8 @@ async function main() {
     ['ID check (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.idcardPort}`, 'API-market HMAC gateway, 身份证二要素'],
     ['Face function (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.facePort}/face`, 'DCloud uni-cloud-verify'],
     ['Alibaba face (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.aliyunFacePort}`, 'Cloudauth InitFaceVerify / DescribeFaceVerify, V3 signature'],
+    ['WeChat face (sandbox)', `http://${cfg.sandbox.host}:${cfg.sandbox.wechatPort}`, 'stable_token, getverifyid / queryverifyinfo (人脸核身 2.0)'],
+    ['Face providers', cfg.faceProviders.default.join(' → '), 'per scene: GET /v1/face-providers'],
     engine === 'server'
       ? ['Data', cfg.dataDir, `logs; Temporal in PostgreSQL databases ${temporalDbs.temporal}, ${temporalDbs.visibility} (kept)`]
       : ['Data', cfg.dataDir, 'Temporal SQLite and logs (kept between runs)'],
