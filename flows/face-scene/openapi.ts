@@ -86,7 +86,7 @@ export const FACE_SCENE_ROUTES: RouteDoc[] = [
       201: {
         description: 'started; face: the app starts the face SDK with certifyId and posts its completion to POST /v1/face/completion with the client token; sms: the code sent to the bound phone',
         schema: z.union([sceneStartedBody, codeSceneStartedBody]),
-        example: { flow: { flowId: 'reset-security:u1001', scene: 'reset_security', faceCheckId: 'reset-security:u1001/0a1b2c3d4e5f/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, cache: false, clientToken: 'ft1.…' } },
+        example: { flow: { flowId: 'reset-security:u1001', scene: 'reset_security', faceCheckId: 'reset-security:u1001/0a1b2c3d4e5f/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, provider: 'dcloud', cache: false, clientToken: 'ft1.…' } },
       },
       200: { description: 'a repeat from the same device (a double click): the live certifyId again, or the same code answer (cache: true)', schema: z.union([sceneStartedBody, codeSceneStartedBody]) },
     },

@@ -36,7 +36,7 @@ export const REAL_NAME_ROUTES: RouteDoc[] = [
     params: { id: accountId }, body: startRealNameBody,
     requestExample: { realName: '张三', idNumber: idExample, deviceId: 'phone-1', environmentSafe: true, agreement: { id: 'real', version: '1' }, client: { ip: '203.0.113.7' } },
     responses: {
-      201: { description: 'started; the app starts the face SDK with certifyId', schema: realNameStartedBody, example: { flow: { flowId: 'real-name:u1001', faceCheckId: 'real-name:u1001/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, cache: false, clientToken: 'eyJ…', message: '身份证核验成功' } } },
+      201: { description: 'started; the app starts the face SDK with certifyId', schema: realNameStartedBody, example: { flow: { flowId: 'real-name:u1001', faceCheckId: 'real-name:u1001/face', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', faceRecordId: '42', expiresAt: later, provider: 'dcloud', cache: false, clientToken: 'eyJ…', message: '身份证核验成功' } } },
       200: { description: 'a repeat from the same device and request: the live certifyId again (cache: true)', schema: realNameStartedBody },
     },
     errors: ['REAL_NAME_AGREEMENT_REQUIRED', 'ACCOUNT_NOT_FOUND', 'REAL_NAME_PHONE_REQUIRED', 'REAL_NAME_ALREADY_VERIFIED', 'REAL_NAME_UNSAFE_ENVIRONMENT', 'SECURITY_PASS_INVALID', 'SECURITY_PASS_ACCOUNT_MISMATCH', 'SECURITY_PASS_DEVICE_MISMATCH', 'SECURITY_PASS_USED', 'SECURITY_PASS_EXPIRED', 'FACE_METAINFO_MISSING', 'REAL_NAME_INVALID_NAME', 'REAL_NAME_INVALID_ID', 'REAL_NAME_SUBJECT_LIMIT', 'FACE_QUOTA_REQUIRED', 'ID_CHECK_TOO_SOON', 'ID_CHECK_DAILY_LIMIT', 'ID_MISMATCH', 'ID_NO_RECORD', 'ID_CHECK_UNAVAILABLE', 'FACE_PROVIDER_ERROR'],
