@@ -168,13 +168,17 @@ export async function findFaceRow(db: Db, where: { faceCheckId: string } | { id:
 }
 
 /** The check a provider's callback is about (its certifyId is unique per provider, not across them). */
-export async function faceCheckOfCertifyId(db: Db, provider: FaceProviderName, certifyId: string): Promise<{ faceCheckId: string; deviceId: string; status: FaceRow['status'] } | null> {
-  const { rows } = await db.query<{ face_check_id: string; device_id: string; status: FaceRow['status'] }>(
-    'SELECT face_check_id, device_id, status FROM face_verifications WHERE provider = $1 AND certify_id = $2 ORDER BY id DESC LIMIT 1',
+export async function faceCheckOfCertifyId(
+  db: Db,
+  provider: FaceProviderName,
+  certifyId: string,
+): Promise<{ faceCheckId: string; deviceId: string; status: FaceRow['status']; providerData: Record<string, unknown> } | null> {
+  const { rows } = await db.query<{ face_check_id: string; device_id: string; status: FaceRow['status']; provider_data: Record<string, unknown> }>(
+    'SELECT face_check_id, device_id, status, provider_data FROM face_verifications WHERE provider = $1 AND certify_id = $2 ORDER BY id DESC LIMIT 1',
     [provider, certifyId],
   );
   const r = rows[0];
-  return r ? { faceCheckId: r.face_check_id, deviceId: r.device_id, status: r.status } : null;
+  return r ? { faceCheckId: r.face_check_id, deviceId: r.device_id, status: r.status, providerData: r.provider_data } : null;
 }
 
 export async function insertFaceRow(
@@ -198,7 +202,7 @@ export async function insertFaceRow(
     openid: string | null;
     providerData: Record<string, unknown>;
   },
-): Promise<string> {
+): Promise<{ id: string; certifyId: string; provider: FaceProviderName }> {
   const ins = await db.query<{ id: string }>(
     `INSERT INTO face_verifications (face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id,
        name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint, agreement_id, agreement_version, agreement_accepted_at,
@@ -216,8 +220,9 @@ export async function insertFaceRow(
       r.openid ? crypto.encrypt(r.openid, faceAad('openid', r.faceCheckId)) : null, JSON.stringify(r.providerData),
     ],
   );
-  if (ins.rows[0]) return ins.rows[0].id;
-  return (await findFaceRow(db, { faceCheckId: r.faceCheckId }))!.id;
+  if (ins.rows[0]) return { id: ins.rows[0].id, certifyId: r.certifyId, provider: r.provider };
+  const row = (await findFaceRow(db, { faceCheckId: r.faceCheckId }))!;
+  return { id: row.id, certifyId: row.certify_id, provider: row.provider };
 }
 
 /** Closes a 'wait' row once; a retry (or a late second close) changes nothing. */

@@ -167,7 +167,7 @@ export function createFaceActivities(deps: ActivityDeps) {
       return last;
     });
     if (!r.ok) throw providerError(r, r.provider, { way: 'issue', faceCheckId: input.faceCheckId, accountId: input.accountId, idMasked: maskIdNumber(idNumber), failover: skipped });
-    const faceRecordId = await insertFaceRow(deps.pool, deps.fieldCrypto, {
+    const kept = await insertFaceRow(deps.pool, deps.fieldCrypto, {
       faceCheckId: input.faceCheckId,
       ownerFlowId: input.ownerFlowId,
       accountId: input.accountId,
@@ -185,10 +185,11 @@ export function createFaceActivities(deps: ActivityDeps) {
       providerData: r.data,
     });
     deps.log.info(
-      { faceCheckId: input.faceCheckId, scene: input.scene, provider: r.provider, failover: skipped, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) },
+      { faceCheckId: input.faceCheckId, scene: input.scene, provider: kept.provider, failover: skipped, nameMasked: maskName(realName), idMasked: maskIdNumber(idNumber) },
       'certifyId issued',
     );
-    return { certifyId: r.certifyId, faceRecordId, provider: r.provider };
+    // a concurrent duplicate of this step may have kept its own first: the row's is the check's
+    return { certifyId: kept.certifyId, faceRecordId: kept.id, provider: kept.provider };
   }
 
   /**
@@ -244,7 +245,14 @@ export function createFaceActivities(deps: ActivityDeps) {
     if (!provider) throw failure('FACE_PROVIDER_ERROR', { errCode: 'NOT_CONFIGURED', errMsg: `${name} is not configured`, provider: name }, { retryable: true });
     const identity = row ? faceRowIdentity(deps.fieldCrypto, row) : null;
     const r = await timed(deps.metrics, metricOf(name), () =>
-      provider.verdict({ faceCheckId: input.faceCheckId, certifyId: input.certifyId, realName: identity?.realName ?? '', idNumber: identity?.idNumber ?? '', openid: identity?.openid ?? null }),
+      provider.verdict({
+        faceCheckId: input.faceCheckId,
+        certifyId: input.certifyId,
+        issued: row?.provider_data ?? {},
+        realName: identity?.realName ?? '',
+        idNumber: identity?.idNumber ?? '',
+        openid: identity?.openid ?? null,
+      }),
     );
     if (!r.ok) {
       if (r.notFinished) throw failure('FACE_RESULT_PENDING', providerDetails(r, name), { retryable: true });

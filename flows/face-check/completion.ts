@@ -6,7 +6,6 @@ import type { Pool } from 'pg';
 import type { Config } from '../../lib/config';
 import { faceCheckOfCertifyId } from '../../db/real-name';
 import { checkCallback } from '../../providers/aliyun-face/callback';
-import { orderNoOf } from '../../providers/shared/face-provider';
 import { AppError } from '../../lib/errors';
 import { verifyFaceToken } from '../../lib/face-token';
 import type { AbuseLimits } from '../../http/abuse-limits';
@@ -71,7 +70,8 @@ export class FaceCompletions {
     if (!cfg || !/^[A-Za-z0-9_-]{1,128}$/.test(certifyId)) return 'malformed';
     const check = await faceCheckOfCertifyId(this.pool, 'aliyun', certifyId);
     if (!check) return 'unknown';
-    const ok = checkCallback(query, cfg.callbackKey, { outerOrderNo: orderNoOf(check.faceCheckId), certifyId });
+    const outerOrderNo = typeof check.providerData.outerOrderNo === 'string' ? check.providerData.outerOrderNo : '';
+    const ok = checkCallback(query, cfg.callbackKey, { outerOrderNo, certifyId });
     if (!ok.ok) return ok.reason === 'malformed' ? 'malformed' : 'refused';
     if (check.status !== 'wait') return 'closed';
     try {

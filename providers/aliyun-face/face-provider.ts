@@ -30,7 +30,7 @@ export function aliyunFaceProvider(client: AliyunFaceClient, cfg: AliyunFaceProv
         ...(cfg.callbackUrl && { callback: callbackTarget(cfg.callbackUrl, cfg.callbackKey, outerOrderNo) }),
       });
       if (!r.ok) return failure(r);
-      return { ok: true, certifyId: r.certifyId, data: { productCode, requestId: r.requestId } };
+      return { ok: true, certifyId: r.certifyId, data: { outerOrderNo, productCode, requestId: r.requestId } };
     },
     async verdict(req) {
       const r = await client.verdict({ certifyId: req.certifyId });

@@ -8,7 +8,7 @@
 // now (DCloud 55001 / 60000, Alibaba 500 / 503, WeChat system busy, a transport failure):
 // the face check then asks the next configured provider, before anything is billed. A failure
 // caused by the person (a limit on their identity, a bad parameter) never carries it.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ProviderFailure } from './result';
 
 import type { FaceProviderName } from '../../lib/face-providers';
@@ -35,6 +35,8 @@ export interface FaceIssueRequest {
 export interface FaceVerdictRequest {
   faceCheckId: string;
   certifyId: string;
+  /** what the issue answered beside the certifyId (`data`), as kept on the face row */
+  issued: Record<string, unknown>;
   realName: string;
   idNumber: string;
   openid: string | null;
@@ -60,7 +62,10 @@ export interface FaceProvider {
 export type FaceProviders = Partial<Record<FaceProviderName, FaceProvider>>;
 
 /**
- * The face check's order number at a provider (Alibaba's OuterOrderNo, WeChat's out_seq_no):
- * 32 hex, stable across retries of the step that issues, and no personal data.
+ * A face check's order number at a provider (Alibaba's OuterOrderNo, WeChat's out_seq_no):
+ * 32 hex, no personal data; the check's own prefix, then a part new for every call, since
+ * WeChat refuses an out_seq_no used before, and a retry of the step whose worker died after
+ * the provider answered must be able to ask again. The one that issued is kept on the face row
+ * (`data` of the issue), which the verdict and a callback are checked against.
  */
-export const orderNoOf = (faceCheckId: string) => createHash('sha256').update(faceCheckId, 'utf8').digest('hex').slice(0, 32);
+export const orderNoOf = (faceCheckId: string) => createHash('sha256').update(faceCheckId, 'utf8').digest('hex').slice(0, 20) + randomBytes(6).toString('hex');

@@ -8,21 +8,18 @@ import type { WechatFailure } from './wire';
 
 export function wechatFaceProvider(client: WechatFaceClient): FaceProvider {
   const failure = (f: WechatFailure) => ({ ...f, errCode: /^-?\d+$/.test(f.code) ? Number(f.code) : f.code, errMsg: f.message });
-  const requestOf = (r: { faceCheckId: string; realName: string; idNumber: string }, openid: string) => ({
-    outSeqNo: orderNoOf(r.faceCheckId),
-    certName: r.realName,
-    certNo: r.idNumber,
-    openid,
-  });
+  const requestOf = (r: { realName: string; idNumber: string }, outSeqNo: string, openid: string) => ({ outSeqNo, certName: r.realName, certNo: r.idNumber, openid });
   return {
     name: 'wechat',
     serves: (c) => c.openid !== null,
     async issue(req) {
-      const r = await client.begin(requestOf(req, req.client.openid ?? ''));
-      return r.ok ? { ok: true, certifyId: r.verifyId, data: { expiresInSec: r.expiresInSec } } : failure(r);
+      const outSeqNo = orderNoOf(req.faceCheckId);
+      const r = await client.begin(requestOf(req, outSeqNo, req.client.openid ?? ''));
+      return r.ok ? { ok: true, certifyId: r.verifyId, data: { outSeqNo, expiresInSec: r.expiresInSec } } : failure(r);
     },
     async verdict(req) {
-      const r = await client.verdict({ ...requestOf(req, req.openid ?? ''), verifyId: req.certifyId });
+      const outSeqNo = typeof req.issued.outSeqNo === 'string' ? req.issued.outSeqNo : '';
+      const r = await client.verdict({ ...requestOf(req, outSeqNo, req.openid ?? ''), verifyId: req.certifyId });
       if (!r.ok) return failure(r);
       const data = { verifyRet: r.verifyRet, ...(r.clientOutcome && { clientOutcome: r.clientOutcome }) };
       // not finished, or stopped on the phone (cancelled, camera refused …): no verdict yet

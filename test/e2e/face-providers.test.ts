@@ -6,7 +6,7 @@
 // the scene serves; the operator's per-scene choice; Alibaba's callback waking the check, a
 // forged one refused; LR_FR against the kept portrait; no openid, name or ID in rows or histories.
 import http from 'node:http';
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { FaceProviderName } from '../../lib/face-providers';
 import { complete, metaInfo, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
 import { waitFor, waitForAsync } from '../support/wait';
@@ -353,7 +353,8 @@ describe('Alibaba’s callback', () => {
     const { id, deviceId } = await readyAccount(cb, { magic: 'pending' });
     const start = await startRealName(cb, id, deviceId);
     const certifyId = start.body.flow.certifyId;
-    const ref = createHash('sha256').update(start.body.flow.faceCheckId, 'utf8').digest('hex').slice(0, 32);
+    const [{ provider_data: issued }] = await q(cb, 'SELECT provider_data FROM face_verifications WHERE face_check_id = $1', [start.body.flow.faceCheckId]);
+    const ref = issued.outerOrderNo;
     const forged = await call(cb, 'GET', `/v1/face/aliyun/callback?ref=${ref}&certifyId=${certifyId}&passed=T&subcode=200&callbackToken=forged`, undefined, { key: null });
     expect(forged.body).toMatchObject({ outcome: 'refused' });
     const unknown = await call(cb, 'GET', `/v1/face/aliyun/callback?ref=${ref}&certifyId=sha0000&passed=T&callbackToken=x`, undefined, { key: null });
