@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { RouteDoc } from '../http/route-doc';
 import { iso } from '../http/response-schemas';
+import { FACE_PROVIDERS } from '../lib/face-providers';
 import { accountId } from '../http/schemas';
 import { createOrderBody, orderId, paidBody, paymentCallbackBody, PAYMENT_SIGNATURE_HEADER } from './routes/face-quota';
 
@@ -68,7 +69,8 @@ export const faceAttemptsBody = z
         .object({
           id: z.string(),
           scene: z.string(),
-          provider: z.literal('dcloud'),
+          provider: z.enum(FACE_PROVIDERS).describe('who issued its certifyId'),
+          failover: z.array(z.object({ provider: z.string(), code: z.string() }).strict()).nullable().describe('providers asked first that were unavailable, with their code; null when the first one asked issued it'),
           faceCheckId: z.string(),
           ownerFlowId: z.string().nullable(),
           certifyId: z.string(),
@@ -92,7 +94,7 @@ export const FACE_QUOTA_ROUTES: RouteDoc[] = [
       200: {
         description: 'the attempts',
         schema: faceAttemptsBody,
-        example: { attempts: [{ id: '42', scene: 'personal', provider: 'dcloud', faceCheckId: 'real-name:u1001/0a1b2c3d4e5f/face', ownerFlowId: 'real-name:u1001', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', status: 'success', deviceId: 'phone-1', startedAt: '2026-11-22T08:00:00.000Z', completedAt: '2026-11-22T08:01:00.000Z', redactedAt: null, unit: { source: 'free', state: 'consumed', orderId: null, paymentRef: null } }] },
+        example: { attempts: [{ id: '42', scene: 'personal', provider: 'dcloud', failover: null, faceCheckId: 'real-name:u1001/0a1b2c3d4e5f/face', ownerFlowId: 'real-name:u1001', certifyId: 'sha1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6', status: 'success', deviceId: 'phone-1', startedAt: '2026-11-22T08:00:00.000Z', completedAt: '2026-11-22T08:01:00.000Z', redactedAt: null, unit: { source: 'free', state: 'consumed', orderId: null, paymentRef: null } }] },
       },
     },
     errors: ['ACCOUNT_NOT_FOUND'],

@@ -1,7 +1,8 @@
 // The operators' report page (GET /reports): one self-contained HTML document, no CDN, no
 // external assets (its Content-Security-Policy forbids them). It draws the pass rate and the
 // volume as SVG in plain JS from GET /v1/reports/verifications, and the multi-period counters
-// from GET /v1/counters. Those calls carry an API key (scope flows:read) the operator types
+// from GET /v1/counters; for a face scene, a table of the window's totals per face provider.
+// Those calls carry an API key (scope flows:read) the operator types
 // in; the key is kept in sessionStorage (this tab only, gone when it closes), never in the page.
 import { REPORT_SCENES } from '../db/reports';
 
@@ -102,6 +103,16 @@ const SCRIPT = `
       [b.bucket, b.submissions, b.passes, b.failures, b.pending, pct(b.passRate)].forEach(function (v) { tr.appendChild(el('td', v)); });
       body.appendChild(tr);
     });
+    // face scenes: who issued the certifyIds (code scenes have no provider to break down)
+    var pbody = $('provider-table').querySelector('tbody');
+    clear(pbody);
+    $('providers').hidden = !rep.byProvider;
+    (rep.byProvider || []).forEach(function (p) {
+      var tr = el('tr');
+      tr.setAttribute('data-provider', p.provider);
+      [p.provider, p.submissions, p.passes, p.failures, p.pending, pct(p.passRate)].forEach(function (v) { tr.appendChild(el('td', v)); });
+      pbody.appendChild(tr);
+    });
   }
 
   function renderCounters(list) {
@@ -179,6 +190,11 @@ The key stays in this tab's sessionStorage only.</p>
 <h2>Volume</h2>
 <div class="legend"><span style="color:#2ca02c">■ passes</span><span style="color:#d62728">■ failures</span><span style="color:#888">■ pending</span></div>
 <svg id="chart-volume" role="img" aria-label="submissions over time"></svg>
+<section id="providers" hidden>
+<h2>By face provider</h2>
+<p><small>Who issued each certifyId (after any failover), over the whole window.</small></p>
+<table id="provider-table"><thead><tr><th>provider</th><th>submissions</th><th>passes</th><th>failures</th><th>pending</th><th>pass rate</th></tr></thead><tbody></tbody></table>
+</section>
 <h2>Buckets</h2>
 <table id="series-table"><thead><tr><th>bucket (Asia/Shanghai)</th><th>submissions</th><th>passes</th><th>failures</th><th>pending</th><th>pass rate</th></tr></thead><tbody></tbody></table>
 <h2>Counters</h2>

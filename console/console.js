@@ -1,7 +1,8 @@
 // The demo console's script (served at /console/console.js; plain browser JavaScript, no
-// build, no external assets). It plays the platform (API calls with the API key) and the
-// user's app (codes read from the sandbox inbox through /console/inbox/…, the face SDK's
-// completion posted with the client token).
+// build, no external assets). It plays the platform (API calls with the API key), the operator
+// (the face providers of each scene) and the user's app (codes read from the sandbox inbox
+// through /console/inbox/…; the face provider's app side played on its sandbox through
+// /console/sandbox/…, then the completion posted with the client token).
 'use strict';
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -10,8 +11,10 @@
     accountId: null,
     phone: null, // the raw contacts this page bound (the API shows them masked)
     email: null,
+    openid: null, // the mini-program user's, as wx.login → code2Session would give it (one per account)
+    providers: null, // GET /v1/face-providers
     flows: new Map(), // workflowId -> { label, read: () => Promise<string> | null }
-    realName: null, // { flowId, faceCheckId, certifyId, clientToken, deviceId }
+    realName: null, // { flowId, faceCheckId, certifyId, clientToken, provider, deviceId }
     rebind: { phone: {}, email: {} },
     seen: {}, // address -> receivedAt of the last code read, so a new send waits for a newer one
   };
@@ -190,6 +193,7 @@
     state.accountId = account.id;
     state.phone = null;
     state.email = null;
+    state.openid = newOpenid();
     status('account-status', `account ${account.id} ready`);
   });
 
@@ -217,14 +221,62 @@
   bindCard('phone');
   bindCard('email');
 
+  // ---- the user's app side of a face check, whichever flow starts it ----
+  const APP_DEVICE = 'demo-app-1';
+  const MINI_PROGRAM_DEVICE = 'demo-mp-1';
+  const faceDeviceId = () => ($('rn-client').value === 'mini-program' ? MINI_PROGRAM_DEVICE : APP_DEVICE);
+
+  /** Registers the device a face start names: an app (its face SDK's metaInfo) or a mini-program user (an openid). */
+  async function registerFaceDevice(id) {
+    const deviceId = faceDeviceId();
+    const path = `/v1/accounts/${encodeURIComponent(id)}/devices/${deviceId}`;
+    if (deviceId === MINI_PROGRAM_DEVICE) {
+      await call('PUT', path, { openid: state.openid, platform: 'mp-weixin' });
+    } else {
+      // what uni.getFacialRecognitionMetaInfo() would give, plus DCloud's sandbox magic word;
+      // Alibaba's sandbox ignores it (its outcome is the SubCode the scan finishes with)
+      const outcome = $('rn-outcome').value;
+      const metaInfo = JSON.stringify({ apdidToken: 'demo-console', bioMetaInfo: '4.1.0:2916352,0', ...(outcome === 'success' ? {} : { sandbox: outcome }) });
+      await call('PUT', path, { metaInfo, platform: 'android' });
+    }
+    return deviceId;
+  }
+
+  /**
+   * What the user's phone does once a start answered: runs the provider's SDK (played on its
+   * sandbox: Alibaba's scan finished with the SubCode, WeChat's wx.requestFacialVerify with the
+   * verify_ret; DCloud's outcome was set by the metaInfo), then posts the SDK's completion.
+   */
+  async function completeFace(face) {
+    let errCode = 0;
+    let errMsg = 'startFacialRecognitionVerify:ok';
+    if (face.provider === 'aliyun') {
+      await call('POST', '/console/sandbox/aliyun/finish', { certifyId: face.certifyId, subCode: $('rn-subcode').value });
+      errMsg = 'ZIMFacade.verify:1000';
+    } else if (face.provider === 'wechat') {
+      const verifyRet = Number($('rn-verify-ret').value);
+      await call('POST', '/console/sandbox/wechat/requestFacialVerify', { verifyId: face.certifyId, verifyRet });
+      // 900xx: stopped on the phone; the mini-program reports the failure, the check keeps waiting
+      if (verifyRet >= 90000) {
+        errCode = verifyRet;
+        errMsg = 'requestFacialVerify:fail';
+      } else errMsg = 'requestFacialVerify:ok';
+    }
+    const { result } = await call(
+      'POST',
+      '/v1/face/completion',
+      { deviceId: face.deviceId, certifyId: face.certifyId, errCode, errMsg },
+      { key: false, headers: { 'x-face-token': face.clientToken } },
+    );
+    return result;
+  }
+
+  const awaiting = (face) => `awaiting the face check by ${face.provider}: certifyId ${face.certifyId.slice(0, 12)}… — complete it as the app`;
+
   // ---- 4. real-name ----
   action('btn-rn-start', 'rn-status', async () => {
     const id = needAccount();
-    const outcome = $('rn-outcome').value;
-    const deviceId = 'demo-app-1';
-    // what uni.getFacialRecognitionMetaInfo() would give, plus the sandbox's magic word
-    const metaInfo = JSON.stringify({ apdidToken: 'demo-console', bioMetaInfo: '4.1.0:2916352,0', ...(outcome === 'success' ? {} : { sandbox: outcome }) });
-    await call('PUT', `/v1/accounts/${encodeURIComponent(id)}/devices/${deviceId}`, { metaInfo, platform: 'android' });
+    const deviceId = await registerFaceDevice(id);
     // a simulated end user's address, so the ID check's per-IP gap does not hold the demo back
     const ip = `198.51.100.${1 + Math.floor(Math.random() * 254)}`;
     const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/real-name`, {
@@ -241,18 +293,13 @@
     sc.pass = null;
     state.realName = { ...flow, deviceId };
     track(flow.flowId, 'real-name', () => call('GET', `/v1/accounts/${encodeURIComponent(id)}/real-name/flow`, undefined, { quiet: true }).then((b) => b.flow));
-    track(flow.faceCheckId, 'face check (child)', null);
-    status('rn-status', `awaiting the face check: certifyId ${flow.certifyId.slice(0, 12)}… — complete it as the app`, 'wait');
+    track(flow.faceCheckId, `face check (child, ${flow.provider})`, null);
+    status('rn-status', awaiting(flow), 'wait');
   });
   action('btn-rn-complete', 'rn-status', async () => {
     const rn = state.realName;
     if (!rn) throw new Error('start the verification first');
-    const { result } = await call(
-      'POST',
-      '/v1/face/completion',
-      { deviceId: rn.deviceId, certifyId: rn.certifyId, errCode: 0, errMsg: 'startFacialRecognitionVerify:ok' },
-      { key: false, headers: { 'x-face-token': rn.clientToken } },
-    );
+    const result = await completeFace(rn);
     status('rn-status', `${result.outcome}${result.message ? ` — ${result.message}` : ''}`, result.outcome === 'verified' ? 'ok' : 'error');
     if (result.outcome) $('rn-id').value = newIdNumber();
   });
@@ -265,7 +312,9 @@
     // a logged-in session of this page's, as the seed's check needs a login
     const sessionId = `demo-web-${Date.now().toString(36)}`;
     await call('POST', `/v1/accounts/${encodeURIComponent(id)}/sessions`, { sessionId });
-    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/security-check`, { sessionId, deviceId: 'demo-app-1', client: { fingerprint: 'demo-app-1' } });
+    // the pass is for this account and device: the one the next real-name start names
+    const deviceId = faceDeviceId();
+    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/security-check`, { sessionId, deviceId, client: { fingerprint: deviceId } });
     sc.flowId = flow.flowId;
     track(flow.flowId, 'security check', flowState(flow.flowId));
     status('rn-status', `security code sent to ${flow.code.sentTo}; reading it from the sandbox inbox…`, 'wait');
@@ -332,20 +381,18 @@
     const id = needAccount();
     const method = $('uf-method').value;
     if (method === 'sms' && !state.phone) throw new Error('bind the phone on this page first: the code goes there');
-    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/face-scenes/unfreeze`, { deviceId: 'demo-app-1', method });
-    Object.assign(uf, { flowId: flow.flowId, method, face: method === 'face' ? flow : null });
+    const deviceId = method === 'face' ? await registerFaceDevice(id) : faceDeviceId();
+    const { flow } = await call('POST', `/v1/accounts/${encodeURIComponent(id)}/face-scenes/unfreeze`, { deviceId, method });
+    Object.assign(uf, { flowId: flow.flowId, method, face: method === 'face' ? { ...flow, deviceId } : null });
     track(flow.flowId, 'unfreeze', flowState(flow.flowId));
-    if (method === 'face') return status('uf-status', `awaiting the face check: certifyId ${flow.certifyId.slice(0, 12)}… — complete it as the app`, 'wait');
+    if (method === 'face') return status('uf-status', awaiting(flow), 'wait');
     status('uf-status', `code sent to ${flow.code.sentTo}; reading it from the sandbox inbox…`, 'wait');
     const code = await readCode('sms', state.phone, 'uf-code');
     status('uf-status', `code ${code} read from the inbox: submit it`, 'wait');
   });
   action('btn-uf-submit', 'uf-status', async () => {
     if (!uf.flowId) throw new Error('start the unfreeze first');
-    const { result } =
-      uf.method === 'face'
-        ? await call('POST', '/v1/face/completion', { deviceId: 'demo-app-1', certifyId: uf.face.certifyId, errCode: 0, errMsg: 'startFacialRecognitionVerify:ok' }, { key: false, headers: { 'x-face-token': uf.face.clientToken } })
-        : await call('POST', `/v1/flows/${encodeURIComponent(uf.flowId)}/code`, { code: $('uf-code').value.trim() });
+    const result = uf.method === 'face' ? await completeFace(uf.face) : (await call('POST', `/v1/flows/${encodeURIComponent(uf.flowId)}/code`, { code: $('uf-code').value.trim() })).result;
     status('uf-status', `${result.outcome} — ${result.message}`, result.outcome === 'success' ? 'ok' : 'error');
   });
 
@@ -425,7 +472,7 @@
     list.replaceChildren(
       ...attempts.map((a) => {
         const li = document.createElement('li');
-        li.textContent = `${a.scene} · ${a.status} · certifyId ${a.certifyId ? `${a.certifyId.slice(0, 10)}…` : '–'}${a.redactedAt ? ' · redacted' : ''}`;
+        li.textContent = `${a.scene} · ${a.provider}${a.failover ? ` (after ${a.failover.map((f) => `${f.provider} ${f.code}`).join(', ')})` : ''} · ${a.status} · certifyId ${a.certifyId ? `${a.certifyId.slice(0, 10)}…` : '–'}${a.redactedAt ? ' · redacted' : ''}`;
         return li;
       }),
     );
@@ -442,12 +489,81 @@
     status('fa-status', `${redactions.length} face check(s) redacted; their histories are being deleted`, 'ok');
   });
 
+  // ---- the operator: face providers per scene ----
+  const PROVIDERS = ['dcloud', 'aliyun', 'wechat'];
+  const ORDER = ['fp-first', 'fp-second', 'fp-third'];
+
+  function option(value, label, disabled) {
+    const o = document.createElement('option');
+    o.value = value;
+    o.textContent = label;
+    o.disabled = Boolean(disabled);
+    return o;
+  }
+
+  function renderProviders(view) {
+    const available = view.available;
+    ORDER.forEach((id, i) => {
+      const options = PROVIDERS.map((p) => option(p, available.includes(p) ? p : `${p} (not configured)`, !available.includes(p)));
+      // the first is required, the others may be left out
+      $(id).replaceChildren(...(i === 0 ? [] : [option('', '–')]), ...options);
+    });
+    $('fp-table').querySelector('tbody').replaceChildren(
+      ...view.scenes.map((s) => {
+        const tr = document.createElement('tr');
+        tr.dataset.scene = s.scene;
+        for (const [cls, text] of [['scene', s.scene], ['providers', s.providers.join(' → ')], ['source', s.source]]) {
+          const td = document.createElement('td');
+          td.className = cls;
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+    pickScene();
+  }
+
+  /** The order selects show the picked scene's current order. */
+  function pickScene() {
+    const s = state.providers && state.providers.scenes.find((x) => x.scene === $('fp-scene').value);
+    if (!s) return;
+    ORDER.forEach((id, i) => ($(id).value = s.providers[i] || ''));
+  }
+
+  async function loadProviders(quiet) {
+    state.providers = await call('GET', '/v1/face-providers', undefined, { quiet });
+    renderProviders(state.providers);
+    return state.providers;
+  }
+  $('fp-scene').addEventListener('change', pickScene);
+  action('btn-fp-load', 'fp-status', async () => {
+    const view = await loadProviders(false);
+    status('fp-status', `configured: ${view.configured.default.join(' → ')}; available here: ${view.available.join(', ')}`, 'ok');
+  });
+  action('btn-fp-set', 'fp-status', async () => {
+    const providers = ORDER.map((id) => $(id).value).filter(Boolean);
+    const { scene } = await call('PUT', `/v1/face-providers/${encodeURIComponent($('fp-scene').value)}`, { providers });
+    await loadProviders(true);
+    status('fp-status', `${scene.scene}: ${scene.providers.join(' → ')} (operator)`, 'ok');
+  });
+  action('btn-fp-reset', 'fp-status', async () => {
+    const { scene } = await call('DELETE', `/v1/face-providers/${encodeURIComponent($('fp-scene').value)}`);
+    await loadProviders(true);
+    status('fp-status', `${scene.scene}: ${scene.providers.join(' → ')} (configuration)`, 'ok');
+  });
+
   $('btn-refresh').addEventListener('click', () => void refreshFlows().catch(() => {}));
 
   // ---- fresh demo inputs ----
   const rnd = (n) => Math.floor(Math.random() * n);
   function newPhone() {
     return `13${5 + rnd(5)}${String(rnd(1e8)).padStart(8, '0')}`;
+  }
+  /** A mini-program user's openid as WeChat shapes them: 28 letters, digits, _ and -. */
+  function newOpenid() {
+    const abc = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+    return `o${Array.from({ length: 27 }, () => abc[rnd(abc.length)]).join('')}`;
   }
   function newEmail() {
     return `demo.${Date.now().toString(36)}${rnd(1000)}@example.com`;
@@ -476,6 +592,8 @@
     $('ui-link').href = cfg.temporalUiUrl;
     if (cfg.inboxUrl) $('inbox-link').href = cfg.inboxUrl;
     else $('inbox-link').remove();
+    // the providers' table needs a key: loaded now when the config gave one, else by "Reload"
+    if ($('api-key').value) await loadProviders(true).catch((err) => status('fp-status', err.message, 'error'));
     document.body.dataset.ready = 'true';
   }
   init().catch((err) => status('account-status', `could not load /console/config.json: ${err.message}`, 'error'));

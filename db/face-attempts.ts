@@ -3,11 +3,15 @@
 // device, and the unit of quota it held or consumed (free, purchased with which order and
 // payment reference, refunded). Nothing personal: no name, ID number, picture or metaInfo.
 import type { Pool } from 'pg';
+import type { FaceProviderName } from '../lib/face-providers';
 
 export interface FaceAttempt {
   id: string;
   scene: string;
-  provider: 'dcloud';
+  /** who issued its certifyId */
+  provider: FaceProviderName;
+  /** the providers asked before it that were unavailable (null: it was the first asked) */
+  failover: { provider: string; code: string }[] | null;
   faceCheckId: string;
   ownerFlowId: string | null;
   certifyId: string;
@@ -26,6 +30,8 @@ export async function faceAttempts(pool: Pool, accountId: string): Promise<FaceA
   const { rows } = await pool.query<{
     id: string;
     scene: string;
+    provider: FaceProviderName;
+    failover: { provider: string; code: string }[] | null;
     face_check_id: string;
     owner_flow_id: string | null;
     certify_id: string;
@@ -39,7 +45,7 @@ export async function faceAttempts(pool: Pool, accountId: string): Promise<FaceA
     state: string | null;
     order_id: string | null;
   }>(
-    `SELECT f.id::text AS id, f.scene, f.face_check_id, f.owner_flow_id, f.certify_id, f.status, f.device_id, f.created_at, f.completed_at, f.redacted_at, f.pay_ref,
+    `SELECT f.id::text AS id, f.scene, f.provider, f.failover, f.face_check_id, f.owner_flow_id, f.certify_id, f.status, f.device_id, f.created_at, f.completed_at, f.redacted_at, f.pay_ref,
             l.source, l.state, l.order_id
      FROM face_verifications f LEFT JOIN face_quota_ledger l ON l.key = f.face_check_id
      WHERE f.account_id = $1 ORDER BY f.created_at DESC, f.id DESC LIMIT ${LIMIT}`,
@@ -48,7 +54,8 @@ export async function faceAttempts(pool: Pool, accountId: string): Promise<FaceA
   return rows.map((r) => ({
     id: r.id,
     scene: r.scene,
-    provider: 'dcloud',
+    provider: r.provider,
+    failover: r.failover?.length ? r.failover : null,
     faceCheckId: r.face_check_id,
     ownerFlowId: r.owner_flow_id,
     certifyId: r.certify_id,

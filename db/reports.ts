@@ -17,8 +17,13 @@
 //   pass = used (a submission consumed it); failure = superseded by a resend, or still
 //   'sent' past its lifetime (expired unused); a live unused code is pending.
 // passRate = passes / submissions (4 decimals), null when there were no submissions.
+//
+// Face scenes are also broken down by provider (face_verifications.provider: who issued the
+// certifyId, after any failover) over the whole window: one row per known provider, zeros
+// for one that issued nothing, so a scene switched from one provider to another shows both.
 import type { Pool, PoolClient } from 'pg';
 import { SCENES, type Scene as CodeScene } from '../lib/scenes';
+import { FACE_PROVIDERS, isFaceProviderName, type FaceProviderName } from '../lib/face-providers';
 import type { FaceScene } from '../flows/face-check/contract';
 
 export const FACE_REPORT_SCENES = ['personal', 'rebind_phone', 'rebind_email', 'recovery', 'reset_security', 'unfreeze', 'cancellation'] as const satisfies readonly FaceScene[];
@@ -125,11 +130,16 @@ export interface ReportBucket extends ReportRow {
   /** the bucket's start, Shanghai local time with its offset, e.g. 2026-11-22T13:00:00+08:00 */
   bucket: string;
 }
+export interface ProviderRow extends ReportRow {
+  provider: FaceProviderName;
+}
 export interface Report {
   scene: ReportScene;
   window: { from: string; to: string; granularity: Granularity; timezone: 'Asia/Shanghai'; clamped: boolean };
   totals: ReportRow;
   series: ReportBucket[];
+  /** face scenes only: the window's totals per provider, in FACE_PROVIDERS' order */
+  byProvider?: ProviderRow[];
 }
 
 // Buckets are binned on timestamptz with date_bin from a Shanghai midnight: exact for
@@ -170,6 +180,17 @@ FROM buckets b LEFT JOIN counts c USING (start)
 ORDER BY b.start`;
 
 export const FACE_REPORT_SQL = withBuckets(FACE_COUNTS);
+
+// $1 scene, $2 from, $3 to (exclusive): the same counts per provider over the whole window.
+// provider is not in the scene's index, so this one reads the table (docs/reports.md#speed).
+export const FACE_PROVIDER_SQL = `
+  SELECT provider,
+         count(*) AS submissions,
+         count(*) FILTER (WHERE status = 'success') AS passes,
+         count(*) FILTER (WHERE status IN ('fail', 'expired', 'error')) AS failures
+  FROM face_verifications
+  WHERE scene = $1 AND created_at >= $2 AND created_at < $3
+  GROUP BY provider`;
 export const CODE_REPORT_SQL = withBuckets(CODE_COUNTS);
 
 const rate = (passes: number, submissions: number) => (submissions ? Math.round((passes / submissions) * 10_000) / 10_000 : null);
@@ -188,9 +209,23 @@ export function reportQuery(scene: ReportScene, w: ReportWindow): { sql: string;
   return { sql: CODE_REPORT_SQL, params: [...base, SCENES[scene as CodeScene].lifetimeSec] };
 }
 
+type Counts = { submissions: string; passes: string; failures: string };
+
+/** One row per known provider from the per-provider counts (zeros where none issued). */
+function providerRows(counts: (Counts & { provider: string })[]): ProviderRow[] {
+  const by = new Map(counts.filter((c) => isFaceProviderName(c.provider)).map((c) => [c.provider, c]));
+  return FACE_PROVIDERS.map((provider) => {
+    const c = by.get(provider);
+    return { provider, ...row(Number(c?.submissions ?? 0), Number(c?.passes ?? 0), Number(c?.failures ?? 0)) };
+  });
+}
+
 export async function readReport(db: Pool | PoolClient, scene: ReportScene, w: ReportWindow): Promise<Report> {
   const q = reportQuery(scene, w);
-  const { rows } = await db.query<{ bucket: string; submissions: string; passes: string; failures: string }>(q.sql, q.params);
+  const face = (FACE_REPORT_SCENES as readonly string[]).includes(scene);
+  // one after the other: db may be a single client, which takes one query at a time
+  const { rows } = await db.query<Counts & { bucket: string }>(q.sql, q.params);
+  const providers = face ? await db.query<Counts & { provider: string }>(FACE_PROVIDER_SQL, [scene, w.from, w.to]) : null;
   const series = rows.map((r) => ({ bucket: r.bucket, ...row(Number(r.submissions), Number(r.passes), Number(r.failures)) }));
   const sum = (k: 'submissions' | 'passes' | 'failures') => series.reduce((a, b) => a + b[k], 0);
   return {
@@ -198,5 +233,6 @@ export async function readReport(db: Pool | PoolClient, scene: ReportScene, w: R
     window: { from: w.from.toISOString(), to: w.to.toISOString(), granularity: w.granularity, timezone: 'Asia/Shanghai', clamped: w.clamped },
     totals: row(sum('submissions'), sum('passes'), sum('failures')),
     series,
+    ...(providers && { byProvider: providerRows(providers.rows) }),
   };
 }

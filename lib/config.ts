@@ -650,7 +650,7 @@ function productionRefusals(e: Parsed): Map<string, string[]> {
     if (e.ALIYUN_FACE_CALLBACK_URL?.toLowerCase().startsWith('http:')) refuse('ALIYUN_FACE_CALLBACK_URL', 'plain http (Alibaba calls https only)');
   }
 
-  const sandboxPorts = [...new Set([...SANDBOX_DEFAULT_PORTS, e.SANDBOX_SMS_PORT, e.SANDBOX_SMTP_PORT, e.SANDBOX_HTTP_PORT, e.SANDBOX_IDCARD_PORT, e.SANDBOX_FACE_PORT, e.SANDBOX_ALIYUN_FACE_PORT])];
+  const sandboxPorts = [...new Set([...SANDBOX_DEFAULT_PORTS, e.SANDBOX_SMS_PORT, e.SANDBOX_SMTP_PORT, e.SANDBOX_HTTP_PORT, e.SANDBOX_IDCARD_PORT, e.SANDBOX_FACE_PORT, e.SANDBOX_ALIYUN_FACE_PORT, e.SANDBOX_WECHAT_PORT])];
   const endpoint = (name: string, value: string, scheme: 'http:' | 'https:') => {
     const at = endpointHostPort(value, scheme);
     if (!at) return refuse(name, 'not host[:port]');

@@ -7,8 +7,8 @@
 import { isIP } from 'node:net';
 import { nonPublicReason } from './ip-address';
 
-/** Ports the sandboxes use by default: SMS, SMTP, inbox, ID check, face function. */
-export const SANDBOX_DEFAULT_PORTS = [8081, 2525, 8025, 8082, 8083] as const;
+/** Ports the sandboxes use by default: SMS, SMTP, inbox, ID check, face function, Alibaba face, WeChat. */
+export const SANDBOX_DEFAULT_PORTS = [8081, 2525, 8025, 8082, 8083, 8085, 8086] as const;
 
 export function sandboxHostReason(host: string): string | null {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');

@@ -11,6 +11,12 @@
 // The sandbox inbox lives on another origin (SANDBOX_INBOX_URL, port 8025) and has no CORS,
 // so the page reads codes through a proxy here: /console/inbox/… — only when VSAGA_ENV is
 // development or test (404 in production, where no sandbox exists), and only with an API key.
+//
+// The face providers' app sides are the same story: the user's phone tells Alibaba's and
+// WeChat's servers how the scan went, which the page plays on their sandboxes through
+// /console/sandbox/… (the same conditions). They call where the worker calls (the configured
+// ALIYUN_FACE_ENDPOINT, WECHAT_API_BASE_URL), so the play reaches the sandbox that issued the
+// certifyId; DCloud's outcome is chosen by the device's metaInfo and needs no proxy.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type RequestHandler } from 'express';
@@ -20,6 +26,8 @@ import { AppError } from '../../lib/errors';
 import { authenticate, requireScope } from '../../http/auth';
 import { text } from '../../http/schemas';
 import { parse } from '../../http/validation';
+import { SUB_CODES } from '../../providers/aliyun-face/sandbox';
+import { VERIFY_RETS } from '../../providers/wechat-face/sandbox';
 
 const DIR = path.join(__dirname, '..', '..', 'console');
 const FILES = { html: 'index.html', js: 'console.js', css: 'console.css' } as const;
@@ -37,6 +45,20 @@ export const consoleConfigBody = z
 export const inboxCodeBody = z.object({ code: z.string().regex(/^\d{6}$/), receivedAt: z.string(), text: z.string() }).strict();
 export const inboxSmsQuery = { phone: text({ min: 1, max: 32, nonBlank: true }) };
 export const inboxMailQuery = { to: text({ min: 1, max: 320, nonBlank: true }) };
+export const aliyunFinishBody = z
+  .object({
+    certifyId: text({ min: 1, max: 128, nonBlank: true }).describe('the certifyId the face start answered (provider aliyun)'),
+    subCode: z.enum(SUB_CODES).optional().describe('the scan\'s SubCode: 200 pass, 201–206 the failures (204 face mismatch); default 200'),
+  })
+  .strict();
+export const aliyunFinishAnswer = z.object({ provider: z.literal('aliyun'), certifyId: z.string(), subCode: z.enum(SUB_CODES) }).strict();
+export const wechatVerifyBody = z
+  .object({
+    verifyId: text({ min: 1, max: 256, nonBlank: true }).describe('the certifyId the face start answered (provider wechat: the verify_id)'),
+    verifyRet: z.number().int().refine((n) => VERIFY_RETS.has(n), 'a verify_ret WeChat documents').describe('10000 pass, 10004 face mismatch, 10002 / 10003 the other verdicts, 900xx stopped on the phone'),
+  })
+  .strict();
+export const wechatVerifyAnswer = z.object({ provider: z.literal('wechat'), verifyId: z.string(), verifyRet: z.number().int() }).strict();
 
 const sandboxed = (cfg: Config) => cfg.env === 'development' || cfg.env === 'test';
 
@@ -96,5 +118,33 @@ export function consoleRoutes(cfg: Config): Router {
     };
   r.get('/console/inbox/sms/latest-code', devOnly, auth, requireScope('flows:read'), proxy('sms', 'phone', inboxSmsQuery.phone));
   r.get('/console/inbox/mail/latest-code', devOnly, auth, requireScope('flows:read'), proxy('mail', 'to', inboxMailQuery.to));
+
+  // the face providers' app sides (development / test only, with an API key)
+  const play = async (dependency: string, url: string, body: unknown): Promise<unknown> => {
+    let answer: Response;
+    try {
+      answer = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(3000) });
+    } catch {
+      throw new AppError('SERVICE_UNAVAILABLE', { dependency });
+    }
+    const parsed = (await answer.json().catch(() => null)) as { error?: string; errMsg?: string } | null;
+    // the sandbox's refusals (an unknown or expired certifyId, a verdict played twice) are the caller's
+    if (answer.status === 404) throw new AppError('NOT_FOUND', { dependency, reason: parsed?.error ?? parsed?.errMsg ?? 'unknown certifyId' });
+    if (answer.status >= 400 && answer.status < 500) throw new AppError('INVALID_INPUT', { dependency, reason: parsed?.error ?? parsed?.errMsg ?? `HTTP ${answer.status}` });
+    if (!answer.ok || parsed === null) throw new AppError('SERVICE_UNAVAILABLE', { dependency, status: answer.status });
+    return parsed;
+  };
+  r.post('/console/sandbox/aliyun/finish', devOnly, auth, requireScope('flows:read'), async (req, res) => {
+    const body = parse(aliyunFinishBody, req.body);
+    const a = cfg.aliyunFace;
+    if (!a) throw new AppError('ROUTE_NOT_FOUND');
+    const got = (await play('aliyun face sandbox', `${a.protocol.toLowerCase()}://${a.endpoint}/sandbox/finish`, { certifyId: body.certifyId, subCode: body.subCode ?? '200' })) as { subCode?: string };
+    res.set('Cache-Control', 'no-store').json({ provider: 'aliyun', certifyId: body.certifyId, subCode: got.subCode ?? body.subCode ?? '200' });
+  });
+  r.post('/console/sandbox/wechat/requestFacialVerify', devOnly, auth, requireScope('flows:read'), async (req, res) => {
+    const body = parse(wechatVerifyBody, req.body);
+    await play('wechat face sandbox', `${cfg.wechat.baseUrl.replace(/\/+$/, '')}/sandbox/requestFacialVerify`, { verify_id: body.verifyId, verify_ret: body.verifyRet });
+    res.set('Cache-Control', 'no-store').json({ provider: 'wechat', verifyId: body.verifyId, verifyRet: body.verifyRet });
+  });
   return r;
 }

@@ -3,7 +3,11 @@
 // with codes the page reads from the sandbox inbox, a real-name verification with the face
 // step simulated (after a security check by SMS: the environment is unsafe), a phone rebind, an
 // unfreeze by SMS code, an account recovery by mail code, a password reset by SMS and the
-// operator's redaction; then one screenshot, checked to be a real PNG.
+// operator's redaction; then one screenshot, checked to be a real PNG. Then the face providers:
+// the operator gives real-name to WeChat and a mini-program user verifies through it (a cancel
+// on the phone first), then gives unfreeze to Alibaba and an app's scan finishes with the
+// SubCode picked on the page (a face mismatch, then a pass), each on the stack's sandbox of
+// that provider.
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +39,16 @@ beforeAll(async () => {
   inbox = http.createServer((req, res) => (inboxApp ? inboxApp(req, res) : res.writeHead(503).end()));
   const inboxUrl = await listen(inbox);
   // the page gets its key from /console/config.json, as under npm start: demo flag on, browser on loopback
-  stack = await startStack({ SANDBOX_INBOX_URL: inboxUrl, TEMPORAL_UI_URL: 'http://127.0.0.1:8233', CONSOLE_DEMO_API_KEY: 'true' });
+  stack = await startStack({
+    SANDBOX_INBOX_URL: inboxUrl,
+    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+    CONSOLE_DEMO_API_KEY: 'true',
+    // app devices to DCloud, mini-program users to WeChat, until the operator says otherwise
+    // (the operator's choice is this stack's own: its task queue's)
+    FACE_PROVIDERS: 'dcloud,wechat',
+    // the scenes' face checks each take a unit: enough for every one below
+    FACE_FREE_PER_ACCOUNT: '5',
+  });
   inboxApp = createInboxApp(stack.sms, stack.smtp);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -111,7 +124,8 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   await page.click('#btn-sc-submit');
   await text('#rn-status', /^security pass valid until/);
   await page.click('#btn-rn-start');
-  await text('#rn-status', /awaiting the face check: certifyId/);
+  // no operator choice: the configured order, and an app device is DCloud's
+  await text('#rn-status', /awaiting the face check by dcloud: certifyId/);
   await page.click('#btn-rn-complete');
   await text('#rn-status', /^verified/);
   await text('#acc-real-name', /^verified$/);
@@ -193,7 +207,7 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
   await text('#fa-status', /^1 face check\(s\)$/);
   await page.click('#btn-fa-redact');
   await text('#fa-status', /^1 face check\(s\) redacted/);
-  await text('#fa-list', /personal · success · certifyId .*· redacted/);
+  await text('#fa-list', /personal · dcloud · success · certifyId .*· redacted/);
   expect((await call(stack, 'GET', `/v1/accounts/${id}/real-name`)).body.identity).toMatchObject({ status: 'verified' });
 
   // one screenshot: a real PNG of the page, not blank
@@ -228,9 +242,125 @@ test('the face outcome chosen on the page is what the sandbox answers: fail', as
   expect((await call(stack, 'GET', `/v1/accounts/${id}`)).body.account.realNameStatus).not.toBe('verified');
 }, 60_000);
 
-test('the inbox proxy needs a key; production gives neither the key nor the inbox', async () => {
+/** A new account on the page with a bound phone (real-name needs one). */
+async function newAccount(prefix: string): Promise<string> {
+  const id = uniqueAccountId(prefix);
+  await page.fill('#account-id', id);
+  await page.click('#btn-create-account');
+  await text('#account-status', /ready/);
+  await page.fill('#phone', uniquePhone());
+  await page.click('#btn-phone-send');
+  await codeIn('#phone-code');
+  await page.click('#btn-phone-submit');
+  await text('#phone-status', /^bound: /);
+  return id;
+}
+
+const sceneRow = (scene: string) => `#fp-table tr[data-scene="${scene}"]`;
+const faceRows = async (id: string) =>
+  (await stack.deps.pool.query('SELECT scene, provider, status FROM face_verifications WHERE account_id = $1 ORDER BY created_at', [id])).rows;
+
+test('the operator picks the face providers per scene; the page plays WeChat and Alibaba as the app', async () => {
+  await page.goto(`${stack.baseUrl}/console`);
+  await page.waitForSelector('body[data-ready="true"]');
+  // the configured order, loaded with the page (FACE_PROVIDERS)
+  await text(`${sceneRow('personal')} .providers`, /^dcloud → wechat$/);
+  await text(`${sceneRow('personal')} .source`, /^config$/);
+
+  // the operator: real-name to WeChat alone
+  await page.selectOption('#fp-scene', 'personal');
+  await page.selectOption('#fp-first', 'wechat');
+  await page.selectOption('#fp-second', '');
+  await page.selectOption('#fp-third', '');
+  await page.click('#btn-fp-set');
+  await text('#fp-status', /^personal: wechat \(operator\)$/);
+  await text(`${sceneRow('personal')} .source`, /^operator$/);
+  const view = await call(stack, 'GET', '/v1/face-providers');
+  expect(view.body.scenes.find((x: { scene: string }) => x.scene === 'personal')).toMatchObject({ providers: ['wechat'], source: 'operator' });
+
+  // a mini-program user: the start answers WeChat's verify_id; cancelled on the phone first
+  // (the mini-program reports it, the check keeps waiting), then played again and passed
+  const id = await newAccount('console-wx');
+  await page.selectOption('#rn-client', 'mini-program');
+  await page.selectOption('#rn-verify-ret', '90004');
+  await page.click('#btn-rn-start');
+  await text('#rn-status', /^awaiting the face check by wechat: certifyId /);
+  const [issued] = stack.wechat.verifyIds().slice(-1);
+  await page.click('#btn-rn-complete');
+  await text('#rn-status', /^FACE_SDK_ERROR: /);
+  expect(stack.wechat.verifyIds().find((v) => v.verifyId === issued!.verifyId)?.verifyRet).toBe(90004);
+  await page.selectOption('#rn-verify-ret', '10000');
+  await page.click('#btn-rn-complete');
+  await text('#rn-status', /^verified/);
+  await text('#acc-real-name', /^verified$/);
+  const played = stack.wechat.verifyIds().find((v) => v.verifyId === issued!.verifyId)!;
+  expect(played).toMatchObject({ verifyRet: 10000, queries: expect.any(Number) });
+  expect(played.queries).toBeGreaterThanOrEqual(1); // queryverifyinfo decided, not the phone
+  expect(await faceRows(id)).toEqual([{ scene: 'personal', provider: 'wechat', status: 'success' }]);
+  // the openid the page registered is sealed: nowhere in the device row
+  const [device] = (await stack.deps.pool.query('SELECT meta_info, openid_enc FROM face_devices WHERE account_id = $1', [id])).rows;
+  expect(device).toMatchObject({ meta_info: null, openid_enc: expect.any(String) });
+  expect(device.openid_enc).not.toMatch(/^o[A-Za-z0-9_-]{27}$/);
+
+  // the operator: unfreeze to Alibaba; the same user on the app unfreezes by face, the scan
+  // finished on Alibaba's sandbox with the SubCode picked here: a face mismatch, then a pass
+  await page.selectOption('#fp-scene', 'unfreeze');
+  await page.selectOption('#fp-first', 'aliyun');
+  await page.selectOption('#fp-second', '');
+  await page.click('#btn-fp-set');
+  await text('#fp-status', /^unfreeze: aliyun \(operator\)$/);
+  await page.selectOption('#rn-client', 'app');
+  await page.click('#btn-freeze');
+  await text('#uf-status', /^frozen since/);
+  await page.selectOption('#uf-method', 'face');
+  await page.selectOption('#rn-subcode', '204');
+  await page.click('#btn-uf-start');
+  await text('#uf-status', /^awaiting the face check by aliyun: certifyId /);
+  await page.click('#btn-uf-submit');
+  await text('#uf-status', /^fail/);
+  expect((await call(stack, 'GET', `/v1/accounts/${id}/security`)).body.security.frozen).not.toBeNull();
+  await page.selectOption('#rn-subcode', '200');
+  await page.click('#btn-uf-start');
+  await text('#uf-status', /^awaiting the face check by aliyun: certifyId /);
+  await page.click('#btn-uf-submit');
+  await text('#uf-status', /^success — /);
+  expect((await call(stack, 'GET', `/v1/accounts/${id}/security`)).body.security.frozen).toBeNull();
+  const certified = stack.aliyun.certifications().slice(-2);
+  expect(certified.map((c) => c.subCode)).toEqual(['204', '200']);
+  expect(await faceRows(id)).toEqual([
+    { scene: 'personal', provider: 'wechat', status: 'success' },
+    { scene: 'unfreeze', provider: 'aliyun', status: 'fail' },
+    { scene: 'unfreeze', provider: 'aliyun', status: 'success' },
+  ]);
+
+  // the trace lists each check with its provider
+  await page.click('#btn-fa-list');
+  await text('#fa-status', /^3 face check\(s\)$/);
+  await text('#fa-list', /unfreeze · aliyun · success[\s\S]*unfreeze · aliyun · fail[\s\S]*personal · wechat · success/);
+
+  // back to the configuration, scene by scene
+  for (const scene of ['unfreeze', 'personal']) {
+    await page.selectOption('#fp-scene', scene);
+    await page.click('#btn-fp-reset');
+    await text('#fp-status', new RegExp(`^${scene}: dcloud → wechat \\(configuration\\)$`));
+    await text(`${sceneRow(scene)} .source`, /^config$/);
+  }
+  expect((await stack.deps.pool.query('SELECT count(*)::int AS n FROM face_provider_settings WHERE task_queue = $1', [stack.cfg.temporal.taskQueue])).rows[0].n).toBe(0);
+}, 120_000);
+
+test('the inbox and sandbox proxies need a key; production gives neither the key nor the proxies', async () => {
   expect((await call(stack, 'GET', '/console/inbox/sms/latest-code?phone=13800138000', undefined, { key: null })).status).toBe(401);
   expect((await call(stack, 'GET', '/console/inbox/sms/latest-code')).body.error.code).toBe('INVALID_INPUT');
+  // the face providers' app sides: a key, a well-formed body, a certifyId the sandbox issued
+  const finish = (body: unknown, key?: null) => call(stack, 'POST', '/console/sandbox/aliyun/finish', body, key === null ? { key: null } : {});
+  const verify = (body: unknown) => call(stack, 'POST', '/console/sandbox/wechat/requestFacialVerify', body);
+  expect((await finish({ certifyId: 'x' }, null)).status).toBe(401);
+  expect((await finish({ certifyId: 'x', subCode: '299' })).body.error.code).toBe('INVALID_INPUT');
+  expect((await finish({ certifyId: 'sha-never-issued' })).body.error).toMatchObject({ code: 'NOT_FOUND', details: { reason: 'unknown certifyId' } });
+  expect((await verify({ verifyId: 'never-issued', verifyRet: 12345 })).body.error.code).toBe('INVALID_INPUT');
+  const unknown = await verify({ verifyId: 'never-issued', verifyRet: 10000 });
+  expect([unknown.status, unknown.body.error.code]).toEqual([400, 'INVALID_INPUT']);
+  expect(unknown.body.error.details.reason).toMatch(/unknown verify_id/);
 
   const app = express();
   app.use(consoleRoutes({ ...stack.cfg, env: 'production' }));
@@ -243,6 +373,10 @@ test('the inbox proxy needs a key; production gives neither the key nor the inbo
     expect(cfg).toMatchObject({ env: 'production', apiKey: null, inboxUrl: null, temporalUiUrl: 'http://127.0.0.1:8233' });
     const proxied = await fetch(`${base}/console/inbox/sms/latest-code?phone=13800138000`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(proxied.status).toBe(404);
+    for (const route of ['/console/sandbox/aliyun/finish', '/console/sandbox/wechat/requestFacialVerify']) {
+      const played = await fetch(`${base}${route}`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: '{}' });
+      expect({ route, status: played.status }).toEqual({ route, status: 404 });
+    }
     expect((await fetch(`${base}/console`)).status).toBe(200);
   } finally {
     await new Promise((r) => server.close(r));

@@ -1,9 +1,11 @@
 // Reports (seed 001) and counters (seed 000) over records the real flows wrote: real-name
-// verifications through the saga (face SUCCESS and FAIL from the face sandbox) and phone /
+// verifications through the saga (face SUCCESS and FAIL from DCloud's face sandbox, a pass and
+// a face mismatch through WeChat's, for a mini-program user: the breakdown by provider) and phone /
 // email binds (codes by real SMS and SMTP). Other suites write records at the same time, so
 // live windows are checked as lower bounds; this suite's own records are then moved into a
 // day of 2001 nobody else writes to (as the counters' period test does with provider_calls),
 // where every total and bucket is exact.
+import { randomBytes } from 'node:crypto';
 import { waitFor } from '../support/wait';
 import { readCounter } from '../../db/counters';
 import { REPORT_SCENES } from '../../db/reports';
@@ -13,7 +15,8 @@ import { complete, readyAccount, sdkOk, startRealName } from '../support/real-na
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // app devices to DCloud, mini-program users to WeChat (the default outside production, said here)
+  stack = await startStack({ FACE_PROVIDERS: 'dcloud,wechat' });
 });
 afterAll(async () => {
   await stack?.close();
@@ -34,6 +37,25 @@ async function realName(magic?: 'fail'): Promise<string> {
   const { flow } = start.body;
   const done = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
   expect(done.body.result.outcome).toBe(magic === 'fail' ? 'fail' : 'verified');
+  return id;
+}
+
+/**
+ * A real-name verification by a mini-program user: the device is an openid, so WeChat issues
+ * the check; the openid's sandbox tail plays wx.requestFacialVerify's outcome (10000 pass,
+ * 10004 face mismatch) as the verify_id is issued, and the mini-program posts its completion.
+ */
+async function realNameByWechat(verifyRet: 10000 | 10004): Promise<string> {
+  const { id } = await readyAccount(stack, { device: false });
+  const deviceId = `mp-${id}`;
+  const openid = `oRpt${randomBytes(8).toString('hex')}_sbx_${verifyRet}`;
+  expect((await call(stack, 'PUT', `/v1/accounts/${id}/devices/${deviceId}`, { openid, platform: 'mp-weixin' })).status).toBe(201);
+  const start = await startRealName(stack, id, deviceId);
+  expect(start.status).toBe(201);
+  const { flow } = start.body;
+  expect(flow.provider).toBe('wechat');
+  const done = await complete(stack, flow.clientToken, { deviceId, certifyId: flow.certifyId, errCode: 0, errMsg: 'requestFacialVerify:ok' });
+  expect(done.body.result.outcome).toBe(verifyRet === 10000 ? 'verified' : 'fail');
   return id;
 }
 
@@ -62,10 +84,12 @@ async function bindEmail(): Promise<string> {
 
 const zero = { submissions: 0, passes: 0, failures: 0, pending: 0, passRate: null };
 const bucketOf = (body: any, b: string) => body.series.find((s: any) => s.bucket === b);
+const providerOf = (body: any, p: string) => body.byProvider.find((r: any) => r.provider === p);
 
 describe('reports and counters over real flows', () => {
   let verified: string[];
   let failed: string;
+  let byWechat: { passed: string; failed: string };
   let phonesUsed: string[];
   let phoneCancelled: string;
   let emailUsed: string;
@@ -74,6 +98,7 @@ describe('reports and counters over real flows', () => {
     const before = await counterMap();
     verified = [await realName(), await realName()];
     failed = await realName('fail');
+    byWechat = { passed: await realNameByWechat(10000), failed: await realNameByWechat(10004) };
     phonesUsed = [await bindPhone(true), await bindPhone(true)];
     phoneCancelled = await bindPhone(false);
     emailUsed = await bindEmail();
@@ -87,6 +112,21 @@ describe('reports and counters over real flows', () => {
     expect(face.body.totals.passes).toBeGreaterThanOrEqual(2);
     expect(face.body.totals.failures).toBeGreaterThanOrEqual(1);
     expect(face.body.series.reduce((a: number, b: any) => a + b.submissions, 0)).toBe(face.body.totals.submissions);
+    // by provider: every provider listed, the rows adding up to the totals
+    expect(face.body.byProvider.map((r: any) => r.provider)).toEqual(['dcloud', 'aliyun', 'wechat']);
+    expect(face.body.byProvider.reduce((a: number, r: any) => a + r.submissions, 0)).toBe(face.body.totals.submissions);
+    expect(providerOf(face.body, 'dcloud').submissions).toBeGreaterThanOrEqual(3);
+    expect(providerOf(face.body, 'wechat').submissions).toBeGreaterThanOrEqual(2);
+    expect(providerOf(face.body, 'wechat').passes).toBeGreaterThanOrEqual(1);
+    expect(providerOf(face.body, 'wechat').failures).toBeGreaterThanOrEqual(1);
+    const rows = await stack.deps.pool.query('SELECT account_id, provider FROM face_verifications WHERE account_id = ANY($1)', [[...verified, failed, byWechat.passed, byWechat.failed]]);
+    expect(Object.fromEntries(rows.rows.map((r) => [r.account_id, r.provider]))).toEqual({
+      [verified[0]!]: 'dcloud',
+      [verified[1]!]: 'dcloud',
+      [failed]: 'dcloud',
+      [byWechat.passed]: 'wechat',
+      [byWechat.failed]: 'wechat',
+    });
 
     const phone = await report('scene=bind_phone&days=1');
     expect(phone.body.totals.passes).toBeGreaterThanOrEqual(2);
@@ -120,6 +160,8 @@ describe('reports and counters over real flows', () => {
     await faceAt(verified[0]!, '2001-03-10T09:15:00+08:00');
     await faceAt(verified[1]!, '2001-03-10T09:40:00+08:00');
     await faceAt(failed, '2001-03-10T14:05:00+08:00');
+    await faceAt(byWechat.passed, '2001-03-11T10:00:00+08:00');
+    await faceAt(byWechat.failed, '2001-03-11T16:30:00+08:00');
     await codeAt(phonesUsed[0]!, '2001-03-10T09:20:00+08:00');
     await codeAt(phonesUsed[1]!, '2001-03-12T10:00:00+08:00');
     await codeAt(phoneCancelled, '2001-03-10T23:59:00+08:00'); // sent, never used, long expired
@@ -138,17 +180,38 @@ describe('reports and counters over real flows', () => {
     expect(bucketOf(day.body, '2001-03-10T14:00:00+08:00')).toMatchObject({ submissions: 1, passes: 0, failures: 1, passRate: 0 });
     expect(bucketOf(day.body, '2001-03-10T10:00:00+08:00')).toEqual({ bucket: '2001-03-10T10:00:00+08:00', ...zero });
     expect(day.body.series.filter((b: any) => b.submissions > 0)).toHaveLength(2);
+    expect(day.body.byProvider).toEqual([
+      { provider: 'dcloud', submissions: 3, passes: 2, failures: 1, pending: 0, passRate: 0.6667 },
+      { provider: 'aliyun', ...zero },
+      { provider: 'wechat', ...zero },
+    ]);
+    // the next day: WeChat's two, a pass and a face mismatch
+    const next = await report('scene=personal&from=2001-03-11&to=2001-03-11');
+    expect(next.body.totals).toEqual({ submissions: 2, passes: 1, failures: 1, pending: 0, passRate: 0.5 });
+    expect(next.body.byProvider).toEqual([
+      { provider: 'dcloud', ...zero },
+      { provider: 'aliyun', ...zero },
+      { provider: 'wechat', submissions: 2, passes: 1, failures: 1, pending: 0, passRate: 0.5 },
+    ]);
 
     // a week: daily buckets
     const week = await report('scene=personal&from=2001-03-09&to=2001-03-15');
     expect(week.body.window).toMatchObject({ granularity: 'day', from: '2001-03-08T16:00:00.000Z', to: '2001-03-15T16:00:00.000Z' });
     expect(week.body.series.map((b: any) => b.bucket)).toEqual(['09', '10', '11', '12', '13', '14', '15'].map((d) => `2001-03-${d}T00:00:00+08:00`));
     expect(bucketOf(week.body, '2001-03-10T00:00:00+08:00')).toMatchObject({ submissions: 3, passes: 2, failures: 1 });
-    expect(week.body.totals.submissions).toBe(3);
+    expect(bucketOf(week.body, '2001-03-11T00:00:00+08:00')).toMatchObject({ submissions: 2, passes: 1, failures: 1 });
+    expect(week.body.totals).toEqual({ submissions: 5, passes: 3, failures: 2, pending: 0, passRate: 0.6 });
+    expect(reportBody.safeParse(week.body).success).toBe(true);
+    expect(week.body.byProvider).toEqual([
+      { provider: 'dcloud', submissions: 3, passes: 2, failures: 1, pending: 0, passRate: 0.6667 },
+      { provider: 'aliyun', ...zero },
+      { provider: 'wechat', submissions: 2, passes: 1, failures: 1, pending: 0, passRate: 0.5 },
+    ]);
 
     // code scenes: used = pass, sent and never used past its lifetime = failure
     const phone = await report('scene=bind_phone&from=2001-03-09&to=2001-03-15');
     expect(phone.body.totals).toEqual({ submissions: 3, passes: 2, failures: 1, pending: 0, passRate: 0.6667 });
+    expect(phone.body).not.toHaveProperty('byProvider'); // codes have no face provider
     expect(bucketOf(phone.body, '2001-03-10T00:00:00+08:00')).toMatchObject({ submissions: 2, passes: 1, failures: 1 });
     expect(bucketOf(phone.body, '2001-03-12T00:00:00+08:00')).toMatchObject({ submissions: 1, passes: 1, failures: 0, passRate: 1 });
     const mail = await report('scene=bind_email&from=2001-03-09&to=2001-03-15');
@@ -157,6 +220,7 @@ describe('reports and counters over real flows', () => {
     expect(none.body.totals).toEqual(zero);
     expect(none.body.series).toHaveLength(7);
     expect(none.body.series.every((b: any) => b.submissions === 0 && b.passRate === null)).toBe(true);
+    expect(none.body.byProvider).toEqual(['dcloud', 'aliyun', 'wechat'].map((provider) => ({ provider, ...zero })));
 
     // custom date-times: an exclusive instant, hourly
     const hour = await report(`scene=personal&from=${encodeURIComponent('2001-03-10T09:00:00+08:00')}&to=${encodeURIComponent('2001-03-10T01:30:00Z')}`);
@@ -176,7 +240,8 @@ describe('reports and counters over real flows', () => {
     expect(year.status).toBe(200);
     expect(year.body.window).toMatchObject({ from: '2000-12-31T16:00:00.000Z', to: '2001-03-31T16:00:00.000Z', granularity: 'day', clamped: true });
     expect(year.body.series).toHaveLength(90);
-    expect(year.body.totals.submissions).toBe(3);
+    expect(year.body.totals.submissions).toBe(5);
+    expect(providerOf(year.body, 'wechat').submissions).toBe(2);
     const from = await report('scene=bind_phone&from=2001-01-01');
     expect(from.body.window).toMatchObject({ clamped: true, to: '2001-03-31T16:00:00.000Z' });
     expect(from.body.totals.submissions).toBe(3);
@@ -229,7 +294,8 @@ test('/reports serves the self-contained operator page with its chart code', asy
   expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
   expect(res.headers.get('content-security-policy')).toContain("connect-src 'self'");
   const html = await res.text();
-  for (const id of ['key-input', 'scene-select', 'from-input', 'to-input', 'chart-rate', 'chart-volume', 'series-table', 'counters-table']) expect(html).toContain(`id="${id}"`);
+  for (const id of ['key-input', 'scene-select', 'from-input', 'to-input', 'chart-rate', 'chart-volume', 'series-table', 'counters-table', 'provider-table']) expect(html).toContain(`id="${id}"`);
+  expect(html).toContain('rep.byProvider');
   for (const days of [1, 7, 30]) expect(html).toContain(`data-days="${days}"`);
   for (const s of REPORT_SCENES) expect(html).toContain(`<option value="${s}">`);
   expect(html).toContain('/v1/reports/verifications?');

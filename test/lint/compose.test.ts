@@ -61,14 +61,17 @@ function service(name: string): Service {
   return s;
 }
 
-/** The environment a container gets; a variable declared without a value is absent (unset in the shell). */
+/** The environment a container gets; a variable declared without a value is passed through from the shell (absent when unset there). */
 function envOf(name: string, shell: Record<string, string> = {}): Record<string, string> {
   const raw = service(name).environment ?? {};
   const entries: [string, EnvValue][] = Array.isArray(raw)
     ? raw.map((e) => (e.includes('=') ? [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] : [e, null]))
     : Object.entries(raw);
   const env: Record<string, string> = {};
-  for (const [k, v] of entries) if (v !== null) env[k] = interpolate(String(v), shell);
+  for (const [k, v] of entries) {
+    if (v !== null) env[k] = interpolate(String(v), shell);
+    else if (shell[k] !== undefined) env[k] = shell[k];
+  }
   return env;
 }
 
@@ -342,9 +345,19 @@ describe('docker-compose.yml', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect(new Set((err as ConfigError).variables)).toEqual(
-      new Set(['SMS_ENDPOINT', 'SMS_PROTOCOL', 'SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID', 'MAIL_PORT', 'IDCARD_API_BASE_URL', 'IDCARD_SECRET_ID', 'IDCARD_SECRET_KEY', 'FACE_FUNCTION_URL', 'FACE_FUNCTION_SECRET']),
-    );
+    const sandboxed = ['SMS_ENDPOINT', 'SMS_PROTOCOL', 'SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID', 'MAIL_PORT', 'IDCARD_API_BASE_URL', 'IDCARD_SECRET_ID', 'IDCARD_SECRET_KEY', 'FACE_FUNCTION_URL', 'FACE_FUNCTION_SECRET', 'ALIYUN_FACE_ENDPOINT'];
+    expect(new Set((err as ConfigError).variables)).toEqual(new Set(sandboxed));
+    // a scene on WeChat (FACE_PROVIDERS from the shell) refuses the WeChat sandbox too; Alibaba
+    // named without its key is refused by name
+    for (const [providers, more] of [['dcloud,wechat', ['WECHAT_API_BASE_URL']], ['aliyun,dcloud', ['FACE_PROVIDERS']]] as const) {
+      let withFace: unknown;
+      try {
+        loadConfig({ ...envOf(WORKER, { ...shell, ...secrets, FACE_PROVIDERS: providers }), CODEC_TOKEN: 'operator-token-0123456789' });
+      } catch (e) {
+        withFace = e;
+      }
+      expect({ providers, refused: new Set((withFace as ConfigError).variables) }).toEqual({ providers, refused: new Set([...sandboxed, ...more]) });
+    }
     expect(() => refuseProduction(envOf(SANDBOX, shell).VSAGA_ENV)).toThrow(SandboxInProductionError);
     expect(() => refuseProduction(envOf(SANDBOX).VSAGA_ENV)).not.toThrow();
   });
@@ -378,6 +391,31 @@ describe('docker-compose.yml', () => {
     expect(worker.SMS_PROTOCOL).toBe('http://');
     for (const k of ['SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID']) expect({ k, v: worker[k] }).toEqual({ k, v: sandbox[k] });
     expect(sandbox.SANDBOX_HOST).toBe('0.0.0.0');
+
+    // the face providers: the worker reaches each sandbox on its port, with what it accepts
+    expect(worker.IDCARD_API_BASE_URL).toBe(`http://${SANDBOX}:${sandbox.SANDBOX_IDCARD_PORT}`);
+    expect(worker.FACE_FUNCTION_URL).toBe(`http://${SANDBOX}:${sandbox.SANDBOX_FACE_PORT}/face`);
+    expect(worker.ALIYUN_FACE_ENDPOINT).toBe(`${SANDBOX}:${sandbox.SANDBOX_ALIYUN_FACE_PORT}`);
+    expect(worker.ALIYUN_FACE_PROTOCOL).toBe('HTTP');
+    expect(worker.WECHAT_API_BASE_URL).toBe(`http://${SANDBOX}:${sandbox.SANDBOX_WECHAT_PORT}`);
+    for (const k of ['IDCARD_SECRET_ID', 'IDCARD_SECRET_KEY', 'FACE_FUNCTION_SECRET', 'WECHAT_APPID', 'WECHAT_APP_SECRET']) expect({ k, v: worker[k] }).toEqual({ k, v: sandbox[k] });
+    const [workerCfg, apiCfg, sandboxCfg] = [worker, api, sandbox].map((env) => loadConfig(env));
+    // Alibaba's account: the sandbox's defaults on both sides unless the shell sets one, then on both
+    expect(sandboxCfg!.aliyunFace).toMatchObject({ accessKeyId: workerCfg!.aliyunFace!.accessKeyId, accessKeySecret: workerCfg!.aliyunFace!.accessKeySecret, sceneId: workerCfg!.aliyunFace!.sceneId });
+    const shellKey = { ALIYUN_FACE_ACCESS_KEY_ID: 'LTAIdevelopersown0000', ALIYUN_FACE_ACCESS_KEY_SECRET: 'developers-own-secret', ALIYUN_FACE_SCENE_ID: '1000000042' };
+    const [w2, s2] = [WORKER, SANDBOX].map((n) => loadConfig(envOf(n, shellKey)).aliyunFace);
+    expect(w2).toMatchObject({ accessKeyId: shellKey.ALIYUN_FACE_ACCESS_KEY_ID, sceneId: 1000000042 });
+    expect(s2).toMatchObject({ accessKeyId: w2!.accessKeyId, accessKeySecret: w2!.accessKeySecret, sceneId: w2!.sceneId });
+    // the API and the worker agree on the scenes' providers (the API shows and sets them) and
+    // reach the same Alibaba and WeChat (the console's proxy plays the app side where the worker asks)
+    const shells: Record<string, string>[] = [{}, { FACE_PROVIDERS: 'aliyun,dcloud', FACE_PROVIDERS_BY_SCENE: 'personal=wechat;unfreeze=aliyun,dcloud' }];
+    for (const shell of shells) {
+      const [w, a] = [WORKER, API].map((n) => loadConfig(envOf(n, shell)));
+      expect(a!.faceProviders).toEqual(w!.faceProviders);
+      expect(a!.aliyunFace).toEqual(w!.aliyunFace);
+      expect(a!.wechat.baseUrl).toBe(w!.wechat.baseUrl);
+    }
+    expect(apiCfg!.faceProviders).toEqual({ default: ['dcloud', 'wechat'], byScene: {} });
 
     // Temporal's database: server, schema setup and postgres agree
     const tEnv = envOf(temporal);

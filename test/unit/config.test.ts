@@ -283,6 +283,14 @@ describe('production refuses the sandboxes as providers', () => {
     expect(e.message).toMatch(new RegExp(`^  ${name}: .*${why.source}`, 'm'));
   });
 
+  it("the face providers' sandboxes: Alibaba's and WeChat's ports, wherever they are moved", () => {
+    const wechat = (url: string, more: Record<string, string> = {}) => configError(prodEnv({ FACE_PROVIDERS: 'dcloud,wechat', WECHAT_API_BASE_URL: url, ...more }));
+    expect(wechat('https://sandbox:8086').message).toMatch(/^ {2}WECHAT_API_BASE_URL: .*port 8086/m);
+    expect(wechat('https://wx.example.com:9086', { SANDBOX_WECHAT_PORT: '9086' }).variables).toEqual(['WECHAT_API_BASE_URL']);
+    expect(configError(prodEnv({ ALIYUN_FACE_ENDPOINT: 'cloudauth.example.com:8085' })).message).toMatch(/^ {2}ALIYUN_FACE_ENDPOINT: .*port 8085/m);
+    expect(loadConfig(prodEnv({ FACE_PROVIDERS: 'dcloud,wechat', WECHAT_API_BASE_URL: 'https://api.weixin.qq.com' })).faceProviders.default).toEqual(['dcloud', 'wechat']);
+  });
+
   it('a sandbox port moved by SANDBOX_*_PORT is still a sandbox port', () => {
     expect(configError(prodEnv({ SANDBOX_SMS_PORT: '9444', SMS_ENDPOINT: 'sms.example.com:9444' })).variables).toEqual(['SMS_ENDPOINT']);
   });
