@@ -9,6 +9,9 @@ ALTER TABLE face_verifications ADD COLUMN failover jsonb;
 -- WeChat binds a result to the user's openid: sealed (AAD: column + face_check_id), wiped by redaction
 ALTER TABLE face_verifications ADD COLUMN openid_enc text;
 CREATE INDEX face_verifications_provider_created ON face_verifications (provider, created_at);
+-- reports break a face scene down by provider: the scene's index covers it
+DROP INDEX face_verifications_scene_created;
+CREATE INDEX face_verifications_scene_created ON face_verifications (scene, created_at) INCLUDE (status, provider);
 -- a provider's callback names its certifyId
 CREATE INDEX face_verifications_provider_certify ON face_verifications (provider, certify_id);
 
@@ -41,6 +44,8 @@ DELETE FROM face_devices WHERE meta_info IS NULL;
 ALTER TABLE face_devices DROP CONSTRAINT face_devices_has_client;
 ALTER TABLE face_devices ALTER COLUMN meta_info SET NOT NULL;
 ALTER TABLE face_devices DROP COLUMN openid_enc;
+DROP INDEX face_verifications_scene_created;
+CREATE INDEX face_verifications_scene_created ON face_verifications (scene, created_at) INCLUDE (status);
 DROP INDEX face_verifications_provider_certify;
 DROP INDEX face_verifications_provider_created;
 ALTER TABLE face_verifications DROP COLUMN openid_enc;
