@@ -42,7 +42,8 @@ export class BindFlows {
       typedSearchAttributes: [
         { key: FLOW_KIND, value: flowKind },
         { key: ACCOUNT_ID, value: accountId },
-        { key: FLOW_STAGE, value: 'sending_code' },
+        // the stage it waits in: the flow sends the code in its first task (flows/shared/flow-status.ts)
+        { key: FLOW_STAGE, value: 'awaiting_code' },
       ],
     });
     return this.client.workflow.executeUpdateWithStart(requestCodeUpdate, { args: [], startWorkflowOperation });

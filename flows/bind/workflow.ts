@@ -5,7 +5,7 @@
 //       ▲               │  ▲ resend (gap, daily cap)   └──► rejected (address taken meanwhile)
 //       └───────────────┘  └─ wrong code (≤ max per flow) ──► locked
 //   code lifetime and flow lifetime are timers; cancel ends it at any open stage.
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { BindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import type { ContactChangeActivities } from '../shared/activities/contact-change';
@@ -15,7 +15,7 @@ import { failure, failureOf, type ErrorCode } from '../../lib/errors';
 import { CodeChallenge, iso } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
-import { COMMITTED_FIRST } from '../shared/patches';
+import { COMMITTED_FIRST, applies, beginRun } from '../shared/patches';
 import {
   stateQuery,
   submitCodeUpdate,
@@ -42,6 +42,7 @@ export async function bindEmail(input: BindInput): Promise<BindResult> {
 }
 
 async function bindContact(input: BindInput): Promise<BindResult> {
+  beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   const { flowId, runKey, perRun, startedAt } = flowRun();
   const { limits } = input;
   const expiresAt = startedAt + limits.flowTtlSec * 1000;
@@ -76,7 +77,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
    * bound, as the database says, and this answers false.
    */
   async function endUnbound(o: BindOutcome, s: BindStage, err?: ApplicationFailure): Promise<boolean> {
-    if (perRun && patched(COMMITTED_FIRST)) {
+    if (perRun && applies(COMMITTED_FIRST)) {
       const done = await committedContactChange({ runKey, eventType: `${input.kind}.bound` });
       if (done) {
         sessionsEnded = done.sessionsEnded;

@@ -17,7 +17,6 @@ import {
   isCancellation,
   getExternalWorkflowHandle,
   ParentClosePolicy,
-  patched,
   startChild,
   type ChildWorkflowHandle,
   proxyActivities,
@@ -29,7 +28,7 @@ import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
-import { COMMITTED_FIRST } from '../shared/patches';
+import { COMMITTED_FIRST, applies, beginRun } from '../shared/patches';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -109,6 +108,7 @@ export async function issueAndStartFaceCheck(
 const firstStage = (input: FaceCheckInput): FaceCheckStage => (input.issued ? 'awaiting_completion' : 'issuing');
 
 export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult> {
+  beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   const info = workflowInfo();
   const faceCheckId = info.workflowId;
   const ownerFlowId = info.parent?.workflowId ?? null;
@@ -178,7 +178,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   // after the token's time asks first whether a lost task had accepted it (COMMITTED_FIRST): the
   // API repeats a completion whose task was lost, and the repeat must not be told it came late.
   setHandler(completeFaceUpdate, async (c) => {
-    if (accepted === null && status.stage === 'awaiting_completion' && Date.now() >= expiresAt && patched(COMMITTED_FIRST)) {
+    if (accepted === null && status.stage === 'awaiting_completion' && Date.now() >= expiresAt && applies(COMMITTED_FIRST)) {
       billedByLostTask = await billedBefore();
     }
     return judge(c);
@@ -245,7 +245,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     completed = false;
     reason = 'owner_closed';
   }
-  if (!completed && patched(COMMITTED_FIRST)) {
+  if (!completed && applies(COMMITTED_FIRST)) {
     // A completion accepted in a task the history lost (its worker died, or the server refused
     // the task's completion because this timer fired meanwhile) may have billed the check: the
     // user completed in time and paid, so the check finishes on the provider's verdict.

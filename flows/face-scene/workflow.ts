@@ -44,10 +44,12 @@ import {
 } from './contract';
 import type { FaceCheckReady, FaceCheckResult } from '../face-check/contract';
 import type { FlowError } from '../shared/contract';
+import { beginRun } from '../shared/patches';
 
 const steps = shortSteps<FaceSceneActivities & Pick<FaceCheckActivities, 'refundFaceQuota'>>(DURABLE_STEP);
 
 export async function faceScene(input: FaceSceneInput): Promise<FaceSceneResult> {
+  beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   if (input.method === 'sms') return sceneByCode(input);
   const { flowId, runKey, childId } = flowRun();
   const status = new FlowStatus<FaceSceneStage, FaceSceneOutcome>('issuing', ['awaiting_face']);

@@ -94,7 +94,8 @@ export class RealNameFlows {
       typedSearchAttributes: [
         { key: FLOW_KIND, value: 'real-name' },
         { key: ACCOUNT_ID, value: accountId },
-        { key: FLOW_STAGE, value: 'prechecking' },
+        // the stage it waits in once its first task issued the certifyId (flows/shared/flow-status.ts)
+        { key: FLOW_STAGE, value: 'awaiting_face' },
       ],
     });
     const started = await this.client.workflow.executeUpdateWithStart(beginRealNameUpdate, {

@@ -17,7 +17,6 @@ import {
   ChildWorkflowFailure,
   condition,
   allHandlersFinished,
-  patched,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -32,7 +31,7 @@ import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
 import { ISSUE_STEP, startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
-import { FEWER_TASKS, SECURITY_PASS } from '../shared/patches';
+import { FEWER_TASKS, SECURITY_PASS, applies, beginRun } from '../shared/patches';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,
@@ -57,6 +56,7 @@ const idCheck = shortSteps<RealNameActivities>({
 });
 
 export async function realName(input: RealNameInput): Promise<RealNameResult> {
+  beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   const { flowId, runKey, perRun, childId } = flowRun();
   const s = input.settings;
 
@@ -109,7 +109,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   };
 
   // the start sets them (./start.ts); flows recorded before FEWER_TASKS set them again here
-  if (!patched(FEWER_TASKS)) {
+  if (!applies(FEWER_TASKS)) {
     upsertSearchAttributes([
       { key: FLOW_KIND, value: 'real-name' },
       { key: ACCOUNT_ID, value: input.accountId },
@@ -136,7 +136,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
 
   // 1b. the security pass (an unsafe environment proven by SMS): spent by this run, once; a pass
   // another run spent, or expired since the API looked, ends the run with its code
-  if (input.securityPassHash !== undefined && !input.environmentSafe && patched(SECURITY_PASS)) {
+  if (input.securityPassHash !== undefined && !input.environmentSafe && applies(SECURITY_PASS)) {
     try {
       await steps.spendSecurityPass({ passHash: input.securityPassHash, runKey, flowId, accountId: input.accountId, deviceId: input.deviceId, meta: input.meta });
     } catch (err) {
@@ -178,7 +178,7 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   };
   // From fewer-tasks on the certifyId is issued here, in this task, and the check starts with
   // it: no task of the child's and no signal back before the caller has its answer.
-  if (patched(FEWER_TASKS)) {
+  if (applies(FEWER_TASKS)) {
     try {
       const issued = await issuing.issueCertifyId({ ...check, faceCheckId, ownerFlowId: flowId });
       check.issued = { ...issued, expiresAt: new Date(Date.now() + s.ttlSec * 1000).toISOString() };

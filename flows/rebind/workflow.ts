@@ -11,11 +11,11 @@
 // Step 1 is one of two files, each registering its own handlers: ./proof-by-code.ts (sms,
 // email) and ./proof-by-face.ts; the run's state and step guard are ./run.ts. This file holds
 // step 2, the commit, cancel and the lifetimes.
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyActivities, setHandler, type ApplicationFailure } from '@temporalio/workflow';
 import type { RebindActivities } from './activities';
 import type { SessionActivities } from '../shared/activities/sessions';
 import type { ContactChangeActivities } from '../shared/activities/contact-change';
-import { COMMITTED_FIRST } from '../shared/patches';
+import { COMMITTED_FIRST, applies, beginRun } from '../shared/patches';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { CONTACT } from '../../lib/contact-kinds';
 import { failure } from '../../lib/errors';
@@ -57,6 +57,7 @@ export async function emailRebind(input: RebindInput): Promise<RebindResult> {
 }
 
 async function rebindContact(input: RebindInput): Promise<RebindResult> {
+  beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   const run = new RebindRun(input);
   const { flowId, runKey, perRun, status } = run;
   const maxNewContacts = perRun ? (input.newContactLimit ?? DEFAULT_NEW_CONTACTS) : Infinity;
@@ -215,7 +216,7 @@ async function rebindContact(input: RebindInput): Promise<RebindResult> {
       // only once a new contact's code went out can a change have committed; before that the
       // step would run beside the face proof's own (its token), and two local steps at once
       // resolve in an order replay does not keep
-      if (perRun && fresh !== null && patched(COMMITTED_FIRST)) {
+      if (perRun && fresh !== null && applies(COMMITTED_FIRST)) {
         const done = await committedContactChange({ runKey, eventType: `${input.kind}.rebound` });
         if (done) {
           sessionsEnded = done.sessionsEnded;

@@ -8,14 +8,13 @@
 import {
   ActivityFailure,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   TemporalFailure,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { FEWER_TASKS } from './patches';
+import { FEWER_TASKS, applies } from './patches';
 
 export const DURABLE_STEP: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -36,7 +35,7 @@ export function shortSteps<A extends object>(options: ActivityOptions): A {
     get: (_, name) => {
       if (typeof name !== 'string') return undefined;
       return async (...args: unknown[]) => {
-        if (!patched(FEWER_TASKS)) return (remote as Steps)[name]!(...args);
+        if (!applies(FEWER_TASKS)) return (remote as Steps)[name]!(...args);
         try {
           return await (local as Steps)[name]!(...args);
         } catch (err) {

@@ -1,9 +1,9 @@
 // Where a flow stands, mirrored into the search attributes operators filter on, and the
 // checks every flow's update validators start with. Every flow kind keeps its status here.
-import { ApplicationFailure, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { errorOf, failure, type ErrorInfo } from '../../lib/errors';
 import { FLOW_OUTCOME, FLOW_STAGE } from '../../lib/search-attributes';
-import { FEWER_TASKS } from './patches';
+import { FEWER_TASKS, applies, beginRun } from './patches';
 
 export class FlowStatus<Stage extends string, Outcome extends string> {
   outcome: Outcome | null = null;
@@ -17,13 +17,16 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
    * @param stage the first stage, which the start sets as the search attribute
    * @param waits the stages the flow waits in for a person (a code, a face): from FEWER_TASKS on
    *   only these and the end are indexed; a stage passed through in milliseconds costs a history
-   *   event and is never seen by an operator's filter (the state query tells every stage)
+   *   event and is never seen by an operator's filter (the state query tells every stage).
+   *   From the baseline on the start may index the first of them already (bind, real-name):
+   *   the flow reads what its start set, and sets it again only when it differs.
    */
   constructor(
     public stage: Stage,
     private readonly waits: readonly Stage[] = [],
   ) {
-    this.indexed = stage;
+    const started = beginRun() ? (workflowInfo().typedSearchAttributes.get(FLOW_STAGE) as Stage | undefined) : undefined;
+    this.indexed = started ?? stage;
   }
 
   get open(): boolean {
@@ -32,7 +35,7 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
 
   setStage(s: Stage): void {
     this.stage = s;
-    if (!patched(FEWER_TASKS)) {
+    if (!applies(FEWER_TASKS)) {
       upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
       return;
     }
@@ -56,7 +59,7 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
   finish(o: Outcome, s: Stage, err?: ApplicationFailure | ErrorInfo | null): void {
     this.outcome = o;
     this.error = !err ? null : err instanceof ApplicationFailure ? errorOf(err) : err;
-    if (!patched(FEWER_TASKS)) {
+    if (!applies(FEWER_TASKS)) {
       this.setStage(s);
       upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);
       return;

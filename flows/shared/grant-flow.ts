@@ -18,8 +18,8 @@
 //
 // The grant is never in history: the run answers its run key and the API derives the grant
 // from it with a server key (lib/recovery-grant.ts); the redeem is checked against the hash.
-import { CancellationScope, ChildWorkflowFailure, allHandlersFinished, condition, defineQuery, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import { COMMITTED_FIRST } from './patches';
+import { CancellationScope, ChildWorkflowFailure, allHandlersFinished, condition, defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { COMMITTED_FIRST, applies, beginRun } from './patches';
 import type { GrantActivities } from './activities/grants';
 import { DURABLE_STEP, shortSteps } from './activity-options';
 import { failure, failureOf, flowError, type ErrorCode } from '../../lib/errors';
@@ -59,6 +59,7 @@ const MAX_REPEATS = 10;
 const stateQuery = defineQuery<GrantState>(STATE_QUERY);
 
 export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise<GrantResult> {
+  beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   const { begin, submit, collect, redeem } = kind.updates;
   const { flowId, runKey, childId, startedAt } = flowRun();
   const proofEndsAt = startedAt + input.limits.flowTtlSec * 1000;
@@ -229,7 +230,7 @@ export async function grantFlow(input: GrantFlowInput, kind: GrantKind): Promise
   async function endUnredeemed(o: GrantOutcome, s: GrantStage, e: FlowError): Promise<boolean> {
     status.busy = true;
     try {
-      const done = verified !== null && patched(COMMITTED_FIRST) ? await redeemedRecovery({ runKey }) : null;
+      const done = verified !== null && applies(COMMITTED_FIRST) ? await redeemedRecovery({ runKey }) : null;
       if (done) {
         sessionsEnded = done.sessionsEnded;
         await sendRecoveryNotices({ runKey, accountId: input.accountId, purpose: kind.purpose });

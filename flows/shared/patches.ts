@@ -1,6 +1,12 @@
 // The ids of the workflow changes made since the first release (`patched()`): histories
 // recorded before each replay the code path they were recorded with (test/histories/).
 // One id per change, however many places it touches: each id is one marker in a history.
+//
+// Each marker costs two history events (the marker, and the TemporalChangeVersion search
+// attribute the SDK sets with it). Runs begun since BASELINE record that one marker instead of
+// one per change above: `applies(id)` is true for them without asking, and asks `patched(id)`
+// only for runs recorded before.
+import { patched } from '@temporalio/workflow';
 
 /** Every run of a flow has its own side-effect keys (./run-key.ts). */
 export const PER_RUN_KEYS = 'per-run-keys';
@@ -26,3 +32,25 @@ export const COMMITTED_FIRST = 'committed-first';
  * check, flows/security-check/) spend it after the pre-checks; runs recorded before had none.
  */
 export const SECURITY_PASS = 'security-pass';
+
+/**
+ * Every change above at once, and the first waiting stage indexed by the start (./flow-status.ts):
+ * one marker per run. Decided in the run's first task (beginRun, first thing in every flow).
+ */
+export const BASELINE = 'baseline-2026-12';
+
+// The module is instantiated per workflow run (the SDK keeps each run's module cache apart),
+// so this is the run's own decision. Kept because a replay's "no marker" is not final for the
+// SDK: an old run that goes on live would otherwise take the baseline mid-way.
+let onBaseline: boolean | undefined;
+
+/** Whether this run began on the baseline; called first thing by every flow, so the decision is its first task's. */
+export function beginRun(): boolean {
+  onBaseline ??= patched(BASELINE);
+  return onBaseline;
+}
+
+/** Whether a change applies to this run: always from the baseline on, else as it was recorded. */
+export function applies(id: string): boolean {
+  return beginRun() || patched(id);
+}

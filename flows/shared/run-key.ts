@@ -3,8 +3,8 @@
 // notices, events, audit rows) carry a nonce the run draws once. uuid4() is seeded from the
 // run's history, so the nonce is the same on every replay and every retry of a step, and a
 // new run (or a reset) draws another.
-import { patched, uuid4, workflowInfo } from '@temporalio/workflow';
-import { PER_RUN_KEYS } from './patches';
+import { uuid4, workflowInfo } from '@temporalio/workflow';
+import { PER_RUN_KEYS, applies } from './patches';
 
 export interface FlowRun {
   /** the workflow id, one per account and kind */
@@ -30,7 +30,7 @@ export interface FlowRun {
 export function flowRun(): FlowRun {
   const { workflowId, runId, startTime } = workflowInfo();
   const nonce = uuid4().replace(/-/g, '').slice(0, 12);
-  const perRun = patched(PER_RUN_KEYS);
+  const perRun = applies(PER_RUN_KEYS);
   return {
     flowId: workflowId,
     // before per-run keys only code requests carried the run id; keep their format
