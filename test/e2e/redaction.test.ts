@@ -78,10 +78,11 @@ async function runsOf(faceCheckId: string) {
 
 /**
  * The server deletes a history asynchronously (the dev server here: about 20 s after the
- * call): wait until reading it fails with NotFound, polling gently.
+ * call, over 90 s on a machine busy with other suites): wait until reading it fails with
+ * NotFound, polling gently.
  */
 async function expectHistoryGone(run: { workflowId: string; runId: string }) {
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 150_000;
   for (;;) {
     try {
       await stack.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
@@ -89,7 +90,7 @@ async function expectHistoryGone(run: { workflowId: string; runId: string }) {
       expect(String(err instanceof Error ? err.message : err)).toMatch(/not found/i);
       return;
     }
-    if (Date.now() > deadline) throw new Error(`the history of ${run.workflowId} is still there 90 s after its deletion`);
+    if (Date.now() > deadline) throw new Error(`the history of ${run.workflowId} is still there 150 s after its deletion`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -176,7 +177,7 @@ test("redacting a verified account's check: file, sealed columns and histories g
   expect(got.body).toMatchObject({ type: 'face_verification.redacted', accountId: a.id, data: expect.objectContaining({ faceVerificationId: attempts[0].id, scope: 'all' }) });
   await new Promise((res) => setTimeout(res, 1500));
   expect(receiver.deliveredFor(a.id, '/redacted')).toHaveLength(1);
-}, 180_000);
+}, 300_000);
 
 test('the redaction logs ids only: no name, ID number or picture path', async () => {
   const idNumber = uniqueIdNumber();
