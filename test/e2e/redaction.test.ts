@@ -287,4 +287,4 @@ test('retention: the Schedule redacts back-dated checks (pictures after 1 day, i
   const ev = await q("SELECT account_id, payload->>'scope' AS scope FROM callback_events WHERE type = 'face_verification.redacted' AND account_id = ANY($1) ORDER BY account_id", [[a.id, b.id, c.id, d.id]]);
   expect(ev).toEqual(expect.arrayContaining([{ account_id: a.id, scope: 'picture' }, { account_id: b.id, scope: 'all' }, { account_id: d.id, scope: 'all' }]));
   expect(ev).toHaveLength(3);
-}, 180_000);
+}, 300_000);
