@@ -33,7 +33,7 @@ import { RebindFlows } from '../flows/rebind/start';
 import { sessionRoutes } from './routes/sessions';
 import { realNameRoutes } from '../flows/real-name/routes';
 import { faceCheckRoutes } from '../flows/face-check/routes';
-import { faceSceneRoutes, frozenAccountGuard } from '../flows/face-scene/routes';
+import { faceSceneRoutes } from '../flows/face-scene/routes';
 import { recoveryRoutes } from '../flows/recovery/routes';
 import { passwordResetRoutes } from '../flows/password-reset/routes';
 import { passwordResetFlows as createPasswordResetFlows } from '../flows/password-reset/start';
@@ -88,7 +88,6 @@ export function createApp(d: ApiDeps, metrics: ApiMetrics = createApiMetrics(d))
   app.use(openApiRoutes(() => ROUTE_DOCS));
   const limits = new AbuseLimits(d.redis, d.fieldCrypto, d.cfg);
   // real-name, devices, face completion (token-authenticated), counters: before the API-key check, each route authenticates itself
-  app.use(frozenAccountGuard(d)); // before every flow start it refuses for a frozen account
   app.use(realNameRoutes(d, limits));
   app.use(faceCheckRoutes(d, limits));
   app.use(counterRoutes(d, authenticate(d.cfg.api.keys)));

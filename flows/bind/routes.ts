@@ -12,6 +12,7 @@ import type { BindFlows } from './start';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
+import { refuseFrozen } from '../../http/frozen-account';
 
 export const bindPhoneBody = z.object({ phone: text({ max: 256 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
 export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
@@ -25,7 +26,7 @@ export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): R
     return row;
   }
 
-  r.post('/v1/accounts/:id/phone/bind', requireScope('flows:write'), async (req, res) => {
+  r.post('/v1/accounts/:id/phone/bind', requireScope('flows:write'), refuseFrozen({ pool }), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const body = parse(bindPhoneBody, req.body);
     const phone = normalizePhone(body.phone);
@@ -37,7 +38,7 @@ export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): R
     res.status(201).json({ flow: await flows.start('phone', id, phone, meta, body.sessionId) });
   });
 
-  r.post('/v1/accounts/:id/email/bind', requireScope('flows:write'), async (req, res) => {
+  r.post('/v1/accounts/:id/email/bind', requireScope('flows:write'), refuseFrozen({ pool }), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const body = parse(bindEmailBody, req.body);
     const email = normalizeEmail(body.email);

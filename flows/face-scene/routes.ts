@@ -3,10 +3,10 @@
 // device and answers the certifyId and client token; the app completes it through
 // POST /v1/face/completion as real-name does; GET / DELETE /v1/flows/:flowId read and cancel it.
 // Also the one place a frozen account is refused by the other flows' starts.
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../../http/deps';
-import { authenticate, requireScope } from '../../http/auth';
+import { requireScope } from '../../http/auth';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
@@ -22,11 +22,11 @@ import {
   type SecurityRow,
 } from '../../db/account-security';
 import { AppError } from '../../lib/errors';
-import { CONTACT_KINDS } from '../../lib/contact-kinds';
 import { assertAccountFaceReady } from '../face-check/account-face';
 import { deviceId } from '../face-check/routes';
 import type { FaceSceneFlows } from './start';
 import { SCENE_NAMES, SCENES, sceneFlowIdOf, type SceneName } from './contract';
+import { refuseFrozen } from '../../http/frozen-account';
 
 export const sceneParam = z.enum(SCENE_NAMES as [SceneName, ...SceneName[]]);
 const reason = text({ max: 200 });
@@ -89,7 +89,7 @@ export function faceSceneRoutes(d: ApiDeps, flows: FaceSceneFlows): Router {
     res.json(answer(await withdrawCancellation(d.pool, id, metaOf(req))));
   });
 
-  r.post('/v1/accounts/:id/face-scenes/:scene', requireScope('flows:write'), async (req, res) => {
+  r.post('/v1/accounts/:id/face-scenes/:scene', requireScope('flows:write'), refuseFrozen(d, (req) => req.params.scene !== 'unfreeze'), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const scene = parse(sceneParam, req.params.scene);
     const body = parse(startSceneBody, req.body);
@@ -117,36 +117,4 @@ export function faceSceneRoutes(d: ApiDeps, flows: FaceSceneFlows): Router {
   });
 
   return r;
-}
-
-/**
- * A frozen account starts nothing but its unfreeze: bind, rebind, real-name, password reset and
- * the other face scenes answer ACCOUNT_FROZEN before their own checks. Refused here, before any flow starts,
- * so no workflow changes. A middleware, not routes of its own (the routes it guards are
- * documented where they are mounted), placed before them in api/app.ts; real-name
- * authenticates itself, so this does too: an account's state is told to an authenticated
- * caller only.
- */
-export function frozenAccountGuard(d: ApiDeps): RequestHandler {
-  const starts = new RegExp(`^/v1/accounts/([^/]+)/(?:(?:${CONTACT_KINDS.join('|')})/(?:bind|rebind)|real-name|password-reset|security-check|face-scenes/([^/]+))/?$`, 'i'); // Express matches routes case-insensitively
-  // the key first, as the guarded routes check it (each throws its AppError)
-  const checks = [authenticate(d.cfg.api.keys), requireScope('flows:write')];
-  return async (req, res, next) => {
-    const m = req.method === 'POST' ? starts.exec(req.path) : null;
-    if (!m) return next();
-    for (const check of checks) check(req, res, () => undefined);
-    // decoded as the route decodes its params, so an encoded id is the same account
-    const id = accountId.safeParse(decodedOrNull(m[1]!));
-    if (id.success && decodedOrNull(m[2] ?? '') !== 'unfreeze' && (await findSecurity(d.pool, id.data))?.frozen_at) throw new AppError('ACCOUNT_FROZEN');
-    next();
-  };
-}
-
-/** null for a malformed escape: the route answers that request itself */
-function decodedOrNull(s: string): string | null {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return null;
-  }
 }

@@ -22,6 +22,7 @@ import { CONTACT } from '../../lib/contact-kinds';
 import { AppError } from '../../lib/errors';
 import { deviceId } from '../face-check/routes';
 import { PASSWORD_RESET_MESSAGE, PASSWORD_RESET_METHODS, type PasswordResetMethod } from './contract';
+import { refuseFrozen } from '../../http/frozen-account';
 
 export const startPasswordResetBody = z
   .object({
@@ -39,7 +40,7 @@ export const startPasswordResetBody = z
 export function passwordResetRoutes(d: ApiDeps, flows: GrantFlows): Router {
   const r = Router();
 
-  r.post('/v1/accounts/:id/password-reset', requireScope('flows:write'), async (req, res) => {
+  r.post('/v1/accounts/:id/password-reset', requireScope('flows:write'), refuseFrozen(d), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const body = parse(startPasswordResetBody, req.body ?? {});
     // the seed's checks (4/18 #14): the parameters, the login, the contact, then the code (a

@@ -17,6 +17,7 @@ import { AppError } from '../../lib/errors';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { startRealNameBody } from './request';
 import { ID_CHECKED_MESSAGE } from './contract';
+import { refuseFrozen } from '../../http/frozen-account';
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
 export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
@@ -24,7 +25,7 @@ export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
   const auth = authenticate(d.cfg.api.keys);
   const flows = new RealNameFlows(d.client, d.cfg, d.pool, d.fieldCrypto, limits);
 
-  r.post('/v1/accounts/:id/real-name', auth, requireScope('flows:write'), async (req, res) => {
+  r.post('/v1/accounts/:id/real-name', auth, requireScope('flows:write'), refuseFrozen(d), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const { agreement, ...body } = parse(startRealNameBody, req.body);
     // the seed's page refuses a submit without the agreement ticked (4/24): before any check

@@ -18,6 +18,7 @@ import type { RebindFlows } from './start';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
+import { refuseFrozen } from '../../http/frozen-account';
 
 export const rebindBody = z
   .object({
@@ -38,7 +39,7 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
   const r = Router();
 
   for (const kind of CONTACT_KINDS) {
-    r.post(`/v1/accounts/:id/${kind}/rebind`, requireScope('flows:write'), async (req, res) => {
+    r.post(`/v1/accounts/:id/${kind}/rebind`, requireScope('flows:write'), refuseFrozen({ pool }), async (req, res) => {
       const id = parse(accountId, req.params.id);
       const body = parse(rebindBody, req.body);
       const account = await findAccount(pool, id);

@@ -18,6 +18,7 @@ import { findAccount } from '../../db/accounts';
 import { sessionIsLive } from '../../db/sessions';
 import { AppError } from '../../lib/errors';
 import { deviceId } from '../face-check/routes';
+import { refuseFrozen } from '../../http/frozen-account';
 
 export const startSecurityCheckBody = z
   .object({
@@ -33,7 +34,7 @@ export const startSecurityCheckBody = z
 export function securityCheckRoutes(d: ApiDeps, flows: GrantFlows): Router {
   const r = Router();
 
-  r.post('/v1/accounts/:id/security-check', requireScope('flows:write'), async (req, res) => {
+  r.post('/v1/accounts/:id/security-check', requireScope('flows:write'), refuseFrozen(d), async (req, res) => {
     const id = parse(accountId, req.params.id);
     const body = parse(startSecurityCheckBody, req.body ?? {});
     // real-name's own order (4/24 #13): the login, then the phone, then the code

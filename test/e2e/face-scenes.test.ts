@@ -262,6 +262,8 @@ test('a frozen account: bind, rebind, real-name and the other scenes are refused
     await call(stack, 'POST', `/V1/Accounts/%${fresh.id.charCodeAt(0).toString(16)}${fresh.id.slice(1)}/Phone/Bind`, { phone: uniquePhone() }),
     await startRealName(stack, fresh.id, fresh.deviceId),
     await call(stack, 'POST', `/v1/accounts/${a.id}/phone/rebind`, { method: 'sms' }),
+    await call(stack, 'POST', `/v1/accounts/${a.id}/email/rebind`, { method: 'sms' }),
+    await call(stack, 'POST', `/v1/accounts/${a.id}/password-reset`, { method: 'sms' }),
     await call(stack, 'POST', `/v1/accounts/${a.id}/email/bind`, { email: `frozen-${a.id}@example.com` }),
     await startScene('reset_security', a),
     await startScene('cancellation', a),
