@@ -2,6 +2,7 @@
 // endpoints and credentials (none of them reached by the tests that use it). Tests start
 // from it and change one thing to see that exact thing refused.
 import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../lib/config';
 
 const key = () => randomBytes(32).toString('base64');
 
@@ -33,4 +34,23 @@ export function productionEnv(extra: Record<string, string> = {}): Record<string
     FACE_FUNCTION_SECRET: 'real-face-function-secret-0123',
     ...extra,
   };
+}
+
+/** Alibaba Cloud ID Verification configured for production (a real-looking key, endpoint and scene). */
+export const REAL_ALIYUN = {
+  ALIYUN_FACE_ENDPOINT: 'cloudauth.aliyuncs.com',
+  ALIYUN_FACE_ACCESS_KEY_ID: 'LTAI5tRealCloudauthKey01',
+  ALIYUN_FACE_ACCESS_KEY_SECRET: 'real-cloudauth-secret-0123456789ab',
+  ALIYUN_FACE_SCENE_ID: '1000012345',
+};
+
+/** The variables loadConfig refuses this environment for (it must refuse it). */
+export function refusedVariables(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return e.variables;
+  }
+  throw new Error('loadConfig did not refuse');
 }

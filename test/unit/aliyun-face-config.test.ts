@@ -2,26 +2,11 @@
 // values outside production, nothing in production until a key is set, and once it is, no
 // sandbox default, endpoint or plain http gets through.
 import { randomBytes } from 'node:crypto';
-import { ConfigError, SANDBOX_ALIYUN_SCENE_ID, SANDBOX_CREDENTIALS, loadConfig } from '../../lib/config';
+import { SANDBOX_ALIYUN_SCENE_ID, SANDBOX_CREDENTIALS, loadConfig } from '../../lib/config';
 import { callbackToken } from '../../providers/aliyun-face/callback';
-import { productionEnv } from '../support/production-env';
+import { REAL_ALIYUN, productionEnv, refusedVariables } from '../support/production-env';
 
-const realAliyun = {
-  ALIYUN_FACE_ENDPOINT: 'cloudauth.aliyuncs.com',
-  ALIYUN_FACE_ACCESS_KEY_ID: 'LTAI5tRealCloudauthKey01',
-  ALIYUN_FACE_ACCESS_KEY_SECRET: 'real-cloudauth-secret-0123456789ab',
-  ALIYUN_FACE_SCENE_ID: '1000012345',
-};
 
-function refused(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).variables;
-  }
-  throw new Error('loadConfig did not refuse');
-}
 
 describe('ALIYUN_FACE_* outside production', () => {
   it('defaults to the sandbox: its endpoint over HTTP, its key and scene, ID_PRO', () => {
@@ -73,15 +58,15 @@ describe('ALIYUN_FACE_* in production', () => {
   });
 
   it('with real values it is configured, over HTTPS', () => {
-    const c = loadConfig(productionEnv({ ...realAliyun, ALIYUN_FACE_CALLBACK_URL: 'https://api.example.com/face/aliyun/callback' }));
-    expect(c.aliyunFace).toMatchObject({ endpoint: 'cloudauth.aliyuncs.com', protocol: 'HTTPS', sceneId: 1000012345, accessKeyId: realAliyun.ALIYUN_FACE_ACCESS_KEY_ID });
+    const c = loadConfig(productionEnv({ ...REAL_ALIYUN, ALIYUN_FACE_CALLBACK_URL: 'https://api.example.com/face/aliyun/callback' }));
+    expect(c.aliyunFace).toMatchObject({ endpoint: 'cloudauth.aliyuncs.com', protocol: 'HTTPS', sceneId: 1000012345, accessKeyId: REAL_ALIYUN.ALIYUN_FACE_ACCESS_KEY_ID });
   });
 
   it('once a key is set, the sandbox key, a missing endpoint, secret or scene are refused together', () => {
-    expect(refused(productionEnv({ ALIYUN_FACE_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.ALIYUN_FACE_ACCESS_KEY_ID })).sort()).toEqual(
+    expect(refusedVariables(productionEnv({ ALIYUN_FACE_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.ALIYUN_FACE_ACCESS_KEY_ID })).sort()).toEqual(
       ['ALIYUN_FACE_ACCESS_KEY_ID', 'ALIYUN_FACE_ACCESS_KEY_SECRET', 'ALIYUN_FACE_ENDPOINT', 'ALIYUN_FACE_SCENE_ID'].sort(),
     );
-    expect(refused(productionEnv({ ...realAliyun, ALIYUN_FACE_ACCESS_KEY_SECRET: SANDBOX_CREDENTIALS.ALIYUN_FACE_ACCESS_KEY_SECRET }))).toEqual(['ALIYUN_FACE_ACCESS_KEY_SECRET']);
+    expect(refusedVariables(productionEnv({ ...REAL_ALIYUN, ALIYUN_FACE_ACCESS_KEY_SECRET: SANDBOX_CREDENTIALS.ALIYUN_FACE_ACCESS_KEY_SECRET }))).toEqual(['ALIYUN_FACE_ACCESS_KEY_SECRET']);
   });
 
   it.each([
@@ -90,6 +75,6 @@ describe('ALIYUN_FACE_* in production', () => {
     ['ALIYUN_FACE_PROTOCOL', 'HTTP'],
     ['ALIYUN_FACE_CALLBACK_URL', 'http://api.example.com/cb'],
   ])('refuses %s=%s', (name, value) => {
-    expect(refused(productionEnv({ ...realAliyun, [name]: value }))).toEqual([name]);
+    expect(refusedVariables(productionEnv({ ...REAL_ALIYUN, [name]: value }))).toEqual([name]);
   });
 });

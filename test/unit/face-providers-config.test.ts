@@ -1,26 +1,11 @@
 // The face providers' order (lib/config.ts FACE_PROVIDERS, FACE_PROVIDERS_BY_SCENE): the
 // defaults by environment, a scene's own order, malformed lists refused naming the variable,
 // and production refusing a provider it has no credentials or real endpoint for.
-import { ConfigError, loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/config';
 import { configuredProviders } from '../../flows/face-check/providers';
-import { productionEnv } from '../support/production-env';
+import { REAL_ALIYUN, productionEnv, refusedVariables } from '../support/production-env';
 
-function refused(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as ConfigError).variables;
-  }
-  throw new Error('loadConfig did not refuse');
-}
 
-const realAliyun = {
-  ALIYUN_FACE_ENDPOINT: 'cloudauth.aliyuncs.com',
-  ALIYUN_FACE_ACCESS_KEY_ID: 'LTAI5tRealCloudauthKey01',
-  ALIYUN_FACE_ACCESS_KEY_SECRET: 'real-cloudauth-secret-0123456789ab',
-  ALIYUN_FACE_SCENE_ID: '1000012345',
-};
 
 describe('the configured order', () => {
   it('outside production: DCloud for app devices, WeChat for mini-programs; production: DCloud', () => {
@@ -49,12 +34,12 @@ describe('the configured order', () => {
 
 describe('in production', () => {
   it('refuses Alibaba without its keys, and WeChat at the sandbox', () => {
-    expect(refused(productionEnv({ FACE_PROVIDERS: 'dcloud,aliyun' }))).toEqual(['FACE_PROVIDERS']);
-    expect(refused(productionEnv({ FACE_PROVIDERS_BY_SCENE: 'personal=wechat' }))).toEqual(['WECHAT_API_BASE_URL']);
+    expect(refusedVariables(productionEnv({ FACE_PROVIDERS: 'dcloud,aliyun' }))).toEqual(['FACE_PROVIDERS']);
+    expect(refusedVariables(productionEnv({ FACE_PROVIDERS_BY_SCENE: 'personal=wechat' }))).toEqual(['WECHAT_API_BASE_URL']);
   });
 
   it('takes both once they are configured', () => {
-    const cfg = loadConfig(productionEnv({ ...realAliyun, FACE_PROVIDERS: 'aliyun,dcloud', FACE_PROVIDERS_BY_SCENE: 'personal=wechat', WECHAT_API_BASE_URL: 'https://api.weixin.qq.com' }));
+    const cfg = loadConfig(productionEnv({ ...REAL_ALIYUN, FACE_PROVIDERS: 'aliyun,dcloud', FACE_PROVIDERS_BY_SCENE: 'personal=wechat', WECHAT_API_BASE_URL: 'https://api.weixin.qq.com' }));
     expect(cfg.faceProviders).toEqual({ default: ['aliyun', 'dcloud'], byScene: { personal: ['wechat'] } });
   });
 });
