@@ -224,15 +224,7 @@ test('a newcomer binds, verifies and rebinds from the console; every flow links 
 test('the face outcome chosen on the page is what the sandbox answers: fail', async () => {
   await page.goto(`${stack.baseUrl}/console`);
   await page.waitForSelector('body[data-ready="true"]');
-  const id = uniqueAccountId('console-fail');
-  await page.fill('#account-id', id);
-  await page.click('#btn-create-account');
-  await text('#account-status', /ready/);
-  await page.fill('#phone', uniquePhone());
-  await page.click('#btn-phone-send');
-  await codeIn('#phone-code');
-  await page.click('#btn-phone-submit');
-  await text('#phone-status', /^bound: /);
+  const id = await newAccount('console-fail');
   await page.selectOption('#rn-outcome', 'fail');
   await page.click('#btn-rn-start');
   await text('#rn-status', /awaiting the face check/);
