@@ -244,7 +244,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     if (!provider) throw failure('FACE_PROVIDER_ERROR', { errCode: 'NOT_CONFIGURED', errMsg: `${name} is not configured`, provider: name }, { retryable: true });
     const identity = row ? faceRowIdentity(deps.fieldCrypto, row) : null;
     const r = await timed(deps.metrics, metricOf(name), () =>
-      provider.verdict({ faceCheckId: input.faceCheckId, certifyId: input.certifyId, realName: identity?.realName ?? '', idNumber: identity?.idNumber ?? '', openid: identity?.openid ?? null }),
+      provider.verdict({ faceCheckId: input.faceCheckId, certifyId: input.certifyId, realName: identity?.realName ?? '', idNumber: identity?.idNumber ?? '', openid: identity?.openid ?? null, issued: row?.provider_data ?? {} }),
     );
     if (!r.ok) {
       if (r.notFinished) throw failure('FACE_RESULT_PENDING', providerDetails(r, name), { retryable: true });

@@ -38,6 +38,8 @@ export interface FaceVerdictRequest {
   realName: string;
   idNumber: string;
   openid: string | null;
+  /** what the issue answered in `data`, as the face row keeps it (its provider data) */
+  issued: Record<string, unknown>;
 }
 
 /** errCode / errMsg: the provider's own, as the API passes them on (如实返回). */
@@ -60,7 +62,8 @@ export interface FaceProvider {
 export type FaceProviders = Partial<Record<FaceProviderName, FaceProvider>>;
 
 /**
- * The face check's order number at a provider (Alibaba's OuterOrderNo, WeChat's out_seq_no):
- * 32 hex, stable across retries of the step that issues, and no personal data.
+ * The face check's order number at a provider (Alibaba's OuterOrderNo; WeChat's out_seq_no is
+ * one per issue call, ../wechat-face/face-provider.ts): 32 hex, stable across retries of the
+ * step that issues, and no personal data.
  */
 export const orderNoOf = (faceCheckId: string) => createHash('sha256').update(faceCheckId, 'utf8').digest('hex').slice(0, 32);
