@@ -70,7 +70,7 @@ export function expectAnswer(r: Answer, status: number, code: string | null, wha
 export function expectFaceRefused(r: Answer, p: StartPrediction, what: string): boolean {
   if (p.issued) return false;
   expectAnswer(r, p.status, p.code, what);
-  if (current) note(current, `face refused: ${p.code === 'FACE_CLIENT_UNSUPPORTED' ? `unsupported by ${p.providers}` : `${p.provider} ${p.errCode}`}`);
+  if (current) note(current, `face refused: ${p.code === 'FACE_CLIENT_UNSUPPORTED' ? `unsupported by ${p.providers.replace(/,/g, '>')}` : `${p.provider} ${p.errCode}`}`);
   const details = r.body.error.details ?? {};
   if (p.code === 'FACE_CLIENT_UNSUPPORTED') {
     if (details.providers !== p.providers) throw new ModelError(`${what}: unsupported for ${JSON.stringify(details.providers)}, expected ${p.providers}`);

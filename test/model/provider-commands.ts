@@ -7,7 +7,7 @@
 // the chains, the face rows (provider, failover) and the verdicts counted per provider.
 import fc from 'fast-check';
 import { BuyQuota, Compose, expectAnswer, RealNameComplete, RealNameStart, RebindNewCode, RebindNewContact, RebindProof, RebindStart, Step } from './commands';
-import { chainOf } from './face-providers';
+import { chainOf, predictStart } from './face-providers';
 import { RecoveryCollect, RecoveryFaceComplete, RecoveryRedeem, RecoveryStart } from './recovery';
 import { PlatformSets, PREPARE, SceneComplete, SceneStart } from './scenes';
 import type { System } from './system';
@@ -35,17 +35,24 @@ export class ChooseProviders extends Step {
   }
 }
 
-/** One provider's sandbox down for every device while one step runs (a start: nothing else calls a provider meanwhile). */
+/**
+ * One provider's sandbox down for every device while one step runs (a start of `scene` on
+ * `device`: nothing else calls a provider meanwhile). 'serving': the provider that would issue
+ * that start now, so the start fails over or fails.
+ */
 class Outage extends Step {
-  constructor(readonly provider: ProviderName, readonly inner: Step) {
+  constructor(readonly who: ProviderName | 'serving', readonly scene: FaceScene, readonly device: FaceDevice, readonly inner: Step) {
     super();
   }
   toString() {
-    return `Outage(${this.provider}, ${this.inner})`;
+    return `Outage(${this.who}, ${this.inner})`;
   }
   async act(w: World, sys: System) {
-    w.outage = this.provider;
-    sys.setOutage(this.provider);
+    const predicted = predictStart(w, this.scene, this.device);
+    const down = this.who !== 'serving' ? this.who : predicted.issued ? predicted.provider : null;
+    if (!down) return this.inner.act(w, sys);
+    w.outage = down;
+    sys.setOutage(down);
     try {
       await this.inner.act(w, sys);
     } finally {
@@ -77,7 +84,7 @@ const twoForApps = fc.constantFrom<ProviderName[]>(['dcloud', 'aliyun'], ['aliyu
 const flowChain = fc.oneof(chain, twoForApps);
 /** the device of a whole flow: every row of ./face-providers.ts's table alike */
 const device = fc.constantFrom<FaceDevice>('ok', 'fail', 'upstream', 'processing', 'pending', 'a204', 'a500', 'mp-ok', 'mp-fail', 'mp-wait', 'mp-play');
-const provider = fc.constantFrom<ProviderName>('dcloud', 'aliyun', 'wechat');
+const outage = fc.constantFrom<ProviderName | 'serving'>('serving', 'serving', 'serving', 'dcloud', 'aliyun', 'wechat');
 const verifier = fc.constantFrom(1, 2, 1, 2, 3);
 const verified = fc.constantFrom(0, 0, 0, 1, 2);
 const kind = fc.constantFrom<Kind>('phone', 'email');
@@ -110,11 +117,11 @@ const flows: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
     .map(([a, c, d]) => new Compose('ProvidersRecovery', [new ChooseProviders('recovery', c), new BuyQuota(a, 'api'), new RecoveryStart(a, 'face', d), new RecoveryFaceComplete(a), new RecoveryCollect(a), new RecoveryRedeem(a)])),
   // a provider down while the start runs: the next one of the chain that serves the device, or its own error
   fc
-    .tuple(verifier, flowChain, provider, device)
-    .map(([a, c, p, d]) => new Compose('OutageRealName', [new ChooseProviders('personal', c), new Outage(p, new RealNameStart(a, 0, d)), new RealNameComplete(a)])),
+    .tuple(verifier, flowChain, outage, device)
+    .map(([a, c, p, d]) => new Compose('OutageRealName', [new ChooseProviders('personal', c), new Outage(p, 'personal', d, new RealNameStart(a, 0, d)), new RealNameComplete(a)])),
   fc
-    .tuple(verified, sceneName, flowChain, provider, device)
-    .map(([a, s, c, p, d]) => new Compose('OutageScene', [new ChooseProviders(s, c), ...sceneSteps(a, s, new Outage(p, new SceneStart(a, s, d)))])),
+    .tuple(verified, sceneName, flowChain, outage, device)
+    .map(([a, s, c, p, d]) => new Compose('OutageScene', [new ChooseProviders(s, c), ...sceneSteps(a, s, new Outage(p, s, d, new SceneStart(a, s, d)))])),
 ];
 
 export const PROVIDER_COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
