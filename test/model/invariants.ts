@@ -1,10 +1,13 @@
 // After every step: the model and the real system agree on who holds which contact, who is
 // verified, face quota (units used, purchased, held), callback events and audit rows, live
 // sessions, the security state the face scenes act on (flags, freeze, cancellation request), and every message each phone and mailbox received (codes and notices; a lost or
-// a duplicated message shows here).
+// a duplicated message shows here). The face providers: each scene's chain as the operator set it
+// (or the configured one), which provider issued each face row and which it failed over from,
+// the verdicts each provider answered (api:face:<provider>, per account and in GET /v1/counters).
 import { contactAad } from '../../db/accounts';
+import { chainOf, faceRowKey } from './face-providers';
 import type { System } from './system';
-import { held, ModelError, type World } from './world';
+import { FACE_SCENES, held, ModelError, PROVIDERS, type World } from './world';
 
 const AUDITED = ['phone.bound', 'email.bound', 'phone.rebound', 'email.rebound', 'real_name.verified', 'account.security_reset', 'account.unfrozen', 'account.cancellation_requested'];
 
@@ -44,6 +47,14 @@ export async function verify(w: World, sys: System, after: string): Promise<void
     "SELECT account_id, sum(units - units_used)::int AS n FROM face_quota_orders WHERE account_id = ANY($1) AND state = 'paid' GROUP BY 1",
     [ids],
   );
+  const faceRows = await sys.q<{ account_id: string; provider: string; failover: { provider: string; code: string }[] | null }>(
+    'SELECT account_id, provider, failover FROM face_verifications WHERE account_id = ANY($1)',
+    [ids],
+  );
+  const verdicts = await sys.q<{ account_id: string; provider: string; n: number }>(
+    "SELECT account_id, provider, count(*)::int AS n FROM provider_calls WHERE api = 'api:face' AND account_id = ANY($1) GROUP BY 1, 2",
+    [ids],
+  );
   const byAccount = <T extends { account_id: string }>(list: T[], id: string) => list.filter((r) => r.account_id === id);
 
   for (const a of w.accounts) {
@@ -62,6 +73,24 @@ export async function verify(w: World, sys: System, after: string): Promise<void
     differ(`${who} callback events`, sorted(a.events), sorted(realEvents));
     const modelAudits = Object.fromEntries(Object.entries(a.events).filter(([t]) => AUDITED.includes(t)));
     differ(`${who} audit rows`, sorted(modelAudits), sorted(Object.fromEntries(byAccount(audits, a.id).map((e) => [e.type, e.n]))));
+    const rowsIssued: Record<string, number> = {};
+    for (const r of byAccount(faceRows, a.id)) rowsIssued[faceRowKey(r.provider, r.failover)] = (rowsIssued[faceRowKey(r.provider, r.failover)] ?? 0) + 1;
+    differ(`${who} face rows (provider after the ones failed over from)`, sorted(a.faceRows), sorted(rowsIssued));
+    differ(`${who} face verdicts per provider (api:face)`, sorted(a.verdicts as Record<string, number>), sorted(Object.fromEntries(byAccount(verdicts, a.id).map((v) => [v.provider, v.n]))));
+  }
+
+  // the scenes' chains as the operator's API shows them, and the counters it reads (the model
+  // stack's database holds the model's checks only: exact since the sequence began)
+  const chosen = await sys.call('GET', '/v1/face-providers');
+  for (const scene of FACE_SCENES) {
+    const view = (chosen.body.scenes as { scene: string; providers: string[]; source: string }[]).find((v) => v.scene === scene);
+    differ(`${scene} providers (source)`, [chainOf(w, scene), w.providers[scene] ? 'operator' : 'config'], [view?.providers, view?.source]);
+  }
+  const counters = await sys.call('GET', '/v1/counters');
+  const total = (key: string) => (counters.body.counters as { key: string; total: number }[]).find((c) => c.key === key)?.total ?? 0;
+  for (const p of PROVIDERS) {
+    const model = w.accounts.reduce((n, a) => n + (a.verdicts[p] ?? 0), 0);
+    differ(`api:face:${p} counted since the sequence began`, model, total(`api:face:${p}`) - (w.counterBase[p] ?? 0));
   }
   for (const p of new Set([...w.phones, ...Object.keys(w.sms)])) differ(`SMS to ${p}`, w.sms[p] ?? 0, sys.messages('sms', p));
   for (const m of new Set([...w.emails, ...Object.keys(w.mail)])) differ(`mail to ${m}`, w.mail[m] ?? 0, sys.messages('mail', m));

@@ -1,8 +1,8 @@
 // The model-based test (test/model/run.ts) in CI size. Long mode: `npm run test:model -- --runs N`.
 // A failure prints fast-check's seed and path and the shrunk sequence with its replayPath;
 // replay it with `npm run test:model -- --runs 1 --seed <seed> --path <path> --replay-path <replayPath>`.
-import { startStack, type Stack } from '../support/stack';
 import { MODEL_ENV, runModel } from './run';
+import { startModelStack, type ModelStack } from './stack';
 
 const runs = Number(process.env.MODEL_RUNS ?? 6);
 const maxCommands = Number(process.env.MODEL_MAX_COMMANDS ?? 30);
@@ -10,9 +10,9 @@ const seed = process.env.MODEL_SEED ? Number(process.env.MODEL_SEED) : Date.now(
 // each sequence takes up to ~2 minutes (flows left open are waited out); shrinking a failure more
 const budgetMs = runs * 150_000 + 900_000;
 
-let stack: Stack;
+let stack: ModelStack;
 beforeAll(async () => {
-  stack = await startStack(MODEL_ENV);
+  stack = await startModelStack(MODEL_ENV);
 });
 afterAll(async () => {
   await stack?.close();

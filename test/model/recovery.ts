@@ -8,8 +8,9 @@
 // on the quota pool (held at the start, consumed by the completion, given back when it ends
 // unbilled), and the grant is collected once the check passed.
 import fc from 'fast-check';
-import { Cancel, Compose, completeFace, expectAnswer, expectNoFlow, expectUpstream, flowIdOf, sendInChallenge, Step } from './commands';
-import type { System } from './system';
+import { Cancel, Compose, completeFace, expectAnswer, expectFaceRefused, expectNoFlow, flowIdOf, sendInChallenge, Step } from './commands';
+import { completionOutcome, faceDevice, issuedCheck, predictStart, verdictCounted } from './face-providers';
+import { eventually, type System } from './system';
 import {
   consume,
   event,
@@ -51,7 +52,7 @@ async function lookedUp(w: World, sys: System, a: AccountModel, what: string): P
   return r.body.recovery.matches[0].ticket;
 }
 
-class RecoveryStart extends Step {
+export class RecoveryStart extends Step {
   constructor(readonly acct: number, readonly method: Method, readonly device: FaceDevice = 'ok') {
     super();
   }
@@ -82,19 +83,20 @@ class RecoveryStart extends Step {
       if (!same || live.verified || live.grant !== null || live.repeats >= MAX_REPEATS) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
       expectAnswer(r, 200, null, what);
       live.repeats += 1;
-      const again = this.method === 'face' ? r.body.flow.face?.certifyId === live.face!.certifyId : r.body.flow.code?.sentTo === live.sentTo;
+      const again = this.method === 'face' ? r.body.flow.face?.certifyId === live.face!.certifyId && r.body.flow.face?.provider === live.face!.provider : r.body.flow.code?.sentTo === live.sentTo;
       if (r.body.flow.cache !== true || !again) throw new ModelError(`${what}: not the same answer ${JSON.stringify(r.body)}`);
       return;
     }
     a.started.add('recovery');
     const flow: RecoveryFlow = { type: 'recovery', method: this.method, deadline: 0, wrong: 0, challenge: null, face: null, verified: false, grant: null, repeats: 0, collects: 0, sentTo: '' };
     if (this.method === 'face') {
+      const predicted = predictStart(w, 'recovery', this.device);
       const r = await send();
-      if (this.device === 'upstream') return expectUpstream(r, what);
+      if (expectFaceRefused(r, predicted, what)) return;
       expectAnswer(r, 201, null, what);
       const { face, clientToken } = r.body.flow;
       flow.deadline = Date.now() + LIMITS.faceTtlSec * 1000;
-      flow.face = { device: this.device, certifyId: face.certifyId, clientToken, faceCheckId: face.faceCheckId, deadline: flow.deadline };
+      flow.face = issuedCheck(w, a, predicted, this.device, { ...face, clientToken }, flow.deadline, what);
       a.flows.recovery = flow;
       return;
     }
@@ -106,7 +108,7 @@ class RecoveryStart extends Step {
 }
 
 /** The app completes the recovery's face check: the unit is spent, the grant issued when it passed. */
-class RecoveryFaceComplete extends Step {
+export class RecoveryFaceComplete extends Step {
   constructor(readonly acct: number) {
     super();
   }
@@ -122,24 +124,31 @@ class RecoveryFaceComplete extends Step {
     const r = await completeFace(sys, a, face);
     expectAnswer(r, 200, null, what);
     const source = consume(a);
+    verdictCounted(w, a, face);
     f.face = null;
     const got = r.body.result.outcome;
-    const want = face.device === 'ok' ? 'success' : face.device === 'fail' ? 'fail' : 'rejected';
+    const want = completionOutcome(face.verdict);
     if (got !== want) throw new ModelError(`${what}: outcome ${got}, expected ${want} (${JSON.stringify(r.body.result)})`);
     if (want !== 'success') {
       // no result from the provider: the unit goes back; a FAIL is billed
-      if (face.device === 'processing') refund(a, source);
+      if (face.verdict === 'pending') refund(a, source);
       delete a.flows.recovery;
       return;
     }
     f.verified = true;
     f.deadline = Date.now() + LIMITS.recoveryGrantTtlSec * 1000;
     event(a, 'account.recovery_verified');
+    // the completion answers the check's own outcome; the flow issues its grant (and the event) right after
+    const events = a.events['account.recovery_verified'];
+    await eventually(
+      async () => (await sys.q<{ n: number }>("SELECT count(*)::int AS n FROM callback_events WHERE account_id = $1 AND type = 'account.recovery_verified'", [a.id]))[0]!.n === events,
+      'the grant issued after the face check',
+    );
   }
 }
 
 /** The grant of a passed face check, collected (again: the same grant). */
-class RecoveryCollect extends Step {
+export class RecoveryCollect extends Step {
   constructor(readonly acct: number) {
     super();
   }
@@ -199,7 +208,7 @@ class RecoverySubmit extends Step {
 }
 
 /** The platform redeems the live grant (then the same again: refused), or a grant never issued. */
-class RecoveryRedeem extends Step {
+export class RecoveryRedeem extends Step {
   constructor(readonly acct: number) {
     super();
   }
@@ -227,7 +236,7 @@ class RecoveryRedeem extends Step {
 
 const acct = fc.integer({ min: 0, max: 4 });
 const method = fc.constantFrom<'sms' | 'mail'>('sms', 'sms', 'mail');
-const device = fc.constantFrom<FaceDevice>('ok', 'ok', 'ok', 'fail', 'upstream', 'processing');
+const device = faceDevice;
 
 export const RECOVERY_COMMANDS: fc.Arbitrary<fc.AsyncCommand<World, System>>[] = [
   fc.tuple(acct, method).map(([a, m]) => new RecoveryStart(a, m)),

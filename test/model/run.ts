@@ -6,15 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { uniqueIdNumber } from '../support/real-name';
-import { uniqueEmail, uniquePhone, type Stack } from '../support/stack';
+import { uniqueEmail, uniquePhone } from '../support/stack';
 import { COMMANDS } from './commands';
 import { SCENE_COMMANDS } from './scenes';
 import { RECOVERY_COMMANDS } from './recovery';
 import { RESET_COMMANDS } from './password-reset';
 import { SECURITY_COMMANDS } from './security-check';
 import { REDACTION_COMMANDS } from './redaction';
+import { PROVIDER_COMMANDS } from './provider-commands';
+import { faceRowIssued } from './face-providers';
+import type { ModelStack } from './stack';
 import { System } from './system';
-import { LIMITS, type AccountModel, type World } from './world';
+import { FACE_SCENES, LIMITS, PROVIDERS, type AccountModel, type World } from './world';
 
 /** The stack settings the model's LIMITS describe. */
 export const MODEL_ENV: Record<string, string> = {
@@ -69,6 +72,14 @@ export interface ModelStats {
  */
 async function freshWorld(sys: System): Promise<World> {
   const run = randomUUID().slice(0, 8);
+  // every scene back to the configured providers, every sandbox up (a failed sequence may have left them otherwise)
+  sys.setOutage(null);
+  for (const scene of FACE_SCENES) {
+    const r = await sys.call('DELETE', `/v1/face-providers/${scene}`);
+    if (r.status !== 200) throw new Error(`face providers of ${scene} not reset: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  const counters = (await sys.call('GET', '/v1/counters')).body.counters as { key: string; total: number }[];
+  const counterBase = Object.fromEntries(PROVIDERS.map((p) => [p, counters.find((c) => c.key === `api:face:${p}`)?.total ?? 0]));
   const phones = [uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone(), uniquePhone()];
   const emails = [uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail(), uniqueEmail()];
   const seeded: [string | null, string | null][] = [
@@ -104,6 +115,8 @@ async function freshWorld(sys: System): Promise<World> {
       frozen: false,
       cancellationPending: false,
       securityPass: null,
+      faceRows: {},
+      verdicts: {},
     });
   }
   const a0 = accounts[0]!;
@@ -112,16 +125,35 @@ async function freshWorld(sys: System): Promise<World> {
   a0.realNameStarts = 1;
   a0.started.add('real-name');
   a0.events['real_name.verified'] = 1;
+  // by real-name's configured first provider for an app
+  faceRowIssued(a0, 'dcloud', []);
+  a0.verdicts.dcloud = 1;
   await sys.buyFaceCheck(a0.id);
   a0.purchased = 1;
-  return { run, accounts, phones, emails, ids: [uniqueIdNumber(), uniqueIdNumber()], lookups: {}, notices: {}, codesSent: {}, sms: {}, mail: {}, steps: 0, outcomes: {} };
+  return {
+    run,
+    accounts,
+    phones,
+    emails,
+    ids: [uniqueIdNumber(), uniqueIdNumber()],
+    lookups: {},
+    notices: {},
+    codesSent: {},
+    sms: {},
+    mail: {},
+    providers: {},
+    outage: null,
+    counterBase,
+    steps: 0,
+    outcomes: {},
+  };
 }
 
-export async function runModel(stack: Stack, opts: ModelOptions): Promise<ModelStats> {
+export async function runModel(stack: ModelStack, opts: ModelOptions): Promise<ModelStats> {
   const sys = new System(stack);
   const stats: ModelStats = { seed: opts.seed, sequences: 0, steps: 0, commands: {}, outcomes: {} };
   await fc.assert(
-    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS, ...SECURITY_COMMANDS, ...REDACTION_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
+    fc.asyncProperty(fc.commands([...COMMANDS, ...SCENE_COMMANDS, ...RECOVERY_COMMANDS, ...RESET_COMMANDS, ...SECURITY_COMMANDS, ...REDACTION_COMMANDS, ...PROVIDER_COMMANDS], { maxCommands: opts.maxCommands, size: 'max', replayPath: opts.replayPath }), async (cmds) => {
       const world = await freshWorld(sys);
       stats.sequences += 1;
       const t0 = Date.now();

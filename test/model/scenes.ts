@@ -5,7 +5,8 @@
 // and what the scene changes; ./invariants.ts compares the state, events, audit rows,
 // sessions and quota with Postgres after every step.
 import fc from 'fast-check';
-import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, expectNoFlow, expectUpstream, flowIdOf, sendInChallenge, Step } from './commands';
+import { BuyQuota, Cancel, Compose, completeFace, expectAnswer, expectFaceRefused, expectNoFlow, flowIdOf, sendInChallenge, Step } from './commands';
+import { faceDevice, issuedCheck, passingDevice, predictStart, verdictCounted } from './face-providers';
 import type { System } from './system';
 import {
   consume,
@@ -46,7 +47,7 @@ function refusal(a: AccountModel, scene: SceneName): [number, string] | null {
   return null;
 }
 
-class SceneStart extends Step {
+export class SceneStart extends Step {
   constructor(readonly acct: number, readonly scene: SceneName, readonly device: FaceDevice) {
     super();
   }
@@ -57,6 +58,7 @@ class SceneStart extends Step {
     const a = w.accounts[this.acct]!;
     const name = SCENE_FLOW[this.scene];
     const what = this.toString();
+    const predicted = predictStart(w, this.scene, this.device);
     const r = await sys.call('POST', `/v1/accounts/${a.id}/face-scenes/${this.scene}`, { deviceId: sys.deviceId(a.id, this.device) });
     const refused = refusal(a, this.scene);
     if (refused) return expectAnswer(r, refused[0], refused[1], what);
@@ -65,15 +67,14 @@ class SceneStart extends Step {
       if (!live.face || live.face.device !== this.device || live.repeats >= 10) return expectAnswer(r, 409, 'FLOW_IN_PROGRESS', what);
       expectAnswer(r, 200, null, what);
       live.repeats += 1;
-      if (r.body.flow.certifyId !== live.face!.certifyId || r.body.flow.cache !== true) throw new ModelError(`${what}: not the live certifyId`);
+      if (r.body.flow.certifyId !== live.face!.certifyId || r.body.flow.cache !== true || r.body.flow.provider !== live.face!.provider) throw new ModelError(`${what}: not the live certifyId ${JSON.stringify(r.body.flow)}`);
       return;
     }
     a.started.add(name);
-    if (this.device === 'upstream') return expectUpstream(r, what);
+    if (expectFaceRefused(r, predicted, what)) return;
     expectAnswer(r, 201, null, what);
-    const { certifyId, clientToken, faceCheckId } = r.body.flow;
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
-    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 0, code: null, wrong: 0, face: { device: this.device, certifyId, clientToken, faceCheckId, deadline } };
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 0, code: null, wrong: 0, face: issuedCheck(w, a, predicted, this.device, r.body.flow, deadline, what) };
   }
 }
 
@@ -88,20 +89,22 @@ class DoubleSceneStart extends Step {
   async act(w: World, sys: System) {
     const a = w.accounts[this.acct]!;
     const name = SCENE_FLOW[this.scene];
-    if (refusal(a, this.scene) || a.flows[name]) return; // only the case where a start would succeed is interesting here
+    const device = passingDevice(w, this.scene);
+    if (refusal(a, this.scene) || a.flows[name] || !device) return; // only the case where a start would succeed is interesting here
     a.started.add(name);
-    const send = () => sys.call('POST', `/v1/accounts/${a.id}/face-scenes/${this.scene}`, { deviceId: sys.deviceId(a.id, 'ok') });
+    const predicted = predictStart(w, this.scene, device);
+    const send = () => sys.call('POST', `/v1/accounts/${a.id}/face-scenes/${this.scene}`, { deviceId: sys.deviceId(a.id, device) });
     const answers = await Promise.all([send(), send()]);
     const [x, y] = answers.map((r) => r.body.flow);
-    if (answers.map((r) => r.status).sort().join() !== '200,201' || x?.certifyId !== y?.certifyId || x?.faceCheckId !== y?.faceCheckId) {
+    if (answers.map((r) => r.status).sort().join() !== '200,201' || x?.certifyId !== y?.certifyId || x?.faceCheckId !== y?.faceCheckId || x?.provider !== y?.provider) {
       throw new ModelError(`${this}: ${JSON.stringify(answers.map((r) => [r.status, r.body]))}`);
     }
     const deadline = Date.now() + LIMITS.faceTtlSec * 1000;
-    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 1, code: null, wrong: 0, face: { device: 'ok', certifyId: x.certifyId, clientToken: x.clientToken, faceCheckId: x.faceCheckId, deadline } };
+    a.flows[name] = { type: 'scene', scene: this.scene, deadline, repeats: 1, code: null, wrong: 0, face: issuedCheck(w, a, predicted, device, x, deadline, this.toString()) };
   }
 }
 
-class SceneComplete extends Step {
+export class SceneComplete extends Step {
   constructor(readonly acct: number, readonly scene: SceneName) {
     super();
   }
@@ -119,12 +122,13 @@ class SceneComplete extends Step {
     expectAnswer(r, 200, null, what);
     const got = r.body.result.outcome;
     const source = consume(a);
+    verdictCounted(w, a, f.face);
     const want = (o: string) => {
       if (got !== o) throw new ModelError(`${what}: outcome ${got}, expected ${o} (${JSON.stringify(r.body.result)})`);
     };
-    if (f.face.device === 'fail') return want('fail');
+    if (f.face.verdict === 'fail') return want('fail');
     // no result from the provider, or the account was frozen while the check ran: the unit goes back
-    if (f.face.device === 'processing' || (this.scene !== 'unfreeze' && a.frozen)) {
+    if (f.face.verdict === 'pending' || (this.scene !== 'unfreeze' && a.frozen)) {
       refund(a, source);
       return want('rejected');
     }
@@ -217,10 +221,10 @@ class SceneCodeSubmit extends Step {
   }
 }
 
-type Platform = 'flag' | 'clear-flags' | 'freeze' | 'unfreeze' | 'withdraw';
+export type Platform = 'flag' | 'clear-flags' | 'freeze' | 'unfreeze' | 'withdraw';
 
 /** The platform's own changes to the account state. */
-class PlatformSets extends Step {
+export class PlatformSets extends Step {
   constructor(readonly acct: number, readonly what: Platform) {
     super();
   }
@@ -261,9 +265,9 @@ class PlatformSets extends Step {
 // sequence verified them
 const sceneAcct = fc.constantFrom(0, 0, 0, 1, 2);
 const scene = fc.constantFrom<SceneName>('reset_security', 'unfreeze', 'cancellation');
-const device = fc.constantFrom<FaceDevice>('ok', 'ok', 'ok', 'fail', 'upstream', 'processing');
+const device = faceDevice;
 /** what the platform does before a scene, so the scene has something to act on */
-const PREPARE: Record<SceneName, Platform | null> = { reset_security: 'flag', unfreeze: 'freeze', cancellation: null };
+export const PREPARE: Record<SceneName, Platform | null> = { reset_security: 'flag', unfreeze: 'freeze', cancellation: null };
 
 /** The platform's step, a unit bought, the start and the app's completion: a whole scene. */
 const sceneFlow = fc.tuple(sceneAcct, scene, device).map(([a, s, d]) => {

@@ -1,7 +1,7 @@
 // The real system the model-based test drives: the HTTP API of one stack, the sandboxes'
 // inboxes (what each phone and mailbox really received) and Postgres, read only to compare
 // with the model.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { waitFor } from '../support/wait';
@@ -9,13 +9,20 @@ import { signatureHeader } from '../../lib/webhook-signature';
 import { PAYMENT_CALLBACK_PATH, PAYMENT_SIGNATURE_HEADER } from '../../api/routes/face-quota';
 import { metaInfo, uniqueIp } from '../support/real-name';
 import { call, type Answer, type Stack } from '../support/stack';
-import { FACE_DEVICES, type FaceDevice, type Kind } from './world';
-
-/** The face sandbox's magic word for each kind of device ('ok' has none). */
-const MAGIC: Record<FaceDevice, string | undefined> = { ok: undefined, fail: 'fail', upstream: 'upstream', processing: 'processing' };
+import type { AliyunFaceSandbox } from '../../providers/aliyun-face/sandbox';
+import type { WechatSandbox } from '../../providers/wechat-face/sandbox';
+import { DEVICE_CLIENT } from './face-providers';
+import { FACE_DEVICES, type FaceDevice, type Kind, type ProviderName } from './world';
 
 export class System {
-  constructor(readonly stack: Stack) {}
+  readonly stack: Stack;
+  readonly aliyun: AliyunFaceSandbox;
+  readonly wechat: WechatSandbox;
+  constructor(s: { stack: Stack; aliyun: AliyunFaceSandbox; wechat: WechatSandbox }) {
+    this.stack = s.stack;
+    this.aliyun = s.aliyun;
+    this.wechat = s.wechat;
+  }
 
   call<T = any>(method: string, path: string, body?: unknown, opts?: Parameters<typeof call>[4]): Promise<Answer<T>> {
     return call<T>(this.stack, method, path, body, opts);
@@ -37,7 +44,11 @@ export class System {
       [id, phone && fc.encrypt(phone, contactAad('phone', id)), phone && contactIndex(fc, 'phone', phone), email && fc.encrypt(email, contactAad('email', id)), email && contactIndex(fc, 'email', email)],
     );
     for (const d of FACE_DEVICES) {
-      const r = await this.call('PUT', `/v1/accounts/${id}/devices/${this.deviceId(id, d)}`, { metaInfo: metaInfo(MAGIC[d]), platform: 'android' });
+      const client = DEVICE_CLIENT[d];
+      // an app sends its face SDK's metaInfo; a mini-program user is known by the openid (28
+      // characters at WeChat; the sandbox reads an outcome off a `_sbx_<verify_ret>` tail)
+      const body = 'word' in client ? { metaInfo: metaInfo(client.word ?? undefined), platform: 'android' } : { openid: `o${randomBytes(10).toString('hex')}${client.tail ?? ''}`, platform: 'mp-weixin' };
+      const r = await this.call('PUT', `/v1/accounts/${id}/devices/${this.deviceId(id, d)}`, body);
       if (r.status !== 201) throw new Error(`device not registered: ${r.status} ${JSON.stringify(r.body)}`);
     }
     for (let i = 0; i < sessions; i++) await this.registerSession(id);
@@ -68,6 +79,19 @@ export class System {
     const raw = JSON.stringify({ orderId, paymentRef });
     const header = signatureHeader(this.stack.cfg.realName.paymentCallbackSecrets, raw);
     return this.call('POST', PAYMENT_CALLBACK_PATH, undefined, { raw, headers: { [PAYMENT_SIGNATURE_HEADER]: header } });
+  }
+
+  /** The mini-program's wx.requestFacialVerify for a verify_id, over the WeChat sandbox's HTTP side. */
+  async playWechat(verifyId: string, verifyRet: number): Promise<void> {
+    const res = await fetch(`${this.wechat.url}/sandbox/requestFacialVerify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ verify_id: verifyId, verify_ret: verifyRet }) });
+    if (res.status !== 200) throw new Error(`requestFacialVerify: ${res.status} ${await res.text()}`);
+  }
+
+  /** One provider's sandbox down for every caller (null: all up again). */
+  setOutage(p: ProviderName | null): void {
+    this.stack.face.setFailure(p === 'dcloud' ? '55001' : null);
+    this.aliyun.setFailure(p === 'aliyun' ? '500' : null);
+    this.wechat.setFailure(p === 'wechat' ? 'busy' : null);
   }
 
   async registerSession(id: string): Promise<string> {

@@ -10,9 +10,19 @@ export class ModelError extends Error {
 
 export type Kind = 'phone' | 'email';
 export type Method = 'sms' | 'email' | 'face';
-/** What the face sandbox answers for a device (its metaInfo magic word). */
-export type FaceDevice = 'ok' | 'fail' | 'upstream' | 'processing';
-export const FACE_DEVICES: readonly FaceDevice[] = ['ok', 'fail', 'upstream', 'processing'];
+/**
+ * The devices every account registers: app devices (metaInfo with a sandbox magic word) and
+ * mini-program users (an openid); what each provider answers for each is in ./face-providers.ts.
+ */
+export type FaceDevice = 'ok' | 'fail' | 'upstream' | 'processing' | 'pending' | 'a204' | 'a500' | 'mp-ok' | 'mp-fail' | 'mp-wait' | 'mp-play';
+export const FACE_DEVICES: readonly FaceDevice[] = ['ok', 'fail', 'upstream', 'processing', 'pending', 'a204', 'a500', 'mp-ok', 'mp-fail', 'mp-wait', 'mp-play'];
+export const PROVIDERS = ['dcloud', 'aliyun', 'wechat'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+/** The scenes a face check runs in (each has its own provider chain). */
+export const FACE_SCENES = ['personal', 'rebind_phone', 'rebind_email', 'recovery', 'reset_security', 'unfreeze', 'cancellation'] as const;
+export type FaceScene = (typeof FACE_SCENES)[number];
+/** What the provider that issued a check will say once the app finished: pending = no verdict before the retries run out. */
+export type Verdict = 'success' | 'fail' | 'pending';
 
 /** The limits the model stack runs with (test/model/run.ts sets the same in its env). */
 export const LIMITS = {
@@ -86,6 +96,11 @@ export interface FaceCheckModel {
   clientToken: string;
   faceCheckId: string;
   deadline: number;
+  /** the provider that issued it (the start answered it), and what that provider will decide */
+  provider: ProviderName;
+  verdict: Verdict;
+  /** the mini-program's side was played for it (once: WeChat refuses a second verdict) */
+  played?: boolean;
   /** the outcome a completion of this check was answered with (a repeat gets it again) */
   answer?: string;
 }
@@ -188,6 +203,10 @@ export interface AccountModel {
   cancellationPending: boolean;
   /** the newest security pass (an older one is never used again by the model) */
   securityPass: SecurityPassModel | null;
+  /** face rows issued, by provider and the providers failed over from (./face-providers.ts#faceRowKey) */
+  faceRows: Record<string, number>;
+  /** verdicts each provider answered for the account's checks (api:face:<provider>) */
+  verdicts: Partial<Record<ProviderName, number>>;
 }
 
 export interface World {
@@ -205,6 +224,12 @@ export interface World {
   /** messages each address must have received: codes and notices */
   sms: Record<string, number>;
   mail: Record<string, number>;
+  /** the operator's chain per scene (PUT /v1/face-providers/:scene); absent: the configured one */
+  providers: Partial<Record<FaceScene, ProviderName[]>>;
+  /** the provider whose sandbox is down for every device while the current start runs */
+  outage: ProviderName | null;
+  /** api:face:<provider> totals (GET /v1/counters) when the sequence began: the database is the model stack's own */
+  counterBase: Record<string, number>;
   /** how many commands ran, and which outcomes they reached, for the print */
   steps: number;
   outcomes: Record<string, number>;

@@ -12,6 +12,7 @@ import { createRedis } from '../../lib/redis';
 import { createAccessTokens, type AccessTokens, type TokenOptions, type WechatTokenConfig } from '../../providers/wechat-face/access-token';
 import { certHash, createWechatFaceClient, type WechatFaceClient, type WechatFaceRequest } from '../../providers/wechat-face/client';
 import { startWechatSandbox, type WechatSandbox } from '../../providers/wechat-face/sandbox';
+import { wechatFaceProvider } from '../../providers/wechat-face/face-provider';
 import { closedPort, failed, ok } from './helpers';
 
 const APPID = 'wx0123456789abcdef';
@@ -407,6 +408,26 @@ describe('getverifyid → wx.requestFacialVerify → queryverifyinfo', () => {
     sb.setFailure('timeout');
     const r = failed(await createWechatFaceClient({ baseUrl: sb.url, timeoutMs: 300 }, t).begin(request()));
     expect(r).toMatchObject({ code: 'Timeout', retryable: true, unavailable: true });
+  });
+});
+
+describe('the face provider (providers/wechat-face/face-provider.ts)', () => {
+  const issueOf = (faceCheckId: string, openidOf: string) => ({ faceCheckId, realName: NAME, idNumber: ID, client: { metaInfo: null, openid: openidOf }, needPicture: false, referencePicture: null });
+  const verdictOf = (faceCheckId: string, certifyId: string, openidOf: string, issued: Record<string, unknown>) => ({ faceCheckId, certifyId, realName: NAME, idNumber: ID, openid: openidOf, issued });
+
+  it('issues again when the step that issued is retried (its worker died after getverifyid, before the face row): an out_seq_no per call, and the verdict asks with the one the row keeps', async () => {
+    const provider = wechatFaceProvider(client());
+    const faceCheckId = `real-name:u${++seq}/${randomBytes(6).toString('hex')}/face`;
+    const user = openid(10000);
+    const first = await provider.issue(issueOf(faceCheckId, user));
+    const retried = await provider.issue(issueOf(faceCheckId, user));
+    if (!first.ok || !retried.ok) throw new Error(`not issued: ${JSON.stringify([first, retried])}`);
+    expect(retried.certifyId).not.toBe(first.certifyId);
+    expect(retried.data.outSeqNo).toMatch(/^[0-9a-f]{32}$/);
+    expect(retried.data.outSeqNo).not.toBe(first.data.outSeqNo);
+    expect(await provider.verdict(verdictOf(faceCheckId, retried.certifyId, user, retried.data))).toMatchObject({ ok: true, authState: 'SUCCESS' });
+    // WeChat binds a verify_id to the out_seq_no it was issued for
+    expect(await provider.verdict(verdictOf(faceCheckId, retried.certifyId, user, first.data))).toMatchObject({ ok: false, errCode: 40097 });
   });
 });
 
