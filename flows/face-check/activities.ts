@@ -30,7 +30,7 @@ import {
 } from '../../db/real-name';
 import type { FaceProviderName } from '../../lib/face-providers';
 import type { FaceClientOf, FaceProvider, FaceProviderFailure } from '../../providers/shared/face-provider';
-import { faceProvidersOf, providerChain } from './providers';
+import { faceProvidersOf, servingProviders } from './providers';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
 import { providerCall } from '../../providers/shared/trace';
 import { timed } from '../../lib/metrics';
@@ -103,11 +103,9 @@ export function createFaceActivities(deps: ActivityDeps) {
 
   /** The scene's providers that can serve this device, in order. */
   async function chainFor(input: IssueCertifyIdInput, client: FaceClientOf): Promise<FaceProvider[]> {
-    const all = faceProvidersOf(deps);
-    const names = await providerChain(deps, input.scene);
-    const chain = names.map((n) => all[n]).filter((p): p is FaceProvider => p !== undefined && p.serves(client));
-    if (chain.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: names.join(',') });
-    return chain;
+    const { serving, chain } = await servingProviders(deps, input.scene, client);
+    if (serving.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: chain.join(',') });
+    return serving;
   }
 
   async function resolveIdentity(input: IssueCertifyIdInput): Promise<{ realName: string; idNumber: string }> {

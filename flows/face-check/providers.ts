@@ -4,7 +4,7 @@ import type { ActivityDeps } from '../activity-deps';
 import type { Config } from '../../lib/config';
 import type { FaceProviderName } from '../../lib/face-providers';
 import { sceneProviders } from '../../db/face-providers';
-import type { FaceProviders } from '../../providers/shared/face-provider';
+import type { FaceClientOf, FaceProvider, FaceProviders } from '../../providers/shared/face-provider';
 import { dcloudFaceProvider } from '../../providers/dcloud-face/face-provider';
 import { aliyunFaceProvider } from '../../providers/aliyun-face/face-provider';
 import { createAliyunFaceClient } from '../../providers/aliyun-face/client';
@@ -37,6 +37,13 @@ export function faceProvidersOf(deps: ActivityDeps): FaceProviders {
 
 /** The configured order of a scene (FACE_PROVIDERS_BY_SCENE, else FACE_PROVIDERS). */
 export const configuredProviders = (cfg: Config, scene: string): FaceProviderName[] => cfg.faceProviders.byScene[scene] ?? cfg.faceProviders.default;
+
+/** The scene's providers that can serve this device, in order, and the scene's whole order. */
+export async function servingProviders(deps: ActivityDeps, scene: string, client: FaceClientOf): Promise<{ serving: FaceProvider[]; chain: FaceProviderName[] }> {
+  const all = faceProvidersOf(deps);
+  const chain = await providerChain(deps, scene);
+  return { serving: chain.map((n) => all[n]).filter((p): p is FaceProvider => p !== undefined && p.serves(client)), chain };
+}
 
 /** The order a check of this scene asks the providers in. */
 export async function providerChain(deps: Pick<ActivityDeps, 'pool' | 'cfg'>, scene: string): Promise<FaceProviderName[]> {

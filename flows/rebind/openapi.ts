@@ -46,7 +46,7 @@ export const REBIND_ROUTES: RouteDoc[] = [
         example: { flow: { ...sent, flowId: 'rebind-phone:u1001' } },
       },
     },
-    errors: ['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'REAL_NAME_REQUIRED', 'MISSING_PARAMETERS', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED', 'MAIL_SEND_FAILED'],
+    errors: ['ACCOUNT_NOT_FOUND', 'PHONE_NOT_BOUND', 'EMAIL_NOT_BOUND', 'REAL_NAME_REQUIRED', 'MISSING_PARAMETERS', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED', 'MAIL_SEND_FAILED', 'FACE_QUOTA_REQUIRED', 'FACE_CLIENT_UNSUPPORTED', 'FACE_PROVIDER_ERROR'],
   },
   {
     method: 'post', path: '/v1/accounts/:id/email/rebind', summary: 'Start an email rebind: a proof code to the bound email (email) or phone (sms)', tag: 'rebind', auth: 'apiKey', scope: 'flows:write',

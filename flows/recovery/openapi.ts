@@ -94,7 +94,7 @@ export const RECOVERY_ROUTES: RouteDoc[] = [
       },
       200: { description: 'a repeat of the same start (same method, same device): the same answer (cache: true)', schema: recoveryStartedBody },
     },
-    errors: ['RECOVERY_TICKET_INVALID', 'RECOVERY_METHOD_UNAVAILABLE', 'FACE_DISABLED', 'FACE_QUOTA_REQUIRED', 'FACE_METAINFO_MISSING', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED', 'MAIL_SEND_FAILED'],
+    errors: ['RECOVERY_TICKET_INVALID', 'RECOVERY_METHOD_UNAVAILABLE', 'FACE_DISABLED', 'FACE_QUOTA_REQUIRED', 'FACE_METAINFO_MISSING', 'FACE_CLIENT_UNSUPPORTED', 'FLOW_IN_PROGRESS', 'CODE_DAILY_LIMIT', 'SMS_SEND_FAILED', 'MAIL_SEND_FAILED'],
   },
   {
     method: 'post', path: '/v1/flows/:flowId/grant', summary: "Recovery by face: waits for the face check's verdict; its success answers the grant", tag: 'recovery', auth: 'apiKey', scope: 'flows:write',

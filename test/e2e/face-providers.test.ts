@@ -194,10 +194,13 @@ describe('failover', () => {
     const { id } = await readyAccount(stack);
     const mp = await miniProgram(stack, id);
     const before = await quotaOf(stack, id);
+    const idChecks = stack.idcard.calls();
     const start = await startRealName(stack, id, mp.deviceId);
     expect(start.status).toBe(409);
     expect(start.body.error).toMatchObject({ code: 'FACE_CLIENT_UNSUPPORTED', details: { providers: 'aliyun' } });
     expect(await quotaOf(stack, id)).toEqual(before);
+    // refused before the paid ID check
+    expect(stack.idcard.calls()).toBe(idChecks);
   });
 });
 
