@@ -53,7 +53,7 @@ export const faceProvidersBody = z
   })
   .strict();
 const sceneProvidersAnswer = z.object({ scene: sceneProviders }).strict();
-const callbackAnswer = z.object({ code: z.enum(['OK', 'INVALID_INPUT']), outcome: z.enum(['malformed', 'refused', 'unknown', 'closed', 'completed']) }).strict();
+const callbackAnswer = z.object({ code: z.literal('OK'), outcome: z.enum(['refused', 'unknown', 'closed', 'completed']) }).strict();
 const tag = 'face-providers';
 
 export const FACE_CHECK_ROUTES: RouteDoc[] = [
@@ -102,7 +102,7 @@ export const FACE_CHECK_ROUTES: RouteDoc[] = [
     method: 'get', path: '/v1/face/aliyun/callback', summary: "Alibaba Cloud's completion callback (CallbackUrl, when ALIYUN_FACE_CALLBACK_URL is set): our token checked, then the check is completed as the app would and DescribeFaceVerify decides", tag, auth: 'none',
     responses: {
       200: { description: 'taken (completed), or ignored (refused: not our token; unknown: no such check; closed: already decided)', schema: callbackAnswer, example: { code: 'OK', outcome: 'completed' } },
-      400: { description: 'fields missing', schema: callbackAnswer },
     },
+    errors: ['INVALID_INPUT'],
   },
 ];

@@ -80,7 +80,8 @@ export function faceCheckRoutes(d: ApiDeps, limits: AbuseLimits): Router {
   // DescribeFaceVerify. Always 200 for a well-formed call (Alibaba retries otherwise).
   r.get('/v1/face/aliyun/callback', async (req, res) => {
     const outcome = await completions.aliyunCallback(req.query as Record<string, unknown>);
-    res.status(outcome === 'malformed' ? 400 : 200).json({ code: outcome === 'malformed' ? 'INVALID_INPUT' : 'OK', outcome });
+    if (outcome === 'malformed') throw new AppError('INVALID_INPUT', { reason: 'certifyId, ref and callbackToken are required' });
+    res.json({ code: 'OK', outcome });
   });
 
   const sceneView = async () => {

@@ -364,6 +364,7 @@ describe('Alibaba’s callback', () => {
     expect(unknown.body).toMatchObject({ outcome: 'unknown' });
     const malformed = await call(cb, 'GET', '/v1/face/aliyun/callback?passed=T', undefined, { key: null });
     expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('INVALID_INPUT');
     await new Promise((r) => setTimeout(r, 500));
     expect((await row(cb, start.body.flow.faceCheckId)).status).toBe('wait');
     expect((await call(cb, 'GET', `/v1/accounts/${id}/real-name/flow`)).body.flow.outcome).toBeNull();
