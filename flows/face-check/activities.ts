@@ -88,9 +88,12 @@ export function createFaceActivities(deps: ActivityDeps) {
     return failure('FACE_PROVIDER_ERROR', details, { retryable: f.retryable });
   }
 
-  /** The account's kept portrait (picture collection on, not redacted), for a comparison against it. */
+  /**
+   * The account's kept portrait, for a comparison against it: only while picture collection is
+   * on (FACE_COLLECT_PICTURE; switching it off stops every use of kept pictures), and not redacted.
+   */
   async function referencePicture(input: IssueCertifyIdInput): Promise<Buffer | null> {
-    if (!REFERENCE_SCENES.has(input.scene) || !('ofAccount' in input.identity)) return null;
+    if (!deps.cfg.realName.collectPicture || !REFERENCE_SCENES.has(input.scene) || !('ofAccount' in input.identity)) return null;
     const record = await findRealNameRecord(deps.pool, input.accountId);
     if (!record?.picture_enc) return null;
     try {

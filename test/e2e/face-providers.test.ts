@@ -8,6 +8,7 @@
 import http from 'node:http';
 import { randomInt } from 'node:crypto';
 import type { FaceProviderName } from '../../lib/face-providers';
+import { createFaceActivities } from '../../flows/face-check/activities';
 import { complete, metaInfo, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
 import { waitFor, waitForAsync } from '../support/wait';
 import { call, startStack, uniquePhone, type Answer, type Stack } from '../support/stack';
@@ -310,6 +311,25 @@ describe.each<'aliyun' | 'wechat'>(['aliyun', 'wechat'])('account recovery throu
       await choose(stack, 'recovery', null);
     }
   });
+});
+
+test('picture collection switched off: no kept portrait is used, Alibaba compares with the authority photo (ID_PRO)', async () => {
+  const a = await verifiedAccount();
+  // the same worker code with FACE_COLLECT_PICTURE off, over the same database and sandboxes
+  const acts = createFaceActivities({ ...stack.deps, cfg: { ...stack.cfg, realName: { ...stack.cfg.realName, collectPicture: false } } });
+  await choose(stack, 'rebind_phone', ['aliyun']);
+  try {
+    const faceCheckId = `rebind-phone:${a.id}/${randomInt(1e11, 1e12).toString(16)}/face`;
+    const issued = await acts.issueCertifyId({
+      faceCheckId, ownerFlowId: `rebind-phone:${a.id}`, accountId: a.id, scene: 'rebind_phone', identity: { ofAccount: true },
+      deviceId: a.deviceId, requestDigest: `digest-${faceCheckId}`, needPicture: false, ttlSec: 60, meta: {},
+    });
+    expect(issued.provider).toBe('aliyun');
+    expect((await row(stack, faceCheckId)).provider_data.productCode).toBe('ID_PRO');
+    expect(stack.aliyun.certifications().find((c) => c.certifyId === issued.certifyId)?.productCode).toBe('ID_PRO');
+  } finally {
+    await choose(stack, 'rebind_phone', null);
+  }
 });
 
 describe('Alibaba’s callback', () => {
