@@ -3,6 +3,7 @@
 // (lib/recovery-grant.ts). Every write is keyed by the flow run, so a retried step finds its own.
 import type { Pool, PoolClient } from 'pg';
 import type { GrantMethod, GrantPurpose } from '../flows/shared/contract';
+import { identityRedactedSql } from './redaction';
 
 type Db = Pool | PoolClient;
 
@@ -28,7 +29,7 @@ export async function accountsByIdentifier(db: Db, kind: IdentifierKind, idx: Bu
       ? "id IN (SELECT account_id FROM real_name_records WHERE id_idx = $1) AND real_name_status = 'verified'"
       : `${kind === 'phone' ? 'phone_idx' : 'email_idx'} = $1`;
   const { rows } = await db.query<RecoveryCandidate>(`SELECT id, phone_enc, email_enc, real_name_status, frozen_at,
-            EXISTS (SELECT 1 FROM real_name_records r WHERE r.account_id = accounts.id AND r.name_enc IS NULL) AS identity_redacted
+            ${identityRedactedSql('accounts.id')} AS identity_redacted
      FROM accounts WHERE ${where} ORDER BY created_at, id`, [idx]);
   return rows;
 }

@@ -158,10 +158,16 @@ export async function redactVerificationRow(
   return { changed: true, row };
 }
 
-/** Whether the account's real-name identity was redacted (it stays verified, but no face check can run against it). */
+/**
+ * Whether an account's real-name identity was redacted (it stays verified, but no face check can
+ * run against it), as SQL over the account id `accountIdSql`: the one definition every query uses.
+ */
+export const identityRedactedSql = (accountIdSql: string) =>
+  `EXISTS (SELECT 1 FROM real_name_records r WHERE r.account_id = ${accountIdSql} AND r.name_enc IS NULL)`;
+
 export async function realNameIdentityRedacted(db: Db, accountId: string): Promise<boolean> {
-  const { rows } = await db.query<{ redacted: boolean }>('SELECT (name_enc IS NULL) AS redacted FROM real_name_records WHERE account_id = $1', [accountId]);
-  return rows[0]?.redacted ?? false;
+  const { rows } = await db.query<{ redacted: boolean }>(`SELECT ${identityRedactedSql('$1')} AS redacted`, [accountId]);
+  return rows[0]!.redacted;
 }
 
 /**
