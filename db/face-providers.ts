@@ -1,27 +1,15 @@
 // The operator's choice of face providers per scene (face_provider_settings), over the
 // configured order (FACE_PROVIDERS, FACE_PROVIDERS_BY_SCENE), for one deployment: the
-// processes serving one Temporal task queue.
+// processes serving one Temporal task queue. (A start reads it with its device, in one
+// round trip: db/real-name.ts deviceAndSceneProviders.)
 import type { Pool, PoolClient } from 'pg';
 import { isFaceProviderName, type FaceProviderName } from '../lib/face-providers';
 
 type Db = Pool | PoolClient;
 
-export interface SceneProviders {
-  scene: string;
-  providers: FaceProviderName[];
-  /** 'operator': set through the API; 'config': the configured order */
-  source: 'operator' | 'config';
-  updatedAt: string | null;
-}
-
 export async function operatorProviders(db: Db, taskQueue: string): Promise<Map<string, { providers: FaceProviderName[]; updatedAt: Date }>> {
   const { rows } = await db.query<{ scene: string; providers: string[]; updated_at: Date }>('SELECT scene, providers, updated_at FROM face_provider_settings WHERE task_queue = $1', [taskQueue]);
   return new Map(rows.map((r) => [r.scene, { providers: r.providers.filter(isFaceProviderName), updatedAt: r.updated_at }]));
-}
-
-export async function sceneProviders(db: Db, taskQueue: string, scene: string): Promise<FaceProviderName[] | null> {
-  const { rows } = await db.query<{ providers: string[] }>('SELECT providers FROM face_provider_settings WHERE task_queue = $1 AND scene = $2', [taskQueue, scene]);
-  return rows[0] ? rows[0].providers.filter(isFaceProviderName) : null;
 }
 
 /** null providers: back to the configured order. */

@@ -2,7 +2,7 @@
 // the real-name record under the subject-limit lock, and the face quota ledger.
 // Name, ID number and picture path are only ever stored sealed (AAD = column + row key).
 import type { Pool, PoolClient } from 'pg';
-import type { FaceProviderName } from '../lib/face-providers';
+import { isFaceProviderName, type FaceProviderName } from '../lib/face-providers';
 import type { FieldCrypto } from '../lib/field-crypto';
 import type { ErrorCode } from '../lib/errors';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
@@ -51,15 +51,27 @@ export async function deviceRegistered(db: Db, accountId: string, deviceId: stri
   return rows.length > 0;
 }
 
-/** What the device can run: the app SDK (metaInfo), a mini-program (openid); null: not registered. */
-export async function deviceClient(db: Db, crypto: FieldCrypto, accountId: string, deviceId: string): Promise<{ metaInfo: string | null; openid: string | null } | null> {
-  const { rows } = await db.query<{ meta_info: string | null; openid_enc: string | null }>(
-    'SELECT meta_info, openid_enc FROM face_devices WHERE account_id = $1 AND device_id = $2',
-    [accountId, deviceId],
+/**
+ * What the device can run (the app SDK: metaInfo; a mini-program: openid; null: not registered)
+ * and the operator's providers for the scene (null: none chosen), in one round trip: both are
+ * read on the way to every certifyId.
+ */
+export async function deviceAndSceneProviders(
+  db: Db,
+  crypto: FieldCrypto,
+  p: { accountId: string; deviceId: string; taskQueue: string; scene: string },
+): Promise<{ client: { metaInfo: string | null; openid: string | null } | null; providers: FaceProviderName[] | null }> {
+  const { rows } = await db.query<{ registered: boolean; meta_info: string | null; openid_enc: string | null; providers: string[] | null }>(
+    `SELECT d.account_id IS NOT NULL AS registered, d.meta_info, d.openid_enc,
+            (SELECT providers FROM face_provider_settings WHERE task_queue = $3 AND scene = $4) AS providers
+     FROM (SELECT 1) AS one LEFT JOIN face_devices d ON d.account_id = $1 AND d.device_id = $2`,
+    [p.accountId, p.deviceId, p.taskQueue, p.scene],
   );
-  const r = rows[0];
-  if (!r) return null;
-  return { metaInfo: r.meta_info || null, openid: r.openid_enc ? crypto.decrypt(r.openid_enc, deviceAad(accountId, deviceId)) : null };
+  const r = rows[0]!;
+  const client = r.registered
+    ? { metaInfo: r.meta_info || null, openid: r.openid_enc ? crypto.decrypt(r.openid_enc, deviceAad(p.accountId, p.deviceId)) : null }
+    : null;
+  return { client, providers: r.providers ? r.providers.filter(isFaceProviderName) : null };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import type { SmsSender } from '../providers/tencent-sms/client';
 import type { Mailer } from '../providers/smtp/client';
 import type { IdCardChecker } from '../providers/idcard-market/client';
 import type { FaceClient } from '../providers/dcloud-face/client';
-import type { FaceProviders } from '../providers/shared/face-provider';
 import type { Config } from '../lib/config';
 import type { Client } from '@temporalio/client';
 import type { ProviderMetrics } from '../lib/metrics';
@@ -22,8 +21,6 @@ export interface ActivityDeps {
   idcard: IdCardChecker;
   /** DCloud face function */
   face: FaceClient;
-  /** every face provider (the DCloud one over `face`); built from cfg when absent (flows/face-check/providers.ts) */
-  faceProviders?: FaceProviders;
   cfg: Config;
   log: Logger;
   /** to start / signal workflows from activities (webhook dispatcher); absent in some unit tests */

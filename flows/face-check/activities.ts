@@ -17,7 +17,6 @@ import {
   quotaRequiredDetails,
   quotaState,
   releaseQuota,
-  deviceClient,
   faceRowIdentity,
   findFaceRow,
   findRealNameRecord,
@@ -29,8 +28,8 @@ import {
   type QuotaSource,
 } from '../../db/real-name';
 import type { FaceProviderName } from '../../lib/face-providers';
-import type { FaceClientOf, FaceProvider, FaceProviderFailure } from '../../providers/shared/face-provider';
-import { faceProvidersOf, servingProviders } from './providers';
+import type { FaceProviderFailure } from '../../providers/shared/face-provider';
+import { faceProvidersOf, providersForDevice } from './providers';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../../lib/idcard';
 import { providerCall } from '../../providers/shared/trace';
 import { timed } from '../../lib/metrics';
@@ -104,12 +103,6 @@ export function createFaceActivities(deps: ActivityDeps) {
     }
   }
 
-  /** The scene's providers that can serve this device, in order. */
-  async function chainFor(input: IssueCertifyIdInput, client: FaceClientOf): Promise<FaceProvider[]> {
-    const { serving, chain } = await servingProviders(deps, input.scene, client);
-    if (serving.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: chain.join(',') });
-    return serving;
-  }
 
   async function resolveIdentity(input: IssueCertifyIdInput): Promise<{ realName: string; idNumber: string }> {
     if ('ofAccount' in input.identity) {
@@ -145,9 +138,9 @@ export function createFaceActivities(deps: ActivityDeps) {
     }
     if (!deps.cfg.realName.faceEnabled) throw failure('FACE_DISABLED');
     const { realName, idNumber } = await resolveIdentity(input);
-    const client = await deviceClient(deps.pool, deps.fieldCrypto, input.accountId, input.deviceId);
+    const { client, chain: order, serving: chain } = await providersForDevice(deps, input);
     if (!client || (!client.metaInfo && !client.openid)) throw failure('FACE_METAINFO_MISSING');
-    const chain = await chainFor(input, client);
+    if (chain.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: order.join(',') });
     const reference = chain.some((p) => p.name === 'aliyun') ? await referencePicture(input) : null;
 
     // Failover: a provider that cannot serve anyone now passes the check to the next, before
@@ -244,15 +237,13 @@ export function createFaceActivities(deps: ActivityDeps) {
     const name: FaceProviderName = row?.provider ?? 'dcloud';
     const provider = faceProvidersOf(deps)[name];
     if (!provider) throw failure('FACE_PROVIDER_ERROR', { errCode: 'NOT_CONFIGURED', errMsg: `${name} is not configured`, provider: name }, { retryable: true });
-    const identity = row ? faceRowIdentity(deps.fieldCrypto, row) : null;
     const r = await timed(deps.metrics, metricOf(name), () =>
       provider.verdict({
         faceCheckId: input.faceCheckId,
         certifyId: input.certifyId,
         issued: row?.provider_data ?? {},
-        realName: identity?.realName ?? '',
-        idNumber: identity?.idNumber ?? '',
-        openid: identity?.openid ?? null,
+        // decrypted only for a provider that binds the verdict to them (WeChat)
+        identity: () => (row ? faceRowIdentity(deps.fieldCrypto, row) : null),
       }),
     );
     if (!r.ok) {

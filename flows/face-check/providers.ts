@@ -3,7 +3,7 @@
 import type { ActivityDeps } from '../activity-deps';
 import type { Config } from '../../lib/config';
 import type { FaceProviderName } from '../../lib/face-providers';
-import { sceneProviders } from '../../db/face-providers';
+import { deviceAndSceneProviders } from '../../db/real-name';
 import type { FaceClientOf, FaceProvider, FaceProviders } from '../../providers/shared/face-provider';
 import { dcloudFaceProvider } from '../../providers/dcloud-face/face-provider';
 import { aliyunFaceProvider } from '../../providers/aliyun-face/face-provider';
@@ -15,7 +15,6 @@ import { createAccessTokens } from '../../providers/wechat-face/access-token';
 const built = new WeakMap<ActivityDeps, FaceProviders>();
 
 export function faceProvidersOf(deps: ActivityDeps): FaceProviders {
-  if (deps.faceProviders) return deps.faceProviders;
   const known = built.get(deps);
   if (known) return known;
   const { cfg } = deps;
@@ -38,14 +37,17 @@ export function faceProvidersOf(deps: ActivityDeps): FaceProviders {
 /** The configured order of a scene (FACE_PROVIDERS_BY_SCENE, else FACE_PROVIDERS). */
 export const configuredProviders = (cfg: Config, scene: string): FaceProviderName[] => cfg.faceProviders.byScene[scene] ?? cfg.faceProviders.default;
 
-/** The scene's providers that can serve this device, in order, and the scene's whole order. */
-export async function servingProviders(deps: ActivityDeps, scene: string, client: FaceClientOf): Promise<{ serving: FaceProvider[]; chain: FaceProviderName[] }> {
+/**
+ * The starting device's face client, the scene's order (the operator's choice, else the
+ * configured one), and the providers of it that can serve the device, in that order.
+ */
+export async function providersForDevice(
+  deps: ActivityDeps,
+  p: { accountId: string; deviceId: string; scene: string },
+): Promise<{ client: FaceClientOf | null; chain: FaceProviderName[]; serving: FaceProvider[] }> {
+  const { client, providers } = await deviceAndSceneProviders(deps.pool, deps.fieldCrypto, { ...p, taskQueue: deps.cfg.temporal.taskQueue });
+  const chain = providers ?? configuredProviders(deps.cfg, p.scene);
   const all = faceProvidersOf(deps);
-  const chain = await providerChain(deps, scene);
-  return { serving: chain.map((n) => all[n]).filter((p): p is FaceProvider => p !== undefined && p.serves(client)), chain };
-}
-
-/** The order a check of this scene asks the providers in. */
-export async function providerChain(deps: Pick<ActivityDeps, 'pool' | 'cfg'>, scene: string): Promise<FaceProviderName[]> {
-  return (await sceneProviders(deps.pool, deps.cfg.temporal.taskQueue, scene)) ?? configuredProviders(deps.cfg, scene);
+  const serving = client ? chain.map((n) => all[n]).filter((x): x is FaceProvider => x !== undefined && x.serves(client)) : [];
+  return { client, chain, serving };
 }

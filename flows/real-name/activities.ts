@@ -19,11 +19,10 @@ import {
   insertRealNameRecord,
   lockSubject,
   markAccountVerified,
-  deviceClient,
   precheckRealName,
   subjectCount,
 } from '../../db/real-name';
-import { servingProviders } from '../face-check/providers';
+import { providersForDevice } from '../face-check/providers';
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
 import { TRANSPORT_ERROR, type ProviderFailure } from '../../providers/shared/result';
@@ -75,11 +74,8 @@ export function createRealNameActivities(deps: ActivityDeps) {
     });
     if (!r.ok) throw failure(r.code, r.details);
     // before the paid ID check: a device none of the scene's providers can serve ends here
-    const client = await deviceClient(deps.pool, deps.fieldCrypto, input.accountId, input.deviceId);
-    if (client) {
-      const { serving, chain } = await servingProviders(deps, 'personal', client);
-      if (serving.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: chain.join(',') });
-    }
+    const { client, chain, serving } = await providersForDevice(deps, { accountId: input.accountId, deviceId: input.deviceId, scene: 'personal' });
+    if (client && serving.length === 0) throw failure('FACE_CLIENT_UNSUPPORTED', { providers: chain.join(',') });
     return { quota: r.quota };
   }
 

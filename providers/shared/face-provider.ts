@@ -37,9 +37,8 @@ export interface FaceVerdictRequest {
   certifyId: string;
   /** what the issue answered beside the certifyId (`data`), as kept on the face row */
   issued: Record<string, unknown>;
-  realName: string;
-  idNumber: string;
-  openid: string | null;
+  /** the name, ID number and openid the check was issued for (null: redacted), decrypted on asking */
+  identity(): { realName: string; idNumber: string; openid: string | null } | null;
 }
 
 /** errCode / errMsg: the provider's own, as the API passes them on (如实返回). */

@@ -19,7 +19,8 @@ export function wechatFaceProvider(client: WechatFaceClient): FaceProvider {
     },
     async verdict(req) {
       const outSeqNo = typeof req.issued.outSeqNo === 'string' ? req.issued.outSeqNo : '';
-      const r = await client.verdict({ ...requestOf(req, outSeqNo, req.openid ?? ''), verifyId: req.certifyId });
+      const who = req.identity() ?? { realName: '', idNumber: '', openid: null };
+      const r = await client.verdict({ ...requestOf(who, outSeqNo, who.openid ?? ''), verifyId: req.certifyId });
       if (!r.ok) return failure(r);
       const data = { verifyRet: r.verifyRet, ...(r.clientOutcome && { clientOutcome: r.clientOutcome }) };
       // not finished, or stopped on the phone (cancelled, camera refused …): no verdict yet

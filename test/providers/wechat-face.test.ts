@@ -413,7 +413,7 @@ describe('getverifyid → wx.requestFacialVerify → queryverifyinfo', () => {
 
 describe('the face provider (providers/wechat-face/face-provider.ts)', () => {
   const issueOf = (faceCheckId: string, openidOf: string) => ({ faceCheckId, realName: NAME, idNumber: ID, client: { metaInfo: null, openid: openidOf }, needPicture: false, referencePicture: null });
-  const verdictOf = (faceCheckId: string, certifyId: string, openidOf: string, issued: Record<string, unknown>) => ({ faceCheckId, certifyId, realName: NAME, idNumber: ID, openid: openidOf, issued });
+  const verdictOf = (faceCheckId: string, certifyId: string, openidOf: string, issued: Record<string, unknown>) => ({ faceCheckId, certifyId, issued, identity: () => ({ realName: NAME, idNumber: ID, openid: openidOf }) });
 
   it('issues again when the step that issued is retried (its worker died after getverifyid, before the face row): an out_seq_no per call, and the verdict asks with the one the row keeps', async () => {
     const provider = wechatFaceProvider(client());
