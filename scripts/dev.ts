@@ -15,6 +15,7 @@ import { migrate } from '../db/migrate';
 import { startDevServer, type DevServer } from './temporal-dev';
 import { serverPorts, startFullServer, type FullServer } from './temporal-server';
 import { portFree } from './ports';
+import { workerEnv } from '../worker/heap';
 
 const ROOT = path.join(__dirname, '..');
 
@@ -25,10 +26,10 @@ function hostPort(address: string): { host: string; port: number } {
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m'];
 
-function run(name: string, file: string, color: string): ChildProcess {
+function run(name: string, file: string, color: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file)], {
     cwd: ROOT,
-    env: process.env,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `${color}${name.padEnd(8)}\x1b[0m│ `;
@@ -184,13 +185,13 @@ async function main() {
         });
   console.log(`temporal ${engine === 'server' ? 'server (full, PostgreSQL)' : 'dev server'} ready on ${server.address}`);
 
-  const spawnAll: [string, string][] = [
+  const spawnAll: [string, string, NodeJS.ProcessEnv?][] = [
     ['sandbox', 'sandbox/main.ts'],
-    ['worker', 'worker/main.ts'],
+    ['worker', 'worker/main.ts', workerEnv(process.env)],
     ['api', 'api/main.ts'],
   ];
-  spawnAll.forEach(([name, file], i) => {
-    const child = run(name, file, COLORS[i % COLORS.length]!);
+  spawnAll.forEach(([name, file, env], i) => {
+    const child = run(name, file, COLORS[i % COLORS.length]!, env);
     child.once('exit', (code, signal) => {
       if (!stopping) {
         console.error(`${name} exited (${signal ?? code}); stopping the stack`);

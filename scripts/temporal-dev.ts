@@ -18,6 +18,10 @@ export const TEMPORAL_BIN = path.join(__dirname, '..', '.tools', 'bin', 'tempora
  */
 export const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
   'system.enableActivityEagerExecution': true,
+  // The CLI turns this on so search attributes created while it runs are seen at once: every
+  // start, upsert and visibility write then reads the cluster metadata from SQLite again. Ours
+  // are all registered at its start (--search-attribute, below) and never change while it runs.
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
 };
 
 export interface DevServerOptions {

@@ -9,6 +9,7 @@ import { createActivityDeps } from './deps';
 import { startWorkerMetricsServer } from './metrics-server';
 import { createWorker } from './worker';
 import { ensureRetentionSchedule } from '../flows/retention/schedule';
+import { heapLimitMb } from './heap';
 
 async function main() {
   const cfg = loadConfig();
@@ -30,7 +31,7 @@ async function main() {
     (r) => log.info({ schedule: r, everySec: cfg.retention.sweepIntervalSec, pictureDays: cfg.retention.pictureDays, identityDays: cfg.retention.identityDays }, 'retention schedule'),
     (err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'retention schedule not ensured'),
   );
-  log.info({ taskQueue: cfg.temporal.taskQueue, deployment: cfg.worker.deployment ?? 'unversioned', temporal: cfg.temporal.address, metrics: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics` }, 'worker ready');
+  log.info({ taskQueue: cfg.temporal.taskQueue, deployment: cfg.worker.deployment ?? 'unversioned', heapLimitMb: heapLimitMb(), temporal: cfg.temporal.address, metrics: `http://${cfg.workerMetrics.host}:${cfg.workerMetrics.port}/metrics` }, 'worker ready');
   await worker.run();
   metricsServer.close();
   await deps.close();

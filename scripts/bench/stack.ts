@@ -12,6 +12,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../lib/config';
 import { writeWorkflowBundles } from '../../worker/bundle';
+import { workerEnv } from '../../worker/heap';
 import { dropDatabase } from '../../db/pool';
 import { startDevServer, type DevServer } from '../temporal-dev';
 
@@ -173,12 +174,12 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     // in a process of its own, as npm start's migrations (node-pg-migrate is an ES module jest cannot load)
     execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'db', 'migrate.ts')], { cwd: ROOT, env: { ...env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
 
-    const spawnPart = (name: ProcName, file: string) => {
+    const spawnPart = (name: ProcName, file: string, partEnv: NodeJS.ProcessEnv = env) => {
       const out = fs.openSync(path.join(o.workDir, `${name}.log`), 'a');
       // BENCH_CPU_PROF=<dir>: each part writes a V8 CPU profile there when it stops (Node does
       // not take --cpu-prof from NODE_OPTIONS); scripts/bench/profile-top.ts summarizes one
       const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`] : [];
-      const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, file)], { cwd: ROOT, env, stdio: ['ignore', out, out] });
+      const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, file)], { cwd: ROOT, env: partEnv, stdio: ['ignore', out, out] });
       fs.closeSync(out);
       children.push({ name, child });
       return child;
@@ -186,7 +187,8 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
     const died = (name: ProcName, c: ChildProcess) => () =>
       c.exitCode !== null || c.signalCode !== null ? `${name} exited (${c.signalCode ?? c.exitCode}); see ${path.join(o.workDir, `${name}.log`)}` : null;
     const sandbox = spawnPart('sandbox', 'sandbox/main.ts');
-    const worker = spawnPart('worker', 'worker/main.ts');
+    // with its memory limits, as npm start launches it (worker/heap.ts)
+    const worker = spawnPart('worker', 'worker/main.ts', workerEnv(env));
     const api = spawnPart('api', 'api/main.ts');
     const baseUrl = `http://127.0.0.1:${ports.api}`;
     const inboxUrl = `http://127.0.0.1:${ports.inbox}`;

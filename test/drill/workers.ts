@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/ports';
+import { workerEnv } from '../../worker/heap';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -34,7 +35,7 @@ export class WorkerPool {
     const ports = { WORKER_METRICS_PORT: String(await freePort()), WORKER_SDK_METRICS_PORT: String(await freePort()) };
     const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'worker', 'main.ts')], {
       cwd: ROOT,
-      env: { ...this.env, VSAGA_LOG_LEVEL: 'info', ...ports } as NodeJS.ProcessEnv,
+      env: workerEnv({ ...this.env, VSAGA_LOG_LEVEL: 'info', ...ports }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.procs[i] = proc;

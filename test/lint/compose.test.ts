@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../../lib/config';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
 import { DEFAULT_PG, serverConfig, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server';
 import { SandboxInProductionError, refuseProduction } from '../../sandbox/main';
+import { WORKER_HEAP_OPTIONS, WORKER_MALLOC_ARENA_MAX, workerEnv } from '../../worker/heap';
 
 const ROOT = path.join(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -294,11 +295,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('sets on our services only variables the code reads (lib/config.ts schema, process.env)', () => {
+  it('sets on our services only variables the code reads (lib/config.ts schema, process.env), or Node and glibc at launch', () => {
     const schemaKeys = configSchemaKeys();
     expect(schemaKeys.size).toBeGreaterThan(30);
     expect(schemaKeys).toContain('API_PORT');
-    const known = new Set([...schemaKeys, ...processEnvReads()]);
+    const known = new Set([...schemaKeys, ...processEnvReads(), ...Object.keys(workerEnv({}))]);
     for (const name of APP_SERVICES) {
       const unknown = declaredEnvKeys(name).filter((k) => !known.has(k));
       expect({ name, unknown }).toEqual({ name, unknown: [] });
@@ -477,6 +478,14 @@ describe('docker-compose.yml', () => {
     const probe = (name: string) => /127\.0\.0\.1:(\d+)/.exec(argv(service(name).healthcheck?.test).join(' '))?.[1];
     expect(probe(API)).toBe(api.API_PORT);
     expect(probe(SANDBOX)).toBe(envOf(SANDBOX).SANDBOX_HTTP_PORT);
+  });
+
+  it('launches the worker with its memory limits, as npm start and npm run worker do (worker/heap.ts)', () => {
+    expect(envOf(WORKER)).toMatchObject({ NODE_OPTIONS: WORKER_HEAP_OPTIONS, MALLOC_ARENA_MAX: WORKER_MALLOC_ARENA_MAX });
+    expect(envOf(WORKER, { WORKER_NODE_OPTIONS: '--max-old-space-size=512', MALLOC_ARENA_MAX: '4' })).toMatchObject({ NODE_OPTIONS: '--max-old-space-size=512', MALLOC_ARENA_MAX: '4' });
+    for (const name of APP_SERVICES.filter((n) => n !== WORKER)) expect({ name, NODE_OPTIONS: envOf(name).NODE_OPTIONS }).toEqual({ name });
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.worker).toBe(`NODE_OPTIONS="${WORKER_HEAP_OPTIONS} \${NODE_OPTIONS:-}" MALLOC_ARENA_MAX=\${MALLOC_ARENA_MAX:-${WORKER_MALLOC_ARENA_MAX}} tsx worker/main.ts`);
   });
 
   it('runs our services from the Dockerfile image: non-root, npm ci, the production build with node', () => {
