@@ -196,10 +196,17 @@ export function uniqueAccountId(prefix = 'acct'): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`;
 }
 
+/** This process's phone numbers: a count from a start the clock picks (it turns over every 1,000 s). */
+let phoneSeq = Math.floor(Date.now() / 10) % 1e5;
+
+/**
+ * 139, this process's pid in three digits, then its own count: the suites' processes share one
+ * database, and a number made of the clock and the pid together could come out the same in two
+ * of them (a CI run met accounts_phone_idx_key so). Magic sandbox numbers live in 170…
+ */
 export function uniquePhone(): string {
-  // 139 + 8 digits; magic sandbox numbers live in 170…
-  const n = (Date.now() * 1000 + process.pid * 7 + ++counter) % 1e8;
-  return `139${String(n).padStart(8, '0')}`;
+  phoneSeq = (phoneSeq + 1) % 1e5;
+  return `139${String(process.pid % 1000).padStart(3, '0')}${String(phoneSeq).padStart(5, '0')}`;
 }
 
 export function uniqueEmail(): string {
