@@ -1,10 +1,13 @@
-// A production environment that loadConfig accepts: fresh keys and real-looking provider
-// endpoints and credentials (none of them reached by the tests that use it). Tests start
+// A production environment that loadConfig accepts: fresh keys, real-looking provider endpoints
+// and ids, and secrets drawn per run (none of them reached by the tests that use it; a literal
+// would read like a leaked credential). Tests start
 // from it and change one thing to see that exact thing refused.
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 const key = () => randomBytes(32).toString('base64');
+/** A provider's secret, as long as theirs are; never a literal. */
+const secret = () => randomBytes(24).toString('base64url');
 
 export function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -20,27 +23,27 @@ export function productionEnv(extra: Record<string, string> = {}): Record<string
     SMS_ENDPOINT: 'sms.tencentcloudapi.com',
     SMS_PROTOCOL: 'https://',
     SMS_SECRET_ID: 'AKIDrealtencentcloud0123456789abc',
-    SMS_SECRET_KEY: 'real-tencent-cloud-secret-key-0123',
+    SMS_SECRET_KEY: secret(),
     SMS_SDK_APP_ID: '1400987654',
     MAIL_HOST: 'smtp.exmail.qq.com',
     MAIL_PORT: '465',
     MAIL_SECURE: 'true',
     MAIL_USER: 'no-reply@example.com',
-    MAIL_PASS: 'real-mail-password',
+    MAIL_PASS: secret(),
     IDCARD_API_BASE_URL: 'https://service-abc123.gz.apigw.tencentcs.com/release',
     IDCARD_SECRET_ID: 'AKIDrealapimarket0123456789abcd',
-    IDCARD_SECRET_KEY: 'real-market-secret-key-0123',
+    IDCARD_SECRET_KEY: secret(),
     FACE_FUNCTION_URL: 'https://fc-mp-0123.next.bspapp.com/uni-cloud-verify',
-    FACE_FUNCTION_SECRET: 'real-face-function-secret-0123',
+    FACE_FUNCTION_SECRET: secret(),
     ...extra,
   };
 }
 
-/** Alibaba Cloud ID Verification configured for production (a real-looking key, endpoint and scene). */
+/** Alibaba Cloud ID Verification configured for production (a real-looking key id, endpoint and scene). */
 export const REAL_ALIYUN = {
   ALIYUN_FACE_ENDPOINT: 'cloudauth.aliyuncs.com',
   ALIYUN_FACE_ACCESS_KEY_ID: 'LTAI5tRealCloudauthKey01',
-  ALIYUN_FACE_ACCESS_KEY_SECRET: 'real-cloudauth-secret-0123456789ab',
+  ALIYUN_FACE_ACCESS_KEY_SECRET: secret(),
   ALIYUN_FACE_SCENE_ID: '1000012345',
 };
 
