@@ -16,7 +16,7 @@ const js = require('@eslint/js');
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /** A workflow split in parts keeps them beside it, named here (test/lint names any it misses). */
-const WORKFLOW_PARTS = ['flows/rebind/run.ts', 'flows/rebind/proof-by-*.ts', 'flows/face-check/owner.ts', 'flows/face-scene/by-code.ts'];
+const WORKFLOW_PARTS = ['flows/rebind/run.ts', 'flows/rebind/proof-by-*.ts', 'flows/face-check/owner.ts', 'flows/face-check/settle.ts', 'flows/face-scene/by-code.ts'];
 /** Files the workflow bundle pulls in (test/lint checks that it pulls in no other file of flows/). */
 // flows/registry.ts too: the bundle reads each kind's versioning behaviour from it
 const WORKFLOW_CODE = ['flows/workflows.ts', 'flows/registry.ts', 'flows/*/workflow.ts', 'flows/*/contract.ts', 'flows/shared/*.ts', ...WORKFLOW_PARTS];

@@ -34,6 +34,7 @@ import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '.
 import { providerCall } from '../../providers/shared/trace';
 import { timed } from '../../lib/metrics';
 import type { FaceIdentity } from './contract';
+import { settleFaceCheck, type AuthResultSummary, type SettleInput, type Settled } from './settle';
 import type { RequestMeta } from '../shared/contract';
 
 export interface IssueCertifyIdInput {
@@ -48,16 +49,6 @@ export interface IssueCertifyIdInput {
   /** the face token's lifetime: the quota hold lasts a little longer (absent: the configured one) */
   ttlSec?: number;
   meta: RequestMeta;
-}
-
-export interface AuthResultSummary {
-  authState: 'SUCCESS' | 'FAIL';
-  score?: number;
-  quality?: number;
-  pictureUrl?: string;
-  /** what the provider said beside the verdict (Alibaba's SubCode, WeChat's verify_ret): no personal data */
-  provider?: FaceProviderName;
-  data?: Record<string, unknown>;
 }
 
 export interface IssuedCheck {
@@ -304,7 +295,21 @@ export function createFaceActivities(deps: ActivityDeps) {
     if (row && (await releaseQuota(deps.pool, row.face_check_id))) deps.log.info({ faceCheckId: row.face_check_id }, 'face quota hold released');
   }
 
-  return { issueCertifyId, consumeFaceQuota, faceCheckBilled, refundFaceQuota, fetchAuthResult, storeFacePicture, closeFaceRecord };
+  /** Consuming, the verdict and closing as one step (./settle.ts). */
+  async function settleFaceCheckStep(input: SettleInput): Promise<Settled> {
+    return settleFaceCheck({ consumeFaceQuota, fetchAuthResult, closeFaceRecord }, input, Context.current().info.attempt);
+  }
+
+  return {
+    issueCertifyId,
+    consumeFaceQuota,
+    faceCheckBilled,
+    refundFaceQuota,
+    fetchAuthResult,
+    storeFacePicture,
+    closeFaceRecord,
+    settleFaceCheck: settleFaceCheckStep,
+  };
 }
 
 /** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */

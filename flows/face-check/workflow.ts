@@ -9,6 +9,7 @@
 //          wrong device / wrong certifyId / SDK errCode ≠ 0 → refused with its reason, keep waiting
 //     ─► billed: the held unit consumed (once)           ┐ compensation: refund, newest first,
 //     ─► getAuthResult server-side (counts api:face)      ┘ if the result cannot be had
+//        (both, and closing the row when no picture is kept, one local step since SETTLE_IN_ONE)
 //     ─► picture (optional, failure recorded) ─► close the row success / fail
 //   Once billed, it finishes even if its owner closes meanwhile (the user paid for it).
 import {
@@ -24,11 +25,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FaceCheckActivities } from './activities';
+import { closingData, type AuthResultSummary, type Settled } from './settle';
 import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
-import { COMMITTED_FIRST, applies, beginRun } from '../shared/patches';
+import { COMMITTED_FIRST, SETTLE_IN_ONE, applies, appliesSince2, beginRun } from '../shared/patches';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
@@ -263,22 +265,34 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
 
   /** From the accepted completion on: the user paid, so nothing cancels this part. */
   async function billed(certifyId: string, faceRecordId: string): Promise<FaceCheckResult> {
-    // 3. billed from here: one unit, and its refund first in line if we cannot finish
-    setStage('billing');
-    const quota = await steps.consumeFaceQuota({ faceCheckId, accountId: input.accountId });
-    const compensations: (() => Promise<unknown>)[] = [];
-    compensations.unshift(() => steps.refundFaceQuota({ faceCheckId, reason: 'face_result_unavailable' }));
-
+    // 3. billed from here: one unit, refunded if the result cannot be had
     // 4. the server-side result decides
-    setStage('fetching_result');
-    let auth: Awaited<ReturnType<FaceCheckActivities['fetchAuthResult']>>;
-    try {
-      auth = await result.fetchAuthResult({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId });
-    } catch (err) {
-      const e = errorOf(err);
-      for (const compensate of compensations) await compensate();
+    const rejected = async (e: FlowError) => {
+      await steps.refundFaceQuota({ faceCheckId, reason: 'face_result_unavailable' });
       await steps.closeFaceRecord({ faceRecordId, status: 'error', data: { error: e.code, ...(e.details ?? {}) } });
       return end('rejected', e);
+    };
+    const decided = (auth: AuthResultSummary, picture: PictureState) => {
+      const success = auth.authState === 'SUCCESS';
+      return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
+    };
+    setStage('billing');
+    let quota: Settled['quota'];
+    let auth: AuthResultSummary;
+    if (appliesSince2(SETTLE_IN_ONE)) {
+      const settled = await steps.settleFaceCheck({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId, faceRecordId, close: !input.needPicture });
+      quota = settled.quota;
+      if ('error' in settled) return rejected(settled.error);
+      if (!input.needPicture) return decided(settled.auth, 'off'); // closed by the step
+      auth = settled.auth;
+    } else {
+      quota = await steps.consumeFaceQuota({ faceCheckId, accountId: input.accountId });
+      setStage('fetching_result');
+      try {
+        auth = await result.fetchAuthResult({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId });
+      } catch (err) {
+        return rejected(errorOf(err));
+      }
     }
 
     // 5. the picture, when collected; a failed download is recorded and does not decide anything
@@ -296,12 +310,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     }
 
     // 6. the row closed with the provider's data (no personal data)
-    const success = auth.authState === 'SUCCESS';
-    await steps.closeFaceRecord({
-      faceRecordId,
-      status: success ? 'success' : 'fail',
-      data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture, ...(auth.data && { verdict: auth.data }) },
-    });
-    return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
+    await steps.closeFaceRecord({ faceRecordId, status: auth.authState === 'SUCCESS' ? 'success' : 'fail', data: closingData(auth, picture) });
+    return decided(auth, picture);
   }
 }

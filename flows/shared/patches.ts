@@ -5,7 +5,7 @@
 // Each marker costs two history events (the marker, and the TemporalChangeVersion search
 // attribute the SDK sets with it). Runs begun since BASELINE record that one marker instead of
 // one per change above: `applies(id)` is true for them without asking, and asks `patched(id)`
-// only for runs recorded before.
+// only for runs recorded before. BASELINE_2 does the same for the changes made after BASELINE.
 import { patched } from '@temporalio/workflow';
 
 /** Every run of a flow has its own side-effect keys (./run-key.ts). */
@@ -39,18 +39,34 @@ export const SECURITY_PASS = 'security-pass';
  */
 export const BASELINE = 'baseline-2026-12';
 
+/**
+ * A billed face check settles in one local step (flows/face-check/settle.ts): the unit consumed,
+ * the provider's verdict and the row closed, instead of three.
+ */
+export const SETTLE_IN_ONE = 'settle-in-one';
+
+/** BASELINE and every change after it (SETTLE_IN_ONE): again one marker per run. */
+export const BASELINE_2 = 'baseline-2026-12-03';
+
 // The module is instantiated per workflow run (the SDK keeps each run's module cache apart),
 // so this is the run's own decision. Kept because a replay's "no marker" is not final for the
 // SDK: an old run that goes on live would otherwise take the baseline mid-way.
-let onBaseline: boolean | undefined;
+let baseline: 0 | 1 | 2 | undefined;
 
-/** Whether this run began on the baseline; called first thing by every flow, so the decision is its first task's. */
+/** Whether this run began on a baseline; called first thing by every flow, so the decision is its first task's. */
 export function beginRun(): boolean {
-  onBaseline ??= patched(BASELINE);
-  return onBaseline;
+  // the newest first: a run recorded on BASELINE has no BASELINE_2 marker, so replay asks on
+  baseline ??= patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
+  return baseline > 0;
 }
 
-/** Whether a change applies to this run: always from the baseline on, else as it was recorded. */
+/** Whether a change up to BASELINE applies to this run: always from a baseline on, else as it was recorded. */
 export function applies(id: string): boolean {
   return beginRun() || patched(id);
+}
+
+/** Whether a change made after BASELINE applies: always from BASELINE_2 on, else as recorded (a live older run takes it from there). */
+export function appliesSince2(id: string): boolean {
+  beginRun();
+  return baseline === 2 || patched(id);
 }

@@ -4,6 +4,7 @@
 // failover retried asks the first provider again but bills nothing twice; the verdict counted
 // once per check and provider; and the log lines of all of it hold no openid, name or ID number.
 import pino from 'pino';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { randomInt } from 'node:crypto';
 import { createFaceActivities } from '../../flows/face-check/activities';
 import type { IssueCertifyIdInput } from '../../flows/face-check/activities';
@@ -96,6 +97,22 @@ test('another check’s verify_id is refused by WeChat, not answered', async () 
   await expect(
     acts.fetchAuthResult({ faceCheckId: mine.input.faceCheckId, ownerFlowId: mine.input.ownerFlowId, accountId: mine.input.accountId, certifyId: other.certifyId }),
   ).rejects.toMatchObject({ type: 'FACE_PROVIDER_ERROR' });
+});
+
+test('settled (consumed, the verdict, the row closed) twice at once and again: one unit, one count, the row closed once', async () => {
+  const { input } = await checkInput('mini-program');
+  const issued = await acts.issueCertifyId(input);
+  stack.wechat.play(issued.certifyId, 10000);
+  const settle = { faceCheckId: input.faceCheckId, ownerFlowId: input.ownerFlowId, accountId: input.accountId, certifyId: issued.certifyId, faceRecordId: issued.faceRecordId, close: true };
+  const run = (attempt: number) => new MockActivityEnvironment({ attempt }).run(acts.settleFaceCheck, settle);
+  const [a, b] = await Promise.all([run(1), run(1)]);
+  const c = await run(2);
+  for (const s of [a, b, c]) expect(s).toEqual({ quota: { source: 'free' }, auth: expect.objectContaining({ authState: 'SUCCESS', provider: 'wechat' }) });
+  expect(await held(input.faceCheckId)).toEqual([{ source: 'free', state: 'consumed' }]);
+  const counted = await stack.deps.pool.query('SELECT count(*)::int AS n FROM provider_calls WHERE call_key = $1', [`${input.faceCheckId}/getAuthResult`]);
+  expect(counted.rows[0].n).toBe(1);
+  const [row] = (await stack.deps.pool.query('SELECT status, provider_data AS data FROM face_verifications WHERE face_check_id = $1', [input.faceCheckId])).rows;
+  expect(row).toMatchObject({ status: 'success', data: { authState: 'SUCCESS', picture: 'off', verdict: { verifyRet: 10000 } } });
 });
 
 test('the log lines of all of the above hold no openid, name or ID number', async () => {

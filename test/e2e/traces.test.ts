@@ -120,7 +120,7 @@ test('one real-name journey: one trace from the API through the saga, its face c
   };
   providerCalls('Provider:idcard/check', 'checkIdentity');
   providerCalls('Provider:face/getCertifyId', 'issueCertifyId');
-  providerCalls('Provider:face/getAuthResult', 'fetchAuthResult');
+  providerCalls('Provider:face/getAuthResult', 'settleFaceCheck'); // billing, the verdict and closing: one step
 
   // the completion is its own request (the API relays it as a signal): its trace reaches the face check's handler
   const completion = spans.find((s) => s.name === 'POST /v1/face/completion' && s.kind === SERVER)!;

@@ -30,6 +30,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { createActivities } from '../../flows/activities';
 import { faceCompletionSignal } from '../../flows/face-check/contract';
+import { settleFaceCheck, type SettleInput } from '../../flows/face-check/settle';
 import type { CodeLimits } from '../../flows/shared/contract';
 import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
@@ -124,6 +125,10 @@ function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) =
       return stub(input);
     };
   }
+  // the face check's settling step is its parts in one (flows/face-check/settle.ts): the
+  // parts are what a test stubs and sees called, as the worker's step calls them
+  const part = out as unknown as Parameters<typeof settleFaceCheck>[0];
+  out.settleFaceCheck = (input: unknown) => settleFaceCheck(part, input as SettleInput, Context.current().info.attempt);
   return out;
 }
 

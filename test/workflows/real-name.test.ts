@@ -198,7 +198,9 @@ describe('real-name: cancel (cancelFlow)', () => {
   it('a completion accepted first: the paid check decides (verified) and the cancel answers FLOW_CLOSED', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let fetching = false;
     const fetchAuthResult = async () => {
+      fetching = true;
       await held; // the result is being fetched when the cancel arrives
       return { authState: 'SUCCESS' as const, score: 95 };
     };
@@ -206,12 +208,14 @@ describe('real-name: cancel (cancelFlow)', () => {
       const { started, handle } = begin(r, input());
       const s = await started;
       await completeFaceCheck(r, s);
-      for (let i = 0; i < 100 && (await r.client.workflow.getHandle(s.faceCheckId).query(faceCheckStateQuery)).stage !== 'fetching_result'; i++) await new Promise((res) => setTimeout(res, 50));
+      for (let i = 0; i < 100 && !fetching; i++) await new Promise((res) => setTimeout(res, 50));
       const cancel = updateRejection(handle.executeUpdate(cancelFlowUpdate));
       release();
       expect(await cancel).toEqual({ type: 'FLOW_CLOSED', details: [{ outcome: 'verified' }] });
       expect(await handle.result()).toMatchObject({ outcome: 'verified', message: VERIFIED_MESSAGE, realNameRecordId: 'rn-1' });
-      expect(r.calls.count('consumeFaceQuota')).toBe(1);
+      // the cancel request may land while the check's last task runs: the server refuses that task's
+      // completion and its local steps run again (consuming is keyed by the check: once in the ledger)
+      expect(new Set(r.calls.of('consumeFaceQuota').map((c) => c.faceCheckId))).toEqual(new Set([s.faceCheckId]));
     });
   });
 });
