@@ -22,6 +22,12 @@ export const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
   // start, upsert and visibility write then reads the cluster metadata from SQLite again. Ours
   // are all registered at its start (--search-attribute, below) and never change while it runs.
   'system.forceSearchAttributesCacheRefreshOnRead': false,
+  // A history shard reads its transfer queue (the tasks that hand a workflow task to matching,
+  // a child's completion to its parent, …) at most this often; the default 20/s spaces two
+  // reads 50 ms apart, and the dev server has one shard. A completion's answer waits on three
+  // such hops (signal → check's task, child → parent, parent's task): 157 → 63 ms here
+  // (docs/testing.md, "The transfer queue's read rate").
+  'history.transferProcessorMaxPollRPS': 1000,
 };
 
 export interface DevServerOptions {

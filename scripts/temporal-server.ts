@@ -272,7 +272,7 @@ export function serverConfig(o: { ip: string; port: number; databases: Databases
 
 // Dynamic config (polled every 10 s, so edits apply without a restart). The dev server's
 // own defaults that matter to us; everything else stays at the release's defaults.
-const DYNAMIC_CONFIG = `# written by scripts/temporal-server.ts; edits are overwritten at the next start
+export const DYNAMIC_CONFIG = `# written by scripts/temporal-server.ts; edits are overwritten at the next start
 # the visibility API's per-namespace rate (default 10/s): the API and reports list flows
 frontend.namespaceRPS.visibility:
   - value: 100
@@ -280,6 +280,10 @@ frontend.namespaceRPS.visibility:
 # worker that completed it in the same answer, not through the task queue (as the dev server, scripts/temporal-dev.ts)
 system.enableActivityEagerExecution:
   - value: true
+# how often a history shard may read its transfer queue (default 20/s: reads 50 ms apart); each
+# hop of a flow (a task handed to matching, a child's completion to its parent) waits for one
+history.transferProcessorMaxPollRPS:
+  - value: 1000
 `;
 
 async function waitReady(address: string, child: ChildProcess, logFile: string | undefined, timeoutMs: number, exited: () => boolean): Promise<void> {

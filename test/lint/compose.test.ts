@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
-import { DEFAULT_PG, serverConfig, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server';
+import { DEFAULT_PG, DYNAMIC_CONFIG, serverConfig, TEMPORAL_SERVER_VERSION } from '../../scripts/temporal-server';
+import { DEV_DYNAMIC_CONFIG } from '../../scripts/temporal-dev';
 import { SandboxInProductionError, refuseProduction } from '../../sandbox/main';
 import { WORKER_HEAP_OPTIONS, WORKER_MALLOC_ARENA_MAX, workerEnv } from '../../worker/heap';
 
@@ -514,4 +515,15 @@ describe('docker-compose.yml', () => {
     const ignored = fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
     for (const p of ['node_modules', '.env', '.git', '.data']) expect(ignored).toContain(p);
   });
+});
+
+test("the three Temporal servers (npm start's dev server, --engine=server, compose's) share the dynamic settings our latency depends on", () => {
+  const values = (text: string) => Object.fromEntries(Object.entries(yaml.load(text) as Record<string, { value: unknown }[]>).map(([k, v]) => [k, v[0]!.value]));
+  const compose = values(fs.readFileSync(path.join(ROOT, 'deploy', 'temporal', 'dynamicconfig.yaml'), 'utf8'));
+  const server = values(DYNAMIC_CONFIG);
+  for (const key of ['system.enableActivityEagerExecution', 'history.transferProcessorMaxPollRPS']) {
+    expect(DEV_DYNAMIC_CONFIG[key]).toBeDefined();
+    expect([key, server[key]]).toEqual([key, DEV_DYNAMIC_CONFIG[key]]);
+    expect([key, compose[key]]).toEqual([key, DEV_DYNAMIC_CONFIG[key]]);
+  }
 });
