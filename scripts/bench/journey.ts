@@ -38,6 +38,8 @@ export interface JourneyResult {
   ids: JourneyIds;
   steps: [Step, number][];
   totalMs: number;
+  /** the completion's POST on the wall clock (epoch ms): sent, answered (./timeline.ts); over the API only */
+  completion?: [number, number];
 }
 
 /** What the face SDK's uni.getFacialRecognitionMetaInfo() gives (no sandbox magic word: a pass). */
@@ -150,6 +152,7 @@ export async function runJourney(api: ApiDriver, who: { accountId: string; ip: s
     api.call('real-name start', 'POST', `/v1/accounts/${id}/real-name`, { realName: '张三', idNumber: randomIdNumber(), deviceId, environmentSafe: true, agreement: DEFAULT_REAL_NAME_AGREEMENT, client }, [200, 201]),
   );
   const flow = started.flow as { certifyId: string; clientToken: string; faceCheckId: string; flowId: string };
+  const sentAt = Date.now();
   const done = await step('completion → outcome', () =>
     api.call(
       'completion → outcome',
@@ -160,6 +163,7 @@ export async function runJourney(api: ApiDriver, who: { accountId: string; ip: s
       { 'x-face-token': flow.clientToken },
     ),
   );
+  const completion: [number, number] = [sentAt, Date.now()];
   if (done?.result?.outcome !== 'verified') throw new StepError('completion → outcome', `outcome ${JSON.stringify(done)}`);
 
   let rebindFlowId: string | null = null;
@@ -179,5 +183,6 @@ export async function runJourney(api: ApiDriver, who: { accountId: string; ip: s
     ids: { accountId: id, bindFlowId: `bind-phone:${id}`, realNameFlowId: flow.flowId, faceCheckId: flow.faceCheckId, rebindFlowId },
     steps,
     totalMs: performance.now() - t0,
+    completion,
   };
 }

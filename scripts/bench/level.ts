@@ -1,6 +1,7 @@
 // One concurrency level of a run: N journeys at concurrency C over the API (CPU of each process
 // read around them), the floor at the same concurrency, and the direct baseline at the same
 // concurrency. Every figure of a level comes from the same minutes on the same server.
+import type { Client } from '@temporalio/client';
 import type { Floor, FloorLoaded } from './floor';
 import { FLOOR_KINDS } from './floor';
 import type { Direct } from './direct';
@@ -8,6 +9,7 @@ import { ApiDriver, JourneyIdentities, runJourney, StepError, type JourneyIds, t
 import { CpuMeter } from './proc';
 import { pool, summarize, type Summary } from './stats';
 import type { BenchStack } from './stack';
+import { completionTimeline, type CompletionTimeline } from './timeline';
 
 export interface JourneySet {
   journeys: number;
@@ -37,6 +39,8 @@ export interface LevelResult {
   direct: JourneySet;
   /** one successful journey's workflow ids (for its histories) */
   sample: JourneyIds | null;
+  /** where the completions' time went, from up to 20 journeys' histories */
+  completionTimeline: CompletionTimeline | null;
 }
 
 export interface LevelOptions {
@@ -45,6 +49,8 @@ export interface LevelOptions {
   rebind: boolean;
   /** floor workflows per kind at this concurrency */
   floorWorkflows: number;
+  /** to read the journeys' histories */
+  client: Client;
   log: (line: string) => void;
 }
 
@@ -102,5 +108,6 @@ export async function runLevel(stack: BenchStack, api: ApiDriver, ids: JourneyId
   for (const kind of FLOOR_KINDS) floorLoaded.push(await floor.loaded(kind, o.floorWorkflows, c));
   o.log(`    the direct baseline at concurrency ${c}…`);
   const directRun = await drive(o.journeys, c, () => direct.run(ids.next('bench-direct'), { rebind: o.rebind }));
-  return { concurrency: c, api: set, cpu, floor: floorLoaded, direct: directRun.set, sample: results[0]?.ids ?? null };
+  const timeline = await completionTimeline(o.client, results);
+  return { concurrency: c, api: set, cpu, floor: floorLoaded, direct: directRun.set, sample: results[0]?.ids ?? null, completionTimeline: timeline };
 }

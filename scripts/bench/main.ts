@@ -184,7 +184,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const levels: LevelResult[] = [];
     for (const concurrency of o.sweep ? SWEEP : [o.concurrency]) {
       levels.push(
-        await runLevel(stack, api, ids, floor, direct, { journeys: o.journeys, concurrency, rebind: o.rebind, floorWorkflows: floorWorkflowsAt(o, concurrency), log }),
+        await runLevel(stack, api, ids, floor, direct, { journeys: o.journeys, concurrency, rebind: o.rebind, floorWorkflows: floorWorkflowsAt(o, concurrency), client, log }),
       );
     }
     const sample = levels.find((l) => l.sample)?.sample ?? null;

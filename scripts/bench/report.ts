@@ -5,6 +5,7 @@ import type { HistoryCount } from './histories';
 import { REBIND_STEPS, STEPS } from './journey';
 import type { LevelResult } from './level';
 import type { OpenFlowsResult } from './open-flows';
+import { MILESTONES } from './timeline';
 
 export interface BenchReport {
   startedAt: string;
@@ -74,6 +75,21 @@ function levelMarkdown(r: BenchReport, l: LevelResult): string {
       l.cpu.map((c) => [c.name, c.pid, c.cpuSec.toFixed(2), c.cpuSecPerJourney.toFixed(3), c.cores.toFixed(2), c.peakRssMb === null ? '–' : c.peakRssMb.toFixed(0)]),
     ),
   );
+  const t = l.completionTimeline;
+  if (t) {
+    out.push('', `Where a completion's time went (${t.journeys} journeys' histories; the server's event times beside the POST's, p50):`, '');
+    let before = 0;
+    out.push(
+      table(
+        ['after the POST', 'ms', 'since the line before'],
+        MILESTONES.map((m) => {
+          const row = [m, ms(t.p50[m]), ms(t.p50[m] - before)];
+          before = t.p50[m];
+          return row;
+        }),
+      ),
+    );
+  }
   return out.join('\n');
 }
 

@@ -1,66 +1,66 @@
-// Where the completion's time goes: journeys one at a time against the running stack, each
-// completion's POST timed on the wall clock beside the server's event times of its face check
-// and real-name histories (same machine, same clock). Prints the median of each milestone.
-//
-//   npm start        (another terminal)
-//   npm run bench:timeline -- [--journeys 30]
-import { ApiDriver, JourneyIdentities, runJourney, type Step } from './journey';
-import { attachRunning } from './stack';
-import { connectClient } from '../../lib/temporal';
+// Where a completion's time goes: each completion's POST on the wall clock beside the server's
+// event times of its face check and real-name histories (the same machine, so the same clock),
+// p50 over the level's journeys. Each milestone is one hop a user waits on: a task dispatched,
+// a task run, a child's result carried to its parent, the API's answer.
+import type { Client } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
+import type { JourneyResult } from './journey';
 import { percentile } from './stats';
 
-class TimedApi extends ApiDriver {
-  readonly at = new Map<string, [number, number]>();
-  override async call(step: string, ...rest: Parameters<ApiDriver['call']> extends [string, ...infer R] ? R : never) {
-    const s = Date.now();
-    try {
-      return await super.call(step, ...rest);
-    } finally {
-      this.at.set(step, [s, Date.now()]);
-    }
-  }
+const T = proto.api.enums.v1.EventType;
+
+export const MILESTONES = [
+  "the completion in the face check's history",
+  "the check's workflow task started",
+  'the face check completed',
+  "the child's result in the real-name history",
+  "the real-name's workflow task started",
+  'the real-name flow completed',
+  'the API answered',
+] as const;
+export type Milestone = (typeof MILESTONES)[number];
+
+export interface CompletionTimeline {
+  journeys: number;
+  /** p50 ms after the POST was sent, per milestone */
+  p50: Record<Milestone, number>;
 }
 
-type Event = { eventType?: unknown; eventTime?: { seconds?: unknown; nanos?: unknown } | null };
-const ms = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + Number(e.eventTime?.nanos ?? 0) / 1e6;
-const typeOf = (e: Event) => String(e.eventType).replace(/^EVENT_TYPE_/, '');
+type Event = { eventType?: proto.api.enums.v1.EventType | null; eventTime?: { seconds?: unknown; nanos?: number | null } | null };
+const at = (e: Event) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
-async function main() {
-  const n = Number(process.argv[process.argv.indexOf('--journeys') + 1]) || 30;
-  const stack = await attachRunning();
-  const client = await connectClient(stack.cfg);
-  const who = new JourneyIdentities();
-  const marks = new Map<string, number[]>();
-  const mark = (name: string, v: number) => marks.set(name, [...(marks.get(name) ?? []), v]);
-  for (let i = 0; i < n + 3; i++) {
-    const api = new TimedApi({ baseUrl: stack.baseUrl, apiKey: stack.apiKey, inboxUrl: stack.inboxUrl });
-    const j = await runJourney(api, who.next('timeline'), { rebind: false });
-    if (i < 3) continue; // warm-up
-    const [t0, t1] = api.at.get('completion → outcome' satisfies Step)!;
-    const face = (await client.workflow.getHandle(j.ids.faceCheckId).fetchHistory()).events ?? [];
-    const owner = (await client.workflow.getHandle(j.ids.realNameFlowId).fetchHistory()).events ?? [];
-    // the events after the completion arrived, in order, each named by its type and its rank
-    const after = (label: string, events: Event[]) => {
-      const seen = new Map<string, number>();
-      for (const e of events) {
-        if (ms(e) < t0 - 1) continue;
-        const t = typeOf(e);
-        const k = (seen.get(t) ?? 0) + 1;
-        seen.set(t, k);
-        mark(`${label} ${t}${k > 1 ? ` #${k}` : ''}`, ms(e) - t0);
-      }
-    };
-    after('face', face);
-    after('real-name', owner);
-    mark('API answered', t1 - t0);
-  }
-  const rows = [...marks].map(([name, v]) => [name, percentile([...v].sort((a, b) => a - b), 50), v.length] as const).sort((a, b) => a[1] - b[1]);
-  console.log(`completion timeline, ${n} journeys one at a time (ms after the POST, p50; n)`);
-  for (const [name, p50, count] of rows) console.log(`${p50.toFixed(1).padStart(8)}  ${name}  (${count})`);
-  await client.connection.close();
+/** The first event of one of the types, at or after `from` (ms); its time. */
+function first(events: Event[], types: proto.api.enums.v1.EventType[], from: number): number | undefined {
+  const e = events.find((x) => x.eventType != null && types.includes(x.eventType) && at(x) >= from);
+  return e ? at(e) : undefined;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** At most `sample` journeys' timelines (two history reads each). */
+export async function completionTimeline(client: Client, results: JourneyResult[], sample = 20): Promise<CompletionTimeline | null> {
+  const marks = new Map<Milestone, number[]>(MILESTONES.map((m) => [m, []]));
+  let n = 0;
+  for (const r of results.filter((x) => x.completion).slice(0, sample)) {
+    const [sent, answered] = r.completion!;
+    const face: Event[] = (await client.workflow.getHandle(r.ids.faceCheckId).fetchHistory()).events ?? [];
+    const owner: Event[] = (await client.workflow.getHandle(r.ids.realNameFlowId).fetchHistory()).events ?? [];
+    // the server stamps its events with its own clock reading, 1 ms apart from ours at most
+    const arrived = first(face, [T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED], sent - 1);
+    if (arrived === undefined) continue;
+    const childDone = first(owner, [T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED], arrived);
+    const times: [Milestone, number | undefined][] = [
+      ["the completion in the face check's history", arrived],
+      ["the check's workflow task started", first(face, [T.EVENT_TYPE_WORKFLOW_TASK_STARTED], arrived)],
+      ['the face check completed', first(face, [T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED], arrived)],
+      ["the child's result in the real-name history", childDone],
+      ["the real-name's workflow task started", childDone === undefined ? undefined : first(owner, [T.EVENT_TYPE_WORKFLOW_TASK_STARTED], childDone)],
+      ['the real-name flow completed', first(owner, [T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED], arrived)],
+      ['the API answered', answered],
+    ];
+    if (times.some(([, t]) => t === undefined)) continue;
+    for (const [m, t] of times) marks.get(m)!.push(t! - sent);
+    n += 1;
+  }
+  if (n === 0) return null;
+  const p50 = Object.fromEntries(MILESTONES.map((m) => [m, percentile([...marks.get(m)!].sort((a, b) => a - b), 50)])) as Record<Milestone, number>;
+  return { journeys: n, p50 };
+}

@@ -14,6 +14,7 @@ import { parseArgs } from '../../scripts/bench/main';
 import { toMarkdown } from '../../scripts/bench/report';
 import { sweepSvg } from '../../scripts/bench/svg';
 import { engineComparison } from '../../scripts/bench/engines';
+import { MILESTONES } from '../../scripts/bench/timeline';
 
 try {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -67,9 +68,18 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   expect(report.histories!.total.events).toBeGreaterThan(0);
   expect(report.histories!.total.workflowTasks).toBeGreaterThan(0);
 
+  // the completion's hops, in the order they happen, each after the POST was sent
+  const timeline = level!.completionTimeline!;
+  expect(timeline.journeys).toBe(2);
+  const hops = MILESTONES.map((m) => timeline.p50[m]);
+  expect(hops[0]).toBeGreaterThanOrEqual(-1);
+  for (let i = 1; i < hops.length; i++) expect(hops[i]).toBeGreaterThanOrEqual(hops[i - 1]!);
+  expect(hops.at(-1)).toBeCloseTo(level!.api.steps['completion → outcome']!.p50, -1);
+
   const md = toMarkdown(report);
   for (const step of [...STEPS, ...REBIND_STEPS]) expect(md).toContain(`| ${step} |`);
   expect(md).toContain('direct baseline');
+  for (const m of MILESTONES) expect(md).toContain(`| ${m} |`);
   expect(md).toContain('floor: workflow with one activity');
   const files = fs.readdirSync(outDir).sort();
   expect(files.map((f) => path.extname(f))).toEqual(['.json', '.md']);
