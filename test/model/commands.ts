@@ -567,6 +567,8 @@ export class RealNameStart extends Step {
     if (pass) pass.spent = true;
     const predicted = predictStart(w, 'personal', this.device);
     const r = await send();
+    // a device none of the scene's providers serves is refused by the pre-check, before the paid ID check
+    if (!predicted.issued && predicted.code === 'FACE_CLIENT_UNSUPPORTED') return void expectFaceRefused(r, predicted, what);
     if (this.id === 'mismatch') return expectAnswer(r, 422, 'ID_MISMATCH', what);
     if (this.id === 'maintenance') return expectAnswer(r, 503, 'ID_CHECK_UNAVAILABLE', what);
     if (expectFaceRefused(r, predicted, what)) return;
