@@ -6,7 +6,7 @@
 // Pure composition of the check's own activities (./activities.ts), so the worker's step and the
 // workflow tests' stubs run the same sequence. The workflow imports closingData and types.
 import { ApplicationFailure } from '@temporalio/common';
-import { detailsOf, flowError, isErrorCode } from '../../lib/errors';
+import { errorOf } from '../../lib/errors';
 import type { FlowError } from '../shared/contract';
 import type { QuotaSource } from '../../db/real-name';
 import type { FaceProviderName } from '../../lib/face-providers';
@@ -65,9 +65,8 @@ export async function settleFaceCheck(parts: Parts, input: SettleInput, attempt:
   try {
     auth = await parts.fetchAuthResult({ faceCheckId: input.faceCheckId, ownerFlowId: input.ownerFlowId, accountId: input.accountId, certifyId: input.certifyId });
   } catch (err) {
-    if (!(err instanceof ApplicationFailure) || !isErrorCode(err.type)) throw err;
-    if (!err.nonRetryable && attempt < RESULT_ATTEMPTS) throw err;
-    return { quota, error: flowError(err.type, detailsOf(err)) };
+    if (err instanceof ApplicationFailure && !err.nonRetryable && attempt < RESULT_ATTEMPTS) throw err;
+    return { quota, error: errorOf(err) }; // errorOf rethrows what is not one of our codes: an outage
   }
   if (input.close) {
     await parts.closeFaceRecord({ faceRecordId: input.faceRecordId, status: auth.authState === 'SUCCESS' ? 'success' : 'fail', data: closingData(auth, 'off') });

@@ -267,6 +267,8 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
   async function billed(certifyId: string, faceRecordId: string): Promise<FaceCheckResult> {
     // 3. billed from here: one unit, refunded if the result cannot be had
     // 4. the server-side result decides
+    let quota: Settled['quota'];
+    let auth: AuthResultSummary;
     const rejected = async (e: FlowError) => {
       await steps.refundFaceQuota({ faceCheckId, reason: 'face_result_unavailable' });
       await steps.closeFaceRecord({ faceRecordId, status: 'error', data: { error: e.code, ...(e.details ?? {}) } });
@@ -277,8 +279,6 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
       return end(success ? 'success' : 'fail', success ? null : flowError('FACE_FAILED', { faceRecordId }), { source: quota.source }, picture);
     };
     setStage('billing');
-    let quota: Settled['quota'];
-    let auth: AuthResultSummary;
     if (appliesSince2(SETTLE_IN_ONE)) {
       const settled = await steps.settleFaceCheck({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId, faceRecordId, close: !input.needPicture });
       quota = settled.quota;
