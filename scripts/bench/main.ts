@@ -26,6 +26,7 @@ import { OPEN_FLOWS_ENV, runOpenFlows } from './open-flows';
 import { toMarkdown, type BenchReport } from './report';
 import { attachRunning, startOwnStack, type OwnStackOptions } from './stack';
 import { sweepSvg } from './svg';
+import { measureVmCall } from './vm-call';
 
 const ROOT = path.join(__dirname, '..', '..');
 export const SWEEP = [1, 4, 16, 32, 64];
@@ -142,6 +143,7 @@ async function runOpenFlowsBench(o: BenchOptions & { openFlows: number }, log: (
       machine: { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(), node: process.version },
       options: { journeys: o.journeys, concurrency: [o.concurrency], rebind: false, floorRuns: 0, floorWorkflows: 0, openFlows: o.openFlows, openConcurrency: o.openConcurrency },
       floorUnloaded: [],
+      vmCall: null,
       histories: null,
       levels: [],
       openFlows,
@@ -180,6 +182,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     log(`the floor, unloaded (${o.floorRuns} each)…`);
     const floorUnloaded: FloorUnloaded[] = [];
     for (const kind of FLOOR_KINDS) floorUnloaded.push(await floor.unloaded(kind, o.floorRuns));
+    const vmCall = measureVmCall();
 
     const levels: LevelResult[] = [];
     for (const concurrency of o.sweep ? SWEEP : [o.concurrency]) {
@@ -198,6 +201,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       machine: { cpus: os.cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg(), node: process.version },
       options: { journeys: o.journeys, concurrency: levels.map((l) => l.concurrency), rebind: o.rebind, floorRuns: o.floorRuns, floorWorkflows: floorWorkflowsAt(o, o.concurrency), openFlows: null, openConcurrency: null },
       floorUnloaded,
+      vmCall,
       histories,
       levels,
       openFlows: null,

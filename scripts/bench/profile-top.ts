@@ -1,5 +1,6 @@
 // Where a part's CPU went, from a V8 CPU profile the bench wrote (BENCH_CPU_PROF=<dir>):
-//   tsx scripts/bench/profile-top.ts <dir>/worker.cpuprofile [N]
+//   tsx scripts/bench/profile-top.ts <dir>/worker/CPU.<date>.<pid>.<thread>.cpuprofile [N]
+// (one file per thread: the worker writes its main thread's and its workflow thread's)
 // Self time per function, and per package or source folder, the top N of each.
 import fs from 'node:fs';
 

@@ -6,6 +6,7 @@ import { REBIND_STEPS, STEPS } from './journey';
 import type { LevelResult } from './level';
 import type { OpenFlowsResult } from './open-flows';
 import { MILESTONES } from './timeline';
+import type { VmCallCost } from './vm-call';
 
 export interface BenchReport {
   startedAt: string;
@@ -16,6 +17,8 @@ export interface BenchReport {
   machine: { cpus: number; loadAverageBefore: number[]; loadAverageAfter: number[]; node: string };
   options: { journeys: number; concurrency: number[]; rebind: boolean; floorRuns: number; floorWorkflows: number; openFlows: number | null; openConcurrency: number | null };
   floorUnloaded: FloorUnloaded[];
+  /** one call into a workflow's V8 context, with and without the SDK's per-call watchdog (null in open-flows mode) */
+  vmCall: VmCallCost | null;
   histories: { workflows: HistoryCount[]; total: HistoryCount } | null;
   levels: LevelResult[];
   /** --open-flows N: the waiting flows' cost and the journeys among them (levels are then empty) */
@@ -177,6 +180,14 @@ export function toMarkdown(r: BenchReport): string {
         ['workflow', 'runs', 'p50 ms', 'p95 ms', 'max ms'],
         r.floorUnloaded.map((f) => [`${f.kind}`, f.latency.n, ms(f.latency.p50), ms(f.latency.p95), ms(f.latency.max)]),
       ),
+    );
+  }
+  if (r.vmCall) {
+    const v = r.vmCall;
+    out.push(
+      '',
+      `A call into a workflow's V8 context (${v.calls} calls, this process, quiet): ${v.withWatchdogUs.toFixed(1)} µs CPU with the 5 s timeout the SDK sets on every call ` +
+        `(Node starts and joins a watchdog thread for each), ${v.withoutUs.toFixed(1)} µs without; every activation of a workflow makes three (activate, unblock conditions, conclude).`,
     );
   }
   if (r.levels.length > 1) {

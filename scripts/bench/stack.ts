@@ -176,9 +176,11 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
 
     const spawnPart = (name: ProcName, file: string, partEnv: NodeJS.ProcessEnv = env) => {
       const out = fs.openSync(path.join(o.workDir, `${name}.log`), 'a');
-      // BENCH_CPU_PROF=<dir>: each part writes a V8 CPU profile there when it stops (Node does
-      // not take --cpu-prof from NODE_OPTIONS); scripts/bench/profile-top.ts summarizes one
-      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF, '--cpu-prof-name', `${name}.cpuprofile`] : [];
+      // BENCH_CPU_PROF=<dir>: each part writes V8 CPU profiles into <dir>/<part>/ when it stops
+      // (Node does not take --cpu-prof from NODE_OPTIONS), one per thread under Node's own names:
+      // the worker's workflows run in a thread of their own, whose profile a fixed name would
+      // overwrite. scripts/bench/profile-top.ts summarizes one.
+      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(process.env.BENCH_CPU_PROF, name)] : [];
       const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, file)], { cwd: ROOT, env: partEnv, stdio: ['ignore', out, out] });
       fs.closeSync(out);
       children.push({ name, child });

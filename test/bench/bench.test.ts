@@ -54,6 +54,9 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
 
   expect(report.floorUnloaded.map((f) => f.kind)).toEqual(FLOOR_KINDS);
   for (const f of report.floorUnloaded) expect(f.latency.p50).toBeGreaterThan(0);
+  expect(report.vmCall!.calls).toBeGreaterThanOrEqual(2000);
+  expect(report.vmCall!.withWatchdogUs).toBeGreaterThan(0);
+  expect(report.vmCall!.withoutUs).toBeGreaterThan(0);
   expect(level!.floor.map((f) => f.kind)).toEqual(FLOOR_KINDS);
   for (const f of level!.floor) expect(f.perSec).toBeGreaterThan(0);
 
@@ -81,6 +84,7 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   expect(md).toContain('direct baseline');
   for (const m of MILESTONES) expect(md).toContain(`| ${m} |`);
   expect(md).toContain('floor: workflow with one activity');
+  expect(md).toMatch(/A call into a workflow's V8 context \(\d+ calls, this process, quiet\): [0-9.]+ µs CPU with the 5 s timeout/);
   const files = fs.readdirSync(outDir).sort();
   expect(files.map((f) => path.extname(f))).toEqual(['.json', '.md']);
   expect(JSON.parse(fs.readFileSync(path.join(outDir, files[0]!), 'utf8')).levels[0].concurrency).toBe(1);
