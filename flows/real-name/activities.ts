@@ -1,6 +1,7 @@
 // Real-name saga steps that are not the face check itself: the pre-checks, the ID two-factor
 // check (rate-limited per client IP, slot given back when the provider is at fault), and the
 // final record under the subject-limit lock.
+import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activity-deps';
 import { failure } from '../../lib/errors';
 import { SendRateLimiter } from '../../lib/rate-limit';
@@ -23,6 +24,9 @@ import {
   subjectCount,
 } from '../../db/real-name';
 import { providersForDevice } from '../face-check/providers';
+import { createFaceActivities } from '../face-check/activities';
+import { createSecurityCheckActivities } from '../security-check/activities';
+import { checkThenIssue, type CheckThenIssueInput, type CheckedThenIssued } from './checks';
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
 import { TRANSPORT_ERROR, type ProviderFailure } from '../../providers/shared/result';
@@ -171,7 +175,16 @@ export function createRealNameActivities(deps: ActivityDeps) {
     return recorded;
   }
 
-  return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName };
+  // the parts of the step before the face that are other flows' steps too
+  const { issueCertifyId } = createFaceActivities(deps);
+  const { spendSecurityPass } = createSecurityCheckActivities(deps);
+
+  /** The pre-checks, the pass, the ID check and the certifyId as one step (./checks.ts). */
+  async function checkThenIssueStep(input: CheckThenIssueInput): Promise<CheckedThenIssued> {
+    return checkThenIssue({ precheckRealName: precheckRealNameStep, spendSecurityPass, checkIdentity, issueCertifyId }, input, Context.current().info.attempt);
+  }
+
+  return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName, checkThenIssue: checkThenIssueStep };
 }
 
 /** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */

@@ -31,7 +31,8 @@ import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
 import { ISSUE_STEP, startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
-import { FEWER_TASKS, SECURITY_PASS, applies, beginRun } from '../shared/patches';
+import { CHECK_THEN_ISSUE, FEWER_TASKS, SECURITY_PASS, applies, appliesSince3, beginRun } from '../shared/patches';
+import type { CheckThenIssueInput } from './checks';
 import {
   beginRealNameUpdate,
   realNameFlowIdOf,
@@ -53,6 +54,12 @@ const issuing = shortSteps<Pick<FaceCheckActivities, 'issueCertifyId'>>(ISSUE_ST
 const idCheck = shortSteps<RealNameActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+// Before the face in one step (./checks.ts): both calls' time, the ID check's first backoff,
+// and retried without end as the database steps were (the step itself ends provider faults).
+const beforeFace = shortSteps<RealNameActivities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 export async function realName(input: RealNameInput): Promise<RealNameResult> {
@@ -117,52 +124,31 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     ]);
   }
 
-  // 1. pre-checks, before any paid call
-  try {
-    await steps.precheckRealName({
-      flowId,
-      accountId: input.accountId,
-      realName: input.realName,
-      idNumber: input.idNumber,
-      deviceId: input.deviceId,
-      // an unsafe environment with a pass the API accepted: spent just below
-      environmentSafe: input.environmentSafe || input.securityPassHash !== undefined,
-      subjectLimit: s.subjectLimit,
-      freePerAccount: s.freePerAccount,
-    });
-  } catch (err) {
-    return finish('rejected', errorOf(err));
-  }
-
-  // 1b. the security pass (an unsafe environment proven by SMS): spent by this run, once; a pass
-  // another run spent, or expired since the API looked, ends the run with its code
-  if (input.securityPassHash !== undefined && !input.environmentSafe && applies(SECURITY_PASS)) {
-    try {
-      await steps.spendSecurityPass({ passHash: input.securityPassHash, runKey, flowId, accountId: input.accountId, deviceId: input.deviceId, meta: input.meta });
-    } catch (err) {
-      return finish('rejected', errorOf(err));
-    }
-  }
-
-  // 2. ID two-factor check (slot given back by the activity when the provider is at fault)
-  setStage('id_check');
-  try {
-    await idCheck.checkIdentity({
-      flowId,
-      callKey: `${runKey}/id-check`,
-      accountId: input.accountId,
-      realName: input.realName,
-      idNumber: input.idNumber,
-      clientIp: input.meta.ip ?? null,
-      perDay: s.idCheckPerDay,
-      gapSec: s.idCheckGapSec,
-    });
-  } catch (err) {
-    return finish('rejected', errorOf(err));
-  }
-
-  // 3–9. the face check, as a child workflow
-  setStage('issuing_certify_id');
+  const precheck = {
+    flowId,
+    accountId: input.accountId,
+    realName: input.realName,
+    idNumber: input.idNumber,
+    deviceId: input.deviceId,
+    // an unsafe environment with a pass the API accepted: spent just below
+    environmentSafe: input.environmentSafe || input.securityPassHash !== undefined,
+    subjectLimit: s.subjectLimit,
+    freePerAccount: s.freePerAccount,
+  };
+  const securityPass =
+    input.securityPassHash !== undefined && !input.environmentSafe
+      ? { passHash: input.securityPassHash, runKey, flowId, accountId: input.accountId, deviceId: input.deviceId, meta: input.meta }
+      : undefined;
+  const idCheckInput = {
+    flowId,
+    callKey: `${runKey}/id-check`,
+    accountId: input.accountId,
+    realName: input.realName,
+    idNumber: input.idNumber,
+    clientIp: input.meta.ip ?? null,
+    perDay: s.idCheckPerDay,
+    gapSec: s.idCheckGapSec,
+  };
   const owner = realNameFlowIdOf(input.accountId);
   // from the input, not workflowInfo(): the same id when a history replays under another id
   const faceCheckId = perRun ? childId(owner, 'face') : faceCheckIdOf(owner);
@@ -176,14 +162,55 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     ttlSec: s.ttlSec,
     meta: input.meta,
   };
-  // From fewer-tasks on the certifyId is issued here, in this task, and the check starts with
-  // it: no task of the child's and no signal back before the caller has its answer.
-  if (applies(FEWER_TASKS)) {
+  const issuedAt = (issued: Omit<NonNullable<FaceCheckInput['issued']>, 'expiresAt'>) => ({ ...issued, expiresAt: new Date(Date.now() + s.ttlSec * 1000).toISOString() });
+
+  if (appliesSince3(CHECK_THEN_ISSUE)) {
+    // 1–3. the pre-checks, the pass, the ID check and the certifyId, in one step (./checks.ts)
+    const step: CheckThenIssueInput = { precheck, ...(securityPass && { securityPass }), idCheck: idCheckInput, issue: { ...check, faceCheckId, ownerFlowId: flowId } };
     try {
-      const issued = await issuing.issueCertifyId({ ...check, faceCheckId, ownerFlowId: flowId });
-      check.issued = { ...issued, expiresAt: new Date(Date.now() + s.ttlSec * 1000).toISOString() };
+      const r = await beforeFace.checkThenIssue(step);
+      if ('error' in r) return finish('rejected', r.error);
+      setStage('issuing_certify_id');
+      check.issued = issuedAt(r.issued);
     } catch (err) {
       return finish('rejected', errorOf(err));
+    }
+  } else {
+    // 1. pre-checks, before any paid call
+    try {
+      await steps.precheckRealName(precheck);
+    } catch (err) {
+      return finish('rejected', errorOf(err));
+    }
+
+    // 1b. the security pass (an unsafe environment proven by SMS): spent by this run, once; a pass
+    // another run spent, or expired since the API looked, ends the run with its code
+    if (securityPass && applies(SECURITY_PASS)) {
+      try {
+        await steps.spendSecurityPass(securityPass);
+      } catch (err) {
+        return finish('rejected', errorOf(err));
+      }
+    }
+
+    // 2. ID two-factor check (slot given back by the activity when the provider is at fault)
+    setStage('id_check');
+    try {
+      await idCheck.checkIdentity(idCheckInput);
+    } catch (err) {
+      return finish('rejected', errorOf(err));
+    }
+
+    // 3–9. the face check, as a child workflow
+    setStage('issuing_certify_id');
+    // From fewer-tasks on the certifyId is issued here, in this task, and the check starts with
+    // it: no task of the child's and no signal back before the caller has its answer.
+    if (applies(FEWER_TASKS)) {
+      try {
+        check.issued = issuedAt(await issuing.issueCertifyId({ ...check, faceCheckId, ownerFlowId: flowId }));
+      } catch (err) {
+        return finish('rejected', errorOf(err));
+      }
     }
   }
   try {

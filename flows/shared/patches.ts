@@ -5,7 +5,8 @@
 // Each marker costs two history events (the marker, and the TemporalChangeVersion search
 // attribute the SDK sets with it). Runs begun since BASELINE record that one marker instead of
 // one per change above: `applies(id)` is true for them without asking, and asks `patched(id)`
-// only for runs recorded before. BASELINE_2 does the same for the changes made after BASELINE.
+// only for runs recorded before. BASELINE_2 does the same for the changes made after BASELINE,
+// BASELINE_3 for those after BASELINE_2.
 import { patched } from '@temporalio/workflow';
 
 /** Every run of a flow has its own side-effect keys (./run-key.ts). */
@@ -48,15 +49,24 @@ export const SETTLE_IN_ONE = 'settle-in-one';
 /** BASELINE and every change after it (SETTLE_IN_ONE): again one marker per run. */
 export const BASELINE_2 = 'baseline-2026-12-03';
 
+/**
+ * A real-name run's steps before the face (pre-checks, security pass, ID check, certifyId) run
+ * as one local step (flows/real-name/checks.ts), instead of three or four.
+ */
+export const CHECK_THEN_ISSUE = 'check-then-issue';
+
+/** BASELINE_2 and every change after it (CHECK_THEN_ISSUE): one marker per run. */
+export const BASELINE_3 = 'baseline-2026-12-03b';
+
 // The module is instantiated per workflow run (the SDK keeps each run's module cache apart),
 // so this is the run's own decision. Kept because a replay's "no marker" is not final for the
 // SDK: an old run that goes on live would otherwise take the baseline mid-way.
-let baseline: 0 | 1 | 2 | undefined;
+let baseline: 0 | 1 | 2 | 3 | undefined;
 
 /** Whether this run began on a baseline; called first thing by every flow, so the decision is its first task's. */
 export function beginRun(): boolean {
-  // the newest first: a run recorded on BASELINE has no BASELINE_2 marker, so replay asks on
-  baseline ??= patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
+  // the newest first: a run recorded on an older baseline has no newer marker, so replay asks on
+  baseline ??= patched(BASELINE_3) ? 3 : patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
   return baseline > 0;
 }
 
@@ -68,5 +78,11 @@ export function applies(id: string): boolean {
 /** Whether a change made after BASELINE applies: always from BASELINE_2 on, else as recorded (a live older run takes it from there). */
 export function appliesSince2(id: string): boolean {
   beginRun();
-  return baseline === 2 || patched(id);
+  return baseline! >= 2 || patched(id);
+}
+
+/** Whether a change made after BASELINE_2 applies: always from BASELINE_3 on, else as recorded. */
+export function appliesSince3(id: string): boolean {
+  beginRun();
+  return baseline === 3 || patched(id);
 }

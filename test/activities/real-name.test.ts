@@ -2,7 +2,9 @@
 // retry (a worker dying mid-step) must not break — quota consumed once and never below
 // zero, a refund given once, one paid ID check per flow run — and the counters' periods on
 // the China calendar.
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../flows/activities';
+import type { CheckedThenIssued, CheckThenIssueInput } from '../../flows/real-name/checks';
 import { readCounter, recordProviderCall } from '../../db/counters';
 import { startStack, type Stack } from '../support/stack';
 import { NAME, quotaOf, readyAccount, uniqueIdNumber, uniqueIp } from '../support/real-name';
@@ -47,6 +49,68 @@ test('checkIdentity runs twice for one flow run: one paid call, one count, one r
   expect(stack.idcard.calls() - calls).toBe(1);
   const n = await stack.deps.pool.query('SELECT count(*)::int AS n FROM provider_calls WHERE call_key = $1', [callKey]);
   expect(n.rows[0].n).toBe(1);
+});
+
+/** The real-name run's step before the face, for a ready account (flows/real-name/checks.ts). */
+async function beforeFace(): Promise<CheckThenIssueInput> {
+  const { id, deviceId } = await readyAccount(stack);
+  const idNumber = uniqueIdNumber();
+  const flowId = `real-name:${id}`;
+  const faceCheckId = `${flowId}/run-1/face`;
+  return {
+    precheck: { flowId, accountId: id, realName: NAME, idNumber, deviceId, environmentSafe: true, subjectLimit: 3, freePerAccount: 1 },
+    idCheck: { flowId, callKey: `${flowId}/run-1/id-check`, accountId: id, realName: NAME, idNumber, clientIp: uniqueIp(), perDay: 5, gapSec: 60 },
+    issue: { faceCheckId, ownerFlowId: flowId, accountId: id, scene: 'personal', identity: { realName: NAME, idNumber }, deviceId, requestDigest: `digest-${faceCheckId}`, needPicture: false, ttlSec: 60, meta: {} },
+  };
+}
+const attemptOf = (input: CheckThenIssueInput) => (attempt: number): Promise<CheckedThenIssued> => new MockActivityEnvironment({ attempt }).run(acts.checkThenIssue, input);
+const ledgerOf = async (key: string) => (await stack.deps.pool.query('SELECT state FROM face_quota_ledger WHERE key = $1', [key])).rows;
+const faceRows = async (key: string) => (await stack.deps.pool.query('SELECT count(*)::int AS n FROM face_verifications WHERE face_check_id = $1', [key])).rows[0].n;
+
+test('the step before the face twice at once, then again: one paid ID check, one certifyId, one hold, one row', async () => {
+  const input = await beforeFace();
+  const run = attemptOf(input);
+  const idCalls = stack.idcard.calls();
+  const [a, b] = await Promise.all([run(1), run(1)]);
+  const c = await run(2);
+  const certifyIds = new Set([a, b, c].map((r) => ('issued' in r ? r.issued.certifyId : r.error.code)));
+  expect(certifyIds.size).toBe(1);
+  expect(a).toMatchObject({ issued: { certifyId: expect.any(String), faceRecordId: expect.any(String) } });
+  // two at once may both reach the provider before either recorded its answer; the retry never does
+  expect(stack.idcard.calls() - idCalls).toBeLessThanOrEqual(2);
+  const counted = await stack.deps.pool.query('SELECT count(*)::int AS n FROM provider_calls WHERE call_key = $1', [input.idCheck.callKey]);
+  expect(counted.rows[0].n).toBe(1);
+  expect(await ledgerOf(input.issue.faceCheckId)).toEqual([{ state: 'held' }]);
+  expect(await faceRows(input.issue.faceCheckId)).toBe(1);
+});
+
+test('the face provider down: retried without a second ID check, ended on the third attempt with nothing held', async () => {
+  const input = await beforeFace();
+  const run = attemptOf(input);
+  const idCalls = stack.idcard.calls();
+  stack.face.setFailure('http500');
+  try {
+    await expect(run(1)).rejects.toMatchObject({ type: 'FACE_PROVIDER_ERROR', nonRetryable: false });
+    await expect(run(2)).rejects.toMatchObject({ type: 'FACE_PROVIDER_ERROR' });
+    expect(await run(3)).toMatchObject({ error: { code: 'FACE_PROVIDER_ERROR' } });
+  } finally {
+    stack.face.setFailure(null);
+  }
+  expect(stack.idcard.calls() - idCalls).toBe(1);
+  expect(await ledgerOf(input.issue.faceCheckId)).toEqual([{ state: 'released' }]);
+  expect(await faceRows(input.issue.faceCheckId)).toBe(0);
+  // the provider back, a new run of the same account is served (the unit was given back)
+  const again = await run(1);
+  expect(again).toMatchObject({ issued: { certifyId: expect.any(String) } });
+});
+
+test('a pre-check refusal is the answer on any attempt, before any paid call', async () => {
+  const input = await beforeFace();
+  const idCalls = stack.idcard.calls();
+  const refused = { ...input, precheck: { ...input.precheck, subjectLimit: 0 } };
+  for (const attempt of [1, 5]) expect(await attemptOf(refused)(attempt)).toMatchObject({ error: { code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: 0 } } });
+  expect(stack.idcard.calls() - idCalls).toBe(0);
+  expect(await ledgerOf(input.issue.faceCheckId)).toEqual([]);
 });
 
 test('counters: today, yesterday, weeks from Monday, months, years on the China calendar', async () => {

@@ -118,8 +118,9 @@ test('one real-name journey: one trace from the API through the saga, its face c
     expect(calls.map((c) => [c.kind, c.service, parentOf(c)!.name])).toEqual(calls.map(() => [CLIENT, 'vsaga-worker', `RunActivity:${activity}`]));
     expect(calls.at(-1)!.attributes).toMatchObject({ 'vsaga.provider': name.split(/[:/]/)[1], 'vsaga.provider.outcome': 'ok' });
   };
-  providerCalls('Provider:idcard/check', 'checkIdentity');
-  providerCalls('Provider:face/getCertifyId', 'issueCertifyId');
+  // the pre-checks, the ID check and the certifyId: one step
+  providerCalls('Provider:idcard/check', 'checkThenIssue');
+  providerCalls('Provider:face/getCertifyId', 'checkThenIssue');
   providerCalls('Provider:face/getAuthResult', 'settleFaceCheck'); // billing, the verdict and closing: one step
 
   // the completion is its own request (the API relays it as a signal): its trace reaches the face check's handler

@@ -563,12 +563,13 @@ export class RealNameStart extends Step {
       return;
     }
     a.started.add('real-name');
-    // a new run spends the pass first, whatever comes after
-    if (pass) pass.spent = true;
     const predicted = predictStart(w, 'personal', this.device);
     const r = await send();
-    // a device none of the scene's providers serves is refused by the pre-check, before the paid ID check
+    // a device none of the scene's providers serves is refused by the pre-check, before the
+    // pass is spent and before the paid ID check: the pass stays good
     if (!predicted.issued && predicted.code === 'FACE_CLIENT_UNSUPPORTED') return void expectFaceRefused(r, predicted, what);
+    // past the pre-checks a new run spends the pass, whatever comes after
+    if (pass) pass.spent = true;
     if (this.id === 'mismatch') return expectAnswer(r, 422, 'ID_MISMATCH', what);
     if (this.id === 'maintenance') return expectAnswer(r, 503, 'ID_CHECK_UNAVAILABLE', what);
     if (expectFaceRefused(r, predicted, what)) return;

@@ -31,6 +31,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { createActivities } from '../../flows/activities';
 import { faceCompletionSignal } from '../../flows/face-check/contract';
 import { settleFaceCheck, type SettleInput } from '../../flows/face-check/settle';
+import { checkThenIssue, type CheckThenIssueInput } from '../../flows/real-name/checks';
 import type { CodeLimits } from '../../flows/shared/contract';
 import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
@@ -65,6 +66,7 @@ export const ACTIVITY_NAMES = [
   'sendRebindNotices',
   'applyRebind',
   'precheckRealName',
+  'spendSecurityPass',
   'checkIdentity',
   'recordRealName',
   'issueCertifyId',
@@ -129,6 +131,9 @@ function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) =
   // parts are what a test stubs and sees called, as the worker's step calls them
   const part = out as unknown as Parameters<typeof settleFaceCheck>[0];
   out.settleFaceCheck = (input: unknown) => settleFaceCheck(part, input as SettleInput, Context.current().info.attempt);
+  // so is the real-name run's step before the face (flows/real-name/checks.ts)
+  const before = out as unknown as Parameters<typeof checkThenIssue>[0];
+  out.checkThenIssue = (input: unknown) => checkThenIssue(before, input as CheckThenIssueInput, Context.current().info.attempt);
   return out;
 }
 

@@ -94,6 +94,24 @@ describe('real-name: refused before the face check', () => {
     });
   });
 
+  it('the certifyId fails once after a good ID check: the step runs again whole, the flow gets its certifyId', async () => {
+    let issues = 0;
+    const flaky = stubs({
+      issueCertifyId: async (i) => {
+        if (++issues === 1) throw transient('FACE_PROVIDER_ERROR', { errCode: 'HTTP_500' });
+        return { certifyId: `cert-${i.faceCheckId}`, faceRecordId: 'face-row-7' };
+      },
+    });
+    await t.run(flaky, async (r) => {
+      const { started, handle } = begin(r, input());
+      expect(await started).toMatchObject({ certifyId: expect.stringMatching(/^cert-/), cache: false });
+      // the pre-checks and the ID check again (each answers from what its first attempt kept)
+      expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'precheckRealName', 'checkIdentity', 'issueCertifyId']);
+      expect(r.calls.attempts('issueCertifyId')).toEqual([1, 2]);
+      expect(await handle.query(realNameStateQuery)).toMatchObject({ stage: 'awaiting_face' });
+    });
+  });
+
   it('a pre-check refusal stops before any paid call', async () => {
     await t.run(stubs({ precheckRealName: async () => Promise.reject(rejection('REAL_NAME_SUBJECT_LIMIT', { limit: 3 })) }), async (r) => {
       const { started, handle } = begin(r, input());
