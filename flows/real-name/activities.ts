@@ -9,7 +9,6 @@ import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
 import { recordAudit, recordCallbackEvent } from '../../db/events';
 import type { RequestMeta } from '../shared/contract';
-import type { RealNameInput } from './contract';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import { inTransaction } from '../../db/pool';
 import {
@@ -26,29 +25,10 @@ import {
 import { providersForDevice } from '../face-check/providers';
 import { createFaceActivities } from '../face-check/activities';
 import { createSecurityCheckActivities } from '../security-check/activities';
-import { checkThenIssue, type CheckThenIssueInput, type CheckedThenIssued } from './checks';
+import { checkThenIssue, type CheckThenIssueInput, type CheckedThenIssued, type IdCheckInput, type RealNamePrecheckInput } from './checks';
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
 import { TRANSPORT_ERROR, type ProviderFailure } from '../../providers/shared/result';
-
-/** The saga's request fields, with the limits it runs under. */
-export interface RealNamePrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
-  flowId: string;
-  subjectLimit: number;
-  freePerAccount: number;
-}
-
-export interface IdCheckInput {
-  flowId: string;
-  /** flow id + run id: one ID check per flow run, however often the activity runs */
-  callKey: string;
-  accountId: string;
-  realName: string;
-  idNumber: string;
-  clientIp: string | null;
-  perDay: number;
-  gapSec: number;
-}
 
 export interface RecordRealNameInput {
   flowId: string;

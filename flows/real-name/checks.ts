@@ -10,9 +10,28 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { errorOf, flowError } from '../../lib/errors';
 import type { FlowError } from '../shared/contract';
-import type { IdCheckInput, RealNamePrecheckInput } from './activities';
+import type { RealNameInput } from './contract';
 import type { IssueCertifyIdInput, IssuedCheck } from '../face-check/activities';
 import type { SpendSecurityPassInput } from '../security-check/activities';
+
+/** The saga's request fields, with the limits it runs under. */
+export interface RealNamePrecheckInput extends Pick<RealNameInput, 'accountId' | 'realName' | 'idNumber' | 'deviceId' | 'environmentSafe'> {
+  flowId: string;
+  subjectLimit: number;
+  freePerAccount: number;
+}
+
+export interface IdCheckInput {
+  flowId: string;
+  /** flow id + run id: one ID check per flow run, however often the activity runs */
+  callKey: string;
+  accountId: string;
+  realName: string;
+  idNumber: string;
+  clientIp: string | null;
+  perDay: number;
+  gapSec: number;
+}
 
 /**
  * The provider calls' budget, as the ID check's and the certifyId's own steps had: a provider's
