@@ -22,17 +22,20 @@ import { createWebhookActivities } from './webhooks/activities';
 import { createRetentionActivities } from './retention/activities';
 
 export function createActivities(deps: ActivityDeps) {
+  // built once: the real-name step before the face is made of two of their steps
+  const face = createFaceActivities(deps);
+  const securityCheck = createSecurityCheckActivities(deps);
   return {
     ...createCodeActivities(deps),
     ...createBindActivities(deps),
     ...createSessionActivities(deps),
     ...createContactChangeActivities(deps),
     ...createRebindActivities(deps),
-    ...createRealNameActivities(deps),
-    ...createFaceActivities(deps),
+    ...createRealNameActivities(deps, { ...face, ...securityCheck }),
+    ...face,
     ...createFaceSceneActivities(deps),
     ...createGrantActivities(deps),
-    ...createSecurityCheckActivities(deps),
+    ...securityCheck,
     ...createWebhookActivities(deps),
     ...createRetentionActivities(deps),
   };

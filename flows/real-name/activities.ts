@@ -23,8 +23,8 @@ import {
   subjectCount,
 } from '../../db/real-name';
 import { providersForDevice } from '../face-check/providers';
-import { createFaceActivities } from '../face-check/activities';
-import { createSecurityCheckActivities } from '../security-check/activities';
+import type { FaceCheckActivities } from '../face-check/activities';
+import type { SecurityCheckActivities } from '../security-check/activities';
 import { checkThenIssue, type CheckThenIssueInput, type CheckedThenIssued, type IdCheckInput, type RealNamePrecheckInput } from './checks';
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
@@ -45,7 +45,10 @@ const ID_SCENE = 'idcard_verification';
 /** How the logs and metrics name an ID check failure: the network's, or the provider's. */
 const failureKind = (f: ProviderFailure) => (f.code === TRANSPORT_ERROR ? 'transport_error' : 'provider_fault');
 
-export function createRealNameActivities(deps: ActivityDeps) {
+/** The other flows' steps the step before the face is made of, as the worker built them (flows/activities.ts). */
+export type BeforeFaceParts = Pick<FaceCheckActivities, 'issueCertifyId'> & Pick<SecurityCheckActivities, 'spendSecurityPass'>;
+
+export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, spendSecurityPass }: BeforeFaceParts) {
   const limiter = new SendRateLimiter(deps.redis);
 
   /** The authoritative pre-checks (the API ran the same ones to answer fast). */
@@ -154,10 +157,6 @@ export function createRealNameActivities(deps: ActivityDeps) {
     await notifyWebhookDispatcher(deps, input.accountId, 'real_name.verified');
     return recorded;
   }
-
-  // the parts of the step before the face that are other flows' steps too
-  const { issueCertifyId } = createFaceActivities(deps);
-  const { spendSecurityPass } = createSecurityCheckActivities(deps);
 
   /** The pre-checks, the pass, the ID check and the certifyId as one step (./checks.ts). */
   async function checkThenIssueStep(input: CheckThenIssueInput): Promise<CheckedThenIssued> {

@@ -8,7 +8,7 @@
 // ID check answers from its recorded outcome, the certifyId from its row, the pass from its
 // spending), so a retry pays nothing twice.
 import { ApplicationFailure } from '@temporalio/common';
-import { errorOf, flowError } from '../../lib/errors';
+import { errorOf, flowError, isErrorCode } from '../../lib/errors';
 import type { FlowError } from '../shared/contract';
 import type { RealNameInput } from './contract';
 import type { IssueCertifyIdInput, IssuedCheck } from '../face-check/activities';
@@ -83,9 +83,5 @@ export async function checkThenIssue(parts: Parts, input: CheckThenIssueInput, a
 
 /** One of our codes as the flow keeps it; anything else as the outage the caller is told of. */
 function ourError(err: unknown): FlowError {
-  try {
-    return errorOf(err);
-  } catch {
-    return flowError('SERVICE_UNAVAILABLE');
-  }
+  return err instanceof ApplicationFailure && isErrorCode(err.type) ? errorOf(err) : flowError('SERVICE_UNAVAILABLE');
 }

@@ -41,8 +41,8 @@ export async function completionTimeline(client: Client, results: JourneyResult[
   let n = 0;
   for (const r of results.filter((x) => x.completion).slice(0, sample)) {
     const [sent, answered] = r.completion!;
-    const face: Event[] = (await client.workflow.getHandle(r.ids.faceCheckId).fetchHistory()).events ?? [];
-    const owner: Event[] = (await client.workflow.getHandle(r.ids.realNameFlowId).fetchHistory()).events ?? [];
+    const eventsOf = async (id: string): Promise<Event[]> => (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const [face, owner] = await Promise.all([eventsOf(r.ids.faceCheckId), eventsOf(r.ids.realNameFlowId)]);
     // the server stamps its events with its own clock reading, 1 ms apart from ours at most
     const arrived = first(face, [T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED], sent - 1);
     if (arrived === undefined) continue;
