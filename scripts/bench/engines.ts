@@ -61,6 +61,8 @@ export function engineComparison(dev: BenchReport, server: BenchReport): string 
     ['CPU s / journey: worker', cpu(d, 'worker'), cpu(s, 'worker'), (n) => (n === undefined ? '–' : n.toFixed(3))],
     ['CPU s / journey: api', cpu(d, 'api'), cpu(s, 'api'), (n) => (n === undefined ? '–' : n.toFixed(3))],
     ['CPU s / journey: postgres (all)', cpu(d, 'postgres (all)'), cpu(s, 'postgres (all)'), (n) => (n === undefined ? '–' : n.toFixed(3))],
+    ['CPU s / journey: all of them', d.ceiling.cpuSecPerJourney, s.ceiling.cpuSecPerJourney, (n) => (n === undefined ? '–' : n.toFixed(3))],
+    ['journeys/s that CPU allows', d.ceiling.maxPerSec ?? undefined, s.ceiling.maxPerSec ?? undefined, (n) => (n === undefined ? '–' : n.toFixed(1))],
   ];
   return [
     `## The two engines side by side (${d.api.journeys} journeys at concurrency ${d.concurrency} each)`,

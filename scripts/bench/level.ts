@@ -1,6 +1,7 @@
 // One concurrency level of a run: N journeys at concurrency C over the API (CPU of each process
 // read around them), the floor at the same concurrency, and the direct baseline at the same
 // concurrency. Every figure of a level comes from the same minutes on the same server.
+import os from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { Floor, FloorLoaded } from './floor';
 import { FLOOR_KINDS } from './floor';
@@ -10,6 +11,7 @@ import { CpuMeter } from './proc';
 import { pool, summarize, type Summary } from './stats';
 import type { BenchStack } from './stack';
 import { completionTimeline, type CompletionTimeline } from './timeline';
+import { cpuCeiling, type CpuCeiling } from './ceiling';
 
 export interface JourneySet {
   journeys: number;
@@ -35,6 +37,7 @@ export interface LevelResult {
   concurrency: number;
   api: JourneySet;
   cpu: CpuFigure[];
+  ceiling: CpuCeiling;
   floor: FloorLoaded[];
   direct: JourneySet;
   /** one successful journey's workflow ids (for its histories) */
@@ -109,5 +112,5 @@ export async function runLevel(stack: BenchStack, api: ApiDriver, ids: JourneyId
   o.log(`    the direct baseline at concurrency ${c}…`);
   const directRun = await drive(o.journeys, c, () => direct.run(ids.next('bench-direct'), { rebind: o.rebind }));
   const timeline = await completionTimeline(o.client, results);
-  return { concurrency: c, api: set, cpu, floor: floorLoaded, direct: directRun.set, sample: results[0]?.ids ?? null, completionTimeline: timeline };
+  return { concurrency: c, api: set, cpu, ceiling: cpuCeiling(cpu, os.cpus().length), floor: floorLoaded, direct: directRun.set, sample: results[0]?.ids ?? null, completionTimeline: timeline };
 }

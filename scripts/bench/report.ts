@@ -3,6 +3,7 @@
 import type { FloorUnloaded } from './floor';
 import type { HistoryCount } from './histories';
 import { REBIND_STEPS, STEPS } from './journey';
+import { TARGET_JOURNEYS_PER_SEC } from './ceiling';
 import type { LevelResult } from './level';
 import type { OpenFlowsResult } from './open-flows';
 import { MILESTONES } from './timeline';
@@ -78,6 +79,14 @@ function levelMarkdown(r: BenchReport, l: LevelResult): string {
       l.cpu.map((c) => [c.name, c.pid, c.cpuSec.toFixed(2), c.cpuSecPerJourney.toFixed(3), c.cores.toFixed(2), c.peakRssMb === null ? '–' : c.peakRssMb.toFixed(0)]),
     ),
   );
+  const ce = l.ceiling;
+  if (ce.maxPerSec !== null) {
+    out.push(
+      '',
+      `All of them: ${ce.cpuSecPerJourney.toFixed(3)} CPU s a journey, so these ${ce.cores} CPUs allow at most ${ce.maxPerSec.toFixed(1)} journeys/s ` +
+        `(the bench's driver, Redis and the kernel not counted); ${TARGET_JOURNEYS_PER_SEC} journeys/s needs ${ce.budgetForTarget.toFixed(3)} or less.`,
+    );
+  }
   const t = l.completionTimeline;
   if (t) {
     out.push('', `Where a completion's time went (${t.journeys} journeys' histories; the server's event times beside the POST's, p50):`, '');

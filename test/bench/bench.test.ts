@@ -66,6 +66,10 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
     if (c.name !== 'postgres (all)') expect(c.peakRssMb).toBeGreaterThan(0);
   }
   expect(level!.cpu.find((c) => c.name === 'postgres (all)')!.cpuSec).toBeGreaterThan(0);
+  // the ceiling is the sum of the processes' CPU a journey, and the report says it
+  const perJourney = level!.cpu.reduce((sum, c) => sum + c.cpuSecPerJourney, 0);
+  expect(level!.ceiling.cpuSecPerJourney).toBeCloseTo(perJourney, 10);
+  expect(level!.ceiling.maxPerSec).toBeCloseTo(level!.ceiling.cores / perJourney, 6);
 
   expect(report.histories!.workflows.map((w) => w.workflow)).toEqual(['bind-phone', 'real-name', 'face check', 'rebind-phone']);
   expect(report.histories!.total.events).toBeGreaterThan(0);
@@ -84,6 +88,7 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   expect(md).toContain('direct baseline');
   for (const m of MILESTONES) expect(md).toContain(`| ${m} |`);
   expect(md).toContain('floor: workflow with one activity');
+  expect(md).toContain(`All of them: ${level!.ceiling.cpuSecPerJourney.toFixed(3)} CPU s a journey, so these ${os.cpus().length} CPUs allow at most`);
   expect(md).toMatch(/A call into a workflow's V8 context \(\d+ calls, this process, quiet\): [0-9.]+ µs CPU with the 5 s timeout/);
   const files = fs.readdirSync(outDir).sort();
   expect(files.map((f) => path.extname(f))).toEqual(['.json', '.md']);
@@ -95,6 +100,7 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   for (const step of STEPS) expect(sideBySide).toContain(`| ${step} p50 ms |`);
   expect(sideBySide).toContain('| CPU s / journey: temporal |');
   expect(sideBySide).toContain('| CPU s / journey: postgres (all) |');
+  expect(sideBySide).toMatch(/\| journeys\/s that CPU allows \| [0-9.]+ \| [0-9.]+ \| 1\.00× \|/);
   expect(sideBySide).toMatch(/\| journeys\/s at 1 \| [0-9.]+ \| [0-9.]+ \| 1\.00× \|/);
   fs.rmSync(outDir, { recursive: true, force: true });
 }, 60_000);
