@@ -179,18 +179,29 @@ export async function findFaceRow(db: Db, where: { faceCheckId: string } | { id:
   return rows[0] ?? null;
 }
 
+/** The workflow run a check's messages go to: its own workflow, or the owner run that hosts it. */
+export interface FaceCheckHost {
+  workflowId: string;
+  /** absent: the check's own workflow, whichever run it is */
+  runId?: string;
+}
+
+export function faceCheckHost(r: { face_check_id: string; owner_flow_id: string | null; host_run_id: string | null }): FaceCheckHost {
+  return r.host_run_id && r.owner_flow_id ? { workflowId: r.owner_flow_id, runId: r.host_run_id } : { workflowId: r.face_check_id };
+}
+
 /** The check a provider's callback is about (its certifyId is unique per provider, not across them). */
 export async function faceCheckOfCertifyId(
   db: Db,
   provider: FaceProviderName,
   certifyId: string,
-): Promise<{ faceCheckId: string; deviceId: string; status: FaceRow['status']; providerData: Record<string, unknown> } | null> {
-  const { rows } = await db.query<{ face_check_id: string; device_id: string; status: FaceRow['status']; provider_data: Record<string, unknown> }>(
-    'SELECT face_check_id, device_id, status, provider_data FROM face_verifications WHERE provider = $1 AND certify_id = $2 ORDER BY id DESC LIMIT 1',
+): Promise<{ faceCheckId: string; host: FaceCheckHost; deviceId: string; status: FaceRow['status']; providerData: Record<string, unknown> } | null> {
+  const { rows } = await db.query<{ face_check_id: string; owner_flow_id: string | null; host_run_id: string | null; device_id: string; status: FaceRow['status']; provider_data: Record<string, unknown> }>(
+    'SELECT face_check_id, owner_flow_id, host_run_id, device_id, status, provider_data FROM face_verifications WHERE provider = $1 AND certify_id = $2 ORDER BY id DESC LIMIT 1',
     [provider, certifyId],
   );
   const r = rows[0];
-  return r ? { faceCheckId: r.face_check_id, deviceId: r.device_id, status: r.status, providerData: r.provider_data } : null;
+  return r ? { faceCheckId: r.face_check_id, host: faceCheckHost(r), deviceId: r.device_id, status: r.status, providerData: r.provider_data } : null;
 }
 
 export async function insertFaceRow(
@@ -199,6 +210,8 @@ export async function insertFaceRow(
   r: {
     faceCheckId: string;
     ownerFlowId: string | null;
+    /** the owner's run, when the check runs inside it (no workflow of its own) */
+    hostRunId?: string;
     accountId: string;
     scene: string;
     deviceId: string;
@@ -218,8 +231,8 @@ export async function insertFaceRow(
   const ins = await db.query<{ id: string }>(
     `INSERT INTO face_verifications (face_check_id, owner_flow_id, account_id, scene, device_id, request_digest, certify_id,
        name_enc, id_enc, id_idx, meta_info, status, ip, user_agent, fingerprint, agreement_id, agreement_version, agreement_accepted_at,
-       provider, failover, openid_enc, provider_data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+       provider, failover, openid_enc, provider_data, host_run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'wait', $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
      ON CONFLICT (face_check_id) DO NOTHING RETURNING id::text AS id`,
     [
       r.faceCheckId, r.ownerFlowId, r.accountId, r.scene, r.deviceId, r.requestDigest, r.certifyId,
@@ -229,7 +242,7 @@ export async function insertFaceRow(
       r.metaInfo, r.meta.ip ?? null, r.meta.userAgent ?? null, r.meta.fingerprint ?? null,
       r.meta.agreement?.id ?? null, r.meta.agreement?.version ?? null, r.meta.agreement?.acceptedAt ?? null,
       r.provider, r.failover.length ? JSON.stringify(r.failover) : null,
-      r.openid ? crypto.encrypt(r.openid, faceAad('openid', r.faceCheckId)) : null, JSON.stringify(r.providerData),
+      r.openid ? crypto.encrypt(r.openid, faceAad('openid', r.faceCheckId)) : null, JSON.stringify(r.providerData), r.hostRunId ?? null,
     ],
   );
   if (ins.rows[0]) return { id: ins.rows[0].id, certifyId: r.certifyId, provider: r.provider };

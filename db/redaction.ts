@@ -28,6 +28,7 @@ export interface VerificationRow {
   id: string;
   face_check_id: string;
   owner_flow_id: string | null;
+  host_run_id: string | null;
   account_id: string;
   scene: string;
   certify_id: string;
@@ -39,7 +40,7 @@ export interface VerificationRow {
   redacted_by: RedactedBy | null;
 }
 
-const COLUMNS = `id::text AS id, face_check_id, owner_flow_id, account_id, scene, certify_id, status, created_at, completed_at,
+const COLUMNS = `id::text AS id, face_check_id, owner_flow_id, host_run_id, account_id, scene, certify_id, status, created_at, completed_at,
   picture_redacted_at, redacted_at, redacted_by`;
 
 export async function findVerification(db: Db, accountId: string, id: string): Promise<VerificationRow | null> {

@@ -6,8 +6,12 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export interface FaceTokenClaims {
   /** the owner flow (real-name:<accountId>, …) */
   flowId: string;
-  /** the face-check workflow that takes the completion signal */
+  /** the face check; its workflow takes the completion signal unless hostRunId is set */
   faceCheckId: string;
+  /** the owner flow's run that hosts the check (real-name since hosted-face): it takes the signal */
+  hostRunId?: string;
+  /** the check's certifyId (tokens issued before carried none): a completion with it and errCode 0 waits for the outcome alone */
+  certifyId?: string;
   deviceId: string;
   /** unix seconds */
   exp: number;
@@ -20,13 +24,21 @@ function mac(key: string, body: string): Buffer {
 }
 
 export function signFaceToken(key: string, claims: FaceTokenClaims): string {
-  const body = Buffer.from(JSON.stringify({ f: claims.flowId, c: claims.faceCheckId, d: claims.deviceId, e: claims.exp })).toString('base64url');
+  const body = Buffer.from(
+    JSON.stringify({ f: claims.flowId, c: claims.faceCheckId, ...(claims.hostRunId && { h: claims.hostRunId }), ...(claims.certifyId && { k: claims.certifyId }), d: claims.deviceId, e: claims.exp }),
+  ).toString('base64url');
   return `${PREFIX}.${body}.${mac(key, body).toString('base64url')}`;
 }
 
 /** The token for a face check that just issued its certifyId, valid until the check expires. */
-export function tokenForStartedCheck(key: string, started: { flowId: string; faceCheckId: string; expiresAt: string }, deviceId: string): string {
-  return signFaceToken(key, { flowId: started.flowId, faceCheckId: started.faceCheckId, deviceId, exp: Math.floor(Date.parse(started.expiresAt) / 1000) });
+export function tokenForStartedCheck(
+  key: string,
+  started: { flowId: string; faceCheckId: string; hostRunId?: string; certifyId?: string; expiresAt: string },
+  deviceId: string,
+): string {
+  const host = started.hostRunId ? { hostRunId: started.hostRunId } : {};
+  const certify = started.certifyId ? { certifyId: started.certifyId } : {};
+  return signFaceToken(key, { flowId: started.flowId, faceCheckId: started.faceCheckId, ...host, ...certify, deviceId, exp: Math.floor(Date.parse(started.expiresAt) / 1000) });
 }
 
 /** The claims of a well-signed, unexpired token; null for anything else. */
@@ -43,8 +55,9 @@ export function verifyFaceToken(key: string, token: string | undefined, now = Da
   } catch {
     return null;
   }
-  const c = raw as { f?: unknown; c?: unknown; d?: unknown; e?: unknown };
+  const c = raw as { f?: unknown; c?: unknown; h?: unknown; k?: unknown; d?: unknown; e?: unknown };
   if (typeof c.f !== 'string' || typeof c.c !== 'string' || typeof c.d !== 'string' || typeof c.e !== 'number') return null;
+  if ((c.h !== undefined && typeof c.h !== 'string') || (c.k !== undefined && typeof c.k !== 'string')) return null;
   if (c.e * 1000 <= now) return null;
-  return { flowId: c.f, faceCheckId: c.c, deviceId: c.d, exp: c.e };
+  return { flowId: c.f, faceCheckId: c.c, ...(c.h !== undefined && { hostRunId: c.h }), ...(c.k !== undefined && { certifyId: c.k }), deviceId: c.d, exp: c.e };
 }

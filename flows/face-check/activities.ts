@@ -40,6 +40,8 @@ import type { RequestMeta } from '../shared/contract';
 export interface IssueCertifyIdInput {
   faceCheckId: string;
   ownerFlowId: string | null;
+  /** the owner's run when the check runs inside it: where its completion and callback go */
+  hostRunId?: string;
   accountId: string;
   scene: string;
   identity: FaceIdentity;
@@ -155,6 +157,7 @@ export function createFaceActivities(deps: ActivityDeps) {
     const kept = await insertFaceRow(deps.pool, deps.fieldCrypto, {
       faceCheckId: input.faceCheckId,
       ownerFlowId: input.ownerFlowId,
+      ...(input.hostRunId && { hostRunId: input.hostRunId }),
       accountId: input.accountId,
       scene: input.scene,
       deviceId: input.deviceId,

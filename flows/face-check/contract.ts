@@ -111,6 +111,8 @@ export const faceCompletionSignal = defineSignal<[FaceCompletion]>('faceCompleti
 export const completeFaceUpdate = defineUpdate<CompletionVerdict, [FaceCompletion]>('completeFace');
 export const faceCheckReadySignal = defineSignal<[FaceCheckReady]>('faceCheckReady');
 export const faceCheckStateQuery = defineQuery<FaceCheckState>(STATE_QUERY);
+/** The state of a check its owner's run hosts: that run's own 'state' query is the owner's. */
+export const hostedFaceCheckStateQuery = defineQuery<FaceCheckState>('faceCheckState');
 
 /** The face check's workflow id for an owner flow recorded before per-run keys. */
 export const faceCheckIdOf = (ownerFlowId: string) => `${ownerFlowId}/face`;

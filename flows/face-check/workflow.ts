@@ -1,6 +1,7 @@
 // One face check (a face provider's liveness against an identity: DCloud, Alibaba, WeChat), as a child workflow any flow
 // can reuse with its own scene: real-name verification (scene personal), the rebind face
-// method, account recovery. Its signal, query and shapes are in ./contract.ts.
+// method, account recovery; or inside its owner's run (runFaceCheck: real-name, since
+// hosted-face). Its signal, query and shapes are in ./contract.ts.
 //
 //   hold one quota unit (none left: FACE_QUOTA_REQUIRED) ─► issue certifyId + 'wait' row
 //     ─► tell the parent (faceCheckReady)
@@ -30,10 +31,11 @@ import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
-import { COMMITTED_FIRST, SETTLE_IN_ONE, applies, appliesSince2, beginRun } from '../shared/patches';
+import { COMMITTED_FIRST, HOSTED_FACE, SETTLE_IN_ONE, applies, appliesSince2, appliesSince4, beginRun } from '../shared/patches';
 import {
   faceCheckReadySignal,
   faceCheckStateQuery,
+  hostedFaceCheckStateQuery,
   faceCompletionSignal,
   completeFaceUpdate,
   type CompletionVerdict,
@@ -109,13 +111,32 @@ export async function issueAndStartFaceCheck(
 
 const firstStage = (input: FaceCheckInput): FaceCheckStage => (input.issued ? 'awaiting_completion' : 'issuing');
 
+/** Where a check runs: a workflow of its own (a child of its owner), or inside its owner's run. */
+export interface FaceCheckPlace {
+  faceCheckId: string;
+  ownerFlowId: string | null;
+  /** the owner told faceCheckReady when the check issues its certifyId itself (a child) */
+  parent: { workflowId: string; runId: string } | null;
+  /** false inside the owner's run: the run's search attributes are the owner's */
+  ownRun: boolean;
+}
+
 export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult> {
   beginRun(); // first thing: the run decides in its first task (flows/shared/patches.ts)
   const info = workflowInfo();
-  const faceCheckId = info.workflowId;
-  const ownerFlowId = info.parent?.workflowId ?? null;
+  return runFaceCheck(input, { faceCheckId: info.workflowId, ownerFlowId: info.parent?.workflowId ?? null, parent: info.parent ?? null, ownRun: true });
+}
 
-  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>(firstStage(input), ['awaiting_completion']);
+/**
+ * The check itself, in the run that calls it: the face-check workflow's, or its owner's (from
+ * hosted-face on a real-name run hosts its check, flows/shared/patches.ts). Its signal, update
+ * and query are registered on that run; an owner that hosts it cancels it by cancelling the
+ * scope it runs in, as a parent's cancel request would.
+ */
+export async function runFaceCheck(input: FaceCheckInput, place: FaceCheckPlace): Promise<FaceCheckResult> {
+  const { faceCheckId, ownerFlowId } = place;
+
+  const status = new FlowStatus<FaceCheckStage, FaceCheckOutcome>(firstStage(input), ['awaiting_completion'], place.ownRun);
   // set before the handlers: a completion that arrived with the check's start is judged as
   // soon as its handler is registered, and must find the certifyId the owner issued
   let certifyId: string | null = input.issued?.certifyId ?? null;
@@ -130,7 +151,7 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
 
   const setStage = (s: FaceCheckStage) => status.setStage(s);
 
-  setHandler(faceCheckStateQuery, () => ({
+  setHandler(place.ownRun ? faceCheckStateQuery : hostedFaceCheckStateQuery, () => ({
     faceCheckId,
     scene: input.scene,
     stage: status.stage,
@@ -225,8 +246,8 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     }
     expiresAt = Date.now() + input.ttlSec * 1000;
     setStage('awaiting_completion');
-    if (info.parent) {
-      await getExternalWorkflowHandle(info.parent.workflowId, info.parent.runId).signal(faceCheckReadySignal, {
+    if (place.parent) {
+      await getExternalWorkflowHandle(place.parent.workflowId, place.parent.runId).signal(faceCheckReadySignal, {
         faceCheckId,
         certifyId,
         faceRecordId,
@@ -244,8 +265,10 @@ export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult>
     completed = await condition(() => accepted !== null, expiresAt - Date.now());
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    completed = false;
-    reason = 'owner_closed';
+    // a completion accepted in the same task as the owner's cancel billed the check: it goes on
+    // (checks recorded before HOSTED_FACE closed it as cancelled)
+    completed = accepted !== null && appliesSince4(HOSTED_FACE);
+    if (!completed) reason = 'owner_closed';
   }
   if (!completed && applies(COMMITTED_FIRST)) {
     // A completion accepted in a task the history lost (its worker died, or the server refused

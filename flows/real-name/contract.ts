@@ -64,6 +64,8 @@ export interface RealNameStarted {
   provider: FaceProviderName;
   /** true when a repeat request got the live certifyId again (no second provider call) */
   cache: boolean;
+  /** the run that hosts the face check (HOSTED_FACE): for the face token, not for the app */
+  hostRunId?: string;
 }
 
 export interface RealNameState {

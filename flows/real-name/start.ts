@@ -102,7 +102,9 @@ export class RealNameFlows {
       args: [{ deviceId: req.deviceId, requestDigest }],
       startWorkflowOperation,
     });
-    return { ...started, clientToken: tokenForStartedCheck(this.cfg.realName.clientTokenKey, started, req.deviceId) };
+    // the hosting run is the token's business, not the app's
+    const { hostRunId: _, ...answer } = started;
+    return { ...answer, clientToken: tokenForStartedCheck(this.cfg.realName.clientTokenKey, started, req.deviceId) };
   }
 
   /**

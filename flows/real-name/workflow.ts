@@ -4,7 +4,7 @@
 //   pre-checks (docs/rules.md#pre-checks) ─► [unsafe environment: the security pass spent]
 //     ─► ID two-factor check (rate-limited per IP)
 //     ─► certifyId (quota hold + 'wait' row; from fewer-tasks on issued here, before the child)
-//     ─► face check (child workflow: app completion signal → getAuthResult → picture)
+//     ─► face check (in this run since hosted-face, a child workflow before: app completion signal → getAuthResult → picture)
 //          expired / rejected / FAIL ─► ended (real_name.failed for a check that ran)
 //     ─► SUCCESS ─► real-name record + account verified + real_name.verified, in one transaction
 //          that refuses when the ID subject is used up meanwhile ─► compensations, newest first
@@ -19,6 +19,7 @@ import {
   allHandlersFinished,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { RealNameActivities } from './activities';
 import type { FaceCheckActivities } from '../face-check/activities';
@@ -29,9 +30,9 @@ import { errorOf, flowError } from '../../lib/errors';
 import { answerFaceStart, cancelsFaceCheck, issuedFields } from '../face-check/owner';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
-import { ISSUE_STEP, startFaceCheck } from '../face-check/workflow';
+import { ISSUE_STEP, runFaceCheck, startFaceCheck } from '../face-check/workflow';
 import { flowRun } from '../shared/run-key';
-import { CHECK_THEN_ISSUE, FEWER_TASKS, SECURITY_PASS, applies, appliesSince3, beginRun } from '../shared/patches';
+import { CHECK_THEN_ISSUE, FEWER_TASKS, HOSTED_FACE, SECURITY_PASS, applies, appliesSince3, appliesSince4, beginRun } from '../shared/patches';
 import type { CheckThenIssueInput } from './checks';
 import {
   beginRealNameUpdate,
@@ -69,6 +70,8 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
 
   const status = new FlowStatus<RealNameStage, RealNameOutcome>('prechecking', ['awaiting_face']);
   let ready: FaceCheckReady | null = null;
+  /** this run, when it hosts its face check (HOSTED_FACE): the caller's token names it */
+  let hostRunId: string | undefined;
   let realNameRecordId: string | null = null;
   let faceResult: FaceCheckResult | null = null;
   // Cancelling it asks the face check to close: it gives its quota hold back unless a
@@ -96,7 +99,16 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   answerFaceStart(
     beginRealNameUpdate,
     { flowId, request: input, status, ready: () => ready, waitingStage: 'awaiting_face', boundedRepeats: perRun },
-    (r, cache): RealNameStarted => ({ flowId, faceCheckId: r.faceCheckId, certifyId: r.certifyId, faceRecordId: r.faceRecordId, expiresAt: r.expiresAt, provider: r.provider ?? 'dcloud', cache }),
+    (r, cache): RealNameStarted => ({
+      flowId,
+      faceCheckId: r.faceCheckId,
+      certifyId: r.certifyId,
+      faceRecordId: r.faceRecordId,
+      expiresAt: r.expiresAt,
+      provider: r.provider ?? 'dcloud',
+      cache,
+      ...(hostRunId && { hostRunId }),
+    }),
   );
   const cancel = cancelsFaceCheck(status, () => ready !== null, faceScope);
 
@@ -165,8 +177,11 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const issuedAt = (issued: Omit<NonNullable<FaceCheckInput['issued']>, 'expiresAt'>) => ({ ...issued, expiresAt: new Date(Date.now() + s.ttlSec * 1000).toISOString() });
 
   if (appliesSince3(CHECK_THEN_ISSUE)) {
+    // the check runs in this run (HOSTED_FACE): its row names the run, for the completion to find it
+    if (appliesSince4(HOSTED_FACE)) hostRunId = workflowInfo().runId;
     // 1–3. the pre-checks, the pass, the ID check and the certifyId, in one step (./checks.ts)
-    const step: CheckThenIssueInput = { precheck, ...(securityPass && { securityPass }), idCheck: idCheckInput, issue: { ...check, faceCheckId, ownerFlowId: flowId } };
+    const issue = { ...check, faceCheckId, ownerFlowId: flowId, ...(hostRunId && { hostRunId }) };
+    const step: CheckThenIssueInput = { precheck, ...(securityPass && { securityPass }), idCheck: idCheckInput, issue };
     try {
       const r = await beforeFace.checkThenIssue(step);
       if ('error' in r) return finish('rejected', r.error);
@@ -213,17 +228,24 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
       }
     }
   }
-  try {
-    // started in faceScope so a cancel reaches it; its result is awaited whatever happens
-    const child = await faceScope.run(() => startFaceCheck(faceCheckId, perRun, check));
-    if (check.issued) {
-      ready = { faceCheckId, ...check.issued };
-      setStage('awaiting_face');
+  if (hostRunId && check.issued) {
+    // 3–9. the face check, in this run: in faceScope so a cancel reaches it, as it would a child
+    ready = { faceCheckId, ...check.issued };
+    setStage('awaiting_face');
+    faceResult = await faceScope.run(() => runFaceCheck(check, { faceCheckId, ownerFlowId: flowId, parent: null, ownRun: false }));
+  } else {
+    try {
+      // started in faceScope so a cancel reaches it; its result is awaited whatever happens
+      const child = await faceScope.run(() => startFaceCheck(faceCheckId, perRun, check));
+      if (check.issued) {
+        ready = { faceCheckId, ...check.issued };
+        setStage('awaiting_face');
+      }
+      faceResult = await child.result();
+    } catch (err) {
+      if (err instanceof ChildWorkflowFailure) return finish('rejected', flowError('SERVICE_UNAVAILABLE'));
+      throw err;
     }
-    faceResult = await child.result();
-  } catch (err) {
-    if (err instanceof ChildWorkflowFailure) return finish('rejected', flowError('SERVICE_UNAVAILABLE'));
-    throw err;
   }
 
   const face: FaceCheckResult = faceResult;

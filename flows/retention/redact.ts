@@ -41,21 +41,26 @@ export interface Run {
 
 /**
  * The closed runs holding this check's data: the face-check child (its id is unique per owner
- * run) and its parent, the owner's run. Throws REDACTION_FLOW_RUNNING when one still runs.
- * A child already gone (the namespace's retention removed it) leaves nothing to find.
+ * run) and its parent, the owner's run; or, for a check that ran inside its owner's run, that
+ * run alone. Throws REDACTION_FLOW_RUNNING when one still runs. A run already gone (the
+ * namespace's retention removed it) leaves nothing to find.
  */
-export async function closedRunsOf(client: Client, row: Pick<VerificationRow, 'face_check_id'>): Promise<Run[]> {
+export async function closedRunsOf(client: Client, row: Pick<VerificationRow, 'face_check_id' | 'owner_flow_id' | 'host_run_id'>): Promise<Run[]> {
   const runs: Run[] = [];
   const running: string[] = [];
   let parent: Run | undefined;
-  try {
-    const d = await client.workflow.getHandle(row.face_check_id).describe();
-    if (d.status.name === 'RUNNING') running.push(d.workflowId);
-    runs.push({ workflowId: d.workflowId, runId: d.runId });
-    const pe = d.parentExecution;
-    if (pe?.workflowId && pe.runId) parent = { workflowId: pe.workflowId, runId: pe.runId };
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  if (row.host_run_id && row.owner_flow_id) {
+    parent = { workflowId: row.owner_flow_id, runId: row.host_run_id };
+  } else {
+    try {
+      const d = await client.workflow.getHandle(row.face_check_id).describe();
+      if (d.status.name === 'RUNNING') running.push(d.workflowId);
+      runs.push({ workflowId: d.workflowId, runId: d.runId });
+      const pe = d.parentExecution;
+      if (pe?.workflowId && pe.runId) parent = { workflowId: pe.workflowId, runId: pe.runId };
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
   }
   if (parent) {
     try {

@@ -20,10 +20,13 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
    *   event and is never seen by an operator's filter (the state query tells every stage).
    *   From the baseline on the start may index the first of them already (bind, real-name):
    *   the flow reads what its start set, and sets it again only when it differs.
+   * @param ownsSearchAttributes false for a status kept inside another flow's run (a hosted
+   *   face check): the run's search attributes are its owner's, and this sets none
    */
   constructor(
     public stage: Stage,
     private readonly waits: readonly Stage[] = [],
+    private readonly ownsSearchAttributes = true,
   ) {
     const started = beginRun() ? (workflowInfo().typedSearchAttributes.get(FLOW_STAGE) as Stage | undefined) : undefined;
     this.indexed = started ?? stage;
@@ -35,6 +38,7 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
 
   setStage(s: Stage): void {
     this.stage = s;
+    if (!this.ownsSearchAttributes) return;
     if (!applies(FEWER_TASKS)) {
       upsertSearchAttributes([{ key: FLOW_STAGE, value: s }]);
       return;
@@ -59,6 +63,10 @@ export class FlowStatus<Stage extends string, Outcome extends string> {
   finish(o: Outcome, s: Stage, err?: ApplicationFailure | ErrorInfo | null): void {
     this.outcome = o;
     this.error = !err ? null : err instanceof ApplicationFailure ? errorOf(err) : err;
+    if (!this.ownsSearchAttributes) {
+      this.stage = s;
+      return;
+    }
     if (!applies(FEWER_TASKS)) {
       this.setStage(s);
       upsertSearchAttributes([{ key: FLOW_OUTCOME, value: o }]);

@@ -2,8 +2,8 @@
 // cost the system, and what they do to new journeys. Half are bind flows waiting for their code
 // (account made in the database, the flow started over the API), half real-name flows waiting for
 // the app's face completion (account seeded in the database with a sealed phone and a device, as
-// test/support/real-name.ts readyAccount does, the flow started over the API; each also holds its
-// face-check child open). Around the opening it reads the worker's, the API's and the Temporal
+// test/support/real-name.ts readyAccount does, the flow started over the API; each hosts its face
+// check in its own run). Around the opening it reads the worker's, the API's and the Temporal
 // server's RSS (VmRSS now, VmHWM peak) and the worker's sticky cache (the SDK's Prometheus
 // metrics), and runs M journeys on the empty system first and M more while the flows wait.
 import { randomBytes } from 'node:crypto';
@@ -49,7 +49,7 @@ export interface OpenFlowsResult {
   requested: number;
   bindFlows: number;
   realNameFlows: number;
-  /** workflows left running: a bind flow is one, a real-name flow two (its face check) */
+  /** workflows left running: one a flow (a real-name run hosts its face check) */
   workflowsOpen: number;
   openConcurrency: number;
   /** database seeding of the accounts (not timed as opening) */
@@ -214,7 +214,7 @@ export async function runOpenFlows(stack: BenchStack, client: Client, api: ApiDr
     requested: o.flows,
     bindFlows: bindOpened,
     realNameFlows: rnOpened,
-    workflowsOpen: bindOpened + 2 * rnOpened,
+    workflowsOpen: bindOpened + rnOpened,
     openConcurrency: o.openConcurrency,
     seedSec,
     openSec,

@@ -111,7 +111,7 @@ const num = (n: number | null) => (n === null ? 'not readable' : String(n));
 function openFlowsMarkdown(f: OpenFlowsResult): string {
   const out: string[] = [];
   out.push(
-    `### ${f.requested} open flows: ${f.bindFlows} bind flows waiting for their code, ${f.realNameFlows} real-name flows waiting for the face completion (${f.workflowsOpen} workflows open, with the face checks)${f.failures.length ? ` — ${f.failures.length} failed to open, INVALID` : ''}`,
+    `### ${f.requested} open flows: ${f.bindFlows} bind flows waiting for their code, ${f.realNameFlows} real-name flows waiting for the face completion (${f.workflowsOpen} workflows open)${f.failures.length ? ` — ${f.failures.length} failed to open, INVALID` : ''}`,
   );
   out.push('');
   out.push(

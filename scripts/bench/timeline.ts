@@ -1,7 +1,7 @@
 // Where a completion's time goes: each completion's POST on the wall clock beside the server's
-// event times of its face check and real-name histories (the same machine, so the same clock),
-// p50 over the level's journeys. Each milestone is one hop a user waits on: a task dispatched,
-// a task run, a child's result carried to its parent, the API's answer.
+// event times of its real-name history, which hosts the face check (the same machine, so the
+// same clock), p50 over the level's journeys. Each milestone is one hop a user waits on: a task
+// dispatched, a task run, the API's answer.
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import type { JourneyResult } from './journey';
@@ -9,15 +9,7 @@ import { percentile } from './stats';
 
 const T = proto.api.enums.v1.EventType;
 
-export const MILESTONES = [
-  "the completion in the face check's history",
-  "the check's workflow task started",
-  'the face check completed',
-  "the child's result in the real-name history",
-  "the real-name's workflow task started",
-  'the real-name flow completed',
-  'the API answered',
-] as const;
+export const MILESTONES = ['the completion in the real-name history', "the run's workflow task started", 'the real-name flow completed', 'the API answered'] as const;
 export type Milestone = (typeof MILESTONES)[number];
 
 export interface CompletionTimeline {
@@ -35,24 +27,19 @@ function first(events: Event[], types: proto.api.enums.v1.EventType[], from: num
   return e ? at(e) : undefined;
 }
 
-/** At most `sample` journeys' timelines (two history reads each). */
+/** At most `sample` journeys' timelines (one history read each). */
 export async function completionTimeline(client: Client, results: JourneyResult[], sample = 20): Promise<CompletionTimeline | null> {
   const marks = new Map<Milestone, number[]>(MILESTONES.map((m) => [m, []]));
   let n = 0;
   for (const r of results.filter((x) => x.completion).slice(0, sample)) {
     const [sent, answered] = r.completion!;
-    const eventsOf = async (id: string): Promise<Event[]> => (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
-    const [face, owner] = await Promise.all([eventsOf(r.ids.faceCheckId), eventsOf(r.ids.realNameFlowId)]);
+    const owner = (await client.workflow.getHandle(r.ids.realNameFlowId).fetchHistory()).events ?? [];
     // the server stamps its events with its own clock reading, 1 ms apart from ours at most
-    const arrived = first(face, [T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED], sent - 1);
+    const arrived = first(owner, [T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED], sent - 1);
     if (arrived === undefined) continue;
-    const childDone = first(owner, [T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED], arrived);
     const times: [Milestone, number | undefined][] = [
-      ["the completion in the face check's history", arrived],
-      ["the check's workflow task started", first(face, [T.EVENT_TYPE_WORKFLOW_TASK_STARTED], arrived)],
-      ['the face check completed', first(face, [T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED], arrived)],
-      ["the child's result in the real-name history", childDone],
-      ["the real-name's workflow task started", childDone === undefined ? undefined : first(owner, [T.EVENT_TYPE_WORKFLOW_TASK_STARTED], childDone)],
+      ['the completion in the real-name history', arrived],
+      ["the run's workflow task started", first(owner, [T.EVENT_TYPE_WORKFLOW_TASK_STARTED], arrived)],
       ['the real-name flow completed', first(owner, [T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED], arrived)],
       ['the API answered', answered],
     ];

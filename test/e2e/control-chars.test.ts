@@ -8,9 +8,8 @@ import { errorHandler } from '../../http/errors';
 import { metaOf } from '../../http/request-meta';
 import { text } from '../../http/schemas';
 import { createLogger } from '../../lib/logger';
-import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { seedAccount } from '../support/accounts';
-import { readyAccount, startRealName } from '../support/real-name';
+import { faceCheckAt, readyAccount, startRealName } from '../support/real-name';
 import { API_KEY, call, startStack, uniqueAccountId, uniqueEmail, uniquePhone, type Answer, type Stack } from '../support/stack';
 import { send } from '../fuzz/raw-http';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
@@ -195,7 +194,7 @@ describe('face completion: refused before it reaches the face check', () => {
     const r = await call(stack, 'POST', '/v1/face/completion', body, { key: null, headers: { 'x-face-token': clientToken } });
     expectInvalid(r, field);
     // nothing reached the workflow: no completion recorded, the check still waits for one
-    const state = await stack.client.workflow.getHandle(faceCheckId).query(faceCheckStateQuery);
+    const state = await (await faceCheckAt(stack, faceCheckId)).state();
     expect(state.completions).toEqual([]);
     await stack.client.workflow.getHandle(`real-name:${account.id}`).terminate('test done');
   });

@@ -9,7 +9,7 @@ import http from 'node:http';
 import { randomInt } from 'node:crypto';
 import type { FaceProviderName } from '../../lib/face-providers';
 import { createFaceActivities } from '../../flows/face-check/activities';
-import { complete, metaInfo, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
+import { complete, faceCheckAt, metaInfo, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
 import { waitFor, waitForAsync } from '../support/wait';
 import { call, startStack, uniquePhone, type Answer, type Stack } from '../support/stack';
 
@@ -83,7 +83,9 @@ describe('real-name through each provider', () => {
       expect(r.openid_enc).toBeNull();
     }
     if (provider === 'aliyun') expect(r.provider_data).toMatchObject({ productCode: 'ID_PRO', verdict: { subCode: '200' } });
-    for (const wf of [start.body.flow.flowId, start.body.flow.faceCheckId]) {
+    // the histories that hold the check: the flow's run, which hosts it (hosted-face)
+    expect((await faceCheckAt(stack, start.body.flow.faceCheckId)).hosted).toBe(true);
+    for (const wf of [start.body.flow.flowId]) {
       const text = await historyText(stack, wf);
       expect(text).not.toContain(idNumber);
       expect(text).not.toContain(NAME);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { faceAad, recordAad } from '../../db/real-name';
 import { call, startStack, type Stack } from '../support/stack';
 import { createActivities } from '../../flows/activities';
-import { complete, quotaOf, readyAccount, sdkOk, startRealName, uniqueIp } from '../support/real-name';
+import { complete, faceCheckAt, quotaOf, readyAccount, sdkOk, startRealName, uniqueIp } from '../support/real-name';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -25,7 +25,7 @@ test('the face token expires by timer: row expired, nothing billed, a late compl
   const face = await stack.deps.pool.query('SELECT status FROM face_verifications WHERE account_id = $1', [id]);
   expect(face.rows).toEqual([{ status: 'expired' }]);
   expect(await quotaOf(stack, id)).toEqual({ free: 0, purchased: 0 });
-  const history = await stack.client.workflow.getHandle(flow.faceCheckId).fetchHistory();
+  const history = await (await faceCheckAt(stack, flow.faceCheckId)).handle.fetchHistory();
   expect(history.events!.some((e) => e.timerFiredEventAttributes)).toBe(true);
   const late = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
   expect(late.status).toBe(403);
@@ -59,7 +59,7 @@ test("the token expires after a lost task had billed the check: it finishes on t
   expect(await quotaOf(stack, id)).toEqual({ free: 1, purchased: 0 });
   const ledger = await stack.deps.pool.query('SELECT state FROM face_quota_ledger WHERE key = $1', [flow.faceCheckId]);
   expect(ledger.rows).toEqual([{ state: 'consumed' }]);
-  const history = await stack.client.workflow.getHandle(flow.faceCheckId).fetchHistory();
+  const history = await (await faceCheckAt(stack, flow.faceCheckId)).handle.fetchHistory();
   expect(history.events!.some((e) => e.timerFiredEventAttributes)).toBe(true);
 }, 20_000);
 

@@ -1,11 +1,11 @@
-// Real-name verification over HTTP, end to end: API → Temporal (saga + face-check child) →
+// Real-name verification over HTTP, end to end: API → Temporal (the saga, its face check in its own run) →
 // worker → Postgres/Redis → ID two-factor gateway and DCloud face function sandboxes (real
 // signed wire protocols) → back; the app's completion reaches the workflow as a signal.
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { FLOW_KIND, FLOW_OUTCOME, ACCOUNT_ID } from '../../lib/search-attributes';
 import { IDCARD_MAGIC } from '../../providers/idcard-market/sandbox';
-import { faceCheckStateQuery } from '../../flows/face-check/contract';
 import { call, READ_ONLY_KEY, startStack, uniqueAccountId, type Stack } from '../support/stack';
-import { complete, counters, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber, uniqueIp } from '../support/real-name';
+import { complete, counters, faceCheckAt, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber, uniqueIp } from '../support/real-name';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -114,9 +114,12 @@ describe('real-name verification over HTTP', () => {
     expect(desc.typedSearchAttributes.get(FLOW_KIND)).toBe('real-name');
     expect(desc.typedSearchAttributes.get(FLOW_OUTCOME)).toBe('verified');
     expect(desc.typedSearchAttributes.get(ACCOUNT_ID)).toBe(id);
-    const child = await stack.client.workflow.getHandle(flow.faceCheckId).describe();
-    expect(child.typedSearchAttributes.get(FLOW_KIND)).toBe('face-check');
-    expect(child.typedSearchAttributes.get(FLOW_OUTCOME)).toBe('success');
+    // the face check ran in the flow's own run (hosted-face): no workflow of its own, its state in the run
+    const check = await faceCheckAt(stack, flow.faceCheckId);
+    expect(check.hosted).toBe(true);
+    expect(check.handle.workflowId).toBe(`real-name:${id}`);
+    expect(await check.state()).toMatchObject({ faceCheckId: flow.faceCheckId, stage: 'closed', outcome: 'success' });
+    await expect(stack.client.workflow.getHandle(flow.faceCheckId).describe()).rejects.toThrow(WorkflowNotFoundError);
 
     // a verified account never changes its real name
     const twice = await startRealName(stack, id, deviceId, {});
@@ -268,7 +271,7 @@ describe('real-name verification over HTTP', () => {
 
     // the wrong device is refused at the API (the token names the device), so it never enters the
     // check's history; the others are recorded in the face check with their reason; nothing billed
-    const fc = await stack.client.workflow.getHandle(flow.faceCheckId).query(faceCheckStateQuery);
+    const fc = await (await faceCheckAt(stack, flow.faceCheckId)).state();
     expect(fc.stage).toBe('awaiting_completion');
     expect(fc.completions.map((c) => c.error?.code)).toEqual(['FACE_CERTIFY_MISMATCH', 'FACE_SDK_ERROR']);
     expect(await quotaOf(stack, id)).toEqual({ free: 0, purchased: 0 });
@@ -316,7 +319,7 @@ describe('real-name verification over HTTP', () => {
     const face = await stack.deps.pool.query('SELECT status FROM face_verifications WHERE account_id = $1', [id]);
     expect(face.rows).toEqual([{ status: 'expired' }]);
     expect(await quotaOf(stack, id)).toEqual({ free: 0, purchased: 0 });
-    expect((await stack.client.workflow.getHandle(flow.faceCheckId).result()).outcome).toBe('expired');
+    expect(await (await faceCheckAt(stack, flow.faceCheckId)).state()).toMatchObject({ stage: 'closed', outcome: 'expired' });
     const late = await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId));
     expect(late.body.error.code).toBe('FACE_TOKEN_INVALID');
     const events = await stack.deps.pool.query('SELECT type FROM callback_events WHERE account_id = $1', [id]);

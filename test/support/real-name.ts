@@ -2,6 +2,8 @@
 // not sandbox magic, the app's side of the face SDK.
 import { randomInt } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
+import { faceCheckHost } from '../../db/real-name';
+import { faceCheckStateQuery, hostedFaceCheckStateQuery } from '../../flows/face-check/contract';
 import { idCheckChar } from '../../lib/idcard';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import type { StartRealNameRequest } from '../../flows/real-name/request';
@@ -81,4 +83,20 @@ export async function quotaOf(stack: Stack, id: string): Promise<{ free: number;
 export async function counters(stack: Stack): Promise<Record<string, { total: number; today: number }>> {
   const r = await call(stack, 'GET', '/v1/counters');
   return Object.fromEntries(r.body.counters.map((c: { key: string; total: number; today: number }) => [c.key, c]));
+}
+
+/**
+ * Where a started check lives, as the API and the callbacks find it (its row's host_run_id):
+ * the owner run that hosts it (real-name since hosted-face), or a face-check workflow of its own.
+ */
+export async function faceCheckAt(stack: Stack, faceCheckId: string) {
+  const { rows } = await stack.deps.pool.query<{ face_check_id: string; owner_flow_id: string | null; host_run_id: string | null }>(
+    'SELECT face_check_id, owner_flow_id, host_run_id FROM face_verifications WHERE face_check_id = $1',
+    [faceCheckId],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`no face row for ${faceCheckId}`);
+  const host = faceCheckHost(row);
+  const handle = stack.client.workflow.getHandle(host.workflowId, host.runId);
+  return { hosted: host.runId !== undefined, handle, state: () => handle.query(host.runId ? hostedFaceCheckStateQuery : faceCheckStateQuery) };
 }

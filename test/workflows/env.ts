@@ -297,9 +297,14 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
 /** Code limits generous enough that a test meets only the limit it sets. */
 export const codeLimits = (o: Partial<CodeLimits> = {}): CodeLimits => ({ codeTtlSec: 60, resendGapSec: 0, perDay: 5, maxWrong: 3, flowTtlSec: 60, ...o });
 
+/** Where a started check takes its completion, as the API finds it: the run hosting it, or its own workflow. */
+export function faceCheckHandle(r: TestRun, started: { flowId?: string; faceCheckId: string; hostRunId?: string }) {
+  return started.hostRunId && started.flowId ? r.client.workflow.getHandle(started.flowId, started.hostRunId) : r.client.workflow.getHandle(started.faceCheckId);
+}
+
 /** The app's good completion of a face check (device-1, as the inputs here start it). */
-export async function completeFaceCheck(r: TestRun, started: { faceCheckId: string; certifyId: string }): Promise<void> {
-  await r.client.workflow.getHandle(started.faceCheckId).signal(faceCompletionSignal, {
+export async function completeFaceCheck(r: TestRun, started: { flowId?: string; faceCheckId: string; hostRunId?: string; certifyId: string }): Promise<void> {
+  await faceCheckHandle(r, started).signal(faceCompletionSignal, {
     completionId: randomUUID(),
     deviceId: 'device-1',
     tokenDeviceId: 'device-1',

@@ -1,17 +1,19 @@
 // realName (flows/real-name/workflow.ts) with stubbed activities, started as the API starts
-// it (update-with-start of beginRealName), its faceCheck child running for real on the same
-// worker: pre-check and ID check refusals (no face call), an ID provider fault (retried, then
+// it (update-with-start of beginRealName), its face check running in its own run (hosted-face;
+// the child of runs before is replayed from test/histories/): pre-check and ID check refusals (no face call), an ID provider fault (retried, then
 // refused), the face check's FAIL / expiry / no quota, and the compensation when the record
 // cannot be written after a successful, billed check (refund, then real_name.failed); a cancel
 // while the face waits, and one raced by an accepted completion.
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { updateFlow } from '../../http/flow-updates';
 import { realName } from '../../flows/real-name/workflow';
 import { cancelFlowUpdate } from '../../flows/shared/contract';
 import { beginRealNameUpdate, realNameFlowIdOf, realNameStateQuery, VERIFIED_MESSAGE, type RealNameInput, type RealNameSettings } from '../../flows/real-name/contract';
-import { faceCheckStateQuery } from '../../flows/face-check/contract';
-import { ERRORS } from '../../lib/errors';
-import { completeFaceCheck, rejection, workflowSuite, transient, updateRejection, type Stubs, type TestRun } from './env';
+import { hostedFaceCheckStateQuery } from '../../flows/face-check/contract';
+import { AppError, ERRORS } from '../../lib/errors';
+import { completeFaceCheck, faceCheckHandle, rejection, workflowSuite, transient, updateRejection, type Stubs, type TestRun } from './env';
 
 const t = workflowSuite();
 
@@ -137,7 +139,12 @@ describe('real-name: the face check', () => {
       const result = await handle.result();
       expect(result).toEqual({ flowId: handle.workflowId, accountId: i.accountId, outcome: 'verified', message: VERIFIED_MESSAGE, certifyId: s.certifyId, faceRecordId: 'face-row-7', realNameRecordId: 'rn-1', error: null });
       expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'consumeFaceQuota', 'fetchAuthResult', 'storeFacePicture', 'closeFaceRecord', 'recordRealName']);
-      expect(r.calls.of('issueCertifyId')[0]).toMatchObject({ scene: 'personal', identity: { realName: '张三', idNumber: '11010519491231002X' }, needPicture: true, ownerFlowId: handle.workflowId });
+      // the check ran in this run: its row names the run, the answer too (for the token), and no child was started
+      const runId = (await handle.describe()).runId;
+      expect(s.hostRunId).toBe(runId);
+      expect(r.calls.of('issueCertifyId')[0]).toMatchObject({ scene: 'personal', identity: { realName: '张三', idNumber: '11010519491231002X' }, needPicture: true, ownerFlowId: handle.workflowId, hostRunId: runId });
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toEqual([]);
       expect(r.calls.of('closeFaceRecord')[0]).toEqual({ faceRecordId: 'face-row-7', status: 'success', data: { authState: 'SUCCESS', score: 95, quality: null, picture: 'failed' } });
       expect(r.calls.of('recordRealName')[0]).toMatchObject({ flowId: handle.workflowId, accountId: i.accountId, faceRecordId: 'face-row-7', subjectLimit: 3 });
     });
@@ -184,7 +191,7 @@ describe('real-name: the face check', () => {
       expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'faceCheckBilled', 'closeFaceRecord', 'recordCallback']);
       expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-7', status: 'expired', data: { reason: 'token_expired' } }]);
       expect(r.calls.of('recordCallback')).toMatchObject([{ type: 'real_name.expired', payload: { id: 'face-row-7', reason: 'expired', code: 'FACE_EXPIRED' } }]);
-      expect(await r.client.workflow.getHandle(s.faceCheckId).query(faceCheckStateQuery)).toMatchObject({ stage: 'closed', outcome: 'expired' });
+      expect(await faceCheckHandle(r, s).query(hostedFaceCheckStateQuery)).toMatchObject({ stage: 'closed', outcome: 'expired' });
     });
   });
 
@@ -227,9 +234,15 @@ describe('real-name: cancel (cancelFlow)', () => {
       const s = await started;
       await completeFaceCheck(r, s);
       for (let i = 0; i < 100 && !fetching; i++) await new Promise((res) => setTimeout(res, 50));
-      const cancel = updateRejection(handle.executeUpdate(cancelFlowUpdate));
+      // sent as the API sends it (http/flow-updates.ts): the check settles in the run's own task
+      // (hosted-face), so the cancel either reaches the handler, which refuses it, or arrives while
+      // that last task runs and closes with the run; both answer FLOW_CLOSED
+      const cancel = updateFlow(handle, cancelFlowUpdate).then(
+        () => 'accepted',
+        (err: unknown) => (err instanceof AppError ? err.code : err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : String(err)),
+      );
       release();
-      expect(await cancel).toEqual({ type: 'FLOW_CLOSED', details: [{ outcome: 'verified' }] });
+      expect(await cancel).toBe('FLOW_CLOSED');
       expect(await handle.result()).toMatchObject({ outcome: 'verified', message: VERIFIED_MESSAGE, realNameRecordId: 'rn-1' });
       // the cancel request may land while the check's last task runs: the server refuses that task's
       // completion and its local steps run again (consuming is keyed by the check: once in the ledger)
