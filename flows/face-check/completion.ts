@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Config } from '../../lib/config';
-import { faceCheckOfCertifyId } from '../../db/real-name';
+import { faceCheckOfCertifyId, type FaceCheckHost } from '../../db/real-name';
 import { checkCallback } from '../../providers/aliyun-face/callback';
 import { AppError } from '../../lib/errors';
 import { verifyFaceToken, type FaceTokenClaims } from '../../lib/face-token';
@@ -12,7 +12,7 @@ import type { AbuseLimits } from '../../http/abuse-limits';
 import type { RealNameResult } from '../real-name/contract';
 import type { FaceSceneResult } from '../face-scene/contract';
 import { FLOW_KINDS, parseFlowId } from '../registry';
-import { faceCheckStateQuery, faceCompletionSignal, hostedFaceCheckStateQuery, type CompletionVerdict, type FaceCheckResult } from './contract';
+import { faceCheckStateQueryOf, faceCompletionSignal, type CompletionVerdict, type FaceCheckResult } from './contract';
 
 export interface CompletionRequest {
   deviceId: string;
@@ -54,8 +54,12 @@ function answeringOwner(flowId: string | undefined | null): string | null {
 
 interface CheckAt {
   handle: ReturnType<Client['workflow']['getHandle']>;
-  state: typeof faceCheckStateQuery;
+  state: ReturnType<typeof faceCheckStateQueryOf>;
 }
+
+/** A token's check, as its row would say (db/real-name.ts faceCheckHost): the token names the hosting run. */
+const hostOfToken = (claims: Pick<FaceTokenClaims, 'flowId' | 'faceCheckId' | 'hostRunId'>): FaceCheckHost =>
+  claims.hostRunId ? { workflowId: claims.flowId, runId: claims.hostRunId } : { workflowId: claims.faceCheckId };
 
 interface Settled {
   result: Promise<Outcome>;
@@ -86,7 +90,7 @@ export class FaceCompletions {
     if (!ok.ok) return ok.reason === 'malformed' ? 'malformed' : 'refused';
     if (check.status !== 'wait') return 'closed';
     try {
-      await this.client.workflow.getHandle(check.host.workflowId, check.host.runId).signal(faceCompletionSignal, {
+      await this.checkAt(check.host).handle.signal(faceCompletionSignal, {
         completionId: `${CALLBACK_COMPLETION}${certifyId}`,
         deviceId: check.deviceId,
         tokenDeviceId: check.deviceId,
@@ -113,7 +117,7 @@ export class FaceCompletions {
     if (body.deviceId !== claims.deviceId) throw new AppError('FACE_DEVICE_MISMATCH');
     await this.limits.faceCompletion(claims.faceCheckId);
     const completionId = randomUUID();
-    const check = this.checkAt(claims);
+    const check = this.checkAt(hostOfToken(claims));
     const face = check.handle;
     try {
       await face.signal(faceCompletionSignal, {
@@ -172,11 +176,9 @@ export class FaceCompletions {
     return this.outcome(check, ownerFlowId, claims.hostRunId, settled);
   }
 
-  /** Where a token's check takes its completion and answers for its state: its own workflow, or the owner run hosting it. */
-  private checkAt(claims: Pick<FaceTokenClaims, 'flowId' | 'faceCheckId' | 'hostRunId'>): CheckAt {
-    return claims.hostRunId
-      ? { handle: this.client.workflow.getHandle(claims.flowId, claims.hostRunId), state: hostedFaceCheckStateQuery }
-      : { handle: this.client.workflow.getHandle(claims.faceCheckId), state: faceCheckStateQuery };
+  /** Where a check takes its completion and answers for its state: its own workflow, or the owner run hosting it. */
+  private checkAt(host: FaceCheckHost): CheckAt {
+    return { handle: this.client.workflow.getHandle(host.workflowId, host.runId), state: faceCheckStateQueryOf(host.runId !== undefined) };
   }
 
   /**
@@ -238,7 +240,7 @@ export class FaceCompletions {
    * expired check, another check's certifyId, or a check that never was.
    */
   private async repeatOfClosedCheck(claims: Pick<FaceTokenClaims, 'flowId' | 'faceCheckId' | 'hostRunId'>, certifyId: string): Promise<Awaited<ReturnType<FaceCompletions['outcome']>> | null> {
-    const check = this.checkAt(claims);
+    const check = this.checkAt(hostOfToken(claims));
     const face = check.handle;
     const described = await face.describe().catch(() => null);
     if (described?.status.name !== 'COMPLETED') return null;

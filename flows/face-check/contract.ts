@@ -113,6 +113,8 @@ export const faceCheckReadySignal = defineSignal<[FaceCheckReady]>('faceCheckRea
 export const faceCheckStateQuery = defineQuery<FaceCheckState>(STATE_QUERY);
 /** The state of a check its owner's run hosts: that run's own 'state' query is the owner's. */
 export const hostedFaceCheckStateQuery = defineQuery<FaceCheckState>('faceCheckState');
+/** The query a check answers its state by: in its own workflow, or inside its owner's run. */
+export const faceCheckStateQueryOf = (hosted: boolean) => (hosted ? hostedFaceCheckStateQuery : faceCheckStateQuery);
 
 /** The face check's workflow id for an owner flow recorded before per-run keys. */
 export const faceCheckIdOf = (ownerFlowId: string) => `${ownerFlowId}/face`;

@@ -34,8 +34,7 @@ import { FlowStatus } from '../shared/flow-status';
 import { COMMITTED_FIRST, HOSTED_FACE, SETTLE_IN_ONE, applies, appliesSince2, appliesSince4, beginRun } from '../shared/patches';
 import {
   faceCheckReadySignal,
-  faceCheckStateQuery,
-  hostedFaceCheckStateQuery,
+  faceCheckStateQueryOf,
   faceCompletionSignal,
   completeFaceUpdate,
   type CompletionVerdict,
@@ -151,7 +150,7 @@ export async function runFaceCheck(input: FaceCheckInput, place: FaceCheckPlace)
 
   const setStage = (s: FaceCheckStage) => status.setStage(s);
 
-  setHandler(place.ownRun ? faceCheckStateQuery : hostedFaceCheckStateQuery, () => ({
+  setHandler(faceCheckStateQueryOf(!place.ownRun), () => ({
     faceCheckId,
     scene: input.scene,
     stage: status.stage,

@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto';
 import { contactAad, contactIndex } from '../../db/accounts';
 import { faceCheckHost } from '../../db/real-name';
-import { faceCheckStateQuery, hostedFaceCheckStateQuery } from '../../flows/face-check/contract';
+import { faceCheckStateQueryOf } from '../../flows/face-check/contract';
 import { idCheckChar } from '../../lib/idcard';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import type { StartRealNameRequest } from '../../flows/real-name/request';
@@ -98,5 +98,6 @@ export async function faceCheckAt(stack: Stack, faceCheckId: string) {
   if (!row) throw new Error(`no face row for ${faceCheckId}`);
   const host = faceCheckHost(row);
   const handle = stack.client.workflow.getHandle(host.workflowId, host.runId);
-  return { hosted: host.runId !== undefined, handle, state: () => handle.query(host.runId ? hostedFaceCheckStateQuery : faceCheckStateQuery) };
+  const hosted = host.runId !== undefined;
+  return { hosted, handle, state: () => handle.query(faceCheckStateQueryOf(hosted)) };
 }
