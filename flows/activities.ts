@@ -22,12 +22,14 @@ import { createWebhookActivities } from './webhooks/activities';
 import { createRetentionActivities } from './retention/activities';
 
 export function createActivities(deps: ActivityDeps) {
-  // built once: the real-name step before the face is made of two of their steps
+  // built once: the real-name step before the face is made of two of their steps, a bind's
+  // submission of the code check
   const face = createFaceActivities(deps);
   const securityCheck = createSecurityCheckActivities(deps);
+  const codes = createCodeActivities(deps);
   return {
-    ...createCodeActivities(deps),
-    ...createBindActivities(deps),
+    ...codes,
+    ...createBindActivities(deps, codes),
     ...createSessionActivities(deps),
     ...createContactChangeActivities(deps),
     ...createRebindActivities(deps),

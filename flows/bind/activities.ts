@@ -10,6 +10,8 @@ import type { RequestMeta } from '../shared/contract';
 import { inTransaction, isUniqueViolation } from '../../db/pool';
 import { CONTACT, type ContactKind } from '../../lib/contact-kinds';
 import { commitContactChange, contactChange } from '../shared/activities/contact-change';
+import type { CodeActivities } from '../shared/activities/codes';
+import { checkThenCommit, type CheckThenCommitInput, type CheckedThenCommitted, type CommitBindInput } from './check-then-commit';
 
 export interface ApplyBindInput {
   flowId: string;
@@ -25,18 +27,8 @@ export interface ApplyBindResult {
   contactVersion: number;
 }
 
-export interface CommitBindInput {
-  runKey: string;
-  flowId: string;
-  accountId: string;
-  kind: ContactKind;
-  target: string;
-  meta: RequestMeta;
-  /** the session that asked for the change: kept when the others are ended */
-  keepSessionId: string | null;
-}
-
-export function createBindActivities(deps: ActivityDeps) {
+/** `codes`: the code activities, whose check the submission's one step runs (./check-then-commit.ts). */
+export function createBindActivities(deps: ActivityDeps, codes: Pick<CodeActivities, 'checkCode'>) {
   /** Legacy: flows started before commitBind (in flight across an upgrade) still call it. */
   async function applyBind(input: ApplyBindInput): Promise<ApplyBindResult> {
     const idx = contactIndex(deps.fieldCrypto, input.kind, input.target);
@@ -82,7 +74,12 @@ export function createBindActivities(deps: ActivityDeps) {
     });
   }
 
-  return { applyBind, commitBind };
+  /** The code's check and, when right, the commit, as one step (./check-then-commit.ts). */
+  function checkThenCommitBind(input: CheckThenCommitInput): Promise<CheckedThenCommitted> {
+    return checkThenCommit({ checkCode: codes.checkCode, commitBind }, input);
+  }
+
+  return { applyBind, commitBind, checkThenCommitBind };
 }
 
 /** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */

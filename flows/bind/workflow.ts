@@ -15,7 +15,7 @@ import { failure, failureOf, type ErrorCode } from '../../lib/errors';
 import { CodeChallenge, iso } from '../shared/code-challenge';
 import { FlowStatus } from '../shared/flow-status';
 import { flowRun } from '../shared/run-key';
-import { COMMITTED_FIRST, applies, beginRun } from '../shared/patches';
+import { CHECK_THEN_COMMIT, COMMITTED_FIRST, applies, appliesSince5, beginRun } from '../shared/patches';
 import {
   stateQuery,
   submitCodeUpdate,
@@ -28,7 +28,7 @@ import {
 import { cancelFlowUpdate, legacyCancelSignal, requestCodeUpdate, type CodeSent } from '../shared/contract';
 
 const { applyBind, endSessionsAfterChange, recordCallback } = proxyActivities<BindActivities & SessionActivities>(DURABLE_STEP);
-const { commitBind, committedContactChange } = shortSteps<BindActivities & ContactChangeActivities>(DURABLE_STEP);
+const { checkThenCommitBind, commitBind, committedContactChange } = shortSteps<BindActivities & ContactChangeActivities>(DURABLE_STEP);
 
 /** Rejections that mean this flow can never succeed, so it ends. */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>(['ACCOUNT_NOT_FOUND', 'PHONE_ALREADY_BOUND', 'EMAIL_ALREADY_BOUND', 'PHONE_TAKEN', 'EMAIL_TAKEN']);
@@ -88,6 +88,33 @@ async function bindContact(input: BindInput): Promise<BindResult> {
     finish(o, s, err);
     return true;
   }
+  /**
+   * The code checked and, when right, the bind committed: the sessions it ended, or null for a
+   * wrong code. From CHECK_THEN_COMMIT on one local step does both (./check-then-commit.ts).
+   */
+  async function checkThenCommit(code: string): Promise<string[] | null> {
+    const change = { runKey, flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta };
+    if (perRun && appliesSince5(CHECK_THEN_COMMIT)) {
+      const done = await checkThenCommitBind({ check: challenge.submission(code), commit: { ...change, keepSessionId: input.sessionId ?? null } });
+      return done.ok ? done.committed.sessionsEnded : null;
+    }
+    if (!(await challenge.check(code))) return null;
+    if (perRun) return (await commitBind({ ...change, keepSessionId: input.sessionId ?? null })).sessionsEnded;
+    const applied = await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
+    const ended = await endSessionsAfterChange({
+      flowId,
+      accountId: input.accountId,
+      keepSessionId: input.sessionId ?? null,
+      reason: `${input.kind}_bound`,
+    });
+    await recordCallback({
+      flowId,
+      accountId: input.accountId,
+      type: `${input.kind}.bound`,
+      payload: { accountId: input.accountId, [input.kind]: input.targetMasked, flowId, contactVersion: applied.contactVersion, sessionsEnded: ended },
+    });
+    return ended;
+  }
   /** endUnbound outside a step: the flow is busy while it asks, so no step starts meanwhile */
   async function endIdle(o: BindOutcome, s: BindStage, err?: ApplicationFailure): Promise<boolean> {
     status.busy = true;
@@ -146,7 +173,8 @@ async function bindContact(input: BindInput): Promise<BindResult> {
       status.busy = true;
       setStage('verifying');
       try {
-        if (!(await challenge.check(code))) {
+        const ended = await checkThenCommit(code);
+        if (!ended) {
           wrongAttempts += 1;
           const attemptsLeft = limits.maxWrong - wrongAttempts;
           if (attemptsLeft <= 0) {
@@ -156,24 +184,7 @@ async function bindContact(input: BindInput): Promise<BindResult> {
           }
           throw failure('CODE_WRONG', { attemptsLeft });
         }
-        if (perRun) {
-          const change = { runKey, flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta };
-          sessionsEnded = (await commitBind({ ...change, keepSessionId: input.sessionId ?? null })).sessionsEnded;
-        } else {
-          const applied = await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
-          sessionsEnded = await endSessionsAfterChange({
-            flowId,
-            accountId: input.accountId,
-            keepSessionId: input.sessionId ?? null,
-            reason: `${input.kind}_bound`,
-          });
-          await recordCallback({
-            flowId,
-            accountId: input.accountId,
-            type: `${input.kind}.bound`,
-            payload: { accountId: input.accountId, [input.kind]: input.targetMasked, flowId, contactVersion: applied.contactVersion, sessionsEnded },
-          });
-        }
+        sessionsEnded = ended;
         finish('bound', 'completed');
         return result();
       } catch (err) {

@@ -5,7 +5,7 @@
 import { setHandler } from '@temporalio/workflow';
 import { shortSteps } from './activity-options';
 import { requestCodeUpdate } from './contract';
-import type { CodeActivities, CodePrecheck } from './activities/codes';
+import type { CheckCodeInput, CodeActivities, CodePrecheck } from './activities/codes';
 import { failure } from '../../lib/errors';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Channel, Scene } from '../../lib/scenes';
@@ -132,10 +132,14 @@ export class CodeChallenge {
 
   /** True when the code is right; the code is then spent. */
   async check(code: string): Promise<boolean> {
-    this.submissions += 1;
-    const submissionKey = `${this.runKey}/${this.spec.name}/submit/${this.submissions}`;
-    const { ok } = await checkCode({ flowId: this.flowId, codeId: this.codeId!, code, submissionKey });
+    const { ok } = await checkCode(this.submission(code));
     return ok;
+  }
+
+  /** The next submission of the live code, under its own key (a step that checks it itself). */
+  submission(code: string): CheckCodeInput {
+    this.submissions += 1;
+    return { flowId: this.flowId, codeId: this.codeId!, code, submissionKey: `${this.runKey}/${this.spec.name}/submit/${this.submissions}` };
   }
 
   /** Milliseconds until the live code dies (for the flow's timer), Infinity when none. */

@@ -6,7 +6,8 @@
 // attribute the SDK sets with it). Runs begun since BASELINE record that one marker instead of
 // one per change above: `applies(id)` is true for them without asking, and asks `patched(id)`
 // only for runs recorded before. BASELINE_2 does the same for the changes made after BASELINE,
-// BASELINE_3 for those after BASELINE_2, BASELINE_4 for those after BASELINE_3.
+// BASELINE_3 for those after BASELINE_2, BASELINE_4 for those after BASELINE_3, BASELINE_5 for
+// those after BASELINE_4.
 import { patched } from '@temporalio/workflow';
 
 /** Every run of a flow has its own side-effect keys (./run-key.ts). */
@@ -68,15 +69,24 @@ export const HOSTED_FACE = 'hosted-face';
 /** BASELINE_3 and every change after it (HOSTED_FACE): one marker per run. */
 export const BASELINE_4 = 'baseline-2026-12-03c';
 
+/**
+ * A bind's submission checks its code and commits the bind in one local step
+ * (flows/bind/check-then-commit.ts), instead of two.
+ */
+export const CHECK_THEN_COMMIT = 'check-then-commit';
+
+/** BASELINE_4 and every change after it (CHECK_THEN_COMMIT): one marker per run. */
+export const BASELINE_5 = 'baseline-2026-12-03d';
+
 // The module is instantiated per workflow run (the SDK keeps each run's module cache apart),
 // so this is the run's own decision. Kept because a replay's "no marker" is not final for the
 // SDK: an old run that goes on live would otherwise take the baseline mid-way.
-let baseline: 0 | 1 | 2 | 3 | 4 | undefined;
+let baseline: 0 | 1 | 2 | 3 | 4 | 5 | undefined;
 
 /** Whether this run began on a baseline; called first thing by every flow, so the decision is its first task's. */
 export function beginRun(): boolean {
   // the newest first: a run recorded on an older baseline has no newer marker, so replay asks on
-  baseline ??= patched(BASELINE_4) ? 4 : patched(BASELINE_3) ? 3 : patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
+  baseline ??= patched(BASELINE_5) ? 5 : patched(BASELINE_4) ? 4 : patched(BASELINE_3) ? 3 : patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
   return baseline > 0;
 }
 
@@ -100,5 +110,11 @@ export function appliesSince3(id: string): boolean {
 /** Whether a change made after BASELINE_3 applies: always from BASELINE_4 on, else as recorded. */
 export function appliesSince4(id: string): boolean {
   beginRun();
-  return baseline === 4 || patched(id);
+  return baseline! >= 4 || patched(id);
+}
+
+/** Whether a change made after BASELINE_4 applies: always from BASELINE_5 on, else as recorded. */
+export function appliesSince5(id: string): boolean {
+  beginRun();
+  return baseline === 5 || patched(id);
 }

@@ -128,3 +128,47 @@ test('ending sessions and recording the callback, each run twice, act once', asy
   const events = await stack.deps.pool.query('SELECT count(*)::int AS n FROM callback_events WHERE account_id = $1', [id]);
   expect(events.rows[0].n).toBe(1);
 });
+
+// CHECK_THEN_COMMIT: a bind's submission is one local step; the worker may run it again whole
+test('checkThenCommitBind: a wrong code commits nothing; a right one binds once, however often the step runs', async () => {
+  const id = await account();
+  for (const sid of ['keep', 'other']) await call(stack, 'POST', `/v1/accounts/${id}/sessions`, { sessionId: `${id}-${sid}` });
+  const phone = uniquePhone();
+  const { codeId } = await acts.sendCode(input(id, phone));
+  const code = stack.sms.forPhone(phone)[0]!.params[0]!;
+  const flowId = `bind-phone:${id}`;
+  const commit = { runKey: `${flowId}/run-a`, flowId, accountId: id, kind: 'phone' as const, target: phone, meta: { ip: '203.0.113.9' }, keepSessionId: `${id}-keep` };
+  const submission = (n: number, c = code) => ({ check: { flowId, codeId, code: c, submissionKey: `${flowId}/run-a/code/submit/${n}` }, commit });
+  const bound = async () => (await stack.deps.pool.query('SELECT phone_idx FROM accounts WHERE id = $1', [id])).rows[0].phone_idx as Buffer | null;
+
+  expect(await acts.checkThenCommitBind(submission(1, code === '000000' ? '000001' : '000000'))).toEqual({ ok: false });
+  expect(await bound()).toBeNull();
+
+  const first = await acts.checkThenCommitBind(submission(2));
+  expect(first).toEqual({ ok: true, committed: { contactVersion: 1, sessionsEnded: [`${id}-other`] } });
+  // the same step again (its worker died after the commit): the same answer, nothing written twice
+  expect(await acts.checkThenCommitBind(submission(2))).toEqual(first);
+  expect((await bound())!.equals(contactIndex(stack.deps.fieldCrypto, 'phone', phone))).toBe(true);
+  const events = await stack.deps.pool.query("SELECT count(*)::int AS n FROM callback_events WHERE account_id = $1 AND type = 'phone.bound'", [id]);
+  expect(events.rows[0].n).toBe(1);
+  // another submission of the spent code is wrong, and commits nothing more
+  expect(await acts.checkThenCommitBind(submission(3))).toEqual({ ok: false });
+});
+
+test('checkThenCommitBind: a right code for an address taken meanwhile is refused (PHONE_TAKEN), the code spent', async () => {
+  const id = await account();
+  const phone = uniquePhone();
+  const { codeId } = await acts.sendCode(input(id, phone));
+  const code = stack.sms.forPhone(phone)[0]!.params[0]!;
+  const other = await account();
+  await acts.applyBind({ flowId: `bind-phone:${other}`, accountId: other, kind: 'phone', target: phone, meta: {} });
+  const flowId = `bind-phone:${id}`;
+  const step = {
+    check: { flowId, codeId, code, submissionKey: `${flowId}/run-b/code/submit/1` },
+    commit: { runKey: `${flowId}/run-b`, flowId, accountId: id, kind: 'phone' as const, target: phone, meta: {}, keepSessionId: null },
+  };
+  expect(await rejectionType(acts.checkThenCommitBind(step))).toBe('PHONE_TAKEN');
+  const row = await stack.deps.pool.query('SELECT status FROM verification_codes WHERE id = $1', [codeId]);
+  expect(row.rows[0].status).toBe('used');
+  expect(await acts.checkThenCommitBind({ ...step, check: { ...step.check, submissionKey: `${flowId}/run-b/code/submit/2` } })).toEqual({ ok: false });
+});

@@ -32,6 +32,7 @@ import type { createActivities } from '../../flows/activities';
 import { faceCompletionSignal } from '../../flows/face-check/contract';
 import { settleFaceCheck, type SettleInput } from '../../flows/face-check/settle';
 import { checkThenIssue, type CheckThenIssueInput } from '../../flows/real-name/checks';
+import { checkThenCommit, type CheckThenCommitInput } from '../../flows/bind/check-then-commit';
 import type { CodeLimits } from '../../flows/shared/contract';
 import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
@@ -134,6 +135,8 @@ function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) =
   // so is the real-name run's step before the face (flows/real-name/checks.ts)
   const before = out as unknown as Parameters<typeof checkThenIssue>[0];
   out.checkThenIssue = (input: unknown) => checkThenIssue(before, input as CheckThenIssueInput, Context.current().info.attempt);
+  // and a bind's submission (flows/bind/check-then-commit.ts)
+  out.checkThenCommitBind = (input: unknown) => checkThenCommit(out as unknown as Parameters<typeof checkThenCommit>[0], input as CheckThenCommitInput);
   return out;
 }
 

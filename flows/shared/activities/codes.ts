@@ -38,6 +38,14 @@ export interface SendCodeInput {
   resendGapSec: number;
 }
 
+/** One submission of a code: its key makes a retry of the same submission answer the same. */
+export interface CheckCodeInput {
+  flowId: string;
+  codeId: string;
+  code: string;
+  submissionKey: string;
+}
+
 export interface SendCodeResult {
   codeId: string;
   sentTo: string; // masked
@@ -155,7 +163,7 @@ export function createCodeActivities(deps: ActivityDeps) {
    * Single use: a matching code is consumed by one submission (submissionKey). A retry
    * of that same submission answers ok again; any other submission finds it spent.
    */
-  async function checkCode(input: { flowId: string; codeId: string; code: string; submissionKey: string }): Promise<{ ok: boolean }> {
+  async function checkCode(input: CheckCodeInput): Promise<{ ok: boolean }> {
     const row = await findFlowCode(deps.pool, input.codeId, input.flowId);
     if (!row || !codeMatches(pepper, input.codeId, input.code, row.code_hash)) return { ok: false };
     if (row.status === 'used') return { ok: row.used_by === input.submissionKey };
