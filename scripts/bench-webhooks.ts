@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createActivities } from '../flows/activities';
 import { loadConfig } from '../lib/config';
 import { migrate } from '../db/migrate';
+import { localDatabaseUrl } from '../db/local-url';
 import { createActivityDeps } from '../worker/deps';
 import { startDevServer, type DevServer } from './temporal-dev';
 import { startReceiver, type Receiver } from '../test/support/webhook-receiver';
@@ -120,7 +121,7 @@ async function running(): Promise<Target> {
 
 async function inProcess(): Promise<Target> {
   let server: DevServer | null = await startDevServer({ port: await freePort() });
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/vsaga_bench_${process.pid}`;
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? (await localDatabaseUrl(`vsaga_bench_${process.pid}`));
   await migrate(databaseUrl);
   Object.assign(process.env, {
     TEMPORAL_ADDRESS: server.address,

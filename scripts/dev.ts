@@ -12,6 +12,7 @@ import { Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { loadConfig, ConfigError } from '../lib/config';
 import { migrate } from '../db/migrate';
+import { localDatabaseUrl } from '../db/local-url';
 import { startDevServer, type DevServer } from './temporal-dev';
 import { serverPorts, startFullServer, type FullServer } from './temporal-server';
 import { portFree } from './ports';
@@ -103,6 +104,8 @@ async function main() {
   // browser on it (still only to loopback peers). Set CONSOLE_DEMO_API_KEY=false to paste
   // a key instead; production refuses the flag, so it is left alone there.
   if (process.env.VSAGA_ENV !== 'production') process.env.CONSOLE_DEMO_API_KEY ??= 'true';
+  // this machine's PostgreSQL over its Unix socket when it answers there (db/local-url.ts)
+  process.env.DATABASE_URL ||= await localDatabaseUrl('vsaga');
   const cfg = loadConfig();
   const temporal = hostPort(cfg.temporal.address);
   const uiPort = Number(new URL(cfg.temporal.uiUrl).port || 8233);

@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../../lib/config';
 import { writeWorkflowBundles } from '../../worker/bundle';
 import { workerEnv } from '../../worker/heap';
 import { dropDatabase } from '../../db/pool';
+import { localDatabaseUrl } from '../../db/local-url';
 import { startDevServer, type DevServer } from '../temporal-dev';
 
 import { pidListeningOn } from './proc';
@@ -108,7 +109,8 @@ export async function startOwnStack(o: OwnStackOptions): Promise<BenchStack> {
   const tag = `${process.pid}_${randomBytes(3).toString('hex')}`;
   const children: { name: ProcName; child: ChildProcess }[] = [];
   let server: DevServer | null = null;
-  const databaseUrl = o.databaseUrl ?? `postgres://postgres@127.0.0.1:5432/vsaga_bench_${tag}`;
+  // as npm start finds it (db/local-url.ts): its Unix socket when it answers there
+  const databaseUrl = o.databaseUrl ?? (await localDatabaseUrl(`vsaga_bench_${tag}`));
   const redisPrefix = `vsaga-bench:${tag}:`;
   const apiKey = `bench-${randomBytes(12).toString('hex')}`;
 

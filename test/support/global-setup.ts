@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { dropDatabase } from '../../db/pool';
+import { localDatabaseUrl } from '../../db/local-url';
 import { startDevServer, type DevServer } from '../../scripts/temporal-dev';
 import { freePort } from '../../scripts/ports';
 
@@ -17,7 +18,8 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.VSAGA_TEST_NO_STACK) return;
   const dataDir = path.join(ROOT, '.data', 'test');
   // one database per run, so two runs on one machine do not pull it from under each other
-  const databaseUrl = process.env.VSAGA_TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/vsaga_test_${process.pid}`;
+  // as npm start finds it (db/local-url.ts): its Unix socket when it answers there
+  const databaseUrl = process.env.VSAGA_TEST_DATABASE_URL ?? (await localDatabaseUrl(`vsaga_test_${process.pid}`));
   await dropDatabase(databaseUrl); // afresh: a run before may have left it
   const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
   execFileSync(tsx, [path.join(ROOT, 'db', 'migrate.ts')], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
