@@ -1,8 +1,8 @@
 // The embedded defaults' PostgreSQL (npm start, npm test, the bench's own stack): this machine's,
 // over its Unix socket when the server answers there, else over 127.0.0.1:5432. Co-located, a
-// query over the socket costs the client about a third less CPU than over loopback TCP (the
-// kernel's TCP work is done in the writer's system call), and journeys ran faster for it
-// (docs/testing.md, "PostgreSQL over its Unix socket"). A DATABASE_URL given is used as given.
+// query over the socket costs the client about a third less CPU than over loopback TCP, whose
+// protocol work the kernel does in the writer's system call (docs/testing.md, "PostgreSQL over
+// its Unix socket"). A DATABASE_URL given is used as given.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
