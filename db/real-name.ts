@@ -186,8 +186,13 @@ export interface FaceCheckHost {
   runId?: string;
 }
 
+/** Where a check runs, from what its row or its face token says: the hosting run when it has one. */
+export function faceCheckHostOf(faceCheckId: string, ownerFlowId: string | null, hostRunId: string | null | undefined): FaceCheckHost {
+  return hostRunId && ownerFlowId ? { workflowId: ownerFlowId, runId: hostRunId } : { workflowId: faceCheckId };
+}
+
 export function faceCheckHost(r: { face_check_id: string; owner_flow_id: string | null; host_run_id: string | null }): FaceCheckHost {
-  return r.host_run_id && r.owner_flow_id ? { workflowId: r.owner_flow_id, runId: r.host_run_id } : { workflowId: r.face_check_id };
+  return faceCheckHostOf(r.face_check_id, r.owner_flow_id, r.host_run_id);
 }
 
 /** The check a provider's callback is about (its certifyId is unique per provider, not across them). */

@@ -36,9 +36,9 @@ export function tokenForStartedCheck(
   started: { flowId: string; faceCheckId: string; hostRunId?: string; certifyId?: string; expiresAt: string },
   deviceId: string,
 ): string {
-  const host = started.hostRunId ? { hostRunId: started.hostRunId } : {};
-  const certify = started.certifyId ? { certifyId: started.certifyId } : {};
-  return signFaceToken(key, { flowId: started.flowId, faceCheckId: started.faceCheckId, ...host, ...certify, deviceId, exp: Math.floor(Date.parse(started.expiresAt) / 1000) });
+  const { flowId, faceCheckId, hostRunId, certifyId } = started;
+  // signFaceToken leaves out the claims that are absent
+  return signFaceToken(key, { flowId, faceCheckId, hostRunId, certifyId, deviceId, exp: Math.floor(Date.parse(started.expiresAt) / 1000) });
 }
 
 /** The claims of a well-signed, unexpired token; null for anything else. */

@@ -93,13 +93,13 @@ async function bindContact(input: BindInput): Promise<BindResult> {
    * wrong code. From CHECK_THEN_COMMIT on one local step does both (./check-then-commit.ts).
    */
   async function checkThenCommit(code: string): Promise<string[] | null> {
-    const change = { runKey, flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta };
+    const commit = { runKey, flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta, keepSessionId: input.sessionId ?? null };
     if (perRun && appliesSince5(CHECK_THEN_COMMIT)) {
-      const done = await checkThenCommitBind({ check: challenge.submission(code), commit: { ...change, keepSessionId: input.sessionId ?? null } });
+      const done = await checkThenCommitBind({ check: challenge.submission(code), commit });
       return done.ok ? done.committed.sessionsEnded : null;
     }
     if (!(await challenge.check(code))) return null;
-    if (perRun) return (await commitBind({ ...change, keepSessionId: input.sessionId ?? null })).sessionsEnded;
+    if (perRun) return (await commitBind(commit)).sessionsEnded;
     const applied = await applyBind({ flowId, accountId: input.accountId, kind: input.kind, target: input.target, meta: input.meta });
     const ended = await endSessionsAfterChange({
       flowId,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Config } from '../../lib/config';
-import { faceCheckOfCertifyId, type FaceCheckHost } from '../../db/real-name';
+import { faceCheckHostOf, faceCheckOfCertifyId, type FaceCheckHost } from '../../db/real-name';
 import { checkCallback } from '../../providers/aliyun-face/callback';
 import { AppError } from '../../lib/errors';
 import { verifyFaceToken, type FaceTokenClaims } from '../../lib/face-token';
@@ -57,9 +57,8 @@ interface CheckAt {
   state: ReturnType<typeof faceCheckStateQueryOf>;
 }
 
-/** A token's check, as its row would say (db/real-name.ts faceCheckHost): the token names the hosting run. */
-const hostOfToken = (claims: Pick<FaceTokenClaims, 'flowId' | 'faceCheckId' | 'hostRunId'>): FaceCheckHost =>
-  claims.hostRunId ? { workflowId: claims.flowId, runId: claims.hostRunId } : { workflowId: claims.faceCheckId };
+/** A token's check, as its row would say: the token names the hosting run. */
+const hostOfToken = (claims: Pick<FaceTokenClaims, 'flowId' | 'faceCheckId' | 'hostRunId'>): FaceCheckHost => faceCheckHostOf(claims.faceCheckId, claims.flowId, claims.hostRunId);
 
 interface Settled {
   result: Promise<Outcome>;

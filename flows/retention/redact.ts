@@ -21,6 +21,7 @@ import type { Logger } from '../../lib/logger';
 import { AppError } from '../../lib/errors';
 import { inTransaction } from '../../db/pool';
 import { REDACTED_EVENT, redactVerificationRow, type RedactedBy, type VerificationRow } from '../../db/redaction';
+import { faceCheckHost } from '../../db/real-name';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import type { RetentionScope } from './contract';
 
@@ -49,8 +50,9 @@ export async function closedRunsOf(client: Client, row: Pick<VerificationRow, 'f
   const runs: Run[] = [];
   const running: string[] = [];
   let parent: Run | undefined;
-  if (row.host_run_id && row.owner_flow_id) {
-    parent = { workflowId: row.owner_flow_id, runId: row.host_run_id };
+  const host = faceCheckHost(row);
+  if (host.runId) {
+    parent = { workflowId: host.workflowId, runId: host.runId };
   } else {
     try {
       const d = await client.workflow.getHandle(row.face_check_id).describe();
