@@ -104,6 +104,8 @@ export interface FaceCheckResult {
   quota: { source: 'free' | 'purchased' | 'none' } | null;
   picture: PictureState;
   error: FlowError | null;
+  /** a real-name run's record, when the check's settling step made it (its owner's, SETTLE_THEN_RECORD) */
+  recorded?: { realNameRecordId: string } | { error: FlowError };
 }
 
 export const faceCompletionSignal = defineSignal<[FaceCompletion]>('faceCompletion');

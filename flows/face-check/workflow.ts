@@ -31,7 +31,7 @@ import { DURABLE_STEP, shortSteps } from '../shared/activity-options';
 import { errorOf, flowError } from '../../lib/errors';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
 import { FlowStatus } from '../shared/flow-status';
-import { COMMITTED_FIRST, HOSTED_FACE, SETTLE_IN_ONE, applies, appliesSince2, appliesSince4, beginRun } from '../shared/patches';
+import { COMMITTED_FIRST, HOSTED_FACE, SETTLE_IN_ONE, SETTLE_THEN_RECORD, applies, appliesSince2, appliesSince4, appliesSince6, beginRun } from '../shared/patches';
 import {
   faceCheckReadySignal,
   faceCheckStateQueryOf,
@@ -47,8 +47,10 @@ import {
   type PictureState,
 } from './contract';
 import type { FlowError } from '../shared/contract';
+import type { RealNameActivities } from '../real-name/activities';
+import type { RecordOfRun, SettledThenRecorded } from '../real-name/settle-then-record';
 
-const steps = shortSteps<FaceCheckActivities>(DURABLE_STEP);
+const steps = shortSteps<FaceCheckActivities & Pick<RealNameActivities, 'settleThenRecord'>>(DURABLE_STEP);
 // a picture download may be large and slow: a task of its own
 const pictures = proxyActivities<FaceCheckActivities>(DURABLE_STEP);
 /** Issuing a certifyId: a provider call the user waits on (the owner flow may issue it too). */
@@ -118,6 +120,8 @@ export interface FaceCheckPlace {
   parent: { workflowId: string; runId: string } | null;
   /** false inside the owner's run: the run's search attributes are the owner's */
   ownRun: boolean;
+  /** a real-name run's record, made in the settling step when the provider passes the check (SETTLE_THEN_RECORD) */
+  record?: RecordOfRun;
 }
 
 export async function faceCheck(input: FaceCheckInput): Promise<FaceCheckResult> {
@@ -302,10 +306,13 @@ export async function runFaceCheck(input: FaceCheckInput, place: FaceCheckPlace)
     };
     setStage('billing');
     if (appliesSince2(SETTLE_IN_ONE)) {
-      const settled = await steps.settleFaceCheck({ faceCheckId, ownerFlowId, accountId: input.accountId, certifyId, faceRecordId, close: !input.needPicture });
+      const settle = { faceCheckId, ownerFlowId, accountId: input.accountId, certifyId, faceRecordId, close: !input.needPicture };
+      // the owner's record in the same step, when the row is closed by it (no picture to fetch first)
+      const recordHere = place.record && !input.needPicture && appliesSince6(SETTLE_THEN_RECORD);
+      const settled: SettledThenRecorded = recordHere ? await steps.settleThenRecord({ settle, record: place.record! }) : await steps.settleFaceCheck(settle);
       quota = settled.quota;
       if ('error' in settled) return rejected(settled.error);
-      if (!input.needPicture) return decided(settled.auth, 'off'); // closed by the step
+      if (!input.needPicture) return { ...decided(settled.auth, 'off'), ...(settled.recorded && { recorded: settled.recorded }) }; // closed by the step
       auth = settled.auth;
     } else {
       quota = await steps.consumeFaceQuota({ faceCheckId, accountId: input.accountId });

@@ -8,7 +8,6 @@ import { SendRateLimiter } from '../../lib/rate-limit';
 import { findAccount } from '../../db/accounts';
 import { providerCallOutcome, recordProviderCall } from '../../db/counters';
 import { recordAudit, recordCallbackEvent } from '../../db/events';
-import type { RequestMeta } from '../shared/contract';
 import { notifyWebhookDispatcher } from '../shared/activities/notify-dispatcher';
 import { inTransaction } from '../../db/pool';
 import {
@@ -26,29 +25,20 @@ import { providersForDevice } from '../face-check/providers';
 import type { FaceCheckActivities } from '../face-check/activities';
 import type { SecurityCheckActivities } from '../security-check/activities';
 import { checkThenIssue, type CheckThenIssueInput, type CheckedThenIssued, type IdCheckInput, type RealNamePrecheckInput } from './checks';
+import { settleThenRecord, type RecordRealNameInput, type SettleThenRecordInput, type SettledThenRecorded } from './settle-then-record';
 import { maskIdNumber, maskName } from '../../lib/idcard';
 import { timed } from '../../lib/metrics';
 import { TRANSPORT_ERROR, type ProviderFailure } from '../../providers/shared/result';
-
-export interface RecordRealNameInput {
-  flowId: string;
-  /** flows/shared/run-key.ts; flows recorded before it key their rows by flow id */
-  runKey?: string;
-  accountId: string;
-  faceRecordId: string;
-  subjectLimit: number;
-  meta: RequestMeta;
-}
 
 const ID_SCENE = 'idcard_verification';
 
 /** How the logs and metrics name an ID check failure: the network's, or the provider's. */
 const failureKind = (f: ProviderFailure) => (f.code === TRANSPORT_ERROR ? 'transport_error' : 'provider_fault');
 
-/** The other flows' steps the step before the face is made of, as the worker built them (flows/activities.ts). */
-export type BeforeFaceParts = Pick<FaceCheckActivities, 'issueCertifyId'> & Pick<SecurityCheckActivities, 'spendSecurityPass'>;
+/** The other flows' steps this flow's composite steps are made of, as the worker built them (flows/activities.ts). */
+export type OtherFlowsParts = Pick<FaceCheckActivities, 'issueCertifyId' | 'consumeFaceQuota' | 'fetchAuthResult' | 'closeFaceRecord'> & Pick<SecurityCheckActivities, 'spendSecurityPass'>;
 
-export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, spendSecurityPass }: BeforeFaceParts) {
+export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, spendSecurityPass, consumeFaceQuota, fetchAuthResult, closeFaceRecord }: OtherFlowsParts) {
   const limiter = new SendRateLimiter(deps.redis);
 
   /** The authoritative pre-checks (the API ran the same ones to answer fast). */
@@ -163,7 +153,12 @@ export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, s
     return checkThenIssue({ precheckRealName: precheckRealNameStep, spendSecurityPass, checkIdentity, issueCertifyId }, input, Context.current().info.attempt);
   }
 
-  return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName, checkThenIssue: checkThenIssueStep };
+  /** The face check settled, then its record made, as one step (./settle-then-record.ts). */
+  async function settleThenRecordStep(input: SettleThenRecordInput): Promise<SettledThenRecorded> {
+    return settleThenRecord({ consumeFaceQuota, fetchAuthResult, closeFaceRecord, recordRealName }, input, Context.current().info.attempt);
+  }
+
+  return { precheckRealName: precheckRealNameStep, checkIdentity, recordRealName, checkThenIssue: checkThenIssueStep, settleThenRecord: settleThenRecordStep };
 }
 
 /** What the workflows that call these type their proxy by (a type-only import: nothing of this file enters the bundle). */

@@ -232,7 +232,8 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
     // 3–9. the face check, in this run: in faceScope so a cancel reaches it, as it would a child
     ready = { faceCheckId, ...check.issued };
     setStage('awaiting_face');
-    faceResult = await faceScope.run(() => runFaceCheck(check, { faceCheckId, ownerFlowId: flowId, parent: null, ownRun: false }));
+    const record = { flowId, runKey, accountId: input.accountId, subjectLimit: s.subjectLimit, meta: input.meta };
+    faceResult = await faceScope.run(() => runFaceCheck(check, { faceCheckId, ownerFlowId: flowId, parent: null, ownRun: false, record }));
   } else {
     try {
       // started in faceScope so a cancel reaches it; its result is awaited whatever happens
@@ -270,11 +271,19 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const compensations: (() => Promise<unknown>)[] = [];
   if (face.quota) compensations.unshift(() => steps.refundFaceQuota({ faceCheckId: face.faceCheckId, reason: 'real_name_not_recorded' }));
   setStage('recording');
-  try {
-    const rec = await steps.recordRealName({ flowId, runKey, accountId: input.accountId, faceRecordId: face.faceRecordId!, subjectLimit: s.subjectLimit, meta: input.meta });
-    realNameRecordId = rec.realNameRecordId;
-  } catch (err) {
-    const e = errorOf(err);
+  // made in the check's settling step (SETTLE_THEN_RECORD), unless the database did not answer it there
+  let recorded = face.recorded;
+  if (!recorded) {
+    try {
+      recorded = await steps.recordRealName({ flowId, runKey, accountId: input.accountId, faceRecordId: face.faceRecordId!, subjectLimit: s.subjectLimit, meta: input.meta });
+    } catch (err) {
+      recorded = { error: errorOf(err) };
+    }
+  }
+  if ('realNameRecordId' in recorded) {
+    realNameRecordId = recorded.realNameRecordId;
+  } else {
+    const e = recorded.error;
     setStage('compensating');
     for (const compensate of compensations) await compensate();
     await steps.recordCallback({

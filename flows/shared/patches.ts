@@ -7,7 +7,7 @@
 // one per change above: `applies(id)` is true for them without asking, and asks `patched(id)`
 // only for runs recorded before. BASELINE_2 does the same for the changes made after BASELINE,
 // BASELINE_3 for those after BASELINE_2, BASELINE_4 for those after BASELINE_3, BASELINE_5 for
-// those after BASELINE_4.
+// those after BASELINE_4, BASELINE_6 for those after BASELINE_5.
 import { patched } from '@temporalio/workflow';
 
 /** Every run of a flow has its own side-effect keys (./run-key.ts). */
@@ -78,15 +78,24 @@ export const CHECK_THEN_COMMIT = 'check-then-commit';
 /** BASELINE_4 and every change after it (CHECK_THEN_COMMIT): one marker per run. */
 export const BASELINE_5 = 'baseline-2026-12-03d';
 
+/**
+ * A real-name run settles its billed face check and makes its record in one local step
+ * (flows/real-name/settle-then-record.ts), instead of two.
+ */
+export const SETTLE_THEN_RECORD = 'settle-then-record';
+
+/** BASELINE_5 and every change after it (SETTLE_THEN_RECORD): one marker per run. */
+export const BASELINE_6 = 'baseline-2026-12-03e';
+
 // The module is instantiated per workflow run (the SDK keeps each run's module cache apart),
 // so this is the run's own decision. Kept because a replay's "no marker" is not final for the
 // SDK: an old run that goes on live would otherwise take the baseline mid-way.
-let baseline: 0 | 1 | 2 | 3 | 4 | 5 | undefined;
+let baseline: 0 | 1 | 2 | 3 | 4 | 5 | 6 | undefined;
 
 /** Whether this run began on a baseline; called first thing by every flow, so the decision is its first task's. */
 export function beginRun(): boolean {
   // the newest first: a run recorded on an older baseline has no newer marker, so replay asks on
-  baseline ??= patched(BASELINE_5) ? 5 : patched(BASELINE_4) ? 4 : patched(BASELINE_3) ? 3 : patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
+  baseline ??= patched(BASELINE_6) ? 6 : patched(BASELINE_5) ? 5 : patched(BASELINE_4) ? 4 : patched(BASELINE_3) ? 3 : patched(BASELINE_2) ? 2 : patched(BASELINE) ? 1 : 0;
   return baseline > 0;
 }
 
@@ -116,5 +125,11 @@ export function appliesSince4(id: string): boolean {
 /** Whether a change made after BASELINE_4 applies: always from BASELINE_5 on, else as recorded. */
 export function appliesSince5(id: string): boolean {
   beginRun();
-  return baseline === 5 || patched(id);
+  return baseline! >= 5 || patched(id);
+}
+
+/** Whether a change made after BASELINE_5 applies: always from BASELINE_6 on, else as recorded. */
+export function appliesSince6(id: string): boolean {
+  beginRun();
+  return baseline === 6 || patched(id);
 }

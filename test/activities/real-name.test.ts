@@ -5,6 +5,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../flows/activities';
 import type { CheckedThenIssued, CheckThenIssueInput } from '../../flows/real-name/checks';
+import type { SettledThenRecorded, SettleThenRecordInput } from '../../flows/real-name/settle-then-record';
 import { readCounter, recordProviderCall } from '../../db/counters';
 import { startStack, type Stack } from '../support/stack';
 import { NAME, quotaOf, readyAccount, uniqueIdNumber, uniqueIp } from '../support/real-name';
@@ -111,6 +112,53 @@ test('a pre-check refusal is the answer on any attempt, before any paid call', a
   for (const attempt of [1, 5]) expect(await attemptOf(refused)(attempt)).toMatchObject({ error: { code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: 0 } } });
   expect(stack.idcard.calls() - idCalls).toBe(0);
   expect(await ledgerOf(input.issue.faceCheckId)).toEqual([]);
+});
+
+/** A check issued by the step before the face and passed on the provider's sandbox: the settling step's input. */
+async function passedCheck(): Promise<SettleThenRecordInput & { idNumber: string }> {
+  const input = await beforeFace();
+  const r = await attemptOf(input)(1);
+  if (!('issued' in r)) throw new Error(`not issued: ${r.error.code}`);
+  const { flowId, accountId } = input.precheck;
+  return {
+    idNumber: input.precheck.idNumber,
+    settle: { faceCheckId: input.issue.faceCheckId, ownerFlowId: flowId, accountId, certifyId: r.issued.certifyId, faceRecordId: r.issued.faceRecordId, close: true },
+    record: { flowId, runKey: `${flowId}/run-1`, accountId, subjectLimit: 3, meta: {} },
+  };
+}
+const settleAttempt = (input: SettleThenRecordInput) => (attempt: number): Promise<SettledThenRecorded> => new MockActivityEnvironment({ attempt }).run(acts.settleThenRecord, input);
+const recordsOf = async (accountId: string) => (await stack.deps.pool.query('SELECT id::text, face_record_id::text FROM real_name_records WHERE account_id = $1', [accountId])).rows;
+const eventsOf = async (accountId: string) => (await stack.deps.pool.query('SELECT type FROM callback_events WHERE account_id = $1 ORDER BY id', [accountId])).rows.map((r) => r.type);
+
+test('settled and recorded in one step, twice at once and again: one unit, one record, one event, the same answer', async () => {
+  const input = await passedCheck();
+  const { accountId } = input.record;
+  const run = settleAttempt(input);
+  const [a, b] = await Promise.all([run(1), run(1)]);
+  const c = await run(2);
+  const [record] = await recordsOf(accountId);
+  for (const s of [a, b, c]) expect(s).toMatchObject({ quota: { source: 'free' }, auth: { authState: 'SUCCESS' }, recorded: { realNameRecordId: record.id } });
+  expect(await recordsOf(accountId)).toEqual([{ id: record.id, face_record_id: input.settle.faceRecordId }]);
+  expect(await ledgerOf(input.settle.faceCheckId)).toEqual([{ state: 'consumed' }]);
+  expect(await eventsOf(accountId)).toEqual(['real_name.verified']);
+  const account = await stack.deps.pool.query('SELECT real_name_status FROM accounts WHERE id = $1', [accountId]);
+  expect(account.rows).toEqual([{ real_name_status: 'verified' }]);
+  // nothing of the person in the record's row in plaintext
+  const row = JSON.stringify((await stack.deps.pool.query('SELECT * FROM real_name_records WHERE account_id = $1', [accountId])).rows);
+  expect(row).not.toContain(input.idNumber);
+  expect(row).not.toContain(NAME);
+});
+
+test("the record refused in the step (the account verified meanwhile): returned with the verdict, on any attempt, the row closed as passed", async () => {
+  const input = await passedCheck();
+  await stack.deps.pool.query("UPDATE accounts SET real_name_status = 'verified' WHERE id = $1", [input.record.accountId]);
+  for (const attempt of [1, 4]) {
+    expect(await settleAttempt(input)(attempt)).toMatchObject({ auth: { authState: 'SUCCESS' }, recorded: { error: { code: 'REAL_NAME_ALREADY_VERIFIED' } } });
+  }
+  expect(await recordsOf(input.record.accountId)).toEqual([]);
+  expect(await ledgerOf(input.settle.faceCheckId)).toEqual([{ state: 'consumed' }]); // the run refunds it
+  const [row] = (await stack.deps.pool.query('SELECT status FROM face_verifications WHERE face_check_id = $1', [input.settle.faceCheckId])).rows;
+  expect(row).toEqual({ status: 'success' });
 });
 
 test('counters: today, yesterday, weeks from Monday, months, years on the China calendar', async () => {

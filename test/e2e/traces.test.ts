@@ -118,7 +118,7 @@ test('one real-name journey: one trace from the API through the saga, its face c
   // the pre-checks, the ID check and the certifyId: one step
   providerCalls('Provider:idcard/check', 'checkThenIssue');
   providerCalls('Provider:face/getCertifyId', 'checkThenIssue');
-  providerCalls('Provider:face/getAuthResult', 'settleFaceCheck'); // billing, the verdict and closing: one step
+  providerCalls('Provider:face/getAuthResult', 'settleThenRecord'); // billing, the verdict, closing and the record: one step
 
   // the completion is its own request (the API relays it as a signal): its trace reaches the face check's handler
   const completion = spans.find((s) => s.name === 'POST /v1/face/completion' && s.kind === SERVER)!;

@@ -7,7 +7,7 @@ import { bindEmail, bindPhone } from '../../flows/bind/workflow';
 import { stateQuery, submitCodeUpdate, type BindInput } from '../../flows/bind/contract';
 import { legacyCancelSignal as cancelSignal } from '../../flows/shared/contract';
 import { cancelFlowUpdate, requestCodeUpdate } from '../../flows/shared/contract';
-import { codeLimits, eventually, gate, rejection, workflowSuite, transient, updateRejection, type Stubs } from './env';
+import { codeLimits, eventually, gate, localSteps, rejection, workflowSuite, transient, updateRejection, type Stubs } from './env';
 
 const t = workflowSuite();
 
@@ -110,11 +110,7 @@ describe('bind: the code send fails', () => {
       expect(await h.result()).toMatchObject({ outcome: 'bound' });
       // the check and the commit are one local step (CHECK_THEN_COMMIT): one marker for the
       // submission, after the code's and the refused resend's
-      const steps = (await h.fetchHistory()).events!.flatMap((e) => {
-        const details = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-        return details ? [(JSON.parse(Buffer.from(details).toString()) as { activity_type?: string }).activity_type] : [];
-      });
-      expect(steps).toEqual(['sendCode', 'sendCode', 'checkThenCommitBind']);
+      expect(await localSteps(h)).toEqual(['sendCode', 'sendCode', 'checkThenCommitBind']);
     });
   });
 });

@@ -33,6 +33,7 @@ import { faceCompletionSignal } from '../../flows/face-check/contract';
 import { settleFaceCheck, type SettleInput } from '../../flows/face-check/settle';
 import { checkThenIssue, type CheckThenIssueInput } from '../../flows/real-name/checks';
 import { checkThenCommit, type CheckThenCommitInput } from '../../flows/bind/check-then-commit';
+import { settleThenRecord, type SettleThenRecordInput } from '../../flows/real-name/settle-then-record';
 import type { CodeLimits } from '../../flows/shared/contract';
 import { failure, type ErrorCode } from '../../lib/errors';
 import { SEARCH_ATTRIBUTES } from '../../lib/search-attributes';
@@ -137,7 +138,17 @@ function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) =
   out.checkThenIssue = (input: unknown) => checkThenIssue(before, input as CheckThenIssueInput, Context.current().info.attempt);
   // and a bind's submission (flows/bind/check-then-commit.ts)
   out.checkThenCommitBind = (input: unknown) => checkThenCommit(out as unknown as Parameters<typeof checkThenCommit>[0], input as CheckThenCommitInput);
+  // and a real-name run's settling with its record (flows/real-name/settle-then-record.ts)
+  out.settleThenRecord = (input: unknown) => settleThenRecord(out as unknown as Parameters<typeof settleThenRecord>[0], input as SettleThenRecordInput, Context.current().info.attempt);
   return out;
+}
+
+/** The local steps a run's history records, in order (one marker each, by activity type). */
+export async function localSteps(handle: WorkflowHandle): Promise<string[]> {
+  return (await handle.fetchHistory()).events!.flatMap((e) => {
+    const details = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+    return details ? [(JSON.parse(Buffer.from(details).toString()) as { activity_type?: string }).activity_type ?? ''] : [];
+  });
 }
 
 /** A business rejection, as activities make it (lib/errors.ts failure): not retried. */

@@ -13,7 +13,7 @@ import { cancelFlowUpdate } from '../../flows/shared/contract';
 import { beginRealNameUpdate, realNameFlowIdOf, realNameStateQuery, VERIFIED_MESSAGE, type RealNameInput, type RealNameSettings } from '../../flows/real-name/contract';
 import { hostedFaceCheckStateQuery } from '../../flows/face-check/contract';
 import { AppError, ERRORS } from '../../lib/errors';
-import { completeFaceCheck, faceCheckHandle, rejection, workflowSuite, transient, updateRejection, type Stubs, type TestRun } from './env';
+import { completeFaceCheck, faceCheckHandle, localSteps, rejection, workflowSuite, transient, updateRejection, type Stubs, type TestRun } from './env';
 
 const t = workflowSuite();
 
@@ -170,6 +170,66 @@ describe('real-name: the face check', () => {
         },
       ]);
       expect(await handle.query(realNameStateQuery)).toMatchObject({ stage: 'rejected', outcome: 'rejected' });
+    });
+  });
+
+  describe('no picture to fetch: the verdict and the record in one local step (settle-then-record)', () => {
+    const noPicture = (): RealNameInput => input({ settings: settings({ needPicture: false }) });
+
+    it('verified: consumed, asked, closed and recorded in the one step, one marker', async () => {
+      await t.run(stubs(), async (r) => {
+        const i = noPicture();
+        const { started, handle } = begin(r, i);
+        const s = await started;
+        await completeFaceCheck(r, s);
+        expect(await handle.result()).toMatchObject({ outcome: 'verified', realNameRecordId: 'rn-1', faceRecordId: 'face-row-7', error: null });
+        expect(r.calls.names()).toEqual(['precheckRealName', 'checkIdentity', 'issueCertifyId', 'consumeFaceQuota', 'fetchAuthResult', 'closeFaceRecord', 'recordRealName']);
+        expect(await localSteps(handle)).toEqual(['checkThenIssue', 'settleThenRecord']);
+        expect(r.calls.of('recordRealName')).toEqual([
+          { flowId: handle.workflowId, runKey: expect.stringMatching(new RegExp(`^${handle.workflowId}/[0-9a-f]{12}$`)), accountId: i.accountId, faceRecordId: 'face-row-7', subjectLimit: 3, meta: i.meta },
+        ]);
+        expect(r.calls.of('closeFaceRecord')).toEqual([{ faceRecordId: 'face-row-7', status: 'success', data: { authState: 'SUCCESS', score: 95, quality: null, picture: 'off' } }]);
+      });
+    });
+
+    it('the record refused in the step: the provider is not asked again; refunded, then real_name.failed', async () => {
+      await t.run(stubs({ recordRealName: async () => Promise.reject(rejection('REAL_NAME_SUBJECT_LIMIT', { limit: 3 })) }), async (r) => {
+        const { started, handle } = begin(r, noPicture());
+        const s = await started;
+        await completeFaceCheck(r, s);
+        expect(await handle.result()).toMatchObject({ outcome: 'rejected', realNameRecordId: null, error: { code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: 3 } } });
+        expect(r.calls.count('fetchAuthResult')).toBe(1);
+        expect(r.calls.names().slice(-3)).toEqual(['recordRealName', 'refundFaceQuota', 'recordCallback']);
+        expect(await localSteps(handle)).toEqual(['checkThenIssue', 'settleThenRecord', 'refundFaceQuota', 'recordCallback']);
+        expect(r.calls.of('recordCallback')).toMatchObject([{ type: 'real_name.failed', payload: { reason: 'rejected', code: 'REAL_NAME_SUBJECT_LIMIT' } }]);
+      });
+    });
+
+    it('the database down for the record in the step: the verdict stands, and the run records by its own step', async () => {
+      let records = 0;
+      const recordRealName: Stubs['recordRealName'] = async () => {
+        if (++records === 1) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        return { realNameRecordId: 'rn-2' };
+      };
+      await t.run(stubs({ recordRealName }), async (r) => {
+        const { started, handle } = begin(r, noPicture());
+        await completeFaceCheck(r, await started);
+        expect(await handle.result()).toMatchObject({ outcome: 'verified', realNameRecordId: 'rn-2' });
+        expect(r.calls.count('fetchAuthResult')).toBe(1);
+        expect(r.calls.count('consumeFaceQuota')).toBe(1);
+        expect(r.calls.count('refundFaceQuota')).toBe(0);
+        expect(await localSteps(handle)).toEqual(['checkThenIssue', 'settleThenRecord', 'recordRealName']);
+      });
+    });
+
+    it('a FAIL verdict: nothing recorded, nothing refunded, one step', async () => {
+      await t.run(stubs({ fetchAuthResult: async () => ({ authState: 'FAIL', score: 20 }) }), async (r) => {
+        const { started, handle } = begin(r, noPicture());
+        await completeFaceCheck(r, await started);
+        expect(await handle.result()).toMatchObject({ outcome: 'fail', error: { code: 'FACE_FAILED' } });
+        expect(r.calls.count('recordRealName') + r.calls.count('refundFaceQuota')).toBe(0);
+        expect(await localSteps(handle)).toEqual(['checkThenIssue', 'settleThenRecord', 'recordCallback']);
+      });
     });
   });
 
