@@ -291,9 +291,13 @@ export function createFaceActivities(deps: ActivityDeps) {
     }
   }
 
-  /** Closes the row; a check that ends unbilled (expired) gives its held quota unit back. */
+  /**
+   * Closes the row; a check that ends unbilled (expired) gives its held quota unit back. A
+   * verdict (success, fail) is asked only once the unit was consumed, so nothing is held then.
+   */
   async function closeFaceRecord(input: { faceRecordId: string; status: 'success' | 'fail' | 'expired' | 'error'; data: Record<string, unknown> }): Promise<void> {
     await closeFaceRow(deps.pool, input.faceRecordId, input.status, input.data);
+    if (input.status === 'success' || input.status === 'fail') return;
     const row = await findFaceRow(deps.pool, { id: input.faceRecordId });
     if (row && (await releaseQuota(deps.pool, row.face_check_id))) deps.log.info({ faceCheckId: row.face_check_id }, 'face quota hold released');
   }
