@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 import type { Config } from '../../lib/config';
 import { faceCheckHostOf, faceCheckOfCertifyId, type FaceCheckHost } from '../../db/real-name';
 import { checkCallback } from '../../providers/aliyun-face/callback';
@@ -31,6 +32,11 @@ const CALLBACK_COMPLETION = 'provider-callback:';
 const VERDICT_AFTER_MS = 400;
 /** How long a completion's answer waits for the outcome before it answers with the stage. */
 const OUTCOME_WAIT_MS = 30_000;
+/** How long a refused completion's answer waits for its verdict (the check's state, asked again while no worker answers). */
+const VERDICT_WAIT_MS = 10_000;
+/** The time one state query is given: at least the least, even past that deadline, and at most the most. */
+const MIN_QUERY_MS = 1_000;
+const MAX_QUERY_MS = 3_000;
 
 /**
  * Outcomes a check, or its owner, reaches only through a completion with the check's certifyId
@@ -71,6 +77,7 @@ export class FaceCompletions {
     private readonly cfg: Config,
     private readonly limits: AbuseLimits,
     private readonly pool: Pool,
+    private readonly log?: Logger,
   ) {}
 
   /**
@@ -155,11 +162,15 @@ export class FaceCompletions {
     if (wellFormed && !early) return this.stageAnswer(check, settled);
 
     let verdict: CompletionVerdict | undefined;
-    for (const deadline = Date.now() + 10_000; !verdict; ) {
-      verdict = (await this.stateOf(check))?.completions.find((c) => c.completionId === completionId);
+    const asked = { queries: 0, failed: 0, lastError: '' };
+    for (const deadline = Date.now() + VERDICT_WAIT_MS; !verdict; ) {
+      // each query bounded: one the worker never answers (the server would hold it 30 s) is asked
+      // again, and none holds the caller much past the deadline
+      verdict = (await this.stateOf(check, deadline, asked))?.completions.find((c) => c.completionId === completionId);
       if (verdict) break;
       if (Date.now() > deadline) {
         settled.stop();
+        this.log?.warn({ flowId: claims.flowId, faceCheckId: claims.faceCheckId, completionId, ...asked }, 'face completion: no verdict in time');
         throw new AppError('SERVICE_UNAVAILABLE');
       }
       await sleep(50);
@@ -210,13 +221,17 @@ export class FaceCompletions {
   /**
    * The check's state, or null while no worker can answer: the signal is in its history and
    * the verdict follows, but a query sent while the worker restarts (or while its task is
-   * retried) fails; the caller asks again until its deadline.
+   * retried) fails; the caller asks again until its deadline. One query is given at most
+   * MAX_QUERY_MS: the server holds one no worker answers for 30 s.
    */
-  private async stateOf(check: CheckAt) {
+  private async stateOf(check: CheckAt, deadline = Infinity, asked?: { queries: number; failed: number; lastError: string }) {
     try {
-      return await check.handle.query(check.state);
+      if (asked) asked.queries++;
+      const bound = Date.now() + Math.min(Math.max(deadline - Date.now(), MIN_QUERY_MS), MAX_QUERY_MS);
+      return await this.client.withDeadline(bound, () => check.handle.query(check.state));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw err;
+      if (asked) [asked.failed, asked.lastError] = [asked.failed + 1, err instanceof Error ? err.message.slice(0, 200) : String(err)];
       return null;
     }
   }

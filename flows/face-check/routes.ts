@@ -55,7 +55,7 @@ export const faceCompletionBody = z.object({
 export function faceCheckRoutes(d: ApiDeps, limits: AbuseLimits): Router {
   const r = Router();
   const auth = authenticate(d.cfg.api.keys);
-  const completions = new FaceCompletions(d.client, d.cfg, limits, d.pool);
+  const completions = new FaceCompletions(d.client, d.cfg, limits, d.pool, d.log);
 
   r.put('/v1/accounts/:id/devices/:deviceId', auth, requireScope('accounts:write'), async (req, res) => {
     const id = parse(accountId, req.params.id);

@@ -83,6 +83,28 @@ test('the worker dies after the completion signal and before the records: a new 
   expect(recs.rows[0].n).toBe(1);
 }, 60_000);
 
+test('a refused completion while no worker runs: answered SERVICE_UNAVAILABLE by its deadline, not held; the check judges it once a worker is back', async () => {
+  const { id, deviceId } = await readyAccount(stack);
+  const { flow } = (await startRealName(stack, id, deviceId)).body;
+  await stack.stopWorker();
+  try {
+    const t0 = Date.now();
+    const refused = await complete(stack, flow.clientToken, { ...sdkOk(flow.certifyId, deviceId), errCode: 10013, errMsg: 'cancelled by the user' });
+    const waited = Date.now() - t0;
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
+    // the verdict's 10 s, its queries bounded (unbounded, the server held the first one 30 s)
+    expect(waited).toBeGreaterThanOrEqual(10_000);
+    expect(waited).toBeLessThan(20_000);
+  } finally {
+    await stack.startWorker();
+  }
+  // the completion was delivered (a signal is kept in the history): the check judged it, and waits on
+  const state = await (await faceCheckAt(stack, flow.faceCheckId)).state();
+  expect(state.completions).toEqual([expect.objectContaining({ accepted: false, error: expect.objectContaining({ code: 'FACE_SDK_ERROR' }) })]);
+  expect((await complete(stack, flow.clientToken, sdkOk(flow.certifyId, deviceId))).body.result.outcome).toBe('verified');
+}, 60_000);
+
 test('no plaintext name or ID number in Temporal (raw histories, ids, search attributes) nor in Postgres', async () => {
   const idNumber = uniqueIdNumber();
   const { id, deviceId } = await readyAccount(stack);
