@@ -23,6 +23,7 @@ import type { GrantFlows } from '../../http/grant-flows';
 import type { FaceSceneFlows } from '../../flows/face-scene/start';
 import { submitCodeBody } from '../../http/schemas';
 import { parse } from '../../http/validation';
+import { queryFlow } from '../../http/flow-queries';
 
 /** What drives the flows with a code, by family. */
 export interface CodeFlows {
@@ -55,7 +56,7 @@ export function flowRoutes(client: Client, { bind, rebind, recovery, passwordRes
   r.get('/v1/flows/:flowId', requireScope('flows:read'), async (req, res) => {
     const flowId = req.params.flowId as string;
     parseFlowId(flowId);
-    res.json({ flow: localizedFor(req, await client.workflow.getHandle(flowId).query(anyFlowStateQuery)) });
+    res.json({ flow: localizedFor(req, await queryFlow(client, client.workflow.getHandle(flowId), anyFlowStateQuery)) });
   });
 
   r.delete('/v1/flows/:flowId', requireScope('flows:write'), async (req, res) => {
@@ -65,7 +66,7 @@ export function flowRoutes(client: Client, { bind, rebind, recovery, passwordRes
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') throw new AppError('FLOW_CLOSED');
     await updateFlow(handle, cancelFlowUpdate);
-    res.json({ flow: localizedFor(req, await handle.query(anyFlowStateQuery)) });
+    res.json({ flow: localizedFor(req, await queryFlow(client, handle, anyFlowStateQuery)) });
   });
 
   // bind: a new code to the new address; rebind: a new proof code to the old contact

@@ -8,6 +8,7 @@ import type { Config } from '../../lib/config';
 import { faceCheckHostOf, faceCheckOfCertifyId, type FaceCheckHost } from '../../db/real-name';
 import { checkCallback } from '../../providers/aliyun-face/callback';
 import { AppError } from '../../lib/errors';
+import { STATE_QUERY_MS, queryFlow } from '../../http/flow-queries';
 import { verifyFaceToken, type FaceTokenClaims } from '../../lib/face-token';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import type { RealNameResult } from '../real-name/contract';
@@ -34,7 +35,7 @@ const VERDICT_AFTER_MS = 400;
 const OUTCOME_WAIT_MS = 30_000;
 /** How long a refused completion's answer waits for its verdict (the check's state, asked again while no worker answers). */
 const VERDICT_WAIT_MS = 10_000;
-/** The time one state query is given: at least the least, even past that deadline, and at most the most. */
+/** The time one query of the verdict loop is given: at least the least, even past the loop's deadline, at most the most (then it is asked again). */
 const MIN_QUERY_MS = 1_000;
 const MAX_QUERY_MS = 3_000;
 
@@ -166,7 +167,8 @@ export class FaceCompletions {
     for (const deadline = Date.now() + VERDICT_WAIT_MS; !verdict; ) {
       // each query bounded: one the worker never answers (the server would hold it 30 s) is asked
       // again, and none holds the caller much past the deadline
-      verdict = (await this.stateOf(check, deadline, asked))?.completions.find((c) => c.completionId === completionId);
+      const ms = Math.min(Math.max(deadline - Date.now(), MIN_QUERY_MS), MAX_QUERY_MS);
+      verdict = (await this.stateOf(check, ms, asked))?.completions.find((c) => c.completionId === completionId);
       if (verdict) break;
       if (Date.now() > deadline) {
         settled.stop();
@@ -221,14 +223,13 @@ export class FaceCompletions {
   /**
    * The check's state, or null while no worker can answer: the signal is in its history and
    * the verdict follows, but a query sent while the worker restarts (or while its task is
-   * retried) fails; the caller asks again until its deadline. One query is given at most
-   * MAX_QUERY_MS: the server holds one no worker answers for 30 s.
+   * retried) fails; the caller asks again until its deadline. One query is given `ms`: the
+   * server would hold one no worker answers for 30 s.
    */
-  private async stateOf(check: CheckAt, deadline = Infinity, asked?: { queries: number; failed: number; lastError: string }) {
+  private async stateOf(check: CheckAt, ms = STATE_QUERY_MS, asked?: { queries: number; failed: number; lastError: string }) {
     try {
       if (asked) asked.queries++;
-      const bound = Date.now() + Math.min(Math.max(deadline - Date.now(), MIN_QUERY_MS), MAX_QUERY_MS);
-      return await this.client.withDeadline(bound, () => check.handle.query(check.state));
+      return await queryFlow(this.client, check.handle, check.state, ms);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw err;
       if (asked) [asked.failed, asked.lastError] = [asked.failed + 1, err instanceof Error ? err.message.slice(0, 200) : String(err)];

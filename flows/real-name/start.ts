@@ -26,6 +26,7 @@ import {
 } from './contract';
 import type { FaceScene } from '../face-check/contract';
 import type { StartRealNameRequest } from './request';
+import { queryFlow } from '../../http/flow-queries';
 
 export interface StartedForApp extends RealNameStarted {
   /** the app posts the SDK completion with this (X-Face-Token), not with an API key */
@@ -137,7 +138,7 @@ export class RealNameFlows {
       if (err instanceof WorkflowNotFoundError) throw new AppError('FLOW_NOT_FOUND');
       throw err;
     }
-    if (status === 'RUNNING') return handle.query(realNameStateQuery);
+    if (status === 'RUNNING') return queryFlow(this.client, handle, realNameStateQuery);
     if (status === 'COMPLETED') return handle.result();
     throw new AppError('FLOW_CLOSED', { status });
   }

@@ -27,6 +27,7 @@ import { tokenForStartedCheck } from '../../lib/face-token';
 import { toAppError } from '../../http/errors';
 import { flowIdOf } from '../registry';
 import { closingUpdate, updateFlow } from '../../http/flow-updates';
+import { queryFlow } from '../../http/flow-queries';
 
 interface StartRebind {
   kind: ContactKind;
@@ -126,6 +127,6 @@ export class RebindFlows {
   }
 
   state(flowId: string): Promise<RebindState> {
-    return this.client.workflow.getHandle(flowId).query(rebindStateQuery);
+    return queryFlow(this.client, this.client.workflow.getHandle(flowId), rebindStateQuery);
   }
 }

@@ -9,7 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { AesGcmPayloadCodec } from '../../lib/payload-codec';
 import { faceCompletionSignal } from '../../flows/face-check/contract';
 import type { RealNameInput } from '../../flows/real-name/contract';
-import { startStack, type Stack } from '../support/stack';
+import { call, startStack, type Stack } from '../support/stack';
 import { killWorkerProcess, startWorkerProcess } from '../support/worker-process';
 import { complete, faceCheckAt, NAME, quotaOf, readyAccount, sdkOk, startRealName, uniqueIdNumber } from '../support/real-name';
 
@@ -83,7 +83,7 @@ test('the worker dies after the completion signal and before the records: a new 
   expect(recs.rows[0].n).toBe(1);
 }, 60_000);
 
-test('a refused completion while no worker runs: answered SERVICE_UNAVAILABLE by its deadline, not held; the check judges it once a worker is back', async () => {
+test('while no worker runs: a refused completion and the flow\'s state answered SERVICE_UNAVAILABLE by their deadlines, not held; the check judges the completion once a worker is back', async () => {
   const { id, deviceId } = await readyAccount(stack);
   const { flow } = (await startRealName(stack, id, deviceId)).body;
   await stack.stopWorker();
@@ -96,9 +96,17 @@ test('a refused completion while no worker runs: answered SERVICE_UNAVAILABLE by
     // the verdict's 10 s, its queries bounded (unbounded, the server held the first one 30 s)
     expect(waited).toBeGreaterThanOrEqual(10_000);
     expect(waited).toBeLessThan(20_000);
+    // the flow's state: SERVICE_UNAVAILABLE once its query's 10 s are out, by either route (the server would hold it 30 s)
+    for (const path of [`/v1/flows/real-name:${id}`, `/v1/accounts/${id}/real-name/flow`]) {
+      const asked = Date.now();
+      const state = await call(stack, 'GET', path);
+      expect({ path, status: state.status, code: state.body.error?.code }).toEqual({ path, status: 503, code: 'SERVICE_UNAVAILABLE' });
+      expect(Date.now() - asked).toBeLessThan(20_000);
+    }
   } finally {
     await stack.startWorker();
   }
+  expect((await call(stack, 'GET', `/v1/flows/real-name:${id}`)).body.flow).toMatchObject({ stage: 'awaiting_face' });
   // the completion was delivered (a signal is kept in the history): the check judged it, and waits on
   const state = await (await faceCheckAt(stack, flow.faceCheckId)).state();
   expect(state.completions).toEqual([expect.objectContaining({ accepted: false, error: expect.objectContaining({ code: 'FACE_SDK_ERROR' }) })]);
