@@ -228,11 +228,12 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
       }
     }
   }
+  // the record of a passed check: made in the check's settling step when the run hosts it (SETTLE_THEN_RECORD)
+  const record = { flowId, runKey, accountId: input.accountId, subjectLimit: s.subjectLimit, meta: input.meta };
   if (hostRunId && check.issued) {
     // 3–9. the face check, in this run: in faceScope so a cancel reaches it, as it would a child
     ready = { faceCheckId, ...check.issued };
     setStage('awaiting_face');
-    const record = { flowId, runKey, accountId: input.accountId, subjectLimit: s.subjectLimit, meta: input.meta };
     faceResult = await faceScope.run(() => runFaceCheck(check, { faceCheckId, ownerFlowId: flowId, parent: null, ownRun: false, record }));
   } else {
     try {
@@ -271,11 +272,11 @@ export async function realName(input: RealNameInput): Promise<RealNameResult> {
   const compensations: (() => Promise<unknown>)[] = [];
   if (face.quota) compensations.unshift(() => steps.refundFaceQuota({ faceCheckId: face.faceCheckId, reason: 'real_name_not_recorded' }));
   setStage('recording');
-  // made in the check's settling step (SETTLE_THEN_RECORD), unless the database did not answer it there
+  // made in the check's settling step, unless the database did not answer it there
   let recorded = face.recorded;
   if (!recorded) {
     try {
-      recorded = await steps.recordRealName({ flowId, runKey, accountId: input.accountId, faceRecordId: face.faceRecordId!, subjectLimit: s.subjectLimit, meta: input.meta });
+      recorded = await steps.recordRealName({ ...record, faceRecordId: face.faceRecordId! });
     } catch (err) {
       recorded = { error: errorOf(err) };
     }
