@@ -67,11 +67,18 @@ afterAll(async () => {
 // (the predicates run in the page; the project's TypeScript has no DOM types, hence globalThis)
 /** Waits until the element's text matches. */
 async function text(selector: string, re: RegExp, timeout = 20_000): Promise<string> {
-  await page.waitForFunction(
-    ([sel, src, flags]) => new RegExp(src, flags).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''),
-    [selector, re.source, re.flags] as [string, string, string],
-    { timeout },
-  );
+  try {
+    await page.waitForFunction(
+      ([sel, src, flags]) => new RegExp(src, flags).test((globalThis as any).document.querySelector(sel)?.textContent ?? ''),
+      [selector, re.source, re.flags] as [string, string, string],
+      { timeout },
+    );
+  } catch (err) {
+    // what the page showed instead, and when the API answered what: the failure says why
+    const shown = await page.textContent(selector).catch(() => null);
+    const calls = await page.$$eval('#log li', (lis) => lis.slice(0, 6).map((li) => (li.textContent ?? '').slice(0, 300))).catch(() => []);
+    throw new Error(`${selector} never matched ${re} in ${timeout} ms; it shows ${JSON.stringify(shown)}; the page's last calls: ${JSON.stringify(calls)} (${(err as Error).message})`);
+  }
   return (await page.textContent(selector)) ?? '';
 }
 
@@ -279,7 +286,10 @@ test('the operator picks the face providers per scene; the page plays WeChat and
   await text('#rn-status', /^awaiting the face check by wechat: certifyId /);
   const [issued] = stack.wechat.verifyIds().slice(-1);
   await page.click('#btn-rn-complete');
-  await text('#rn-status', /^FACE_SDK_ERROR: /);
+  // a refused completion is answered from the check's verdict, read back by state queries for up
+  // to 10 s (each given at most 3 s): under the whole suite's load that took more than 20 s twice
+  // in CI; past 40 s the failure shows what the page got instead
+  await text('#rn-status', /^FACE_SDK_ERROR: /, 40_000);
   expect(stack.wechat.verifyIds().find((v) => v.verifyId === issued!.verifyId)?.verifyRet).toBe(90004);
   await page.selectOption('#rn-verify-ret', '10000');
   await page.click('#btn-rn-complete');
