@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { Logger } from 'pino';
 import type { Config } from '../../lib/config';
 import { faceCheckHostOf, faceCheckOfCertifyId, type FaceCheckHost } from '../../db/real-name';
 import { checkCallback } from '../../providers/aliyun-face/callback';
 import { AppError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
 import { STATE_QUERY_MS, queryFlow } from '../../http/flow-queries';
 import { verifyFaceToken, type FaceTokenClaims } from '../../lib/face-token';
 import type { AbuseLimits } from '../../http/abuse-limits';
@@ -78,7 +78,7 @@ export class FaceCompletions {
     private readonly cfg: Config,
     private readonly limits: AbuseLimits,
     private readonly pool: Pool,
-    private readonly log?: Logger,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -172,7 +172,7 @@ export class FaceCompletions {
       if (verdict) break;
       if (Date.now() > deadline) {
         settled.stop();
-        this.log?.warn({ flowId: claims.flowId, faceCheckId: claims.faceCheckId, completionId, ...asked }, 'face completion: no verdict in time');
+        this.log.warn({ flowId: claims.flowId, faceCheckId: claims.faceCheckId, completionId, ...asked }, 'face completion: no verdict in time');
         throw new AppError('SERVICE_UNAVAILABLE');
       }
       await sleep(50);

@@ -308,8 +308,8 @@ export async function runFaceCheck(input: FaceCheckInput, place: FaceCheckPlace)
     if (appliesSince2(SETTLE_IN_ONE)) {
       const settle = { faceCheckId, ownerFlowId, accountId: input.accountId, certifyId, faceRecordId, close: !input.needPicture };
       // the owner's record in the same step, when the row is closed by it (no picture to fetch first)
-      const recordHere = place.record && !input.needPicture && appliesSince6(SETTLE_THEN_RECORD);
-      const settled: SettledThenRecorded = recordHere ? await steps.settleThenRecord({ settle, record: place.record! }) : await steps.settleFaceCheck(settle);
+      const record = place.record && !input.needPicture && appliesSince6(SETTLE_THEN_RECORD) ? place.record : undefined;
+      const settled: SettledThenRecorded = record ? await steps.settleThenRecord({ settle, record }) : await steps.settleFaceCheck(settle);
       quota = settled.quota;
       if ('error' in settled) return rejected(settled.error);
       if (!input.needPicture) return { ...decided(settled.auth, 'off'), ...(settled.recorded && { recorded: settled.recorded }) }; // closed by the step

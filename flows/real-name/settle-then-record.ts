@@ -9,9 +9,10 @@
 // times, so a retry must not ask again for a record that failed. The record's refusal is
 // returned for the run's compensations; its outage leaves the record to the run's own durable
 // step, which finds its own record when this one was written after all.
-import type { FlowError, RequestMeta } from '../shared/contract';
+import type { RequestMeta } from '../shared/contract';
 import { errorOf } from '../../lib/errors';
 import { settleFaceCheck, type SettleInput, type Settled } from '../face-check/settle';
+import type { FaceCheckResult } from '../face-check/contract';
 
 /** The record of a passed check (./activities.ts recordRealName). */
 export interface RecordRealNameInput {
@@ -32,8 +33,8 @@ export interface SettleThenRecordInput {
   record: RecordOfRun;
 }
 
-/** The record's answer, when the step got one: absent when the check did not pass, or the database did not answer. */
-export type Recorded = { realNameRecordId: string } | { error: FlowError };
+/** The record's answer, when the step got one (the check's result carries it to the run): absent when the check did not pass, or the database did not answer. */
+export type Recorded = NonNullable<FaceCheckResult['recorded']>;
 
 export type SettledThenRecorded = Settled & { recorded?: Recorded };
 
