@@ -93,15 +93,16 @@ test('while no worker runs: a refused completion and the flow\'s state answered 
     const waited = Date.now() - t0;
     expect(refused.status).toBe(503);
     expect(refused.body.error.code).toBe('SERVICE_UNAVAILABLE');
-    // the verdict's 10 s, its queries bounded (unbounded, the server held the first one 30 s)
+    // the verdict's 10 s, its queries bounded: about 11 s here, over 20 s under CI's whole suite;
+    // unbounded, the server held the first query 30 s, so the answer came after 30 s at the least
     expect(waited).toBeGreaterThanOrEqual(10_000);
-    expect(waited).toBeLessThan(20_000);
+    expect(waited).toBeLessThan(28_000);
     // the flow's state: SERVICE_UNAVAILABLE once its query's 10 s are out, by either route (the server would hold it 30 s)
     for (const path of [`/v1/flows/real-name:${id}`, `/v1/accounts/${id}/real-name/flow`]) {
       const asked = Date.now();
       const state = await call(stack, 'GET', path);
       expect({ path, status: state.status, code: state.body.error?.code }).toEqual({ path, status: 503, code: 'SERVICE_UNAVAILABLE' });
-      expect(Date.now() - asked).toBeLessThan(20_000);
+      expect(Date.now() - asked).toBeLessThan(28_000);
     }
   } finally {
     await stack.startWorker();
