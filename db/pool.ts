@@ -1,11 +1,35 @@
 import { Client, Pool, type PoolClient } from 'pg';
+import { isStalePreparedStatement, PreparingClient, renameAllStatements } from './prepared-client';
 
-export function createPool(databaseUrl: string, max = 10): Pool {
-  const pool = new Pool({ connectionString: databaseUrl, max });
+export interface PoolOptions {
+  /** Prepare each parameterised statement once per connection (db/prepared-client.ts).
+   * Off for a pooler in front of Postgres that does not keep them (PgBouncer's transaction
+   * mode before 1.21): DATABASE_PREPARED_STATEMENTS=false. */
+  prepare?: boolean;
+}
+
+export function createPool(databaseUrl: string, max = 10, o: PoolOptions = {}): Pool {
+  const prepare = o.prepare ?? true;
+  const pool = new Pool({ connectionString: databaseUrl, max, ...(prepare ? { Client: PreparingClient } : {}) });
   // An idle client whose server went away (a Postgres restart or failover) is reported
   // here and dropped by the pool; unheard, the 'error' event would end the process.
   pool.on('error', () => {});
+  if (prepare) retryStaleStatements(pool);
   return pool;
+}
+
+/** A query outside a transaction that met a statement left stale by a migration is asked
+ * again once, under the text's new name; nothing had been done by the failed one. */
+function retryStaleStatements(pool: Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  pool.query = ((...args: unknown[]) => {
+    if (typeof args[args.length - 1] === 'function') return query(...args);
+    return query(...args).catch((err: unknown) => {
+      if (!isStalePreparedStatement(err)) throw err;
+      renameAllStatements();
+      return query(...args);
+    });
+  }) as Pool['query'];
 }
 
 /** Drops the database a URL names (connections to it ended), through the server's postgres database. */
@@ -37,6 +61,9 @@ export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promis
     return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
+    // not run again here (fn may have done more than its queries): the next transaction, the
+    // step's retry, prepares the statement afresh
+    if (isStalePreparedStatement(err)) renameAllStatements();
     throw err;
   } finally {
     client.release();

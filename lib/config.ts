@@ -121,6 +121,7 @@ const schema = z.object({
   TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
 
   DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/vsaga'),
+  DATABASE_PREPARED_STATEMENTS: z.stringbool().default(true),
   REDIS_URL: z.string().default('redis://127.0.0.1:6379/0'),
   REDIS_KEY_PREFIX: z.string().default('vsaga:'),
 
@@ -400,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerMetrics: { host: e.WORKER_METRICS_HOST, port: e.WORKER_METRICS_PORT, sdkPort: e.WORKER_SDK_METRICS_PORT },
     worker: { stickyTimeoutSec: e.WORKER_STICKY_TIMEOUT_SEC, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, deployment },
     databaseUrl: e.DATABASE_URL,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     api: { host: e.API_HOST, port: e.API_PORT, keys: e.API_KEYS as ApiKey[], trustProxy: e.API_TRUST_PROXY },
     console: { demoApiKey: e.CONSOLE_DEMO_API_KEY },
