@@ -36,6 +36,7 @@ describe('loadConfig defaults', () => {
     expect(cfg.api.host).toBe('127.0.0.1');
     expect(cfg.api.port).toBe(3000);
     expect(cfg.api.trustProxy).toBe(false);
+    expect(cfg.databasePreparedStatements).toBe(true);
     expect(cfg.api.keys).toEqual([{ name: 'dev', secret: 'dev-api-key-change-me', scopes: ['*'] }]);
     expect(cfg.codec).toEqual({
       host: '127.0.0.1',
@@ -79,8 +80,9 @@ describe('loadConfig defaults', () => {
   });
 
   it('coerces numeric and boolean variables', () => {
-    const c = loadConfig({ API_PORT: '8080', CODEC_PORT: '0', API_TRUST_PROXY: 'true', MAIL_SECURE: '1', CODE_TTL_SEC: '120', CODE_RESEND_GAP_SEC: '0' });
+    const c = loadConfig({ API_PORT: '8080', CODEC_PORT: '0', API_TRUST_PROXY: 'true', MAIL_SECURE: '1', CODE_TTL_SEC: '120', CODE_RESEND_GAP_SEC: '0', DATABASE_PREPARED_STATEMENTS: 'false' });
     expect(c.api.port).toBe(8080);
+    expect(c.databasePreparedStatements).toBe(false);
     expect(c.codec.port).toBe(0);
     expect(c.api.trustProxy).toBe(true);
     expect(c.mail.secure).toBe(true);
@@ -119,6 +121,7 @@ describe('loadConfig validation errors name the variable', () => {
     ['CODE_MAX_WRONG_PER_FLOW', '0'],
     ['BIND_FLOW_TTL_SEC', '1'],
     ['API_TRUST_PROXY', 'maybe'],
+    ['DATABASE_PREPARED_STATEMENTS', 'sometimes'],
     ['CODEC_TOKEN', 'short'],
     ['BLIND_INDEX_KEY', Buffer.alloc(16).toString('base64')],
     ['CODE_PEPPER', 'not-a-key'],
