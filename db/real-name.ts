@@ -127,7 +127,7 @@ export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckI
   if (verified >= p.subjectLimit) return { ok: false, code: 'REAL_NAME_SUBJECT_LIMIT', details: { limit: p.subjectLimit } };
   // Units held by live face checks are not subtracted here: the account's own live real-name
   // check (a repeat start) holds one. The face check's hold is the authoritative count.
-  const q = await faceQuota(db, account, p.freePerAccount);
+  const q = unitsOwned(account, p.freePerAccount);
   if (q.freeLeft + q.purchased < 1) return { ok: false, code: 'FACE_QUOTA_REQUIRED', details: quotaRequiredDetails(p.freePerAccount, p.priceCny) };
   const quota: 'free' | 'purchased' = q.freeLeft > 0 ? 'free' : 'purchased';
   return { ok: true, realName: name.normalized, idNumber: id.normalized, idIdx, quota };
@@ -404,14 +404,19 @@ export interface QuotaView {
   available: number;
 }
 
+/** The units an account row holds, free and bought, before any live check's hold: no query. */
+export function unitsOwned(account: { face_free_used: number; face_number: number }, freePerAccount: number): Pick<QuotaView, 'freeLeft' | 'purchased'> {
+  return { freeLeft: Math.max(0, freePerAccount - account.face_free_used), purchased: account.face_number };
+}
+
 export async function faceQuota(db: Db, account: { id: string; face_free_used: number; face_number: number }, freePerAccount: number): Promise<QuotaView> {
   const { rows } = await db.query<{ n: string }>(
     "SELECT count(*) AS n FROM face_quota_ledger WHERE account_id = $1 AND state = 'held' AND hold_until > now()",
     [account.id],
   );
-  const freeLeft = Math.max(0, freePerAccount - account.face_free_used);
+  const { freeLeft, purchased } = unitsOwned(account, freePerAccount);
   const held = Number(rows[0]!.n);
-  return { freeLeft, purchased: account.face_number, held, available: freeLeft + account.face_number - held };
+  return { freeLeft, purchased, held, available: freeLeft + purchased - held };
 }
 
 /** Holds one unit for a face check (key: its id); false when none is left. Idempotent per key. */

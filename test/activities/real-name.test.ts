@@ -6,7 +6,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../flows/activities';
 import type { CheckedThenIssued, CheckThenIssueInput } from '../../flows/real-name/checks';
 import type { SettledThenRecorded, SettleThenRecordInput } from '../../flows/real-name/settle-then-record';
+import type { Pool } from 'pg';
 import { readCounter, recordProviderCall } from '../../db/counters';
+import { precheckRealName } from '../../db/real-name';
 import { startStack, type Stack } from '../support/stack';
 import { NAME, quotaOf, readyAccount, uniqueIdNumber, uniqueIp } from '../support/real-name';
 
@@ -50,6 +52,27 @@ test('checkIdentity runs twice for one flow run: one paid call, one count, one r
   expect(stack.idcard.calls() - calls).toBe(1);
   const n = await stack.deps.pool.query('SELECT count(*)::int AS n FROM provider_calls WHERE call_key = $1', [callKey]);
   expect(n.rows[0].n).toBe(1);
+});
+
+test("the pre-checks read the account, its device and the subject's records, nothing more; a unit another check holds does not refuse them", async () => {
+  const { id, deviceId } = await readyAccount(stack);
+  // the account's one free unit, held by another live check: the check's own hold decides, later
+  await stack.deps.pool.query("INSERT INTO face_quota_ledger (key, account_id, source, state, hold_until) VALUES ($1, $2, 'none', 'held', now() + interval '1 minute')", [`other:${id}/face`, id]);
+  const tables: (string | undefined)[] = [];
+  const db = {
+    query: (text: string, values?: unknown[]) => {
+      tables.push(/\bFROM (\w+)/.exec(text)?.[1]);
+      return stack.deps.pool.query(text, values);
+    },
+  } as unknown as Pool;
+  const input = { enabled: true, faceEnabled: true, accountId: id, realName: NAME, idNumber: uniqueIdNumber(), deviceId, environmentSafe: true, subjectLimit: 3, freePerAccount: 1 };
+  expect(await precheckRealName(db, stack.deps.fieldCrypto, input)).toMatchObject({ ok: true, quota: 'free' });
+  expect(tables).toEqual(['accounts', 'face_devices', 'real_name_records']);
+  // with no unit owned, the refusal needs no count either
+  await stack.deps.pool.query('UPDATE accounts SET face_free_used = 1 WHERE id = $1', [id]);
+  tables.length = 0;
+  expect(await precheckRealName(db, stack.deps.fieldCrypto, input)).toMatchObject({ ok: false, code: 'FACE_QUOTA_REQUIRED' });
+  expect(tables).toEqual(['accounts', 'face_devices', 'real_name_records']);
 });
 
 /** The real-name run's step before the face, for a ready account (flows/real-name/checks.ts). */
