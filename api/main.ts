@@ -19,7 +19,7 @@ import { createApiMetrics, startInternalMetrics } from './routes/metrics';
 async function main() {
   const cfg = loadConfig();
   const log = createLogger('api', cfg.logLevel);
-  const pool = createPool(cfg.databaseUrl, undefined, { prepare: cfg.databasePreparedStatements });
+  const pool = createPool(cfg.databaseUrl, { prepare: cfg.databasePreparedStatements });
   const redis = createRedis(cfg.redis);
   const tracing = startTracing(cfg, 'vsaga-api');
   const client = await connectClient(cfg, tracing?.tracer);

@@ -1,15 +1,15 @@
 import { Client, Pool, type PoolClient } from 'pg';
-import { isStalePreparedStatement, PreparingClient, renameAllStatements } from './prepared-client';
+import { isStalePreparedStatement, PreparingClient } from './prepared-client';
 
 export interface PoolOptions {
+  max?: number;
   /** Prepare each parameterised statement once per connection (db/prepared-client.ts).
    * Off for a pooler in front of Postgres that does not keep them (PgBouncer's transaction
    * mode before 1.21): DATABASE_PREPARED_STATEMENTS=false. */
   prepare?: boolean;
 }
 
-export function createPool(databaseUrl: string, max = 10, o: PoolOptions = {}): Pool {
-  const prepare = o.prepare ?? true;
+export function createPool(databaseUrl: string, { max = 10, prepare = true }: PoolOptions = {}): Pool {
   const pool = new Pool({ connectionString: databaseUrl, max, ...(prepare ? { Client: PreparingClient } : {}) });
   // An idle client whose server went away (a Postgres restart or failover) is reported
   // here and dropped by the pool; unheard, the 'error' event would end the process.
@@ -19,14 +19,15 @@ export function createPool(databaseUrl: string, max = 10, o: PoolOptions = {}): 
 }
 
 /** A query outside a transaction that met a statement left stale by a migration is asked
- * again once, under the text's new name; nothing had been done by the failed one. */
+ * again once, under the text's new name (the client renamed them all); nothing had been done by
+ * the failed one. A transaction is not run again here (its function may do more than queries):
+ * it fails once, and the step's retry prepares the statement afresh. */
 function retryStaleStatements(pool: Pool): void {
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   pool.query = ((...args: unknown[]) => {
     if (typeof args[args.length - 1] === 'function') return query(...args);
     return query(...args).catch((err: unknown) => {
       if (!isStalePreparedStatement(err)) throw err;
-      renameAllStatements();
       return query(...args);
     });
   }) as Pool['query'];
@@ -61,9 +62,6 @@ export async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promis
     return out;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
-    // not run again here (fn may have done more than its queries): the next transaction, the
-    // step's retry, prepares the statement afresh
-    if (isStalePreparedStatement(err)) renameAllStatements();
     throw err;
   } finally {
     client.release();

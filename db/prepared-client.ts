@@ -52,7 +52,23 @@ export class PreparingClient extends Client {
     super(config);
     // an own property, not an override: pg's query() has more overloads than a method can restate
     const query = Client.prototype.query as (...args: unknown[]) => unknown;
-    this.query = ((...args: unknown[]) => query.apply(this, withName(args))) as Client['query'];
+    this.query = ((...args: unknown[]) => {
+      const named = withName(args);
+      if (named === args) return query.apply(this, args);
+      // every named statement passes here, in a transaction or not: a stale one renames them all
+      const last = named[named.length - 1];
+      if (typeof last === 'function') {
+        named[named.length - 1] = (err: unknown, res: unknown) => {
+          if (isStalePreparedStatement(err)) renameAllStatements();
+          (last as (e: unknown, r: unknown) => void)(err, res);
+        };
+        return query.apply(this, named);
+      }
+      return (query.apply(this, named) as Promise<unknown>).catch((err: unknown) => {
+        if (isStalePreparedStatement(err)) renameAllStatements();
+        throw err;
+      });
+    }) as Client['query'];
   }
 }
 

@@ -14,7 +14,7 @@ import { lazyClient } from '../lib/temporal-lazy';
 
 /** withTemporal false: no Temporal client (what only the webhook dispatcher's wake-up needs). */
 export function createActivityDeps(cfg: Config, { withTemporal = true }: { withTemporal?: boolean } = {}): ActivityDeps & { close(): Promise<void> } {
-  const pool = createPool(cfg.databaseUrl, undefined, { prepare: cfg.databasePreparedStatements });
+  const pool = createPool(cfg.databaseUrl, { prepare: cfg.databasePreparedStatements });
   const redis = createRedis(cfg.redis);
   const mailer = createMailer(cfg.mail);
   // connects on first use, so building deps stays synchronous

@@ -172,7 +172,7 @@ export async function runOpenFlows(stack: BenchStack, client: Client, api: ApiDr
   // alternate the kinds, so both open at the same pace
   const realName = new Set(who.filter((_, i) => i % 2 === 1).map((w) => w.accountId));
   o.log(`  seeding ${o.flows} accounts (${realNameCount} with a phone and a device)…`);
-  const db = createPool(cfg.databaseUrl, 16, { prepare: cfg.databasePreparedStatements });
+  const db = createPool(cfg.databaseUrl, { max: 16, prepare: cfg.databasePreparedStatements });
   let seedSec: number;
   try {
     const s0 = performance.now();

@@ -9,7 +9,7 @@ const TABLE = `prepared_test_${process.pid}_${Date.now().toString(36)}`;
 const url = process.env.DATABASE_URL!;
 const pools: Pool[] = [];
 const pool = (max: number, prepare = true) => {
-  const p = createPool(url, max, { prepare });
+  const p = createPool(url, { max, prepare });
   pools.push(p);
   return p;
 };
