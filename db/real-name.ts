@@ -8,7 +8,7 @@ import type { ErrorCode } from '../lib/errors';
 import { maskIdNumber, maskName, validateChineseName, validateIdNumber } from '../lib/idcard';
 import type { RequestMeta } from '../flows/shared/contract';
 import type { RealNameInput } from '../flows/real-name/contract';
-import { findAccount } from './accounts';
+import { findAccount, type AccountRow } from './accounts';
 import { returnOrderUnit, takeOrderUnit } from './face-quota-orders';
 
 type Db = Pool | PoolClient;
@@ -95,6 +95,8 @@ export interface PrecheckInput extends Pick<RealNameInput, 'accountId' | 'realNa
    * subject limit): the API takes a rate-limit slot there, so that answer is no free oracle.
    */
   beforeSharedChecks?: () => Promise<void>;
+  /** the account as the caller already read it (the API's request); otherwise read here */
+  readAccount?: () => Promise<AccountRow | null>;
 }
 
 export type PrecheckResult =
@@ -108,7 +110,7 @@ export type PrecheckResult =
 export async function precheckRealName(db: Db, crypto: FieldCrypto, p: PrecheckInput, now = Date.now()): Promise<PrecheckResult> {
   if (!p.enabled) return { ok: false, code: 'REAL_NAME_DISABLED' };
   if (!p.faceEnabled) return { ok: false, code: 'FACE_DISABLED' };
-  const account = await findAccount(db, p.accountId);
+  const account = await (p.readAccount ? p.readAccount() : findAccount(db, p.accountId));
   if (!account) return { ok: false, code: 'REAL_NAME_LOGIN_REQUIRED' };
   if (!account.phone_idx) return { ok: false, code: 'REAL_NAME_PHONE_REQUIRED' };
   if (account.real_name_status === 'verified') return { ok: false, code: 'REAL_NAME_ALREADY_VERIFIED' };

@@ -12,11 +12,16 @@ const headerRules = {
   'user-agent': text({ max: 512 }),
   'x-device-fingerprint': text({ max: 128 }),
 } as const;
+type HeaderName = keyof typeof headerRules;
 
-function header(req: Request, name: keyof typeof headerRules): string | undefined {
+// built once: a zod schema costs more to make than to run, and these run on most requests
+const headerSchema = (name: HeaderName) => z.object({ headers: z.object({ [name]: headerRules[name] }) });
+const headerSchemas = { 'user-agent': headerSchema('user-agent'), 'x-device-fingerprint': headerSchema('x-device-fingerprint') };
+
+function header(req: Request, name: HeaderName): string | undefined {
   const value = req.get(name);
   if (value === undefined) return undefined;
-  return parse(z.object({ headers: z.object({ [name]: headerRules[name] }) }), { headers: { [name]: value } }).headers[name];
+  return parse(headerSchemas[name], { headers: { [name]: value } }).headers[name];
 }
 
 /** Behind a trusted proxy req.ip is whatever X-Forwarded-For says: an address, or refused. */

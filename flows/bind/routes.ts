@@ -1,9 +1,8 @@
 // First-time bind of a phone or email over HTTP. The request bodies live beside the only
 // routes that parse them; flows/bind/openapi.ts documents both.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { findAccount } from '../../db/accounts';
 import { normalizeEmail, normalizePhone } from '../../lib/contacts';
 import { AppError } from '../../lib/errors';
 import { requireScope } from '../../http/auth';
@@ -13,6 +12,7 @@ import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
 import { refuseFrozen } from '../../http/frozen-account';
+import { requestAccount } from '../../http/request-account';
 
 export const bindPhoneBody = z.object({ phone: text({ max: 256 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
 export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: sessionId.optional(), client: clientMeta }).strict();
@@ -20,8 +20,8 @@ export const bindEmailBody = z.object({ email: text({ max: 1024 }), sessionId: s
 export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): Router {
   const r = Router();
 
-  async function existing(id: string) {
-    const row = await findAccount(pool, id);
+  async function existing(req: Request, id: string) {
+    const row = await requestAccount(pool, req, id);
     if (!row) throw new AppError('ACCOUNT_NOT_FOUND');
     return row;
   }
@@ -31,7 +31,7 @@ export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): R
     const body = parse(bindPhoneBody, req.body);
     const phone = normalizePhone(body.phone);
     if (!phone) throw new AppError('INVALID_PHONE');
-    const account = await existing(id);
+    const account = await existing(req, id);
     if (account.phone_idx) throw new AppError('PHONE_ALREADY_BOUND');
     const meta = metaOf(req, body.client);
     await limits.contactCheck(id, body.client?.ip); // the flow answers PHONE_TAKEN: no free oracle
@@ -43,7 +43,7 @@ export function bindRoutes(pool: Pool, flows: BindFlows, limits: AbuseLimits): R
     const body = parse(bindEmailBody, req.body);
     const email = normalizeEmail(body.email);
     if (!email) throw new AppError('INVALID_EMAIL');
-    const account = await existing(id);
+    const account = await existing(req, id);
     if (account.email_idx) throw new AppError('EMAIL_ALREADY_BOUND');
     const meta = metaOf(req, body.client);
     await limits.contactCheck(id, body.client?.ip);

@@ -10,7 +10,6 @@ import { requireScope } from '../../http/auth';
 import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
-import { findAccount } from '../../db/accounts';
 import {
   findSecurity,
   freezeAccount,
@@ -27,6 +26,7 @@ import { deviceId } from '../face-check/routes';
 import type { FaceSceneFlows } from './start';
 import { SCENE_NAMES, SCENES, sceneFlowIdOf, type SceneName } from './contract';
 import { refuseFrozen } from '../../http/frozen-account';
+import { requestAccount } from '../../http/request-account';
 
 export const sceneParam = z.enum(SCENE_NAMES as [SceneName, ...SceneName[]]);
 const reason = text({ max: 200 });
@@ -99,7 +99,7 @@ export function faceSceneRoutes(d: ApiDeps, flows: FaceSceneFlows): Router {
     // the switch first, as real-name's pre-checks: every face scene is off with it; the scenes
     // with a code method say so (the seed: 不可通过人脸识别方式解锁)
     if (!byCode && !d.cfg.realName.faceEnabled) throw new AppError('FACE_DISABLED', codeScene ? { alternative: 'sms' } : undefined);
-    const account = await findAccount(d.pool, id);
+    const account = await requestAccount(d.pool, req, id);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
     // the account row holds the state too: no second read
     const refusal = sceneRefusal(scene, account);

@@ -18,6 +18,7 @@ import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
 import { startRealNameBody } from './request';
 import { ID_CHECKED_MESSAGE } from './contract';
 import { refuseFrozen } from '../../http/frozen-account';
+import { requestAccount } from '../../http/request-account';
 
 /** Mounted before the API-key middleware: each route authenticates itself. */
 export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
@@ -32,7 +33,7 @@ export function realNameRoutes(d: ApiDeps, limits: AbuseLimits): Router {
     const current = { id: DEFAULT_REAL_NAME_AGREEMENT.id, version: d.cfg.realName.agreementVersion };
     if (agreement?.id !== current.id || agreement.version !== current.version) throw new AppError('REAL_NAME_AGREEMENT_REQUIRED', { agreement: current });
     const meta = { ...metaOf(req, body.client), agreement: { ...current, acceptedAt: new Date().toISOString() } };
-    const flow = await flows.start(id, body, meta, body.client?.ip);
+    const flow = await flows.start(id, body, meta, { relayedIp: body.client?.ip, readAccount: () => requestAccount(d.pool, req, id) });
     res.status(flow.cache ? 200 : 201).json({ flow: { ...flow, message: ID_CHECKED_MESSAGE } });
   });
 

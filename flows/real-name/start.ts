@@ -9,6 +9,7 @@ import type { FieldCrypto } from '../../lib/field-crypto';
 import type { AbuseLimits } from '../../http/abuse-limits';
 import { tokenForStartedCheck } from '../../lib/face-token';
 import { ACCOUNT_ID, FLOW_KIND, FLOW_STAGE } from '../../lib/search-attributes';
+import type { AccountRow } from '../../db/accounts';
 import { precheckRealName } from '../../db/real-name';
 import { grantByHash } from '../../db/recovery';
 import { GRANT_PATTERN, grantHash } from '../../lib/recovery-grant';
@@ -61,8 +62,16 @@ export class RealNameFlows {
     return this.crypto.blindIndex('real_name_request', `${scene}\0${name}\0${idNumber}`).toString('hex');
   }
 
-  /** relayedIp: the end user's IP as the caller relayed it (per-IP start limit). */
-  async start(accountId: string, req: StartRealNameRequest, meta: RequestMeta, relayedIp?: string): Promise<StartedForApp> {
+  /**
+   * relayedIp: the end user's IP as the caller relayed it (per-IP start limit); readAccount: the
+   * account as the request already read it (http/request-account.ts).
+   */
+  async start(
+    accountId: string,
+    req: StartRealNameRequest,
+    meta: RequestMeta,
+    o: { relayedIp?: string; readAccount?: () => Promise<AccountRow | null> } = {},
+  ): Promise<StartedForApp> {
     const s = this.settings();
     // a security pass stands in for an unsafe environment only (a safe one spends none)
     const pass = !req.environmentSafe && req.securityPass !== undefined ? req.securityPass : null;
@@ -79,7 +88,8 @@ export class RealNameFlows {
       subjectLimit: s.subjectLimit,
       freePerAccount: s.freePerAccount,
       priceCny: this.cfg.realName.facePriceCny,
-      beforeSharedChecks: () => this.limits.realNameStart(accountId, relayedIp),
+      beforeSharedChecks: () => this.limits.realNameStart(accountId, o.relayedIp),
+      ...(o.readAccount ? { readAccount: o.readAccount } : {}),
       ...(pass ? { securityPass: () => this.passRefusal(accountId, req.deviceId, pass) } : {}),
     });
     if (!pre.ok) throw new AppError(pre.code, pre.details);

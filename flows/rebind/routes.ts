@@ -4,7 +4,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
-import { boundIndex, findAccount } from '../../db/accounts';
+import { boundIndex } from '../../db/accounts';
 import { assertAccountFaceReady } from '../face-check/account-face';
 import type { Config } from '../../lib/config';
 import { CONTACT, CONTACT_KINDS } from '../../lib/contact-kinds';
@@ -19,6 +19,7 @@ import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId, text } from '../../http/schemas';
 import { parse } from '../../http/validation';
 import { refuseFrozen } from '../../http/frozen-account';
+import { requestAccount } from '../../http/request-account';
 
 export const rebindBody = z
   .object({
@@ -42,7 +43,7 @@ export function rebindRoutes(pool: Pool, flows: RebindFlows, limits: AbuseLimits
     r.post(`/v1/accounts/:id/${kind}/rebind`, requireScope('flows:write'), refuseFrozen({ pool }), async (req, res) => {
       const id = parse(accountId, req.params.id);
       const body = parse(rebindBody, req.body);
-      const account = await findAccount(pool, id);
+      const account = await requestAccount(pool, req, id);
       if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
       // docs/rules.md#rebind: only a bound contact can be rebound; an email rebind needs a phone in every case,
       // and a proof by mail needs the email

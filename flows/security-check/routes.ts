@@ -14,11 +14,11 @@ import { metaOf } from '../../http/request-meta';
 import { accountId, clientMeta, sessionId } from '../../http/schemas';
 import { parse } from '../../http/validation';
 import type { GrantFlows } from '../../http/grant-flows';
-import { findAccount } from '../../db/accounts';
 import { sessionIsLive } from '../../db/sessions';
 import { AppError } from '../../lib/errors';
 import { deviceId } from '../face-check/routes';
 import { refuseFrozen } from '../../http/frozen-account';
+import { requestAccount } from '../../http/request-account';
 
 export const startSecurityCheckBody = z
   .object({
@@ -38,7 +38,7 @@ export function securityCheckRoutes(d: ApiDeps, flows: GrantFlows): Router {
     const id = parse(accountId, req.params.id);
     const body = parse(startSecurityCheckBody, req.body ?? {});
     // real-name's own order (4/24 #13): the login, then the phone, then the code
-    const account = await findAccount(d.pool, id);
+    const account = await requestAccount(d.pool, req, id);
     if (!account) throw new AppError('ACCOUNT_NOT_FOUND');
     if (!body.sessionId || !(await sessionIsLive(d.pool, id, body.sessionId))) throw new AppError('SECURITY_CHECK_LOGIN_REQUIRED');
     if (!account.phone_enc) throw new AppError('SECURITY_CHECK_PHONE_REQUIRED');
