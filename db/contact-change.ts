@@ -38,7 +38,8 @@ export async function committedChange(c: Pool | PoolClient, runKey: string, even
 }
 
 /** The account row must be locked by the caller (findAccount(c, id, true)). */
-export async function applyContactChange(c: PoolClient, crypto: FieldCrypto, account: AccountRow, ch: ContactChange): Promise<CommittedChange> {
+/** `wanted`: whether some webhook endpoint wants the event (recordCallbackEvent). */
+export async function applyContactChange(c: PoolClient, crypto: FieldCrypto, account: AccountRow, ch: ContactChange): Promise<CommittedChange & { wanted: boolean }> {
   const contactVersion = await setContact(c, crypto, account.id, ch.kind, ch.target);
   // a contact is a security credential: every other session of the account ends with the change
   const ended = await c.query<{ id: string }>(
@@ -49,12 +50,12 @@ export async function applyContactChange(c: PoolClient, crypto: FieldCrypto, acc
   const sessionsEnded = ended.rows.map((r) => r.id).sort();
   const key = changeKey(ch.runKey, ch.eventType);
   await recordAudit(c, { dedupeKey: key, accountId: account.id, flowId: ch.flowId, type: ch.eventType, data: { contactVersion, sessionsEnded }, meta: ch.meta });
-  await recordCallbackEvent(c, {
+  const wanted = await recordCallbackEvent(c, {
     eventKey: key,
     type: ch.eventType,
     accountId: account.id,
     flowId: ch.flowId,
     payload: { ...ch.payload, contactVersion, sessionsEnded },
   });
-  return { contactVersion, sessionsEnded };
+  return { contactVersion, sessionsEnded, wanted };
 }

@@ -1,6 +1,7 @@
 // Audit trail and callback events. Both are keyed so an activity retry writes once.
 import type { Pool, PoolClient } from 'pg';
 import type { RequestMeta } from '../flows/shared/contract';
+import { someSubscriberWantsSql } from './webhooks';
 
 export async function recordAudit(
   db: Pool | PoolClient,
@@ -13,15 +14,23 @@ export async function recordAudit(
   );
 }
 
+/**
+ * Answers whether some live endpoint wants events of its type, read in the same statement: the
+ * dispatcher's wake-up after the commit then needs no query of its own (notifyWebhookDispatcher).
+ */
 export async function recordCallbackEvent(
   db: Pool | PoolClient,
   e: { eventKey: string; type: string; accountId: string; flowId: string | null; payload: Record<string, unknown> },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO callback_events (event_key, type, account_id, flow_id, payload)
-     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_key) DO NOTHING`,
+): Promise<boolean> {
+  // a data-modifying WITH runs whether or not the SELECT reads it, also on a conflict
+  const { rows } = await db.query<{ wanted: boolean }>(
+    `WITH recorded AS (
+       INSERT INTO callback_events (event_key, type, account_id, flow_id, payload)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_key) DO NOTHING)
+     SELECT ${someSubscriberWantsSql(2)} AS wanted`,
     [e.eventKey, e.type, e.accountId, e.flowId, JSON.stringify(e.payload)],
   );
+  return !!rows[0]?.wanted;
 }
 
 /** Whether the audit row of this key was written (a retried step finding its own write). */

@@ -300,13 +300,14 @@ export async function restartDelivery(db: Pool, id: string): Promise<DeliveryRow
 // ---------------------------------------------------------------------------------------
 // One delivery attempt (the dispatcher's activities)
 
+/** SQL: whether some live endpoint wants events of the type in parameter `$n`. */
+export const someSubscriberWantsSql = (n: number) =>
+  `EXISTS (SELECT 1 FROM webhook_subscribers s WHERE s.enabled AND s.deleted_at IS NULL
+     AND ('*' = ANY (s.event_types) OR $${n} = ANY (s.event_types)))`;
+
 /** Whether some live endpoint wants events of this type (whatever their age). */
 export async function someSubscriberWants(db: Pool, type: string): Promise<boolean> {
-  const { rows } = await db.query<{ wanted: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM webhook_subscribers s WHERE s.enabled AND s.deleted_at IS NULL
-       AND ('*' = ANY (s.event_types) OR $1 = ANY (s.event_types))) AS wanted`,
-    [type],
-  );
+  const { rows } = await db.query<{ wanted: boolean }>(`SELECT ${someSubscriberWantsSql(1)} AS wanted`, [type]);
   return !!rows[0]?.wanted;
 }
 

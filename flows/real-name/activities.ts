@@ -100,6 +100,8 @@ export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, s
    * ID number are serialized and the limit holds. A retry finds its own record.
    */
   async function recordRealName(input: RecordRealNameInput): Promise<{ realNameRecordId: string }> {
+    // set when this attempt writes the event; a retry that finds its record asks after the commit
+    let wanted: boolean | undefined;
     const recorded = await inTransaction(deps.pool, async (c) => {
       const face = await findFaceRow(c, { id: input.faceRecordId });
       if (!face || face.account_id !== input.accountId || face.status !== 'success') throw failure('FACE_FAILED');
@@ -133,7 +135,7 @@ export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, s
         meta: input.meta,
       });
       // The seed's xc_face_ok_hook answer: type, id, table_name (no personal data).
-      await recordCallbackEvent(c, {
+      wanted = await recordCallbackEvent(c, {
         eventKey: key,
         type: 'real_name.verified',
         accountId: input.accountId,
@@ -144,7 +146,7 @@ export function createRealNameActivities(deps: ActivityDeps, { issueCertifyId, s
       return { realNameRecordId };
     });
     // after the commit: the event is there for the dispatcher to read (the sweeper is the net)
-    await notifyWebhookDispatcher(deps, input.accountId, 'real_name.verified');
+    await notifyWebhookDispatcher(deps, input.accountId, 'real_name.verified', wanted);
     return recorded;
   }
 

@@ -3,9 +3,9 @@
 // workflows call them (the API's reads, abuse limits and pre-checks, then each activity as its
 // workflow calls it, with the same inputs). What is left between a journey step and its direct
 // twin is the price of durability: workflow tasks, history writes, the update and signal round
-// trips and the API's waiting on them. The activities run with no Temporal client, so the
-// webhook knock after a commit is the subscriber lookup alone (db/webhooks.ts), as it is when
-// nobody subscribes.
+// trips and the API's waiting on them. The activities run with no Temporal client and nobody
+// subscribes to webhooks, so the knock after a commit does nothing, as in the journeys: the
+// event's own statement tells that nobody wants it (db/events.ts).
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../lib/config';
 import { createActivities } from '../../flows/activities';
@@ -16,7 +16,6 @@ import { AbuseLimits } from '../../http/abuse-limits';
 import { tokenForStartedCheck, verifyFaceToken } from '../../lib/face-token';
 import { boundIndex, findAccount, insertAccount } from '../../db/accounts';
 import { precheckRealName, upsertDevice } from '../../db/real-name';
-import { someSubscriberWants } from '../../db/webhooks';
 import { ApiDriver, META_INFO, stepTimer, randomIdNumber, randomPhone, StepError, type JourneyResult } from './journey';
 
 export interface Direct {
@@ -66,7 +65,6 @@ export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
       const { ok } = await acts.checkCode({ flowId: bindFlowId, codeId: sent.codeId, code: bindCode, submissionKey: `${bindRun}/code/submit/1` });
       if (!ok) throw new StepError('bind submit', 'code refused');
       await acts.commitBind({ runKey: bindRun, flowId: bindFlowId, accountId: id, kind: 'phone', target: phone, meta, keepSessionId: null });
-      await someSubscriberWants(deps.pool, 'phone.bound');
     });
 
     const deviceId = `app-${id}`;
@@ -121,7 +119,6 @@ export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
       if (auth.authState !== 'SUCCESS') throw new StepError('completion → outcome', auth.authState);
       await acts.closeFaceRecord({ faceRecordId: started.faceRecordId, status: 'success', data: { authState: auth.authState, score: auth.score ?? null, quality: auth.quality ?? null, picture: 'off' } });
       await acts.recordRealName({ flowId: realNameFlowId, runKey: rnRun, accountId: id, faceRecordId: started.faceRecordId, subjectLimit: r.subjectLimit, meta });
-      await someSubscriberWants(deps.pool, 'real_name.verified');
     });
 
     if (opts.rebind) {
@@ -184,7 +181,6 @@ export function startDirect(cfg: Config, inbox: ApiDriver): Direct {
           keepSessionId: null,
         });
         await acts.sendQueuedRebindNotices({ runKey, accountId: id, kind: 'phone', newTargetMasked: CONTACT.phone.mask(next) });
-        await someSubscriberWants(deps.pool, 'phone.rebound');
       });
     }
     return { ids: { accountId: id, bindFlowId, realNameFlowId, faceCheckId, rebindFlowId: null }, steps, totalMs: performance.now() - t0 };

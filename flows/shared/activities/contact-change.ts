@@ -30,7 +30,7 @@ export async function commitContactChange(
   /** the flow's own checks (and writes) before the change, under the account's row lock */
   guard: (c: PoolClient, account: AccountRow) => Promise<void>,
 ): Promise<CommittedChange> {
-  let committed: CommittedChange;
+  let committed: CommittedChange & { wanted?: boolean };
   try {
     committed = await inTransaction(deps.pool, async (c) => {
       const account = await findAccount(c, accountId, true);
@@ -44,8 +44,10 @@ export async function commitContactChange(
     if (isUniqueViolation(err)) throw failure(taken);
     throw err;
   }
-  await notifyWebhookDispatcher(deps, accountId, change.eventType);
-  return committed;
+  // the flow's answer holds what it committed, not the knock's business
+  const { wanted, ...answer } = committed;
+  await notifyWebhookDispatcher(deps, accountId, change.eventType, wanted);
+  return answer;
 }
 
 export function createContactChangeActivities(deps: ActivityDeps) {

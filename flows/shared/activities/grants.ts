@@ -76,14 +76,14 @@ export function createGrantActivities(deps: ActivityDeps) {
     const purpose = input.purpose ?? 'recovery';
     const type = VERIFIED_EVENT[purpose];
     const hash = grantHash(grantOf(deps.cfg.recovery.key, input.runKey));
-    await inTransaction(deps.pool, async (c) => {
+    const wanted = await inTransaction(deps.pool, async (c) => {
       await insertGrant(c, { grantHash: hash, runKey: input.runKey, flowId: input.flowId, accountId: input.accountId, method: input.method, purpose, expiresAt: input.expiresAt, deviceId: input.deviceId ?? null });
       const key = `${input.runKey}/${type}`;
       const data = { method: input.method, grantExpiresAt: input.expiresAt, faceRecordId: input.faceRecordId };
       await recordAudit(c, { dedupeKey: key, accountId: input.accountId, flowId: input.flowId, type, data, meta: input.meta });
-      await recordCallbackEvent(c, { eventKey: key, type, accountId: input.accountId, flowId: input.flowId, payload: { accountId: input.accountId, flowId: input.flowId, ...data } });
+      return recordCallbackEvent(c, { eventKey: key, type, accountId: input.accountId, flowId: input.flowId, payload: { accountId: input.accountId, flowId: input.flowId, ...data } });
     });
-    await notifyWebhookDispatcher(deps, input.accountId, type);
+    await notifyWebhookDispatcher(deps, input.accountId, type, wanted);
     return { grantHash: hash.toString('hex') };
   }
 
@@ -95,7 +95,7 @@ export function createGrantActivities(deps: ActivityDeps) {
    */
   async function redeemRecovery(input: { runKey: string; flowId: string; accountId: string; meta: RequestMeta; purpose?: GrantPurpose; keepSessionId?: string }): Promise<{ sessionsEnded: string[] }> {
     const p = redeemable(input.purpose);
-    const r = await inTransaction(deps.pool, async (c) => {
+    const { wanted, ...r } = await inTransaction(deps.pool, async (c): Promise<{ sessionsEnded: string[]; wanted?: boolean }> => {
       const grant = await grantOfRun(c, input.runKey, true);
       if (!grant) throw failure('RECOVERY_GRANT_INVALID');
       if (grant.redeemed_at) return { sessionsEnded: grant.sessions_ended ?? [] };
@@ -112,7 +112,7 @@ export function createGrantActivities(deps: ActivityDeps) {
       const key = `${input.runKey}/${p.redeemed}`;
       const data = { method: grant.method, sessionsEnded };
       await recordAudit(c, { dedupeKey: key, accountId: input.accountId, flowId: input.flowId, type: p.redeemed, data, meta: input.meta });
-      await recordCallbackEvent(c, { eventKey: key, type: p.redeemed, accountId: input.accountId, flowId: input.flowId, payload: { accountId: input.accountId, flowId: input.flowId, ...data } });
+      const wanted = await recordCallbackEvent(c, { eventKey: key, type: p.redeemed, accountId: input.accountId, flowId: input.flowId, payload: { accountId: input.accountId, flowId: input.flowId, ...data } });
       await queueNoticesToContacts(c, deps.fieldCrypto, account, {
         requestKey: noticeKey(input.runKey),
         flowId: input.flowId,
@@ -120,10 +120,10 @@ export function createGrantActivities(deps: ActivityDeps) {
         scene: p.noticeScene,
         template: (kind) => (kind === 'phone' ? p.smsTemplate(deps.cfg) : p.mail.subject),
       });
-      return { sessionsEnded };
+      return { sessionsEnded, wanted };
     });
     deps.log.info({ flowId: input.flowId, sessionsEnded: r.sessionsEnded.length }, 'grant redeemed');
-    await notifyWebhookDispatcher(deps, input.accountId, p.redeemed);
+    await notifyWebhookDispatcher(deps, input.accountId, p.redeemed, wanted);
     return r;
   }
 

@@ -8,12 +8,18 @@ import { ensureWebhookSweeper, signalDispatcher } from '../../../lib/webhook-dis
 /**
  * After an event is recorded: wake the account's dispatcher if some endpoint wants the
  * event type. Best effort — the sweeper finds whatever this misses — so it never fails
- * the flow that recorded the event.
+ * the flow that recorded the event. `wanted`: as recordCallbackEvent read it; asked here when
+ * not known (a retried step that found its event written).
  */
-export async function notifyWebhookDispatcher(deps: Pick<ActivityDeps, 'pool' | 'cfg' | 'log' | 'temporal'>, accountId: string, type: string): Promise<void> {
-  if (!deps.temporal) return;
+export async function notifyWebhookDispatcher(
+  deps: Pick<ActivityDeps, 'pool' | 'cfg' | 'log' | 'temporal'>,
+  accountId: string,
+  type: string,
+  wanted?: boolean,
+): Promise<void> {
+  if (!deps.temporal || wanted === false) return;
   try {
-    if (!(await someSubscriberWants(deps.pool, type))) return;
+    if (wanted === undefined && !(await someSubscriberWants(deps.pool, type))) return;
     await signalDispatcher(deps.temporal, deps.cfg, accountId);
     await ensureWebhookSweeper(deps.temporal, deps.cfg);
   } catch (err) {

@@ -17,7 +17,7 @@ export function createSessionActivities(deps: ActivityDeps) {
    * (runKey: flows/shared/run-key.ts; flows recorded before it key by flow id).
    */
   async function recordCallback(input: { flowId: string; runKey?: string; accountId: string; type: string; payload: Record<string, unknown> }): Promise<void> {
-    await recordCallbackEvent(deps.pool, {
+    const wanted = await recordCallbackEvent(deps.pool, {
       eventKey: `${input.runKey ?? input.flowId}/${input.type}`,
       type: input.type,
       accountId: input.accountId,
@@ -25,7 +25,7 @@ export function createSessionActivities(deps: ActivityDeps) {
       payload: input.payload,
     });
     // wake the account's webhook dispatcher (best effort; the sweeper covers a miss)
-    await notifyWebhookDispatcher(deps, input.accountId, input.type);
+    await notifyWebhookDispatcher(deps, input.accountId, input.type, wanted);
   }
 
   return { endSessionsAfterChange, recordCallback };
