@@ -3,10 +3,7 @@
 // success applies the scene's effect with its audit row, session endings and signed event; FAIL,
 // expiry and a cancel change nothing; the quota pool (402, an order, its payment, then success);
 // a second run; a double click; a frozen account refused by the other flows; the face switch.
-import type { AddressInfo } from 'node:net';
-import { createApp } from '../../api/app';
-import { createApiServer } from '../../api/server';
-import { createLogger } from '../../lib/logger';
+import { startOwnApi } from '../support/own-api';
 import type { SceneName } from '../../flows/face-scene/contract';
 import { contactAad } from '../../db/accounts';
 import { complete, metaInfo, readyAccount, sdkOk, startRealName } from '../support/real-name';
@@ -296,18 +293,8 @@ test('the face switch off (FACE_ENABLED=false) refuses every scene with the seed
   const a = await verifiedAccount();
   await prepare('reset_security', a.id);
   // an API of its own over the suite's services: the switch is read by the API before any flow
-  const app = createApp({
-    cfg: { ...stack.cfg, realName: { ...stack.cfg.realName, faceEnabled: false } },
-    pool: stack.deps.pool,
-    redis: stack.deps.redis,
-    client: stack.client,
-    fieldCrypto: stack.deps.fieldCrypto,
-    log: createLogger('api', 'silent'),
-  });
-  const server = createApiServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const off = await startOwnApi(stack, { cfg: { ...stack.cfg, realName: { ...stack.cfg.realName, faceEnabled: false } } });
   try {
-    const off = { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
     for (const scene of SCENES) {
       const r = await call(off, 'POST', `/v1/accounts/${a.id}/face-scenes/${scene}`, { deviceId: a.deviceId });
       expect(r.status).toBe(403);
@@ -321,8 +308,7 @@ test('the face switch off (FACE_ENABLED=false) refuses every scene with the seed
     const done = await call(off, 'POST', `/v1/flows/unfreeze:${a.id}/code`, { code: await sceneCode(a.id, 'unfreeze') });
     expect(done.body.result).toMatchObject({ outcome: 'success', message: '账户解冻成功' });
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
+    await off.close();
   }
 });
 

@@ -1,17 +1,14 @@
 // A flow's start reads its account row once: the frozen guard's read is the route's too
 // (http/request-account.ts). An API of its own over the suite's services, whose pool counts
 // the reads of an account row by id; the answers are the ones the other suites check.
-import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
-import { createApp } from '../../api/app';
-import { createApiServer } from '../../api/server';
-import { createLogger } from '../../lib/logger';
+import { startOwnApi, type OwnApi } from '../support/own-api';
 import { readyAccount, startRealName } from '../support/real-name';
 import { seedAccount } from '../support/accounts';
 import { call, startStack, uniqueAccountId, uniquePhone, type Stack } from '../support/stack';
 
 let stack: Stack;
-let api: { baseUrl: string; close(): Promise<void> };
+let api: OwnApi;
 /** the texts of the statements that read one account row by id, as sent */
 const accountReads: string[] = [];
 let failNext = false;
@@ -40,23 +37,7 @@ function countingPool(pool: Pool): Pool {
 
 beforeAll(async () => {
   stack = await startStack({ CODE_RESEND_GAP_SEC: '0' });
-  const app = createApp({
-    cfg: stack.cfg,
-    pool: countingPool(stack.deps.pool),
-    redis: stack.deps.redis,
-    client: stack.client,
-    fieldCrypto: stack.deps.fieldCrypto,
-    log: createLogger('api', 'silent'),
-  });
-  const server = createApiServer(app);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  api = {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  api = await startOwnApi(stack, { pool: countingPool(stack.deps.pool) });
 });
 afterAll(async () => {
   await api?.close();
