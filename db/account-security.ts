@@ -132,7 +132,8 @@ export async function committedSceneEffect(db: Db, runKey: string, eventType: st
  * caller's transaction. A refusal (the platform froze the account meanwhile, …) is returned,
  * and nothing is written.
  */
-export async function applySceneEffect(c: PoolClient, a: SceneApply): Promise<{ ok: true; effect: SceneEffect } | { ok: false; code: ErrorCode }> {
+/** `wanted`, when this call wrote the event: whether some webhook endpoint wants it (recordCallbackEvent). */
+export async function applySceneEffect(c: PoolClient, a: SceneApply): Promise<{ ok: true; effect: SceneEffect; wanted?: boolean } | { ok: false; code: ErrorCode }> {
   const row = await findSecurity(c, a.accountId, true);
   if (!row) return { ok: false, code: 'ACCOUNT_NOT_FOUND' };
   const prior = await committedSceneEffect(c, a.runKey, a.eventType);
@@ -166,14 +167,14 @@ export async function applySceneEffect(c: PoolClient, a: SceneApply): Promise<{ 
   const key = effectKey(a.runKey, a.eventType);
   await recordAudit(c, { dedupeKey: key, accountId: a.accountId, flowId: a.flowId, type: a.eventType, data: { ...effect }, meta: a.meta });
   // the seed's generic face-success hook (xc_face_ok_hook: type, id, table_name) plus what the platform acts on
-  await recordCallbackEvent(c, {
+  const wanted = await recordCallbackEvent(c, {
     eventKey: key,
     type: a.eventType,
     accountId: a.accountId,
     flowId: a.flowId,
     payload: { accountId: a.accountId, flowId: a.flowId, type: a.scene, method: a.method ?? 'face', id: a.faceRecordId, table_name: 'face_verifications', ...effect },
   });
-  return { ok: true, effect };
+  return { ok: true, effect, wanted };
 }
 
 /**

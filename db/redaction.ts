@@ -106,7 +106,7 @@ export async function redactVerificationRow(
   crypto: FieldCrypto,
   p: { id: string; scope: RedactionScope; by: RedactedBy },
   removeFile: (file: string) => Promise<void>,
-): Promise<{ changed: boolean; row: VerificationRow }> {
+): Promise<{ changed: boolean; row: VerificationRow; wanted?: boolean }> {
   const { rows } = await c.query<VerificationRow & { picture_enc: string | null }>(`SELECT ${COLUMNS}, picture_enc FROM face_verifications WHERE id = $1 FOR UPDATE`, [p.id]);
   const face = rows[0];
   if (!face) throw new Error(`face row ${p.id} vanished`);
@@ -155,8 +155,9 @@ export async function redactVerificationRow(
     realNameRecord: record !== null,
   };
   await recordAudit(c, { dedupeKey: key, accountId: row.account_id, flowId: row.owner_flow_id, type: REDACTED_EVENT, data });
-  await recordCallbackEvent(c, { eventKey: key, type: REDACTED_EVENT, accountId: row.account_id, flowId: row.owner_flow_id, payload: { accountId: row.account_id, ...data } });
-  return { changed: true, row };
+  // whether some webhook endpoint wants the event (recordCallbackEvent)
+  const wanted = await recordCallbackEvent(c, { eventKey: key, type: REDACTED_EVENT, accountId: row.account_id, flowId: row.owner_flow_id, payload: { accountId: row.account_id, ...data } });
+  return { changed: true, row, wanted };
 }
 
 /**

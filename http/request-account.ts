@@ -13,7 +13,9 @@ export function requestAccount(pool: Pool, req: Request, id: string): Promise<Ac
   if (seen?.id === id) return seen.row;
   const row = findAccount(pool, id);
   // a failed read is not kept: the route's own read asks again
-  row.catch(() => readFor.delete(req));
+  row.catch(() => {
+    if (readFor.get(req)?.row === row) readFor.delete(req);
+  });
   readFor.set(req, { id, row });
   return row;
 }

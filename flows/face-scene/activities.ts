@@ -17,7 +17,7 @@ export function createFaceSceneActivities(deps: ActivityDeps) {
     if (!r.ok) throw failure(r.code);
     deps.log.info({ flowId: input.flowId, scene: input.scene, sessionsEnded: r.effect.sessionsEnded.length }, 'face scene applied');
     // best effort: the sweeper delivers what this misses
-    await notifyWebhookDispatcher(deps, input.accountId, input.eventType);
+    await notifyWebhookDispatcher(deps, input.accountId, input.eventType, r.wanted);
     return r.effect;
   }
 

@@ -106,10 +106,10 @@ export async function redactVerification(
   runs?: Run[],
 ): Promise<{ changed: boolean; row: VerificationRow }> {
   await deleteRuns(d.temporal, runs ?? (await closedRunsOf(d.temporal, row)));
-  const r = await inTransaction(d.pool, (c) => redactVerificationRow(c, d.fieldCrypto, { id: row.id, scope, by }, removeFile));
+  const { wanted, ...r } = await inTransaction(d.pool, (c) => redactVerificationRow(c, d.fieldCrypto, { id: row.id, scope, by }, removeFile));
   if (r.changed) {
     d.log.info({ faceVerificationId: row.id, faceCheckId: row.face_check_id, accountId: row.account_id, scope, by }, 'face check redacted');
-    await notifyWebhookDispatcher(d, row.account_id, REDACTED_EVENT);
+    await notifyWebhookDispatcher(d, row.account_id, REDACTED_EVENT, wanted);
   }
   return r;
 }

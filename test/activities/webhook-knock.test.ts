@@ -3,7 +3,7 @@
 // step sends no lookup of its own; a retry that finds its event written asks as before. Over the
 // real Postgres and Temporal, with a pool that counts the lookups the activities send.
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import { watchedPool } from '../support/watched-pool';
 import { createActivities } from '../../flows/activities';
 import { recordCallbackEvent } from '../../db/events';
 import { someSubscriberWants } from '../../db/webhooks';
@@ -20,25 +20,15 @@ let acts: ReturnType<typeof createActivities>;
 let lookups = 0;
 const subscribers: string[] = [];
 
-function countingPool(pool: Pool): Pool {
-  return new Proxy(pool, {
-    get(target, key) {
-      if (key === 'query') {
-        return (text: unknown, ...rest: unknown[]) => {
-          if (typeof text === 'string' && LOOKUP.test(text)) lookups++;
-          return (target.query as (...a: unknown[]) => unknown)(text, ...rest);
-        };
-      }
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 beforeAll(async () => {
   stack = await startStack();
   receiver = await startReceiver();
-  acts = createActivities({ ...stack.deps, pool: countingPool(stack.deps.pool) });
+  acts = createActivities({
+    ...stack.deps,
+    pool: watchedPool(stack.deps.pool, (sql) => {
+      if (LOOKUP.test(sql)) lookups++;
+    }),
+  });
 });
 afterAll(async () => {
   // other suites share the database: leave no subscriber behind

@@ -1,7 +1,7 @@
 // A flow's start reads its account row once: the frozen guard's read is the route's too
 // (http/request-account.ts). An API of its own over the suite's services, whose pool counts
 // the reads of an account row by id; the answers are the ones the other suites check.
-import type { Pool } from 'pg';
+import { watchedPool } from '../support/watched-pool';
 import { startOwnApi, type OwnApi } from '../support/own-api';
 import { readyAccount, startRealName } from '../support/real-name';
 import { seedAccount } from '../support/accounts';
@@ -13,31 +13,18 @@ let api: OwnApi;
 const accountReads: string[] = [];
 let failNext = false;
 
-function countingPool(pool: Pool): Pool {
-  return new Proxy(pool, {
-    get(target, key) {
-      if (key === 'query') {
-        return (text: unknown, ...rest: unknown[]) => {
-          const sql = typeof text === 'string' ? text : String((text as { text?: string })?.text ?? '');
-          if (/FROM accounts WHERE id = \$1/.test(sql)) {
-            accountReads.push(sql);
-            if (failNext) {
-              failNext = false;
-              return Promise.reject(new Error('connection lost (the test)'));
-            }
-          }
-          return (target.query as (...a: unknown[]) => unknown)(text, ...rest);
-        };
-      }
-      const value = Reflect.get(target, key) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+function seeAccountReads(sql: string): Error | void {
+  if (!/FROM accounts WHERE id = \$1/.test(sql)) return;
+  accountReads.push(sql);
+  if (failNext) {
+    failNext = false;
+    return new Error('connection lost (the test)');
+  }
 }
 
 beforeAll(async () => {
   stack = await startStack({ CODE_RESEND_GAP_SEC: '0' });
-  api = await startOwnApi(stack, { pool: countingPool(stack.deps.pool) });
+  api = await startOwnApi(stack, { pool: watchedPool(stack.deps.pool, seeAccountReads) });
 });
 afterAll(async () => {
   await api?.close();
