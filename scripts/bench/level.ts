@@ -23,6 +23,8 @@ export interface JourneySet {
   failures: string[];
 }
 
+const DRIVER = 'bench driver';
+
 export interface CpuFigure {
   name: string;
   pid: number;
@@ -37,6 +39,8 @@ export interface LevelResult {
   concurrency: number;
   api: JourneySet;
   cpu: CpuFigure[];
+  /** the bench's own process, which drives the journeys on the same cores: beside the parts, not in the ceiling */
+  driver: CpuFigure | null;
   ceiling: CpuCeiling;
   floor: FloorLoaded[];
   direct: JourneySet;
@@ -91,14 +95,14 @@ export async function drive(count: number, concurrency: number, run: (i: number)
 export async function runLevel(stack: BenchStack, api: ApiDriver, ids: JourneyIdentities, floor: Floor, direct: Direct, o: LevelOptions): Promise<LevelResult> {
   const c = o.concurrency;
   o.log(`  ${o.journeys} journeys at concurrency ${c}…`);
-  const meter = new CpuMeter({ ...stack.pids });
+  const meter = new CpuMeter({ ...stack.pids, [DRIVER]: process.pid });
   meter.start();
   const t0 = performance.now();
   const { set, results } = await drive(o.journeys, c, () => runJourney(api, ids.next(), { rebind: o.rebind }));
   const usage = meter.stop();
   const wall = (performance.now() - t0) / 1000;
   const ok = Math.max(1, results.length);
-  const cpu = usage.map((u) => ({
+  const all = usage.map((u) => ({
     name: u.name,
     pid: u.pid,
     cpuSec: u.cpuSec,
@@ -106,11 +110,13 @@ export async function runLevel(stack: BenchStack, api: ApiDriver, ids: JourneyId
     cores: u.cpuSec / wall,
     peakRssMb: u.peakRssBytes === null ? null : u.peakRssBytes / 2 ** 20,
   }));
+  const cpu = all.filter((f) => f.name !== DRIVER);
+  const driver = all.find((f) => f.name === DRIVER) ?? null;
   o.log(`    ${set.perSec.toFixed(2)} journeys/s, ${set.failures.length} failures; the floor at concurrency ${c}…`);
   const floorLoaded: FloorLoaded[] = [];
   for (const kind of FLOOR_KINDS) floorLoaded.push(await floor.loaded(kind, o.floorWorkflows, c));
   o.log(`    the direct baseline at concurrency ${c}…`);
   const directRun = await drive(o.journeys, c, () => direct.run(ids.next('bench-direct'), { rebind: o.rebind }));
   const timeline = await completionTimeline(o.client, results);
-  return { concurrency: c, api: set, cpu, ceiling: cpuCeiling(cpu, os.cpus().length), floor: floorLoaded, direct: directRun.set, sample: results[0]?.ids ?? null, completionTimeline: timeline };
+  return { concurrency: c, api: set, cpu, driver, ceiling: cpuCeiling(cpu, os.cpus().length), floor: floorLoaded, direct: directRun.set, sample: results[0]?.ids ?? null, completionTimeline: timeline };
 }

@@ -76,7 +76,14 @@ function levelMarkdown(r: BenchReport, l: LevelResult): string {
   out.push(
     table(
       ['process', 'pid', 'CPU s', 'CPU s / journey', 'cores busy', 'peak RSS MB'],
-      l.cpu.map((c) => [c.name, c.pid, c.cpuSec.toFixed(2), c.cpuSecPerJourney.toFixed(3), c.cores.toFixed(2), c.peakRssMb === null ? '–' : c.peakRssMb.toFixed(0)]),
+      [...l.cpu, ...(l.driver ? [{ ...l.driver, name: `${l.driver.name} (not counted below)` }] : [])].map((c) => [
+        c.name,
+        c.pid,
+        c.cpuSec.toFixed(2),
+        c.cpuSecPerJourney.toFixed(3),
+        c.cores.toFixed(2),
+        c.peakRssMb === null ? '–' : c.peakRssMb.toFixed(0),
+      ]),
     ),
   );
   const ce = l.ceiling;

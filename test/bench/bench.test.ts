@@ -66,6 +66,9 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
     if (c.name !== 'postgres (all)') expect(c.peakRssMb).toBeGreaterThan(0);
   }
   expect(level!.cpu.find((c) => c.name === 'postgres (all)')!.cpuSec).toBeGreaterThan(0);
+  // the driver's own CPU is shown beside the parts, not in them
+  expect(level!.driver!.pid).toBe(process.pid);
+  expect(level!.driver!.cpuSec).toBeGreaterThan(0);
   // the ceiling is the sum of the processes' CPU a journey, and the report says it
   const perJourney = level!.cpu.reduce((sum, c) => sum + c.cpuSecPerJourney, 0);
   expect(level!.ceiling.cpuSecPerJourney).toBeCloseTo(perJourney, 10);
@@ -88,6 +91,7 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   const md = toMarkdown(report);
   for (const step of [...STEPS, ...REBIND_STEPS]) expect(md).toContain(`| ${step} |`);
   expect(md).toContain('direct baseline');
+  expect(md).toContain('| bench driver (not counted below) |');
   for (const m of MILESTONES) expect(md).toContain(`| ${m} |`);
   expect(md).toContain('floor: workflow with one activity');
   expect(md).toContain(`All of them: ${level!.ceiling.cpuSecPerJourney.toFixed(3)} CPU s a journey, so these ${os.cpus().length} CPUs allow at most`);
