@@ -4,6 +4,7 @@
 //   npm run bench                                   # own stack, 64 journeys at concurrency 16
 //   npm run bench -- --journeys 64 --concurrency 16 # sizes
 //   npm run bench -- --sweep --journeys 64          # concurrency 1, 4, 16, 32, 64, and an SVG chart
+//   npm run bench -- --journeys 160 --concurrency 32 --repeat 5  # the same level 5 times on one stack: each, and the median
 //   npm run bench -- --rebind                       # a phone rebind (by SMS) in every journey
 //   npm run bench -- --running                      # against a running `npm start`
 //   npm run bench -- --open-flows 1000              # N waiting flows: RSS, sticky cache, journeys while they wait
@@ -35,6 +36,8 @@ export interface BenchOptions {
   journeys: number;
   concurrency: number;
   sweep: boolean;
+  /** the level run this many times in a row on the same stack (the machine's spells move one run by ±15 %) */
+  repeat: number;
   running: boolean;
   rebind: boolean;
   /** floor workflows one at a time, per kind */
@@ -52,7 +55,7 @@ export interface BenchOptions {
   log?: (line: string) => void;
 }
 
-export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, running: false, rebind: false, floorRuns: 20, openFlows: null, openConcurrency: 16, engine: 'dev', outDir: path.join(ROOT, '.data', 'bench') };
+export const DEFAULTS: BenchOptions = { journeys: 64, concurrency: 16, sweep: false, repeat: 1, running: false, rebind: false, floorRuns: 20, openFlows: null, openConcurrency: 16, engine: 'dev', outDir: path.join(ROOT, '.data', 'bench') };
 
 /** floor workflows per kind at a concurrency: enough for a throughput figure, a few seconds */
 const floorWorkflowsAt = (o: BenchOptions, c: number) => Math.max(2 * o.floorRuns, 4 * c);
@@ -74,6 +77,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     else if (a === '--open-flows') o.openFlows = num();
     else if (a === '--open-concurrency') o.openConcurrency = num();
     else if (a === '--sweep') o.sweep = true;
+    else if (a === '--repeat') o.repeat = num();
     else if (a === '--running') o.running = true;
     else if (a === '--rebind') o.rebind = true;
     else if (a === '--out') o.outDir = argv[++i] ?? null;
@@ -84,15 +88,16 @@ export function parseArgs(argv: string[]): BenchOptions {
     }
     else if (a === '--help' || a === '-h') {
       console.log(
-        'npm run bench -- [--journeys N] [--concurrency C] [--sweep] [--rebind] [--running] [--engine dev|server|both] [--floor-runs R] [--out DIR]\n' +
+        'npm run bench -- [--journeys N] [--concurrency C] [--sweep | --repeat K] [--rebind] [--running] [--engine dev|server|both] [--floor-runs R] [--out DIR]\n' +
           '               --open-flows N [--open-concurrency C] [--journeys M] [--concurrency C]   (M: 16, C: 4 by default)',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
   if (o.running && o.engine !== 'dev') throw new Error('--running measures the engine npm start runs: no --engine');
+  if (o.sweep && o.repeat > 1) throw new Error('--sweep runs each concurrency once: no --repeat');
   if (o.openFlows !== null) {
-    if (o.sweep || o.rebind) throw new Error('--open-flows runs plain journeys: no --sweep, no --rebind');
+    if (o.sweep || o.rebind || o.repeat > 1) throw new Error('--open-flows runs plain journeys once: no --sweep, --rebind or --repeat');
     // new journeys among the waiting flows: fewer and less concurrent than the journey bench's
     if (!given.has('--journeys')) o.journeys = 16;
     if (!given.has('--concurrency')) o.concurrency = 4;
@@ -185,7 +190,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     const vmCall = measureVmCall();
 
     const levels: LevelResult[] = [];
-    for (const concurrency of o.sweep ? SWEEP : [o.concurrency]) {
+    for (const concurrency of o.sweep ? SWEEP : Array<number>(o.repeat).fill(o.concurrency)) {
       levels.push(
         await runLevel(stack, api, ids, floor, direct, { journeys: o.journeys, concurrency, rebind: o.rebind, floorWorkflows: floorWorkflowsAt(o, concurrency), client, log }),
       );

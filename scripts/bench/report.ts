@@ -6,6 +6,7 @@ import { REBIND_STEPS, STEPS } from './journey';
 import { TARGET_JOURNEYS_PER_SEC } from './ceiling';
 import type { LevelResult } from './level';
 import type { OpenFlowsResult } from './open-flows';
+import { median } from './stats';
 import { MILESTONES } from './timeline';
 import type { VmCallCost } from './vm-call';
 
@@ -206,8 +207,9 @@ export function toMarkdown(r: BenchReport): string {
         `(Node starts and joins a watchdog thread for each), ${v.withoutUs.toFixed(1)} µs without; every activation of a workflow makes three (activate, unblock conditions, conclude).`,
     );
   }
+  const repeats = repeatSummary(r.levels);
   if (r.levels.length > 1) {
-    out.push('', '### Sweep', '');
+    out.push('', repeats ? `### ${r.levels.length} runs at concurrency ${r.levels[0]!.concurrency}` : '### Sweep', '');
     const steps = stepsOf(r);
     out.push(
       table(
@@ -221,6 +223,13 @@ export function toMarkdown(r: BenchReport): string {
           l.api.failures.length,
         ]),
       ),
+    );
+  }
+  if (repeats) {
+    out.push(
+      '',
+      `Journeys/s over the ${repeats.runs} runs: median ${repeats.median.toFixed(2)}, ${repeats.min.toFixed(2)}–${repeats.max.toFixed(2)}; ` +
+        `${TARGET_JOURNEYS_PER_SEC} or more in ${repeats.atTarget} of ${repeats.runs}. CPU s a journey, all measured parts: median ${repeats.medianCpuSecPerJourney.toFixed(3)}.`,
     );
   }
   for (const l of r.levels) out.push('', levelMarkdown(r, l));
@@ -239,4 +248,28 @@ export function toMarkdown(r: BenchReport): string {
       'CPU s / journey: the process’s CPU time during the journeys over the successful journeys; peak RSS: VmHWM since the process started.',
   );
   return out.join('\n') + '\n';
+}
+
+export interface RepeatSummary {
+  runs: number;
+  median: number;
+  min: number;
+  max: number;
+  /** runs at TARGET_JOURNEYS_PER_SEC or more */
+  atTarget: number;
+  medianCpuSecPerJourney: number;
+}
+
+/** --repeat: the same concurrency run more than once; null for one run or a sweep. */
+export function repeatSummary(levels: readonly LevelResult[]): RepeatSummary | null {
+  if (levels.length < 2 || levels.some((l) => l.concurrency !== levels[0]!.concurrency)) return null;
+  const perSec = levels.map((l) => l.api.perSec);
+  return {
+    runs: levels.length,
+    median: median(perSec),
+    min: Math.min(...perSec),
+    max: Math.max(...perSec),
+    atTarget: perSec.filter((x) => x >= TARGET_JOURNEYS_PER_SEC).length,
+    medianCpuSecPerJourney: median(levels.map((l) => l.ceiling.cpuSecPerJourney)),
+  };
 }

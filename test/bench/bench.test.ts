@@ -11,7 +11,7 @@ import { OPEN_FLOWS_ENV } from '../../scripts/bench/open-flows';
 import { REBIND_STEPS, STEPS } from '../../scripts/bench/journey';
 import { FLOOR_KINDS } from '../../scripts/bench/floor';
 import { parseArgs } from '../../scripts/bench/main';
-import { toMarkdown } from '../../scripts/bench/report';
+import { repeatSummary, toMarkdown } from '../../scripts/bench/report';
 import { sweepSvg } from '../../scripts/bench/svg';
 import { engineComparison } from '../../scripts/bench/engines';
 import { MILESTONES } from '../../scripts/bench/timeline';
@@ -28,6 +28,7 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
     journeys: 2,
     concurrency: 1,
     sweep: false,
+    repeat: 2,
     running: false,
     rebind: true,
     floorRuns: 2,
@@ -40,7 +41,11 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   });
 
   expect(report.valid).toBe(true);
-  expect(report.levels).toHaveLength(1);
+  // --repeat 2: the level twice on the one stack, and their summary
+  expect(report.levels.map((l) => l.concurrency)).toEqual([1, 1]);
+  const repeats = repeatSummary(report.levels)!;
+  const perSec = report.levels.map((l) => l.api.perSec);
+  expect(repeats).toMatchObject({ runs: 2, median: (perSec[0]! + perSec[1]!) / 2, min: Math.min(...perSec), max: Math.max(...perSec) });
   const [level] = report.levels;
   expect(level!.api.failures).toEqual([]);
   expect(level!.direct.failures).toEqual([]);
@@ -92,6 +97,8 @@ test('npm run bench: 2 journeys at concurrency 1, every figure present', async (
   for (const step of [...STEPS, ...REBIND_STEPS]) expect(md).toContain(`| ${step} |`);
   expect(md).toContain('direct baseline');
   expect(md).toContain('| bench driver (not counted below) |');
+  expect(md).toContain('### 2 runs at concurrency 1');
+  expect(md).toContain(`Journeys/s over the 2 runs: median ${repeats.median.toFixed(2)}`);
   for (const m of MILESTONES) expect(md).toContain(`| ${m} |`);
   expect(md).toContain('floor: workflow with one activity');
   expect(md).toContain(`All of them: ${level!.ceiling.cpuSecPerJourney.toFixed(3)} CPU s a journey, so these ${os.cpus().length} CPUs allow at most`);
@@ -118,10 +125,15 @@ test('npm run bench -- --open-flows 4: flows opened and cancelled, memory, cache
   expect(parseArgs(['--engine', 'both']).engine).toBe('both');
   expect(() => parseArgs(['--engine', 'sqlite'])).toThrow('--engine takes dev, server, both');
   expect(() => parseArgs(['--running', '--engine', 'server'])).toThrow('no --engine');
+  expect(parseArgs(['--repeat', '3']).repeat).toBe(3);
+  expect(parseArgs([]).repeat).toBe(1);
+  expect(() => parseArgs(['--sweep', '--repeat', '2'])).toThrow('no --repeat');
+  expect(() => parseArgs(['--open-flows', '10', '--repeat', '2'])).toThrow('--open-flows runs plain journeys once');
   const report = await runBench({
     journeys: 2,
     concurrency: 1,
     sweep: false,
+    repeat: 1,
     running: false,
     rebind: false,
     floorRuns: 2,
