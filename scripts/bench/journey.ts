@@ -6,9 +6,9 @@
 // off the inbox is the user, not a step.
 import { randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
-import https from 'node:https';
 import { idCheckChar } from '../../lib/idcard';
 import { DEFAULT_REAL_NAME_AGREEMENT } from '../../lib/config';
+import { requestUrl } from '../../test/support/http-request';
 
 export const STEPS = [
   'create account',
@@ -98,40 +98,26 @@ type Json = any;
  * with what it measures; with global fetch it spent 0.013–0.016 CPU s a journey, with this
  * 0.007–0.009 (the bench prints it beside the product's parts; docs/testing.md).
  */
-const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 256 }), https: new https.Agent({ keepAlive: true, maxSockets: 256 }) };
-
-function request(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const secure = url.startsWith('https:');
-    const options = { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } };
-    const answered = (res: http.IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    };
-    const req = secure ? https.request(url, { ...options, agent: agents.https }, answered) : http.request(url, { ...options, agent: agents.http }, answered);
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 export class ApiDriver {
   constructor(readonly t: JourneyTarget) {}
 
   async call(step: string, method: string, path: string, body: unknown, expect: number[], headers: Record<string, string> = { authorization: `Bearer ${this.t.apiKey}` }): Promise<Json> {
     const json = body === undefined ? undefined : JSON.stringify(body);
-    const res = await request(`${this.t.baseUrl}${path}`, method, json === undefined ? headers : { ...headers, 'content-type': 'application/json' }, json);
+    const sent = json === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(json)) };
+    const res = await requestUrl(`${this.t.baseUrl}${path}`, method, { headers: sent, body: json, agent });
     if (!expect.includes(res.status)) throw new StepError(step, `HTTP ${res.status} ${res.text.slice(0, 300)}`);
-    return res.text ? JSON.parse(res.text) : null;
+    if (res.text && res.json === undefined) throw new StepError(step, `HTTP ${res.status}, not JSON: ${res.text.slice(0, 300)}`);
+    return res.json ?? null;
   }
 
   /** The newest code the sandbox holds for the address; `after`: one that differs from it. */
   async latestCode(kind: 'sms' | 'mail', to: string, after?: string): Promise<string> {
     for (let i = 0; i < 100; i++) {
-      const res = await request(`${this.t.inboxUrl}/api/${kind}/latest-code?${kind === 'sms' ? 'phone' : 'to'}=${encodeURIComponent(to)}`, 'GET', {});
+      const res = await requestUrl(`${this.t.inboxUrl}/api/${kind}/latest-code?${kind === 'sms' ? 'phone' : 'to'}=${encodeURIComponent(to)}`, 'GET', { agent });
       if (res.status === 200) {
-        const { code } = JSON.parse(res.text) as { code: string };
+        const { code } = res.json as { code: string };
         if (code !== after) return code;
       }
       await new Promise((r) => setTimeout(r, 50));

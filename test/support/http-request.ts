@@ -12,8 +12,18 @@ export interface HttpResponse {
 }
 
 export function request(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<HttpResponse> {
+  return send({ host: '127.0.0.1', port, method, path, headers: opts.headers }, opts.body);
+}
+
+/** The same call to a whole URL, over the given agent (the bench's driver keeps its sockets alive). */
+export function requestUrl(url: string, method: string, opts: { headers?: Record<string, string>; body?: string; agent?: http.Agent } = {}): Promise<HttpResponse> {
+  const { hostname, port, pathname, search } = new URL(url);
+  return send({ host: hostname, port, method, path: pathname + search, headers: opts.headers, agent: opts.agent }, opts.body);
+}
+
+function send(options: http.RequestOptions, body: string | undefined): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: opts.headers }, (res) => {
+    const req = http.request(options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -28,7 +38,7 @@ export function request(port: number, method: string, path: string, opts: { head
       });
     });
     req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
+    if (body !== undefined) req.write(body);
     req.end();
   });
 }
