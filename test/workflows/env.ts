@@ -27,7 +27,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowStartOptions } from '@temporalio/client';
 import { ApplicationFailure, type Workflow } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, CombinedWorkerRunError, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { createActivities } from '../../flows/activities';
 import { faceCompletionSignal } from '../../flows/face-check/contract';
 import { settleFaceCheck, type SettleInput } from '../../flows/face-check/settle';
@@ -119,14 +119,14 @@ export const UNEXPECTED = 'UNEXPECTED_ACTIVITY';
 const DEFAULTS: Stubs = { committedContactChange: async () => null, faceCheckBilled: async () => false };
 
 /** The worker's activities: every proxied name, recorded; the test's stub, a default or UNEXPECTED. */
-function recorded(stubs: Stubs, calls: Calls): Record<string, (input: unknown) => Promise<unknown>> {
+function recorded(stubs: Stubs, calls: Calls, over: Promise<never>): Record<string, (input: unknown) => Promise<unknown>> {
   const out: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const name of ACTIVITY_NAMES) {
     out[name] = async (input: unknown) => {
       calls.all.push({ name, input, attempt: Context.current().info.attempt });
       const stub = (stubs[name] ?? DEFAULTS[name]) as ((i: unknown) => Promise<unknown>) | undefined;
       if (!stub) throw ApplicationFailure.create({ type: UNEXPECTED, message: `${name} was not expected`, nonRetryable: true });
-      return stub(input);
+      return Promise.race([stub(input), over]);
     };
   }
   // the face check's settling step is its parts in one (flows/face-check/settle.ts): the
@@ -241,7 +241,7 @@ export interface TestRun {
   calls: Calls;
   client: Client;
   /** starts a workflow on this run's task queue; it is terminated after the test if still open */
-  start<W extends Workflow>(workflow: W, args: Parameters<W>, workflowId?: string): Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
+  start<W extends Workflow>(workflow: W, args: Parameters<W>, workflowId?: string, opts?: { workflowTaskTimeout?: string }): Promise<WorkflowHandleWithFirstExecutionRunId<W>>;
   /** a workflow started otherwise (update-with-start): terminated after the test if still open */
   track(workflowId: string): void;
 }
@@ -267,12 +267,19 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
       const taskQueue = `wf-test-${randomUUID()}`;
       const calls = new Calls();
       const started: WorkflowHandle[] = [];
+      // a stub still held when the test ends (it failed before opening its gate) lets go then,
+      // so the worker stops in its grace time instead of failing the run on its force time
+      let endRun!: () => void;
+      const over = new Promise<never>((_, reject) => {
+        endRun = () => reject(ApplicationFailure.create({ type: UNEXPECTED, message: 'the test is over', nonRetryable: true }));
+      });
+      over.catch(() => undefined);
       const worker = await Worker.create({
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
         workflowBundle: { codePath },
-        activities: recorded(stubs, calls),
+        activities: recorded(stubs, calls, over),
         // the bundle's trace interceptors export through it (traces off here: dropped)
         sinks: workflowSpanSinks(),
         // a stub a test left hanging must not hold the suite
@@ -283,8 +290,8 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         taskQueue,
         calls,
         client: env.client,
-        async start(workflow, args, workflowId) {
-          const options = { taskQueue, workflowId: workflowId ?? `wf-test-${randomUUID()}`, args } as unknown as WorkflowStartOptions<typeof workflow>;
+        async start(workflow, args, workflowId, opts) {
+          const options = { taskQueue, workflowId: workflowId ?? `wf-test-${randomUUID()}`, args, ...opts } as unknown as WorkflowStartOptions<typeof workflow>;
           const handle = await env.client.workflow.start(workflow, options);
           started.push(handle);
           return handle;
@@ -299,13 +306,40 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`the test did not finish in ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
         });
-        return await worker.runUntil(Promise.race([body(t), timeout]).finally(() => clearTimeout(timer)));
+        return await worker.runUntil(
+          Promise.race([body(t), timeout]).finally(() => {
+            clearTimeout(timer);
+            endRun();
+          }),
+        );
+      } catch (err) {
+        throw testFailureOf(err);
       } finally {
         for (const h of started) await h.terminate('test over').catch(() => undefined);
       }
     },
     teardown: () => env.teardown(),
   };
+}
+
+/**
+ * Start options for a test that holds a local step open: every update and query waits for the
+ * task's heartbeat meanwhile (0.8 of the task timeout, twice for an update), so at the default
+ * 10 s one held step cost such a test 40 s of its 45 and a loaded CI run failed it.
+ */
+export const HELD_LOCAL_STEP = { workflowTaskTimeout: '3 seconds' };
+
+/**
+ * A test that fails while its worker fails too (a stub that ignores the end of the run) gets a
+ * CombinedWorkerRunError from the SDK, whose message hides the test's own failure: jest shows
+ * that failure, with the worker's error beside it.
+ */
+function testFailureOf(err: unknown): unknown {
+  if (!(err instanceof CombinedWorkerRunError)) return err;
+  const { innerError, workerError } = err.cause;
+  if (!(innerError instanceof Error)) return err;
+  innerError.message += `\n(the worker then failed too: ${workerError instanceof Error ? workerError.message : String(workerError)})`;
+  return innerError;
 }
 
 /** Code limits generous enough that a test meets only the limit it sets. */

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { faceCheck } from '../../flows/face-check/workflow';
 import { completeFaceUpdate, faceCheckStateQuery, faceCompletionSignal, type FaceCheckInput, type FaceCompletion } from '../../flows/face-check/contract';
-import { eventually, gate, rejection, workflowSuite, transient, type Stubs } from './env';
+import { eventually, gate, HELD_LOCAL_STEP, rejection, workflowSuite, transient, type Stubs } from './env';
 
 const t = workflowSuite();
 
@@ -95,7 +95,7 @@ describe('face check: completions', () => {
   it('a second completion while the first is being billed is FACE_ALREADY_COMPLETED; billed once', async () => {
     const { fetching, fetchAuthResult } = heldFetch();
     await t.run(stubs({ fetchAuthResult }), async (r) => {
-      const h = await r.start(faceCheck, [input()]);
+      const h = await r.start(faceCheck, [input()], undefined, HELD_LOCAL_STEP);
       await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
       await h.signal(faceCompletionSignal, completion({ completionId: 'first' }));
       await fetching.entered;
@@ -149,7 +149,7 @@ describe('face check: the completeFace update (the API relays by the signal unti
   it('answers each completion with its verdict, recorded as the signal records it; the accepted one moves the check on', async () => {
     const { fetching, fetchAuthResult } = heldFetch();
     await t.run(stubs({ fetchAuthResult }), async (r) => {
-      const h = await r.start(faceCheck, [input()]);
+      const h = await r.start(faceCheck, [input()], undefined, HELD_LOCAL_STEP);
       await eventually(async () => (await h.query(faceCheckStateQuery)).stage === 'awaiting_completion', 'the certifyId');
       const answer = (c: FaceCompletion) => h.executeUpdate(completeFaceUpdate, { args: [c] });
       expect(await answer(completion({ completionId: 'other-device', deviceId: 'device-2', tokenDeviceId: 'device-2' }))).toMatchObject({
@@ -177,7 +177,7 @@ describe('face check: the completeFace update (the API relays by the signal unti
       ]);
       fetching.open({ authState: 'SUCCESS' });
       expect((await h.result()).outcome).toBe('success');
-      // held past its 30 s, the settling step ran again whole: consuming again is keyed by this check (once in the ledger)
+      // should the held settling step outlive its 30 s and run again whole, consuming again is keyed by this check (once in the ledger)
       expect(new Set(r.calls.of('consumeFaceQuota').map((c) => c.faceCheckId))).toEqual(new Set([h.workflowId]));
     });
   });
@@ -189,7 +189,7 @@ describe('face check: the completeFace update (the API relays by the signal unti
       return issuing.promise;
     };
     await t.run(stubs({ issueCertifyId }), async (r) => {
-      const h = await r.start(faceCheck, [input()]);
+      const h = await r.start(faceCheck, [input()], undefined, HELD_LOCAL_STEP);
       await issuing.entered;
       expect(await h.executeUpdate(completeFaceUpdate, { args: [completion({ completionId: 'early' })] })).toMatchObject({ accepted: false, error: { code: 'FACE_TOKEN_INVALID' } });
       issuing.open({ certifyId: 'cert-1', faceRecordId: 'face-row-3' });
@@ -249,10 +249,10 @@ describe('face check: failures after billing, and expiry', () => {
   it('the token dies, but the check was billed by a lost task: it finishes on the verdict, and a repeat of that completion is accepted', async () => {
     const { fetching, fetchAuthResult } = heldFetch();
     await t.run(stubs({ faceCheckBilled: async () => true, fetchAuthResult }), async (r) => {
-      const h = await r.start(faceCheck, [input({ ttlSec: 1 })]);
+      const h = await r.start(faceCheck, [input({ ttlSec: 1 })], undefined, HELD_LOCAL_STEP);
       await fetching.entered;
       // the API's repeat of the completion the lost task accepted (delivered when the SDK
-      // heartbeats the task that waits on the local step, within 8 s)
+      // heartbeats the task that waits on the local step)
       const repeat = h.executeUpdate(completeFaceUpdate, { args: [completion({ completionId: 'repeat' })] });
       expect(await repeat).toMatchObject({ completionId: 'repeat', accepted: true, error: null });
       fetching.open({ authState: 'SUCCESS', score: 90 });
